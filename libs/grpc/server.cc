@@ -1,0 +1,83 @@
+#include "libs/grpc/server.h"
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <thread>
+
+namespace hc::grpc_server {
+
+Server::Server(ServerOptions options, std::vector<grpc::Service*> services)
+    : options_(std::move(options)), services_(std::move(services)) {}
+
+Server::~Server() { Shutdown(); }
+
+absl::Status Server::Start() {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options_.address, grpc::InsecureServerCredentials(), &port_);
+  builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
+  builder.SetMaxSendMessageSize(options_.max_message_bytes);
+  for (auto* service : services_) builder.RegisterService(service);
+  server_ = builder.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    return absl::UnavailableError("cannot listen on " + options_.address);
+  }
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  return absl::OkStatus();
+}
+
+void Server::Shutdown() {
+  if (!server_ || shut_down_) return;
+  shut_down_ = true;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  if (options_.drain.count() > 0) std::this_thread::sleep_for(options_.drain);
+  // New calls are refused from here on; calls in flight have until the deadline to finish.
+  server_->Shutdown(std::chrono::system_clock::now() + options_.grace);
+  server_->Wait();
+}
+
+void BlockTerminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int WaitForTerminationSignal() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int signal_number = 0;
+  while (sigwait(&set, &signal_number) != 0) {
+  }
+  return signal_number;
+}
+
+UnaryRunner::Call UnaryRunner::Begin(grpc::CallbackServerContext* ctx, std::string_view method) {
+  metrics_.Started(service_, method);
+  Call call{.method = std::string(method),
+            .start = std::chrono::steady_clock::now(),
+            .principal = absl::UnauthenticatedError("missing authorization metadata")};
+  const auto& metadata = ctx->client_metadata();
+  auto it = metadata.find("authorization");
+  if (it != metadata.end()) {
+    call.principal = verifier_.VerifyBearer(std::string_view(it->second.data(), it->second.size()));
+  }
+  return call;
+}
+
+void UnaryRunner::Finish(grpc::ServerUnaryReactor* reactor, const Call& call,
+                         const absl::Status& status) {
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - call.start).count();
+  metrics_.Handled(service_, call.method, static_cast<int>(status.code()), seconds);
+  reactor->Finish(ToGrpcStatus(status));
+}
+
+}  // namespace hc::grpc_server

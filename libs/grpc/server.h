@@ -1,0 +1,113 @@
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/status.h"
+#include "libs/auth/auth.h"
+#include "libs/grpc/worker_pool.h"
+#include "libs/metrics/metrics.h"
+#include "libs/status/status.h"
+
+namespace hc::grpc_server {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1:0";
+  int max_message_bytes = 1 << 20;
+  // After SIGTERM: health says NOT_SERVING for `drain` (load balancers stop sending), then
+  // in-flight calls get up to `grace` to finish.
+  std::chrono::milliseconds drain{0};
+  std::chrono::milliseconds grace{10000};
+};
+
+// Owns a gRPC server with health checking (grpc.health.v1), reflection and a message size
+// limit, and shuts it down gracefully.
+class Server {
+ public:
+  Server(ServerOptions options, std::vector<grpc::Service*> services);
+  ~Server();
+
+  // Binds and starts serving; health says SERVING.
+  absl::Status Start();
+  int port() const { return port_; }
+  // NOT_SERVING, then drain, then waits up to `grace` for in-flight calls. Idempotent.
+  void Shutdown();
+
+ private:
+  ServerOptions options_;
+  std::vector<grpc::Service*> services_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+  bool shut_down_ = false;
+};
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later; call it
+// first thing in main() so WaitForTerminationSignal() is the one place they arrive.
+void BlockTerminationSignals();
+// Waits for SIGTERM or SIGINT and returns which.
+int WaitForTerminationSignal();
+
+// Runs unary RPCs of one service: authenticates the caller, moves the work onto the worker
+// pool, enforces the deadline and counts every call in the go-grpc-prometheus metrics.
+class UnaryRunner {
+ public:
+  UnaryRunner(std::string service_name, const auth::Verifier& verifier, WorkerPool& pool,
+              metrics::GrpcServerMetrics& metrics)
+      : service_(std::move(service_name)), verifier_(verifier), pool_(pool), metrics_(metrics) {}
+
+  // `fn(const auth::Principal&, const Request&, Response&) -> absl::Status` runs on the pool.
+  template <typename Request, typename Response, typename Fn>
+  grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, std::string_view method,
+                                const Request* request, Response* response, Fn fn) {
+    auto* reactor = ctx->DefaultReactor();
+    auto call = Begin(ctx, method);
+    if (!call.principal.ok()) {
+      Finish(reactor, call, call.principal.status());
+      return reactor;
+    }
+    bool queued = pool_.TrySubmit([this, reactor, ctx, call, request, response, fn]() mutable {
+      if (ctx->IsCancelled()) {
+        Finish(reactor, call, absl::CancelledError("call cancelled before it ran"));
+        return;
+      }
+      if (std::chrono::system_clock::now() > ctx->deadline()) {
+        Finish(reactor, call, absl::DeadlineExceededError("deadline passed while queued"));
+        return;
+      }
+      absl::Status status;
+      try {
+        status = fn(*call.principal, *request, *response);
+      } catch (const std::exception& e) {
+        // Adapters catch their library's exceptions; anything reaching here is a bug.
+        status = absl::InternalError("unexpected error");
+      }
+      Finish(reactor, call, status);
+    });
+    if (!queued) {
+      Finish(reactor, call, absl::ResourceExhaustedError("server busy, retry later"));
+    }
+    return reactor;
+  }
+
+ private:
+  struct Call {
+    std::string method;
+    std::chrono::steady_clock::time_point start;
+    absl::StatusOr<auth::Principal> principal;
+  };
+
+  Call Begin(grpc::CallbackServerContext* ctx, std::string_view method);
+  void Finish(grpc::ServerUnaryReactor* reactor, const Call& call, const absl::Status& status);
+
+  std::string service_;
+  const auth::Verifier& verifier_;
+  WorkerPool& pool_;
+  metrics::GrpcServerMetrics& metrics_;
+};
+
+}  // namespace hc::grpc_server

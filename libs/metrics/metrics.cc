@@ -1,0 +1,64 @@
+#include "libs/metrics/metrics.h"
+
+#include <array>
+
+namespace hc::metrics {
+
+Exposer::Exposer(const std::string& bind_address)
+    : registry_(std::make_shared<prometheus::Registry>()), exposer_(bind_address, 2) {
+  exposer_.RegisterCollectable(registry_);
+}
+
+int Exposer::port() const {
+  auto ports = const_cast<prometheus::Exposer&>(exposer_).GetListeningPorts();
+  return ports.empty() ? 0 : ports.front();
+}
+
+GrpcServerMetrics::GrpcServerMetrics(prometheus::Registry& registry)
+    : started_(prometheus::BuildCounter()
+                   .Name("grpc_server_started_total")
+                   .Help("Total number of RPCs started on the server.")
+                   .Register(registry)),
+      handled_(prometheus::BuildCounter()
+                   .Name("grpc_server_handled_total")
+                   .Help("Total number of RPCs completed on the server, regardless of success "
+                         "or failure.")
+                   .Register(registry)),
+      handling_(prometheus::BuildHistogram()
+                    .Name("grpc_server_handling_seconds")
+                    .Help("Histogram of response latency (seconds) of gRPC that had been "
+                          "application-level handled by the server.")
+                    .Register(registry)) {}
+
+void GrpcServerMetrics::Started(std::string_view service, std::string_view method) {
+  started_
+      .Add({{"grpc_type", "unary"},
+            {"grpc_service", std::string(service)},
+            {"grpc_method", std::string(method)}})
+      .Increment();
+}
+
+void GrpcServerMetrics::Handled(std::string_view service, std::string_view method,
+                                int grpc_code, double seconds) {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  prometheus::Labels labels = {{"grpc_type", "unary"},
+                               {"grpc_service", std::string(service)},
+                               {"grpc_method", std::string(method)}};
+  handling_.Add(labels, kBuckets).Observe(seconds);
+  labels.emplace("grpc_code", std::string(GrpcCodeName(grpc_code)));
+  handled_.Add(labels).Increment();
+}
+
+std::string_view GrpcCodeName(int grpc_code) {
+  static constexpr std::array<std::string_view, 17> kNames = {
+      "OK",           "Canceled",          "Unknown",          "InvalidArgument",
+      "DeadlineExceeded", "NotFound",      "AlreadyExists",    "PermissionDenied",
+      "ResourceExhausted", "FailedPrecondition", "Aborted",    "OutOfRange",
+      "Unimplemented", "Internal",         "Unavailable",      "DataLoss",
+      "Unauthenticated"};
+  if (grpc_code < 0 || grpc_code >= static_cast<int>(kNames.size())) return "Unknown";
+  return kNames[grpc_code];
+}
+
+}  // namespace hc::metrics
