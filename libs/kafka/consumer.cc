@@ -1,0 +1,172 @@
+#include "libs/kafka/consumer.h"
+
+#include <spdlog/spdlog.h>
+
+namespace hc::kafka {
+
+const postgres::Migration& Consumer::InboxMigration() {
+  static const postgres::Migration kInbox{
+      "lib_inbox_0001",
+      "CREATE TABLE inbox ("
+      " ce_id text PRIMARY KEY,"
+      " topic text NOT NULL,"
+      " received_at timestamptz NOT NULL DEFAULT now())"};
+  return kInbox;
+}
+
+Consumer::Consumer(ConsumerOptions options, postgres::Pool& pool, Handler handler,
+                   prometheus::Registry& registry)
+    : options_(std::move(options)),
+      pool_(pool),
+      handler_(std::move(handler)),
+      messages_(prometheus::BuildCounter()
+                    .Name("hc_consumer_messages_total")
+                    .Help("Messages taken from Kafka by outcome.")
+                    .Register(registry)),
+      handled_(messages_.Add({{"group", options_.group_id}, {"outcome", "handled"}})),
+      duplicates_(messages_.Add({{"group", options_.group_id}, {"outcome", "duplicate"}})),
+      dead_lettered_(messages_.Add({{"group", options_.group_id}, {"outcome", "dead_lettered"}})),
+      retries_(messages_.Add({{"group", options_.group_id}, {"outcome", "retried"}})) {}
+
+Consumer::~Consumer() { Stop(); }
+
+absl::Status Consumer::Start() {
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  std::string error;
+  for (const auto& [name, value] : std::map<std::string, std::string>{
+           {"bootstrap.servers", options_.brokers},
+           {"group.id", options_.group_id},
+           {"enable.auto.commit", "true"},
+           // Offsets are stored by us, after our transaction commits; auto-commit sends them.
+           {"enable.auto.offset.store", "false"},
+           {"auto.offset.reset", "earliest"},
+           {"enable.partition.eof", "false"},
+       }) {
+    if (conf->set(name, value, error) != RdKafka::Conf::CONF_OK) {
+      return absl::InvalidArgumentError("kafka setting " + name + ": " + error);
+    }
+  }
+  consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer_) return absl::InvalidArgumentError("kafka consumer: " + error);
+  auto producer = NewIdempotentProducer(options_.brokers, nullptr, options_.group_id + "-dlq");
+  if (!producer.ok()) return producer.status();
+  dlq_producer_ = std::move(*producer);
+  if (consumer_->subscribe(options_.topics) != RdKafka::ERR_NO_ERROR) {
+    return absl::InvalidArgumentError("kafka subscribe failed");
+  }
+  thread_ = std::thread([this] { Loop(); });
+  return absl::OkStatus();
+}
+
+void Consumer::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+  if (consumer_) {
+    consumer_->close();  // commits the offsets stored so far
+    consumer_.reset();
+  }
+  if (dlq_producer_) {
+    dlq_producer_->flush(5000);
+    dlq_producer_.reset();
+  }
+}
+
+void Consumer::Loop() {
+  while (!stop_) {
+    std::unique_ptr<RdKafka::Message> raw(consumer_->consume(200));
+    if (!raw) continue;
+    if (raw->err() == RdKafka::ERR__TIMED_OUT || raw->err() == RdKafka::ERR__PARTITION_EOF) {
+      continue;
+    }
+    if (raw->err() != RdKafka::ERR_NO_ERROR) {
+      spdlog::warn("kafka consumer {}: {}", options_.group_id, raw->errstr());
+      continue;
+    }
+    Message message = FromRdKafka(*raw);
+    if (Process(message)) {
+      std::vector<RdKafka::TopicPartition*> offsets = {RdKafka::TopicPartition::create(
+          message.topic, message.partition, message.offset + 1)};
+      consumer_->offsets_store(offsets);
+      RdKafka::TopicPartition::destroy(offsets);
+    } else {
+      // Stopping mid-message: rewind so the next owner of the partition sees it again.
+      std::vector<RdKafka::TopicPartition*> here = {
+          RdKafka::TopicPartition::create(message.topic, message.partition, message.offset)};
+      consumer_->seek(*here.front(), 1000);
+      RdKafka::TopicPartition::destroy(here);
+    }
+  }
+}
+
+bool Consumer::Process(const Message& message) {
+  const std::string ce_id = message.Header(kCeId);
+  int failures = 0;
+  std::string last_error = "message has no ce_id header";
+  auto backoff = options_.retry_backoff;
+  while (!stop_) {
+    if (ce_id.empty()) break;
+    bool duplicate = false;
+    absl::Status status = pool_.InTransaction([&](postgres::Tx& tx) -> absl::Status {
+      auto inserted = tx.exec_params(
+          "INSERT INTO inbox (ce_id, topic) VALUES ($1, $2) ON CONFLICT DO NOTHING", ce_id,
+          message.topic);
+      if (inserted.affected_rows() == 0) {
+        duplicate = true;
+        return absl::OkStatus();
+      }
+      return handler_(tx, message);
+    });
+    if (status.ok()) {
+      (duplicate ? duplicates_ : handled_).Increment();
+      return true;
+    }
+    retries_.Increment();
+    if (status.code() != absl::StatusCode::kUnavailable &&
+        status.code() != absl::StatusCode::kAborted) {
+      ++failures;
+      last_error = std::string(status.message());
+      if (failures >= options_.max_attempts) break;
+    }
+    spdlog::warn("consumer {}: {}:{}@{} failed ({}), retrying", options_.group_id, message.topic,
+                 message.partition, message.offset, status.ToString());
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+  if (stop_) return false;
+  // Poison message: park it in the DLQ (retrying until the broker takes it), then move on.
+  while (!stop_) {
+    absl::Status dlq = DeadLetter(message, last_error);
+    if (dlq.ok()) {
+      dead_lettered_.Increment();
+      return true;
+    }
+    spdlog::error("consumer {}: dead-lettering failed: {}", options_.group_id, dlq.ToString());
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+  return false;
+}
+
+absl::Status Consumer::DeadLetter(const Message& message, const std::string& error) {
+  std::map<std::string, std::string> headers = message.headers;
+  headers["dlq_topic"] = message.topic;
+  headers["dlq_partition"] = std::to_string(message.partition);
+  headers["dlq_offset"] = std::to_string(message.offset);
+  headers["dlq_error"] = error;
+  headers["dlq_consumer_group"] = options_.group_id;
+  const std::string topic = "alumni.dlq." + options_.service;
+  RdKafka::Headers* rd_headers = NewHeaders(headers);
+  RdKafka::ErrorCode err = dlq_producer_->produce(
+      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+      const_cast<char*>(message.value.data()), message.value.size(), message.key.data(),
+      message.key.size(), 0, rd_headers, nullptr);
+  if (err != RdKafka::ERR_NO_ERROR) {
+    delete rd_headers;  // ownership passes to librdkafka only on success
+    return absl::UnavailableError("dlq produce: " + RdKafka::err2str(err));
+  }
+  if (dlq_producer_->flush(10000) != RdKafka::ERR_NO_ERROR) {
+    return absl::UnavailableError("dlq delivery timed out");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hc::kafka

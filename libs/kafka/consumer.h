@@ -1,0 +1,75 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
+#include "absl/status/status.h"
+#include "libs/kafka/kafka.h"
+#include "libs/postgres/migrations.h"
+#include "libs/postgres/pool.h"
+
+namespace hc::kafka {
+
+struct ConsumerOptions {
+  std::string brokers;
+  std::string group_id;
+  std::vector<std::string> topics;
+  // Failed messages go to `alumni.dlq.<service>`.
+  std::string service;
+  // Handler failures (other than UNAVAILABLE) tolerated before a message goes to the DLQ.
+  int max_attempts = 5;
+  std::chrono::milliseconds retry_backoff{200};
+};
+
+// Handles one message inside the transaction that also records its ce_id in the inbox.
+using Handler = std::function<absl::Status(postgres::Tx&, const Message&)>;
+
+// A consumer-group member with exactly-once effects on our database:
+// - each message is handled in a PostgreSQL transaction that also inserts its ce_id into the
+//   `inbox` table, so a redelivered message has no second effect;
+// - its offset is stored only after that transaction commits (at-least-once delivery);
+// - a message the handler keeps rejecting (max_attempts), or that has no ce_id, goes to the
+//   dead-letter topic with its origin in headers, and the partition moves on;
+// - while the database is unavailable the message is retried without limit (back-pressure),
+//   never dead-lettered.
+class Consumer {
+ public:
+  Consumer(ConsumerOptions options, postgres::Pool& pool, Handler handler,
+           prometheus::Registry& registry);
+  ~Consumer();
+
+  absl::Status Start();
+  void Stop();
+
+  // The table this consumer writes; services add it to their migrations.
+  static const postgres::Migration& InboxMigration();
+
+ private:
+  void Loop();
+  // Returns true when the offset may be stored.
+  bool Process(const Message& message);
+  absl::Status DeadLetter(const Message& message, const std::string& error);
+
+  ConsumerOptions options_;
+  postgres::Pool& pool_;
+  Handler handler_;
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  std::unique_ptr<RdKafka::Producer> dlq_producer_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  prometheus::Family<prometheus::Counter>& messages_;
+  prometheus::Counter& handled_;
+  prometheus::Counter& duplicates_;
+  prometheus::Counter& dead_lettered_;
+  prometheus::Counter& retries_;
+};
+
+}  // namespace hc::kafka

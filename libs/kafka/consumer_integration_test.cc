@@ -1,0 +1,133 @@
+#include "libs/kafka/consumer.h"
+
+#include <gtest/gtest.h>
+
+#include "libs/testing/testing.h"
+
+namespace hc::kafka {
+namespace {
+
+// Produces records by hand (no outbox) so the test controls ce_id, including duplicates.
+class Producer {
+ public:
+  explicit Producer(const std::string& brokers)
+      : producer_(*NewIdempotentProducer(brokers, nullptr, "consumer-test")) {}
+  void Send(const std::string& topic, const std::string& key, const std::string& value,
+            const std::string& ce_id) {
+    std::map<std::string, std::string> headers;
+    if (!ce_id.empty()) headers[kCeId] = ce_id;
+    ASSERT_EQ(producer_->produce(topic, RdKafka::Topic::PARTITION_UA,
+                                 RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                                 value.size(), key.data(), key.size(), 0, NewHeaders(headers),
+                                 nullptr),
+              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(producer_->flush(10000), RdKafka::ERR_NO_ERROR);
+  }
+
+ private:
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
+
+class ConsumerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(postgres::Migrate(db_.url(), {Consumer::InboxMigration(),
+                                              {"0001_effects",
+                                               "CREATE TABLE effects (value text NOT NULL)"}})
+                    .ok());
+    topic_ = testing::UniqueName("consumer-test");
+    service_ = testing::UniqueName("svc");
+    ASSERT_TRUE(EnsureTopics(brokers_, {topic_, "alumni.dlq." + service_}, 1,
+                             std::chrono::seconds(30))
+                    .ok());
+  }
+
+  std::unique_ptr<Consumer> NewConsumer(const std::string& group) {
+    auto consumer = std::make_unique<Consumer>(
+        ConsumerOptions{.brokers = brokers_,
+                        .group_id = group,
+                        .topics = {topic_},
+                        .service = service_,
+                        .max_attempts = 3,
+                        .retry_backoff = std::chrono::milliseconds(10)},
+        pool_,
+        [](postgres::Tx& tx, const Message& m) -> absl::Status {
+          if (m.value == "poison") return absl::InvalidArgumentError("cannot handle poison");
+          tx.exec_params("INSERT INTO effects (value) VALUES ($1)", m.value);
+          return absl::OkStatus();
+        },
+        registry_);
+    EXPECT_TRUE(consumer->Start().ok());
+    return consumer;
+  }
+
+  int Effects(const std::string& value) {
+    int n = -1;
+    EXPECT_TRUE(pool_.InTransaction([&](postgres::Tx& tx) {
+                      n = tx.exec_params1("SELECT count(*) FROM effects WHERE value = $1", value)[0]
+                              .as<int>();
+                      return absl::OkStatus();
+                    }).ok());
+    return n;
+  }
+
+  testing::TestDatabase db_;
+  postgres::Pool pool_{{.url = db_.url()}};
+  prometheus::Registry registry_;
+  std::string brokers_ = testing::KafkaBrokers();
+  std::string topic_;
+  std::string service_;
+};
+
+TEST_F(ConsumerTest, ARedeliveredMessageHasNoSecondEffect) {
+  Producer producer(brokers_);
+  producer.Send(topic_, "k", "a", "id-a");
+  producer.Send(topic_, "k", "a", "id-a");  // the same fact again, as after a relay restart
+  producer.Send(topic_, "k", "b", "id-b");
+  auto consumer = NewConsumer(testing::UniqueName("g"));
+  ASSERT_TRUE(testing::WaitFor([&] { return Effects("b") == 1; }, std::chrono::seconds(30)));
+  EXPECT_EQ(Effects("a"), 1);
+}
+
+TEST_F(ConsumerTest, ARestartedGroupResumesAfterTheLastCommittedMessage) {
+  Producer producer(brokers_);
+  const std::string group = testing::UniqueName("g");
+  producer.Send(topic_, "k", "first", "id-1");
+  {
+    auto consumer = NewConsumer(group);
+    ASSERT_TRUE(testing::WaitFor([&] { return Effects("first") == 1; }, std::chrono::seconds(30)));
+    consumer->Stop();
+  }
+  producer.Send(topic_, "k", "second", "id-2");
+  // Wipe the inbox: only committed offsets can now keep "first" from applying twice.
+  ASSERT_TRUE(pool_.InTransaction([](postgres::Tx& tx) {
+                     tx.exec("DELETE FROM inbox");
+                     return absl::OkStatus();
+                   }).ok());
+  auto consumer = NewConsumer(group);
+  ASSERT_TRUE(testing::WaitFor([&] { return Effects("second") == 1; }, std::chrono::seconds(30)));
+  EXPECT_EQ(Effects("first"), 1);
+}
+
+TEST_F(ConsumerTest, APoisonMessageGoesToTheDlqWithItsOriginAndThePartitionMovesOn) {
+  Producer producer(brokers_);
+  producer.Send(topic_, "k", "poison", "id-p");
+  producer.Send(topic_, "k", "no-id", "");
+  producer.Send(topic_, "k", "after", "id-after");
+  auto consumer = NewConsumer(testing::UniqueName("g"));
+  ASSERT_TRUE(testing::WaitFor([&] { return Effects("after") == 1; }, std::chrono::seconds(30)));
+  auto dead = testing::ReadTopic(brokers_, "alumni.dlq." + service_, 2, std::chrono::seconds(30));
+  ASSERT_EQ(dead.size(), 2u);
+  EXPECT_EQ(dead[0].value, "poison");
+  EXPECT_EQ(dead[0].Header("dlq_topic"), topic_);
+  EXPECT_EQ(dead[0].Header("dlq_partition"), "0");
+  EXPECT_EQ(dead[0].Header("dlq_offset"), "0");
+  EXPECT_EQ(dead[0].Header("dlq_error"), "cannot handle poison");
+  EXPECT_EQ(dead[0].Header("ce_id"), "id-p");
+  EXPECT_EQ(dead[1].value, "no-id");
+  EXPECT_EQ(dead[1].Header("dlq_offset"), "1");
+  EXPECT_EQ(Effects("poison"), 0);
+}
+
+}  // namespace
+}  // namespace hc::kafka

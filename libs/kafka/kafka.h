@@ -1,0 +1,56 @@
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace hc::kafka {
+
+// CloudEvents Kafka binding, binary mode: the attributes travel as headers.
+inline constexpr char kCeId[] = "ce_id";
+inline constexpr char kCeType[] = "ce_type";
+inline constexpr char kCeSource[] = "ce_source";
+inline constexpr char kCeTime[] = "ce_time";
+inline constexpr char kCeSpecVersion[] = "ce_specversion";
+inline constexpr char kContentType[] = "content-type";
+
+// A consumed (or to-be-produced) record with its headers as text.
+struct Message {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  std::string key;
+  std::string value;
+  std::map<std::string, std::string> headers;
+
+  std::string Header(const std::string& name) const {
+    auto it = headers.find(name);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+// A producer that never reorders or duplicates on retry (enable.idempotence, acks=all) and
+// keeps retrying while the broker is away (message.timeout.ms=0: delivery failure only on a
+// fatal error). Partitions by key like the Java client (murmur2), so every producer agrees.
+absl::StatusOr<std::unique_ptr<RdKafka::Producer>> NewIdempotentProducer(
+    const std::string& brokers, RdKafka::DeliveryReportCb* delivery_reports,
+    const std::string& client_id);
+
+// Builds librdkafka headers from a name -> text map.
+RdKafka::Headers* NewHeaders(const std::map<std::string, std::string>& headers);
+
+// Reads a librdkafka message into a Message.
+Message FromRdKafka(RdKafka::Message& message);
+
+// Creates the topics that do not exist yet.
+absl::Status EnsureTopics(const std::string& brokers, const std::vector<std::string>& topics,
+                          int partitions, std::chrono::milliseconds timeout);
+
+}  // namespace hc::kafka

@@ -1,0 +1,165 @@
+#include "libs/postgres/pool.h"
+
+#include <random>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+namespace hc::postgres {
+namespace {
+
+std::string WithConnectTimeout(const std::string& url) {
+  if (url.find("connect_timeout") != std::string::npos) return url;
+  if (url.rfind("postgres", 0) == 0) {
+    return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=3";
+  }
+  return url + " connect_timeout=3";
+}
+
+template <typename TxType>
+absl::Status RunIn(pqxx::connection& conn, const std::function<absl::Status(Tx&)>& fn) {
+  TxType tx(conn);
+  absl::Status status = fn(tx);
+  if (!status.ok()) {
+    tx.abort();
+    return status;
+  }
+  tx.commit();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status FromException(const std::exception& e) {
+  if (dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
+    return absl::UnavailableError("database commit outcome unknown");
+  }
+  if (dynamic_cast<const pqxx::broken_connection*>(&e)) {
+    return absl::UnavailableError("database unavailable");
+  }
+  if (dynamic_cast<const pqxx::transaction_rollback*>(&e)) {
+    return absl::AbortedError("database conflict, retry");
+  }
+  if (dynamic_cast<const pqxx::unique_violation*>(&e)) {
+    return absl::AlreadyExistsError("already exists");
+  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
+    const std::string& state = sql->sqlstate();
+    if (state == "57014") return absl::DeadlineExceededError("database statement timed out");
+    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
+      return absl::UnavailableError("database unavailable");
+    }
+    // The message may quote values (personal data): log the SQLSTATE only.
+    spdlog::error("database error sqlstate={}", state);
+    return absl::InternalError("database error");
+  }
+  // Client-side errors (usage, conversion) carry no row data.
+  spdlog::error("database client error: {}", e.what());
+  return absl::InternalError("database error");
+}
+
+Pool::Pool(PoolOptions options)
+    : options_(std::move(options)), conninfo_(WithConnectTimeout(options_.url)) {}
+
+Pool::~Pool() = default;
+
+std::unique_ptr<pqxx::connection> Pool::Connect() const {
+  auto conn = std::make_unique<pqxx::connection>(conninfo_);
+  pqxx::nontransaction setup(*conn);
+  setup.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()));
+  setup.exec("SET idle_in_transaction_session_timeout = 60000");
+  return conn;
+}
+
+std::unique_ptr<pqxx::connection> Pool::Acquire(absl::Status& error) {
+  {
+    std::unique_lock lock(mu_);
+    bool got = cv_.wait_for(lock, options_.acquire_timeout,
+                            [this] { return !idle_.empty() || open_ < options_.size; });
+    if (!got) {
+      error = absl::UnavailableError("database pool exhausted");
+      return nullptr;
+    }
+    if (!idle_.empty()) {
+      auto conn = std::move(idle_.back());
+      idle_.pop_back();
+      return conn;
+    }
+    ++open_;
+  }
+  try {
+    return Connect();
+  } catch (const std::exception& e) {
+    {
+      std::lock_guard lock(mu_);
+      --open_;
+    }
+    cv_.notify_one();
+    error = absl::UnavailableError("database unavailable");
+    return nullptr;
+  }
+}
+
+void Pool::Release(std::unique_ptr<pqxx::connection> conn) {
+  {
+    std::lock_guard lock(mu_);
+    if (conn && conn->is_open()) {
+      idle_.push_back(std::move(conn));
+    } else {
+      --open_;
+    }
+  }
+  cv_.notify_one();
+}
+
+absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn,
+                                 Isolation isolation) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  bool reconnected = false;
+  for (int attempt = 1;; ++attempt) {
+    absl::Status error;
+    auto conn = Acquire(error);
+    if (!conn) return error;
+    absl::Status status;
+    bool broken = false;
+    try {
+      switch (isolation) {
+        case Isolation::kReadCommitted:
+          status = RunIn<pqxx::transaction<pqxx::read_committed>>(*conn, fn);
+          break;
+        case Isolation::kRepeatableRead:
+          status = RunIn<pqxx::transaction<pqxx::repeatable_read>>(*conn, fn);
+          break;
+        case Isolation::kSerializable:
+          status = RunIn<pqxx::transaction<pqxx::serializable>>(*conn, fn);
+          break;
+      }
+    } catch (const pqxx::in_doubt_error& e) {
+      conn.reset();
+      status = FromException(e);
+    } catch (const pqxx::broken_connection& e) {
+      conn.reset();
+      broken = true;
+      status = FromException(e);
+    } catch (const std::exception& e) {
+      status = FromException(e);
+      if (!conn->is_open()) {
+        conn.reset();
+        broken = true;
+      }
+    }
+    Release(std::move(conn));
+    if (broken && !reconnected) {
+      reconnected = true;  // the server dropped us (restart, failover): one fresh try
+      continue;
+    }
+    if (status.code() == absl::StatusCode::kAborted && attempt < options_.max_attempts) {
+      std::uniform_int_distribution<int> backoff(1, 5 << attempt);
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff(jitter)));
+      continue;
+    }
+    return status;
+  }
+}
+
+}  // namespace hc::postgres

@@ -1,0 +1,285 @@
+#include "libs/testing/testing.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+#include <librdkafka/rdkafkacpp.h>
+#include <pqxx/pqxx>
+
+namespace hc::testing {
+namespace {
+
+std::string Required(const char* name) {
+  const char* value = std::getenv(name);
+  if (value == nullptr || *value == '\0') {
+    throw std::runtime_error(std::string(name) +
+                             " is not set: run the tests through scripts/test.sh, or start "
+                             "`scripts/stack.sh up --profile test` and source its stack.env");
+  }
+  return value;
+}
+
+std::string RandomHex(int bytes) {
+  static thread_local std::mt19937_64 rng(std::random_device{}());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (int i = 0; i < bytes; ++i) {
+    auto b = static_cast<unsigned>(rng() & 0xff);
+    out.push_back(kHex[b >> 4]);
+    out.push_back(kHex[b & 0xf]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string PgUrlBase() { return Required("HC_TEST_PG_URL_BASE"); }
+std::string RedisAddress() { return Required("HC_TEST_REDIS_ADDR"); }
+std::string KafkaBrokers() { return Required("HC_TEST_KAFKA_BROKERS"); }
+std::string KafkaClasspath() { return Required("HC_KAFKA_CLASSPATH"); }
+
+std::string UniqueName(const std::string& prefix) { return prefix + "_" + RandomHex(6); }
+
+int FreePort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    throw std::runtime_error("bind failed");
+  }
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds every) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (condition()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(every);
+  }
+}
+
+TestDatabase::TestDatabase(const std::string& prefix) : name_(UniqueName(prefix)) {
+  const std::string base = PgUrlBase();
+  pqxx::connection admin(base + "/postgres");
+  pqxx::nontransaction tx(admin);
+  tx.exec("CREATE DATABASE " + tx.quote_name(name_));
+  url_ = base + "/" + name_;
+}
+
+TestDatabase::~TestDatabase() {
+  try {
+    pqxx::connection admin(PgUrlBase() + "/postgres");
+    pqxx::nontransaction tx(admin);
+    tx.exec("DROP DATABASE IF EXISTS " + tx.quote_name(name_) + " WITH (FORCE)");
+  } catch (const std::exception&) {
+    // Leaving a database behind is harmless; the test stack is thrown away.
+  }
+}
+
+ChildProcess::~ChildProcess() {
+  if (running()) Stop(std::chrono::seconds(5));
+}
+
+void ChildProcess::Start(const std::vector<std::string>& argv, const std::string& log_path) {
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    // The child gets the default signal handling back even if the test blocked signals.
+    sigset_t all;
+    sigemptyset(&all);
+    sigprocmask(SIG_SETMASK, &all, nullptr);
+    int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (fd >= 0) {
+      dup2(fd, STDOUT_FILENO);
+      dup2(fd, STDERR_FILENO);
+    }
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    execvp(args[0], args.data());
+    _exit(127);
+  }
+  pid_ = pid;
+}
+
+void ChildProcess::Signal(int signal_number) {
+  if (pid_ > 0) kill(pid_, signal_number);
+}
+
+int ChildProcess::Wait(std::chrono::milliseconds timeout) {
+  if (pid_ <= 0) return -1;
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) return Stop(std::chrono::seconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid_ = -1;
+  return status;
+}
+
+int ChildProcess::Stop(std::chrono::milliseconds grace) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  kill(pid_, SIGCONT);  // a paused process must wake to see the SIGTERM
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (waitpid(pid_, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  pid_ = -1;
+  return status;
+}
+
+RedisServer::RedisServer() : port_(FreePort()) {}
+
+void RedisServer::Start() {
+  process_.Start({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
+                  "--save", "", "--appendonly", "no"},
+                 "/tmp/" + UniqueName("hc-test-redis") + ".log");
+  bool up = WaitFor(
+      [&] {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        addr.sin_port = htons(static_cast<uint16_t>(port_));
+        bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+        close(fd);
+        return ok;
+      },
+      std::chrono::seconds(10));
+  if (!up) throw std::runtime_error("redis-server did not start");
+}
+
+void RedisServer::Stop() { process_.Stop(); }
+void RedisServer::Pause() { process_.Signal(SIGSTOP); }
+void RedisServer::Resume() { process_.Signal(SIGCONT); }
+
+KafkaBroker::KafkaBroker()
+    : dir_((std::filesystem::temp_directory_path() / UniqueName("hc-test-kafka")).string()),
+      port_(FreePort()),
+      controller_port_(FreePort()) {
+  std::filesystem::create_directories(dir_ + "/data");
+  std::ofstream props(dir_ + "/server.properties");
+  props << "process.roles=broker,controller\n"
+        << "node.id=1\n"
+        << "controller.quorum.voters=1@127.0.0.1:" << controller_port_ << "\n"
+        << "listeners=PLAINTEXT://127.0.0.1:" << port_
+        << ",CONTROLLER://127.0.0.1:" << controller_port_ << "\n"
+        << "advertised.listeners=PLAINTEXT://127.0.0.1:" << port_ << "\n"
+        << "controller.listener.names=CONTROLLER\n"
+        << "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
+        << "log.dirs=" << dir_ << "/data\n"
+        << "num.partitions=3\n"
+        << "offsets.topic.replication.factor=1\n"
+        << "offsets.topic.num.partitions=3\n"
+        << "transaction.state.log.replication.factor=1\n"
+        << "transaction.state.log.min.isr=1\n"
+        << "group.initial.rebalance.delay.ms=0\n"
+        << "auto.create.topics.enable=false\n";
+  std::ofstream log4j(dir_ + "/log4j.properties");
+  log4j << "log4j.rootLogger=WARN, file\n"
+        << "log4j.appender.file=org.apache.log4j.FileAppender\n"
+        << "log4j.appender.file.File=" << dir_ << "/broker.log\n"
+        << "log4j.appender.file.layout=org.apache.log4j.PatternLayout\n"
+        << "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n";
+}
+
+KafkaBroker::~KafkaBroker() {
+  Stop();
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+void KafkaBroker::Start() {
+  const std::string classpath = KafkaClasspath();
+  const std::string log4j = "-Dlog4j.configuration=file:" + dir_ + "/log4j.properties";
+  if (!formatted_) {
+    ChildProcess format;
+    format.Start({"java", "-Xmx256m", log4j, "-cp", classpath, "kafka.tools.StorageTool",
+                  "format", "-t", "hc" + RandomHex(10), "-c", dir_ + "/server.properties",
+                  "--ignore-formatted"},
+                 dir_ + "/format.log");
+    int status = format.Wait(std::chrono::seconds(120));
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      throw std::runtime_error("Kafka storage format failed; see " + dir_ + "/format.log");
+    }
+    formatted_ = true;
+  }
+  process_.Start({"java", "-Xms128m", "-Xmx512m", "-XX:+UseG1GC", log4j, "-cp", classpath,
+                  "kafka.Kafka", dir_ + "/server.properties"},
+                 dir_ + "/stdout.log");
+  std::string error;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", brokers(), error);
+  std::unique_ptr<RdKafka::Producer> probe(RdKafka::Producer::create(conf.get(), error));
+  bool up = WaitFor(
+      [&] {
+        RdKafka::Metadata* metadata = nullptr;
+        if (probe->metadata(true, nullptr, &metadata, 1000) != RdKafka::ERR_NO_ERROR) {
+          return false;
+        }
+        bool has_broker = !metadata->brokers()->empty();
+        delete metadata;
+        return has_broker;
+      },
+      std::chrono::seconds(90), std::chrono::milliseconds(200));
+  if (!up) throw std::runtime_error("Kafka broker did not start; see " + dir_);
+}
+
+std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::string& topic,
+                                      size_t count, std::chrono::milliseconds timeout) {
+  std::string error;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", brokers, error);
+  conf->set("group.id", UniqueName("hc-test-reader"), error);
+  conf->set("auto.offset.reset", "earliest", error);
+  conf->set("enable.auto.commit", "false", error);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) throw std::runtime_error("test consumer: " + error);
+  consumer->subscribe({topic});
+  std::vector<kafka::Message> out;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(200));
+    if (m && m->err() == RdKafka::ERR_NO_ERROR) out.push_back(kafka::FromRdKafka(*m));
+  }
+  // Linger briefly so that extra (duplicate) messages would be seen too.
+  auto linger = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+  while (std::chrono::steady_clock::now() < linger) {
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
+    if (m && m->err() == RdKafka::ERR_NO_ERROR) out.push_back(kafka::FromRdKafka(*m));
+  }
+  consumer->close();
+  return out;
+}
+
+void KafkaBroker::Stop() { process_.Stop(std::chrono::seconds(30)); }
+
+}  // namespace hc::testing

@@ -1,0 +1,100 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "libs/kafka/kafka.h"
+
+namespace hc::testing {
+
+// Settings of the test stack that scripts/test.sh starts (scripts/stack.sh --profile test).
+// A missing one fails the test with a message saying how to start the stack.
+std::string PgUrlBase();      // HC_TEST_PG_URL_BASE, e.g. postgresql://postgres@127.0.0.1:25432
+std::string RedisAddress();   // HC_TEST_REDIS_ADDR
+std::string KafkaBrokers();   // HC_TEST_KAFKA_BROKERS
+std::string KafkaClasspath(); // HC_KAFKA_CLASSPATH (the broker's jars, for private brokers)
+
+// A name no other test run uses: prefix + random hex.
+std::string UniqueName(const std::string& prefix);
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+             std::chrono::milliseconds every = std::chrono::milliseconds(20));
+
+// A fresh PostgreSQL database on the test server, dropped when this goes.
+class TestDatabase {
+ public:
+  explicit TestDatabase(const std::string& prefix = "t");
+  ~TestDatabase();
+  const std::string& url() const { return url_; }
+  const std::string& name() const { return name_; }
+
+ private:
+  std::string name_;
+  std::string url_;
+};
+
+// A child process with its output in a log file; stopped (SIGTERM, then SIGKILL) on Stop or
+// destruction.
+class ChildProcess {
+ public:
+  ChildProcess() = default;
+  ~ChildProcess();
+  void Start(const std::vector<std::string>& argv, const std::string& log_path);
+  // Waits for the process to exit by itself (stopping it after `timeout`); its wait status.
+  int Wait(std::chrono::milliseconds timeout);
+  // SIGTERM, wait up to `grace`, then SIGKILL. Returns the wait status.
+  int Stop(std::chrono::milliseconds grace = std::chrono::seconds(20));
+  bool running() const { return pid_ > 0; }
+  void Signal(int signal_number);
+
+ private:
+  pid_t pid_ = -1;
+};
+
+// A private redis-server on a free port, for tests that stop and restart it.
+class RedisServer {
+ public:
+  RedisServer();
+  void Start();
+  void Stop();
+  // Freezes (SIGSTOP) and thaws the server: it keeps its data but stops answering.
+  void Pause();
+  void Resume();
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  int port_;
+  ChildProcess process_;
+};
+
+// A private single-node Kafka (KRaft) broker from the jars in HC_KAFKA_CLASSPATH, for tests
+// that stop and restart the broker. Keeps its data across Stop/Start.
+class KafkaBroker {
+ public:
+  KafkaBroker();
+  ~KafkaBroker();
+  // Starts the broker and waits until it answers metadata requests.
+  void Start();
+  void Stop();
+  std::string brokers() const { return "127.0.0.1:" + std::to_string(port_); }
+
+ private:
+  std::string dir_;
+  int port_;
+  int controller_port_;
+  bool formatted_ = false;
+  ChildProcess process_;
+};
+
+// Reads `topic` from the beginning with a fresh group until `count` messages arrived or
+// `timeout` passed, then lingers half a second more to catch any extra (duplicate) message.
+std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::string& topic,
+                                      size_t count, std::chrono::milliseconds timeout);
+
+}  // namespace hc::testing
