@@ -253,7 +253,8 @@ void KafkaBroker::Start() {
 }
 
 std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::string& topic,
-                                      size_t count, std::chrono::milliseconds timeout) {
+                                      size_t count, std::chrono::milliseconds timeout,
+                                      const std::function<bool(const kafka::Message&)>& keep) {
   std::string error;
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   conf->set("bootstrap.servers", brokers, error);
@@ -265,19 +266,44 @@ std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::str
   if (!consumer) throw std::runtime_error("test consumer: " + error);
   consumer->subscribe({topic});
   std::vector<kafka::Message> out;
+  auto take = [&](int wait_ms) {
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(wait_ms));
+    if (!m || m->err() != RdKafka::ERR_NO_ERROR) return;
+    kafka::Message message = kafka::FromRdKafka(*m);
+    if (!keep || keep(message)) out.push_back(std::move(message));
+  };
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
-    std::unique_ptr<RdKafka::Message> m(consumer->consume(200));
-    if (m && m->err() == RdKafka::ERR_NO_ERROR) out.push_back(kafka::FromRdKafka(*m));
-  }
+  while (out.size() < count && std::chrono::steady_clock::now() < deadline) take(200);
   // Linger briefly so that extra (duplicate) messages would be seen too.
   auto linger = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
-  while (std::chrono::steady_clock::now() < linger) {
-    std::unique_ptr<RdKafka::Message> m(consumer->consume(100));
-    if (m && m->err() == RdKafka::ERR_NO_ERROR) out.push_back(kafka::FromRdKafka(*m));
-  }
+  while (std::chrono::steady_clock::now() < linger) take(100);
   consumer->close();
   return out;
+}
+
+std::string HttpGet(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    close(fd);
+    return "";
+  }
+  const std::string request =
+      "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+  if (write(fd, request.data(), request.size()) < 0) {
+    close(fd);
+    return "";
+  }
+  std::string response;
+  char buf[8192];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof(buf))) > 0) response.append(buf, static_cast<size_t>(n));
+  close(fd);
+  auto body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
 }
 
 void KafkaBroker::Stop() { process_.Stop(std::chrono::seconds(30)); }

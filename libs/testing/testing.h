@@ -94,7 +94,13 @@ class KafkaBroker {
 
 // Reads `topic` from the beginning with a fresh group until `count` messages arrived or
 // `timeout` passed, then lingers half a second more to catch any extra (duplicate) message.
-std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::string& topic,
-                                      size_t count, std::chrono::milliseconds timeout);
+// Only messages for which `keep` is true are collected and counted.
+std::vector<kafka::Message> ReadTopic(
+    const std::string& brokers, const std::string& topic, size_t count,
+    std::chrono::milliseconds timeout,
+    const std::function<bool(const kafka::Message&)>& keep = nullptr);
+
+// The body of http://127.0.0.1:<port><path>, or "" when nothing answers.
+std::string HttpGet(int port, const std::string& path);
 
 }  // namespace hc::testing

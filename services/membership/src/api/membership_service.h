@@ -1,0 +1,55 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "alumni/membership/v1/membership_service.grpc.pb.h"
+#include "libs/grpc/server.h"
+#include "libs/redis/cache.h"
+#include "services/membership/src/domain/member.h"
+#include "services/membership/src/storage/member_store.h"
+
+namespace membership::api {
+
+// The gRPC adapter: proto <-> domain, authorisation, validation, caching of GetMember.
+class MembershipService final : public alumni::membership::v1::MembershipService::CallbackService {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  MembershipService(hc::grpc_server::UnaryRunner& runner, storage::MemberStore& store,
+                    hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
+                    std::chrono::seconds cache_ttl, Clock clock);
+
+  grpc::ServerUnaryReactor* RegisterMember(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::RegisterMemberRequest* req,
+      alumni::membership::v1::RegisterMemberResponse* resp) override;
+  grpc::ServerUnaryReactor* GetMember(grpc::CallbackServerContext* ctx,
+                                      const alumni::membership::v1::GetMemberRequest* req,
+                                      alumni::membership::v1::GetMemberResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateProfile(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::UpdateProfileRequest* req,
+      alumni::membership::v1::UpdateProfileResponse* resp) override;
+
+  // The Redis key of a member's cached profile: the id only, never personal data.
+  static std::string CacheKey(const std::string& member_id);
+
+ private:
+  absl::Status DoRegister(const hc::auth::Principal& caller,
+                          const alumni::membership::v1::RegisterMemberRequest& req,
+                          alumni::membership::v1::RegisterMemberResponse& resp);
+  absl::Status DoGet(const hc::auth::Principal& caller,
+                     const alumni::membership::v1::GetMemberRequest& req,
+                     alumni::membership::v1::GetMemberResponse& resp);
+  absl::Status DoUpdate(const hc::auth::Principal& caller,
+                        const alumni::membership::v1::UpdateProfileRequest& req,
+                        alumni::membership::v1::UpdateProfileResponse& resp);
+
+  hc::grpc_server::UnaryRunner& runner_;
+  storage::MemberStore& store_;
+  hc::redis::Cache& cache_;
+  const domain::TimeZoneCatalog& zones_;
+  std::chrono::seconds cache_ttl_;
+  Clock clock_;
+};
+
+}  // namespace membership::api

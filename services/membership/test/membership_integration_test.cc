@@ -1,0 +1,298 @@
+// membership end to end in one process: the real gRPC server, PostgreSQL, Redis and Kafka.
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "alumni/membership/v1/membership_events.pb.h"
+#include "alumni/membership/v1/membership_service.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "libs/testing/testing.h"
+#include "services/membership/src/app.h"
+
+namespace membership {
+namespace {
+
+namespace pb = alumni::membership::v1;
+using ::testing::HasSubstr;
+
+const std::string kSecret = "membership-integration-test-secret-0123456789";
+
+class MembershipTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(), {"alumni.membership.v1"}, 3,
+                                        std::chrono::seconds(30))
+                    .ok());
+    redis_.Start();
+    key_file_ = "/tmp/" + hc::testing::UniqueName("hc-jwt") + ".key";
+    std::ofstream(key_file_) << kSecret;
+    Settings s;
+    s.grpc_address = "127.0.0.1:0";
+    s.metrics_address = "127.0.0.1:0";
+    s.database_url = db_.url();
+    s.redis_address = redis_.address();
+    s.kafka_brokers = hc::testing::KafkaBrokers();
+    s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
+    s.workers = 8;
+    app_ = std::make_unique<App>(s);
+    ASSERT_TRUE(app_->Start().ok());
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = pb::MembershipService::NewStub(channel_);
+  }
+
+  void TearDown() override {
+    app_->Shutdown();
+    std::remove(key_file_.c_str());
+  }
+
+  static std::string Token(const std::string& subject, std::vector<std::string> roles) {
+    return *hc::auth::Mint({.algorithm = "HS256",
+                            .key = kSecret,
+                            .issuer = "hc-test",
+                            .subject = subject,
+                            .roles = std::move(roles)});
+  }
+
+  std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+    auto ctx = std::make_unique<grpc::ClientContext>();
+    ctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
+    return ctx;
+  }
+
+  static pb::RegisterMemberRequest NewMember(const std::string& email) {
+    pb::RegisterMemberRequest r;
+    r.set_first_name("Ana");
+    r.set_last_name("Martinez");
+    r.set_email(email);
+    r.set_phone("+15551234567");
+    r.set_program(pb::PROGRAM_IOP);
+    r.mutable_sobriety_date()->set_year(2025);
+    r.mutable_sobriety_date()->set_month(3);
+    r.mutable_sobriety_date()->set_day(14);
+    r.add_interests("hiking");
+    r.set_time_zone("America/Chicago");
+    return r;
+  }
+
+  pb::Member Register(const std::string& email) {
+    pb::RegisterMemberResponse resp;
+    grpc::Status s = stub_->RegisterMember(Ctx(coordinator_).get(), NewMember(email), &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.member();
+  }
+
+  grpc::Status Get(const std::string& token, const std::string& id, pb::Member* out = nullptr) {
+    pb::GetMemberRequest req;
+    req.set_member_id(id);
+    pb::GetMemberResponse resp;
+    grpc::Status s = stub_->GetMember(Ctx(token).get(), req, &resp);
+    if (out) *out = resp.member();
+    return s;
+  }
+
+  hc::testing::TestDatabase db_;
+  hc::testing::RedisServer redis_;
+  std::string key_file_;
+  std::unique_ptr<App> app_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<pb::MembershipService::Stub> stub_;
+  std::string coordinator_ = Token("coordinator-1", {"coordinator"});
+};
+
+TEST_F(MembershipTest, RegisterThenReadBackAndMemberRegisteredReachesKafka) {
+  const std::string email = hc::testing::UniqueName("ana") + "@example.org";
+  pb::Member created = Register(email);
+  ASSERT_FALSE(created.member_id().empty());
+  EXPECT_EQ(created.display_name(), "Ana M.");
+  EXPECT_EQ(created.email(), email);
+
+  pb::Member read;
+  ASSERT_TRUE(Get(Token(created.member_id(), {"alumnus"}), created.member_id(), &read).ok());
+  EXPECT_EQ(read.email(), email);
+  EXPECT_EQ(read.sobriety_date().day(), 14);
+  EXPECT_EQ(read.time_zone(), "America/Chicago");
+  EXPECT_EQ(read.version(), 1);
+
+  auto messages = hc::testing::ReadTopic(
+      hc::testing::KafkaBrokers(), "alumni.membership.v1", 1, std::chrono::seconds(30),
+      [&](const hc::kafka::Message& m) { return m.key == created.member_id(); });
+  ASSERT_EQ(messages.size(), 1u);
+  const auto& m = messages[0];
+  EXPECT_EQ(m.Header("ce_type"), "alumni.membership.v1.MemberRegistered");
+  EXPECT_EQ(m.Header("ce_source"), "/homecoming/membership");
+  EXPECT_EQ(m.Header("ce_specversion"), "1.0");
+  EXPECT_EQ(m.Header("content-type"), "application/protobuf");
+  EXPECT_FALSE(m.Header("ce_id").empty());
+  EXPECT_FALSE(m.Header("ce_time").empty());
+  pb::MemberRegistered event;
+  ASSERT_TRUE(event.ParseFromString(m.value));
+  EXPECT_EQ(event.member_id(), created.member_id());
+  // Nothing personal on Kafka.
+  EXPECT_EQ(m.value.find(email), std::string::npos);
+  EXPECT_EQ(m.value.find("+15551234567"), std::string::npos);
+  EXPECT_EQ(m.value.find("Martinez"), std::string::npos);
+}
+
+TEST_F(MembershipTest, CallsWithoutAValidTokenAreUnauthenticated) {
+  pb::Member created = Register(hc::testing::UniqueName("u") + "@example.org");
+  EXPECT_EQ(Get("", created.member_id()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  std::string forged = *hc::auth::Mint({.algorithm = "HS256",
+                                        .key = "not-the-secret-but-long-enough-000000",
+                                        .issuer = "hc-test",
+                                        .subject = created.member_id()});
+  EXPECT_EQ(Get(forged, created.member_id()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // alg=none: header {"alg":"none"}, claims for this member, empty signature.
+  std::string real = Token(created.member_id(), {"admin"});
+  std::string none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0" + real.substr(real.find('.'));
+  none = none.substr(0, none.rfind('.') + 1);
+  EXPECT_EQ(Get(none, created.member_id()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(MembershipTest, MembersSeeAndChangeOnlyThemselves) {
+  pb::Member a = Register(hc::testing::UniqueName("a") + "@example.org");
+  pb::Member b = Register(hc::testing::UniqueName("b") + "@example.org");
+  const std::string a_token = Token(a.member_id(), {"alumnus"});
+  EXPECT_EQ(Get(a_token, b.member_id()).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  pb::UpdateProfileRequest update;
+  update.set_member_id(b.member_id());
+  update.mutable_member()->set_display_name("hijacked");
+  update.mutable_update_mask()->add_paths("display_name");
+  pb::UpdateProfileResponse resp;
+  EXPECT_EQ(stub_->UpdateProfile(Ctx(a_token).get(), update, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  pb::RegisterMemberResponse reg;
+  EXPECT_EQ(stub_->RegisterMember(Ctx(a_token).get(), NewMember("x@example.org"), &reg)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Staff may read anyone.
+  EXPECT_TRUE(Get(coordinator_, b.member_id()).ok());
+}
+
+TEST_F(MembershipTest, BadInputIsInvalidArgumentNamingTheField) {
+  auto register_error = [&](auto mutate) {
+    pb::RegisterMemberRequest r = NewMember(hc::testing::UniqueName("v") + "@example.org");
+    mutate(r);
+    pb::RegisterMemberResponse resp;
+    grpc::Status s = stub_->RegisterMember(Ctx(coordinator_).get(), r, &resp);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    return s.error_message();
+  };
+  EXPECT_THAT(register_error([](auto& r) { r.set_first_name(""); }), HasSubstr("first_name:"));
+  EXPECT_THAT(register_error([](auto& r) { r.set_email("not-an-email"); }), HasSubstr("email:"));
+  EXPECT_THAT(register_error([](auto& r) { r.set_time_zone("Nowhere/Land"); }),
+              HasSubstr("time_zone:"));
+  EXPECT_THAT(register_error([](auto& r) { r.set_last_name(std::string(200, 'x')); }),
+              HasSubstr("last_name:"));
+  EXPECT_THAT(register_error([](auto& r) { r.add_interests("NOT OK"); }),
+              HasSubstr("interests:"));
+  EXPECT_EQ(Get(coordinator_, "not-a-uuid").error_message(), "member_id: must be a UUID");
+
+  pb::UpdateProfileRequest update;
+  pb::Member me = Register(hc::testing::UniqueName("m") + "@example.org");
+  update.set_member_id(me.member_id());
+  update.mutable_update_mask()->add_paths("email");
+  pb::UpdateProfileResponse resp;
+  grpc::Status s = stub_->UpdateProfile(Ctx(Token(me.member_id(), {})).get(), update, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("update_mask:"));
+}
+
+TEST_F(MembershipTest, AnOversizedRequestIsRefused) {
+  pb::RegisterMemberRequest r = NewMember("big@example.org");
+  r.set_first_name(std::string(100 * 1024, 'x'));
+  pb::RegisterMemberResponse resp;
+  EXPECT_EQ(stub_->RegisterMember(Ctx(coordinator_).get(), r, &resp).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
+TEST_F(MembershipTest, ASecondRegistrationWithTheSameEmailIsAlreadyExists) {
+  const std::string email = hc::testing::UniqueName("dup") + "@example.org";
+  Register(email);
+  pb::RegisterMemberRequest again = NewMember(email);
+  again.set_email("  " + email.substr(0, 1) + email.substr(1) + " ");
+  pb::RegisterMemberResponse resp;
+  grpc::Status s = stub_->RegisterMember(Ctx(coordinator_).get(), again, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(s.error_message(), HasSubstr("email:"));
+}
+
+TEST_F(MembershipTest, UpdateProfileIsSeenAtOnceDespiteTheCacheAndIsPublished) {
+  pb::Member me = Register(hc::testing::UniqueName("c") + "@example.org");
+  const std::string token = Token(me.member_id(), {"alumnus"});
+  ASSERT_TRUE(Get(token, me.member_id()).ok());  // now cached
+  pb::UpdateProfileRequest update;
+  update.set_member_id(me.member_id());
+  update.mutable_member()->set_last_name("Lopez");
+  update.mutable_member()->add_interests("art");
+  update.mutable_update_mask()->add_paths("last_name");
+  update.mutable_update_mask()->add_paths("interests");
+  pb::UpdateProfileResponse resp;
+  ASSERT_TRUE(stub_->UpdateProfile(Ctx(token).get(), update, &resp).ok());
+  EXPECT_EQ(resp.member().display_name(), "Ana L.");
+  EXPECT_EQ(resp.member().version(), 2);
+
+  pb::Member read;
+  ASSERT_TRUE(Get(token, me.member_id(), &read).ok());
+  EXPECT_EQ(read.last_name(), "Lopez");
+  EXPECT_EQ(read.version(), 2);
+
+  auto messages = hc::testing::ReadTopic(
+      hc::testing::KafkaBrokers(), "alumni.membership.v1", 2, std::chrono::seconds(30),
+      [&](const hc::kafka::Message& m) { return m.key == me.member_id(); });
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(messages[1].Header("ce_type"), "alumni.membership.v1.MemberProfileUpdated");
+  pb::MemberProfileUpdated event;
+  ASSERT_TRUE(event.ParseFromString(messages[1].value));
+  EXPECT_THAT(event.changed_fields(), ::testing::UnorderedElementsAre(
+                                          "last_name", "display_name", "interests"));
+  EXPECT_EQ(messages[1].value.find("Lopez"), std::string::npos);
+}
+
+TEST_F(MembershipTest, GetMemberStillAnswersWithRedisStopped) {
+  pb::Member me = Register(hc::testing::UniqueName("r") + "@example.org");
+  const std::string token = Token(me.member_id(), {"alumnus"});
+  ASSERT_TRUE(Get(token, me.member_id()).ok());
+  redis_.Stop();
+  pb::Member read;
+  grpc::Status s = Get(token, me.member_id(), &read);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(read.member_id(), me.member_id());
+  // Writes go on too, and the next read is fresh.
+  pb::UpdateProfileRequest update;
+  update.set_member_id(me.member_id());
+  update.mutable_member()->set_time_zone("Europe/Dublin");
+  update.mutable_update_mask()->add_paths("time_zone");
+  pb::UpdateProfileResponse resp;
+  ASSERT_TRUE(stub_->UpdateProfile(Ctx(token).get(), update, &resp).ok());
+  ASSERT_TRUE(Get(token, me.member_id(), &read).ok());
+  EXPECT_EQ(read.time_zone(), "Europe/Dublin");
+}
+
+TEST_F(MembershipTest, HealthIsServingAndMetricsCountTheCalls) {
+  auto health = grpc::health::v1::Health::NewStub(channel_);
+  grpc::ClientContext ctx;
+  grpc::health::v1::HealthCheckResponse response;
+  ASSERT_TRUE(health->Check(&ctx, {}, &response).ok());
+  EXPECT_EQ(response.status(), grpc::health::v1::HealthCheckResponse::SERVING);
+
+  pb::Member me = Register(hc::testing::UniqueName("h") + "@example.org");
+  ASSERT_TRUE(Get(coordinator_, me.member_id()).ok());
+  std::string metrics = hc::testing::HttpGet(app_->metrics_port(), "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("grpc_server_handled_total{grpc_code=\"OK\","
+                                 "grpc_method=\"GetMember\","
+                                 "grpc_service=\"alumni.membership.v1.MembershipService\","
+                                 "grpc_type=\"unary\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("hc_outbox_backlog"));
+  EXPECT_THAT(metrics, HasSubstr("hc_cache_requests_total"));
+  // No personal data in metrics.
+  EXPECT_EQ(metrics.find("@example.org"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace membership
