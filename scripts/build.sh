@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Configures and builds Homecoming with CMake + Ninja (ccache when present).
+#
+#   scripts/build.sh [--build-dir DIR]   (default: build/)
+#
+# Environment: HC_BUILD_TYPE (default RelWithDebInfo), CCACHE_DIR (default ~/.cache/ccache).
+set -euo pipefail
+HC_LOG_TAG="build"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+BUILD_DIR="${HC_REPO_ROOT}/build"
+while (($#)); do
+  case "$1" in
+    --build-dir) BUILD_DIR="$2"; shift ;;
+    *) hc_die "unknown argument '$1'" ;;
+  esac
+  shift
+done
+
+hc_need cmake ninja g++
+export CCACHE_DIR="${CCACHE_DIR:-${HOME}/.cache/ccache}"
+hc_steps 2
+hc_step "configuring in ${BUILD_DIR}"
+cmake -S "${HC_REPO_ROOT}" -B "${BUILD_DIR}" -G Ninja \
+  -DCMAKE_BUILD_TYPE="${HC_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
+hc_step "compiling (this takes a few minutes on a cold cache)"
+ninja -C "${BUILD_DIR}"
+hc_log "built in $((SECONDS - _HC_T0))s"

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The one test command: installs what is missing, builds, starts the test stack (real
+# PostgreSQL, Redis and Kafka on loopback), runs every unit and integration test, and stops
+# the stack again.
+#
+#   scripts/test.sh [ctest arguments...]     e.g. scripts/test.sh -R Outbox
+#
+# Environment: HC_HOME (default /var/tmp/homecoming), HC_KEEP_STACK=1 leaves the test stack
+# running afterwards (for re-running single tests by hand).
+set -euo pipefail
+HC_LOG_TAG="test"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "${HC_REPO_ROOT}"
+
+hc_steps 4
+hc_step "installing dependencies"
+scripts/install-deps.sh
+hc_step "building"
+scripts/build.sh
+hc_step "starting the test stack"
+stop_stack() {
+  if [[ "${HC_KEEP_STACK:-0}" != 1 ]]; then scripts/stack.sh down --profile test || true; fi
+}
+trap stop_stack EXIT
+scripts/stack.sh up --profile test
+
+set -a
+# shellcheck disable=SC1091
+. "${HC_HOME}/test/stack.env"
+set +a
+export HC_TEST_PG_URL_BASE="${HC_PG_URL_BASE}"
+export HC_TEST_REDIS_ADDR="${HC_REDIS_ADDR}"
+export HC_TEST_KAFKA_BROKERS="${HC_KAFKA_BROKERS}"
+export HC_KAFKA_CLASSPATH
+
+hc_step "running the tests"
+# Unit tests in parallel; integration tests are RUN_SERIAL (they start brokers of their own).
+ctest --test-dir build --output-on-failure --timeout 600 -j 2 "$@"
+hc_log "all tests passed in $((SECONDS - _HC_T0))s"
