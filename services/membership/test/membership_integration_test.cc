@@ -1,5 +1,7 @@
 // membership end to end in one process: the real gRPC server, PostgreSQL, Redis and Kafka.
 #include <fstream>
+#include <map>
+#include <set>
 
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
@@ -21,8 +23,10 @@ const std::string kSecret = "membership-integration-test-secret-0123456789";
 
 class MembershipTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(), {"alumni.membership.v1"}, 3,
+  void SetUp() override { StartApp(hc::testing::KafkaBrokers()); }
+
+  void StartApp(const std::string& brokers) {
+    ASSERT_TRUE(hc::kafka::EnsureTopics(brokers, {"alumni.membership.v1"}, 3,
                                         std::chrono::seconds(30))
                     .ok());
     redis_.Start();
@@ -33,7 +37,7 @@ class MembershipTest : public ::testing::Test {
     s.metrics_address = "127.0.0.1:0";
     s.database_url = db_.url();
     s.redis_address = redis_.address();
-    s.kafka_brokers = hc::testing::KafkaBrokers();
+    s.kafka_brokers = brokers;
     s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
     s.workers = 8;
     app_ = std::make_unique<App>(s);
@@ -44,7 +48,7 @@ class MembershipTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    app_->Shutdown();
+    if (app_) app_->Shutdown();
     std::remove(key_file_.c_str());
   }
 
@@ -292,6 +296,56 @@ TEST_F(MembershipTest, HealthIsServingAndMetricsCountTheCalls) {
   EXPECT_THAT(metrics, HasSubstr("hc_cache_requests_total"));
   // No personal data in metrics.
   EXPECT_EQ(metrics.find("@example.org"), std::string::npos);
+}
+
+// The foundation issue's fault test, through the real API: the broker goes away, 100 members
+// register, the broker comes back; every event arrives once, in order per member.
+class MembershipBrokerDownTest : public MembershipTest {
+ protected:
+  void SetUp() override {
+    broker_.Start();
+    StartApp(broker_.brokers());
+  }
+  hc::testing::KafkaBroker broker_;
+};
+
+TEST_F(MembershipBrokerDownTest, HundredRegistrationsWhileTheBrokerIsDownAllArriveOnce) {
+  broker_.Stop();
+  std::set<std::string> ids;
+  for (int i = 0; i < 100; ++i) {
+    pb::Member m = Register(hc::testing::UniqueName("down" + std::to_string(i)) + "@example.org");
+    ASSERT_FALSE(m.member_id().empty());
+    ids.insert(m.member_id());
+    if (i % 10 == 0) {
+      // Some of them change their profile too, so a key has more than one event.
+      pb::UpdateProfileRequest update;
+      update.set_member_id(m.member_id());
+      update.mutable_member()->set_time_zone("Europe/Dublin");
+      update.mutable_update_mask()->add_paths("time_zone");
+      pb::UpdateProfileResponse resp;
+      ASSERT_TRUE(
+          stub_->UpdateProfile(Ctx(Token(m.member_id(), {})).get(), update, &resp).ok());
+    }
+  }
+  broker_.Start();
+  auto messages = hc::testing::ReadTopic(broker_.brokers(), "alumni.membership.v1", 110,
+                                         std::chrono::seconds(90));
+  ASSERT_EQ(messages.size(), 110u);
+  std::set<std::string> ce_ids;
+  std::map<std::string, std::vector<std::string>> types_by_key;
+  for (const auto& m : messages) {
+    EXPECT_TRUE(ce_ids.insert(m.Header("ce_id")).second) << "duplicate ce_id";
+    EXPECT_TRUE(ids.contains(m.key));
+    types_by_key[m.key].push_back(m.Header("ce_type"));
+  }
+  EXPECT_EQ(types_by_key.size(), 100u);
+  for (const auto& [key, types] : types_by_key) {
+    ASSERT_FALSE(types.empty());
+    EXPECT_EQ(types.front(), "alumni.membership.v1.MemberRegistered") << key;
+    if (types.size() == 2) {
+      EXPECT_EQ(types[1], "alumni.membership.v1.MemberProfileUpdated");
+    }
+  }
 }
 
 }  // namespace
