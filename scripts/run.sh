@@ -97,14 +97,17 @@ demo_member() {
  "program": "PROGRAM_IOP", "time_zone": "${zone}", "interests": ${interests}}
 JSON
   )"; then
-    sed -n 's/.*"memberId": "\(.*\)".*/\1/p' <<<"${out}" | head -n1
+    sed -n 's/.*"member_id": "\([^"]*\)".*/\1/p' <<<"${out}" | head -n1
   elif grep -q AlreadyExists <<<"${out}"; then
     echo "(already registered)"
   else
     hc_die "demo data: ${out}"
   fi
 }
-DEMO_ID="$(demo_member Ana Martinez ana@demo.homecoming.local America/Chicago '["hiking","art"]')"
+DEMO_ID_FILE="${STATE}/demo-member-id"
+id="$(demo_member Ana Martinez ana@demo.homecoming.local America/Chicago '["hiking","art"]')"
+[[ "${id}" == "(already registered)" ]] || echo "${id}" >"${DEMO_ID_FILE}"
+DEMO_ID="$(cat "${DEMO_ID_FILE}" 2>/dev/null || true)"
 demo_member Ben Okafor ben@demo.homecoming.local America/New_York '["music"]' >/dev/null
 demo_member Chloe Nguyen chloe@demo.homecoming.local America/Los_Angeles '["yoga","cooking"]' >/dev/null
 demo_member Dev Patel dev@demo.homecoming.local Europe/Dublin '["running"]' >/dev/null

@@ -7,6 +7,8 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <thread>
 
+#include "grpc/health/v1/health.pb.h"
+
 namespace hc::grpc_server {
 
 Server::Server(ServerOptions options, std::vector<grpc::Service*> services)
@@ -15,6 +17,9 @@ Server::Server(ServerOptions options, std::vector<grpc::Service*> services)
 Server::~Server() { Shutdown(); }
 
 absl::Status Server::Start() {
+  // gRPC's built-in health service carries no protobuf descriptors; linking ours in lets
+  // reflection describe grpc.health.v1.Health, so grpcurl and probes can call it by name.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
