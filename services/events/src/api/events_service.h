@@ -1,0 +1,64 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "alumni/events/v1/events_service.grpc.pb.h"
+#include "libs/grpc/server.h"
+#include "libs/redis/cache.h"
+#include "services/events/src/domain/event.h"
+#include "services/events/src/storage/event_store.h"
+
+namespace events::api {
+
+namespace pb = alumni::events::v1;
+
+// The gRPC adapter: proto <-> domain, authorisation, validation, caching of event reads.
+class EventsService final : public pb::EventsService::CallbackService {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
+                hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
+                std::chrono::seconds cache_ttl, Clock clock);
+
+  grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* ctx,
+                                        const pb::CreateEventRequest* req,
+                                        pb::CreateEventResponse* resp) override;
+  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* ctx,
+                                     const pb::GetEventRequest* req,
+                                     pb::GetEventResponse* resp) override;
+  grpc::ServerUnaryReactor* Rsvp(grpc::CallbackServerContext* ctx, const pb::RsvpRequest* req,
+                                 pb::RsvpResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelRsvp(grpc::CallbackServerContext* ctx,
+                                       const pb::CancelRsvpRequest* req,
+                                       pb::CancelRsvpResponse* resp) override;
+
+  // Redis key of an event's cached read: its id only.
+  static std::string EventCacheKey(const std::string& event_id);
+
+ private:
+  absl::Status DoCreate(const hc::auth::Principal& caller, const pb::CreateEventRequest& req,
+                        pb::CreateEventResponse& resp);
+  absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetEventRequest& req,
+                     pb::GetEventResponse& resp);
+  absl::Status DoRsvp(const hc::auth::Principal& caller, const pb::RsvpRequest& req,
+                      pb::RsvpResponse& resp);
+  absl::Status DoCancelRsvp(const hc::auth::Principal& caller, const pb::CancelRsvpRequest& req,
+                            pb::CancelRsvpResponse& resp);
+
+  domain::Time Now() const;
+  // After a commit that changed the event or its counts. Dropping the entry before the commit
+  // would let a concurrent reader cache the old counts again at once.
+  void Invalidate(const std::string& event_id);
+
+  hc::grpc_server::UnaryRunner& runner_;
+  storage::EventStore& store_;
+  hc::redis::Cache& cache_;
+  const domain::TimeZoneCatalog& zones_;
+  std::chrono::seconds cache_ttl_;
+  Clock clock_;
+};
+
+}  // namespace events::api

@@ -1,0 +1,113 @@
+#include "services/events/src/events/event_facts.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "alumni/events/v1/events_events.pb.h"
+#include "libs/outbox/outbox.h"
+
+namespace events::facts {
+namespace {
+
+namespace pb = alumni::events::v1;
+using google::protobuf::util::TimeUtil;
+
+google::protobuf::Timestamp Ts(domain::Time t) {
+  return TimeUtil::MillisecondsToTimestamp(t.time_since_epoch().count());
+}
+
+}  // namespace
+
+void Recorder::EventPublished(hc::postgres::Tx& tx, const domain::Event& e) const {
+  pb::EventPublished event;
+  event.set_event_id(e.event_id);
+  event.set_kind(static_cast<pb::EventKind>(e.details.kind));
+  *event.mutable_start_time() = Ts(e.details.start);
+  *event.mutable_end_time() = Ts(e.details.end);
+  event.set_time_zone(e.details.time_zone);
+  event.set_capacity(e.details.capacity);
+  event.set_visibility(static_cast<pb::Visibility>(e.details.visibility));
+  event.set_series_id(e.series_id);
+  event.set_created_by(e.created_by);
+  hc::outbox::Append(tx, topic_, e.event_id, event);
+}
+
+void Recorder::EventUpdated(hc::postgres::Tx& tx, const domain::Event& e,
+                            const std::vector<std::string>& changed_fields) const {
+  pb::EventUpdated event;
+  event.set_event_id(e.event_id);
+  for (const auto& f : changed_fields) event.add_changed_fields(f);
+  *event.mutable_start_time() = Ts(e.details.start);
+  *event.mutable_end_time() = Ts(e.details.end);
+  event.set_capacity(e.details.capacity);
+  event.set_sequence(e.sequence);
+  *event.mutable_updated_at() = Ts(e.updated_at);
+  hc::outbox::Append(tx, topic_, e.event_id, event);
+}
+
+void Recorder::EventCancelled(hc::postgres::Tx& tx, const domain::Event& e,
+                              const std::vector<std::string>& affected_member_ids,
+                              domain::Time at) const {
+  pb::EventCancelled event;
+  event.set_event_id(e.event_id);
+  *event.mutable_cancelled_at() = Ts(at);
+  for (const auto& id : affected_member_ids) event.add_affected_member_ids(id);
+  event.set_sequence(e.sequence);
+  event.set_series_id(e.series_id);
+  hc::outbox::Append(tx, topic_, e.event_id, event);
+}
+
+void Recorder::RsvpConfirmed(hc::postgres::Tx& tx, const domain::Event& e,
+                             const domain::Rsvp& rsvp) const {
+  pb::RsvpConfirmed event;
+  event.set_event_id(e.event_id);
+  event.set_member_id(rsvp.member_id);
+  *event.mutable_confirmed_at() = Ts(rsvp.updated_at);
+  *event.mutable_start_time() = Ts(e.details.start);
+  hc::outbox::Append(tx, topic_, e.event_id, event);
+}
+
+void Recorder::RsvpWaitlisted(hc::postgres::Tx& tx, const domain::Event& e,
+                              const domain::Rsvp& rsvp) const {
+  pb::RsvpWaitlisted event;
+  event.set_event_id(e.event_id);
+  event.set_member_id(rsvp.member_id);
+  event.set_waitlist_position(rsvp.waitlist_position);
+  *event.mutable_waitlisted_at() = Ts(rsvp.updated_at);
+  *event.mutable_start_time() = Ts(e.details.start);
+  hc::outbox::Append(tx, topic_, e.event_id, event);
+}
+
+void Recorder::RsvpCancelled(hc::postgres::Tx& tx, const std::string& event_id,
+                             const std::string& member_id, domain::RsvpStatus previous,
+                             CancelReason reason, domain::Time at) const {
+  pb::RsvpCancelled event;
+  event.set_event_id(event_id);
+  event.set_member_id(member_id);
+  event.set_previous_status(static_cast<pb::RsvpStatus>(previous));
+  event.set_reason(static_cast<pb::CancelReason>(reason));
+  *event.mutable_cancelled_at() = Ts(at);
+  hc::outbox::Append(tx, topic_, event_id, event);
+}
+
+void Recorder::WaitlistPromoted(hc::postgres::Tx& tx, const domain::Event& e,
+                                const std::string& member_id, domain::Time at) const {
+  pb::WaitlistPromoted event;
+  event.set_event_id(e.event_id);
+  event.set_member_id(member_id);
+  *event.mutable_promoted_at() = Ts(at);
+  *event.mutable_start_time() = Ts(e.details.start);
+  hc::outbox::Append(tx, topic_, e.event_id, event);
+}
+
+void Recorder::AttendeeCheckedIn(hc::postgres::Tx& tx, const std::string& event_id,
+                                 const std::string& member_id, bool checked_in,
+                                 domain::Time at) const {
+  pb::AttendeeCheckedIn event;
+  event.set_event_id(event_id);
+  event.set_member_id(member_id);
+  event.set_checked_in(checked_in);
+  *event.mutable_at() = Ts(at);
+  hc::outbox::Append(tx, topic_, event_id, event);
+}
+
+}  // namespace events::facts

@@ -1,0 +1,123 @@
+#include "services/events/src/storage/rows.h"
+
+#include <algorithm>
+
+namespace events::storage {
+
+using domain::Event;
+
+const char kEventColumns[] =
+    "event_id::text, COALESCE(series_id::text, ''), title, description, kind, "
+    "(extract(epoch FROM starts_at) * 1000)::bigint, (extract(epoch FROM ends_at) * 1000)::bigint, "
+    "time_zone, venue, online_url, capacity, waitlist_enabled, visibility, status, going_count, "
+    "waitlist_count, sequence, created_by, (extract(epoch FROM created_at) * 1000)::bigint, "
+    "(extract(epoch FROM updated_at) * 1000)::bigint, next_waitlist_seq";
+
+// The place in line is the number of waitlisted tickets up to and including this one.
+const char kRsvpColumns[] =
+    "r.rsvp_id, r.event_id::text, r.member_id::text, r.status, "
+    "CASE WHEN r.status = 2 THEN (SELECT count(*) FROM rsvps w WHERE w.event_id = r.event_id "
+    "AND w.status = 2 AND w.waitlist_seq <= r.waitlist_seq) ELSE 0 END, "
+    "(extract(epoch FROM r.checked_in_at) * 1000)::bigint, "
+    "(extract(epoch FROM r.created_at) * 1000)::bigint, "
+    "(extract(epoch FROM r.updated_at) * 1000)::bigint";
+
+EventRow EventFromRow(const pqxx::row& row, int first) {
+  auto at = [&](int i) { return row[first + i]; };
+  EventRow out;
+  Event& e = out.event;
+  e.event_id = at(0).as<std::string>();
+  e.series_id = at(1).as<std::string>();
+  e.details.title = at(2).as<std::string>();
+  e.details.description = at(3).as<std::string>();
+  e.details.kind = static_cast<domain::EventKind>(at(4).as<int>());
+  e.details.start = FromMs(at(5).as<int64_t>());
+  e.details.end = FromMs(at(6).as<int64_t>());
+  e.details.time_zone = at(7).as<std::string>();
+  e.details.venue = at(8).as<std::string>();
+  e.details.online_url = at(9).as<std::string>();
+  e.details.capacity = at(10).as<int>();
+  e.details.waitlist_enabled = at(11).as<bool>();
+  e.details.visibility = static_cast<domain::Visibility>(at(12).as<int>());
+  e.status = static_cast<domain::EventStatus>(at(13).as<int>());
+  e.going_count = at(14).as<int>();
+  e.waitlist_count = at(15).as<int>();
+  e.sequence = at(16).as<int>();
+  e.created_by = at(17).as<std::string>();
+  e.created_at = FromMs(at(18).as<int64_t>());
+  e.updated_at = FromMs(at(19).as<int64_t>());
+  out.next_waitlist_seq = at(20).as<int64_t>();
+  return out;
+}
+
+RsvpRow RsvpFromRow(const pqxx::row& row, int first) {
+  auto at = [&](int i) { return row[first + i]; };
+  RsvpRow out;
+  out.rsvp_id = at(0).as<int64_t>();
+  domain::Rsvp& r = out.rsvp;
+  r.event_id = at(1).as<std::string>();
+  r.member_id = at(2).as<std::string>();
+  r.status = static_cast<domain::RsvpStatus>(at(3).as<int>());
+  r.waitlist_position = at(4).as<int>();
+  if (!at(5).is_null()) r.checked_in_at = FromMs(at(5).as<int64_t>());
+  r.created_at = FromMs(at(6).as<int64_t>());
+  r.updated_at = FromMs(at(7).as<int64_t>());
+  return out;
+}
+
+absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& event_id) {
+  auto rows = tx.exec_params(
+      std::string("SELECT ") + kEventColumns + " FROM events WHERE event_id = $1 FOR UPDATE",
+      event_id);
+  if (rows.empty()) return absl::NotFoundError("no such event");
+  return EventFromRow(rows[0]);
+}
+
+std::optional<RsvpRow> ActiveRsvp(hc::postgres::Tx& tx, const std::string& event_id,
+                                  const std::string& member_id) {
+  auto rows = tx.exec_params(std::string("SELECT ") + kRsvpColumns +
+                                 " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 "
+                                 "AND r.status IN (1, 2)",
+                             event_id, member_id);
+  if (rows.empty()) return std::nullopt;
+  return RsvpFromRow(rows[0]);
+}
+
+std::optional<RsvpRow> LatestRsvp(hc::postgres::Tx& tx, const std::string& event_id,
+                                  const std::string& member_id) {
+  auto rows = tx.exec_params(std::string("SELECT ") + kRsvpColumns +
+                                 " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 "
+                                 "ORDER BY r.rsvp_id DESC LIMIT 1",
+                             event_id, member_id);
+  if (rows.empty()) return std::nullopt;
+  return RsvpFromRow(rows[0]);
+}
+
+std::vector<std::string> PromoteWaitlisted(hc::postgres::Tx& tx, const facts::Recorder& recorder,
+                                           Event& event, domain::Time now) {
+  const int n =
+      domain::SeatsToPromote(event.details.capacity, event.going_count, event.waitlist_count);
+  if (n == 0) return {};
+  auto rows = tx.exec_params(
+      "WITH first_in_line AS (SELECT rsvp_id FROM rsvps WHERE event_id = $1 AND status = 2 "
+      "ORDER BY waitlist_seq LIMIT $2) "
+      "UPDATE rsvps r SET status = 1, updated_at = " + MsToTs("$3") +
+          " FROM first_in_line f WHERE r.rsvp_id = f.rsvp_id "
+          "RETURNING r.waitlist_seq, r.member_id::text",
+      event.event_id, n, Ms(now));
+  std::vector<std::pair<int64_t, std::string>> promoted;
+  for (const auto& row : rows) {
+    promoted.emplace_back(row[0].as<int64_t>(), row[1].as<std::string>());
+  }
+  std::sort(promoted.begin(), promoted.end());  // RETURNING has no order; the line does
+  std::vector<std::string> members;
+  for (auto& [seq, member_id] : promoted) {
+    recorder.WaitlistPromoted(tx, event, member_id, now);
+    members.push_back(std::move(member_id));
+  }
+  event.going_count += static_cast<int>(members.size());
+  event.waitlist_count -= static_cast<int>(members.size());
+  return members;
+}
+
+}  // namespace events::storage
