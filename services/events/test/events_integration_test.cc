@@ -1,5 +1,8 @@
 // events end to end in one process: the real gRPC server, PostgreSQL, Redis and Kafka.
+#include <atomic>
 #include <fstream>
+#include <functional>
+#include <latch>
 #include <map>
 #include <random>
 #include <set>
@@ -9,6 +12,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <pqxx/pqxx>
 
 #include "alumni/events/v1/events_events.pb.h"
 #include "alumni/events/v1/events_service.grpc.pb.h"
@@ -35,36 +39,71 @@ std::string NewMemberId() {
   return id;
 }
 
-class EventsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    topic_ = hc::testing::UniqueName("alumni.events.v1.test");
-    ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(), {topic_}, 3,
-                                        std::chrono::seconds(30))
-                    .ok());
-    redis_.Start();
+// One running service: its own database, Redis, topic, App and client.
+struct Service {
+  Service() {
+    topic = hc::testing::UniqueName("alumni.events.v1.test");
+    if (!hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(), {topic}, 3,
+                                 std::chrono::seconds(30))
+             .ok()) {
+      throw std::runtime_error("cannot create topic " + topic);
+    }
+    redis.Start();
     Settings s;
     s.grpc_address = "127.0.0.1:0";
     s.metrics_address = "127.0.0.1:0";
-    s.database_url = db_.url();
-    s.redis_address = redis_.address();
+    s.database_url = db.url();
+    s.redis_address = redis.address();
     s.kafka_brokers = hc::testing::KafkaBrokers();
-    s.events_topic = topic_;
+    s.events_topic = topic;
     s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
     // Enough workers and connections for 64 concurrent callers on 2 cores: RSVPs to one event
     // queue on its row lock anyway, so more would only add context switches.
     s.workers = 24;
     s.db_pool_size = 24;
     s.work_queue = 4096;
-    app_ = std::make_unique<App>(s);
-    ASSERT_TRUE(app_->Start().ok());
-    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
-                                   grpc::InsecureChannelCredentials());
-    stub_ = pb::EventsService::NewStub(channel_);
+    app = std::make_unique<App>(s);
+    if (absl::Status started = app->Start(); !started.ok()) {
+      throw std::runtime_error("events did not start: " + started.ToString());
+    }
+    channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(app->grpc_port()),
+                                  grpc::InsecureChannelCredentials());
+    stub = pb::EventsService::NewStub(channel);
+  }
+  ~Service() {
+    if (app) app->Shutdown();
   }
 
-  void TearDown() override {
-    if (app_) app_->Shutdown();
+  hc::testing::TestDatabase db{"events"};
+  hc::testing::RedisServer redis;
+  std::string topic;
+  std::unique_ptr<App> app;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<pb::EventsService::Stub> stub;
+};
+
+// The tests of a suite share one service (a fresh database and topic per suite); each test
+// works on events of its own.
+class EventsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { shared_ = new Service(); }
+  static void TearDownTestSuite() {
+    delete shared_;
+    shared_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(shared_, nullptr) << "the service did not start";
+    svc_ = shared_;
+  }
+
+  Service& svc() { return *svc_; }
+  pb::EventsService::Stub& stub() { return *svc_->stub; }
+
+  // The test's own rows, read straight from PostgreSQL.
+  pqxx::result Query(const std::string& sql) {
+    pqxx::connection conn(svc().db.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec(sql);
   }
 
   static std::string Token(const std::string& subject, std::vector<std::string> roles) {
@@ -103,7 +142,7 @@ class EventsTest : public ::testing::Test {
     pb::CreateEventRequest req;
     *req.mutable_event() = details;
     pb::CreateEventResponse resp;
-    grpc::Status s = stub_->CreateEvent(Ctx(coordinator_).get(), req, &resp);
+    grpc::Status s = stub().CreateEvent(Ctx(coordinator_).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp.event();
   }
@@ -112,7 +151,7 @@ class EventsTest : public ::testing::Test {
     pb::GetEventRequest req;
     req.set_event_id(event_id);
     pb::GetEventResponse resp;
-    grpc::Status s = stub_->GetEvent(Ctx(coordinator_).get(), req, &resp);
+    grpc::Status s = stub().GetEvent(Ctx(coordinator_).get(), req, &resp);
     if (out) *out = resp.event();
     return s;
   }
@@ -122,7 +161,7 @@ class EventsTest : public ::testing::Test {
     pb::RsvpRequest req;
     req.set_event_id(event_id);
     pb::RsvpResponse resp;
-    grpc::Status s = stub_->Rsvp(Ctx(Token(member_id, {"alumnus"})).get(), req, &resp);
+    grpc::Status s = stub().Rsvp(Ctx(Token(member_id, {"alumnus"})).get(), req, &resp);
     if (out) *out = resp.rsvp();
     return s;
   }
@@ -132,7 +171,7 @@ class EventsTest : public ::testing::Test {
     pb::CancelRsvpRequest req;
     req.set_event_id(event_id);
     pb::CancelRsvpResponse resp;
-    grpc::Status s = stub_->CancelRsvp(Ctx(Token(member_id, {"alumnus"})).get(), req, &resp);
+    grpc::Status s = stub().CancelRsvp(Ctx(Token(member_id, {"alumnus"})).get(), req, &resp);
     if (out) *out = resp.rsvp();
     return s;
   }
@@ -141,18 +180,14 @@ class EventsTest : public ::testing::Test {
   std::vector<hc::kafka::Message> Published(const std::string& event_id, size_t count,
                                             const std::string& ce_type = "") {
     return hc::testing::ReadTopic(
-        hc::testing::KafkaBrokers(), topic_, count, std::chrono::seconds(60),
+        hc::testing::KafkaBrokers(), svc().topic, count, std::chrono::seconds(60),
         [&](const hc::kafka::Message& m) {
           return m.key == event_id && (ce_type.empty() || m.Header("ce_type") == ce_type);
         });
   }
 
-  hc::testing::TestDatabase db_{"events"};
-  hc::testing::RedisServer redis_;
-  std::string topic_;
-  std::unique_ptr<App> app_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<pb::EventsService::Stub> stub_;
+  static inline Service* shared_ = nullptr;
+  Service* svc_ = nullptr;
   std::string coordinator_ = Token("coordinator-1", {"coordinator"});
 };
 
@@ -187,10 +222,10 @@ TEST_F(EventsTest, OnlyCoordinatorsCreateAndBadInputNamesTheField) {
   pb::CreateEventRequest req;
   *req.mutable_event() = Details(10);
   pb::CreateEventResponse resp;
-  EXPECT_EQ(stub_->CreateEvent(Ctx(Token(NewMemberId(), {"alumnus"})).get(), req, &resp)
+  EXPECT_EQ(stub().CreateEvent(Ctx(Token(NewMemberId(), {"alumnus"})).get(), req, &resp)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(stub_->CreateEvent(Ctx("").get(), req, &resp).error_code(),
+  EXPECT_EQ(stub().CreateEvent(Ctx("").get(), req, &resp).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 
   auto create_error = [&](auto mutate) {
@@ -198,7 +233,7 @@ TEST_F(EventsTest, OnlyCoordinatorsCreateAndBadInputNamesTheField) {
     *r.mutable_event() = Details(10);
     mutate(*r.mutable_event());
     pb::CreateEventResponse out;
-    grpc::Status s = stub_->CreateEvent(Ctx(coordinator_).get(), r, &out);
+    grpc::Status s = stub().CreateEvent(Ctx(coordinator_).get(), r, &out);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     return s.error_message();
   };
@@ -301,9 +336,9 @@ TEST_F(EventsTest, MembersRsvpOnlyAsThemselves) {
   req.set_event_id(e.event_id());
   pb::RsvpResponse resp;
   // A staff identity that is no member id cannot hold an RSVP.
-  EXPECT_EQ(stub_->Rsvp(Ctx(coordinator_).get(), req, &resp).error_code(),
+  EXPECT_EQ(stub().Rsvp(Ctx(coordinator_).get(), req, &resp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(stub_->Rsvp(Ctx("").get(), req, &resp).error_code(),
+  EXPECT_EQ(stub().Rsvp(Ctx("").get(), req, &resp).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
   // Cancelling works only on the caller's own RSVP.
   const std::string a = NewMemberId();
@@ -331,10 +366,169 @@ TEST_F(EventsTest, AReadAfterAnRsvpNeverShowsAStaleSeatCount) {
       ASSERT_TRUE(Rsvp(m, e.event_id()).ok());
     }
   }
-  std::string metrics = hc::testing::HttpGet(app_->metrics_port(), "/metrics");
+  std::string metrics = hc::testing::HttpGet(svc().app->metrics_port(), "/metrics");
   // The cache was really in use (hits) while every read above was fresh.
   EXPECT_THAT(metrics, ::testing::ContainsRegex(
                            "hc_cache_requests_total\\{cache=\"event\",result=\"hit\"\\} [1-9]"));
+}
+
+// --- The must-show concurrency tests. ---
+
+// Runs `fn(i)` for i in [0, n) on `threads` threads that start together.
+void RunConcurrently(int n, int threads, const std::function<void(int)>& fn) {
+  std::atomic<int> next{0};
+  std::latch start(threads);
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      start.arrive_and_wait();
+      for (int i = next++; i < n; i = next++) fn(i);
+    });
+  }
+  for (auto& t : pool) t.join();
+}
+
+TEST_F(EventsTest, ThousandConcurrentRsvpsOnFiftySeatsNeverOverbookTwentyTimesOver) {
+  constexpr int kRounds = 20, kRsvps = 1000, kThreads = 64, kSeats = 50;
+  std::vector<std::string> members(kRsvps), tokens(kRsvps);
+  for (int i = 0; i < kRsvps; ++i) {
+    members[i] = NewMemberId();
+    tokens[i] = Token(members[i], {"alumnus"});
+  }
+  // Several connections, as many clients would have.
+  std::vector<std::unique_ptr<pb::EventsService::Stub>> stubs;
+  for (int c = 0; c < 8; ++c) {
+    grpc::ChannelArguments args;
+    args.SetInt("hc-channel", c);  // distinct arguments: a connection of its own
+    stubs.push_back(pb::EventsService::NewStub(grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(svc().app->grpc_port()), grpc::InsecureChannelCredentials(),
+        args)));
+  }
+  std::string last_event_id;
+  for (int round = 0; round < kRounds; ++round) {
+    pb::Event e = Create(Details(kSeats));
+    std::vector<pb::Rsvp> answers(kRsvps);
+    std::vector<grpc::Status> statuses(kRsvps);
+    RunConcurrently(kRsvps, kThreads, [&](int i) {
+      pb::RsvpRequest req;
+      req.set_event_id(e.event_id());
+      pb::RsvpResponse resp;
+      statuses[i] = stubs[i % stubs.size()]->Rsvp(Ctx(tokens[i]).get(), req, &resp);
+      answers[i] = resp.rsvp();
+    });
+    int going = 0;
+    std::multiset<int> positions;
+    for (int i = 0; i < kRsvps; ++i) {
+      ASSERT_TRUE(statuses[i].ok()) << "round " << round << ": " << statuses[i].error_message();
+      if (answers[i].status() == pb::RSVP_STATUS_GOING) {
+        ++going;
+      } else {
+        ASSERT_EQ(answers[i].status(), pb::RSVP_STATUS_WAITLISTED);
+        positions.insert(answers[i].waitlist_position());
+      }
+    }
+    ASSERT_EQ(going, kSeats) << "round " << round;
+    ASSERT_EQ(positions.size(), static_cast<size_t>(kRsvps - kSeats)) << "round " << round;
+    int expected = 1;
+    for (int p : positions) ASSERT_EQ(p, expected++) << "round " << round;  // 1..950, each once
+
+    // What is stored agrees with what callers were told.
+    auto rows = Query("SELECT status, count(*), count(DISTINCT member_id), "
+                      "count(DISTINCT waitlist_seq) FROM rsvps WHERE event_id = '" +
+                      e.event_id() + "' GROUP BY status ORDER BY status");
+    ASSERT_EQ(rows.size(), 2u);
+    EXPECT_EQ(rows[0][0].as<int>(), 1);
+    EXPECT_EQ(rows[0][1].as<int>(), kSeats);
+    EXPECT_EQ(rows[1][0].as<int>(), 2);
+    EXPECT_EQ(rows[1][1].as<int>(), kRsvps - kSeats);
+    EXPECT_EQ(rows[1][3].as<int>(), kRsvps - kSeats);
+    pb::Event read;
+    ASSERT_TRUE(Get(e.event_id(), &read).ok());
+    EXPECT_EQ(read.going_count(), kSeats);
+    EXPECT_EQ(read.waitlist_count(), kRsvps - kSeats);
+    EXPECT_EQ(read.seats_left(), 0);
+    last_event_id = e.event_id();
+  }
+  // Every answer of the last round reached Kafka exactly once.
+  auto messages = Published(last_event_id, 1 + kRsvps);
+  std::map<std::string, int> types;
+  for (const auto& m : messages) ++types[m.Header("ce_type")];
+  EXPECT_EQ(types["alumni.events.v1.RsvpConfirmed"], kSeats);
+  EXPECT_EQ(types["alumni.events.v1.RsvpWaitlisted"], kRsvps - kSeats);
+  EXPECT_EQ(messages.size(), static_cast<size_t>(1 + kRsvps));
+}
+
+TEST_F(EventsTest, TheSameRsvpSentTenTimesAtOnceIsOneRowAndOneEvent) {
+  pb::Event e = Create(Details(1));
+  const std::string first = NewMemberId(), second = NewMemberId();
+  for (const std::string& member : {first, second}) {  // one GOING, then one WAITLISTED
+    const std::string token = Token(member, {"alumnus"});
+    std::vector<pb::Rsvp> answers(10);
+    std::vector<grpc::Status> statuses(10);
+    RunConcurrently(10, 10, [&](int i) {
+      pb::RsvpRequest req;
+      req.set_event_id(e.event_id());
+      pb::RsvpResponse resp;
+      statuses[i] = stub().Rsvp(Ctx(token).get(), req, &resp);
+      answers[i] = resp.rsvp();
+    });
+    for (int i = 0; i < 10; ++i) {
+      ASSERT_TRUE(statuses[i].ok()) << statuses[i].error_message();
+      EXPECT_EQ(answers[i].status(), answers[0].status());
+      EXPECT_EQ(answers[i].waitlist_position(), answers[0].waitlist_position());
+    }
+    auto rows = Query("SELECT count(*) FROM rsvps WHERE event_id = '" + e.event_id() +
+                      "' AND member_id = '" + member + "'");
+    EXPECT_EQ(rows[0][0].as<int>(), 1);
+  }
+  auto messages = Published(e.event_id(), 3);
+  ASSERT_EQ(messages.size(), 3u);  // ReadTopic lingers to catch any extra
+  EXPECT_EQ(messages[1].Header("ce_type"), "alumni.events.v1.RsvpConfirmed");
+  EXPECT_EQ(messages[2].Header("ce_type"), "alumni.events.v1.RsvpWaitlisted");
+}
+
+TEST_F(EventsTest, TwentyConcurrentCancellationsPromoteTwentyInFifoOrder) {
+  constexpr int kSeats = 50, kWaiting = 200, kCancels = 20;
+  pb::Event e = Create(Details(kSeats));
+  std::vector<std::string> going, line;
+  for (int i = 0; i < kSeats + kWaiting; ++i) {
+    const std::string m = NewMemberId();
+    pb::Rsvp r;
+    ASSERT_TRUE(Rsvp(m, e.event_id(), &r).ok());
+    (i < kSeats ? going : line).push_back(m);
+  }
+  std::vector<grpc::Status> statuses(kCancels);
+  RunConcurrently(kCancels, kCancels, [&](int i) {
+    pb::CancelRsvpRequest req;
+    req.set_event_id(e.event_id());
+    pb::CancelRsvpResponse resp;
+    statuses[i] = stub().CancelRsvp(Ctx(Token(going[i * 2], {"alumnus"})).get(), req, &resp);
+  });
+  for (const auto& s : statuses) ASSERT_TRUE(s.ok()) << s.error_message();
+
+  // The first 20 in line hold the freed seats; everyone behind moved up 20 places.
+  for (int i = 0; i < kWaiting; ++i) {
+    pb::Rsvp r;
+    ASSERT_TRUE(Rsvp(line[i], e.event_id(), &r).ok());
+    if (i < kCancels) {
+      EXPECT_EQ(r.status(), pb::RSVP_STATUS_GOING) << i;
+    } else {
+      EXPECT_EQ(r.status(), pb::RSVP_STATUS_WAITLISTED) << i;
+      EXPECT_EQ(r.waitlist_position(), i - kCancels + 1);
+    }
+  }
+  pb::Event read;
+  ASSERT_TRUE(Get(e.event_id(), &read).ok());
+  EXPECT_EQ(read.going_count(), kSeats);
+  EXPECT_EQ(read.waitlist_count(), kWaiting - kCancels);
+
+  auto promoted = Published(e.event_id(), kCancels, "alumni.events.v1.WaitlistPromoted");
+  ASSERT_EQ(promoted.size(), static_cast<size_t>(kCancels));
+  for (int i = 0; i < kCancels; ++i) {
+    pb::WaitlistPromoted event;
+    ASSERT_TRUE(event.ParseFromString(promoted[i].value));
+    EXPECT_EQ(event.member_id(), line[i]) << "promotion " << i << " out of FIFO order";
+  }
 }
 
 }  // namespace
