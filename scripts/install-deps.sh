@@ -23,7 +23,7 @@ for arg in "$@"; do
 done
 
 hc_require_root
-hc_steps $((3 + WITH_TOOLS))
+hc_steps $((4 + WITH_TOOLS))
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -32,7 +32,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev nlohmann-json3-dev libjwt-dev libsodium-dev libssl-dev
   postgresql postgresql-contrib redis-server prometheus kcat
-  python3-icalendar
+  python3-icalendar openssl
 )
 # Only install a JRE / Maven when the machine has none.
 java -version >/dev/null 2>&1 || PACKAGES+=(openjdk-17-jre-headless)
@@ -163,7 +163,20 @@ else
   hc_log "resolved $(find "${HC_KAFKA_LIBS}" -name '*.jar' | wc -l) jars"
 fi
 
-# --- 4. optional Go tools -----------------------------------------------------
+# --- 4. kustomize, for the k8s render tests (tests/ops) ------------------------
+# Debian 12's kubernetes-client bundles kustomize v2, too old for our overlays; kustomize v5
+# builds from the Go module proxy. A kubectl (which embeds kustomize v5) also serves.
+hc_step "kustomize"
+if [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:${PATH}"; fi
+if hc_have kustomize || hc_have kubectl; then
+  hc_log "present ($(command -v kustomize || command -v kubectl))"
+else
+  hc_have go || hc_die "Go (>= 1.22.7) is needed to build kustomize"
+  hc_log "go install sigs.k8s.io/kustomize/kustomize/v5@v5.7.1"
+  GOBIN=/usr/local/bin go install sigs.k8s.io/kustomize/kustomize/v5@v5.7.1
+fi
+
+# --- 5. optional Go tools -----------------------------------------------------
 if ((WITH_TOOLS)); then
   hc_step "grpcurl and ghz"
   if [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:${PATH}"; fi

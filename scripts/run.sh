@@ -17,6 +17,7 @@ cd "${HC_REPO_ROOT}"
 STATE="${HC_HOME}/dev"
 SERVICES_DIR="${STATE}/services"
 JWT_KEY="${STATE}/jwt-hs256.key"
+DATA_KEY="${STATE}/data-key.hex"
 JWT_ISSUER="homecoming-local"
 MEMBERSHIP_ADDR="127.0.0.1:17001"
 MEMBERSHIP_METRICS="127.0.0.1:17101"
@@ -67,11 +68,17 @@ if [[ ! -s "${JWT_KEY}" ]]; then
   head -c 48 /dev/urandom | base64 -w0 >"${JWT_KEY}"
   chmod 600 "${JWT_KEY}"
 fi
+if [[ ! -s "${DATA_KEY}" ]]; then
+  # The master key sealing personal data at rest; losing it loses that data.
+  openssl rand -hex 32 >"${DATA_KEY}"
+  chmod 600 "${DATA_KEY}"
+fi
 stop_service membership
 (
   export HC_GRPC_ADDR="${MEMBERSHIP_ADDR}" HC_METRICS_ADDR="${MEMBERSHIP_METRICS}"
   export HC_DATABASE_URL="${HC_PG_URL_BASE}/membership" HC_REDIS_ADDR HC_KAFKA_BROKERS
   export HC_JWT_ALG=HS256 HC_JWT_ISSUER="${JWT_ISSUER}" HC_JWT_KEY_FILE="${JWT_KEY}"
+  export HC_DATA_KEY_FILE="${DATA_KEY}"
   nohup build/services/membership/membership >>"${SERVICES_DIR}/membership.log" 2>&1 &
   echo $! >"${SERVICES_DIR}/membership.pid"
 )

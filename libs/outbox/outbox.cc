@@ -123,8 +123,11 @@ void Relay::Loop() {
       spdlog::warn("outbox relay {}: session ended: {}", options_.service,
                    postgres::FromException(e).ToString());
     }
+    // Only the leader knows the backlog; a stand-by reports none rather than a stale figure.
     leader_ = false;
     leader_gauge_.Set(0);
+    backlog_.Set(0);
+    oldest_age_.Set(0);
     for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stop_;
          waited += std::chrono::milliseconds(50)) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

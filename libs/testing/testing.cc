@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <fcntl.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +15,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include <hiredis/hiredis.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <pqxx/pqxx>
 
@@ -279,6 +281,25 @@ std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::str
   while (std::chrono::steady_clock::now() < linger) take(100);
   consumer->close();
   return out;
+}
+
+std::vector<std::string> RedisKeys(const std::string& address, const std::string& pattern) {
+  auto colon = address.rfind(':');
+  redisContext* ctx = redisConnect(address.substr(0, colon).c_str(),
+                                   std::stoi(address.substr(colon + 1)));
+  if (ctx == nullptr || ctx->err) {
+    if (ctx) redisFree(ctx);
+    throw std::runtime_error("cannot reach Redis at " + address);
+  }
+  auto* reply = static_cast<redisReply*>(redisCommand(ctx, "KEYS %s", pattern.c_str()));
+  std::vector<std::string> keys;
+  if (reply && reply->type == REDIS_REPLY_ARRAY) {
+    for (size_t i = 0; i < reply->elements; ++i) keys.emplace_back(reply->element[i]->str);
+  }
+  if (reply) freeReplyObject(reply);
+  redisFree(ctx);
+  std::sort(keys.begin(), keys.end());
+  return keys;
 }
 
 std::string HttpGet(int port, const std::string& path) {

@@ -93,12 +93,16 @@ class KafkaBroker {
 };
 
 // Reads `topic` from the beginning with a fresh group until `count` messages arrived or
-// `timeout` passed, then lingers half a second more to catch any extra (duplicate) message.
+// `timeout` passed, then lingers half a second more to catch any extra (duplicate) message:
+// ask for the number expected and compare the size, and an extra one shows.
 // Only messages for which `keep` is true are collected and counted.
 std::vector<kafka::Message> ReadTopic(
     const std::string& brokers, const std::string& topic, size_t count,
     std::chrono::milliseconds timeout,
     const std::function<bool(const kafka::Message&)>& keep = nullptr);
+
+// Redis keys matching `pattern` (KEYS), sorted.
+std::vector<std::string> RedisKeys(const std::string& address, const std::string& pattern);
 
 // The body of http://127.0.0.1:<port><path>, or "" when nothing answers.
 std::string HttpGet(int port, const std::string& path);

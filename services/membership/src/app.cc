@@ -1,10 +1,15 @@
 #include "services/membership/src/app.h"
 
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
+#include <optional>
 #include <sstream>
+#include <thread>
 
 #include <spdlog/spdlog.h>
 
+#include "libs/crypto/crypto.h"
 #include "libs/grpc/server.h"
 #include "libs/metrics/metrics.h"
 #include "libs/outbox/outbox.h"
@@ -12,6 +17,7 @@
 #include "libs/postgres/pool.h"
 #include "libs/redis/cache.h"
 #include "services/membership/src/api/membership_service.h"
+#include "services/membership/src/domain/sobriety.h"
 #include "services/membership/src/domain/time_zones.h"
 #include "services/membership/src/storage/member_store.h"
 
@@ -38,6 +44,9 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.jwt.algorithm = env.String("HC_JWT_ALG", "HS256");
   s.jwt.issuer = env.String("HC_JWT_ISSUER", "homecoming-local");
   const std::string key_file = env.Required("HC_JWT_KEY_FILE");
+  const std::string data_key_file = env.Required("HC_DATA_KEY_FILE");
+  s.milestone_interval =
+      std::chrono::seconds(env.Int("HC_MILESTONE_INTERVAL_SECONDS", 3600, 1, 86400));
   s.workers = static_cast<int>(env.Int("HC_WORKERS", s.workers, 1, 1024));
   s.work_queue = static_cast<int>(env.Int("HC_WORK_QUEUE", s.work_queue, 1, 100000));
   s.db_pool_size = static_cast<int>(env.Int("HC_DB_POOL_SIZE", s.db_pool_size, 1, 500));
@@ -56,11 +65,25 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
         " is not loopback: this build serves plaintext gRPC only; set "
         "HC_ALLOW_PLAINTEXT_NON_LOOPBACK=true only behind a mesh that provides mTLS");
   }
-  std::ifstream in(key_file, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError("HC_JWT_KEY_FILE=" + key_file + " cannot be read");
-  std::ostringstream key;
-  key << in.rdbuf();
-  s.jwt.key = key.str();
+  auto read = [](const std::string& path) -> std::optional<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+  };
+  auto jwt_key = read(key_file);
+  if (!jwt_key) return absl::InvalidArgumentError("HC_JWT_KEY_FILE=" + key_file + " cannot be read");
+  s.jwt.key = *jwt_key;
+  auto data_key = read(data_key_file);
+  if (!data_key) {
+    return absl::InvalidArgumentError("HC_DATA_KEY_FILE=" + data_key_file + " cannot be read");
+  }
+  s.data_key_hex = *data_key;
+  if (auto keys = hc::crypto::DataKeys::FromHex(s.data_key_hex); !keys.ok()) {
+    return absl::InvalidArgumentError("HC_DATA_KEY_FILE: " + std::string(keys.status().message()) +
+                                      " (make one with: openssl rand -hex 32)");
+  }
   if (auto verifier = hc::auth::Verifier::Create(s.jwt); !verifier.ok()) {
     return absl::InvalidArgumentError("HC_JWT_*: " + std::string(verifier.status().message()));
   }
@@ -72,12 +95,13 @@ struct App::Parts {
       : exposer(s.metrics_address),
         grpc_metrics(exposer.registry()),
         verifier(*hc::auth::Verifier::Create(s.jwt)),
+        keys(*hc::crypto::DataKeys::FromHex(s.data_key_hex)),
         pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
         cache({.address = s.redis_address}, exposer.registry(), "member"),
         relay({.brokers = s.kafka_brokers, .service = "membership"}, pool, exposer.registry()),
         workers(static_cast<size_t>(s.workers), static_cast<size_t>(s.work_queue)),
         runner("alumni.membership.v1.MembershipService", verifier, workers, grpc_metrics),
-        store(pool),
+        store(pool, keys),
         service(runner, store, cache, zones, s.cache_ttl,
                 [] { return std::chrono::system_clock::now(); }),
         server({.address = s.grpc_address,
@@ -89,6 +113,7 @@ struct App::Parts {
   hc::metrics::Exposer exposer;
   hc::metrics::GrpcServerMetrics grpc_metrics;
   hc::auth::Verifier verifier;
+  hc::crypto::DataKeys keys;
   hc::postgres::Pool pool;
   hc::redis::Cache cache;
   hc::outbox::Relay relay;
@@ -98,7 +123,26 @@ struct App::Parts {
   storage::MemberStore store;
   api::MembershipService service;
   hc::grpc_server::Server server;
+  std::thread milestones;
+  std::mutex mu;
+  std::condition_variable wake;
+  bool stopping = false;
 };
+
+void App::RunMilestones() {
+  Parts& p = *parts_;
+  for (;;) {
+    const domain::Date today = domain::TodayUtc(std::chrono::system_clock::now());
+    auto announced = p.store.AnnounceMilestones(domain::AddDays(today, -7), today);
+    if (!announced.ok()) {
+      spdlog::warn("milestone job: {}", announced.status().ToString());
+    } else if (*announced > 0) {
+      spdlog::info("milestone job: announced {} milestones", *announced);
+    }
+    std::unique_lock lock(p.mu);
+    if (p.wake.wait_for(lock, settings_.milestone_interval, [&] { return p.stopping; })) return;
+  }
+}
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
 
@@ -111,6 +155,7 @@ absl::Status App::Start() {
   parts_ = std::make_unique<Parts>(settings_);
   parts_->relay.Start();
   HC_RETURN_IF_ERROR(parts_->server.Start());
+  parts_->milestones = std::thread([this] { RunMilestones(); });
   spdlog::info("membership serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
   return absl::OkStatus();
@@ -118,6 +163,12 @@ absl::Status App::Start() {
 
 void App::Shutdown() {
   if (!parts_) return;
+  {
+    std::lock_guard lock(parts_->mu);
+    parts_->stopping = true;
+  }
+  parts_->wake.notify_all();
+  if (parts_->milestones.joinable()) parts_->milestones.join();
   parts_->server.Shutdown();
   parts_->workers.Stop();
   parts_->relay.Stop();

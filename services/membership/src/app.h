@@ -18,6 +18,10 @@ struct Settings {
   std::string redis_address;
   std::string kafka_brokers;
   hc::auth::VerifierOptions jwt;
+  // 64 hex characters: the master key sealing personal data at rest.
+  std::string data_key_hex;
+  // How often the milestone job runs; it looks back a week, so missed days are caught up.
+  std::chrono::seconds milestone_interval{3600};
   int workers = 16;
   int work_queue = 512;
   int db_pool_size = 16;
@@ -46,6 +50,7 @@ class App {
 
  private:
   struct Parts;
+  void RunMilestones();
   Settings settings_;
   std::unique_ptr<Parts> parts_;
 };

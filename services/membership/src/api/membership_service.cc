@@ -1,8 +1,13 @@
 #include "services/membership/src/api/membership_service.h"
 
 #include <google/protobuf/util/time_util.h>
+#include <spdlog/spdlog.h>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "libs/status/status.h"
+#include "services/membership/src/domain/directory.h"
+#include "services/membership/src/domain/sobriety.h"
 
 namespace membership::api {
 namespace {
@@ -13,6 +18,60 @@ using google::protobuf::util::TimeUtil;
 std::optional<domain::Date> DateFromProto(const pb::Date& d, bool present) {
   if (!present) return std::nullopt;
   return domain::Date{d.year(), d.month(), d.day()};
+}
+
+void PrivacyToProto(const domain::Privacy& p, pb::Privacy& out) {
+  out.set_directory_visibility(static_cast<pb::DirectoryVisibility>(p.visibility));
+  for (auto f : p.visible_fields) out.add_visible_fields(static_cast<pb::DirectoryField>(f));
+  out.set_celebrate_milestones(p.celebrate_milestones);
+  out.set_hide_name_in_lists(p.hide_name_in_lists);
+}
+
+void ConsentToProto(const domain::Consent& c, pb::Consent& out) {
+  out.set_channel(static_cast<pb::ContactChannel>(c.channel));
+  out.set_granted(c.granted);
+  *out.mutable_changed_at() = TimeUtil::MillisecondsToTimestamp(c.changed_at_ms);
+}
+
+absl::StatusOr<domain::Channel> ChannelFromProto(pb::ContactChannel channel) {
+  switch (channel) {
+    case pb::CONTACT_CHANNEL_EMAIL: return domain::Channel::kEmail;
+    case pb::CONTACT_CHANNEL_SMS: return domain::Channel::kSms;
+    case pb::CONTACT_CHANNEL_PUSH: return domain::Channel::kPush;
+    default: return hc::InvalidField("channel", "must be EMAIL, SMS or PUSH");
+  }
+}
+
+absl::StatusOr<domain::Privacy> PrivacyFromProto(const pb::Privacy& p) {
+  domain::Privacy out;
+  switch (p.directory_visibility()) {
+    case pb::DIRECTORY_VISIBILITY_HIDDEN: out.visibility = domain::DirectoryVisibility::kHidden; break;
+    case pb::DIRECTORY_VISIBILITY_ALUMNI: out.visibility = domain::DirectoryVisibility::kAlumni; break;
+    default:
+      return hc::InvalidField("privacy.directory_visibility", "must be HIDDEN or ALUMNI");
+  }
+  for (int f : p.visible_fields()) {
+    if (f < pb::DIRECTORY_FIELD_FULL_NAME || f > pb::DIRECTORY_FIELD_TIME_ZONE) {
+      return hc::InvalidField("privacy.visible_fields", "unknown field");
+    }
+    out.visible_fields.insert(static_cast<domain::DirectoryField>(f));
+  }
+  out.celebrate_milestones = p.celebrate_milestones();
+  out.hide_name_in_lists = p.hide_name_in_lists();
+  return out;
+}
+
+// Page tokens are opaque to clients: the cursor, base64url-encoded.
+std::string EncodeToken(const std::string& cursor) {
+  return cursor.empty() ? "" : absl::WebSafeBase64Escape(cursor);
+}
+
+absl::StatusOr<std::string> DecodeToken(const std::string& token) {
+  std::string cursor;
+  if (token.size() > 512 || !absl::WebSafeBase64Unescape(token, &cursor)) {
+    return hc::InvalidField("page_token", "is not valid");
+  }
+  return cursor;
 }
 
 void ToProto(const domain::Member& m, pb::Member& out) {
@@ -32,6 +91,8 @@ void ToProto(const domain::Member& m, pb::Member& out) {
   out.set_time_zone(m.time_zone);
   for (auto r : m.roles) out.add_roles(static_cast<pb::Role>(r));
   out.set_status(static_cast<pb::MemberStatus>(m.status));
+  PrivacyToProto(m.privacy, *out.mutable_privacy());
+  for (const auto& c : m.consents) ConsentToProto(c, *out.add_consents());
   *out.mutable_created_at() = TimeUtil::MillisecondsToTimestamp(m.created_at_ms);
   *out.mutable_updated_at() = TimeUtil::MillisecondsToTimestamp(m.updated_at_ms);
   out.set_version(m.version);
@@ -88,34 +149,33 @@ MembershipService::MembershipService(hc::grpc_server::UnaryRunner& runner,
       cache_ttl_(cache_ttl),
       clock_(std::move(clock)) {}
 
+// Each RPC: authenticate, queue on the worker pool, run Do<Name>, count it (UnaryRunner).
+#define HC_MEMBERSHIP_RPC(Name, Method)                                                        \
+  grpc::ServerUnaryReactor* MembershipService::Name(grpc::CallbackServerContext* ctx,          \
+                                                    const pb::Name##Request* req,             \
+                                                    pb::Name##Response* resp) {                \
+    return runner_.Run(ctx, #Name, req, resp, [this](const auto& caller, const auto& rq,      \
+                                                     auto& rs) { return Method; });           \
+  }
+
+HC_MEMBERSHIP_RPC(RegisterMember, DoRegister(caller, rq, rs))
+HC_MEMBERSHIP_RPC(GetMember, DoGet(caller, rq, rs))
+HC_MEMBERSHIP_RPC(UpdateProfile, DoUpdate(caller, rq, rs))
+HC_MEMBERSHIP_RPC(UpdatePrivacy, DoUpdatePrivacy(caller, rq, rs))
+HC_MEMBERSHIP_RPC(UpdateConsent, DoUpdateConsent(caller, rq, rs))
+HC_MEMBERSHIP_RPC(SearchDirectory, DoSearch(caller, rq, rs))
+HC_MEMBERSHIP_RPC(AssignRole, DoChangeRole(caller, rq.member_id(), rq.role(), true,
+                                           *rs.mutable_roles()))
+HC_MEMBERSHIP_RPC(RevokeRole, DoChangeRole(caller, rq.member_id(), rq.role(), false,
+                                           *rs.mutable_roles()))
+HC_MEMBERSHIP_RPC(DeleteMember, ((void)rs, DoDelete(caller, rq)))
+HC_MEMBERSHIP_RPC(ListDisclosures, DoListDisclosures(caller, rq, rs))
+HC_MEMBERSHIP_RPC(GetContact, DoGetContact(caller, rq, rs))
+HC_MEMBERSHIP_RPC(CheckEligibility, DoCheckEligibility(caller, rq, rs))
+#undef HC_MEMBERSHIP_RPC
+
 std::string MembershipService::CacheKey(const std::string& member_id) {
   return "membership:member:v1:" + member_id;
-}
-
-grpc::ServerUnaryReactor* MembershipService::RegisterMember(grpc::CallbackServerContext* ctx,
-                                                            const pb::RegisterMemberRequest* req,
-                                                            pb::RegisterMemberResponse* resp) {
-  return runner_.Run(ctx, "RegisterMember", req, resp,
-                     [this](const auto& caller, const auto& rq, auto& rs) {
-                       return DoRegister(caller, rq, rs);
-                     });
-}
-
-grpc::ServerUnaryReactor* MembershipService::GetMember(grpc::CallbackServerContext* ctx,
-                                                       const pb::GetMemberRequest* req,
-                                                       pb::GetMemberResponse* resp) {
-  return runner_.Run(ctx, "GetMember", req, resp, [this](const auto& caller, const auto& rq, auto& rs) {
-    return DoGet(caller, rq, rs);
-  });
-}
-
-grpc::ServerUnaryReactor* MembershipService::UpdateProfile(grpc::CallbackServerContext* ctx,
-                                                           const pb::UpdateProfileRequest* req,
-                                                           pb::UpdateProfileResponse* resp) {
-  return runner_.Run(ctx, "UpdateProfile", req, resp,
-                     [this](const auto& caller, const auto& rq, auto& rs) {
-                       return DoUpdate(caller, rq, rs);
-                     });
 }
 
 absl::Status MembershipService::DoRegister(const hc::auth::Principal& caller,
@@ -168,6 +228,161 @@ absl::Status MembershipService::DoUpdate(const hc::auth::Principal& caller,
   // leave the old row for at most one TTL.
   cache_.Invalidate(CacheKey(req.member_id()));
   ToProto(updated, *resp.mutable_member());
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoUpdatePrivacy(const hc::auth::Principal& caller,
+                                                const pb::UpdatePrivacyRequest& req,
+                                                pb::UpdatePrivacyResponse& resp) {
+  HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
+  HC_RETURN_IF_ERROR(domain::AuthorizeUpdate(caller, req.member_id()));
+  if (!req.has_privacy()) return hc::InvalidField("privacy", "must be set");
+  HC_ASSIGN_OR_RETURN(domain::Privacy wanted, PrivacyFromProto(req.privacy()));
+  HC_ASSIGN_OR_RETURN(domain::Privacy saved, store_.UpdatePrivacy(req.member_id(), wanted));
+  cache_.Invalidate(CacheKey(req.member_id()));
+  PrivacyToProto(saved, *resp.mutable_privacy());
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoUpdateConsent(const hc::auth::Principal& caller,
+                                                const pb::UpdateConsentRequest& req,
+                                                pb::UpdateConsentResponse& resp) {
+  HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
+  HC_RETURN_IF_ERROR(domain::AuthorizeUpdate(caller, req.member_id()));
+  HC_ASSIGN_OR_RETURN(domain::Channel channel, ChannelFromProto(req.channel()));
+  HC_ASSIGN_OR_RETURN(auto consents,
+                      store_.UpdateConsent(req.member_id(), channel, req.granted()));
+  cache_.Invalidate(CacheKey(req.member_id()));
+  for (const auto& c : consents) ConsentToProto(c, *resp.add_consents());
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoSearch(const hc::auth::Principal& caller,
+                                         const pb::SearchDirectoryRequest& req,
+                                         pb::SearchDirectoryResponse& resp) {
+  (void)caller;  // any signed-in member may search; the privacy rules decide what they see
+  HC_RETURN_IF_ERROR(domain::ValidateNamePrefix(req.name_prefix()));
+  if (req.interest().size() > domain::kMaxInterestLength) {
+    return hc::InvalidField("interest", "must be at most 32 characters");
+  }
+  HC_ASSIGN_OR_RETURN(int page_size, domain::PageSize(req.page_size()));
+  HC_ASSIGN_OR_RETURN(std::string after, DecodeToken(req.page_token()));
+  HC_ASSIGN_OR_RETURN(auto page,
+                      store_.SearchDirectory(req.name_prefix(), req.interest(), page_size, after));
+  for (const auto& m : page.members) {
+    if (!domain::IsListed(m)) continue;  // the query already filters; never trust one layer
+    domain::DirectoryEntry e = domain::ToDirectoryEntry(m);
+    auto* out = resp.add_entries();
+    out->set_member_id(e.member_id);
+    out->set_display_name(e.display_name);
+    out->set_first_name(e.first_name);
+    out->set_last_name(e.last_name);
+    for (const auto& i : e.interests) out->add_interests(i);
+    out->set_program(static_cast<pb::Program>(e.program));
+    out->set_time_zone(e.time_zone);
+  }
+  resp.set_next_page_token(EncodeToken(page.next_after));
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoChangeRole(const hc::auth::Principal& caller,
+                                             const std::string& member_id, int role, bool assign,
+                                             google::protobuf::RepeatedField<int>& roles_out) {
+  HC_RETURN_IF_ERROR(CheckMemberId(member_id));
+  HC_RETURN_IF_ERROR(domain::AuthorizeAdmin(caller));
+  if (role < pb::ROLE_ALUMNUS || role > pb::ROLE_ADMIN) {
+    return hc::InvalidField("role", "must be ALUMNUS, PEER_MENTOR, COORDINATOR or ADMIN");
+  }
+  HC_ASSIGN_OR_RETURN(auto roles, store_.ChangeRole(member_id, static_cast<domain::Role>(role),
+                                                    assign, caller.subject));
+  cache_.Invalidate(CacheKey(member_id));
+  for (auto r : roles) roles_out.Add(static_cast<int>(r));
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoDelete(const hc::auth::Principal& caller,
+                                         const pb::DeleteMemberRequest& req) {
+  HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
+  HC_RETURN_IF_ERROR(domain::AuthorizeDelete(caller, req.member_id()));
+  HC_ASSIGN_OR_RETURN(bool deleted_now, store_.Delete(req.member_id()));
+  cache_.Invalidate(CacheKey(req.member_id()));
+  if (deleted_now) spdlog::info("member {} deleted", req.member_id());
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoListDisclosures(const hc::auth::Principal& caller,
+                                                  const pb::ListDisclosuresRequest& req,
+                                                  pb::ListDisclosuresResponse& resp) {
+  HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
+  if (caller.subject != req.member_id()) {
+    return absl::PermissionDeniedError("members may see only their own disclosures");
+  }
+  HC_ASSIGN_OR_RETURN(int page_size, domain::PageSize(req.page_size()));
+  int64_t before = 0;
+  if (!req.page_token().empty()) {
+    HC_ASSIGN_OR_RETURN(std::string cursor, DecodeToken(req.page_token()));
+    if (!absl::SimpleAtoi(cursor, &before) || before <= 0) {
+      return hc::InvalidField("page_token", "is not valid");
+    }
+  }
+  HC_ASSIGN_OR_RETURN(auto rows, store_.ListDisclosures(req.member_id(), page_size + 1, before));
+  for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page_size; ++i) {
+    auto* d = resp.add_disclosures();
+    d->set_accessed_by(rows[i].accessed_by);
+    d->set_purpose(rows[i].purpose);
+    d->set_what(rows[i].what);
+    *d->mutable_accessed_at() = TimeUtil::MillisecondsToTimestamp(rows[i].accessed_at_ms);
+  }
+  if (static_cast<int>(rows.size()) > page_size) {
+    resp.set_next_page_token(EncodeToken(std::to_string(rows[page_size - 1].id)));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoGetContact(const hc::auth::Principal& caller,
+                                             const pb::GetContactRequest& req,
+                                             pb::GetContactResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeService(caller));
+  HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
+  HC_RETURN_IF_ERROR(domain::ValidatePurpose(req.purpose()));
+  HC_ASSIGN_OR_RETURN(domain::Member m,
+                      store_.GetContact(req.member_id(), caller.subject, req.purpose()));
+  resp.set_member_id(m.member_id);
+  resp.set_display_name(m.display_name);
+  resp.set_time_zone(m.time_zone);
+  auto consent_of = [&](domain::Channel channel) -> const domain::Consent* {
+    for (const auto& c : m.consents) {
+      if (c.channel == channel) return &c;
+    }
+    return nullptr;
+  };
+  auto add = [&](domain::Channel channel, const std::string& address) {
+    auto* point = resp.add_contact_points();
+    point->set_channel(static_cast<pb::ContactChannel>(channel));
+    point->set_address(address);
+    if (const domain::Consent* c = consent_of(channel)) {
+      point->set_consent_granted(c->granted);
+      *point->mutable_consent_changed_at() = TimeUtil::MillisecondsToTimestamp(c->changed_at_ms);
+    }
+  };
+  add(domain::Channel::kEmail, m.email);
+  if (!m.phone.empty()) add(domain::Channel::kSms, m.phone);
+  add(domain::Channel::kPush, "");
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoCheckEligibility(const hc::auth::Principal& caller,
+                                                   const pb::CheckEligibilityRequest& req,
+                                                   pb::CheckEligibilityResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeService(caller));
+  HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
+  HC_RETURN_IF_ERROR(domain::ValidateMinSoberDays(req.min_sober_days()));
+  HC_RETURN_IF_ERROR(domain::ValidatePurpose(req.purpose()));
+  HC_ASSIGN_OR_RETURN(domain::Eligibility e,
+                      store_.CheckEligibility(req.member_id(), req.min_sober_days(),
+                                              domain::TodayUtc(clock_()), caller.subject,
+                                              req.purpose()));
+  resp.set_eligibility(static_cast<pb::Eligibility>(e));
   return absl::OkStatus();
 }
 

@@ -29,6 +29,33 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   grpc::ServerUnaryReactor* UpdateProfile(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::UpdateProfileRequest* req,
       alumni::membership::v1::UpdateProfileResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdatePrivacy(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::UpdatePrivacyRequest* req,
+      alumni::membership::v1::UpdatePrivacyResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateConsent(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::UpdateConsentRequest* req,
+      alumni::membership::v1::UpdateConsentResponse* resp) override;
+  grpc::ServerUnaryReactor* SearchDirectory(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::SearchDirectoryRequest* req,
+      alumni::membership::v1::SearchDirectoryResponse* resp) override;
+  grpc::ServerUnaryReactor* AssignRole(grpc::CallbackServerContext* ctx,
+                                       const alumni::membership::v1::AssignRoleRequest* req,
+                                       alumni::membership::v1::AssignRoleResponse* resp) override;
+  grpc::ServerUnaryReactor* RevokeRole(grpc::CallbackServerContext* ctx,
+                                       const alumni::membership::v1::RevokeRoleRequest* req,
+                                       alumni::membership::v1::RevokeRoleResponse* resp) override;
+  grpc::ServerUnaryReactor* DeleteMember(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::DeleteMemberRequest* req,
+      alumni::membership::v1::DeleteMemberResponse* resp) override;
+  grpc::ServerUnaryReactor* ListDisclosures(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::ListDisclosuresRequest* req,
+      alumni::membership::v1::ListDisclosuresResponse* resp) override;
+  grpc::ServerUnaryReactor* GetContact(grpc::CallbackServerContext* ctx,
+                                       const alumni::membership::v1::GetContactRequest* req,
+                                       alumni::membership::v1::GetContactResponse* resp) override;
+  grpc::ServerUnaryReactor* CheckEligibility(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::CheckEligibilityRequest* req,
+      alumni::membership::v1::CheckEligibilityResponse* resp) override;
 
   // The Redis key of a member's cached profile: the id only, never personal data.
   static std::string CacheKey(const std::string& member_id);
@@ -43,6 +70,29 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   absl::Status DoUpdate(const hc::auth::Principal& caller,
                         const alumni::membership::v1::UpdateProfileRequest& req,
                         alumni::membership::v1::UpdateProfileResponse& resp);
+  absl::Status DoUpdatePrivacy(const hc::auth::Principal& caller,
+                               const alumni::membership::v1::UpdatePrivacyRequest& req,
+                               alumni::membership::v1::UpdatePrivacyResponse& resp);
+  absl::Status DoUpdateConsent(const hc::auth::Principal& caller,
+                               const alumni::membership::v1::UpdateConsentRequest& req,
+                               alumni::membership::v1::UpdateConsentResponse& resp);
+  absl::Status DoSearch(const hc::auth::Principal& caller,
+                        const alumni::membership::v1::SearchDirectoryRequest& req,
+                        alumni::membership::v1::SearchDirectoryResponse& resp);
+  absl::Status DoChangeRole(const hc::auth::Principal& caller, const std::string& member_id,
+                            int role, bool assign,
+                            google::protobuf::RepeatedField<int>& roles_out);
+  absl::Status DoDelete(const hc::auth::Principal& caller,
+                        const alumni::membership::v1::DeleteMemberRequest& req);
+  absl::Status DoListDisclosures(const hc::auth::Principal& caller,
+                                 const alumni::membership::v1::ListDisclosuresRequest& req,
+                                 alumni::membership::v1::ListDisclosuresResponse& resp);
+  absl::Status DoGetContact(const hc::auth::Principal& caller,
+                            const alumni::membership::v1::GetContactRequest& req,
+                            alumni::membership::v1::GetContactResponse& resp);
+  absl::Status DoCheckEligibility(const hc::auth::Principal& caller,
+                                  const alumni::membership::v1::CheckEligibilityRequest& req,
+                                  alumni::membership::v1::CheckEligibilityResponse& resp);
 
   hc::grpc_server::UnaryRunner& runner_;
   storage::MemberStore& store_;

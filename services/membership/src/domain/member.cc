@@ -208,6 +208,42 @@ absl::Status AuthorizeUpdate(const hc::auth::Principal& caller, std::string_view
   return absl::PermissionDeniedError("members may change only their own profile");
 }
 
+absl::Status AuthorizeDelete(const hc::auth::Principal& caller, std::string_view member_id) {
+  if (caller.subject == member_id || caller.HasRole(hc::auth::kRoleAdmin)) return absl::OkStatus();
+  return absl::PermissionDeniedError("only the member or an admin may delete a member");
+}
+
+absl::Status AuthorizeAdmin(const hc::auth::Principal& caller) {
+  if (caller.HasRole(hc::auth::kRoleAdmin)) return absl::OkStatus();
+  return absl::PermissionDeniedError("admins only");
+}
+
+absl::Status AuthorizeService(const hc::auth::Principal& caller) {
+  if (caller.HasRole(hc::auth::kRoleService)) return absl::OkStatus();
+  return absl::PermissionDeniedError("internal RPC: needs a service identity");
+}
+
+absl::Status ValidatePurpose(std::string_view purpose) {
+  if (purpose.empty() || purpose.size() > 64) {
+    return InvalidField("purpose", "must be 1-64 characters");
+  }
+  bool ok = std::all_of(purpose.begin(), purpose.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  });
+  if (!ok) return InvalidField("purpose", "may contain only a-z, 0-9, '_' and '.'");
+  return absl::OkStatus();
+}
+
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAlumnus: return hc::auth::kRoleAlumnus;
+    case Role::kPeerMentor: return hc::auth::kRolePeerMentor;
+    case Role::kCoordinator: return hc::auth::kRoleCoordinator;
+    case Role::kAdmin: return hc::auth::kRoleAdmin;
+  }
+  return "unknown";
+}
+
 bool IsUuid(std::string_view t) {
   if (t.size() != 36) return false;
   for (size_t i = 0; i < t.size(); ++i) {

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,6 +16,25 @@ namespace membership::domain {
 enum class Program { kUnspecified = 0, kDetox, kResidential, kPhp, kIop, kOp };
 enum class Role { kAlumnus = 1, kPeerMentor, kCoordinator, kAdmin };
 enum class MemberStatus { kActive = 1, kDeleted };
+enum class Channel { kEmail = 1, kSms, kPush };
+enum class DirectoryVisibility { kHidden = 1, kAlumni };
+enum class DirectoryField { kFullName = 1, kInterests, kProgram, kTimeZone };
+
+// Defaults protect: not listed, nothing extra shown, no milestones, name shown in lists as the
+// display name (first name + last initial).
+struct Privacy {
+  DirectoryVisibility visibility = DirectoryVisibility::kHidden;
+  std::set<DirectoryField> visible_fields;
+  bool celebrate_milestones = false;
+  bool hide_name_in_lists = false;
+  friend bool operator==(const Privacy&, const Privacy&) = default;
+};
+
+struct Consent {
+  Channel channel = Channel::kEmail;
+  bool granted = false;
+  int64_t changed_at_ms = 0;
+};
 
 struct Date {
   int year = 0;
@@ -39,6 +59,8 @@ struct Member {
   int64_t created_at_ms = 0;
   int64_t updated_at_ms = 0;
   int64_t version = 0;
+  Privacy privacy;
+  std::vector<Consent> consents;
 };
 
 struct NewMember {
@@ -97,6 +119,17 @@ std::vector<std::string> ApplyChanges(Member& member, const ProfileChanges& chan
 absl::Status AuthorizeRegister(const hc::auth::Principal& caller);
 absl::Status AuthorizeRead(const hc::auth::Principal& caller, std::string_view member_id);
 absl::Status AuthorizeUpdate(const hc::auth::Principal& caller, std::string_view member_id);
+// The member themself or an admin.
+absl::Status AuthorizeDelete(const hc::auth::Principal& caller, std::string_view member_id);
+absl::Status AuthorizeAdmin(const hc::auth::Principal& caller);
+// Internal RPCs: a service identity, never a member's token (whatever else it holds).
+absl::Status AuthorizeService(const hc::auth::Principal& caller);
+
+// Audit purposes: 1-64 of a-z 0-9 _ . (e.g. "notifications.rsvp_confirmed").
+absl::Status ValidatePurpose(std::string_view purpose);
+
+// Role names as in the token's roles claim.
+std::string_view RoleName(Role role);
 
 // A UUID in canonical text form (what member ids are).
 bool IsUuid(std::string_view text);

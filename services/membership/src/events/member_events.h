@@ -5,6 +5,7 @@
 
 #include "libs/postgres/pool.h"
 #include "services/membership/src/domain/member.h"
+#include "services/membership/src/domain/sobriety.h"
 
 namespace membership::events {
 
@@ -15,5 +16,14 @@ inline constexpr char kTopic[] = "alumni.membership.v1";
 void AppendMemberRegistered(hc::postgres::Tx& tx, const domain::Member& member);
 void AppendMemberProfileUpdated(hc::postgres::Tx& tx, const domain::Member& member,
                                 const std::vector<std::string>& changed_fields);
+void AppendMemberPrivacyChanged(hc::postgres::Tx& tx, const std::string& member_id,
+                                const domain::Privacy& privacy);
+void AppendMemberConsentChanged(hc::postgres::Tx& tx, const std::string& member_id,
+                                const domain::Consent& consent);
+void AppendMemberRoleChanged(hc::postgres::Tx& tx, const std::string& member_id,
+                             domain::Role role, bool assigned, const std::string& by);
+void AppendMemberDeleted(hc::postgres::Tx& tx, const std::string& member_id);
+void AppendMilestoneReached(hc::postgres::Tx& tx, const std::string& member_id,
+                            const domain::Milestone& milestone);
 
 }  // namespace membership::events

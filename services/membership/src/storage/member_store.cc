@@ -3,26 +3,42 @@
 #include <cstdio>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
+#include "libs/status/status.h"
 #include "services/membership/src/events/member_events.h"
 
 namespace membership::storage {
 namespace {
 
 using domain::Member;
+using hc::postgres::Tx;
 
 constexpr char kColumns[] =
-    "member_id::text, first_name, last_name, display_name, email, phone, program, "
-    "COALESCE(to_char(sobriety_date, 'YYYY-MM-DD'), ''), array_to_json(interests)::text, "
-    "time_zone, array_to_json(roles)::text, status, "
-    "(extract(epoch FROM created_at) * 1000)::bigint, "
-    "(extract(epoch FROM updated_at) * 1000)::bigint, version";
+    "m.member_id::text, m.first_name, m.last_name, m.display_name, m.email_sealed, "
+    "m.phone_sealed, m.program, m.sobriety_sealed, array_to_json(m.interests)::text, "
+    "m.time_zone, array_to_json(m.roles)::text, m.status, "
+    "(extract(epoch FROM m.created_at) * 1000)::bigint, "
+    "(extract(epoch FROM m.updated_at) * 1000)::bigint, m.version, m.directory_visibility, "
+    "array_to_json(m.visible_fields)::text, m.celebrate_milestones, m.hide_name_in_lists";
+
+// Associated data binding a sealed value to its row and column.
+std::string Ad(const std::string& member_id, const char* column) {
+  return member_id + ":" + column;
+}
 
 std::string DateText(const std::optional<domain::Date>& d) {
   if (!d) return "";
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d->year, d->month, d->day);
   return buf;
+}
+
+std::optional<domain::Date> ParseDate(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  domain::Date d;
+  if (std::sscanf(text.c_str(), "%d-%d-%d", &d.year, &d.month, &d.day) != 3) return std::nullopt;
+  return d;
 }
 
 // A PostgreSQL array literal of text values, quoted and escaped.
@@ -40,21 +56,74 @@ std::string TextArray(const std::vector<std::string>& values) {
   return out + "}";
 }
 
-Member FromRow(const pqxx::row& row) {
+template <typename Int>
+std::string IntArray(const std::vector<Int>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out += ',';
+    out += std::to_string(static_cast<int>(values[i]));
+  }
+  return out + "}";
+}
+
+std::string Bytes(const pqxx::field& f) {
+  if (f.is_null()) return "";
+  pqxx::binarystring b(f);
+  return b.str();
+}
+
+pqxx::binarystring Binary(const std::string& bytes) {
+  return pqxx::binarystring(bytes.data(), bytes.size());
+}
+
+std::vector<domain::Consent> LoadConsents(Tx& tx, const std::string& member_id) {
+  std::vector<domain::Consent> out;
+  for (const auto& row : tx.exec_params(
+           "SELECT channel, granted, (extract(epoch FROM changed_at) * 1000)::bigint "
+           "FROM member_consents WHERE member_id = $1 ORDER BY channel",
+           member_id)) {
+    out.push_back({static_cast<domain::Channel>(row[0].as<int>()), row[1].as<bool>(),
+                   row[2].as<int64_t>()});
+  }
+  return out;
+}
+
+void Audit(Tx& tx, const std::string& member_id, const std::string& by,
+           const std::string& purpose, const char* what) {
+  tx.exec_params(
+      "INSERT INTO access_audit (member_id, accessed_by, purpose, what) VALUES ($1, $2, $3, $4)",
+      member_id, by, purpose, what);
+}
+
+}  // namespace
+
+std::string MemberStore::SealOrEmpty(const std::string& value, const std::string& member_id,
+                                     const char* column) const {
+  if (value.empty()) return "";
+  return keys_.Seal(value, Ad(member_id, column));
+}
+
+absl::StatusOr<Member> MemberStore::FromRow(const pqxx::row& row) const {
   Member m;
   m.member_id = row[0].as<std::string>();
   m.first_name = row[1].as<std::string>();
   m.last_name = row[2].as<std::string>();
   m.display_name = row[3].as<std::string>();
-  m.email = row[4].as<std::string>();
-  m.phone = row[5].as<std::string>();
+  auto open = [&](const pqxx::field& f, const char* column) -> absl::StatusOr<std::string> {
+    std::string sealed = Bytes(f);
+    if (sealed.empty()) return std::string();
+    auto plain = keys_.Open(sealed, Ad(m.member_id, column));
+    if (!plain.ok()) {
+      spdlog::error("member {}: {} does not open with the configured data key", m.member_id,
+                    column);
+    }
+    return plain;
+  };
+  HC_ASSIGN_OR_RETURN(m.email, open(row[4], "email"));
+  HC_ASSIGN_OR_RETURN(m.phone, open(row[5], "phone"));
   m.program = static_cast<domain::Program>(row[6].as<int>());
-  const std::string date = row[7].as<std::string>();
-  if (!date.empty()) {
-    domain::Date d;
-    std::sscanf(date.c_str(), "%d-%d-%d", &d.year, &d.month, &d.day);
-    m.sobriety_date = d;
-  }
+  HC_ASSIGN_OR_RETURN(std::string sobriety, open(row[7], "sobriety_date"));
+  m.sobriety_date = ParseDate(sobriety);
   m.interests = nlohmann::json::parse(row[8].as<std::string>()).get<std::vector<std::string>>();
   m.time_zone = row[9].as<std::string>();
   for (int role : nlohmann::json::parse(row[10].as<std::string>()).get<std::vector<int>>()) {
@@ -64,28 +133,37 @@ Member FromRow(const pqxx::row& row) {
   m.created_at_ms = row[12].as<int64_t>();
   m.updated_at_ms = row[13].as<int64_t>();
   m.version = row[14].as<int64_t>();
+  m.privacy.visibility = static_cast<domain::DirectoryVisibility>(row[15].as<int>());
+  for (int f : nlohmann::json::parse(row[16].as<std::string>()).get<std::vector<int>>()) {
+    m.privacy.visible_fields.insert(static_cast<domain::DirectoryField>(f));
+  }
+  m.privacy.celebrate_milestones = row[17].as<bool>();
+  m.privacy.hide_name_in_lists = row[18].as<bool>();
   return m;
 }
 
-}  // namespace
-
 absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
   Member created;
-  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
-    const std::string email = domain::NormalizeEmail(n.email);
-    // Checked first so the common case gets a precise error; the unique index still decides.
-    if (!tx.exec_params("SELECT 1 FROM members WHERE email = $1", email).empty()) {
+  const std::string id = hc::crypto::NewUuid();
+  const std::string fingerprint = keys_.Fingerprint(domain::NormalizeEmail(n.email));
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    // Checked first for a precise error; the unique index still decides under concurrency.
+    if (!tx.exec_params("SELECT 1 FROM members WHERE email_fingerprint = $1", Binary(fingerprint))
+             .empty()) {
       return absl::AlreadyExistsError("email: a member with this email already exists");
     }
     auto row = tx.exec_params1(
-        std::string("INSERT INTO members (first_name, last_name, display_name, email, phone, "
-                    "program, sobriety_date, interests, time_zone) "
-                    "VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, '')::date, $8::text[], $9) "
-                    "RETURNING ") + kColumns,
-        n.first_name, n.last_name, domain::DefaultDisplayName(n.first_name, n.last_name), email,
-        n.phone, static_cast<int>(n.program), DateText(n.sobriety_date), TextArray(n.interests),
-        n.time_zone);
-    created = FromRow(row);
+        std::string("INSERT INTO members AS m (member_id, first_name, last_name, display_name, "
+                    "email_fingerprint, email_sealed, phone_sealed, program, sobriety_sealed, "
+                    "interests, time_zone) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''::bytea), "
+                    "$8, NULLIF($9, ''::bytea), $10::text[], $11) RETURNING ") +
+            kColumns,
+        id, n.first_name, n.last_name, domain::DefaultDisplayName(n.first_name, n.last_name),
+        Binary(fingerprint), Binary(keys_.Seal(domain::NormalizeEmail(n.email), Ad(id, "email"))),
+        Binary(SealOrEmpty(n.phone, id, "phone")), static_cast<int>(n.program),
+        Binary(SealOrEmpty(DateText(n.sobriety_date), id, "sobriety_date")),
+        TextArray(n.interests), n.time_zone);
+    HC_ASSIGN_OR_RETURN(created, FromRow(row));
     events::AppendMemberRegistered(tx, created);
     return absl::OkStatus();
   });
@@ -98,11 +176,14 @@ absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
 
 absl::StatusOr<Member> MemberStore::Get(const std::string& member_id) {
   std::optional<Member> found;
-  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) {
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     auto rows = tx.exec_params(
-        std::string("SELECT ") + kColumns + " FROM members WHERE member_id = $1 AND status = 1",
+        std::string("SELECT ") + kColumns + " FROM members m WHERE member_id = $1 AND status = 1",
         member_id);
-    if (!rows.empty()) found = FromRow(rows[0]);
+    if (rows.empty()) return absl::OkStatus();
+    HC_ASSIGN_OR_RETURN(Member m, FromRow(rows[0]));
+    m.consents = LoadConsents(tx, member_id);
+    found = std::move(m);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -113,28 +194,304 @@ absl::StatusOr<Member> MemberStore::Get(const std::string& member_id) {
 absl::StatusOr<Member> MemberStore::UpdateProfile(const std::string& member_id,
                                                   const domain::ProfileChanges& changes) {
   Member updated;
-  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     auto rows = tx.exec_params(std::string("SELECT ") + kColumns +
-                                   " FROM members WHERE member_id = $1 AND status = 1 FOR UPDATE",
+                                   " FROM members m WHERE member_id = $1 AND status = 1 FOR UPDATE",
                                member_id);
     if (rows.empty()) return absl::NotFoundError("no such member");
-    updated = FromRow(rows[0]);
+    HC_ASSIGN_OR_RETURN(updated, FromRow(rows[0]));
     std::vector<std::string> changed = domain::ApplyChanges(updated, changes);
-    if (changed.empty()) return absl::OkStatus();
-    auto row = tx.exec_params1(
-        std::string("UPDATE members SET first_name = $2, last_name = $3, display_name = $4, "
-                    "phone = $5, program = $6, sobriety_date = NULLIF($7, '')::date, "
-                    "interests = $8::text[], time_zone = $9, updated_at = now(), "
-                    "version = version + 1 WHERE member_id = $1 RETURNING ") + kColumns,
-        member_id, updated.first_name, updated.last_name, updated.display_name, updated.phone,
-        static_cast<int>(updated.program), DateText(updated.sobriety_date),
-        TextArray(updated.interests), updated.time_zone);
-    updated = FromRow(row);
-    events::AppendMemberProfileUpdated(tx, updated, changed);
+    if (!changed.empty()) {
+      auto row = tx.exec_params1(
+          std::string("UPDATE members AS m SET first_name = $2, last_name = $3, "
+                      "display_name = $4, phone_sealed = NULLIF($5, ''::bytea), program = $6, "
+                      "sobriety_sealed = NULLIF($7, ''::bytea), interests = $8::text[], "
+                      "time_zone = $9, updated_at = now(), version = version + 1 "
+                      "WHERE member_id = $1 RETURNING ") +
+              kColumns,
+          member_id, updated.first_name, updated.last_name, updated.display_name,
+          Binary(SealOrEmpty(updated.phone, member_id, "phone")),
+          static_cast<int>(updated.program),
+          Binary(SealOrEmpty(DateText(updated.sobriety_date), member_id, "sobriety_date")),
+          TextArray(updated.interests), updated.time_zone);
+      HC_ASSIGN_OR_RETURN(updated, FromRow(row));
+      events::AppendMemberProfileUpdated(tx, updated, changed);
+    }
+    updated.consents = LoadConsents(tx, member_id);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return updated;
+}
+
+absl::StatusOr<domain::Privacy> MemberStore::UpdatePrivacy(const std::string& member_id,
+                                                           const domain::Privacy& privacy) {
+  domain::Privacy result;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params(std::string("SELECT ") + kColumns +
+                                   " FROM members m WHERE member_id = $1 AND status = 1 FOR UPDATE",
+                               member_id);
+    if (rows.empty()) return absl::NotFoundError("no such member");
+    HC_ASSIGN_OR_RETURN(Member current, FromRow(rows[0]));
+    result = privacy;
+    if (current.privacy == privacy) return absl::OkStatus();
+    tx.exec_params(
+        "UPDATE members SET directory_visibility = $2, visible_fields = $3::smallint[], "
+        "celebrate_milestones = $4, hide_name_in_lists = $5, updated_at = now(), "
+        "version = version + 1 WHERE member_id = $1",
+        member_id, static_cast<int>(privacy.visibility),
+        IntArray(std::vector<domain::DirectoryField>(privacy.visible_fields.begin(),
+                                                     privacy.visible_fields.end())),
+        privacy.celebrate_milestones, privacy.hide_name_in_lists);
+    events::AppendMemberPrivacyChanged(tx, member_id, privacy);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::vector<domain::Consent>> MemberStore::UpdateConsent(
+    const std::string& member_id, domain::Channel channel, bool granted) {
+  std::vector<domain::Consent> consents;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    if (tx.exec_params("SELECT 1 FROM members WHERE member_id = $1 AND status = 1 FOR UPDATE",
+                       member_id)
+            .empty()) {
+      return absl::NotFoundError("no such member");
+    }
+    // Only a real change moves changed_at and emits an event.
+    auto changed = tx.exec_params(
+        "INSERT INTO member_consents AS c (member_id, channel, granted) VALUES ($1, $2, $3) "
+        "ON CONFLICT (member_id, channel) DO UPDATE SET granted = EXCLUDED.granted, "
+        "changed_at = now() WHERE c.granted IS DISTINCT FROM EXCLUDED.granted "
+        "RETURNING (extract(epoch FROM changed_at) * 1000)::bigint",
+        member_id, static_cast<int>(channel), granted);
+    if (!changed.empty()) {
+      events::AppendMemberConsentChanged(
+          tx, member_id, domain::Consent{channel, granted, changed[0][0].as<int64_t>()});
+      tx.exec_params("UPDATE members SET updated_at = now(), version = version + 1 "
+                     "WHERE member_id = $1",
+                     member_id);
+    }
+    consents = LoadConsents(tx, member_id);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return consents;
+}
+
+absl::StatusOr<DirectoryPage> MemberStore::SearchDirectory(const std::string& name_prefix,
+                                                           const std::string& interest,
+                                                           int page_size,
+                                                           const std::string& after) {
+  // The cursor is (lower(display_name), member_id) of the last entry shown.
+  std::string after_name, after_id;
+  if (!after.empty()) {
+    auto nl = after.find('\n');
+    if (nl == std::string::npos) return hc::InvalidField("page_token", "is not valid");
+    after_name = after.substr(0, nl);
+    after_id = after.substr(nl + 1);
+    if (!domain::IsUuid(after_id)) return hc::InvalidField("page_token", "is not valid");
+  }
+  std::string like;
+  for (char c : domain::NormalizeEmail(name_prefix)) {  // trims and lower-cases
+    if (c == '%' || c == '_' || c == '\\') like += '\\';
+    like += c;
+  }
+  like += '%';
+  DirectoryPage page;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    // Names are matched only where the member shows them (1 = FULL_NAME): searching must not
+    // reveal a hidden last name.
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kColumns +
+            " FROM members m WHERE m.status = 1 AND m.directory_visibility = 2"
+            " AND (lower(m.display_name) LIKE $1 OR (1 = ANY(m.visible_fields) AND"
+            " (lower(m.first_name) LIKE $1 OR lower(m.last_name) LIKE $1)))"
+            " AND ($2 = '' OR ($2 = ANY(m.interests) AND 2 = ANY(m.visible_fields)))"
+            " AND ($3 = '' OR (lower(m.display_name), m.member_id) > ($3, NULLIF($4, '')::uuid))"
+            " ORDER BY lower(m.display_name), m.member_id LIMIT $5",
+        like, interest, after_name, after_id, page_size + 1);
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.members.size()) == page_size) break;
+      HC_ASSIGN_OR_RETURN(Member m, FromRow(row));
+      page.members.push_back(std::move(m));
+    }
+    if (static_cast<int>(rows.size()) > page_size) {
+      const Member& last = page.members.back();
+      page.next_after =
+          tx.exec_params1("SELECT lower($1)", last.display_name)[0].as<std::string>() + "\n" +
+          last.member_id;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<std::vector<domain::Role>> MemberStore::ChangeRole(const std::string& member_id,
+                                                                  domain::Role role, bool assign,
+                                                                  const std::string& by) {
+  std::vector<domain::Role> roles;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        "SELECT array_to_json(roles)::text FROM members WHERE member_id = $1 AND status = 1 "
+        "FOR UPDATE",
+        member_id);
+    if (rows.empty()) return absl::NotFoundError("no such member");
+    auto current = nlohmann::json::parse(rows[0][0].as<std::string>()).get<std::vector<int>>();
+    const int value = static_cast<int>(role);
+    const bool has = std::find(current.begin(), current.end(), value) != current.end();
+    if (assign && !has) current.push_back(value);
+    if (!assign && has) current.erase(std::find(current.begin(), current.end(), value));
+    std::sort(current.begin(), current.end());
+    for (int r : current) roles.push_back(static_cast<domain::Role>(r));
+    if (assign == has) return absl::OkStatus();
+    tx.exec_params(
+        "UPDATE members SET roles = $2::smallint[], updated_at = now(), version = version + 1 "
+        "WHERE member_id = $1",
+        member_id, IntArray(current));
+    events::AppendMemberRoleChanged(tx, member_id, role, assign, by);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return roles;
+}
+
+absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id) {
+  bool deleted_now = false;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params("SELECT status FROM members WHERE member_id = $1 FOR UPDATE",
+                               member_id);
+    if (rows.empty()) return absl::NotFoundError("no such member");
+    if (rows[0][0].as<int>() == static_cast<int>(domain::MemberStatus::kDeleted)) {
+      return absl::OkStatus();
+    }
+    // The tombstone keeps the id (so other services' references stay meaningful) and nothing
+    // that says who the person was.
+    tx.exec_params(
+        "UPDATE members SET first_name = '', last_name = '', display_name = '', "
+        "email_fingerprint = NULL, email_sealed = NULL, phone_sealed = NULL, program = 0, "
+        "sobriety_sealed = NULL, interests = '{}', time_zone = '', roles = '{}', "
+        "directory_visibility = 1, visible_fields = '{}', celebrate_milestones = false, "
+        "hide_name_in_lists = false, status = 2, deleted_at = now(), updated_at = now(), "
+        "version = version + 1 WHERE member_id = $1",
+        member_id);
+    tx.exec_params("DELETE FROM member_consents WHERE member_id = $1", member_id);
+    tx.exec_params("DELETE FROM member_milestones WHERE member_id = $1", member_id);
+    // Events already on Kafka need not be kept here; their payloads (time zone, interests)
+    // describe the person. Unsent ones still go, followed by MemberDeleted.
+    tx.exec_params("DELETE FROM outbox WHERE msg_key = $1 AND published_at IS NOT NULL",
+                   member_id);
+    events::AppendMemberDeleted(tx, member_id);
+    deleted_now = true;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return deleted_now;
+}
+
+absl::StatusOr<Member> MemberStore::GetContact(const std::string& member_id,
+                                               const std::string& accessed_by,
+                                               const std::string& purpose) {
+  std::optional<Member> found;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kColumns + " FROM members m WHERE member_id = $1 AND status = 1",
+        member_id);
+    if (rows.empty()) return absl::OkStatus();
+    HC_ASSIGN_OR_RETURN(Member m, FromRow(rows[0]));
+    m.consents = LoadConsents(tx, member_id);
+    Audit(tx, member_id, accessed_by, purpose, "contact");
+    found = std::move(m);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found) return absl::NotFoundError("no such member");
+  return *found;
+}
+
+absl::StatusOr<domain::Eligibility> MemberStore::CheckEligibility(
+    const std::string& member_id, int min_days, const domain::Date& today,
+    const std::string& accessed_by, const std::string& purpose) {
+  domain::Eligibility result = domain::Eligibility::kUnknown;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        "SELECT sobriety_sealed FROM members WHERE member_id = $1 AND status = 1", member_id);
+    if (rows.empty()) return absl::OkStatus();
+    std::optional<domain::Date> since;
+    if (std::string sealed = Bytes(rows[0][0]); !sealed.empty()) {
+      HC_ASSIGN_OR_RETURN(std::string text, keys_.Open(sealed, Ad(member_id, "sobriety_date")));
+      since = ParseDate(text);
+    }
+    result = domain::SoberAtLeast(since, min_days, today);
+    Audit(tx, member_id, accessed_by, purpose, "eligibility");
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<std::vector<Disclosure>> MemberStore::ListDisclosures(const std::string& member_id,
+                                                                     int page_size,
+                                                                     int64_t before_id) {
+  std::vector<Disclosure> out;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    for (const auto& row : tx.exec_params(
+             "SELECT id, accessed_by, purpose, what, "
+             "(extract(epoch FROM accessed_at) * 1000)::bigint FROM access_audit "
+             "WHERE member_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
+             member_id, before_id, page_size)) {
+      out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
+                     row[3].as<std::string>(), row[4].as<int64_t>()});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<int> MemberStore::AnnounceMilestones(const domain::Date& from,
+                                                    const domain::Date& to) {
+  // Who celebrates, with their sealed dates; opened here, in the service, never in SQL.
+  std::vector<std::pair<std::string, std::string>> candidates;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    for (const auto& row : tx.exec(
+             "SELECT member_id::text, sobriety_sealed FROM members WHERE status = 1 "
+             "AND celebrate_milestones AND sobriety_sealed IS NOT NULL")) {
+      candidates.emplace_back(row[0].as<std::string>(), Bytes(row[1]));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  int announced = 0;
+  for (const auto& [member_id, sealed] : candidates) {
+    auto text = keys_.Open(sealed, Ad(member_id, "sobriety_date"));
+    if (!text.ok()) continue;
+    std::optional<domain::Date> since = ParseDate(*text);
+    if (!since) continue;
+    for (const auto& milestone : domain::MilestonesBetween(*since, from, to)) {
+      status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+        // Still celebrating and still sober since the same day? (A changed date or a changed
+        // mind since the scan wins.)
+        auto still = tx.exec_params(
+            "SELECT 1 FROM members WHERE member_id = $1 AND status = 1 AND "
+            "celebrate_milestones AND sobriety_sealed = $2 FOR SHARE",
+            member_id, Binary(sealed));
+        if (still.empty()) return absl::OkStatus();
+        auto inserted = tx.exec_params(
+            "INSERT INTO member_milestones (member_id, milestone) VALUES ($1, $2) "
+            "ON CONFLICT DO NOTHING RETURNING 1",
+            member_id, milestone.Key());
+        if (inserted.empty()) return absl::OkStatus();
+        events::AppendMilestoneReached(tx, member_id, milestone);
+        ++announced;
+        return absl::OkStatus();
+      });
+      if (!status.ok()) return status;
+    }
+  }
+  return announced;
 }
 
 }  // namespace membership::storage

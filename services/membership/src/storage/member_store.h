@@ -1,30 +1,92 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "libs/crypto/crypto.h"
 #include "libs/postgres/pool.h"
+#include "services/membership/src/domain/directory.h"
 #include "services/membership/src/domain/member.h"
+#include "services/membership/src/domain/sobriety.h"
 
 namespace membership::storage {
 
+struct DirectoryPage {
+  std::vector<domain::Member> members;
+  // Resume after this (empty on the last page).
+  std::string next_after;
+};
+
+struct Disclosure {
+  int64_t id = 0;
+  std::string accessed_by;
+  std::string purpose;
+  std::string what;
+  int64_t accessed_at_ms = 0;
+};
+
 // Members in PostgreSQL. Every change commits together with its event in the outbox.
+// Email, phone and sobriety date are sealed with `keys` before they reach the database; the
+// email's keyed fingerprint enforces uniqueness.
 class MemberStore {
  public:
-  explicit MemberStore(hc::postgres::Pool& pool) : pool_(pool) {}
+  MemberStore(hc::postgres::Pool& pool, const hc::crypto::DataKeys& keys)
+      : pool_(pool), keys_(keys) {}
 
   // ALREADY_EXISTS (naming `email`) when the address is taken.
   absl::StatusOr<domain::Member> Register(const domain::NewMember& member);
-  // NOT_FOUND when there is no such (active) member.
+  // NOT_FOUND when there is no such active member.
   absl::StatusOr<domain::Member> Get(const std::string& member_id);
   // Locks the member, applies `changes`, bumps the version and records MemberProfileUpdated
-  // when anything changed. NOT_FOUND when there is no such member.
+  // when anything changed.
   absl::StatusOr<domain::Member> UpdateProfile(const std::string& member_id,
                                                const domain::ProfileChanges& changes);
+  // Replaces the privacy choices; MemberPrivacyChanged when they changed.
+  absl::StatusOr<domain::Privacy> UpdatePrivacy(const std::string& member_id,
+                                                const domain::Privacy& privacy);
+  // Records consent for one channel; MemberConsentChanged when it changed. All consents.
+  absl::StatusOr<std::vector<domain::Consent>> UpdateConsent(const std::string& member_id,
+                                                             domain::Channel channel,
+                                                             bool granted);
+  // Listed members whose display name (or, where shown, first or last name) starts with
+  // `name_prefix`, with `interest` when given, ordered by display name; `after` is the
+  // previous page's next_after.
+  absl::StatusOr<DirectoryPage> SearchDirectory(const std::string& name_prefix,
+                                                const std::string& interest, int page_size,
+                                                const std::string& after);
+  // The role set after the change; MemberRoleAssigned/Revoked when it changed.
+  absl::StatusOr<std::vector<domain::Role>> ChangeRole(const std::string& member_id,
+                                                       domain::Role role, bool assign,
+                                                       const std::string& by);
+  // Erases personal data, keeps a tombstone, emits MemberDeleted. Returns false when the
+  // member was already deleted (nothing done), NOT_FOUND when there never was one.
+  absl::StatusOr<bool> Delete(const std::string& member_id);
+  // The member with contact data, and an audit row in the same transaction.
+  absl::StatusOr<domain::Member> GetContact(const std::string& member_id,
+                                            const std::string& accessed_by,
+                                            const std::string& purpose);
+  // Eligibility without revealing the date, audited like GetContact. Unknown members: kUnknown.
+  absl::StatusOr<domain::Eligibility> CheckEligibility(const std::string& member_id,
+                                                       int min_days, const domain::Date& today,
+                                                       const std::string& accessed_by,
+                                                       const std::string& purpose);
+  // Newest first; `before_id` 0 = from the newest.
+  absl::StatusOr<std::vector<Disclosure>> ListDisclosures(const std::string& member_id,
+                                                          int page_size, int64_t before_id);
+  // Announces the milestones of members who celebrate them that fall in [from, to]; each
+  // milestone exactly once, even with concurrent runs. Returns how many it announced.
+  absl::StatusOr<int> AnnounceMilestones(const domain::Date& from, const domain::Date& to);
 
  private:
+  absl::StatusOr<domain::Member> FromRow(const pqxx::row& row) const;
+  std::string SealOrEmpty(const std::string& value, const std::string& member_id,
+                          const char* column) const;
+
   hc::postgres::Pool& pool_;
+  const hc::crypto::DataKeys& keys_;
 };
 
 }  // namespace membership::storage
