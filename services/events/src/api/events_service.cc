@@ -1,9 +1,12 @@
 #include "services/events/src/api/events_service.h"
 
-#include <google/protobuf/util/time_util.h>
+#include <random>
+#include <set>
 
+#include "absl/strings/str_join.h"
 #include "libs/status/status.h"
 #include "services/events/src/api/convert.h"
+#include "services/events/src/api/page_token.h"
 
 namespace events::api {
 
@@ -27,7 +30,54 @@ domain::Time EventsService::Now() const {
 
 void EventsService::Invalidate(const std::string& event_id) {
   cache_.Invalidate(EventCacheKey(event_id));
+  cache_.Invalidate(kListGenerationKey);
 }
+
+namespace {
+
+absl::StatusOr<domain::EventChanges> ChangesFromMask(const pb::UpdateEventRequest& req) {
+  if (req.update_mask().paths().empty()) {
+    return hc::InvalidField("update_mask", "must name at least one field");
+  }
+  const pb::EventDetails& d = req.event();
+  domain::EventChanges c;
+  for (const auto& path : req.update_mask().paths()) {
+    if (path == "title") {
+      c.title = d.title();
+    } else if (path == "description") {
+      c.description = d.description();
+    } else if (path == "kind") {
+      c.kind = static_cast<domain::EventKind>(d.kind());
+    } else if (path == "start_time") {
+      HC_ASSIGN_OR_RETURN(c.start, TimeFromProto("start_time", d.has_start_time(),
+                                                 d.start_time()));
+    } else if (path == "end_time") {
+      HC_ASSIGN_OR_RETURN(c.end, TimeFromProto("end_time", d.has_end_time(), d.end_time()));
+    } else if (path == "time_zone") {
+      c.time_zone = d.time_zone();
+    } else if (path == "venue") {
+      c.venue = d.venue();
+    } else if (path == "online_url") {
+      c.online_url = d.online_url();
+    } else if (path == "capacity") {
+      c.capacity = d.capacity();
+    } else if (path == "waitlist_enabled") {
+      c.waitlist_enabled = d.waitlist_enabled();
+    } else if (path == "visibility") {
+      c.visibility = static_cast<domain::Visibility>(d.visibility());
+    } else {
+      return hc::InvalidField("update_mask", "unknown or read-only field \"" + path + "\"");
+    }
+  }
+  return c;
+}
+
+std::string RandomGeneration() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return std::to_string(rng());
+}
+
+}  // namespace
 
 #define HC_EVENTS_RPC(Method, Handler)                                                    \
   grpc::ServerUnaryReactor* EventsService::Method(grpc::CallbackServerContext* ctx,       \
@@ -40,6 +90,10 @@ void EventsService::Invalidate(const std::string& event_id) {
   }
 
 HC_EVENTS_RPC(CreateEvent, DoCreate)
+HC_EVENTS_RPC(UpdateEvent, DoUpdate)
+HC_EVENTS_RPC(CancelEvent, DoCancel)
+HC_EVENTS_RPC(ListEvents, DoList)
+HC_EVENTS_RPC(ListMyRsvps, DoListMyRsvps)
 HC_EVENTS_RPC(GetEvent, DoGet)
 HC_EVENTS_RPC(Rsvp, DoRsvp)
 HC_EVENTS_RPC(CancelRsvp, DoCancelRsvp)
@@ -61,6 +115,106 @@ absl::Status EventsService::DoCreate(const hc::auth::Principal& caller,
                       store_.Create({details}, caller.subject, "", now));
   ToProto(created.front(), *resp.mutable_event());
   for (const auto& e : created) resp.add_event_ids(e.event_id);
+  return absl::OkStatus();
+}
+
+absl::Status EventsService::DoUpdate(const hc::auth::Principal& caller,
+                                     const pb::UpdateEventRequest& req,
+                                     pb::UpdateEventResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
+  HC_ASSIGN_OR_RETURN(domain::EventChanges changes, ChangesFromMask(req));
+  HC_ASSIGN_OR_RETURN(storage::EventChangeResult result,
+                      store_.Update(req.event_id(), changes, zones_, Now()));
+  if (!result.changed_fields.empty()) Invalidate(req.event_id());
+  ToProto(result.event, *resp.mutable_event());
+  for (const auto& m : result.promoted_member_ids) resp.add_promoted_member_ids(m);
+  return absl::OkStatus();
+}
+
+absl::Status EventsService::DoCancel(const hc::auth::Principal& caller,
+                                     const pb::CancelEventRequest& req,
+                                     pb::CancelEventResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
+  HC_ASSIGN_OR_RETURN(storage::EventChangeResult result, store_.Cancel(req.event_id(), Now()));
+  if (!result.changed_fields.empty()) Invalidate(req.event_id());
+  ToProto(result.event, *resp.mutable_event());
+  return absl::OkStatus();
+}
+
+absl::Status EventsService::DoList(const hc::auth::Principal& caller,
+                                   const pb::ListEventsRequest& req,
+                                   pb::ListEventsResponse& resp) {
+  storage::EventQuery q;
+  std::set<int> kinds;
+  for (int kind : req.kinds()) {
+    if (kind < 1 || kind > 5) return hc::InvalidField("kinds", "must be event kinds");
+    kinds.insert(kind);
+  }
+  for (int kind : kinds) q.kinds.push_back(static_cast<domain::EventKind>(kind));
+  if (req.has_start_from()) {
+    HC_ASSIGN_OR_RETURN(q.start_from, TimeFromProto("start_from", true, req.start_from()));
+  }
+  if (req.has_start_before()) {
+    HC_ASSIGN_OR_RETURN(q.start_before,
+                        TimeFromProto("start_before", true, req.start_before()));
+  }
+  if (q.start_from && q.start_before && *q.start_before <= *q.start_from) {
+    return hc::InvalidField("start_before", "must be after start_from");
+  }
+  HC_ASSIGN_OR_RETURN(q.page_size, PageSize(req.page_size()));
+  q.include_unlisted = domain::SeesUnlisted(caller);
+  auto ms = [](const std::optional<domain::Time>& t) {
+    return t ? std::to_string(t->time_since_epoch().count()) : std::string("-");
+  };
+  const std::string filters = "k=" + absl::StrJoin(kinds, ",") + ":f=" + ms(q.start_from) +
+                              ":b=" + ms(q.start_before);
+  HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, false));
+  q.now = Now();
+
+  // Cached per generation: any change anywhere retires every cached listing at once.
+  HC_ASSIGN_OR_RETURN(std::string generation,
+                      cache_.GetOrLoad(kListGenerationKey, cache_ttl_,
+                                       []() -> absl::StatusOr<std::string> {
+                                         return RandomGeneration();
+                                       }));
+  const std::string key = "events:list:v1:" + generation + ":" +
+                          (q.include_unlisted ? "staff" : "member") + ":" + filters +
+                          ":n=" + std::to_string(q.page_size) + ":t=" + req.page_token();
+  HC_ASSIGN_OR_RETURN(std::string bytes,
+                      cache_.GetOrLoad(key, cache_ttl_, [&]() -> absl::StatusOr<std::string> {
+                        HC_ASSIGN_OR_RETURN(storage::EventPage page, store_.List(q));
+                        pb::ListEventsResponse proto;
+                        for (const auto& e : page.events) ToProto(e, *proto.add_events());
+                        if (page.next) {
+                          proto.set_next_page_token(EncodePageToken(*page.next, filters));
+                        }
+                        return proto.SerializeAsString();
+                      }));
+  if (!resp.ParseFromString(bytes)) return absl::InternalError("corrupt cache entry");
+  return absl::OkStatus();
+}
+
+absl::Status EventsService::DoListMyRsvps(const hc::auth::Principal& caller,
+                                          const pb::ListMyRsvpsRequest& req,
+                                          pb::ListMyRsvpsResponse& resp) {
+  HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
+  storage::MyRsvpQuery q{.member_id = member_id,
+                         .include_cancelled = req.include_cancelled(),
+                         .include_past = req.include_past(),
+                         .now = Now()};
+  HC_ASSIGN_OR_RETURN(q.page_size, PageSize(req.page_size()));
+  const std::string filters = std::string("c=") + (q.include_cancelled ? "1" : "0") +
+                              ":p=" + (q.include_past ? "1" : "0");
+  HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, true));
+  HC_ASSIGN_OR_RETURN(storage::MyRsvpPage page, store_.ListMyRsvps(q));
+  for (const auto& [rsvp, event] : page.rsvps) {
+    pb::MyRsvp* out = resp.add_rsvps();
+    ToProto(rsvp, *out->mutable_rsvp());
+    ToProto(event, *out->mutable_event());
+  }
+  if (page.next) resp.set_next_page_token(EncodePageToken(*page.next, filters));
   return absl::OkStatus();
 }
 

@@ -26,6 +26,18 @@ class EventsService final : public pb::EventsService::CallbackService {
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* ctx,
                                         const pb::CreateEventRequest* req,
                                         pb::CreateEventResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateEvent(grpc::CallbackServerContext* ctx,
+                                        const pb::UpdateEventRequest* req,
+                                        pb::UpdateEventResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelEvent(grpc::CallbackServerContext* ctx,
+                                        const pb::CancelEventRequest* req,
+                                        pb::CancelEventResponse* resp) override;
+  grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
+                                       const pb::ListEventsRequest* req,
+                                       pb::ListEventsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListMyRsvps(grpc::CallbackServerContext* ctx,
+                                        const pb::ListMyRsvpsRequest* req,
+                                        pb::ListMyRsvpsResponse* resp) override;
   grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* ctx,
                                      const pb::GetEventRequest* req,
                                      pb::GetEventResponse* resp) override;
@@ -37,10 +49,21 @@ class EventsService final : public pb::EventsService::CallbackService {
 
   // Redis key of an event's cached read: its id only.
   static std::string EventCacheKey(const std::string& event_id);
+  // Redis key of the generation of cached listings. Every change to any event or its counts
+  // drops it; listings are cached under the current generation, so a change retires them all.
+  static constexpr char kListGenerationKey[] = "events:list:v1:generation";
 
  private:
   absl::Status DoCreate(const hc::auth::Principal& caller, const pb::CreateEventRequest& req,
                         pb::CreateEventResponse& resp);
+  absl::Status DoUpdate(const hc::auth::Principal& caller, const pb::UpdateEventRequest& req,
+                        pb::UpdateEventResponse& resp);
+  absl::Status DoCancel(const hc::auth::Principal& caller, const pb::CancelEventRequest& req,
+                        pb::CancelEventResponse& resp);
+  absl::Status DoList(const hc::auth::Principal& caller, const pb::ListEventsRequest& req,
+                      pb::ListEventsResponse& resp);
+  absl::Status DoListMyRsvps(const hc::auth::Principal& caller,
+                             const pb::ListMyRsvpsRequest& req, pb::ListMyRsvpsResponse& resp);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetEventRequest& req,
                      pb::GetEventResponse& resp);
   absl::Status DoRsvp(const hc::auth::Principal& caller, const pb::RsvpRequest& req,

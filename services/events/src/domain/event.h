@@ -130,8 +130,8 @@ absl::Status CheckCheckIn(const Event& event, const Rsvp& rsvp);
 absl::Status AuthorizeManage(const hc::auth::Principal& caller);
 // RSVPs are the caller's own: their token's subject must be a member id.
 absl::StatusOr<std::string> MemberOf(const hc::auth::Principal& caller);
-// Whether `caller` sees `event` in lists (an unlisted event is still readable by its id).
-bool ListedFor(const hc::auth::Principal& caller, const Event& event);
+// Whether `caller` sees unlisted events in listings (anyone may read one by its id).
+bool SeesUnlisted(const hc::auth::Principal& caller);
 
 // A UUID in canonical text form (what event, series and member ids are).
 bool IsUuid(std::string_view text);

@@ -48,7 +48,7 @@ absl::StatusOr<std::vector<Event>> EventStore::Create(
     created.clear();
     for (const auto& d : occurrences) {
       auto row = tx.exec_params1(
-          std::string("INSERT INTO events (series_id, title, description, kind, starts_at, "
+          std::string("INSERT INTO events AS e (series_id, title, description, kind, starts_at, "
                       "ends_at, time_zone, venue, online_url, capacity, waitlist_enabled, "
                       "visibility, created_by, created_at, updated_at) "
                       "VALUES (NULLIF($1, '')::uuid, $2, $3, $4, ") +
@@ -71,7 +71,7 @@ absl::StatusOr<Event> EventStore::Get(const std::string& event_id) {
   std::optional<Event> found;
   absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) {
     auto rows = tx.exec_params(
-        std::string("SELECT ") + kEventColumns + " FROM events WHERE event_id = $1", event_id);
+        std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.event_id = $1", event_id);
     if (!rows.empty()) found = EventFromRow(rows[0]).event;
     return absl::OkStatus();
   });
@@ -162,6 +162,135 @@ absl::StatusOr<RsvpResult> EventStore::CancelRsvp(const std::string& event_id,
   });
   if (!status.ok()) return status;
   return result;
+}
+
+absl::StatusOr<EventChangeResult> EventStore::Update(const std::string& event_id,
+                                                     const domain::EventChanges& changes,
+                                                     const domain::TimeZoneCatalog& zones,
+                                                     domain::Time now) {
+  EventChangeResult result;
+  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
+    result = EventChangeResult{};
+    HC_ASSIGN_OR_RETURN(LockedEvent locked, LockEvent(tx, event_id));
+    result.event = locked.event;
+    Event& e = result.event;
+    HC_ASSIGN_OR_RETURN(result.changed_fields, domain::ApplyChanges(e, changes, zones, now));
+    if (result.changed_fields.empty()) return absl::OkStatus();
+    const domain::EventDetails& d = e.details;
+    ++e.sequence;
+    e.updated_at = now;
+    tx.exec_params("UPDATE events SET title = $2, description = $3, kind = $4, starts_at = " +
+                       MsToTs("$5") + ", ends_at = " + MsToTs("$6") +
+                       ", time_zone = $7, venue = $8, online_url = $9, capacity = $10, "
+                       "waitlist_enabled = $11, visibility = $12, sequence = $13, "
+                       "updated_at = " + MsToTs("$14") + " WHERE event_id = $1",
+                   event_id, d.title, d.description, static_cast<int>(d.kind), Ms(d.start),
+                   Ms(d.end), d.time_zone, d.venue, d.online_url, d.capacity, d.waitlist_enabled,
+                   static_cast<int>(d.visibility), e.sequence, Ms(now));
+    recorder_.EventUpdated(tx, e, result.changed_fields);
+    result.promoted_member_ids = PromoteWaitlisted(tx, recorder_, e, now);
+    if (!result.promoted_member_ids.empty()) SaveCounts(tx, e, locked.next_waitlist_seq);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<EventChangeResult> EventStore::Cancel(const std::string& event_id,
+                                                     domain::Time now) {
+  EventChangeResult result;
+  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
+    result = EventChangeResult{};
+    HC_ASSIGN_OR_RETURN(LockedEvent locked, LockEvent(tx, event_id));
+    result.event = locked.event;
+    Event& e = result.event;
+    if (e.status == domain::EventStatus::kCancelled) return absl::OkStatus();
+    std::vector<std::string> affected;
+    for (const auto& row : tx.exec_params("SELECT member_id::text FROM rsvps WHERE event_id = $1 "
+                                          "AND status IN (1, 2) ORDER BY rsvp_id",
+                                          event_id)) {
+      affected.push_back(row[0].as<std::string>());
+    }
+    e.status = domain::EventStatus::kCancelled;
+    ++e.sequence;
+    e.updated_at = now;
+    tx.exec_params("UPDATE events SET status = 2, sequence = $2, updated_at = " + MsToTs("$3") +
+                       ", cancelled_at = " + MsToTs("$3") + " WHERE event_id = $1",
+                   event_id, e.sequence, Ms(now));
+    recorder_.EventCancelled(tx, e, affected, now);
+    result.changed_fields = {"status"};
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<EventPage> EventStore::List(const EventQuery& q) {
+  EventPage page;
+  std::string kinds = "{";
+  for (size_t i = 0; i < q.kinds.size(); ++i) {
+    if (i) kinds += ",";
+    kinds += std::to_string(static_cast<int>(q.kinds[i]));
+  }
+  kinds += "}";
+  constexpr int64_t kNoBound = 253402300799000;  // 9999-12-31
+  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) {
+    page = EventPage{};
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kEventColumns +
+            " FROM events e WHERE status = 1 AND ends_at > " + MsToTs("$1") +
+            " AND (cardinality($2::smallint[]) = 0 OR kind = ANY($2::smallint[]))"
+            " AND starts_at >= " + MsToTs("$3") + " AND starts_at < " + MsToTs("$4") +
+            " AND ($5 OR visibility <> 3)"
+            " AND (NOT $6 OR (starts_at, event_id) > (" + MsToTs("$7") + ", $8::uuid))"
+            " ORDER BY starts_at, event_id LIMIT $9",
+        Ms(q.now), kinds, q.start_from ? Ms(*q.start_from) : -kNoBound,
+        q.start_before ? Ms(*q.start_before) : kNoBound, q.include_unlisted,
+        q.after.has_value(), q.after ? Ms(q.after->start) : 0,
+        q.after ? q.after->id : std::string("00000000-0000-0000-0000-000000000000"),
+        q.page_size + 1);
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.events.size()) == q.page_size) {
+        const Event& last = page.events.back();
+        page.next = Cursor{.start = last.details.start, .id = last.event_id};
+        break;
+      }
+      page.events.push_back(EventFromRow(row).event);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<MyRsvpPage> EventStore::ListMyRsvps(const MyRsvpQuery& q) {
+  MyRsvpPage page;
+  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) {
+    page = MyRsvpPage{};
+    auto rows = tx.exec_params(
+        std::string("SELECT ") + kRsvpColumns + ", " + kEventColumns +
+            " FROM rsvps r JOIN events e ON e.event_id = r.event_id WHERE r.member_id = $1"
+            " AND ($2 OR r.status IN (1, 2)) AND ($3 OR e.ends_at > " + MsToTs("$4") + ")"
+            " AND (NOT $5 OR (e.starts_at, r.rsvp_id) > (" + MsToTs("$6") + ", $7::bigint))"
+            " ORDER BY e.starts_at, r.rsvp_id LIMIT $8",
+        q.member_id, q.include_cancelled, q.include_past, Ms(q.now), q.after.has_value(),
+        q.after ? Ms(q.after->start) : 0, q.after ? q.after->id : std::string("0"),
+        q.page_size + 1);
+    int64_t last_rsvp_id = 0;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.rsvps.size()) == q.page_size) {
+        page.next = Cursor{.start = page.rsvps.back().second.details.start,
+                           .id = std::to_string(last_rsvp_id)};
+        break;
+      }
+      RsvpRow r = RsvpFromRow(row);
+      last_rsvp_id = r.rsvp_id;
+      page.rsvps.emplace_back(std::move(r.rsvp), EventFromRow(row, kRsvpColumnCount).event);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
 }
 
 }  // namespace events::storage

@@ -22,6 +22,51 @@ struct RsvpResult {
   std::vector<std::string> promoted_member_ids;
 };
 
+// The outcome of UpdateEvent or CancelEvent.
+struct EventChangeResult {
+  domain::Event event;
+  // Names of the fields that changed (empty: nothing changed, nothing was recorded).
+  std::vector<std::string> changed_fields;
+  // Members moved from the waitlist to GOING because capacity was raised.
+  std::vector<std::string> promoted_member_ids;
+};
+
+// Keyset position in a listing: the sort key of the last row returned.
+struct Cursor {
+  domain::Time start{};
+  std::string id;
+};
+
+struct EventQuery {
+  std::vector<domain::EventKind> kinds;  // empty: all
+  std::optional<domain::Time> start_from;
+  std::optional<domain::Time> start_before;
+  bool include_unlisted = false;
+  int page_size = 20;
+  std::optional<Cursor> after;
+  // Events that ended by now are not listed.
+  domain::Time now{};
+};
+
+struct EventPage {
+  std::vector<domain::Event> events;
+  std::optional<Cursor> next;
+};
+
+struct MyRsvpQuery {
+  std::string member_id;
+  bool include_cancelled = false;
+  bool include_past = false;
+  int page_size = 20;
+  std::optional<Cursor> after;  // id = the RSVP's row id
+  domain::Time now{};
+};
+
+struct MyRsvpPage {
+  std::vector<std::pair<domain::Rsvp, domain::Event>> rsvps;
+  std::optional<Cursor> next;
+};
+
 // Events and RSVPs in PostgreSQL. Every change commits together with its events in the outbox.
 class EventStore {
  public:
@@ -35,6 +80,20 @@ class EventStore {
       const std::string& series_id, domain::Time now);
   // NOT_FOUND when there is no such event.
   absl::StatusOr<domain::Event> Get(const std::string& event_id);
+
+  // Applies `changes` (domain::ApplyChanges), bumps the sequence, records EventUpdated, and
+  // promotes from the waitlist when capacity went up.
+  absl::StatusOr<EventChangeResult> Update(const std::string& event_id,
+                                           const domain::EventChanges& changes,
+                                           const domain::TimeZoneCatalog& zones,
+                                           domain::Time now);
+  // Cancels the event (EventCancelled, naming everyone going or waitlisted); its RSVPs stay as
+  // they were, readable. Cancelling a cancelled event changes nothing.
+  absl::StatusOr<EventChangeResult> Cancel(const std::string& event_id, domain::Time now);
+  // Scheduled events that have not ended, soonest first.
+  absl::StatusOr<EventPage> List(const EventQuery& query);
+  // A member's RSVPs with their events, soonest event first.
+  absl::StatusOr<MyRsvpPage> ListMyRsvps(const MyRsvpQuery& query);
 
   // GOING, WAITLISTED (RsvpConfirmed / RsvpWaitlisted), or the member's active RSVP unchanged
   // when they already have one. FAILED_PRECONDITION per domain::PlaceRsvp.

@@ -6,12 +6,14 @@ namespace events::storage {
 
 using domain::Event;
 
+// Qualified by the alias `e`: queries read events as `events e`.
 const char kEventColumns[] =
-    "event_id::text, COALESCE(series_id::text, ''), title, description, kind, "
-    "(extract(epoch FROM starts_at) * 1000)::bigint, (extract(epoch FROM ends_at) * 1000)::bigint, "
-    "time_zone, venue, online_url, capacity, waitlist_enabled, visibility, status, going_count, "
-    "waitlist_count, sequence, created_by, (extract(epoch FROM created_at) * 1000)::bigint, "
-    "(extract(epoch FROM updated_at) * 1000)::bigint, next_waitlist_seq";
+    "e.event_id::text, COALESCE(e.series_id::text, ''), e.title, e.description, e.kind, "
+    "(extract(epoch FROM e.starts_at) * 1000)::bigint, "
+    "(extract(epoch FROM e.ends_at) * 1000)::bigint, e.time_zone, e.venue, e.online_url, "
+    "e.capacity, e.waitlist_enabled, e.visibility, e.status, e.going_count, e.waitlist_count, "
+    "e.sequence, e.created_by, (extract(epoch FROM e.created_at) * 1000)::bigint, "
+    "(extract(epoch FROM e.updated_at) * 1000)::bigint, e.next_waitlist_seq";
 
 // The place in line is the number of waitlisted tickets up to and including this one.
 const char kRsvpColumns[] =
@@ -67,7 +69,7 @@ RsvpRow RsvpFromRow(const pqxx::row& row, int first) {
 
 absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& event_id) {
   auto rows = tx.exec_params(
-      std::string("SELECT ") + kEventColumns + " FROM events WHERE event_id = $1 FOR UPDATE",
+      std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.event_id = $1 FOR UPDATE",
       event_id);
   if (rows.empty()) return absl::NotFoundError("no such event");
   return EventFromRow(rows[0]);

@@ -23,10 +23,11 @@ inline std::string MsToTs(const std::string& param) {
   return "to_timestamp(" + param + "::bigint / 1000.0)";
 }
 
-// SELECT list of an event; read with EventFromRow.
+// SELECT list of an event (from `events e`); read with EventFromRow.
 extern const char kEventColumns[];
 // SELECT list of an RSVP (from `rsvps r`) with its place in line; read with RsvpFromRow.
 extern const char kRsvpColumns[];
+inline constexpr int kRsvpColumnCount = 8;
 
 // An event as stored, with its next waitlist ticket.
 struct EventRow {
