@@ -791,6 +791,108 @@ TEST_F(EventsTest, ListMyRsvpsShowsOnlyTheCallersOwnInEventOrder) {
   EXPECT_EQ(resp.rsvps(1).rsvp().status(), pb::RSVP_STATUS_CANCELLED);
 }
 
+// --- Attendees and check-in. ---
+
+TEST_F(EventsTest, CoordinatorsListAttendeesGoingThenTheLineInOrder) {
+  pb::Event e = Create(Details(3));
+  std::vector<std::string> members;
+  for (int i = 0; i < 8; ++i) {
+    members.push_back(NewMemberId());
+    ASSERT_TRUE(Rsvp(members.back(), e.event_id()).ok());
+  }
+  ASSERT_TRUE(CancelRsvp(members[1], e.event_id()).ok());  // members[3] moves up
+  ASSERT_TRUE(CancelRsvp(members[5], e.event_id()).ok());  // leaves the line
+
+  pb::ListAttendeesRequest req;
+  req.set_event_id(e.event_id());
+  req.set_page_size(2);
+  std::vector<pb::Rsvp> all;
+  for (int page = 0;; ++page) {
+    ASSERT_LT(page, 10);
+    pb::ListAttendeesResponse resp;
+    ASSERT_TRUE(stub().ListAttendees(Ctx(coordinator_).get(), req, &resp).ok());
+    all.insert(all.end(), resp.attendees().begin(), resp.attendees().end());
+    if (resp.next_page_token().empty()) break;
+    req.set_page_token(resp.next_page_token());
+  }
+  std::vector<std::string> order;
+  for (const auto& r : all) order.push_back(r.member_id());
+  EXPECT_EQ(order, (std::vector<std::string>{members[0], members[2], members[3], members[4],
+                                             members[6], members[7]}));
+  EXPECT_EQ(all[2].status(), pb::RSVP_STATUS_GOING);
+  EXPECT_EQ(all[3].status(), pb::RSVP_STATUS_WAITLISTED);
+  EXPECT_EQ(all[3].waitlist_position(), 1);
+  EXPECT_EQ(all[5].waitlist_position(), 3);
+
+  pb::ListAttendeesRequest with_cancelled;
+  with_cancelled.set_event_id(e.event_id());
+  with_cancelled.set_include_cancelled(true);
+  pb::ListAttendeesResponse resp;
+  ASSERT_TRUE(stub().ListAttendees(Ctx(coordinator_).get(), with_cancelled, &resp).ok());
+  ASSERT_EQ(resp.attendees_size(), 8);
+  EXPECT_EQ(resp.attendees(7).status(), pb::RSVP_STATUS_CANCELLED);
+
+  // Members see no one else's RSVPs.
+  EXPECT_EQ(stub().ListAttendees(Ctx(Token(members[0], {"alumnus"})).get(), with_cancelled, &resp)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  with_cancelled.set_event_id(NewMemberId());
+  EXPECT_EQ(stub().ListAttendees(Ctx(coordinator_).get(), with_cancelled, &resp).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(EventsTest, CheckInAndUndoAreRecordedOnceEach) {
+  pb::Event e = Create(Details(1));
+  const std::string going = NewMemberId(), waiting = NewMemberId();
+  ASSERT_TRUE(Rsvp(going, e.event_id()).ok());
+  ASSERT_TRUE(Rsvp(waiting, e.event_id()).ok());
+  auto check_in = [&](const std::string& member, bool undo, pb::Rsvp* out = nullptr,
+                      const std::string& token = "") {
+    pb::CheckInRequest req;
+    req.set_event_id(e.event_id());
+    req.set_member_id(member);
+    req.set_undo(undo);
+    pb::CheckInResponse resp;
+    grpc::Status s =
+        stub().CheckIn(Ctx(token.empty() ? coordinator_ : token).get(), req, &resp);
+    if (out) *out = resp.rsvp();
+    return s;
+  };
+  pb::Rsvp r;
+  ASSERT_TRUE(check_in(going, false, &r).ok());
+  EXPECT_TRUE(r.checked_in());
+  ASSERT_TRUE(check_in(going, false, &r).ok());  // again: no change
+  EXPECT_TRUE(r.checked_in());
+  ASSERT_TRUE(check_in(going, true, &r).ok());
+  EXPECT_FALSE(r.checked_in());
+  ASSERT_TRUE(check_in(going, true).ok());  // again: no change
+  ASSERT_TRUE(check_in(going, false).ok());
+
+  EXPECT_EQ(check_in(waiting, false).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(check_in(NewMemberId(), false).error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(check_in(going, false, nullptr, Token(going, {"alumnus"})).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(check_in("someone", false).error_message(), "member_id: must be a UUID");
+
+  pb::ListAttendeesRequest req;
+  req.set_event_id(e.event_id());
+  pb::ListAttendeesResponse list;
+  ASSERT_TRUE(stub().ListAttendees(Ctx(coordinator_).get(), req, &list).ok());
+  ASSERT_GE(list.attendees_size(), 1);
+  EXPECT_TRUE(list.attendees(0).checked_in());
+
+  auto messages = Published(e.event_id(), 3, "alumni.events.v1.AttendeeCheckedIn");
+  ASSERT_EQ(messages.size(), 3u);
+  std::vector<bool> states;
+  for (const auto& m : messages) {
+    pb::AttendeeCheckedIn event;
+    ASSERT_TRUE(event.ParseFromString(m.value));
+    EXPECT_EQ(event.member_id(), going);
+    states.push_back(event.checked_in());
+  }
+  EXPECT_EQ(states, (std::vector<bool>{true, false, true}));
+}
+
 // Redis is a cache: with it gone, reads and writes go on, and reads stay fresh.
 class EventsRedisDownTest : public EventsTest {
  protected:

@@ -94,6 +94,8 @@ HC_EVENTS_RPC(UpdateEvent, DoUpdate)
 HC_EVENTS_RPC(CancelEvent, DoCancel)
 HC_EVENTS_RPC(ListEvents, DoList)
 HC_EVENTS_RPC(ListMyRsvps, DoListMyRsvps)
+HC_EVENTS_RPC(ListAttendees, DoListAttendees)
+HC_EVENTS_RPC(CheckIn, DoCheckIn)
 HC_EVENTS_RPC(GetEvent, DoGet)
 HC_EVENTS_RPC(Rsvp, DoRsvp)
 HC_EVENTS_RPC(CancelRsvp, DoCancelRsvp)
@@ -215,6 +217,34 @@ absl::Status EventsService::DoListMyRsvps(const hc::auth::Principal& caller,
     ToProto(event, *out->mutable_event());
   }
   if (page.next) resp.set_next_page_token(EncodePageToken(*page.next, filters));
+  return absl::OkStatus();
+}
+
+absl::Status EventsService::DoListAttendees(const hc::auth::Principal& caller,
+                                            const pb::ListAttendeesRequest& req,
+                                            pb::ListAttendeesResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
+  storage::AttendeeQuery q{.event_id = req.event_id(),
+                           .include_cancelled = req.include_cancelled()};
+  HC_ASSIGN_OR_RETURN(q.page_size, PageSize(req.page_size()));
+  const std::string filters =
+      "e=" + req.event_id() + ":c=" + (req.include_cancelled() ? "1" : "0");
+  HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, true));
+  HC_ASSIGN_OR_RETURN(storage::AttendeePage page, store_.ListAttendees(q));
+  for (const auto& r : page.attendees) ToProto(r, *resp.add_attendees());
+  if (page.next) resp.set_next_page_token(EncodePageToken(*page.next, filters));
+  return absl::OkStatus();
+}
+
+absl::Status EventsService::DoCheckIn(const hc::auth::Principal& caller,
+                                      const pb::CheckInRequest& req, pb::CheckInResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
+  HC_RETURN_IF_ERROR(CheckId("member_id", req.member_id()));
+  HC_ASSIGN_OR_RETURN(storage::RsvpResult result,
+                      store_.CheckIn(req.event_id(), req.member_id(), req.undo(), Now()));
+  ToProto(result.rsvp, *resp.mutable_rsvp());
   return absl::OkStatus();
 }
 

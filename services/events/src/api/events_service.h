@@ -38,6 +38,12 @@ class EventsService final : public pb::EventsService::CallbackService {
   grpc::ServerUnaryReactor* ListMyRsvps(grpc::CallbackServerContext* ctx,
                                         const pb::ListMyRsvpsRequest* req,
                                         pb::ListMyRsvpsResponse* resp) override;
+  grpc::ServerUnaryReactor* ListAttendees(grpc::CallbackServerContext* ctx,
+                                          const pb::ListAttendeesRequest* req,
+                                          pb::ListAttendeesResponse* resp) override;
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx,
+                                    const pb::CheckInRequest* req,
+                                    pb::CheckInResponse* resp) override;
   grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* ctx,
                                      const pb::GetEventRequest* req,
                                      pb::GetEventResponse* resp) override;
@@ -64,6 +70,11 @@ class EventsService final : public pb::EventsService::CallbackService {
                       pb::ListEventsResponse& resp);
   absl::Status DoListMyRsvps(const hc::auth::Principal& caller,
                              const pb::ListMyRsvpsRequest& req, pb::ListMyRsvpsResponse& resp);
+  absl::Status DoListAttendees(const hc::auth::Principal& caller,
+                               const pb::ListAttendeesRequest& req,
+                               pb::ListAttendeesResponse& resp);
+  absl::Status DoCheckIn(const hc::auth::Principal& caller, const pb::CheckInRequest& req,
+                         pb::CheckInResponse& resp);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetEventRequest& req,
                      pb::GetEventResponse& resp);
   absl::Status DoRsvp(const hc::auth::Principal& caller, const pb::RsvpRequest& req,

@@ -293,4 +293,67 @@ absl::StatusOr<MyRsvpPage> EventStore::ListMyRsvps(const MyRsvpQuery& q) {
   return page;
 }
 
+absl::StatusOr<AttendeePage> EventStore::ListAttendees(const AttendeeQuery& q) {
+  AttendeePage page;
+  // One number orders the whole list: the status first, then RSVP order for the going and
+  // cancelled, ticket order for the line.
+  static constexpr char kSortKey[] =
+      "(r.status::bigint << 40) + CASE WHEN r.status = 2 THEN r.waitlist_seq ELSE r.rsvp_id END";
+  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
+    page = AttendeePage{};
+    if (tx.exec_params("SELECT 1 FROM events WHERE event_id = $1", q.event_id).empty()) {
+      return absl::NotFoundError("no such event");
+    }
+    auto rows = tx.exec_params(std::string("SELECT ") + kRsvpColumns + ", " + kSortKey +
+                                   " FROM rsvps r WHERE r.event_id = $1"
+                                   " AND ($2 OR r.status IN (1, 2)) AND " + kSortKey +
+                                   " > $3::bigint ORDER BY " + kSortKey + " LIMIT $4",
+                               q.event_id, q.include_cancelled,
+                               q.after ? q.after->id : std::string("0"), q.page_size + 1);
+    std::string last_key;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.attendees.size()) == q.page_size) {
+        page.next = Cursor{.start = {}, .id = last_key};
+        break;
+      }
+      page.attendees.push_back(RsvpFromRow(row).rsvp);
+      last_key = row[kRsvpColumnCount].as<std::string>();
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<RsvpResult> EventStore::CheckIn(const std::string& event_id,
+                                               const std::string& member_id, bool undo,
+                                               domain::Time now) {
+  RsvpResult result;
+  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
+    result = RsvpResult{};
+    HC_ASSIGN_OR_RETURN(LockedEvent locked, LockEvent(tx, event_id));
+    result.event = locked.event;
+    auto active = ActiveRsvp(tx, event_id, member_id);
+    if (!active) return absl::NotFoundError("member_id: has no RSVP for this event");
+    result.rsvp = active->rsvp;
+    HC_RETURN_IF_ERROR(domain::CheckCheckIn(locked.event, active->rsvp));
+    if (active->rsvp.checked_in_at.has_value() != undo) return absl::OkStatus();
+    if (undo) {
+      result.rsvp.checked_in_at.reset();
+    } else {
+      result.rsvp.checked_in_at = now;
+    }
+    result.rsvp.updated_at = now;
+    tx.exec_params("UPDATE rsvps SET checked_in_at = CASE WHEN $2 THEN NULL ELSE " +
+                       MsToTs("$3") + " END, updated_at = " + MsToTs("$3") +
+                       " WHERE rsvp_id = $1",
+                   active->rsvp_id, undo, Ms(now));
+    recorder_.AttendeeCheckedIn(tx, event_id, member_id, !undo, now);
+    result.changed = true;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
 }  // namespace events::storage

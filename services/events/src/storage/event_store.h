@@ -67,6 +67,18 @@ struct MyRsvpPage {
   std::optional<Cursor> next;
 };
 
+struct AttendeeQuery {
+  std::string event_id;
+  bool include_cancelled = false;
+  int page_size = 50;
+  std::optional<Cursor> after;  // id = the row's sort key (see ListAttendees)
+};
+
+struct AttendeePage {
+  std::vector<domain::Rsvp> attendees;
+  std::optional<Cursor> next;
+};
+
 // Events and RSVPs in PostgreSQL. Every change commits together with its events in the outbox.
 class EventStore {
  public:
@@ -94,6 +106,14 @@ class EventStore {
   absl::StatusOr<EventPage> List(const EventQuery& query);
   // A member's RSVPs with their events, soonest event first.
   absl::StatusOr<MyRsvpPage> ListMyRsvps(const MyRsvpQuery& query);
+
+  // Going first (in RSVP order), then the line in order, then cancelled RSVPs if asked for.
+  // NOT_FOUND when there is no such event.
+  absl::StatusOr<AttendeePage> ListAttendees(const AttendeeQuery& query);
+  // Marks the member's GOING RSVP as checked in (AttendeeCheckedIn), or takes that back when
+  // `undo`. Repeating either changes nothing. NOT_FOUND without an active RSVP.
+  absl::StatusOr<RsvpResult> CheckIn(const std::string& event_id, const std::string& member_id,
+                                     bool undo, domain::Time now);
 
   // GOING, WAITLISTED (RsvpConfirmed / RsvpWaitlisted), or the member's active RSVP unchanged
   // when they already have one. FAILED_PRECONDITION per domain::PlaceRsvp.
