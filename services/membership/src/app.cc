@@ -102,7 +102,7 @@ struct App::Parts {
         workers(static_cast<size_t>(s.workers), static_cast<size_t>(s.work_queue)),
         runner("alumni.membership.v1.MembershipService", verifier, workers, grpc_metrics),
         store(pool, keys),
-        service(runner, store, cache, zones, s.cache_ttl,
+        service(runner, store, cache, keys, zones, s.cache_ttl,
                 [] { return std::chrono::system_clock::now(); }),
         server({.address = s.grpc_address,
                 .max_message_bytes = s.max_message_bytes,

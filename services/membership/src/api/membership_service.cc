@@ -140,11 +140,13 @@ absl::StatusOr<domain::ProfileChanges> ChangesFromMask(const pb::UpdateProfileRe
 
 MembershipService::MembershipService(hc::grpc_server::UnaryRunner& runner,
                                      storage::MemberStore& store, hc::redis::Cache& cache,
+                                     const hc::crypto::DataKeys& keys,
                                      const domain::TimeZoneCatalog& zones,
                                      std::chrono::seconds cache_ttl, Clock clock)
     : runner_(runner),
       store_(store),
       cache_(cache),
+      keys_(keys),
       zones_(zones),
       cache_ttl_(cache_ttl),
       clock_(std::move(clock)) {}
@@ -200,17 +202,25 @@ absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,
                                       const pb::GetMemberRequest& req, pb::GetMemberResponse& resp) {
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::AuthorizeRead(caller, req.member_id()));
-  HC_ASSIGN_OR_RETURN(std::string bytes,
-                      cache_.GetOrLoad(CacheKey(req.member_id()), cache_ttl_,
-                                       [&]() -> absl::StatusOr<std::string> {
-                                         HC_ASSIGN_OR_RETURN(domain::Member m,
-                                                             store_.Get(req.member_id()));
-                                         pb::Member proto;
-                                         ToProto(m, proto);
-                                         return proto.SerializeAsString();
-                                       }));
-  if (!resp.mutable_member()->ParseFromString(bytes)) {
-    return absl::InternalError("corrupt cache entry");
+  const std::string key = CacheKey(req.member_id());
+  auto load = [&]() -> absl::StatusOr<std::string> {
+    HC_ASSIGN_OR_RETURN(domain::Member m, store_.Get(req.member_id()));
+    pb::Member proto;
+    ToProto(m, proto);
+    return proto.SerializeAsString();
+  };
+  // Cached profiles are sealed like the database columns: Redis never holds them in clear.
+  HC_ASSIGN_OR_RETURN(std::string sealed,
+                      cache_.GetOrLoad(key, cache_ttl_, [&]() -> absl::StatusOr<std::string> {
+                        HC_ASSIGN_OR_RETURN(std::string bytes, load());
+                        return keys_.Seal(bytes, key);
+                      }));
+  auto bytes = keys_.Open(sealed, key);
+  if (!bytes.ok() || !resp.mutable_member()->ParseFromString(*bytes)) {
+    // Sealed under another key or damaged: drop it and answer from the database.
+    cache_.Invalidate(key);
+    HC_ASSIGN_OR_RETURN(std::string fresh, load());
+    resp.mutable_member()->ParseFromString(fresh);
   }
   return absl::OkStatus();
 }

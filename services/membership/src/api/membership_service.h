@@ -4,6 +4,7 @@
 #include <functional>
 
 #include "alumni/membership/v1/membership_service.grpc.pb.h"
+#include "libs/crypto/crypto.h"
 #include "libs/grpc/server.h"
 #include "libs/redis/cache.h"
 #include "services/membership/src/domain/member.h"
@@ -17,8 +18,9 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
   MembershipService(hc::grpc_server::UnaryRunner& runner, storage::MemberStore& store,
-                    hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
-                    std::chrono::seconds cache_ttl, Clock clock);
+                    hc::redis::Cache& cache, const hc::crypto::DataKeys& keys,
+                    const domain::TimeZoneCatalog& zones, std::chrono::seconds cache_ttl,
+                    Clock clock);
 
   grpc::ServerUnaryReactor* RegisterMember(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::RegisterMemberRequest* req,
@@ -97,6 +99,7 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   hc::grpc_server::UnaryRunner& runner_;
   storage::MemberStore& store_;
   hc::redis::Cache& cache_;
+  const hc::crypto::DataKeys& keys_;
   const domain::TimeZoneCatalog& zones_;
   std::chrono::seconds cache_ttl_;
   Clock clock_;

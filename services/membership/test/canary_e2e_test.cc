@@ -1,0 +1,251 @@
+// The real membership binary, worked through every RPC with a canary member: the canary's
+// email, phone and sobriety date must appear nowhere in the process's logs, on Kafka, in Redis
+// (keys or values) or in /metrics.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <grpcpp/grpcpp.h>
+#include <hiredis/hiredis.h>
+
+#include "alumni/membership/v1/membership_service.grpc.pb.h"
+#include "libs/auth/auth.h"
+#include "libs/testing/testing.h"
+
+namespace membership {
+namespace {
+
+namespace pb = alumni::membership::v1;
+
+const std::string kSecret = "canary-e2e-test-secret-0123456789abcdef";
+const std::string kCanaryEmail = "canary.q7zx@example.org";
+const std::string kCanaryPhone = "+15550007391";
+const std::string kNewPhone = "+15550008462";
+// Every spelling of the canary's secrets that a leak could take.
+const std::vector<std::string> kSecrets = {"canary.q7zx", "Canary.Q7zx", "5550007391", "5550008462",
+                                           "1998-04-17", "19980417", "1998/04/17", "04/17/1998"};
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+std::string RedisDump(const std::string& address) {
+  auto colon = address.rfind(':');
+  redisContext* ctx = redisConnect(address.substr(0, colon).c_str(),
+                                   std::stoi(address.substr(colon + 1)));
+  std::string out;
+  for (const auto& key : hc::testing::RedisKeys(address, "*")) {
+    out += key + "\n";
+    auto* reply = static_cast<redisReply*>(redisCommand(ctx, "GET %s", key.c_str()));
+    if (reply && reply->type == REDIS_REPLY_STRING) out.append(reply->str, reply->len);
+    if (reply) freeReplyObject(reply);
+  }
+  redisFree(ctx);
+  return out;
+}
+
+void ExpectNoSecrets(const std::string& where, const std::string& text) {
+  for (const auto& secret : kSecrets) {
+    EXPECT_EQ(text.find(secret), std::string::npos) << secret << " leaked into " << where;
+  }
+}
+
+class CanaryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_.Start();
+    ASSERT_TRUE(hc::kafka::EnsureTopics(brokers_, {"alumni.membership.v1"}, 3,
+                                        std::chrono::seconds(30))
+                    .ok());
+    const std::string dir = "/tmp/" + hc::testing::UniqueName("hc-canary");
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/jwt.key") << kSecret;
+    std::ofstream(dir + "/data.key") << std::string(64, 'd');
+    log_ = dir + "/membership.log";
+    grpc_port_ = hc::testing::FreePort();
+    metrics_port_ = hc::testing::FreePort();
+    for (const auto& [name, value] : std::map<std::string, std::string>{
+             {"HC_GRPC_ADDR", "127.0.0.1:" + std::to_string(grpc_port_)},
+             {"HC_METRICS_ADDR", "127.0.0.1:" + std::to_string(metrics_port_)},
+             {"HC_DATABASE_URL", db_.url()},
+             {"HC_REDIS_ADDR", redis_.address()},
+             {"HC_KAFKA_BROKERS", brokers_},
+             {"HC_JWT_KEY_FILE", dir + "/jwt.key"},
+             {"HC_JWT_ISSUER", "hc-canary"},
+             {"HC_DATA_KEY_FILE", dir + "/data.key"},
+             {"HC_LOG_LEVEL", "debug"},
+             {"HC_MILESTONE_INTERVAL_SECONDS", "1"},
+         }) {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
+    process_.Start({HC_MEMBERSHIP_BINARY}, log_);
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_),
+                                   grpc::InsecureChannelCredentials());
+    ASSERT_TRUE(channel_->WaitForConnected(std::chrono::system_clock::now() +
+                                           std::chrono::seconds(30)))
+        << ReadFile(log_);
+    stub_ = pb::MembershipService::NewStub(channel_);
+  }
+
+  void TearDown() override { process_.Stop(); }
+
+  static std::string Token(const std::string& sub, std::vector<std::string> roles) {
+    return *hc::auth::Mint({.algorithm = "HS256",
+                            .key = kSecret,
+                            .issuer = "hc-canary",
+                            .subject = sub,
+                            .roles = std::move(roles)});
+  }
+
+  template <typename Call>
+  grpc::Status Rpc(const std::string& token, Call call) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("authorization", "Bearer " + token);
+    return call(ctx);
+  }
+
+  hc::testing::TestDatabase db_;
+  hc::testing::RedisServer redis_;
+  std::string brokers_ = hc::testing::KafkaBrokers();
+  std::string log_;
+  int grpc_port_ = 0, metrics_port_ = 0;
+  hc::testing::ChildProcess process_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<pb::MembershipService::Stub> stub_;
+};
+
+TEST_F(CanaryTest, TheCanarysSecretsLeakNowhere) {
+  const std::string staff = Token("staff-1", {"coordinator"});
+  const std::string service = Token("notifications", {"service"});
+  pb::RegisterMemberRequest reg;
+  reg.set_first_name("Canary");
+  reg.set_last_name("Bird");
+  reg.set_email("  Canary.Q7zx@Example.org ");
+  reg.set_phone(kCanaryPhone);
+  reg.set_program(pb::PROGRAM_IOP);
+  reg.mutable_sobriety_date()->set_year(1998);
+  reg.mutable_sobriety_date()->set_month(4);
+  reg.mutable_sobriety_date()->set_day(17);
+  reg.add_interests("birding");
+  reg.set_time_zone("America/Chicago");
+  pb::RegisterMemberResponse reg_resp;
+  ASSERT_TRUE(Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, reg, &reg_resp); }).ok());
+  const std::string id = reg_resp.member().member_id();
+  EXPECT_EQ(reg_resp.member().email(), kCanaryEmail);
+  const std::string me = Token(id, {"alumnus"});
+
+  // The same email again, and malformed input built from the canary's data: errors must not
+  // echo what was sent.
+  pb::RegisterMemberResponse ignored;
+  EXPECT_EQ(Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, reg, &ignored); }).error_code(),
+            grpc::StatusCode::ALREADY_EXISTS);
+  pb::RegisterMemberRequest bad = reg;
+  bad.set_email("canary.q7zx@");
+  bad.set_phone("5550007391");
+  grpc::Status invalid = Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, bad, &ignored); });
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ExpectNoSecrets("an error message", invalid.error_message());
+
+  pb::GetMemberRequest get;
+  get.set_member_id(id);
+  pb::GetMemberResponse got;
+  for (int i = 0; i < 3; ++i) {  // miss, then hits
+    ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->GetMember(&c, get, &got); }).ok());
+  }
+  EXPECT_EQ(got.member().phone(), kCanaryPhone);
+
+  pb::UpdateProfileRequest update;
+  update.set_member_id(id);
+  update.mutable_member()->set_phone(kNewPhone);
+  update.mutable_update_mask()->add_paths("phone");
+  pb::UpdateProfileResponse updated;
+  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->UpdateProfile(&c, update, &updated); }).ok());
+  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->GetMember(&c, get, &got); }).ok());
+
+  pb::UpdatePrivacyRequest privacy;
+  privacy.set_member_id(id);
+  privacy.mutable_privacy()->set_directory_visibility(pb::DIRECTORY_VISIBILITY_ALUMNI);
+  privacy.mutable_privacy()->add_visible_fields(pb::DIRECTORY_FIELD_FULL_NAME);
+  privacy.mutable_privacy()->set_celebrate_milestones(true);
+  pb::UpdatePrivacyResponse privacy_resp;
+  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->UpdatePrivacy(&c, privacy, &privacy_resp); }).ok());
+
+  pb::UpdateConsentRequest consent;
+  consent.set_member_id(id);
+  consent.set_channel(pb::CONTACT_CHANNEL_SMS);
+  consent.set_granted(true);
+  pb::UpdateConsentResponse consent_resp;
+  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->UpdateConsent(&c, consent, &consent_resp); }).ok());
+
+  pb::SearchDirectoryRequest search;
+  search.set_name_prefix("can");
+  pb::SearchDirectoryResponse found;
+  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->SearchDirectory(&c, search, &found); }).ok());
+  EXPECT_EQ(found.entries_size(), 1);
+
+  pb::GetContactRequest contact;
+  contact.set_member_id(id);
+  contact.set_purpose("notifications.reminder");
+  pb::GetContactResponse contact_resp;
+  ASSERT_TRUE(Rpc(service, [&](auto& c) { return stub_->GetContact(&c, contact, &contact_resp); }).ok());
+  pb::CheckEligibilityRequest eligibility;
+  eligibility.set_member_id(id);
+  eligibility.set_min_sober_days(365);
+  eligibility.set_purpose("volunteering.signup");
+  pb::CheckEligibilityResponse eligible;
+  ASSERT_TRUE(Rpc(service, [&](auto& c) { return stub_->CheckEligibility(&c, eligibility, &eligible); }).ok());
+  EXPECT_EQ(eligible.eligibility(), pb::ELIGIBILITY_YES);
+  pb::ListDisclosuresRequest disclosures;
+  disclosures.set_member_id(id);
+  pb::ListDisclosuresResponse disclosed;
+  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->ListDisclosures(&c, disclosures, &disclosed); }).ok());
+  EXPECT_EQ(disclosed.disclosures_size(), 2);
+
+  pb::AssignRoleRequest role;
+  role.set_member_id(id);
+  role.set_role(pb::ROLE_PEER_MENTOR);
+  pb::AssignRoleResponse role_resp;
+  ASSERT_TRUE(Rpc(Token("admin-1", {"admin"}), [&](auto& c) { return stub_->AssignRole(&c, role, &role_resp); }).ok());
+
+  // Let the milestone job (every second here) look at the canary once or twice.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->GetMember(&c, get, &got); }).ok());
+  const std::string metrics = hc::testing::HttpGet(metrics_port_, "/metrics");
+  const std::string redis = RedisDump(redis_.address());
+  ASSERT_NE(redis.find(id), std::string::npos) << "the workout should have cached the canary";
+
+  pb::DeleteMemberRequest del;
+  del.set_member_id(id);
+  pb::DeleteMemberResponse deleted;
+  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->DeleteMember(&c, del, &deleted); }).ok());
+
+  auto messages = hc::testing::ReadTopic(
+      brokers_, "alumni.membership.v1", 6, std::chrono::seconds(30),
+      [&](const hc::kafka::Message& m) { return m.key == id; });
+  // Registered, profile, privacy, consent, role, deleted.
+  EXPECT_GE(messages.size(), 6u);
+  std::string kafka;
+  for (const auto& m : messages) {
+    kafka += m.key + m.value;
+    for (const auto& [name, value] : m.headers) kafka += name + value;
+  }
+  process_.Stop();
+  const std::string logs = ReadFile(log_);
+  ASSERT_NE(logs.find("membership serving gRPC"), std::string::npos) << "no log captured";
+
+  ExpectNoSecrets("the logs", logs);
+  ExpectNoSecrets("Kafka", kafka);
+  ExpectNoSecrets("Redis", redis + RedisDump(redis_.address()));
+  ExpectNoSecrets("/metrics", metrics);
+  EXPECT_NE(metrics.find("grpc_server_handled_total"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace membership
