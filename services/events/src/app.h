@@ -23,7 +23,8 @@ struct Settings {
   int workers = 16;
   int work_queue = 512;
   int db_pool_size = 16;
-  int max_message_bytes = 256 * 1024;
+  // Requests are small; the bound is for the largest answer, a calendar export.
+  int max_message_bytes = 1024 * 1024;
   // Seat counts change with every RSVP: entries are dropped on each change, and the TTL bounds
   // how long a read that raced a change can serve the old count.
   std::chrono::seconds cache_ttl{30};

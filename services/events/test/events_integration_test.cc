@@ -1,5 +1,7 @@
 // events end to end in one process: the real gRPC server, PostgreSQL, Redis and Kafka.
 #include <atomic>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <latch>
@@ -12,6 +14,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 
 #include "alumni/events/v1/events_events.pb.h"
@@ -891,6 +894,136 @@ TEST_F(EventsTest, CheckInAndUndoAreRecordedOnceEach) {
     states.push_back(event.checked_in());
   }
   EXPECT_EQ(states, (std::vector<bool>{true, false, true}));
+}
+
+// --- Calendar export, read back by an independent parser (Debian's python3-icalendar). ---
+
+// What icalendar makes of an .ics: the calendar's METHOD and each VEVENT's properties.
+nlohmann::json ParseIcs(const std::string& ics) {
+  const std::string dir = "/tmp/" + hc::testing::UniqueName("hc-ics");
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir + "/cal.ics", std::ios::binary) << ics;
+  std::ofstream(dir + "/read.py") << R"py(
+import json, sys
+import icalendar
+cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())
+events = []
+for ev in cal.walk('VEVENT'):
+    events.append({
+        'uid': str(ev.get('UID')),
+        'sequence': int(ev.get('SEQUENCE')),
+        'status': str(ev.get('STATUS')),
+        'summary': str(ev.get('SUMMARY')),
+        'description': str(ev.get('DESCRIPTION', '')),
+        'location': str(ev.get('LOCATION', '')),
+        'dtstart': ev.decoded('DTSTART').isoformat(),
+    })
+print(json.dumps({'method': str(cal.get('METHOD')), 'events': events}))
+)py";
+  // Debian's interpreter by path: a python3 earlier on PATH may lack the module.
+  FILE* pipe = popen(("/usr/bin/python3 " + dir + "/read.py " + dir + "/cal.ics 2>&1").c_str(),
+                     "r");
+  std::string output;
+  char buf[4096];
+  while (pipe && fgets(buf, sizeof(buf), pipe)) output += buf;
+  const int status = pipe ? pclose(pipe) : -1;
+  std::filesystem::remove_all(dir);
+  if (status != 0) {
+    ADD_FAILURE() << "icalendar could not parse the export:\n" << output << "\n" << ics;
+    return nlohmann::json::object();
+  }
+  return nlohmann::json::parse(output);
+}
+
+void ExpectWellFormedLines(const std::string& ics) {
+  size_t at = 0;
+  while (at < ics.size()) {
+    const size_t end = ics.find("\r\n", at);
+    ASSERT_NE(end, std::string::npos) << "a line without CRLF";
+    EXPECT_LE(end - at, 75u) << ics.substr(at, end - at);
+    EXPECT_EQ(ics.substr(at, end - at).find('\n'), std::string::npos);
+    at = end + 2;
+  }
+}
+
+TEST_F(EventsTest, ExportedCalendarsParseWithAStableUidAndAGrowingSequence) {
+  pb::EventDetails d = Details(10);
+  d.set_title("Sober social: bowling, pizza; games \\ more — café ☕");
+  d.set_description(
+      "Meet at the front desk, 6:45pm; lanes 3–4.\nBring socks, or rent them (2$).\n"
+      "Questions? Ask Jordan at the alumni office — any day, any time, we're glad you're here.");
+  pb::Event e = Create(d);
+  auto export_event = [&](const std::string& event_id) {
+    pb::ExportCalendarRequest req;
+    req.set_event_id(event_id);
+    pb::ExportCalendarResponse resp;
+    grpc::Status s = stub().ExportCalendar(Ctx(Token(NewMemberId(), {"alumnus"})).get(), req,
+                                           &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    EXPECT_EQ(resp.content_type(), "text/calendar; charset=utf-8");
+    ExpectWellFormedLines(resp.ics());
+    return resp.ics();
+  };
+
+  nlohmann::json first = ParseIcs(export_event(e.event_id()));
+  ASSERT_EQ(first["events"].size(), 1u);
+  EXPECT_EQ(first["method"], "PUBLISH");
+  const auto& ev = first["events"][0];
+  EXPECT_EQ(ev["summary"], d.title());
+  EXPECT_EQ(ev["description"], d.description());
+  EXPECT_EQ(ev["location"], d.venue());
+  EXPECT_EQ(ev["status"], "CONFIRMED");
+  EXPECT_EQ(ev["dtstart"], TimeUtil::ToString(d.start_time()).substr(0, 19) + "+00:00");
+  const std::string uid = ev["uid"];
+  EXPECT_THAT(uid, HasSubstr(e.event_id()));
+
+  pb::EventDetails later;
+  *later.mutable_start_time() = TimeUtil::SecondsToTimestamp(d.start_time().seconds() + 3600);
+  *later.mutable_end_time() = TimeUtil::SecondsToTimestamp(d.end_time().seconds() + 3600);
+  ASSERT_TRUE(Update(e.event_id(), later, {"start_time", "end_time"}).ok());
+  nlohmann::json second = ParseIcs(export_event(e.event_id()));
+  ASSERT_EQ(second["events"].size(), 1u);
+  EXPECT_EQ(second["events"][0]["uid"], uid);
+  EXPECT_GT(second["events"][0]["sequence"].get<int>(), ev["sequence"].get<int>());
+
+  ASSERT_TRUE(CancelEvent(e.event_id()).ok());
+  nlohmann::json cancelled = ParseIcs(export_event(e.event_id()));
+  ASSERT_EQ(cancelled["events"].size(), 1u);
+  EXPECT_EQ(cancelled["method"], "CANCEL");
+  EXPECT_EQ(cancelled["events"][0]["status"], "CANCELLED");
+  EXPECT_EQ(cancelled["events"][0]["uid"], uid);
+  EXPECT_GT(cancelled["events"][0]["sequence"].get<int>(),
+            second["events"][0]["sequence"].get<int>());
+}
+
+TEST_F(EventsTest, AMembersCalendarHoldsTheEventsTheyAreGoingToOrWaitingFor) {
+  const std::string me = NewMemberId();
+  pb::Event going = Create(Details(5));
+  pb::Event full = Create(Details(1));
+  pb::Event withdrawn = Create(Details(5));
+  ASSERT_TRUE(Rsvp(NewMemberId(), full.event_id()).ok());
+  ASSERT_TRUE(Rsvp(me, going.event_id()).ok());
+  ASSERT_TRUE(Rsvp(me, full.event_id()).ok());
+  ASSERT_TRUE(Rsvp(me, withdrawn.event_id()).ok());
+  ASSERT_TRUE(CancelRsvp(me, withdrawn.event_id()).ok());
+
+  pb::ExportCalendarRequest req;
+  req.set_my_rsvps(true);
+  pb::ExportCalendarResponse resp;
+  ASSERT_TRUE(stub().ExportCalendar(Ctx(Token(me, {"alumnus"})).get(), req, &resp).ok());
+  ExpectWellFormedLines(resp.ics());
+  nlohmann::json cal = ParseIcs(resp.ics());
+  std::set<std::string> uids;
+  for (const auto& ev : cal["events"]) uids.insert(ev["uid"].get<std::string>());
+  EXPECT_EQ(uids.size(), 2u);
+  EXPECT_THAT(resp.ics(), HasSubstr(going.event_id()));
+  EXPECT_THAT(resp.ics(), HasSubstr(full.event_id()));
+  EXPECT_EQ(resp.ics().find(withdrawn.event_id()), std::string::npos);
+
+  pb::ExportCalendarRequest none;
+  EXPECT_THAT(stub().ExportCalendar(Ctx(Token(me, {"alumnus"})).get(), none, &resp)
+                  .error_message(),
+              ::testing::StartsWith("scope:"));
 }
 
 // Redis is a cache: with it gone, reads and writes go on, and reads stay fresh.

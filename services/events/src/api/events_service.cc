@@ -12,13 +12,15 @@ namespace events::api {
 
 EventsService::EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
                              hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
-                             std::chrono::seconds cache_ttl, Clock clock)
+                             std::chrono::seconds cache_ttl, Clock clock,
+                             domain::CalendarOptions calendar)
     : runner_(runner),
       store_(store),
       cache_(cache),
       zones_(zones),
       cache_ttl_(cache_ttl),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      calendar_(std::move(calendar)) {}
 
 std::string EventsService::EventCacheKey(const std::string& event_id) {
   return "events:event:v1:" + event_id;
@@ -96,6 +98,7 @@ HC_EVENTS_RPC(ListEvents, DoList)
 HC_EVENTS_RPC(ListMyRsvps, DoListMyRsvps)
 HC_EVENTS_RPC(ListAttendees, DoListAttendees)
 HC_EVENTS_RPC(CheckIn, DoCheckIn)
+HC_EVENTS_RPC(ExportCalendar, DoExport)
 HC_EVENTS_RPC(GetEvent, DoGet)
 HC_EVENTS_RPC(Rsvp, DoRsvp)
 HC_EVENTS_RPC(CancelRsvp, DoCancelRsvp)
@@ -245,6 +248,41 @@ absl::Status EventsService::DoCheckIn(const hc::auth::Principal& caller,
   HC_ASSIGN_OR_RETURN(storage::RsvpResult result,
                       store_.CheckIn(req.event_id(), req.member_id(), req.undo(), Now()));
   ToProto(result.rsvp, *resp.mutable_rsvp());
+  return absl::OkStatus();
+}
+
+absl::Status EventsService::DoExport(const hc::auth::Principal& caller,
+                                     const pb::ExportCalendarRequest& req,
+                                     pb::ExportCalendarResponse& resp) {
+  const domain::Time now = Now();
+  std::vector<domain::Event> events;
+  domain::CalendarMethod method = domain::CalendarMethod::kPublish;
+  switch (req.scope_case()) {
+    case pb::ExportCalendarRequest::kEventId: {
+      HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
+      HC_ASSIGN_OR_RETURN(domain::Event e, store_.Get(req.event_id()));
+      if (e.status == domain::EventStatus::kCancelled) method = domain::CalendarMethod::kCancel;
+      resp.set_filename("event-" + e.event_id + ".ics");
+      events.push_back(std::move(e));
+      break;
+    }
+    case pb::ExportCalendarRequest::kMyRsvps: {
+      if (!req.my_rsvps()) return hc::InvalidField("my_rsvps", "must be true when set");
+      HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
+      // Going and waitlisted, events not yet ended: what belongs in a personal calendar.
+      HC_ASSIGN_OR_RETURN(storage::MyRsvpPage page,
+                          store_.ListMyRsvps({.member_id = member_id,
+                                              .page_size = kMaxCalendarEvents,
+                                              .now = now}));
+      for (auto& [rsvp, event] : page.rsvps) events.push_back(std::move(event));
+      resp.set_filename("my-events.ics");
+      break;
+    }
+    case pb::ExportCalendarRequest::SCOPE_NOT_SET:
+      return hc::InvalidField("scope", "set event_id or my_rsvps");
+  }
+  resp.set_ics(domain::RenderCalendar(events, method, now, calendar_));
+  resp.set_content_type("text/calendar; charset=utf-8");
   return absl::OkStatus();
 }
 

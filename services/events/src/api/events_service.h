@@ -7,6 +7,7 @@
 #include "alumni/events/v1/events_service.grpc.pb.h"
 #include "libs/grpc/server.h"
 #include "libs/redis/cache.h"
+#include "services/events/src/domain/calendar.h"
 #include "services/events/src/domain/event.h"
 #include "services/events/src/storage/event_store.h"
 
@@ -21,7 +22,8 @@ class EventsService final : public pb::EventsService::CallbackService {
 
   EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
                 hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
-                std::chrono::seconds cache_ttl, Clock clock);
+                std::chrono::seconds cache_ttl, Clock clock,
+                domain::CalendarOptions calendar = {});
 
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* ctx,
                                         const pb::CreateEventRequest* req,
@@ -44,6 +46,9 @@ class EventsService final : public pb::EventsService::CallbackService {
   grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx,
                                     const pb::CheckInRequest* req,
                                     pb::CheckInResponse* resp) override;
+  grpc::ServerUnaryReactor* ExportCalendar(grpc::CallbackServerContext* ctx,
+                                           const pb::ExportCalendarRequest* req,
+                                           pb::ExportCalendarResponse* resp) override;
   grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* ctx,
                                      const pb::GetEventRequest* req,
                                      pb::GetEventResponse* resp) override;
@@ -57,6 +62,9 @@ class EventsService final : public pb::EventsService::CallbackService {
   static std::string EventCacheKey(const std::string& event_id);
   // Redis key of the generation of cached listings. Every change to any event or its counts
   // drops it; listings are cached under the current generation, so a change retires them all.
+  // The most events one calendar export holds (soonest first): with the longest texts that is
+  // under a megabyte, within HC_MAX_MESSAGE_BYTES.
+  static constexpr int kMaxCalendarEvents = 40;
   static constexpr char kListGenerationKey[] = "events:list:v1:generation";
 
  private:
@@ -75,6 +83,8 @@ class EventsService final : public pb::EventsService::CallbackService {
                                pb::ListAttendeesResponse& resp);
   absl::Status DoCheckIn(const hc::auth::Principal& caller, const pb::CheckInRequest& req,
                          pb::CheckInResponse& resp);
+  absl::Status DoExport(const hc::auth::Principal& caller, const pb::ExportCalendarRequest& req,
+                        pb::ExportCalendarResponse& resp);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetEventRequest& req,
                      pb::GetEventResponse& resp);
   absl::Status DoRsvp(const hc::auth::Principal& caller, const pb::RsvpRequest& req,
@@ -93,6 +103,7 @@ class EventsService final : public pb::EventsService::CallbackService {
   const domain::TimeZoneCatalog& zones_;
   std::chrono::seconds cache_ttl_;
   Clock clock_;
+  domain::CalendarOptions calendar_;
 };
 
 }  // namespace events::api
