@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 #include <sstream>
 
@@ -67,30 +68,37 @@ class CanaryTest : public ::testing::Test {
     std::filesystem::create_directories(dir);
     std::ofstream(dir + "/jwt.key") << kSecret;
     std::ofstream(dir + "/data.key") << std::string(64, 'd');
+    dir_ = dir;
     log_ = dir + "/membership.log";
     grpc_port_ = hc::testing::FreePort();
     metrics_port_ = hc::testing::FreePort();
-    for (const auto& [name, value] : std::map<std::string, std::string>{
-             {"HC_GRPC_ADDR", "127.0.0.1:" + std::to_string(grpc_port_)},
-             {"HC_METRICS_ADDR", "127.0.0.1:" + std::to_string(metrics_port_)},
-             {"HC_DATABASE_URL", db_.url()},
-             {"HC_REDIS_ADDR", redis_.address()},
-             {"HC_KAFKA_BROKERS", brokers_},
-             {"HC_JWT_KEY_FILE", dir + "/jwt.key"},
-             {"HC_JWT_ISSUER", "hc-canary"},
-             {"HC_DATA_KEY_FILE", dir + "/data.key"},
-             {"HC_LOG_LEVEL", "debug"},
-             {"HC_MILESTONE_INTERVAL_SECONDS", "1"},
-         }) {
-      setenv(name.c_str(), value.c_str(), 1);
-    }
-    process_.Start({HC_MEMBERSHIP_BINARY}, log_);
+    StartReplica(process_, grpc_port_, metrics_port_, log_);
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_),
                                    grpc::InsecureChannelCredentials());
     ASSERT_TRUE(channel_->WaitForConnected(std::chrono::system_clock::now() +
                                            std::chrono::seconds(30)))
         << ReadFile(log_);
     stub_ = pb::MembershipService::NewStub(channel_);
+  }
+
+  // One membership process on the test's database, Redis and Kafka.
+  void StartReplica(hc::testing::ChildProcess& process, int grpc_port, int metrics_port,
+                    const std::string& log) {
+    for (const auto& [name, value] : std::map<std::string, std::string>{
+             {"HC_GRPC_ADDR", "127.0.0.1:" + std::to_string(grpc_port)},
+             {"HC_METRICS_ADDR", "127.0.0.1:" + std::to_string(metrics_port)},
+             {"HC_DATABASE_URL", db_.url()},
+             {"HC_REDIS_ADDR", redis_.address()},
+             {"HC_KAFKA_BROKERS", brokers_},
+             {"HC_JWT_KEY_FILE", dir_ + "/jwt.key"},
+             {"HC_JWT_ISSUER", "hc-canary"},
+             {"HC_DATA_KEY_FILE", dir_ + "/data.key"},
+             {"HC_LOG_LEVEL", "debug"},
+             {"HC_MILESTONE_INTERVAL_SECONDS", "1"},
+         }) {
+      setenv(name.c_str(), value.c_str(), 1);
+    }
+    process.Start({HC_MEMBERSHIP_BINARY}, log);
   }
 
   void TearDown() override { process_.Stop(); }
@@ -114,6 +122,7 @@ class CanaryTest : public ::testing::Test {
   hc::testing::TestDatabase db_;
   hc::testing::RedisServer redis_;
   std::string brokers_ = hc::testing::KafkaBrokers();
+  std::string dir_;
   std::string log_;
   int grpc_port_ = 0, metrics_port_ = 0;
   hc::testing::ChildProcess process_;
@@ -245,6 +254,58 @@ TEST_F(CanaryTest, TheCanarysSecretsLeakNowhere) {
   ExpectNoSecrets("Redis", redis + RedisDump(redis_.address()));
   ExpectNoSecrets("/metrics", metrics);
   EXPECT_NE(metrics.find("grpc_server_handled_total"), std::string::npos);
+}
+
+// The milestone job of two membership processes racing on one database: every milestone is
+// announced once.
+TEST_F(CanaryTest, TwoReplicasAnnounceEachMilestoneOnce) {
+  const std::string staff = Token("staff-1", {"coordinator"});
+  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  std::chrono::year_month_day sober{today - std::chrono::days{90}};
+  std::vector<std::string> ids;
+  for (int i = 0; i < 5; ++i) {
+    pb::RegisterMemberRequest reg;
+    reg.set_first_name("Mile");
+    reg.set_email("mile" + std::to_string(i) + "@example.org");
+    reg.set_time_zone("UTC");
+    reg.mutable_sobriety_date()->set_year(static_cast<int>(sober.year()));
+    reg.mutable_sobriety_date()->set_month(static_cast<int>(static_cast<unsigned>(sober.month())));
+    reg.mutable_sobriety_date()->set_day(static_cast<int>(static_cast<unsigned>(sober.day())));
+    pb::RegisterMemberResponse resp;
+    ASSERT_TRUE(Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, reg, &resp); }).ok());
+    ids.push_back(resp.member().member_id());
+  }
+  // A second replica, then everyone opts in at once: both jobs (every second) see them.
+  hc::testing::ChildProcess second;
+  StartReplica(second, hc::testing::FreePort(), hc::testing::FreePort(), dir_ + "/second.log");
+  for (const auto& id : ids) {
+    pb::UpdatePrivacyRequest privacy;
+    privacy.set_member_id(id);
+    privacy.mutable_privacy()->set_directory_visibility(pb::DIRECTORY_VISIBILITY_HIDDEN);
+    privacy.mutable_privacy()->set_celebrate_milestones(true);
+    pb::UpdatePrivacyResponse resp;
+    ASSERT_TRUE(Rpc(Token(id, {}), [&](auto& c) { return stub_->UpdatePrivacy(&c, privacy, &resp); }).ok());
+  }
+  std::set<std::string> wanted(ids.begin(), ids.end());
+  auto milestones = hc::testing::ReadTopic(
+      brokers_, "alumni.membership.v1", ids.size(), std::chrono::seconds(30),
+      [&](const hc::kafka::Message& m) {
+        return wanted.contains(m.key) &&
+               m.Header("ce_type") == "alumni.membership.v1.SobrietyMilestoneReached";
+      });
+  // Several more job rounds on both replicas, then count again.
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  second.Stop();
+  milestones = hc::testing::ReadTopic(
+      brokers_, "alumni.membership.v1", ids.size(), std::chrono::seconds(30),
+      [&](const hc::kafka::Message& m) {
+        return wanted.contains(m.key) &&
+               m.Header("ce_type") == "alumni.membership.v1.SobrietyMilestoneReached";
+      });
+  ASSERT_EQ(milestones.size(), ids.size());
+  std::set<std::string> once;
+  for (const auto& m : milestones) EXPECT_TRUE(once.insert(m.key).second) << "twice: " << m.key;
+  EXPECT_NE(ReadFile(dir_ + "/second.log").find("membership serving gRPC"), std::string::npos);
 }
 
 }  // namespace
