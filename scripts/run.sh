@@ -19,8 +19,10 @@ SERVICES_DIR="${STATE}/services"
 JWT_KEY="${STATE}/jwt-hs256.key"
 DATA_KEY="${STATE}/data-key.hex"
 JWT_ISSUER="homecoming-local"
+# name, gRPC port, metrics port (Prometheus scrapes 17101..17104, see stack.sh).
+SERVICES=("membership 17001 17101" "events 17002 17102")
 MEMBERSHIP_ADDR="127.0.0.1:17001"
-MEMBERSHIP_METRICS="127.0.0.1:17101"
+EVENTS_ADDR="127.0.0.1:17002"
 
 stop_service() {
   local name="$1" pid
@@ -33,16 +35,22 @@ stop_service() {
 
 case "${1:-start}" in
   stop)
-    stop_service membership
+    for entry in "${SERVICES[@]}"; do
+      read -r name _ _ <<<"${entry}"
+      stop_service "${name}"
+    done
     scripts/stack.sh down --profile dev
     exit 0
     ;;
   status)
-    if pid="$(hc_pid_alive "${SERVICES_DIR}/membership.pid" membership)"; then
-      echo "membership  running (pid ${pid}) on ${MEMBERSHIP_ADDR}"
-    else
-      echo "membership  stopped"
-    fi
+    for entry in "${SERVICES[@]}"; do
+      read -r name port _ <<<"${entry}"
+      if pid="$(hc_pid_alive "${SERVICES_DIR}/${name}.pid" "${name}")"; then
+        printf '%-12s running (pid %s) on 127.0.0.1:%s\n' "${name}" "${pid}" "${port}"
+      else
+        printf '%-12s stopped\n' "${name}"
+      fi
+    done
     exec scripts/stack.sh status --profile dev
     ;;
   start) ;;
@@ -61,7 +69,7 @@ set -a
 . "${STATE}/stack.env"
 set +a
 
-hc_step "starting membership"
+hc_step "starting the services"
 mkdir -p "${SERVICES_DIR}"
 if [[ ! -s "${JWT_KEY}" ]]; then
   # A random local signing secret; tokens for this stack are minted with it.
@@ -73,23 +81,34 @@ if [[ ! -s "${DATA_KEY}" ]]; then
   openssl rand -hex 32 >"${DATA_KEY}"
   chmod 600 "${DATA_KEY}"
 fi
-stop_service membership
-(
-  export HC_GRPC_ADDR="${MEMBERSHIP_ADDR}" HC_METRICS_ADDR="${MEMBERSHIP_METRICS}"
-  export HC_DATABASE_URL="${HC_PG_URL_BASE}/membership" HC_REDIS_ADDR HC_KAFKA_BROKERS
-  export HC_JWT_ALG=HS256 HC_JWT_ISSUER="${JWT_ISSUER}" HC_JWT_KEY_FILE="${JWT_KEY}"
-  export HC_DATA_KEY_FILE="${DATA_KEY}"
-  nohup build/services/membership/membership >>"${SERVICES_DIR}/membership.log" 2>&1 &
-  echo $! >"${SERVICES_DIR}/membership.pid"
-)
-health() {
-  grpcurl -plaintext -max-time 2 "${MEMBERSHIP_ADDR}" grpc.health.v1.Health/Check 2>/dev/null |
+start_service() {
+  local name="$1" port="$2" metrics="$3"
+  stop_service "${name}"
+  (
+    export HC_GRPC_ADDR="127.0.0.1:${port}" HC_METRICS_ADDR="127.0.0.1:${metrics}"
+    export HC_DATABASE_URL="${HC_PG_URL_BASE}/${name}" HC_REDIS_ADDR HC_KAFKA_BROKERS
+    export HC_JWT_ALG=HS256 HC_JWT_ISSUER="${JWT_ISSUER}" HC_JWT_KEY_FILE="${JWT_KEY}"
+    export HC_DATA_KEY_FILE="${DATA_KEY}"
+    nohup "build/services/${name}/${name}" >>"${SERVICES_DIR}/${name}.log" 2>&1 &
+    echo $! >"${SERVICES_DIR}/${name}.pid"
+  )
+}
+healthy() {
+  grpcurl -plaintext -max-time 2 "127.0.0.1:$1" grpc.health.v1.Health/Check 2>/dev/null |
     grep -q SERVING
 }
-if ! hc_wait_until 60 "membership to answer health checks" health; then
-  hc_tail "${SERVICES_DIR}/membership.log" 30
-  hc_die "membership did not start; log: ${SERVICES_DIR}/membership.log"
-fi
+for entry in "${SERVICES[@]}"; do
+  read -r name port metrics <<<"${entry}"
+  start_service "${name}" "${port}" "${metrics}"
+done
+for entry in "${SERVICES[@]}"; do
+  read -r name port _ <<<"${entry}"
+  if ! hc_wait_until 60 "${name} to answer health checks" healthy "${port}"; then
+    hc_tail "${SERVICES_DIR}/${name}.log" 30
+    hc_die "${name} did not start; log: ${SERVICES_DIR}/${name}.log"
+  fi
+  hc_log "${name} serving on 127.0.0.1:${port}"
+done
 
 hc_step "loading demo data"
 token() {
@@ -119,14 +138,43 @@ demo_member Ben Okafor ben@demo.homecoming.local America/New_York '["music"]' >/
 demo_member Chloe Nguyen chloe@demo.homecoming.local America/Los_Angeles '["yoga","cooking"]' >/dev/null
 demo_member Dev Patel dev@demo.homecoming.local Europe/Dublin '["running"]' >/dev/null
 
+# Demo events, once per stack: next month's alumni meeting and a small sober social.
+DEMO_EVENT_FILE="${STATE}/demo-event-id"
+create_event() {
+  grpcurl -plaintext -H "authorization: Bearer ${COORDINATOR_TOKEN}" -d @ \
+    "${EVENTS_ADDR}" alumni.events.v1.EventsService/CreateEvent
+}
+if [[ ! -s "${DEMO_EVENT_FILE}" ]]; then
+  first_meeting="$(date -u -d 'next month' +%Y-%m-05T00:30:00Z)"
+  social="$(date -u -d '+10 days' +%Y-%m-%dT23:00:00Z)"
+  social_end="$(date -u -d '+11 days' +%Y-%m-%dT01:00:00Z)"
+  meeting_end="${first_meeting/T00:30/T02:00}"
+  create_event >/dev/null <<JSON || hc_die "demo data: could not create the alumni meeting"
+{"event": {"title": "Monthly alumni meeting", "kind": "EVENT_KIND_ALUMNI_MEETING",
+  "start_time": "${first_meeting}", "end_time": "${meeting_end}",
+  "time_zone": "America/Chicago", "venue": "Community room", "capacity": 40,
+  "waitlist_enabled": true, "visibility": "VISIBILITY_MEMBERS"}}
+JSON
+  out="$(create_event <<JSON
+{"event": {"title": "Sober bowling night", "kind": "EVENT_KIND_SOBER_SOCIAL",
+  "start_time": "${social}", "end_time": "${social_end}", "time_zone": "America/Chicago",
+  "venue": "Lucky Lanes", "capacity": 5, "waitlist_enabled": true,
+  "visibility": "VISIBILITY_MEMBERS"}}
+JSON
+  )" || hc_die "demo data: could not create the social"
+  sed -n 's/.*"event_id": "\([^"]*\)".*/\1/p' <<<"${out}" | head -n1 >"${DEMO_EVENT_FILE}"
+fi
+DEMO_EVENT="$(cat "${DEMO_EVENT_FILE}")"
+
 hc_step "ready"
 cat <<INFO
 
 Homecoming is running (all on 127.0.0.1):
-  membership gRPC   ${MEMBERSHIP_ADDR}      (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
-  membership metrics http://${MEMBERSHIP_METRICS}/metrics
+  membership gRPC   ${MEMBERSHIP_ADDR}   metrics http://127.0.0.1:17101/metrics
+  events gRPC       ${EVENTS_ADDR}   metrics http://127.0.0.1:17102/metrics
+                    (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
   Prometheus        ${HC_PROMETHEUS_URL}
-  PostgreSQL        ${HC_PG_URL_BASE}/membership
+  PostgreSQL        ${HC_PG_URL_BASE}/{membership,events}
   Redis             ${HC_REDIS_ADDR}
   Kafka             ${HC_KAFKA_BROKERS}
   service logs      ${SERVICES_DIR}/
@@ -136,6 +184,9 @@ Try it:
   TOKEN=\$(build/libs/auth/hc-token --sub demo-coordinator --roles coordinator)
   grpcurl -plaintext -H "authorization: Bearer \$TOKEN" -d '{"member_id": "${DEMO_ID}"}' \\
     ${MEMBERSHIP_ADDR} alumni.membership.v1.MembershipService/GetMember
+  ME=\$(build/libs/auth/hc-token --sub ${DEMO_ID} --roles alumnus)
+  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{"event_id": "${DEMO_EVENT}"}' \\
+    ${EVENTS_ADDR} alumni.events.v1.EventsService/Rsvp
   kcat -b ${HC_KAFKA_BROKERS} -t alumni.membership.v1 -C -e -f '%k %h\n'
 
 Stop everything with: scripts/run.sh stop
