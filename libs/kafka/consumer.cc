@@ -118,6 +118,7 @@ bool Consumer::Process(const Message& message) {
     });
     if (status.ok()) {
       (duplicate ? duplicates_ : handled_).Increment();
+      if (!duplicate && options_.after_commit) options_.after_commit(message);
       return true;
     }
     retries_.Increment();

@@ -27,6 +27,10 @@ struct ConsumerOptions {
   // Handler failures (other than UNAVAILABLE) tolerated before a message goes to the DLQ.
   int max_attempts = 5;
   std::chrono::milliseconds retry_backoff{200};
+  // Optional: runs on the consumer thread after a message's transaction committed (not for
+  // duplicates or dead letters), for effects that must follow the commit, such as dropping
+  // cache entries the handler's changes made stale.
+  std::function<void(const Message&)> after_commit;
 };
 
 // Handles one message inside the transaction that also records its ce_id in the inbox.

@@ -1,5 +1,8 @@
 #include "libs/kafka/consumer.h"
 
+#include <mutex>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "libs/testing/testing.h"
@@ -127,6 +130,50 @@ TEST_F(ConsumerTest, APoisonMessageGoesToTheDlqWithItsOriginAndThePartitionMoves
   EXPECT_EQ(dead[1].value, "no-id");
   EXPECT_EQ(dead[1].Header("dlq_offset"), "1");
   EXPECT_EQ(Effects("poison"), 0);
+}
+
+TEST_F(ConsumerTest, AfterCommitRunsOncePerHandledMessageOnceItsEffectIsCommitted) {
+  Producer producer(brokers_);
+  producer.Send(topic_, "k", "a", "id-a");
+  producer.Send(topic_, "k", "a", "id-a");  // a duplicate: no second call
+  producer.Send(topic_, "k", "poison", "id-p");  // dead-lettered: no call
+  producer.Send(topic_, "k", "b", "id-b");
+  std::mutex mu;
+  std::vector<std::string> calls;
+  std::vector<int> committed_effects;
+  Consumer consumer(
+      ConsumerOptions{.brokers = brokers_,
+                      .group_id = testing::UniqueName("g"),
+                      .topics = {topic_},
+                      .service = service_,
+                      .max_attempts = 1,
+                      .retry_backoff = std::chrono::milliseconds(10),
+                      .after_commit =
+                          [&](const Message& m) {
+                            int effects = Effects(m.value);  // read on another connection
+                            std::lock_guard lock(mu);
+                            calls.push_back(m.value);
+                            committed_effects.push_back(effects);
+                          }},
+      pool_,
+      [](postgres::Tx& tx, const Message& m) -> absl::Status {
+        if (m.value == "poison") return absl::InvalidArgumentError("cannot handle poison");
+        tx.exec_params("INSERT INTO effects (value) VALUES ($1)", m.value);
+        return absl::OkStatus();
+      },
+      registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return Effects("b") == 1; }, std::chrono::seconds(30)));
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        std::lock_guard lock(mu);
+        return calls.size() >= 2;
+      },
+      std::chrono::seconds(10)));
+  consumer.Stop();
+  std::lock_guard lock(mu);
+  EXPECT_EQ(calls, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(committed_effects, (std::vector<int>{1, 1}));
 }
 
 }  // namespace
