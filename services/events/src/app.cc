@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "libs/grpc/server.h"
+#include "libs/kafka/consumer.h"
 #include "libs/metrics/metrics.h"
 #include "libs/outbox/outbox.h"
 #include "libs/postgres/migrations.h"
@@ -14,6 +15,7 @@
 #include "services/events/src/api/events_service.h"
 #include "services/events/src/domain/time_zones.h"
 #include "services/events/src/events/event_facts.h"
+#include "services/events/src/events/member_deleted.h"
 #include "services/events/src/storage/event_store.h"
 
 // Generated from services/events/migrations/ (see hc_embed_migrations).
@@ -37,6 +39,8 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.redis_address = env.Address("HC_REDIS_ADDR", "127.0.0.1:6379");
   s.kafka_brokers = env.Required("HC_KAFKA_BROKERS");
   s.events_topic = env.String("HC_EVENTS_TOPIC", s.events_topic);
+  s.membership_topic = env.String("HC_MEMBERSHIP_TOPIC", s.membership_topic);
+  s.consumer_group = env.String("HC_CONSUMER_GROUP", s.consumer_group);
   s.jwt.algorithm = env.String("HC_JWT_ALG", "HS256");
   s.jwt.issuer = env.String("HC_JWT_ISSUER", "homecoming-local");
   const std::string key_file = env.Required("HC_JWT_KEY_FILE");
@@ -87,7 +91,24 @@ struct App::Parts {
                 .max_message_bytes = s.max_message_bytes,
                 .drain = s.shutdown_drain,
                 .grace = s.shutdown_grace},
-               {&service}) {}
+               {&service}),
+        member_deleted(
+            store, [this](const std::string& event_id) { service.Invalidate(event_id); },
+            [] {
+              return std::chrono::time_point_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now());
+            }),
+        consumer({.brokers = s.kafka_brokers,
+                  .group_id = s.consumer_group,
+                  .topics = {s.membership_topic},
+                  .service = "events",
+                  .after_commit =
+                      [this](const hc::kafka::Message& m) { member_deleted.AfterCommit(m); }},
+                 pool,
+                 [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
+                   return member_deleted.Handle(tx, m);
+                 },
+                 exposer.registry()) {}
 
   hc::metrics::Exposer exposer;
   hc::metrics::GrpcServerMetrics grpc_metrics;
@@ -102,6 +123,8 @@ struct App::Parts {
   storage::EventStore store;
   api::EventsService service;
   hc::grpc_server::Server server;
+  facts::MemberDeletedHandler member_deleted;
+  hc::kafka::Consumer consumer;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -109,11 +132,13 @@ App::App(Settings settings) : settings_(std::move(settings)) {}
 App::~App() { Shutdown(); }
 
 absl::Status App::Start() {
-  std::vector<hc::postgres::Migration> migrations = {hc::outbox::Migration()};
+  std::vector<hc::postgres::Migration> migrations = {hc::outbox::Migration(),
+                                                      hc::kafka::Consumer::InboxMigration()};
   for (const auto& m : events_lib_migrations()) migrations.push_back(m);
   HC_RETURN_IF_ERROR(hc::postgres::Migrate(settings_.database_url, migrations));
   parts_ = std::make_unique<Parts>(settings_);
   parts_->relay.Start();
+  HC_RETURN_IF_ERROR(parts_->consumer.Start());
   HC_RETURN_IF_ERROR(parts_->server.Start());
   spdlog::info("events serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -124,6 +149,7 @@ void App::Shutdown() {
   if (!parts_) return;
   parts_->server.Shutdown();
   parts_->workers.Stop();
+  parts_->consumer.Stop();
   parts_->relay.Stop();
   parts_.reset();
 }

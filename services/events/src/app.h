@@ -19,6 +19,9 @@ struct Settings {
   std::string kafka_brokers;
   // Where this service publishes (tests use a topic of their own).
   std::string events_topic = "alumni.events.v1";
+  // Where MemberDeleted comes from, and the consumer group reading it.
+  std::string membership_topic = "alumni.membership.v1";
+  std::string consumer_group = "events";
   hc::auth::VerifierOptions jwt;
   int workers = 16;
   int work_queue = 512;
@@ -36,15 +39,18 @@ struct Settings {
   static absl::StatusOr<Settings> FromEnv(hc::config::Env& env);
 };
 
-// The whole service wired together: migrations, gRPC server, cache, outbox relay, metrics.
+// The whole service wired together: migrations, gRPC server, cache, outbox relay, the
+// MemberDeleted consumer, metrics.
 class App {
  public:
   explicit App(Settings settings);
   ~App();
 
-  // Applies migrations, then starts the relay, the metrics endpoint and the gRPC server.
+  // Applies migrations, then starts the relay, the consumer, the metrics endpoint and the gRPC
+  // server.
   absl::Status Start();
-  // Graceful: health NOT_SERVING, drain, in-flight calls finish, then the relay stops.
+  // Graceful: health NOT_SERVING, drain, in-flight calls finish, then the consumer and the relay
+  // stop.
   void Shutdown();
   int grpc_port() const;
   int metrics_port() const;

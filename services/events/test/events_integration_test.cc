@@ -18,6 +18,7 @@
 #include <pqxx/pqxx>
 
 #include "alumni/events/v1/events_events.pb.h"
+#include "alumni/membership/v1/membership_events.pb.h"
 #include "alumni/events/v1/events_service.grpc.pb.h"
 #include "libs/testing/testing.h"
 #include "services/events/src/app.h"
@@ -46,7 +47,8 @@ std::string NewMemberId() {
 struct Service {
   Service() {
     topic = hc::testing::UniqueName("alumni.events.v1.test");
-    if (!hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(), {topic}, 3,
+    membership_topic = hc::testing::UniqueName("alumni.membership.v1.test");
+    if (!hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(), {topic, membership_topic}, 3,
                                  std::chrono::seconds(30))
              .ok()) {
       throw std::runtime_error("cannot create topic " + topic);
@@ -59,6 +61,8 @@ struct Service {
     s.redis_address = redis.address();
     s.kafka_brokers = hc::testing::KafkaBrokers();
     s.events_topic = topic;
+    s.membership_topic = membership_topic;
+    s.consumer_group = hc::testing::UniqueName("events-test");
     s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
     // Enough workers and connections for 64 concurrent callers on 2 cores: RSVPs to one event
     // queue on its row lock anyway, so more would only add context switches.
@@ -80,6 +84,7 @@ struct Service {
   hc::testing::TestDatabase db{"events"};
   hc::testing::RedisServer redis;
   std::string topic;
+  std::string membership_topic;
   std::unique_ptr<App> app;
   std::shared_ptr<grpc::Channel> channel;
   std::unique_ptr<pb::EventsService::Stub> stub;
@@ -1024,6 +1029,82 @@ TEST_F(EventsTest, AMembersCalendarHoldsTheEventsTheyAreGoingToOrWaitingFor) {
   EXPECT_THAT(stub().ExportCalendar(Ctx(Token(me, {"alumnus"})).get(), none, &resp)
                   .error_message(),
               ::testing::StartsWith("scope:"));
+}
+
+// --- MemberDeleted from membership. ---
+
+// Publishes on the suite's membership topic as membership's relay would.
+void PublishMembershipEvent(const std::string& topic, const std::string& key,
+                            const google::protobuf::Message& event, const std::string& ce_id) {
+  auto producer = hc::kafka::NewIdempotentProducer(hc::testing::KafkaBrokers(), nullptr, "test");
+  ASSERT_TRUE(producer.ok());
+  const std::string value = event.SerializeAsString();
+  RdKafka::Headers* headers = hc::kafka::NewHeaders(
+      {{hc::kafka::kCeId, ce_id},
+       {hc::kafka::kCeType, event.GetDescriptor()->full_name()},
+       {hc::kafka::kCeSource, "/homecoming/membership"},
+       {hc::kafka::kCeSpecVersion, "1.0"},
+       {hc::kafka::kContentType, "application/protobuf"}});
+  ASSERT_EQ((*producer)->produce(topic, RdKafka::Topic::PARTITION_UA,
+                                 RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                                 value.size(), key.data(), key.size(), 0, headers, nullptr),
+            RdKafka::ERR_NO_ERROR);
+  ASSERT_EQ((*producer)->flush(10000), RdKafka::ERR_NO_ERROR);
+}
+
+TEST_F(EventsTest, ADeletedMembersRsvpsGoTheirSeatsAreFreedAndTheLineMovesUp) {
+  pb::Event a = Create(Details(2));
+  pb::Event b = Create(Details(1));
+  const std::string leaver = NewMemberId(), other = NewMemberId(), first = NewMemberId(),
+                    second = NewMemberId();
+  for (const auto& m : {leaver, other, first, second}) ASSERT_TRUE(Rsvp(m, a.event_id()).ok());
+  ASSERT_TRUE(Rsvp(other, b.event_id()).ok());
+  ASSERT_TRUE(Rsvp(leaver, b.event_id()).ok());  // waitlisted on b
+  ASSERT_TRUE(Rsvp(first, b.event_id()).ok());
+  pb::Event read;
+  ASSERT_TRUE(Get(a.event_id(), &read).ok());  // cached: 2 going, 2 waiting
+
+  // Another fact about the member first: ignored.
+  alumni::membership::v1::MemberRegistered registered;
+  registered.set_member_id(leaver);
+  PublishMembershipEvent(svc().membership_topic, leaver, registered, NewMemberId());
+  alumni::membership::v1::MemberDeleted deleted;
+  deleted.set_member_id(leaver);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  const std::string ce_id = NewMemberId();
+  PublishMembershipEvent(svc().membership_topic, leaver, deleted, ce_id);
+  PublishMembershipEvent(svc().membership_topic, leaver, deleted, ce_id);  // redelivered
+
+  auto leaver_rows = [&] {
+    return Query("SELECT count(*) FROM rsvps WHERE member_id = '" + leaver + "'")[0][0].as<int>();
+  };
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return leaver_rows() == 0; }, std::chrono::seconds(60)));
+  // Committed; the cached read goes right after, far within its TTL.
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] { return Get(a.event_id(), &read).ok() && read.waitlist_count() == 1; },
+      std::chrono::seconds(3)))
+      << "the cached read was not dropped";
+  EXPECT_EQ(read.going_count(), 2);
+  pb::Rsvp r;
+  ASSERT_TRUE(Rsvp(first, a.event_id(), &r).ok());
+  EXPECT_EQ(r.status(), pb::RSVP_STATUS_GOING);  // moved up into the freed seat
+  ASSERT_TRUE(Rsvp(second, a.event_id(), &r).ok());
+  EXPECT_EQ(r.waitlist_position(), 1);
+  ASSERT_TRUE(Rsvp(first, b.event_id(), &r).ok());
+  EXPECT_EQ(r.waitlist_position(), 1);  // the leaver was ahead in b's line
+
+  // One fact each, though MemberDeleted came twice.
+  auto promoted = Published(a.event_id(), 1, "alumni.events.v1.WaitlistPromoted");
+  ASSERT_EQ(promoted.size(), 1u);
+  pb::WaitlistPromoted promotion;
+  ASSERT_TRUE(promotion.ParseFromString(promoted[0].value));
+  EXPECT_EQ(promotion.member_id(), first);
+  auto cancelled = Published(b.event_id(), 1, "alumni.events.v1.RsvpCancelled");
+  ASSERT_EQ(cancelled.size(), 1u);
+  pb::RsvpCancelled cancellation;
+  ASSERT_TRUE(cancellation.ParseFromString(cancelled[0].value));
+  EXPECT_EQ(cancellation.reason(), pb::CANCEL_REASON_MEMBER_DELETED);
+  EXPECT_EQ(cancellation.previous_status(), pb::RSVP_STATUS_WAITLISTED);
 }
 
 // Redis is a cache: with it gone, reads and writes go on, and reads stay fresh.

@@ -58,6 +58,11 @@ class EventsService final : public pb::EventsService::CallbackService {
                                        const pb::CancelRsvpRequest* req,
                                        pb::CancelRsvpResponse* resp) override;
 
+  // Drops the cached reads of an event and every cached listing. Call it after a commit that
+  // changed the event or its counts: before the commit, a concurrent reader could cache the
+  // old counts again at once.
+  void Invalidate(const std::string& event_id);
+
   // Redis key of an event's cached read: its id only.
   static std::string EventCacheKey(const std::string& event_id);
   // Redis key of the generation of cached listings. Every change to any event or its counts
@@ -93,9 +98,6 @@ class EventsService final : public pb::EventsService::CallbackService {
                             pb::CancelRsvpResponse& resp);
 
   domain::Time Now() const;
-  // After a commit that changed the event or its counts. Dropping the entry before the commit
-  // would let a concurrent reader cache the old counts again at once.
-  void Invalidate(const std::string& event_id);
 
   hc::grpc_server::UnaryRunner& runner_;
   storage::EventStore& store_;

@@ -356,4 +356,43 @@ absl::StatusOr<RsvpResult> EventStore::CheckIn(const std::string& event_id,
   return result;
 }
 
+std::vector<std::string> EventStore::EraseMemberIn(hc::postgres::Tx& tx,
+                                                   const std::string& member_id,
+                                                   domain::Time now) {
+  std::vector<std::string> touched;
+  // Locks are taken in event id order, so two erasures can't deadlock each other; other writers
+  // lock a single event.
+  auto events = tx.exec_params(
+      "SELECT DISTINCT event_id::text FROM rsvps WHERE member_id = $1 AND status IN (1, 2) "
+      "ORDER BY 1",
+      member_id);
+  for (const auto& row : events) {
+    const std::string event_id = row[0].as<std::string>();
+    absl::StatusOr<LockedEvent> locked = LockEvent(tx, event_id);
+    if (!locked.ok()) continue;  // rsvps reference events: can't happen
+    auto active = ActiveRsvp(tx, event_id, member_id);
+    if (!active) continue;
+    Event& e = locked->event;
+    if (active->rsvp.status == RsvpStatus::kGoing) {
+      --e.going_count;
+    } else {
+      --e.waitlist_count;
+    }
+    recorder_.RsvpCancelled(tx, event_id, member_id, active->rsvp.status,
+                            facts::CancelReason::kMemberDeleted, now);
+    // A cancelled event keeps its line as it was; nobody is going anyway.
+    if (e.status == domain::EventStatus::kScheduled) PromoteWaitlisted(tx, recorder_, e, now);
+    SaveCounts(tx, e, locked->next_waitlist_seq);
+    touched.push_back(event_id);
+  }
+  tx.exec_params("DELETE FROM rsvps WHERE member_id = $1", member_id);
+  for (const auto& row : tx.exec_params(
+           "UPDATE events SET created_by = 'deleted-member' WHERE created_by = $1 "
+           "RETURNING event_id::text",
+           member_id)) {
+    touched.push_back(row[0].as<std::string>());
+  }
+  return touched;
+}
+
 }  // namespace events::storage

@@ -115,6 +115,13 @@ class EventStore {
   absl::StatusOr<RsvpResult> CheckIn(const std::string& event_id, const std::string& member_id,
                                      bool undo, domain::Time now);
 
+  // Erases everything held on a member who left (MemberDeleted), inside the caller's
+  // transaction: their RSVPs are deleted (RsvpCancelled, reason MEMBER_DELETED, for each
+  // active one), freed seats go to the first in line (WaitlistPromoted), and events they
+  // created no longer name them. Returns the events whose reads changed.
+  std::vector<std::string> EraseMemberIn(hc::postgres::Tx& tx, const std::string& member_id,
+                                         domain::Time now);
+
   // GOING, WAITLISTED (RsvpConfirmed / RsvpWaitlisted), or the member's active RSVP unchanged
   // when they already have one. FAILED_PRECONDITION per domain::PlaceRsvp.
   absl::StatusOr<RsvpResult> Rsvp(const std::string& event_id, const std::string& member_id,
