@@ -128,6 +128,28 @@ TEST_F(OutboxTest, OnlyOneRelayPublishesAndAStandbyTakesOver) {
   ExpectOrderedAndUnique(messages);
 }
 
+TEST_F(OutboxTest, TheRelayComesBackAfterTheDatabaseDropsItsSession) {
+  UseBroker(testing::KafkaBrokers());
+  auto relay = NewRelay();
+  relay->Start();
+  Emit("k", 1);
+  ASSERT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(20)));
+  {
+    // What a PostgreSQL restart or failover looks like to the relay: its session is cut.
+    pqxx::connection admin(testing::PgUrlBase() + "/postgres");
+    pqxx::nontransaction tx(admin);
+    tx.exec_params(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+        "WHERE datname = $1 AND pid <> pg_backend_pid()",
+        db_.name());
+  }
+  Emit("k", 2);
+  auto messages = testing::ReadTopic(brokers_, topic_, 2, std::chrono::seconds(30));
+  EXPECT_EQ(messages.size(), 2u);
+  ExpectOrderedAndUnique(messages);
+  EXPECT_TRUE(relay->is_leader());
+}
+
 // The foundation issue's test: broker stopped, 100 writes, broker restarted.
 TEST_F(OutboxTest, BrokerDownDuringWritesLosesNothingAndDuplicatesNothing) {
   testing::KafkaBroker broker;
