@@ -22,8 +22,23 @@ absl::Status Server::Start() {
   (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options_.tls_cert_pem.empty() || !options_.tls_key_pem.empty()) {
+    if (options_.tls_cert_pem.empty() || options_.tls_key_pem.empty()) {
+      return absl::InvalidArgumentError("TLS needs both a certificate and its key");
+    }
+    grpc::SslServerCredentialsOptions tls(
+        options_.tls_client_ca_pem.empty()
+            ? GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE
+            : GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+    tls.pem_root_certs = options_.tls_client_ca_pem;
+    tls.pem_key_cert_pairs.push_back({options_.tls_key_pem, options_.tls_cert_pem});
+    credentials = grpc::SslServerCredentials(tls);
+  } else if (!options_.tls_client_ca_pem.empty()) {
+    return absl::InvalidArgumentError("mTLS (a client CA) needs TLS (a certificate and key)");
+  }
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(options_.address, grpc::InsecureServerCredentials(), &port_);
+  builder.AddListeningPort(options_.address, credentials, &port_);
   builder.SetMaxReceiveMessageSize(options_.max_message_bytes);
   builder.SetMaxSendMessageSize(options_.max_message_bytes);
   for (auto* service : services_) builder.RegisterService(service);

@@ -23,6 +23,11 @@ struct ServerOptions {
   // in-flight calls get up to `grace` to finish.
   std::chrono::milliseconds drain{0};
   std::chrono::milliseconds grace{10000};
+  // TLS: PEM certificate chain and key; when both are empty the server speaks plaintext.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  // mTLS: PEM CA bundle; when set, clients must present a certificate it signed.
+  std::string tls_client_ca_pem;
 };
 
 // Owns a gRPC server with health checking (grpc.health.v1), reflection and a message size
