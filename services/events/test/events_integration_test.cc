@@ -1107,6 +1107,78 @@ TEST_F(EventsTest, ADeletedMembersRsvpsGoTheirSeatsAreFreedAndTheLineMovesUp) {
   EXPECT_EQ(cancellation.previous_status(), pb::RSVP_STATUS_WAITLISTED);
 }
 
+// --- Recurring series. ---
+
+TEST_F(EventsTest, AWeeklySeriesHasOccurrencesEachRsvpableAndCanBeCancelledFromADateOn) {
+  const auto window = QuietWindow();
+  pb::ListEventsRequest list;
+  *list.mutable_start_from() = At(window);
+  *list.mutable_start_before() = At(window + std::chrono::hours(24 * 19));
+  pb::ListEventsResponse before;
+  ASSERT_TRUE(List(list, &before).ok());  // cached: nothing there yet
+  ASSERT_EQ(before.events_size(), 0);
+
+  pb::CreateEventRequest req;
+  *req.mutable_event() = Details(1, true, window);
+  req.mutable_recurrence()->set_frequency(pb::FREQUENCY_WEEKLY);
+  req.mutable_recurrence()->set_count(3);
+  pb::CreateEventResponse created;
+  ASSERT_TRUE(stub().CreateEvent(Ctx(coordinator_).get(), req, &created).ok());
+  ASSERT_EQ(created.event_ids_size(), 3);
+  ASSERT_FALSE(created.series_id().empty());
+  EXPECT_EQ(created.event().event_id(), created.event_ids(0));
+
+  pb::ListEventsResponse after;
+  ASSERT_TRUE(List(list, &after).ok());
+  ASSERT_EQ(after.events_size(), 3) << "a listing cached before the series was created";
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(after.events(i).event_id(), created.event_ids(i));
+    EXPECT_EQ(after.events(i).series_id(), created.series_id());
+    // A week apart, give or take a daylight saving change.
+    EXPECT_NEAR(after.events(i).start_time().seconds() - after.events(0).start_time().seconds(),
+                i * 7 * 24 * 3600, 3600);
+  }
+  // Seats are per occurrence.
+  const std::string a = NewMemberId(), b = NewMemberId();
+  pb::Rsvp r;
+  ASSERT_TRUE(Rsvp(a, created.event_ids(1), &r).ok());
+  EXPECT_EQ(r.status(), pb::RSVP_STATUS_GOING);
+  ASSERT_TRUE(Rsvp(b, created.event_ids(2), &r).ok());
+  EXPECT_EQ(r.status(), pb::RSVP_STATUS_GOING);
+  ASSERT_TRUE(Rsvp(b, created.event_ids(1), &r).ok());
+  EXPECT_EQ(r.status(), pb::RSVP_STATUS_WAITLISTED);
+
+  pb::CancelSeriesRequest cancel;
+  cancel.set_series_id(created.series_id());
+  *cancel.mutable_from() = after.events(1).start_time();
+  pb::CancelSeriesResponse cancelled;
+  ASSERT_TRUE(stub().CancelSeries(Ctx(coordinator_).get(), cancel, &cancelled).ok());
+  EXPECT_THAT(cancelled.cancelled_event_ids(),
+              ::testing::ElementsAre(created.event_ids(1), created.event_ids(2)));
+  pb::Event read;
+  ASSERT_TRUE(Get(created.event_ids(0), &read).ok());
+  EXPECT_EQ(read.status(), pb::EVENT_STATUS_SCHEDULED);
+  ASSERT_TRUE(Get(created.event_ids(2), &read).ok());
+  EXPECT_EQ(read.status(), pb::EVENT_STATUS_CANCELLED);
+  EXPECT_EQ(Rsvp(NewMemberId(), created.event_ids(1)).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_TRUE(List(list, &after).ok());
+  EXPECT_EQ(after.events_size(), 1);
+  auto messages = Published(created.event_ids(2), 3);
+  ASSERT_EQ(messages.size(), 3u);
+  pb::EventCancelled event;
+  ASSERT_TRUE(event.ParseFromString(messages[2].value));
+  EXPECT_EQ(event.series_id(), created.series_id());
+  EXPECT_THAT(event.affected_member_ids(), ::testing::ElementsAre(b));
+
+  req.mutable_recurrence()->set_count(60);
+  EXPECT_THAT(stub().CreateEvent(Ctx(coordinator_).get(), req, &created).error_message(),
+              ::testing::StartsWith("recurrence.count:"));
+  cancel.set_series_id(NewMemberId());
+  EXPECT_EQ(stub().CancelSeries(Ctx(coordinator_).get(), cancel, &cancelled).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 // Redis is a cache: with it gone, reads and writes go on, and reads stay fresh.
 class EventsRedisDownTest : public EventsTest {
  protected:

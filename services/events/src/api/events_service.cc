@@ -7,11 +7,12 @@
 #include "libs/status/status.h"
 #include "services/events/src/api/convert.h"
 #include "services/events/src/api/page_token.h"
+#include "services/events/src/domain/recurrence.h"
 
 namespace events::api {
 
 EventsService::EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
-                             hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
+                             hc::redis::Cache& cache, const domain::SystemTimeZones& zones,
                              std::chrono::seconds cache_ttl, Clock clock,
                              domain::CalendarOptions calendar)
     : runner_(runner),
@@ -94,6 +95,7 @@ std::string RandomGeneration() {
 HC_EVENTS_RPC(CreateEvent, DoCreate)
 HC_EVENTS_RPC(UpdateEvent, DoUpdate)
 HC_EVENTS_RPC(CancelEvent, DoCancel)
+HC_EVENTS_RPC(CancelSeries, DoCancelSeries)
 HC_EVENTS_RPC(ListEvents, DoList)
 HC_EVENTS_RPC(ListMyRsvps, DoListMyRsvps)
 HC_EVENTS_RPC(ListAttendees, DoListAttendees)
@@ -113,13 +115,49 @@ absl::Status EventsService::DoCreate(const hc::auth::Principal& caller,
   HC_ASSIGN_OR_RETURN(domain::EventDetails details, DetailsFromProto(req.event()));
   const domain::Time now = Now();
   HC_RETURN_IF_ERROR(domain::ValidateNewEvent(details, zones_, now));
+  std::vector<domain::EventDetails> occurrences = {details};
+  std::optional<domain::Recurrence> recurrence;
   if (req.has_recurrence()) {
-    return hc::InvalidField("recurrence", "recurring series are not supported yet");
+    recurrence = domain::Recurrence{
+        .frequency = static_cast<domain::Frequency>(req.recurrence().frequency()),
+        .count = req.recurrence().count()};
+    HC_RETURN_IF_ERROR(domain::ValidateRecurrence(*recurrence));
+    auto zone = zones_.Load(details.time_zone);
+    if (!zone) return hc::InvalidField("time_zone", "must be an IANA time zone");
+    occurrences = domain::Occurrences(details, *recurrence, *zone);
+    for (const auto& occurrence : occurrences) {
+      if (absl::Status s = domain::ValidateNewEvent(occurrence, zones_, now); !s.ok()) {
+        return hc::InvalidField("recurrence.count", "the series would end too far ahead (" +
+                                                        std::string(s.message()) + ")");
+      }
+    }
   }
   HC_ASSIGN_OR_RETURN(std::vector<domain::Event> created,
-                      store_.Create({details}, caller.subject, "", now));
+                      store_.Create(occurrences, recurrence, caller.subject, now));
+  // New events belong in listings at once.
+  cache_.Invalidate(kListGenerationKey);
   ToProto(created.front(), *resp.mutable_event());
+  resp.set_series_id(created.front().series_id);
   for (const auto& e : created) resp.add_event_ids(e.event_id);
+  return absl::OkStatus();
+}
+
+absl::Status EventsService::DoCancelSeries(const hc::auth::Principal& caller,
+                                           const pb::CancelSeriesRequest& req,
+                                           pb::CancelSeriesResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("series_id", req.series_id()));
+  const domain::Time now = Now();
+  domain::Time from = now;
+  if (req.has_from()) {
+    HC_ASSIGN_OR_RETURN(from, TimeFromProto("from", true, req.from()));
+  }
+  HC_ASSIGN_OR_RETURN(std::vector<std::string> cancelled,
+                      store_.CancelSeries(req.series_id(), from, now));
+  for (const auto& id : cancelled) {
+    Invalidate(id);
+    resp.add_cancelled_event_ids(id);
+  }
   return absl::OkStatus();
 }
 

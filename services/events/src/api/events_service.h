@@ -9,6 +9,7 @@
 #include "libs/redis/cache.h"
 #include "services/events/src/domain/calendar.h"
 #include "services/events/src/domain/event.h"
+#include "services/events/src/domain/time_zones.h"
 #include "services/events/src/storage/event_store.h"
 
 namespace events::api {
@@ -21,7 +22,7 @@ class EventsService final : public pb::EventsService::CallbackService {
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
   EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
-                hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
+                hc::redis::Cache& cache, const domain::SystemTimeZones& zones,
                 std::chrono::seconds cache_ttl, Clock clock,
                 domain::CalendarOptions calendar = {});
 
@@ -34,6 +35,9 @@ class EventsService final : public pb::EventsService::CallbackService {
   grpc::ServerUnaryReactor* CancelEvent(grpc::CallbackServerContext* ctx,
                                         const pb::CancelEventRequest* req,
                                         pb::CancelEventResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelSeries(grpc::CallbackServerContext* ctx,
+                                         const pb::CancelSeriesRequest* req,
+                                         pb::CancelSeriesResponse* resp) override;
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
                                        const pb::ListEventsRequest* req,
                                        pb::ListEventsResponse* resp) override;
@@ -79,6 +83,8 @@ class EventsService final : public pb::EventsService::CallbackService {
                         pb::UpdateEventResponse& resp);
   absl::Status DoCancel(const hc::auth::Principal& caller, const pb::CancelEventRequest& req,
                         pb::CancelEventResponse& resp);
+  absl::Status DoCancelSeries(const hc::auth::Principal& caller,
+                              const pb::CancelSeriesRequest& req, pb::CancelSeriesResponse& resp);
   absl::Status DoList(const hc::auth::Principal& caller, const pb::ListEventsRequest& req,
                       pb::ListEventsResponse& resp);
   absl::Status DoListMyRsvps(const hc::auth::Principal& caller,
@@ -102,7 +108,7 @@ class EventsService final : public pb::EventsService::CallbackService {
   hc::grpc_server::UnaryRunner& runner_;
   storage::EventStore& store_;
   hc::redis::Cache& cache_;
-  const domain::TimeZoneCatalog& zones_;
+  const domain::SystemTimeZones& zones_;
   std::chrono::seconds cache_ttl_;
   Clock clock_;
   domain::CalendarOptions calendar_;

@@ -41,11 +41,21 @@ void SaveCounts(hc::postgres::Tx& tx, const Event& e, int64_t next_waitlist_seq)
 }  // namespace
 
 absl::StatusOr<std::vector<Event>> EventStore::Create(
-    const std::vector<domain::EventDetails>& occurrences, const std::string& created_by,
-    const std::string& series_id, domain::Time now) {
+    const std::vector<domain::EventDetails>& occurrences,
+    const std::optional<domain::Recurrence>& recurrence, const std::string& created_by,
+    domain::Time now) {
   std::vector<Event> created;
   absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
     created.clear();
+    std::string series_id;
+    if (recurrence) {
+      series_id = tx.exec_params1("INSERT INTO series (frequency, occurrences, created_by, "
+                                  "created_at) VALUES ($1, $2, $3, " + MsToTs("$4") +
+                                      ") RETURNING series_id::text",
+                                  static_cast<int>(recurrence->frequency), recurrence->count,
+                                  created_by, Ms(now))[0]
+                      .as<std::string>();
+    }
     for (const auto& d : occurrences) {
       auto row = tx.exec_params1(
           std::string("INSERT INTO events AS e (series_id, title, description, kind, starts_at, "
@@ -196,6 +206,24 @@ absl::StatusOr<EventChangeResult> EventStore::Update(const std::string& event_id
   return result;
 }
 
+bool EventStore::CancelLocked(hc::postgres::Tx& tx, Event& e, domain::Time now) {
+  if (e.status == domain::EventStatus::kCancelled) return false;
+  std::vector<std::string> affected;
+  for (const auto& row : tx.exec_params("SELECT member_id::text FROM rsvps WHERE event_id = $1 "
+                                        "AND status IN (1, 2) ORDER BY rsvp_id",
+                                        e.event_id)) {
+    affected.push_back(row[0].as<std::string>());
+  }
+  e.status = domain::EventStatus::kCancelled;
+  ++e.sequence;
+  e.updated_at = now;
+  tx.exec_params("UPDATE events SET status = 2, sequence = $2, updated_at = " + MsToTs("$3") +
+                     ", cancelled_at = " + MsToTs("$3") + " WHERE event_id = $1",
+                 e.event_id, e.sequence, Ms(now));
+  recorder_.EventCancelled(tx, e, affected, now);
+  return true;
+}
+
 absl::StatusOr<EventChangeResult> EventStore::Cancel(const std::string& event_id,
                                                      domain::Time now) {
   EventChangeResult result;
@@ -203,26 +231,40 @@ absl::StatusOr<EventChangeResult> EventStore::Cancel(const std::string& event_id
     result = EventChangeResult{};
     HC_ASSIGN_OR_RETURN(LockedEvent locked, LockEvent(tx, event_id));
     result.event = locked.event;
-    Event& e = result.event;
-    if (e.status == domain::EventStatus::kCancelled) return absl::OkStatus();
-    std::vector<std::string> affected;
-    for (const auto& row : tx.exec_params("SELECT member_id::text FROM rsvps WHERE event_id = $1 "
-                                          "AND status IN (1, 2) ORDER BY rsvp_id",
-                                          event_id)) {
-      affected.push_back(row[0].as<std::string>());
-    }
-    e.status = domain::EventStatus::kCancelled;
-    ++e.sequence;
-    e.updated_at = now;
-    tx.exec_params("UPDATE events SET status = 2, sequence = $2, updated_at = " + MsToTs("$3") +
-                       ", cancelled_at = " + MsToTs("$3") + " WHERE event_id = $1",
-                   event_id, e.sequence, Ms(now));
-    recorder_.EventCancelled(tx, e, affected, now);
-    result.changed_fields = {"status"};
+    if (CancelLocked(tx, result.event, now)) result.changed_fields = {"status"};
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return result;
+}
+
+absl::StatusOr<std::vector<std::string>> EventStore::CancelSeries(const std::string& series_id,
+                                                                  domain::Time from,
+                                                                  domain::Time now) {
+  std::vector<std::string> cancelled;
+  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
+    cancelled.clear();
+    if (tx.exec_params("SELECT 1 FROM series WHERE series_id = $1", series_id).empty()) {
+      return absl::NotFoundError("no such series");
+    }
+    // Locked in event id order, like every path that locks more than one event.
+    auto rows = tx.exec_params(std::string("SELECT ") + kEventColumns +
+                                   " FROM events e WHERE e.series_id = $1 AND e.status = 1"
+                                   " AND e.starts_at >= " + MsToTs("$2") +
+                                   " AND e.starts_at > " + MsToTs("$3") +
+                                   " ORDER BY e.event_id FOR UPDATE",
+                               series_id, Ms(from), Ms(now));
+    std::vector<Event> events;
+    for (const auto& row : rows) events.push_back(EventFromRow(row).event);
+    std::sort(events.begin(), events.end(),
+              [](const Event& a, const Event& b) { return a.details.start < b.details.start; });
+    for (Event& e : events) {
+      if (CancelLocked(tx, e, now)) cancelled.push_back(e.event_id);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return cancelled;
 }
 
 absl::StatusOr<EventPage> EventStore::List(const EventQuery& q) {

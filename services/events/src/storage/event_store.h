@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "libs/postgres/pool.h"
 #include "services/events/src/domain/event.h"
+#include "services/events/src/domain/recurrence.h"
 #include "services/events/src/events/event_facts.h"
 
 namespace events::storage {
@@ -85,11 +86,12 @@ class EventStore {
   EventStore(hc::postgres::Pool& pool, const facts::Recorder& recorder)
       : pool_(pool), recorder_(recorder) {}
 
-  // Inserts the events (one, or the occurrences of a series sharing `series_id`) and records
-  // EventPublished for each. Returns them in order.
+  // Inserts one event, or with `recurrence` a series and its occurrences (which name it), and
+  // records EventPublished for each. Returns them in order.
   absl::StatusOr<std::vector<domain::Event>> Create(
-      const std::vector<domain::EventDetails>& occurrences, const std::string& created_by,
-      const std::string& series_id, domain::Time now);
+      const std::vector<domain::EventDetails>& occurrences,
+      const std::optional<domain::Recurrence>& recurrence, const std::string& created_by,
+      domain::Time now);
   // NOT_FOUND when there is no such event.
   absl::StatusOr<domain::Event> Get(const std::string& event_id);
 
@@ -102,6 +104,10 @@ class EventStore {
   // Cancels the event (EventCancelled, naming everyone going or waitlisted); its RSVPs stay as
   // they were, readable. Cancelling a cancelled event changes nothing.
   absl::StatusOr<EventChangeResult> Cancel(const std::string& event_id, domain::Time now);
+  // Cancels every scheduled occurrence of the series starting at or after `from` (and not yet
+  // started), as Cancel does. NOT_FOUND when there is no such series.
+  absl::StatusOr<std::vector<std::string>> CancelSeries(const std::string& series_id,
+                                                        domain::Time from, domain::Time now);
   // Scheduled events that have not ended, soonest first.
   absl::StatusOr<EventPage> List(const EventQuery& query);
   // A member's RSVPs with their events, soonest event first.
@@ -133,6 +139,9 @@ class EventStore {
                                         const std::string& member_id, domain::Time now);
 
  private:
+  // Cancels a locked event; false when it already was.
+  bool CancelLocked(hc::postgres::Tx& tx, domain::Event& event, domain::Time now);
+
   hc::postgres::Pool& pool_;
   const facts::Recorder& recorder_;
 };
