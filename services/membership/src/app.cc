@@ -25,57 +25,22 @@
 const std::vector<hc::postgres::Migration>& membership_lib_migrations();
 
 namespace membership {
-namespace {
 
-bool IsLoopback(const std::string& address) {
-  return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
-         address.rfind("[::1]:", 0) == 0;
+hc::config::ServiceSettings Settings::Defaults() {
+  hc::config::ServiceSettings d;
+  d.server.address = "127.0.0.1:17001";
+  d.server.max_message_bytes = 64 * 1024;
+  d.metrics_address = "127.0.0.1:17101";
+  return d;
 }
-
-}  // namespace
 
 absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   Settings s;
-  s.grpc_address = env.Address("HC_GRPC_ADDR", s.grpc_address);
-  s.metrics_address = env.Address("HC_METRICS_ADDR", s.metrics_address);
-  s.database_url = env.Required("HC_DATABASE_URL");
-  s.redis_address = env.Address("HC_REDIS_ADDR", "127.0.0.1:6379");
-  s.kafka_brokers = env.Required("HC_KAFKA_BROKERS");
-  s.jwt.algorithm = env.String("HC_JWT_ALG", "HS256");
-  s.jwt.issuer = env.String("HC_JWT_ISSUER", "homecoming-local");
-  const std::string key_file = env.Required("HC_JWT_KEY_FILE");
   const std::string data_key_file = env.Required("HC_DATA_KEY_FILE");
   s.milestone_interval =
       std::chrono::seconds(env.Int("HC_MILESTONE_INTERVAL_SECONDS", 3600, 1, 86400));
-  s.workers = static_cast<int>(env.Int("HC_WORKERS", s.workers, 1, 1024));
-  s.work_queue = static_cast<int>(env.Int("HC_WORK_QUEUE", s.work_queue, 1, 100000));
-  s.db_pool_size = static_cast<int>(env.Int("HC_DB_POOL_SIZE", s.db_pool_size, 1, 500));
-  s.max_message_bytes =
-      static_cast<int>(env.Int("HC_MAX_MESSAGE_BYTES", s.max_message_bytes, 1024, 16 << 20));
-  s.cache_ttl = std::chrono::seconds(env.Int("HC_CACHE_TTL_SECONDS", 60, 1, 86400));
-  s.shutdown_drain = std::chrono::milliseconds(env.Int("HC_SHUTDOWN_DRAIN_MS", 0, 0, 60000));
-  s.shutdown_grace =
-      std::chrono::milliseconds(env.Int("HC_SHUTDOWN_GRACE_MS", 10000, 0, 300000));
-  s.log_level = env.String("HC_LOG_LEVEL", "info");
-  const bool plaintext_ok = env.Bool("HC_ALLOW_PLAINTEXT_NON_LOOPBACK", false);
-  HC_RETURN_IF_ERROR(env.Check());
-  if (!IsLoopback(s.grpc_address) && !plaintext_ok) {
-    return absl::InvalidArgumentError(
-        "HC_GRPC_ADDR=" + s.grpc_address +
-        " is not loopback: this build serves plaintext gRPC only; set "
-        "HC_ALLOW_PLAINTEXT_NON_LOOPBACK=true only behind a mesh that provides mTLS");
-  }
-  auto read = [](const std::string& path) -> std::optional<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::ostringstream content;
-    content << in.rdbuf();
-    return content.str();
-  };
-  auto jwt_key = read(key_file);
-  if (!jwt_key) return absl::InvalidArgumentError("HC_JWT_KEY_FILE=" + key_file + " cannot be read");
-  s.jwt.key = *jwt_key;
-  auto data_key = read(data_key_file);
+  HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
+  auto data_key = hc::config::ReadFile(data_key_file);
   if (!data_key) {
     return absl::InvalidArgumentError("HC_DATA_KEY_FILE=" + data_key_file + " cannot be read");
   }
@@ -84,18 +49,17 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
     return absl::InvalidArgumentError("HC_DATA_KEY_FILE: " + std::string(keys.status().message()) +
                                       " (make one with: openssl rand -hex 32)");
   }
-  if (auto verifier = hc::auth::Verifier::Create(s.jwt); !verifier.ok()) {
-    return absl::InvalidArgumentError("HC_JWT_*: " + std::string(verifier.status().message()));
-  }
   return s;
 }
 
 struct App::Parts {
-  explicit Parts(const Settings& s)
+  explicit Parts(const Settings& settings)
+      : Parts(settings, settings.service) {}
+  Parts(const Settings& settings, const hc::config::ServiceSettings& s)
       : exposer(s.metrics_address),
         grpc_metrics(exposer.registry()),
         verifier(*hc::auth::Verifier::Create(s.jwt)),
-        keys(*hc::crypto::DataKeys::FromHex(s.data_key_hex)),
+        keys(*hc::crypto::DataKeys::FromHex(settings.data_key_hex)),
         pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
         cache({.address = s.redis_address}, exposer.registry(), "member"),
         relay({.brokers = s.kafka_brokers, .service = "membership"}, pool, exposer.registry()),
@@ -104,11 +68,7 @@ struct App::Parts {
         store(pool, keys),
         service(runner, store, cache, keys, zones, s.cache_ttl,
                 [] { return std::chrono::system_clock::now(); }),
-        server({.address = s.grpc_address,
-                .max_message_bytes = s.max_message_bytes,
-                .drain = s.shutdown_drain,
-                .grace = s.shutdown_grace},
-               {&service}) {}
+        server(s.server, {&service}) {}
 
   hc::metrics::Exposer exposer;
   hc::metrics::GrpcServerMetrics grpc_metrics;
@@ -151,7 +111,7 @@ App::~App() { Shutdown(); }
 absl::Status App::Start() {
   std::vector<hc::postgres::Migration> migrations = {hc::outbox::Migration()};
   for (const auto& m : membership_lib_migrations()) migrations.push_back(m);
-  HC_RETURN_IF_ERROR(hc::postgres::Migrate(settings_.database_url, migrations));
+  HC_RETURN_IF_ERROR(hc::postgres::Migrate(settings_.service.database_url, migrations));
   parts_ = std::make_unique<Parts>(settings_);
   parts_->relay.Start();
   HC_RETURN_IF_ERROR(parts_->server.Start());

@@ -7,29 +7,21 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
 #include "libs/config/config.h"
+#include "libs/config/service_settings.h"
 
 namespace membership {
 
 // Every setting of the service; see services/membership/README.md.
 struct Settings {
-  std::string grpc_address = "127.0.0.1:17001";
-  std::string metrics_address = "127.0.0.1:17101";
-  std::string database_url;
-  std::string redis_address;
-  std::string kafka_brokers;
-  hc::auth::VerifierOptions jwt;
+  // What every service has (gRPC, TLS, metrics, database, Redis, Kafka, JWT, workers).
+  hc::config::ServiceSettings service = Defaults();
   // 64 hex characters: the master key sealing personal data at rest.
   std::string data_key_hex;
   // How often the milestone job runs; it looks back a week, so missed days are caught up.
   std::chrono::seconds milestone_interval{3600};
-  int workers = 16;
-  int work_queue = 512;
-  int db_pool_size = 16;
-  int max_message_bytes = 64 * 1024;
-  std::chrono::seconds cache_ttl{60};
-  std::chrono::milliseconds shutdown_drain{0};
-  std::chrono::milliseconds shutdown_grace{10000};
-  std::string log_level = "info";
+
+  // Membership's ports and limits.
+  static hc::config::ServiceSettings Defaults();
 
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.
   static absl::StatusOr<Settings> FromEnv(hc::config::Env& env);

@@ -11,7 +11,7 @@ int main() {
   hc::config::Env env;
   auto settings = membership::Settings::FromEnv(env);
   hc::config::ExitIfInvalid(settings.status(), "membership");
-  hc::log::Init("membership", settings->log_level);
+  hc::log::Init("membership", settings->service.log_level);
 
   membership::App app(*settings);
   if (absl::Status started = app.Start(); !started.ok()) {

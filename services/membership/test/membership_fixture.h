@@ -32,14 +32,14 @@ class MembershipTest : public ::testing::Test {
                     .ok());
     redis_.Start();
     Settings s;
-    s.grpc_address = "127.0.0.1:0";
-    s.metrics_address = "127.0.0.1:0";
-    s.database_url = db_.url();
-    s.redis_address = redis_.address();
-    s.kafka_brokers = brokers;
-    s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
+    s.service.server.address = "127.0.0.1:0";
+    s.service.metrics_address = "127.0.0.1:0";
+    s.service.database_url = db_.url();
+    s.service.redis_address = redis_.address();
+    s.service.kafka_brokers = brokers;
+    s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
+    s.service.workers = 8;
     s.data_key_hex = std::string(64, 'c');
-    s.workers = 8;
     app_ = std::make_unique<App>(s);
     ASSERT_TRUE(app_->Start().ok());
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),

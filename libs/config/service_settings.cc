@@ -1,0 +1,87 @@
+#include "libs/config/service_settings.h"
+
+#include <fstream>
+#include <sstream>
+
+namespace hc::config {
+namespace {
+
+bool IsLoopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
+         address.rfind("[::1]:", 0) == 0;
+}
+
+}  // namespace
+
+std::optional<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s) {
+  s.server.address = env.Address("HC_GRPC_ADDR", s.server.address);
+  s.server.max_message_bytes = static_cast<int>(
+      env.Int("HC_MAX_MESSAGE_BYTES", s.server.max_message_bytes, 1024, 16 << 20));
+  s.server.drain = std::chrono::milliseconds(
+      env.Int("HC_SHUTDOWN_DRAIN_MS", s.server.drain.count(), 0, 60000));
+  s.server.grace = std::chrono::milliseconds(
+      env.Int("HC_SHUTDOWN_GRACE_MS", s.server.grace.count(), 0, 300000));
+  s.metrics_address = env.Address("HC_METRICS_ADDR", s.metrics_address);
+  s.database_url = env.Required("HC_DATABASE_URL");
+  s.db_pool_size = static_cast<int>(env.Int("HC_DB_POOL_SIZE", s.db_pool_size, 1, 500));
+  s.redis_address = env.Address("HC_REDIS_ADDR", s.redis_address);
+  s.cache_ttl =
+      std::chrono::seconds(env.Int("HC_CACHE_TTL_SECONDS", s.cache_ttl.count(), 1, 86400));
+  s.kafka_brokers = env.Required("HC_KAFKA_BROKERS");
+  s.jwt.algorithm = env.String("HC_JWT_ALG", "HS256");
+  s.jwt.issuer = env.String("HC_JWT_ISSUER", "homecoming-local");
+  const std::string jwt_key_file = env.Required("HC_JWT_KEY_FILE");
+  s.workers = static_cast<int>(env.Int("HC_WORKERS", s.workers, 1, 1024));
+  s.work_queue = static_cast<int>(env.Int("HC_WORK_QUEUE", s.work_queue, 1, 100000));
+  s.log_level = env.String("HC_LOG_LEVEL", s.log_level);
+  const std::string tls_cert = env.String("HC_TLS_CERT_FILE", "");
+  const std::string tls_key = env.String("HC_TLS_KEY_FILE", "");
+  const std::string tls_client_ca = env.String("HC_TLS_CLIENT_CA_FILE", "");
+  const bool plaintext_ok = env.Bool("HC_ALLOW_PLAINTEXT_NON_LOOPBACK", false);
+  if (absl::Status checked = env.Check(); !checked.ok()) return checked;
+
+  auto read = [](const char* variable, const std::string& path,
+                 std::string& out) -> absl::Status {
+    if (path.empty()) return absl::OkStatus();
+    auto content = ReadFile(path);
+    if (!content) {
+      return absl::InvalidArgumentError(std::string(variable) + "=" + path + " cannot be read");
+    }
+    out = *content;
+    return absl::OkStatus();
+  };
+  for (auto [variable, path, out] :
+       {std::tuple<const char*, const std::string&, std::string&>{"HC_JWT_KEY_FILE", jwt_key_file,
+                                                                 s.jwt.key},
+        {"HC_TLS_CERT_FILE", tls_cert, s.server.tls_cert_pem},
+        {"HC_TLS_KEY_FILE", tls_key, s.server.tls_key_pem},
+        {"HC_TLS_CLIENT_CA_FILE", tls_client_ca, s.server.tls_client_ca_pem}}) {
+    if (absl::Status status = read(variable, path, out); !status.ok()) return status;
+  }
+  if (tls_cert.empty() != tls_key.empty()) {
+    return absl::InvalidArgumentError("HC_TLS_CERT_FILE and HC_TLS_KEY_FILE go together");
+  }
+  if (!tls_client_ca.empty() && tls_cert.empty()) {
+    return absl::InvalidArgumentError("HC_TLS_CLIENT_CA_FILE (mTLS) needs HC_TLS_CERT_FILE");
+  }
+  if (!IsLoopback(s.server.address) && tls_cert.empty() && !plaintext_ok) {
+    return absl::InvalidArgumentError(
+        "HC_GRPC_ADDR=" + s.server.address +
+        " is not loopback: set HC_TLS_CERT_FILE and HC_TLS_KEY_FILE, or "
+        "HC_ALLOW_PLAINTEXT_NON_LOOPBACK=true only behind a mesh that provides mTLS");
+  }
+  if (auto verifier = auth::Verifier::Create(s.jwt); !verifier.ok()) {
+    return absl::InvalidArgumentError("HC_JWT_*: " + std::string(verifier.status().message()));
+  }
+  return s;
+}
+
+}  // namespace hc::config

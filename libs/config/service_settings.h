@@ -1,0 +1,39 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/auth.h"
+#include "libs/config/config.h"
+#include "libs/grpc/server.h"
+
+namespace hc::config {
+
+// The settings every Homecoming service has, from HC_* environment variables. Each service
+// passes its own defaults (ports) and reads its own extra variables before calling
+// ReadServiceSettings, which checks them all at once.
+struct ServiceSettings {
+  grpc_server::ServerOptions server;  // HC_GRPC_ADDR, HC_TLS_*, HC_SHUTDOWN_*, HC_MAX_MESSAGE_BYTES
+  std::string metrics_address;        // HC_METRICS_ADDR
+  std::string database_url;           // HC_DATABASE_URL (required)
+  int db_pool_size = 16;              // HC_DB_POOL_SIZE
+  std::string redis_address = "127.0.0.1:6379";  // HC_REDIS_ADDR
+  std::chrono::seconds cache_ttl{60};            // HC_CACHE_TTL_SECONDS
+  std::string kafka_brokers;                     // HC_KAFKA_BROKERS (required)
+  auth::VerifierOptions jwt;  // HC_JWT_ALG, HC_JWT_ISSUER, HC_JWT_KEY_FILE (required)
+  int workers = 16;           // HC_WORKERS
+  int work_queue = 512;       // HC_WORK_QUEUE
+  std::string log_level = "info";  // HC_LOG_LEVEL
+};
+
+// Reads the common settings over `defaults`, then checks everything read from `env` so far
+// (the service's own variables included) and reads the key and certificate files.
+// INVALID_ARGUMENT naming each bad variable.
+absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings defaults);
+
+// The contents of `path`, or nullopt when it can't be read.
+std::optional<std::string> ReadFile(const std::string& path);
+
+}  // namespace hc::config

@@ -1,0 +1,78 @@
+#include "libs/config/service_settings.h"
+
+#include <cstdio>
+#include <fstream>
+#include <map>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace hc::config {
+namespace {
+
+using ::testing::HasSubstr;
+
+class ServiceSettingsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    key_file_ = "/tmp/hc-settings-test-" + std::to_string(getpid()) + ".key";
+    std::ofstream(key_file_) << "0123456789abcdef0123456789abcdef-secret";
+    vars_ = {{"HC_DATABASE_URL", "postgresql://x/db"},
+             {"HC_KAFKA_BROKERS", "127.0.0.1:9092"},
+             {"HC_JWT_KEY_FILE", key_file_}};
+  }
+  void TearDown() override { std::remove(key_file_.c_str()); }
+
+  absl::StatusOr<ServiceSettings> Read() {
+    Env env([this](const std::string& name) -> std::optional<std::string> {
+      auto it = vars_.find(name);
+      if (it == vars_.end()) return std::nullopt;
+      return it->second;
+    });
+    ServiceSettings defaults;
+    defaults.server.address = "127.0.0.1:17001";
+    defaults.metrics_address = "127.0.0.1:17101";
+    return ReadServiceSettings(env, defaults);
+  }
+
+  std::string key_file_;
+  std::map<std::string, std::string> vars_;
+};
+
+TEST_F(ServiceSettingsTest, ReadsDefaultsAndTheKeyFile) {
+  auto s = Read();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->server.address, "127.0.0.1:17001");
+  EXPECT_EQ(s->jwt.key, "0123456789abcdef0123456789abcdef-secret");
+  EXPECT_EQ(s->jwt.algorithm, "HS256");
+  EXPECT_TRUE(s->server.tls_cert_pem.empty());
+}
+
+TEST_F(ServiceSettingsTest, NamesEveryMissingRequiredVariable) {
+  vars_.clear();
+  absl::Status s = Read().status();
+  EXPECT_THAT(std::string(s.message()), HasSubstr("HC_DATABASE_URL"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("HC_KAFKA_BROKERS"));
+  EXPECT_THAT(std::string(s.message()), HasSubstr("HC_JWT_KEY_FILE"));
+}
+
+TEST_F(ServiceSettingsTest, PlaintextOffLoopbackIsRefusedUnlessTlsOrTheMeshSaysSo) {
+  vars_["HC_GRPC_ADDR"] = "0.0.0.0:17001";
+  EXPECT_THAT(std::string(Read().status().message()), HasSubstr("HC_TLS_CERT_FILE"));
+  vars_["HC_ALLOW_PLAINTEXT_NON_LOOPBACK"] = "true";
+  EXPECT_TRUE(Read().ok());
+  vars_.erase("HC_ALLOW_PLAINTEXT_NON_LOOPBACK");
+  vars_["HC_TLS_CERT_FILE"] = key_file_;  // any readable file stands in for a certificate
+  EXPECT_THAT(std::string(Read().status().message()), HasSubstr("go together"));
+  vars_["HC_TLS_KEY_FILE"] = key_file_;
+  EXPECT_TRUE(Read().ok());
+}
+
+TEST_F(ServiceSettingsTest, AnUnreadableFileIsNamed) {
+  vars_["HC_JWT_KEY_FILE"] = "/nonexistent/key";
+  EXPECT_THAT(std::string(Read().status().message()),
+              HasSubstr("HC_JWT_KEY_FILE=/nonexistent/key cannot be read"));
+}
+
+}  // namespace
+}  // namespace hc::config
