@@ -1,0 +1,318 @@
+#!/usr/bin/env bash
+# Benchmark of the events service against ceilings measured in the same run:
+#   1. RSVP throughput through gRPC (ghz) vs pgbench running the identical SQL transaction at
+#      the same number of PostgreSQL connections;
+#   2. cached GetEvent vs the bare gRPC echo server (bench/echo_server.cc);
+# each at full load (the ratio) and at half of its own full load (p50/p99 latency).
+#
+#   bench/events_rsvp_bench.sh
+#
+# The RSVP transaction, in both runs: lock the event row (SELECT ... FOR UPDATE), look for the
+# member's active RSVP, insert a GOING RSVP, update the event's counts, append RsvpConfirmed
+# to the outbox (its trigger NOTIFYs the relay), commit. Through gRPC every call is one member
+# RSVPing to the next of many events (ghz sends a data array round robin), so every call makes
+# a new row; pgbench picks a random event and a random member per transaction. The events
+# service keeps running during the pgbench run, so its outbox relay publishes pgbench's rows
+# to Kafka too and both runs carry the same background work. Requests are extended-protocol
+# (PQexecParams) in both.
+#
+# Uses the test stack (scripts/stack.sh --profile test; started and stopped again only when
+# it was not running) with a fresh database, dropped at the end. Figures are printed and kept
+# in $BENCH_OUT/summary.txt, not gated.
+#
+# Environment:
+#   BENCH_SECONDS         measured seconds per run (default 10)
+#   BENCH_WARMUP_SECONDS  unmeasured warm-up before each full-load gRPC run (default 3)
+#   BENCH_DB_CONNECTIONS  PostgreSQL connections: the service's pool and pgbench clients (8)
+#   BENCH_CONCURRENCY     concurrent ghz calls (default 32)
+#   BENCH_EVENTS          events seeded for RSVPs (default 100000)
+#   BENCH_SERVER_CPU      core of the servers (default 1); ghz and pgbench use the other
+#   BENCH_CLIENT_CPU      core of ghz and pgbench (default 0)
+#   BENCH_BUILD_DIR       where the binaries are (default build/)
+#   BENCH_OUT             where reports and logs go (default $HC_HOME/bench/events-<time>)
+set -euo pipefail
+HC_LOG_TAG="events-bench"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd "${HC_REPO_ROOT}"
+
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+  exit 0
+fi
+
+SECS="${BENCH_SECONDS:-10}"
+WARMUP="${BENCH_WARMUP_SECONDS:-3}"
+CONNS="${BENCH_DB_CONNECTIONS:-8}"
+CONCURRENCY="${BENCH_CONCURRENCY:-32}"
+EVENTS="${BENCH_EVENTS:-100000}"
+SERVER_CPU="${BENCH_SERVER_CPU:-1}"
+CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
+BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
+OUT="${BENCH_OUT:-${HC_HOME}/bench/events-$(date -u +%Y%m%dT%H%M%SZ)}"
+for v in SECS WARMUP CONNS CONCURRENCY EVENTS SERVER_CPU CLIENT_CPU; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
+done
+
+ECHO_BIN="${BUILD_DIR}/bench/echo_server"
+EVENTS_BIN="${BUILD_DIR}/services/events/events"
+TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
+EVENTS_PROTO="proto/alumni/events/v1/events_service.proto"
+HOST=127.0.0.1
+ISSUER="homecoming-bench"
+
+hc_require_root
+hc_need ghz pgbench psql taskset python3
+for b in "${ECHO_BIN}" "${EVENTS_BIN}" "${TOKEN_BIN}"; do
+  [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
+done
+mkdir -p "${OUT}"
+TMP="$(mktemp -d /tmp/hc-events-bench.XXXXXX)"
+
+STARTED_STACK=0 DB_NAME="" PG="" ECHO_PID="" EVENTS_PID=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  if [[ -n "${EVENTS_PID}" ]]; then hc_stop_pid "${EVENTS_PID}" events 30; fi
+  if [[ -n "${ECHO_PID}" ]]; then hc_stop_pid "${ECHO_PID}" echo_server 10; fi
+  if [[ -n "${DB_NAME}" ]]; then
+    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${DB_NAME}\" WITH (FORCE)" \
+      >/dev/null || hc_warn "could not drop database ${DB_NAME}"
+  fi
+  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
+  rm -rf "${TMP}"
+  exit "${rc}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# wait_for_line FILE REGEX PID SECONDS: prints the first capture group of REGEX in FILE.
+wait_for_line() {
+  local file="$1" regex="$2" pid="$3" deadline=$((SECONDS + $4)) line
+  while :; do
+    line="$(grep -Eo -m1 "${regex}" "${file}" 2>/dev/null || true)"
+    if [[ -n "${line}" ]]; then sed -E "s/.*${regex}.*/\\1/" <<<"${line}"; return 0; fi
+    if hc_pid_gone "${pid}"; then hc_tail "${file}"; hc_die "pid ${pid} exited (${file})"; fi
+    ((SECONDS < deadline)) || { hc_tail "${file}"; hc_die "no '${regex}' in ${file}"; }
+    sleep 0.2
+  done
+}
+
+# ghz_run NAME ADDR CALL SECONDS [ghz args...]: one fixed-duration run on the client core, its
+# JSON report in $OUT/NAME.json.
+ghz_run() {
+  local name="$1" addr="$2" call="$3" secs="$4"; shift 4
+  taskset -c "${CLIENT_CPU}" ghz --insecure --cpus 1 --import-paths proto --call "${call}" \
+    -c "${CONCURRENCY}" --connections 4 -z "${secs}s" --duration-stop wait -t 10s \
+    --format json -o "${OUT}/${name}.json" "$@" "${addr}" 2>"${OUT}/${name}.err" || true
+  [[ -s "${OUT}/${name}.json" ]] || { hc_tail "${OUT}/${name}.err"; hc_die "ghz: no report"; }
+}
+
+# ghz_stats NAME: "rps p50_ms p99_ms errors"
+ghz_stats() {
+  python3 - "${OUT}/$1.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+count = int(r.get("count") or 0)
+ok = int((r.get("statusCodeDistribution") or {}).get("OK", 0))
+lat = {int(d["percentage"]): d["latency"] / 1e6 for d in (r.get("latencyDistribution") or [])}
+print(f'{r.get("rps") or 0:.0f} {lat.get(50, float("nan")):.2f} {lat.get(99, float("nan")):.2f} '
+      f'{count - ok}')
+EOF
+}
+
+# pgbench_run NAME [ARGS...]: writes "tps p50_ms p99_ms errors" to $OUT/NAME.stats
+# (percentiles from the per-transaction log).
+pgbench_run() {
+  local name="$1"; shift
+  (cd "${TMP}" && taskset -c "${CLIENT_CPU}" pgbench -n -M extended -c "${CONNS}" -j 1 \
+    -T "${SECS}" -f "${TMP}/rsvp.sql" -l --log-prefix="${name}" "$@" "${PG}/${DB_NAME}") \
+    >"${OUT}/${name}.txt" 2>&1 || { hc_tail "${OUT}/${name}.txt"; hc_die "pgbench failed"; }
+  (python3 - "${OUT}/${name}.txt" "${TMP}" "${name}" <<'EOF'
+import glob, re, sys
+text = open(sys.argv[1]).read()
+tps = float(re.search(r"tps = ([0-9.]+)", text).group(1))
+failed = re.search(r"number of failed transactions: ([0-9]+)", text)
+# Columns: client, transaction, time (us), script, epoch, us[, schedule lag (us) with --rate].
+# Under --rate the time counts from the scheduled start: take the lag off, as ghz measures
+# from the actual send.
+def latency(cols):
+    return int(cols[2]) - (int(cols[6]) if len(cols) > 6 else 0)
+lat = sorted(latency(l.split()) for f in glob.glob(f"{sys.argv[2]}/{sys.argv[3]}.*")
+             for l in open(f) if l.strip())
+pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] / 1000 if lat else float("nan")
+print(f"{tps:.0f} {pct(0.50):.2f} {pct(0.99):.2f} {failed.group(1) if failed else 0}")
+EOF
+  ) >"${OUT}/${name}.stats"
+  rm -f "${TMP}/${name}".*
+}
+
+ratio() { python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print(f"{a / b:.2f}")' "$@"; }
+row() { printf '%-28s %10s %9s %9s %7s\n' "$@"; }
+half() { echo $(( $1 / 2 > 0 ? $1 / 2 : 1 )); }
+
+hc_steps 6
+hc_step "test stack and a fresh database"
+if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
+  STARTED_STACK=1
+  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
+    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
+fi
+set -a
+# shellcheck disable=SC1091
+. "${HC_HOME}/test/stack.env"
+set +a
+PG="${HC_PG_URL_BASE}"
+DB_NAME="bench_events_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+psql -X -q -v ON_ERROR_STOP=1 "${PG}/postgres" -c "CREATE DATABASE \"${DB_NAME}\"" >/dev/null \
+  || { DB_NAME=""; hc_die "cannot create a database"; }
+IDLE="$(python3 -c '
+import time
+def snap():
+    f = list(map(int, open("/proc/stat").readline().split()[1:]))
+    return f[3] + f[4], sum(f)
+i0, t0 = snap(); time.sleep(1); i1, t1 = snap(); print(round(100 * (i1 - i0) / (t1 - t0)))')"
+((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+
+hc_step "events service on core ${SERVER_CPU} (${CONNS} PostgreSQL connections)"
+head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
+mint() { "${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 7200 "$@"; }
+MEMBER="$(python3 -c 'import uuid; print(uuid.uuid4())')"
+MEMBER_TOKEN="$(mint --sub "${MEMBER}" --roles alumnus)"
+env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \
+  HC_REDIS_ADDR="${HC_REDIS_ADDR}" HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" \
+  HC_CONSUMER_GROUP="events-bench-${DB_NAME}" HC_JWT_ISSUER="${ISSUER}" \
+  HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_WORKERS="${CONNS}" HC_DB_POOL_SIZE="${CONNS}" \
+  HC_WORK_QUEUE=4096 HC_CACHE_TTL_SECONDS=3600 HC_LOG_LEVEL=info \
+  taskset -c "${SERVER_CPU}" "${EVENTS_BIN}" >"${OUT}/events.log" 2>&1 &
+EVENTS_PID=$!
+PORT="$(wait_for_line "${OUT}/events.log" 'serving gRPC on port ([0-9]+)' "${EVENTS_PID}" 60)"
+ADDR="${HOST}:${PORT}"
+
+hc_step "seeding ${EVENTS} events"
+psql -X -q -v ON_ERROR_STOP=1 "${PG}/${DB_NAME}" >/dev/null <<SQL
+INSERT INTO events (event_id, title, kind, starts_at, ends_at, time_zone, venue, capacity,
+                    waitlist_enabled, visibility, created_by, created_at, updated_at)
+SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'Bench event ' || n, 1,
+       now() + interval '30 days', now() + interval '30 days 2 hours', 'America/Chicago',
+       'Bench hall', 10000, true, 2, 'bench', now(), now()
+FROM generate_series(1, ${EVENTS}) n;
+ANALYZE events;
+SQL
+# Each gRPC run RSVPs to events of its own (ghz starts every run at the array's first element):
+# warm-up the first fifth, the full-load run the next two fifths, the half-load run the rest.
+python3 - "${EVENTS}" "${TMP}" <<'EOF'
+import json, sys
+n, tmp = int(sys.argv[1]), sys.argv[2]
+cuts = {"warmup": (1, n // 5), "full": (n // 5 + 1, 3 * n // 5), "half": (3 * n // 5 + 1, n)}
+for name, (lo, hi) in cuts.items():
+    with open(f"{tmp}/rsvp-{name}.json", "w") as f:
+        json.dump([{"event_id": f"00000000-0000-4000-8000-{i:012x}"} for i in range(lo, hi + 1)],
+                  f)
+EOF
+# The service's RSVP transaction (storage/event_store.cc, GOING path), statement for statement.
+EID="('00000000-0000-4000-8000-' || lpad(to_hex(:e::bigint), 12, '0'))::uuid"
+MID="('10000000-0000-4000-8000-' || lpad(to_hex(:m::bigint), 12, '0'))::uuid"
+cat >"${TMP}/rsvp.sql" <<SQL
+\set e random(1, ${EVENTS})
+\set m random(1, 281474976710655)
+BEGIN;
+SELECT e.event_id::text, COALESCE(e.series_id::text, ''), e.title, e.description, e.kind,
+  (extract(epoch FROM e.starts_at) * 1000)::bigint, (extract(epoch FROM e.ends_at) * 1000)::bigint,
+  e.time_zone, e.venue, e.online_url, e.capacity, e.waitlist_enabled, e.visibility, e.status,
+  e.going_count, e.waitlist_count, e.sequence, e.created_by,
+  (extract(epoch FROM e.created_at) * 1000)::bigint,
+  (extract(epoch FROM e.updated_at) * 1000)::bigint, e.next_waitlist_seq
+  FROM events e WHERE e.event_id = ${EID} FOR UPDATE;
+SELECT r.rsvp_id, r.event_id::text, r.member_id::text, r.status,
+  CASE WHEN r.status = 2 THEN (SELECT count(*) FROM rsvps w WHERE w.event_id = r.event_id
+    AND w.status = 2 AND w.waitlist_seq <= r.waitlist_seq) ELSE 0 END,
+  (extract(epoch FROM r.checked_in_at) * 1000)::bigint,
+  (extract(epoch FROM r.created_at) * 1000)::bigint,
+  (extract(epoch FROM r.updated_at) * 1000)::bigint
+  FROM rsvps r WHERE r.event_id = ${EID} AND r.member_id = ${MID} AND r.status IN (1, 2);
+INSERT INTO rsvps (event_id, member_id, status, created_at, updated_at)
+  VALUES (${EID}, ${MID}, 1, now(), now());
+UPDATE events SET going_count = going_count + 1, waitlist_count = waitlist_count,
+  next_waitlist_seq = next_waitlist_seq WHERE event_id = ${EID};
+INSERT INTO outbox (topic, msg_key, ce_type, payload)
+  VALUES ('alumni.events.v1', ${EID}::text, 'alumni.events.v1.RsvpConfirmed',
+          decode(repeat('0a', 104), 'hex')) RETURNING id::text;
+END;
+SQL
+
+hc_step "RSVP: gRPC vs pgbench, full load then half load"
+RSVP_ARGS=(--proto "${EVENTS_PROTO}" -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
+CALL_RSVP="alumni.events.v1.EventsService/Rsvp"
+rsvp_rows() { psql -X -Atq "${PG}/${DB_NAME}" -c 'SELECT count(*) FROM rsvps'; }
+# grpc_rsvp_run NAME SLICE [ghz args]: a gRPC RSVP run, checked to have made one row per OK.
+grpc_rsvp_run() {
+  local name="$1" slice="$2" before after ok; shift 2
+  before="$(rsvp_rows)"
+  ghz_run "${name}" "${ADDR}" "${CALL_RSVP}" "$@" "${RSVP_ARGS[@]}" -D "${TMP}/rsvp-${slice}.json"
+  after="$(rsvp_rows)"
+  ok="$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${OUT}/${name}.json")"
+  ((after - before == ok)) || hc_warn "${name}: ${ok} RSVPs OK but $((after - before)) new rows" \
+    "(more calls than events in its slice: raise BENCH_EVENTS)"
+}
+grpc_rsvp_run rsvp-warmup warmup "${WARMUP}"
+grpc_rsvp_run rsvp-grpc full "${SECS}"
+read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats rsvp-grpc)"
+pgbench_run rsvp-pgbench
+read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/rsvp-pgbench.stats"
+grpc_rsvp_run rsvp-grpc-half half "${SECS}" --rps "$(half "${G_RPS}")"
+read -r GH_RPS GH_P50 GH_P99 GH_ERR <<<"$(ghz_stats rsvp-grpc-half)"
+pgbench_run rsvp-pgbench-half --rate "$(half "${P_TPS}")"
+read -r PH_TPS PH_P50 PH_P99 PH_ERR <"${OUT}/rsvp-pgbench-half.stats"
+
+hc_step "cached GetEvent vs the echo server"
+EVENT1="00000000-0000-4000-8000-000000000001"
+GET_ARGS=(--proto "${EVENTS_PROTO}" -d "{\"event_id\":\"${EVENT1}\"}"
+          -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
+CALL_GET="alumni.events.v1.EventsService/GetEvent"
+ghz_run get-warmup "${ADDR}" "${CALL_GET}" "${WARMUP}" "${GET_ARGS[@]}"
+ghz_run get "${ADDR}" "${CALL_GET}" "${SECS}" "${GET_ARGS[@]}"
+read -r E_RPS E_P50 E_P99 E_ERR <<<"$(ghz_stats get)"
+ghz_run get-half "${ADDR}" "${CALL_GET}" "${SECS}" "${GET_ARGS[@]}" --rps "$(half "${E_RPS}")"
+read -r EH_RPS EH_P50 EH_P99 EH_ERR <<<"$(ghz_stats get-half)"
+hc_stop_pid "${EVENTS_PID}" events 30
+EVENTS_PID=""
+
+taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/echo_server.log" 2>&1 &
+ECHO_PID=$!
+ECHO_PORT="$(wait_for_line "${OUT}/echo_server.log" 'listening on port ([0-9]+)' "${ECHO_PID}" 20)"
+ECHO_ARGS=(--proto proto/homecoming/testing/v1/echo.proto -d '{"message":"hello"}')
+CALL_ECHO="homecoming.testing.v1.EchoService/Echo"
+ghz_run echo-warmup "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${WARMUP}" "${ECHO_ARGS[@]}"
+ghz_run echo "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${SECS}" "${ECHO_ARGS[@]}"
+read -r X_RPS X_P50 X_P99 X_ERR <<<"$(ghz_stats echo)"
+ghz_run echo-half "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${SECS}" "${ECHO_ARGS[@]}" \
+  --rps "$(half "${X_RPS}")"
+read -r XH_RPS XH_P50 XH_P99 XH_ERR <<<"$(ghz_stats echo-half)"
+
+hc_step "summary"
+{
+  echo "events bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
+    "$(nproc) cores, ${IDLE}% idle before"
+  echo "servers on core ${SERVER_CPU}; ghz and pgbench on core ${CLIENT_CPU};" \
+    "PostgreSQL, Redis, Kafka unpinned"
+  echo "RSVP: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
+    "ghz ${CONCURRENCY} concurrent calls; ${SECS}s per run"
+  echo
+  row "" "per second" "p50 ms" "p99 ms" "errors"
+  row "RSVP via gRPC, full load" "${G_RPS}" "${G_P50}" "${G_P99}" "${G_ERR}"
+  row "RSVP via pgbench, full load" "${P_TPS}" "${P_P50}" "${P_P99}" "${P_ERR}"
+  row "RSVP via gRPC, half load" "${GH_RPS}" "${GH_P50}" "${GH_P99}" "${GH_ERR}"
+  row "RSVP via pgbench, half load" "${PH_TPS}" "${PH_P50}" "${PH_P99}" "${PH_ERR}"
+  row "GetEvent (cached), full" "${E_RPS}" "${E_P50}" "${E_P99}" "${E_ERR}"
+  row "echo server, full" "${X_RPS}" "${X_P50}" "${X_P99}" "${X_ERR}"
+  row "GetEvent (cached), half" "${EH_RPS}" "${EH_P50}" "${EH_P99}" "${EH_ERR}"
+  row "echo server, half" "${XH_RPS}" "${XH_P50}" "${XH_P99}" "${XH_ERR}"
+  echo
+  echo "RSVP gRPC / pgbench:     $(ratio "${G_RPS}" "${P_TPS}")   (aim >= 0.85)"
+  echo "GetEvent / echo server:  $(ratio "${E_RPS}" "${X_RPS}")   (aim >= 0.7)"
+} | tee "${OUT}/summary.txt"
+hc_log "reports in ${OUT}"
