@@ -1,10 +1,10 @@
 // The ceiling for gRPC benchmarks: a bare C++ callback-API echo server with nothing between
 // the wire and the answer (no auth, no worker pool, no metrics).
 //   echo_server [address]   (default 127.0.0.1:17900)
+#include <grpcpp/grpcpp.h>
+
 #include <csignal>
 #include <iostream>
-
-#include <grpcpp/grpcpp.h>
 
 #include "homecoming/testing/v1/echo.grpc.pb.h"
 

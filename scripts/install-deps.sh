@@ -32,7 +32,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev nlohmann-json3-dev libjwt-dev libsodium-dev libssl-dev
   postgresql postgresql-contrib redis-server prometheus kcat
-  python3-icalendar openssl
+  python3-icalendar openssl clang-format
 )
 # Only install a JRE / Maven when the machine has none.
 java -version >/dev/null 2>&1 || PACKAGES+=(openjdk-17-jre-headless)

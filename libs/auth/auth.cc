@@ -5,7 +5,6 @@
 #include <cerrno>
 #include <ctime>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 namespace hc::auth {

@@ -1,9 +1,9 @@
 #include "libs/auth/auth.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace hc::auth {
 namespace {
@@ -63,8 +63,7 @@ TEST(Verifier, RejectsMissingOrMalformedHeader) {
   EXPECT_EQ(HsVerifier().VerifyBearer("").status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(HsVerifier().VerifyBearer("Basic abc").status().code(),
             absl::StatusCode::kUnauthenticated);
-  EXPECT_EQ(HsVerifier().Verify("not.a.jwt").status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(HsVerifier().Verify("not.a.jwt").status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 TEST(Verifier, RejectsAlgNone) {
@@ -79,8 +78,7 @@ TEST(Verifier, RejectsAlgNone) {
 TEST(Verifier, RejectsAForgedSignature) {
   MintOptions forged = HsToken("m-1");
   forged.key = "another-secret-that-is-long-enough-0000";
-  EXPECT_EQ(HsVerifier().Verify(*Mint(forged)).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(HsVerifier().Verify(*Mint(forged)).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 TEST(Verifier, RejectsATamperedPayload) {
@@ -88,11 +86,10 @@ TEST(Verifier, RejectsATamperedPayload) {
   auto first_dot = token.find('.');
   auto second_dot = token.find('.', first_dot + 1);
   const long exp = static_cast<long>(std::time(nullptr)) + 600;
-  std::string tampered =
-      token.substr(0, first_dot + 1) +
-      Base64Url(R"({"iss":"hc-test","sub":"m-2","roles":["admin"],"exp":)" +
-                std::to_string(exp) + "}") +
-      token.substr(second_dot);
+  std::string tampered = token.substr(0, first_dot + 1) +
+                         Base64Url(R"({"iss":"hc-test","sub":"m-2","roles":["admin"],"exp":)" +
+                                   std::to_string(exp) + "}") +
+                         token.substr(second_dot);
   EXPECT_EQ(HsVerifier().Verify(tampered).status().code(), absl::StatusCode::kUnauthenticated);
 }
 

@@ -1,9 +1,9 @@
 #include "libs/config/config.h"
 
-#include <map>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <map>
 
 namespace hc::config {
 namespace {

@@ -23,12 +23,12 @@ std::optional<std::string> ReadFile(const std::string& path) {
 
 absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s) {
   s.server.address = env.Address("HC_GRPC_ADDR", s.server.address);
-  s.server.max_message_bytes = static_cast<int>(
-      env.Int("HC_MAX_MESSAGE_BYTES", s.server.max_message_bytes, 1024, 16 << 20));
-  s.server.drain = std::chrono::milliseconds(
-      env.Int("HC_SHUTDOWN_DRAIN_MS", s.server.drain.count(), 0, 60000));
-  s.server.grace = std::chrono::milliseconds(
-      env.Int("HC_SHUTDOWN_GRACE_MS", s.server.grace.count(), 0, 300000));
+  s.server.max_message_bytes =
+      static_cast<int>(env.Int("HC_MAX_MESSAGE_BYTES", s.server.max_message_bytes, 1024, 16 << 20));
+  s.server.drain =
+      std::chrono::milliseconds(env.Int("HC_SHUTDOWN_DRAIN_MS", s.server.drain.count(), 0, 60000));
+  s.server.grace =
+      std::chrono::milliseconds(env.Int("HC_SHUTDOWN_GRACE_MS", s.server.grace.count(), 0, 300000));
   s.metrics_address = env.Address("HC_METRICS_ADDR", s.metrics_address);
   s.database_url = env.Required("HC_DATABASE_URL");
   s.db_pool_size = static_cast<int>(env.Int("HC_DB_POOL_SIZE", s.db_pool_size, 1, 500));
@@ -48,8 +48,7 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   const bool plaintext_ok = env.Bool("HC_ALLOW_PLAINTEXT_NON_LOOPBACK", false);
   if (absl::Status checked = env.Check(); !checked.ok()) return checked;
 
-  auto read = [](const char* variable, const std::string& path,
-                 std::string& out) -> absl::Status {
+  auto read = [](const char* variable, const std::string& path, std::string& out) -> absl::Status {
     if (path.empty()) return absl::OkStatus();
     auto content = ReadFile(path);
     if (!content) {
@@ -60,7 +59,7 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   };
   for (auto [variable, path, out] :
        {std::tuple<const char*, const std::string&, std::string&>{"HC_JWT_KEY_FILE", jwt_key_file,
-                                                                 s.jwt.key},
+                                                                  s.jwt.key},
         {"HC_TLS_CERT_FILE", tls_cert, s.server.tls_cert_pem},
         {"HC_TLS_KEY_FILE", tls_key, s.server.tls_key_pem},
         {"HC_TLS_CLIENT_CA_FILE", tls_client_ca, s.server.tls_client_ca_pem}}) {

@@ -1,11 +1,11 @@
 #include "libs/config/service_settings.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
 #include <map>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace hc::config {
 namespace {

@@ -1,8 +1,8 @@
 #include "libs/crypto/crypto.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 namespace hc::crypto {
 namespace {

@@ -1,17 +1,16 @@
 #include "libs/grpc/server.h"
 
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
 #include <signal.h>
 
 #include <atomic>
 #include <future>
 #include <thread>
 
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-#include <prometheus/text_serializer.h>
-
-#include "homecoming/testing/v1/echo.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "homecoming/testing/v1/echo.grpc.pb.h"
 
 namespace hc::grpc_server {
 namespace {
@@ -52,8 +51,8 @@ class ServerTest : public ::testing::Test {
 
   void StartServer(size_t threads, size_t queue, std::chrono::milliseconds grace) {
     pool_ = std::make_unique<WorkerPool>(threads, queue);
-    runner_ = std::make_unique<UnaryRunner>("homecoming.testing.v1.EchoService", verifier_,
-                                            *pool_, metrics_);
+    runner_ = std::make_unique<UnaryRunner>("homecoming.testing.v1.EchoService", verifier_, *pool_,
+                                            metrics_);
     echo_ = std::make_unique<EchoImpl>(*runner_);
     server_ = std::make_unique<Server>(ServerOptions{.address = "127.0.0.1:0", .grace = grace},
                                        std::vector<grpc::Service*>{echo_.get()});
@@ -185,7 +184,10 @@ TEST(WorkerPool, RefusesWorkBeyondItsQueueAndDrainsOnStop) {
   std::promise<void> release;
   auto gate = release.get_future().share();
   std::atomic<int> ran{0};
-  ASSERT_TRUE(pool.TrySubmit([&, gate] { gate.wait(); ++ran; }));
+  ASSERT_TRUE(pool.TrySubmit([&, gate] {
+    gate.wait();
+    ++ran;
+  }));
   // The first task may or may not have left the queue yet; fill until refused.
   int accepted = 1;
   while (pool.TrySubmit([&] { ++ran; })) ++accepted;

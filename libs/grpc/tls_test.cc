@@ -1,11 +1,11 @@
 // TLS and mTLS on the server runner, with certificates made by openssl for this test.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/grpc/server.h"
@@ -28,11 +28,13 @@ class TlsTest : public ::testing::Test {
     const std::string d = dir_.string();
     // A CA, a server certificate for localhost and a client certificate, all signed by it.
     const std::string script =
-        "set -e; cd " + d + "; exec >openssl.log 2>&1;"
+        "set -e; cd " + d +
+        "; exec >openssl.log 2>&1;"
         "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=hc-test-ca "
         "  -keyout ca.key -out ca.pem;"
         "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext;"
-        "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr;"
+        "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out "
+        "server.csr;"
         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
         "  -extfile san.ext -out server.pem;"
         "openssl req -newkey rsa:2048 -nodes -subj /CN=notifications -keyout client.key "
@@ -48,7 +50,8 @@ class TlsTest : public ::testing::Test {
   grpc::Status Check(int port, std::shared_ptr<grpc::ChannelCredentials> credentials) {
     grpc::ChannelArguments args;
     args.SetSslTargetNameOverride("localhost");
-    auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port), credentials, args);
+    auto channel =
+        grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(port), credentials, args);
     auto stub = grpc::health::v1::Health::NewStub(channel);
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -5,12 +5,11 @@
 namespace hc::kafka {
 
 const postgres::Migration& Consumer::InboxMigration() {
-  static const postgres::Migration kInbox{
-      "lib_inbox_0001",
-      "CREATE TABLE inbox ("
-      " ce_id text PRIMARY KEY,"
-      " topic text NOT NULL,"
-      " received_at timestamptz NOT NULL DEFAULT now())"};
+  static const postgres::Migration kInbox{"lib_inbox_0001",
+                                          "CREATE TABLE inbox ("
+                                          " ce_id text PRIMARY KEY,"
+                                          " topic text NOT NULL,"
+                                          " received_at timestamptz NOT NULL DEFAULT now())"};
   return kInbox;
 }
 
@@ -84,8 +83,8 @@ void Consumer::Loop() {
     }
     Message message = FromRdKafka(*raw);
     if (Process(message)) {
-      std::vector<RdKafka::TopicPartition*> offsets = {RdKafka::TopicPartition::create(
-          message.topic, message.partition, message.offset + 1)};
+      std::vector<RdKafka::TopicPartition*> offsets = {
+          RdKafka::TopicPartition::create(message.topic, message.partition, message.offset + 1)};
       consumer_->offsets_store(offsets);
       RdKafka::TopicPartition::destroy(offsets);
     } else {
@@ -107,9 +106,9 @@ bool Consumer::Process(const Message& message) {
     if (ce_id.empty()) break;
     bool duplicate = false;
     absl::Status status = pool_.InTransaction([&](postgres::Tx& tx) -> absl::Status {
-      auto inserted = tx.exec_params(
-          "INSERT INTO inbox (ce_id, topic) VALUES ($1, $2) ON CONFLICT DO NOTHING", ce_id,
-          message.topic);
+      auto inserted =
+          tx.exec_params("INSERT INTO inbox (ce_id, topic) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                         ce_id, message.topic);
       if (inserted.affected_rows() == 0) {
         duplicate = true;
         return absl::OkStatus();
@@ -156,10 +155,10 @@ absl::Status Consumer::DeadLetter(const Message& message, const std::string& err
   headers["dlq_consumer_group"] = options_.group_id;
   const std::string topic = "alumni.dlq." + options_.service;
   RdKafka::Headers* rd_headers = NewHeaders(headers);
-  RdKafka::ErrorCode err = dlq_producer_->produce(
-      topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-      const_cast<char*>(message.value.data()), message.value.size(), message.key.data(),
-      message.key.size(), 0, rd_headers, nullptr);
+  RdKafka::ErrorCode err =
+      dlq_producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                             const_cast<char*>(message.value.data()), message.value.size(),
+                             message.key.data(), message.key.size(), 0, rd_headers, nullptr);
   if (err != RdKafka::ERR_NO_ERROR) {
     delete rd_headers;  // ownership passes to librdkafka only on success
     return absl::UnavailableError("dlq produce: " + RdKafka::err2str(err));

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -7,9 +10,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <prometheus/counter.h>
-#include <prometheus/registry.h>
 
 #include "absl/status/status.h"
 #include "libs/kafka/kafka.h"

@@ -1,10 +1,9 @@
-#include "libs/kafka/consumer.h"
+#include <gtest/gtest.h>
 
 #include <mutex>
 #include <vector>
 
-#include <gtest/gtest.h>
-
+#include "libs/kafka/consumer.h"
 #include "libs/testing/testing.h"
 
 namespace hc::kafka {
@@ -19,11 +18,11 @@ class Producer {
             const std::string& ce_id) {
     std::map<std::string, std::string> headers;
     if (!ce_id.empty()) headers[kCeId] = ce_id;
-    ASSERT_EQ(producer_->produce(topic, RdKafka::Topic::PARTITION_UA,
-                                 RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-                                 value.size(), key.data(), key.size(), 0, NewHeaders(headers),
-                                 nullptr),
-              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ(
+        producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                           const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0,
+                           NewHeaders(headers), nullptr),
+        RdKafka::ERR_NO_ERROR);
     ASSERT_EQ(producer_->flush(10000), RdKafka::ERR_NO_ERROR);
   }
 
@@ -34,15 +33,15 @@ class Producer {
 class ConsumerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(postgres::Migrate(db_.url(), {Consumer::InboxMigration(),
-                                              {"0001_effects",
-                                               "CREATE TABLE effects (value text NOT NULL)"}})
+    ASSERT_TRUE(postgres::Migrate(db_.url(),
+                                  {Consumer::InboxMigration(),
+                                   {"0001_effects", "CREATE TABLE effects (value text NOT NULL)"}})
                     .ok());
     topic_ = testing::UniqueName("consumer-test");
     service_ = testing::UniqueName("svc");
-    ASSERT_TRUE(EnsureTopics(brokers_, {topic_, "alumni.dlq." + service_}, 1,
-                             std::chrono::seconds(30))
-                    .ok());
+    ASSERT_TRUE(
+        EnsureTopics(brokers_, {topic_, "alumni.dlq." + service_}, 1, std::chrono::seconds(30))
+            .ok());
   }
 
   std::unique_ptr<Consumer> NewConsumer(const std::string& group) {
@@ -66,11 +65,13 @@ class ConsumerTest : public ::testing::Test {
 
   int Effects(const std::string& value) {
     int n = -1;
-    EXPECT_TRUE(pool_.InTransaction([&](postgres::Tx& tx) {
+    EXPECT_TRUE(pool_
+                    .InTransaction([&](postgres::Tx& tx) {
                       n = tx.exec_params1("SELECT count(*) FROM effects WHERE value = $1", value)[0]
                               .as<int>();
                       return absl::OkStatus();
-                    }).ok());
+                    })
+                    .ok());
     return n;
   }
 
@@ -103,10 +104,12 @@ TEST_F(ConsumerTest, ARestartedGroupResumesAfterTheLastCommittedMessage) {
   }
   producer.Send(topic_, "k", "second", "id-2");
   // Wipe the inbox: only committed offsets can now keep "first" from applying twice.
-  ASSERT_TRUE(pool_.InTransaction([](postgres::Tx& tx) {
-                     tx.exec("DELETE FROM inbox");
-                     return absl::OkStatus();
-                   }).ok());
+  ASSERT_TRUE(pool_
+                  .InTransaction([](postgres::Tx& tx) {
+                    tx.exec("DELETE FROM inbox");
+                    return absl::OkStatus();
+                  })
+                  .ok());
   auto consumer = NewConsumer(group);
   ASSERT_TRUE(testing::WaitFor([&] { return Effects("second") == 1; }, std::chrono::seconds(30)));
   EXPECT_EQ(Effects("first"), 1);
@@ -135,7 +138,7 @@ TEST_F(ConsumerTest, APoisonMessageGoesToTheDlqWithItsOriginAndThePartitionMoves
 TEST_F(ConsumerTest, AfterCommitRunsOncePerHandledMessageOnceItsEffectIsCommitted) {
   Producer producer(brokers_);
   producer.Send(topic_, "k", "a", "id-a");
-  producer.Send(topic_, "k", "a", "id-a");  // a duplicate: no second call
+  producer.Send(topic_, "k", "a", "id-a");       // a duplicate: no second call
   producer.Send(topic_, "k", "poison", "id-p");  // dead-lettered: no call
   producer.Send(topic_, "k", "b", "id-b");
   std::mutex mu;

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <librdkafka/rdkafkacpp.h>
+
 #include <chrono>
 #include <map>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"

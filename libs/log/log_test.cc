@@ -1,11 +1,11 @@
 #include "libs/log/log.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
-#include <sstream>
-
-#include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 namespace hc::log {
 namespace {

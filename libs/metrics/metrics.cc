@@ -38,8 +38,8 @@ void GrpcServerMetrics::Started(std::string_view service, std::string_view metho
       .Increment();
 }
 
-void GrpcServerMetrics::Handled(std::string_view service, std::string_view method,
-                                int grpc_code, double seconds) {
+void GrpcServerMetrics::Handled(std::string_view service, std::string_view method, int grpc_code,
+                                double seconds) {
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   prometheus::Labels labels = {{"grpc_type", "unary"},
@@ -52,11 +52,10 @@ void GrpcServerMetrics::Handled(std::string_view service, std::string_view metho
 
 std::string_view GrpcCodeName(int grpc_code) {
   static constexpr std::array<std::string_view, 17> kNames = {
-      "OK",           "Canceled",          "Unknown",          "InvalidArgument",
-      "DeadlineExceeded", "NotFound",      "AlreadyExists",    "PermissionDenied",
-      "ResourceExhausted", "FailedPrecondition", "Aborted",    "OutOfRange",
-      "Unimplemented", "Internal",         "Unavailable",      "DataLoss",
-      "Unauthenticated"};
+      "OK",       "Canceled",       "Unknown",          "InvalidArgument",   "DeadlineExceeded",
+      "NotFound", "AlreadyExists",  "PermissionDenied", "ResourceExhausted", "FailedPrecondition",
+      "Aborted",  "OutOfRange",     "Unimplemented",    "Internal",          "Unavailable",
+      "DataLoss", "Unauthenticated"};
   if (grpc_code < 0 || grpc_code >= static_cast<int>(kNames.size())) return "Unknown";
   return kNames[grpc_code];
 }

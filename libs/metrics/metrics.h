@@ -1,15 +1,15 @@
 #pragma once
 
-#include <memory>
-#include <string>
-#include <string_view>
-
 #include <prometheus/counter.h>
 #include <prometheus/exposer.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
 
 namespace hc::metrics {
 
@@ -33,8 +33,7 @@ class GrpcServerMetrics {
   explicit GrpcServerMetrics(prometheus::Registry& registry);
 
   void Started(std::string_view service, std::string_view method);
-  void Handled(std::string_view service, std::string_view method, int grpc_code,
-               double seconds);
+  void Handled(std::string_view service, std::string_view method, int grpc_code, double seconds);
 
  private:
   prometheus::Family<prometheus::Counter>& started_;

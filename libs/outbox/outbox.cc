@@ -1,9 +1,9 @@
 #include "libs/outbox/outbox.h"
 
+#include <spdlog/spdlog.h>
+
 #include <map>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "libs/kafka/kafka.h"
 
@@ -141,9 +141,8 @@ void Relay::RunSession() {
   {
     // Only one relay per service publishes; the lock goes with the session.
     pqxx::nontransaction lock(*conn);
-    bool got =
-        lock.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kRelayLockKey) + ")")[0]
-            .as<bool>();
+    bool got = lock.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kRelayLockKey) + ")")[0]
+                   .as<bool>();
     if (!got) return;  // stand by; Loop() retries after a pause
   }
   leader_ = true;
@@ -162,7 +161,8 @@ void Relay::RunSession() {
     UpdateBacklog(*conn);
     if (failed > 0) {
       // Rows that failed stay unpublished and go again; don't spin on a lasting failure.
-      for (int i = 0; i < 20 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      for (int i = 0; i < 20 && !stop_; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
     } else if (published == 0) {
       conn->await_notification(
           0, static_cast<long>(std::chrono::microseconds(options_.idle_poll).count()));
@@ -202,9 +202,8 @@ std::pair<int, int> Relay::PublishBatch(pqxx::connection& conn, RdKafka::Produce
     RdKafka::ErrorCode err;
     // A full local queue is back-pressure: serve delivery reports and try again.
     while ((err = producer.produce(topic, RdKafka::Topic::PARTITION_UA,
-                                       RdKafka::Producer::RK_MSG_COPY,
-                                       const_cast<char*>(payload.get()), payload.size(),
-                                       key.data(), key.size(), 0, rd_headers, &p)) ==
+                                   RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(payload.get()),
+                                   payload.size(), key.data(), key.size(), 0, rd_headers, &p)) ==
                RdKafka::ERR__QUEUE_FULL &&
            !stop_) {
       producer.poll(100);

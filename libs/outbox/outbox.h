@@ -1,17 +1,17 @@
 #pragma once
 
+#include <google/protobuf/message.h>
+#include <librdkafka/rdkafkacpp.h>
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
 #include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
 #include <thread>
 #include <utility>
-
-#include <google/protobuf/message.h>
-#include <librdkafka/rdkafkacpp.h>
-#include <prometheus/counter.h>
-#include <prometheus/gauge.h>
-#include <prometheus/registry.h>
 
 #include "absl/status/status.h"
 #include "libs/postgres/migrations.h"

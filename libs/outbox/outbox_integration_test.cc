@@ -1,12 +1,11 @@
-#include "libs/outbox/outbox.h"
+#include <gtest/gtest.h>
 
 #include <map>
 #include <set>
 
-#include <gtest/gtest.h>
-
 #include "alumni/membership/v1/membership_events.pb.h"
 #include "libs/kafka/kafka.h"
+#include "libs/outbox/outbox.h"
 #include "libs/testing/testing.h"
 
 namespace hc::outbox {
@@ -34,23 +33,27 @@ class OutboxTest : public ::testing::Test {
   // One committed event per call; `version` numbers the events of a key.
   std::string Emit(const std::string& key, int version) {
     std::string id;
-    EXPECT_TRUE(pool_.InTransaction([&](postgres::Tx& tx) {
+    EXPECT_TRUE(pool_
+                    .InTransaction([&](postgres::Tx& tx) {
                       MemberProfileUpdated event;
                       event.set_member_id(key);
                       event.set_version(version);
                       id = Append(tx, topic_, key, event);
                       return absl::OkStatus();
-                    }).ok());
+                    })
+                    .ok());
     return id;
   }
 
   int Unpublished() {
     int n = -1;
-    EXPECT_TRUE(pool_.InTransaction([&](postgres::Tx& tx) {
-                      n = tx.exec1("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0]
-                              .as<int>();
-                      return absl::OkStatus();
-                    }).ok());
+    EXPECT_TRUE(
+        pool_
+            .InTransaction([&](postgres::Tx& tx) {
+              n = tx.exec1("SELECT count(*) FROM outbox WHERE published_at IS NULL")[0].as<int>();
+              return absl::OkStatus();
+            })
+            .ok());
     return n;
   }
 
@@ -97,12 +100,14 @@ TEST_F(OutboxTest, RolledBackEventsAreNeverPublished) {
   UseBroker(testing::KafkaBrokers());
   auto relay = NewRelay();
   relay->Start();
-  EXPECT_EQ(pool_.InTransaction([&](postgres::Tx& tx) {
-                   MemberProfileUpdated ghost;
-                   ghost.set_member_id("ghost");
-                   Append(tx, topic_, "ghost", ghost);
-                   return absl::FailedPreconditionError("rolled back");
-                 }).code(),
+  EXPECT_EQ(pool_
+                .InTransaction([&](postgres::Tx& tx) {
+                  MemberProfileUpdated ghost;
+                  ghost.set_member_id("ghost");
+                  Append(tx, topic_, "ghost", ghost);
+                  return absl::FailedPreconditionError("rolled back");
+                })
+                .code(),
             absl::StatusCode::kFailedPrecondition);
   Emit("real", 1);
   auto messages = testing::ReadTopic(brokers_, topic_, 2, std::chrono::seconds(5));

@@ -1,7 +1,8 @@
 #include "libs/postgres/migrations.h"
 
-#include <pqxx/pqxx>
 #include <spdlog/spdlog.h>
+
+#include <pqxx/pqxx>
 
 #include "libs/postgres/pool.h"
 

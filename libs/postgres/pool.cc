@@ -1,9 +1,9 @@
 #include "libs/postgres/pool.h"
 
+#include <spdlog/spdlog.h>
+
 #include <random>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 namespace hc::postgres {
 namespace {
@@ -112,8 +112,7 @@ void Pool::Release(std::unique_ptr<pqxx::connection> conn) {
   cv_.notify_one();
 }
 
-absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn,
-                                 Isolation isolation) {
+absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn, Isolation isolation) {
   thread_local std::minstd_rand jitter(std::random_device{}());
   bool reconnected = false;
   for (int attempt = 1;; ++attempt) {

@@ -1,8 +1,8 @@
+#include <gtest/gtest.h>
+
 #include <future>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "libs/postgres/migrations.h"
 #include "libs/postgres/pool.h"
@@ -12,8 +12,9 @@ namespace hc::postgres {
 namespace {
 
 const std::vector<Migration> kMigrations = {
-    {"0001_counter", "CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL);"
-                     "INSERT INTO counter VALUES (1, 0);"},
+    {"0001_counter",
+     "CREATE TABLE counter (id int PRIMARY KEY, n int NOT NULL);"
+     "INSERT INTO counter VALUES (1, 0);"},
     {"0002_names", "CREATE TABLE names (name text PRIMARY KEY);"},
 };
 
@@ -26,7 +27,8 @@ class PostgresTest : public ::testing::Test {
     EXPECT_TRUE(pool.InTransaction([&](Tx& tx) {
                       n = tx.exec1(sql)[0].as<int>();
                       return absl::OkStatus();
-                    }).ok());
+                    })
+                    .ok());
     return n;
   }
 
@@ -115,9 +117,9 @@ TEST_F(PostgresTest, ALostConnectionIsReplaced) {
 }
 
 TEST(PostgresUnavailable, AnUnreachableServerIsUnavailable) {
-  Pool pool({.url = "postgresql://postgres@127.0.0.1:" + std::to_string(testing::FreePort()) +
-                    "/nothing",
-             .acquire_timeout = std::chrono::milliseconds(500)});
+  Pool pool(
+      {.url = "postgresql://postgres@127.0.0.1:" + std::to_string(testing::FreePort()) + "/nothing",
+       .acquire_timeout = std::chrono::milliseconds(500)});
   absl::Status s = pool.InTransaction([](Tx&) { return absl::OkStatus(); });
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
 }

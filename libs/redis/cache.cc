@@ -55,8 +55,8 @@ redisContext* Cache::Borrow() {
       return ctx;
     }
   }
-  redisContext* ctx = redisConnectWithTimeout(host_.c_str(), port_,
-                                              ToTimeval(options_.connect_timeout));
+  redisContext* ctx =
+      redisConnectWithTimeout(host_.c_str(), port_, ToTimeval(options_.connect_timeout));
   if (ctx == nullptr || ctx->err) {
     if (ctx) redisFree(ctx);
     std::lock_guard lock(mu_);

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <prometheus/counter.h>
+#include <prometheus/registry.h>
+
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -7,9 +10,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <prometheus/counter.h>
-#include <prometheus/registry.h>
 
 #include "absl/status/statusor.h"
 

@@ -1,10 +1,9 @@
-#include "libs/redis/cache.h"
-
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
 
 #include <sstream>
 
+#include "libs/redis/cache.h"
 #include "libs/testing/testing.h"
 
 namespace hc::redis {
@@ -85,9 +84,9 @@ TEST_F(CacheTest, AnInvalidationMissedWhileDownIsAppliedWhenRedisReturns) {
 
 TEST_F(CacheTest, LoaderErrorsAreReturnedAndNotCached) {
   auto cache = NewCache();
-  auto failed = cache->GetOrLoad("k", std::chrono::seconds(60), []() -> absl::StatusOr<std::string> {
-    return absl::NotFoundError("no such member");
-  });
+  auto failed = cache->GetOrLoad(
+      "k", std::chrono::seconds(60),
+      []() -> absl::StatusOr<std::string> { return absl::NotFoundError("no such member"); });
   EXPECT_EQ(failed.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(*Read(*cache, "k"), "v1");
 }

@@ -1,8 +1,8 @@
 #pragma once
 
-#include <string_view>
-
 #include <grpcpp/support/status.h>
+
+#include <string_view>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -21,11 +21,11 @@ std::string_view InvalidFieldName(const absl::Status& status);
 }  // namespace hc
 
 // Returns from the enclosing function when `expr` (an absl::Status) is not OK.
-#define HC_RETURN_IF_ERROR(expr)                 \
-  do {                                           \
+#define HC_RETURN_IF_ERROR(expr)                              \
+  do {                                                        \
     if (absl::Status hc_status_ = (expr); !hc_status_.ok()) { \
-      return hc_status_;                         \
-    }                                            \
+      return hc_status_;                                      \
+    }                                                         \
   } while (false)
 
 #define HC_CONCAT_INNER_(a, b) a##b

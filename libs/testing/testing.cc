@@ -1,23 +1,22 @@
 #include "libs/testing/testing.h"
 
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <librdkafka/rdkafkacpp.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <fcntl.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <pqxx/pqxx>
 #include <random>
 #include <stdexcept>
 #include <thread>
-
-#include <hiredis/hiredis.h>
-#include <librdkafka/rdkafkacpp.h>
-#include <pqxx/pqxx>
 
 namespace hc::testing {
 namespace {
@@ -160,8 +159,8 @@ int ChildProcess::Stop(std::chrono::milliseconds grace) {
 RedisServer::RedisServer() : port_(FreePort()) {}
 
 void RedisServer::Start() {
-  process_.Start({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1",
-                  "--save", "", "--appendonly", "no"},
+  process_.Start({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
+                  "", "--appendonly", "no"},
                  "/tmp/" + UniqueName("hc-test-redis") + ".log");
   bool up = WaitFor(
       [&] {
@@ -223,10 +222,10 @@ void KafkaBroker::Start() {
   const std::string log4j = "-Dlog4j.configuration=file:" + dir_ + "/log4j.properties";
   if (!formatted_) {
     ChildProcess format;
-    format.Start({"java", "-Xmx256m", log4j, "-cp", classpath, "kafka.tools.StorageTool",
-                  "format", "-t", "hc" + RandomHex(10), "-c", dir_ + "/server.properties",
-                  "--ignore-formatted"},
-                 dir_ + "/format.log");
+    format.Start(
+        {"java", "-Xmx256m", log4j, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t",
+         "hc" + RandomHex(10), "-c", dir_ + "/server.properties", "--ignore-formatted"},
+        dir_ + "/format.log");
     int status = format.Wait(std::chrono::seconds(120));
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
       throw std::runtime_error("Kafka storage format failed; see " + dir_ + "/format.log");
@@ -285,8 +284,8 @@ std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::str
 
 std::vector<std::string> RedisKeys(const std::string& address, const std::string& pattern) {
   auto colon = address.rfind(':');
-  redisContext* ctx = redisConnect(address.substr(0, colon).c_str(),
-                                   std::stoi(address.substr(colon + 1)));
+  redisContext* ctx =
+      redisConnect(address.substr(0, colon).c_str(), std::stoi(address.substr(colon + 1)));
   if (ctx == nullptr || ctx->err) {
     if (ctx) redisFree(ctx);
     throw std::runtime_error("cannot reach Redis at " + address);

@@ -1,13 +1,13 @@
 #include "services/membership/src/app.h"
 
+#include <spdlog/spdlog.h>
+
 #include <condition_variable>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <thread>
-
-#include <spdlog/spdlog.h>
 
 #include "libs/crypto/crypto.h"
 #include "libs/grpc/server.h"
@@ -53,8 +53,7 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
 }
 
 struct App::Parts {
-  explicit Parts(const Settings& settings)
-      : Parts(settings, settings.service) {}
+  explicit Parts(const Settings& settings) : Parts(settings, settings.service) {}
   Parts(const Settings& settings, const hc::config::ServiceSettings& s)
       : exposer(s.metrics_address),
         grpc_metrics(exposer.registry()),

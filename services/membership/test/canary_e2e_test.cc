@@ -1,20 +1,20 @@
 // The real membership binary as a child process: a canary member worked through every RPC
 // must leak nowhere (logs, Kafka, Redis, /metrics); replicas racing the milestone job announce
 // each milestone once; a process killed while its relay publishes loses no event.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+
+#include <atomic>
 #include <filesystem>
 #include <fstream>
-#include <atomic>
 #include <iostream>
 #include <map>
-#include <set>
-#include <thread>
-#include <sstream>
-
-#include <gtest/gtest.h>
-#include <grpcpp/grpcpp.h>
-#include <hiredis/hiredis.h>
 #include <pqxx/pqxx>
-#include <signal.h>
+#include <set>
+#include <sstream>
+#include <thread>
 
 #include "alumni/membership/v1/membership_service.grpc.pb.h"
 #include "libs/auth/auth.h"
@@ -32,8 +32,9 @@ const std::string kCanaryEmail = "canary.q7zx@example.org";
 const std::string kCanaryPhone = "+15550007391";
 const std::string kNewPhone = "+15550008462";
 // Every spelling of the canary's secrets that a leak could take.
-const std::vector<std::string> kSecrets = {"canary.q7zx", "Canary.Q7zx", "5550007391", "5550008462",
-                                           "1998-04-17", "19980417", "1998/04/17", "04/17/1998"};
+const std::vector<std::string> kSecrets = {"canary.q7zx", "Canary.Q7zx", "5550007391",
+                                           "5550008462",  "1998-04-17",  "19980417",
+                                           "1998/04/17",  "04/17/1998"};
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path);
@@ -44,8 +45,8 @@ std::string ReadFile(const std::string& path) {
 
 std::string RedisDump(const std::string& address) {
   auto colon = address.rfind(':');
-  redisContext* ctx = redisConnect(address.substr(0, colon).c_str(),
-                                   std::stoi(address.substr(colon + 1)));
+  redisContext* ctx =
+      redisConnect(address.substr(0, colon).c_str(), std::stoi(address.substr(colon + 1)));
   std::string out;
   for (const auto& key : hc::testing::RedisKeys(address, "*")) {
     out += key + "\n";
@@ -67,9 +68,9 @@ class MembershipProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
     redis_.Start();
-    ASSERT_TRUE(hc::kafka::EnsureTopics(brokers_, {"alumni.membership.v1"}, 3,
-                                        std::chrono::seconds(30))
-                    .ok());
+    ASSERT_TRUE(
+        hc::kafka::EnsureTopics(brokers_, {"alumni.membership.v1"}, 3, std::chrono::seconds(30))
+            .ok());
     const std::string dir = "/tmp/" + hc::testing::UniqueName("hc-canary");
     std::filesystem::create_directories(dir);
     std::ofstream(dir + "/jwt.key") << kSecret;
@@ -81,8 +82,8 @@ class MembershipProcessTest : public ::testing::Test {
     StartReplica(process_, grpc_port_, metrics_port_, log_);
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_),
                                    grpc::InsecureChannelCredentials());
-    ASSERT_TRUE(channel_->WaitForConnected(std::chrono::system_clock::now() +
-                                           std::chrono::seconds(30)))
+    ASSERT_TRUE(
+        channel_->WaitForConnected(std::chrono::system_clock::now() + std::chrono::seconds(30)))
         << ReadFile(log_);
     stub_ = pb::MembershipService::NewStub(channel_);
   }
@@ -159,12 +160,14 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   // The same email again, and malformed input built from the canary's data: errors must not
   // echo what was sent.
   pb::RegisterMemberResponse ignored;
-  EXPECT_EQ(Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, reg, &ignored); }).error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(
+      Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, reg, &ignored); }).error_code(),
+      grpc::StatusCode::ALREADY_EXISTS);
   pb::RegisterMemberRequest bad = reg;
   bad.set_email("canary.q7zx@");
   bad.set_phone("5550007391");
-  grpc::Status invalid = Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, bad, &ignored); });
+  grpc::Status invalid =
+      Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, bad, &ignored); });
   EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   ExpectNoSecrets("an error message", invalid.error_message());
 
@@ -190,14 +193,16 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   privacy.mutable_privacy()->add_visible_fields(pb::DIRECTORY_FIELD_FULL_NAME);
   privacy.mutable_privacy()->set_celebrate_milestones(true);
   pb::UpdatePrivacyResponse privacy_resp;
-  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->UpdatePrivacy(&c, privacy, &privacy_resp); }).ok());
+  ASSERT_TRUE(
+      Rpc(me, [&](auto& c) { return stub_->UpdatePrivacy(&c, privacy, &privacy_resp); }).ok());
 
   pb::UpdateConsentRequest consent;
   consent.set_member_id(id);
   consent.set_channel(pb::CONTACT_CHANNEL_SMS);
   consent.set_granted(true);
   pb::UpdateConsentResponse consent_resp;
-  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->UpdateConsent(&c, consent, &consent_resp); }).ok());
+  ASSERT_TRUE(
+      Rpc(me, [&](auto& c) { return stub_->UpdateConsent(&c, consent, &consent_resp); }).ok());
 
   pb::SearchDirectoryRequest search;
   search.set_name_prefix("can");
@@ -209,25 +214,31 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   contact.set_member_id(id);
   contact.set_purpose("notifications.reminder");
   pb::GetContactResponse contact_resp;
-  ASSERT_TRUE(Rpc(service, [&](auto& c) { return stub_->GetContact(&c, contact, &contact_resp); }).ok());
+  ASSERT_TRUE(
+      Rpc(service, [&](auto& c) { return stub_->GetContact(&c, contact, &contact_resp); }).ok());
   pb::CheckEligibilityRequest eligibility;
   eligibility.set_member_id(id);
   eligibility.set_min_sober_days(365);
   eligibility.set_purpose("volunteering.signup");
   pb::CheckEligibilityResponse eligible;
-  ASSERT_TRUE(Rpc(service, [&](auto& c) { return stub_->CheckEligibility(&c, eligibility, &eligible); }).ok());
+  ASSERT_TRUE(Rpc(service, [&](auto& c) {
+                return stub_->CheckEligibility(&c, eligibility, &eligible);
+              }).ok());
   EXPECT_EQ(eligible.eligibility(), pb::ELIGIBILITY_YES);
   pb::ListDisclosuresRequest disclosures;
   disclosures.set_member_id(id);
   pb::ListDisclosuresResponse disclosed;
-  ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->ListDisclosures(&c, disclosures, &disclosed); }).ok());
+  ASSERT_TRUE(
+      Rpc(me, [&](auto& c) { return stub_->ListDisclosures(&c, disclosures, &disclosed); }).ok());
   EXPECT_EQ(disclosed.disclosures_size(), 2);
 
   pb::AssignRoleRequest role;
   role.set_member_id(id);
   role.set_role(pb::ROLE_PEER_MENTOR);
   pb::AssignRoleResponse role_resp;
-  ASSERT_TRUE(Rpc(Token("admin-1", {"admin"}), [&](auto& c) { return stub_->AssignRole(&c, role, &role_resp); }).ok());
+  ASSERT_TRUE(Rpc(Token("admin-1", {"admin"}), [&](auto& c) {
+                return stub_->AssignRole(&c, role, &role_resp);
+              }).ok());
 
   // Let the milestone job (every second here) look at the canary once or twice.
   std::this_thread::sleep_for(std::chrono::milliseconds(2500));
@@ -241,9 +252,9 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   pb::DeleteMemberResponse deleted;
   ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->DeleteMember(&c, del, &deleted); }).ok());
 
-  auto messages = hc::testing::ReadTopic(
-      brokers_, "alumni.membership.v1", 6, std::chrono::seconds(30),
-      [&](const hc::kafka::Message& m) { return m.key == id; });
+  auto messages =
+      hc::testing::ReadTopic(brokers_, "alumni.membership.v1", 6, std::chrono::seconds(30),
+                             [&](const hc::kafka::Message& m) { return m.key == id; });
   // Registered, profile, privacy, consent, role, deleted.
   EXPECT_GE(messages.size(), 6u);
   std::string kafka;
@@ -290,7 +301,8 @@ TEST_F(MembershipProcessTest, TwoReplicasAnnounceEachMilestoneOnce) {
     privacy.mutable_privacy()->set_directory_visibility(pb::DIRECTORY_VISIBILITY_HIDDEN);
     privacy.mutable_privacy()->set_celebrate_milestones(true);
     pb::UpdatePrivacyResponse resp;
-    ASSERT_TRUE(Rpc(Token(id, {}), [&](auto& c) { return stub_->UpdatePrivacy(&c, privacy, &resp); }).ok());
+    ASSERT_TRUE(
+        Rpc(Token(id, {}), [&](auto& c) { return stub_->UpdatePrivacy(&c, privacy, &resp); }).ok());
   }
   std::set<std::string> wanted(ids.begin(), ids.end());
   auto milestones = hc::testing::ReadTopic(
@@ -302,12 +314,12 @@ TEST_F(MembershipProcessTest, TwoReplicasAnnounceEachMilestoneOnce) {
   // Several more job rounds on both replicas, then count again.
   std::this_thread::sleep_for(std::chrono::seconds(3));
   second.Stop();
-  milestones = hc::testing::ReadTopic(
-      brokers_, "alumni.membership.v1", ids.size(), std::chrono::seconds(30),
-      [&](const hc::kafka::Message& m) {
-        return wanted.contains(m.key) &&
-               m.Header("ce_type") == "alumni.membership.v1.SobrietyMilestoneReached";
-      });
+  milestones = hc::testing::ReadTopic(brokers_, "alumni.membership.v1", ids.size(),
+                                      std::chrono::seconds(30), [&](const hc::kafka::Message& m) {
+                                        return wanted.contains(m.key) &&
+                                               m.Header("ce_type") ==
+                                                   "alumni.membership.v1.SobrietyMilestoneReached";
+                                      });
   ASSERT_EQ(milestones.size(), ids.size());
   std::set<std::string> once;
   for (const auto& m : milestones) EXPECT_TRUE(once.insert(m.key).second) << "twice: " << m.key;
@@ -375,10 +387,11 @@ TEST_F(MembershipProcessTest, AProcessKilledWhilePublishingLosesNoEvent) {
 
   // ...and a consumer with the inbox applies each exactly once.
   hc::testing::TestDatabase consumer_db("consumer");
-  ASSERT_TRUE(hc::postgres::Migrate(consumer_db.url(),
-                                    {hc::kafka::Consumer::InboxMigration(),
-                                     {"0001_applied", "CREATE TABLE applied (ce_id text NOT NULL)"}})
-                  .ok());
+  ASSERT_TRUE(
+      hc::postgres::Migrate(consumer_db.url(),
+                            {hc::kafka::Consumer::InboxMigration(),
+                             {"0001_applied", "CREATE TABLE applied (ce_id text NOT NULL)"}})
+          .ok());
   hc::postgres::Pool pool({.url = consumer_db.url()});
   prometheus::Registry registry;
   hc::kafka::Consumer consumer(
@@ -400,8 +413,9 @@ TEST_F(MembershipProcessTest, AProcessKilledWhilePublishingLosesNoEvent) {
     pqxx::nontransaction tx(consumer_conn);
     return tx.exec1(sql)[0].as<int>();
   };
-  EXPECT_TRUE(hc::testing::WaitFor([&] { return applied("SELECT count(*) FROM applied") == kMembers; },
-                                   std::chrono::seconds(60)));
+  EXPECT_TRUE(
+      hc::testing::WaitFor([&] { return applied("SELECT count(*) FROM applied") == kMembers; },
+                           std::chrono::seconds(60)));
   consumer.Stop();
   EXPECT_EQ(applied("SELECT count(DISTINCT ce_id) FROM applied"), kMembers);
   EXPECT_EQ(applied("SELECT count(*) FROM applied"), kMembers);

@@ -1,8 +1,8 @@
 #include "services/membership/src/domain/member.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "libs/status/status.h"
 #include "services/membership/src/domain/time_zones.h"

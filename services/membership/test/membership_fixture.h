@@ -2,12 +2,12 @@
 // a fresh PostgreSQL database, a private Redis and the test stack's Kafka.
 #pragma once
 
-#include <map>
-#include <set>
-
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+
+#include <map>
+#include <set>
 
 #include "alumni/membership/v1/membership_events.pb.h"
 #include "alumni/membership/v1/membership_service.grpc.pb.h"
@@ -27,9 +27,9 @@ class MembershipTest : public ::testing::Test {
   void SetUp() override { StartApp(hc::testing::KafkaBrokers()); }
 
   void StartApp(const std::string& brokers) {
-    ASSERT_TRUE(hc::kafka::EnsureTopics(brokers, {"alumni.membership.v1"}, 3,
-                                        std::chrono::seconds(30))
-                    .ok());
+    ASSERT_TRUE(
+        hc::kafka::EnsureTopics(brokers, {"alumni.membership.v1"}, 3, std::chrono::seconds(30))
+            .ok());
     redis_.Start();
     Settings s;
     s.service.server.address = "127.0.0.1:0";

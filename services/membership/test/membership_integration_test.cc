@@ -71,9 +71,9 @@ TEST_F(MembershipTest, MembersSeeAndChangeOnlyThemselves) {
             grpc::StatusCode::PERMISSION_DENIED);
 
   pb::RegisterMemberResponse reg;
-  EXPECT_EQ(stub_->RegisterMember(Ctx(a_token).get(), NewMember("x@example.org"), &reg)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->RegisterMember(Ctx(a_token).get(), NewMember("x@example.org"), &reg).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // Staff may read anyone.
   EXPECT_TRUE(Get(coordinator_, b.member_id()).ok());
 }
@@ -93,8 +93,7 @@ TEST_F(MembershipTest, BadInputIsInvalidArgumentNamingTheField) {
               HasSubstr("time_zone:"));
   EXPECT_THAT(register_error([](auto& r) { r.set_last_name(std::string(200, 'x')); }),
               HasSubstr("last_name:"));
-  EXPECT_THAT(register_error([](auto& r) { r.add_interests("NOT OK"); }),
-              HasSubstr("interests:"));
+  EXPECT_THAT(register_error([](auto& r) { r.add_interests("NOT OK"); }), HasSubstr("interests:"));
   EXPECT_EQ(Get(coordinator_, "not-a-uuid").error_message(), "member_id: must be a UUID");
 
   pb::UpdateProfileRequest update;
@@ -153,8 +152,8 @@ TEST_F(MembershipTest, UpdateProfileIsSeenAtOnceDespiteTheCacheAndIsPublished) {
   EXPECT_EQ(messages[1].Header("ce_type"), "alumni.membership.v1.MemberProfileUpdated");
   pb::MemberProfileUpdated event;
   ASSERT_TRUE(event.ParseFromString(messages[1].value));
-  EXPECT_THAT(event.changed_fields(), ::testing::UnorderedElementsAre(
-                                          "last_name", "display_name", "interests"));
+  EXPECT_THAT(event.changed_fields(),
+              ::testing::UnorderedElementsAre("last_name", "display_name", "interests"));
   EXPECT_EQ(messages[1].value.find("Lopez"), std::string::npos);
 }
 
@@ -223,8 +222,7 @@ TEST_F(MembershipBrokerDownTest, HundredRegistrationsWhileTheBrokerIsDownAllArri
       update.mutable_member()->set_time_zone("Europe/Dublin");
       update.mutable_update_mask()->add_paths("time_zone");
       pb::UpdateProfileResponse resp;
-      ASSERT_TRUE(
-          stub_->UpdateProfile(Ctx(Token(m.member_id(), {})).get(), update, &resp).ok());
+      ASSERT_TRUE(stub_->UpdateProfile(Ctx(Token(m.member_id(), {})).get(), update, &resp).ok());
     }
   }
   broker_.Start();

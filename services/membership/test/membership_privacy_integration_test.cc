@@ -1,8 +1,7 @@
 // Issue 3's promises about personal data, through the real server and database.
 #include <future>
-#include <thread>
-
 #include <pqxx/pqxx>
+#include <thread>
 
 #include "libs/crypto/crypto.h"
 #include "libs/postgres/pool.h"
@@ -97,8 +96,11 @@ TEST_F(PrivacyTest, ThousandMembersDirectoryNeverShowsAHiddenMemberOrField) {
         auto choice = static_cast<Choice>(i % 5);
         grpc::Status s;
         switch (choice) {
-          case Choice::kHidden: break;
-          case Choice::kBare: s = SetPrivacy(members[i].member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI, {}); break;
+          case Choice::kHidden:
+            break;
+          case Choice::kBare:
+            s = SetPrivacy(members[i].member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI, {});
+            break;
           case Choice::kNameAndInterests:
             s = SetPrivacy(members[i].member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI,
                            {pb::DIRECTORY_FIELD_FULL_NAME, pb::DIRECTORY_FIELD_INTERESTS});
@@ -115,7 +117,8 @@ TEST_F(PrivacyTest, ThousandMembersDirectoryNeverShowsAHiddenMemberOrField) {
           pb::DeleteMemberRequest del;
           del.set_member_id(members[i].member_id());
           pb::DeleteMemberResponse resp;
-          EXPECT_TRUE(stub_->DeleteMember(Ctx(Token(members[i].member_id(), {})).get(), del, &resp).ok());
+          EXPECT_TRUE(
+              stub_->DeleteMember(Ctx(Token(members[i].member_id(), {})).get(), del, &resp).ok());
         }
       }
     });
@@ -182,7 +185,8 @@ TEST_F(PrivacyTest, DeleteMemberErasesPersonalDataPurgesTheCacheAndIsIdempotent)
   const std::string id = me.member_id();
   const std::string token = Token(id, {"alumnus"});
   ASSERT_TRUE(Get(token, id).ok());  // cached now
-  ASSERT_TRUE(SetPrivacy(id, pb::DIRECTORY_VISIBILITY_ALUMNI, {pb::DIRECTORY_FIELD_FULL_NAME}, true).ok());
+  ASSERT_TRUE(
+      SetPrivacy(id, pb::DIRECTORY_VISIBILITY_ALUMNI, {pb::DIRECTORY_FIELD_FULL_NAME}, true).ok());
   pb::UpdateConsentRequest consent;
   consent.set_member_id(id);
   consent.set_channel(pb::CONTACT_CHANNEL_EMAIL);
@@ -195,18 +199,22 @@ TEST_F(PrivacyTest, DeleteMemberErasesPersonalDataPurgesTheCacheAndIsIdempotent)
   del.set_member_id(id);
   pb::DeleteMemberResponse resp;
   // Another member can't; the member can, twice.
-  EXPECT_EQ(stub_->DeleteMember(Ctx(Token(hc::crypto::NewUuid(), {})).get(), del, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->DeleteMember(Ctx(Token(hc::crypto::NewUuid(), {})).get(), del, &resp).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub_->DeleteMember(Ctx(token).get(), del, &resp).ok());
   ASSERT_TRUE(stub_->DeleteMember(Ctx(token).get(), del, &resp).ok());
 
   // Nothing personal left in membership's tables: only the id and bookkeeping.
-  std::string row = Sql("SELECT first_name, last_name, display_name, email_fingerprint, "
-                        "email_sealed, phone_sealed, sobriety_sealed, interests, time_zone, "
-                        "status FROM members WHERE member_id = '" + id + "'");
+  std::string row =
+      Sql("SELECT first_name, last_name, display_name, email_fingerprint, "
+          "email_sealed, phone_sealed, sobriety_sealed, interests, time_zone, "
+          "status FROM members WHERE member_id = '" +
+          id + "'");
   EXPECT_EQ(row, "|||NULL|NULL|NULL|NULL|{}||2|\n");
   EXPECT_EQ(Sql("SELECT count(*) FROM member_consents WHERE member_id = '" + id + "'"), "0|\n");
-  std::string everything = Sql("SELECT m::text FROM members m") + Sql("SELECT c::text FROM member_consents c") +
+  std::string everything = Sql("SELECT m::text FROM members m") +
+                           Sql("SELECT c::text FROM member_consents c") +
                            Sql("SELECT a::text FROM access_audit a") +
                            Sql("SELECT encode(payload, 'escape') FROM outbox");
   for (const std::string& secret : {email, std::string("Vanish"), std::string("Erin"),
@@ -352,7 +360,8 @@ TEST_F(PrivacyTest, OnlyAdminsAssignAndRevokeRoles) {
   ASSERT_TRUE(stub_->RevokeRole(Ctx(admin).get(), revoke, &revoke_resp).ok());
   EXPECT_THAT(revoke_resp.roles(), ::testing::ElementsAre(pb::ROLE_PEER_MENTOR));
   assign.set_role(static_cast<pb::Role>(42));
-  EXPECT_THAT(stub_->AssignRole(Ctx(admin).get(), assign, &resp).error_message(), HasSubstr("role:"));
+  EXPECT_THAT(stub_->AssignRole(Ctx(admin).get(), assign, &resp).error_message(),
+              HasSubstr("role:"));
   auto events = hc::testing::ReadTopic(
       hc::testing::KafkaBrokers(), "alumni.membership.v1", 2, std::chrono::seconds(15),
       [&](const hc::kafka::Message& m) {
@@ -368,8 +377,9 @@ TEST_F(PrivacyTest, OnlyAdminsAssignAndRevokeRoles) {
 TEST_F(PrivacyTest, EachMilestoneIsAnnouncedOnceAcrossRunsAndReplicas) {
   const domain::Date today = domain::TodayUtc(std::chrono::system_clock::now());
   pb::Member thirty = RegisterWith("Tia", "T", "m30@example.org", domain::AddDays(today, -30));
-  pb::Member year = RegisterWith("Yan", "Y", "m1y@example.org",
-                                 domain::Date{today.year - 1, today.month, std::min(today.day, 28)});
+  pb::Member year =
+      RegisterWith("Yan", "Y", "m1y@example.org",
+                   domain::Date{today.year - 1, today.month, std::min(today.day, 28)});
   pb::Member quiet = RegisterWith("Qin", "Q", "mq@example.org", domain::AddDays(today, -30));
   ASSERT_TRUE(SetPrivacy(thirty.member_id(), pb::DIRECTORY_VISIBILITY_HIDDEN, {}, true).ok());
   ASSERT_TRUE(SetPrivacy(year.member_id(), pb::DIRECTORY_VISIBILITY_HIDDEN, {}, true).ok());

@@ -35,18 +35,26 @@ void ConsentToProto(const domain::Consent& c, pb::Consent& out) {
 
 absl::StatusOr<domain::Channel> ChannelFromProto(pb::ContactChannel channel) {
   switch (channel) {
-    case pb::CONTACT_CHANNEL_EMAIL: return domain::Channel::kEmail;
-    case pb::CONTACT_CHANNEL_SMS: return domain::Channel::kSms;
-    case pb::CONTACT_CHANNEL_PUSH: return domain::Channel::kPush;
-    default: return hc::InvalidField("channel", "must be EMAIL, SMS or PUSH");
+    case pb::CONTACT_CHANNEL_EMAIL:
+      return domain::Channel::kEmail;
+    case pb::CONTACT_CHANNEL_SMS:
+      return domain::Channel::kSms;
+    case pb::CONTACT_CHANNEL_PUSH:
+      return domain::Channel::kPush;
+    default:
+      return hc::InvalidField("channel", "must be EMAIL, SMS or PUSH");
   }
 }
 
 absl::StatusOr<domain::Privacy> PrivacyFromProto(const pb::Privacy& p) {
   domain::Privacy out;
   switch (p.directory_visibility()) {
-    case pb::DIRECTORY_VISIBILITY_HIDDEN: out.visibility = domain::DirectoryVisibility::kHidden; break;
-    case pb::DIRECTORY_VISIBILITY_ALUMNI: out.visibility = domain::DirectoryVisibility::kAlumni; break;
+    case pb::DIRECTORY_VISIBILITY_HIDDEN:
+      out.visibility = domain::DirectoryVisibility::kHidden;
+      break;
+    case pb::DIRECTORY_VISIBILITY_ALUMNI:
+      out.visibility = domain::DirectoryVisibility::kAlumni;
+      break;
     default:
       return hc::InvalidField("privacy.directory_visibility", "must be HIDDEN or ALUMNI");
   }
@@ -152,12 +160,11 @@ MembershipService::MembershipService(hc::grpc_server::UnaryRunner& runner,
       clock_(std::move(clock)) {}
 
 // Each RPC: authenticate, queue on the worker pool, run Do<Name>, count it (UnaryRunner).
-#define HC_MEMBERSHIP_RPC(Name, Method)                                                        \
-  grpc::ServerUnaryReactor* MembershipService::Name(grpc::CallbackServerContext* ctx,          \
-                                                    const pb::Name##Request* req,             \
-                                                    pb::Name##Response* resp) {                \
-    return runner_.Run(ctx, #Name, req, resp, [this](const auto& caller, const auto& rq,      \
-                                                     auto& rs) { return Method; });           \
+#define HC_MEMBERSHIP_RPC(Name, Method)                                                           \
+  grpc::ServerUnaryReactor* MembershipService::Name(                                              \
+      grpc::CallbackServerContext* ctx, const pb::Name##Request* req, pb::Name##Response* resp) { \
+    return runner_.Run(ctx, #Name, req, resp,                                                     \
+                       [this](const auto& caller, const auto& rq, auto& rs) { return Method; });  \
   }
 
 HC_MEMBERSHIP_RPC(RegisterMember, DoRegister(caller, rq, rs))
@@ -166,10 +173,10 @@ HC_MEMBERSHIP_RPC(UpdateProfile, DoUpdate(caller, rq, rs))
 HC_MEMBERSHIP_RPC(UpdatePrivacy, DoUpdatePrivacy(caller, rq, rs))
 HC_MEMBERSHIP_RPC(UpdateConsent, DoUpdateConsent(caller, rq, rs))
 HC_MEMBERSHIP_RPC(SearchDirectory, DoSearch(caller, rq, rs))
-HC_MEMBERSHIP_RPC(AssignRole, DoChangeRole(caller, rq.member_id(), rq.role(), true,
-                                           *rs.mutable_roles()))
-HC_MEMBERSHIP_RPC(RevokeRole, DoChangeRole(caller, rq.member_id(), rq.role(), false,
-                                           *rs.mutable_roles()))
+HC_MEMBERSHIP_RPC(AssignRole,
+                  DoChangeRole(caller, rq.member_id(), rq.role(), true, *rs.mutable_roles()))
+HC_MEMBERSHIP_RPC(RevokeRole,
+                  DoChangeRole(caller, rq.member_id(), rq.role(), false, *rs.mutable_roles()))
 HC_MEMBERSHIP_RPC(DeleteMember, ((void)rs, DoDelete(caller, rq)))
 HC_MEMBERSHIP_RPC(ListDisclosures, DoListDisclosures(caller, rq, rs))
 HC_MEMBERSHIP_RPC(GetContact, DoGetContact(caller, rq, rs))
@@ -199,7 +206,8 @@ absl::Status MembershipService::DoRegister(const hc::auth::Principal& caller,
 }
 
 absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,
-                                      const pb::GetMemberRequest& req, pb::GetMemberResponse& resp) {
+                                      const pb::GetMemberRequest& req,
+                                      pb::GetMemberResponse& resp) {
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::AuthorizeRead(caller, req.member_id()));
   const std::string key = CacheKey(req.member_id());
@@ -260,8 +268,7 @@ absl::Status MembershipService::DoUpdateConsent(const hc::auth::Principal& calle
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::AuthorizeUpdate(caller, req.member_id()));
   HC_ASSIGN_OR_RETURN(domain::Channel channel, ChannelFromProto(req.channel()));
-  HC_ASSIGN_OR_RETURN(auto consents,
-                      store_.UpdateConsent(req.member_id(), channel, req.granted()));
+  HC_ASSIGN_OR_RETURN(auto consents, store_.UpdateConsent(req.member_id(), channel, req.granted()));
   cache_.Invalidate(CacheKey(req.member_id()));
   for (const auto& c : consents) ConsentToProto(c, *resp.add_consents());
   return absl::OkStatus();
@@ -388,10 +395,10 @@ absl::Status MembershipService::DoCheckEligibility(const hc::auth::Principal& ca
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::ValidateMinSoberDays(req.min_sober_days()));
   HC_RETURN_IF_ERROR(domain::ValidatePurpose(req.purpose()));
-  HC_ASSIGN_OR_RETURN(domain::Eligibility e,
-                      store_.CheckEligibility(req.member_id(), req.min_sober_days(),
-                                              domain::TodayUtc(clock_()), caller.subject,
-                                              req.purpose()));
+  HC_ASSIGN_OR_RETURN(
+      domain::Eligibility e,
+      store_.CheckEligibility(req.member_id(), req.min_sober_days(), domain::TodayUtc(clock_()),
+                              caller.subject, req.purpose()));
   resp.set_eligibility(static_cast<pb::Eligibility>(e));
   return absl::OkStatus();
 }

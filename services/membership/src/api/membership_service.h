@@ -82,8 +82,7 @@ class MembershipService final : public alumni::membership::v1::MembershipService
                         const alumni::membership::v1::SearchDirectoryRequest& req,
                         alumni::membership::v1::SearchDirectoryResponse& resp);
   absl::Status DoChangeRole(const hc::auth::Principal& caller, const std::string& member_id,
-                            int role, bool assign,
-                            google::protobuf::RepeatedField<int>& roles_out);
+                            int role, bool assign, google::protobuf::RepeatedField<int>& roles_out);
   absl::Status DoDelete(const hc::auth::Principal& caller,
                         const alumni::membership::v1::DeleteMemberRequest& req);
   absl::Status DoListDisclosures(const hc::auth::Principal& caller,

@@ -5,8 +5,7 @@
 namespace membership::domain {
 
 bool IsListed(const Member& m) {
-  return m.status == MemberStatus::kActive &&
-         m.privacy.visibility == DirectoryVisibility::kAlumni;
+  return m.status == MemberStatus::kActive && m.privacy.visibility == DirectoryVisibility::kAlumni;
 }
 
 DirectoryEntry ToDirectoryEntry(const Member& m) {

@@ -27,21 +27,22 @@ size_t CodePoints(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
-absl::Status CheckName(std::string_view field, std::string_view value, bool required,
-                       size_t max) {
+absl::Status CheckName(std::string_view field, std::string_view value, bool required, size_t max) {
   std::string_view trimmed = Trim(value);
   if (required && trimmed.empty()) return InvalidField(field, "must not be empty");
   if (CodePoints(value) > max) {
     return InvalidField(field, "must be at most " + std::to_string(max) + " characters");
   }
-  if (HasControlCharacters(value)) return InvalidField(field, "must not contain control characters");
+  if (HasControlCharacters(value))
+    return InvalidField(field, "must not contain control characters");
   return absl::OkStatus();
 }
 
 bool IsEmail(std::string_view email) {
   if (email.size() > kMaxEmailLength) return false;
   auto at = email.find('@');
-  if (at == std::string_view::npos || at == 0 || email.find('@', at + 1) != std::string_view::npos) {
+  if (at == std::string_view::npos || at == 0 ||
+      email.find('@', at + 1) != std::string_view::npos) {
     return false;
   }
   std::string_view domain = email.substr(at + 1);
@@ -134,11 +135,11 @@ absl::Status ValidateNewMember(const NewMember& m, const TimeZoneCatalog& zones,
 
 absl::Status ValidateChanges(const ProfileChanges& c, const TimeZoneCatalog& zones,
                              const Date& today) {
-  if (c.first_name) HC_RETURN_IF_ERROR(CheckName("first_name", *c.first_name, true, kMaxNameLength));
+  if (c.first_name)
+    HC_RETURN_IF_ERROR(CheckName("first_name", *c.first_name, true, kMaxNameLength));
   if (c.last_name) HC_RETURN_IF_ERROR(CheckName("last_name", *c.last_name, false, kMaxNameLength));
   if (c.display_name) {
-    HC_RETURN_IF_ERROR(
-        CheckName("display_name", *c.display_name, true, kMaxDisplayNameLength));
+    HC_RETURN_IF_ERROR(CheckName("display_name", *c.display_name, true, kMaxDisplayNameLength));
   }
   if (c.phone && !c.phone->empty() && !IsPhone(*c.phone)) {
     return InvalidField("phone", "must be in international format, e.g. +15551234567");
@@ -236,10 +237,14 @@ absl::Status ValidatePurpose(std::string_view purpose) {
 
 std::string_view RoleName(Role role) {
   switch (role) {
-    case Role::kAlumnus: return hc::auth::kRoleAlumnus;
-    case Role::kPeerMentor: return hc::auth::kRolePeerMentor;
-    case Role::kCoordinator: return hc::auth::kRoleCoordinator;
-    case Role::kAdmin: return hc::auth::kRoleAdmin;
+    case Role::kAlumnus:
+      return hc::auth::kRoleAlumnus;
+    case Role::kPeerMentor:
+      return hc::auth::kRolePeerMentor;
+    case Role::kCoordinator:
+      return hc::auth::kRoleCoordinator;
+    case Role::kAdmin:
+      return hc::auth::kRoleAdmin;
   }
   return "unknown";
 }

@@ -26,8 +26,8 @@ Date AddMonths(const Date& d, int months) {
   int total = d.year * 12 + (d.month - 1) + months;
   int year = total / 12;
   int month = total % 12 + 1;
-  auto last = year_month_day{std::chrono::year{year} / std::chrono::month{static_cast<unsigned>(month)} /
-                             std::chrono::last};
+  auto last = year_month_day{std::chrono::year{year} /
+                             std::chrono::month{static_cast<unsigned>(month)} / std::chrono::last};
   int day = std::min(d.day, static_cast<int>(static_cast<unsigned>(last.day())));
   return Date{year, month, day};
 }
@@ -40,11 +40,16 @@ bool InRange(const Date& d, const Date& from, const Date& to) {
 
 std::string Milestone::Key() const {
   switch (kind) {
-    case MilestoneKind::kDays30: return "30d";
-    case MilestoneKind::kDays60: return "60d";
-    case MilestoneKind::kDays90: return "90d";
-    case MilestoneKind::kMonths6: return "6m";
-    case MilestoneKind::kYears: return std::to_string(years) + "y";
+    case MilestoneKind::kDays30:
+      return "30d";
+    case MilestoneKind::kDays60:
+      return "60d";
+    case MilestoneKind::kDays90:
+      return "90d";
+    case MilestoneKind::kMonths6:
+      return "6m";
+    case MilestoneKind::kYears:
+      return std::to_string(years) + "y";
   }
   return "?";
 }

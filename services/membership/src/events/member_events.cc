@@ -55,8 +55,8 @@ void AppendMemberConsentChanged(hc::postgres::Tx& tx, const std::string& member_
   hc::outbox::Append(tx, kTopic, member_id, event);
 }
 
-void AppendMemberRoleChanged(hc::postgres::Tx& tx, const std::string& member_id,
-                             domain::Role role, bool assigned, const std::string& by) {
+void AppendMemberRoleChanged(hc::postgres::Tx& tx, const std::string& member_id, domain::Role role,
+                             bool assigned, const std::string& by) {
   const std::string name(domain::RoleName(role));
   if (assigned) {
     pb::MemberRoleAssigned event;
@@ -87,10 +87,18 @@ void AppendMilestoneReached(hc::postgres::Tx& tx, const std::string& member_id,
   pb::SobrietyMilestoneReached event;
   event.set_member_id(member_id);
   switch (milestone.kind) {
-    case domain::MilestoneKind::kDays30: event.set_milestone(pb::MILESTONE_30_DAYS); break;
-    case domain::MilestoneKind::kDays60: event.set_milestone(pb::MILESTONE_60_DAYS); break;
-    case domain::MilestoneKind::kDays90: event.set_milestone(pb::MILESTONE_90_DAYS); break;
-    case domain::MilestoneKind::kMonths6: event.set_milestone(pb::MILESTONE_6_MONTHS); break;
+    case domain::MilestoneKind::kDays30:
+      event.set_milestone(pb::MILESTONE_30_DAYS);
+      break;
+    case domain::MilestoneKind::kDays60:
+      event.set_milestone(pb::MILESTONE_60_DAYS);
+      break;
+    case domain::MilestoneKind::kDays90:
+      event.set_milestone(pb::MILESTONE_90_DAYS);
+      break;
+    case domain::MilestoneKind::kMonths6:
+      event.set_milestone(pb::MILESTONE_6_MONTHS);
+      break;
     case domain::MilestoneKind::kYears:
       event.set_milestone(pb::MILESTONE_YEARS);
       event.set_years(milestone.years);

@@ -20,8 +20,8 @@ void AppendMemberPrivacyChanged(hc::postgres::Tx& tx, const std::string& member_
                                 const domain::Privacy& privacy);
 void AppendMemberConsentChanged(hc::postgres::Tx& tx, const std::string& member_id,
                                 const domain::Consent& consent);
-void AppendMemberRoleChanged(hc::postgres::Tx& tx, const std::string& member_id,
-                             domain::Role role, bool assigned, const std::string& by);
+void AppendMemberRoleChanged(hc::postgres::Tx& tx, const std::string& member_id, domain::Role role,
+                             bool assigned, const std::string& by);
 void AppendMemberDeleted(hc::postgres::Tx& tx, const std::string& member_id);
 void AppendMilestoneReached(hc::postgres::Tx& tx, const std::string& member_id,
                             const domain::Milestone& milestone);

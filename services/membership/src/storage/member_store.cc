@@ -1,9 +1,9 @@
 #include "services/membership/src/storage/member_store.h"
 
-#include <cstdio>
-
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "libs/status/status.h"
 #include "services/membership/src/events/member_events.h"
@@ -78,18 +78,18 @@ pqxx::binarystring Binary(const std::string& bytes) {
 
 std::vector<domain::Consent> LoadConsents(Tx& tx, const std::string& member_id) {
   std::vector<domain::Consent> out;
-  for (const auto& row : tx.exec_params(
-           "SELECT channel, granted, (extract(epoch FROM changed_at) * 1000)::bigint "
-           "FROM member_consents WHERE member_id = $1 ORDER BY channel",
-           member_id)) {
-    out.push_back({static_cast<domain::Channel>(row[0].as<int>()), row[1].as<bool>(),
-                   row[2].as<int64_t>()});
+  for (const auto& row :
+       tx.exec_params("SELECT channel, granted, (extract(epoch FROM changed_at) * 1000)::bigint "
+                      "FROM member_consents WHERE member_id = $1 ORDER BY channel",
+                      member_id)) {
+    out.push_back(
+        {static_cast<domain::Channel>(row[0].as<int>()), row[1].as<bool>(), row[2].as<int64_t>()});
   }
   return out;
 }
 
-void Audit(Tx& tx, const std::string& member_id, const std::string& by,
-           const std::string& purpose, const char* what) {
+void Audit(Tx& tx, const std::string& member_id, const std::string& by, const std::string& purpose,
+           const char* what) {
   tx.exec_params(
       "INSERT INTO access_audit (member_id, accessed_by, purpose, what) VALUES ($1, $2, $3, $4)",
       member_id, by, purpose, what);
@@ -161,8 +161,8 @@ absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
         id, n.first_name, n.last_name, domain::DefaultDisplayName(n.first_name, n.last_name),
         Binary(fingerprint), Binary(keys_.Seal(domain::NormalizeEmail(n.email), Ad(id, "email"))),
         Binary(SealOrEmpty(n.phone, id, "phone")), static_cast<int>(n.program),
-        Binary(SealOrEmpty(DateText(n.sobriety_date), id, "sobriety_date")),
-        TextArray(n.interests), n.time_zone);
+        Binary(SealOrEmpty(DateText(n.sobriety_date), id, "sobriety_date")), TextArray(n.interests),
+        n.time_zone);
     HC_ASSIGN_OR_RETURN(created, FromRow(row));
     events::AppendMemberRegistered(tx, created);
     return absl::OkStatus();
@@ -210,8 +210,7 @@ absl::StatusOr<Member> MemberStore::UpdateProfile(const std::string& member_id,
                       "WHERE member_id = $1 RETURNING ") +
               kColumns,
           member_id, updated.first_name, updated.last_name, updated.display_name,
-          Binary(SealOrEmpty(updated.phone, member_id, "phone")),
-          static_cast<int>(updated.program),
+          Binary(SealOrEmpty(updated.phone, member_id, "phone")), static_cast<int>(updated.program),
           Binary(SealOrEmpty(DateText(updated.sobriety_date), member_id, "sobriety_date")),
           TextArray(updated.interests), updated.time_zone);
       HC_ASSIGN_OR_RETURN(updated, FromRow(row));
@@ -269,9 +268,10 @@ absl::StatusOr<std::vector<domain::Consent>> MemberStore::UpdateConsent(
     if (!changed.empty()) {
       events::AppendMemberConsentChanged(
           tx, member_id, domain::Consent{channel, granted, changed[0][0].as<int64_t>()});
-      tx.exec_params("UPDATE members SET updated_at = now(), version = version + 1 "
-                     "WHERE member_id = $1",
-                     member_id);
+      tx.exec_params(
+          "UPDATE members SET updated_at = now(), version = version + 1 "
+          "WHERE member_id = $1",
+          member_id);
     }
     consents = LoadConsents(tx, member_id);
     return absl::OkStatus();
@@ -361,8 +361,8 @@ absl::StatusOr<std::vector<domain::Role>> MemberStore::ChangeRole(const std::str
 absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id) {
   bool deleted_now = false;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
-    auto rows = tx.exec_params("SELECT status FROM members WHERE member_id = $1 FOR UPDATE",
-                               member_id);
+    auto rows =
+        tx.exec_params("SELECT status FROM members WHERE member_id = $1 FOR UPDATE", member_id);
     if (rows.empty()) return absl::NotFoundError("no such member");
     if (rows[0][0].as<int>() == static_cast<int>(domain::MemberStatus::kDeleted)) {
       return absl::OkStatus();
@@ -381,8 +381,7 @@ absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id) {
     tx.exec_params("DELETE FROM member_milestones WHERE member_id = $1", member_id);
     // Events already on Kafka need not be kept here; their payloads (time zone, interests)
     // describe the person. Unsent ones still go, followed by MemberDeleted.
-    tx.exec_params("DELETE FROM outbox WHERE msg_key = $1 AND published_at IS NOT NULL",
-                   member_id);
+    tx.exec_params("DELETE FROM outbox WHERE msg_key = $1 AND published_at IS NOT NULL", member_id);
     events::AppendMemberDeleted(tx, member_id);
     deleted_now = true;
     return absl::OkStatus();
@@ -411,9 +410,11 @@ absl::StatusOr<Member> MemberStore::GetContact(const std::string& member_id,
   return *found;
 }
 
-absl::StatusOr<domain::Eligibility> MemberStore::CheckEligibility(
-    const std::string& member_id, int min_days, const domain::Date& today,
-    const std::string& accessed_by, const std::string& purpose) {
+absl::StatusOr<domain::Eligibility> MemberStore::CheckEligibility(const std::string& member_id,
+                                                                  int min_days,
+                                                                  const domain::Date& today,
+                                                                  const std::string& accessed_by,
+                                                                  const std::string& purpose) {
   domain::Eligibility result = domain::Eligibility::kUnknown;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     auto rows = tx.exec_params(
@@ -437,11 +438,11 @@ absl::StatusOr<std::vector<Disclosure>> MemberStore::ListDisclosures(const std::
                                                                      int64_t before_id) {
   std::vector<Disclosure> out;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
-    for (const auto& row : tx.exec_params(
-             "SELECT id, accessed_by, purpose, what, "
-             "(extract(epoch FROM accessed_at) * 1000)::bigint FROM access_audit "
-             "WHERE member_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
-             member_id, before_id, page_size)) {
+    for (const auto& row :
+         tx.exec_params("SELECT id, accessed_by, purpose, what, "
+                        "(extract(epoch FROM accessed_at) * 1000)::bigint FROM access_audit "
+                        "WHERE member_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
+                        member_id, before_id, page_size)) {
       out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      row[3].as<std::string>(), row[4].as<int64_t>()});
     }
@@ -456,9 +457,9 @@ absl::StatusOr<int> MemberStore::AnnounceMilestones(const domain::Date& from,
   // Who celebrates, with their sealed dates; opened here, in the service, never in SQL.
   std::vector<std::pair<std::string, std::string>> candidates;
   absl::Status status = pool_.InTransaction([&](Tx& tx) {
-    for (const auto& row : tx.exec(
-             "SELECT member_id::text, sobriety_sealed FROM members WHERE status = 1 "
-             "AND celebrate_milestones AND sobriety_sealed IS NOT NULL")) {
+    for (const auto& row :
+         tx.exec("SELECT member_id::text, sobriety_sealed FROM members WHERE status = 1 "
+                 "AND celebrate_milestones AND sobriety_sealed IS NOT NULL")) {
       candidates.emplace_back(row[0].as<std::string>(), Bytes(row[1]));
     }
     return absl::OkStatus();

@@ -49,8 +49,7 @@ class MemberStore {
                                                 const domain::Privacy& privacy);
   // Records consent for one channel; MemberConsentChanged when it changed. All consents.
   absl::StatusOr<std::vector<domain::Consent>> UpdateConsent(const std::string& member_id,
-                                                             domain::Channel channel,
-                                                             bool granted);
+                                                             domain::Channel channel, bool granted);
   // Listed members whose display name (or, where shown, first or last name) starts with
   // `name_prefix`, with `interest` when given, ordered by display name; `after` is the
   // previous page's next_after.
@@ -69,8 +68,8 @@ class MemberStore {
                                             const std::string& accessed_by,
                                             const std::string& purpose);
   // Eligibility without revealing the date, audited like GetContact. Unknown members: kUnknown.
-  absl::StatusOr<domain::Eligibility> CheckEligibility(const std::string& member_id,
-                                                       int min_days, const domain::Date& today,
+  absl::StatusOr<domain::Eligibility> CheckEligibility(const std::string& member_id, int min_days,
+                                                       const domain::Date& today,
                                                        const std::string& accessed_by,
                                                        const std::string& purpose);
   // Newest first; `before_id` 0 = from the newest.
