@@ -79,7 +79,10 @@ struct App::Parts {
         grpc_metrics(exposer.registry()),
         verifier(*hc::auth::Verifier::Create(s.jwt)),
         pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
-        cache({.address = s.redis_address}, exposer.registry(), "event"),
+        // One Redis connection per worker: a smaller pool would connect and close one per
+        // command whenever more workers than connections use the cache at once.
+        cache({.address = s.redis_address, .pool_size = static_cast<size_t>(s.workers)},
+              exposer.registry(), "event"),
         relay({.brokers = s.kafka_brokers, .service = "events"}, pool, exposer.registry()),
         workers(static_cast<size_t>(s.workers), static_cast<size_t>(s.work_queue)),
         runner("alumni.events.v1.EventsService", verifier, workers, grpc_metrics),
