@@ -149,6 +149,22 @@ EOF
   rm -f "${TMP}/${name}".*
 }
 
+# busy_ms: CPU time the whole machine has spent busy so far, in ms.
+busy_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '/^cpu / { print int(($2 + $3 + $4 + $7 + $8) * 1000 / hz) }' \
+    /proc/stat
+}
+# proc_ms PID: CPU time PID has used so far, in ms.
+proc_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " ");
+                                    print int((f[12] + f[13]) * 1000 / hz) }' "/proc/$1/stat"
+}
+# cpu_per_call NAME COUNT MACHINE0 MACHINE1 SERVICE0 SERVICE1: "machine_us service_us" per call.
+cpu_per_call() {
+  python3 -c 'import sys
+n, m0, m1, s0, s1 = map(float, sys.argv[1:])
+print(f"{1000 * (m1 - m0) / n:.0f} {1000 * (s1 - s0) / n:.0f}" if n else "- -")' "$@"
+}
 ratio() { python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print(f"{a / b:.2f}")' "$@"; }
 row() { printf '%-28s %10s %9s %9s %7s\n' "$@"; }
 half() { echo $(( $1 / 2 > 0 ? $1 / 2 : 1 )); }
@@ -259,10 +275,16 @@ print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${O
     "(more calls than events in its slice: raise BENCH_EVENTS)"
 }
 grpc_rsvp_run rsvp-warmup warmup "${WARMUP}"
+M0="$(busy_ms)" S0="$(proc_ms "${EVENTS_PID}")"
 grpc_rsvp_run rsvp-grpc full "${SECS}"
+M1="$(busy_ms)" S1="$(proc_ms "${EVENTS_PID}")"
 read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats rsvp-grpc)"
+read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
+M0="$(busy_ms)" S0="$(proc_ms "${EVENTS_PID}")"
 pgbench_run rsvp-pgbench
+M1="$(busy_ms)" S1="$(proc_ms "${EVENTS_PID}")"
 read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/rsvp-pgbench.stats"
+read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
 grpc_rsvp_run rsvp-grpc-half half "${SECS}" --rps "$(half "${G_RPS}")"
 read -r GH_RPS GH_P50 GH_P99 GH_ERR <<<"$(ghz_stats rsvp-grpc-half)"
 pgbench_run rsvp-pgbench-half --rate "$(half "${P_TPS}")"
@@ -313,6 +335,8 @@ hc_step "summary"
   row "echo server, half" "${XH_RPS}" "${XH_P50}" "${XH_P99}" "${XH_ERR}"
   echo
   echo "RSVP gRPC / pgbench:     $(ratio "${G_RPS}" "${P_TPS}")   (aim >= 0.85)"
+  echo "  CPU per RSVP, whole machine: ${G_CPU} us via gRPC (${G_SVC} us of it in the events" \
+    "process), ${P_CPU} us via pgbench (${P_SVC} us in the events process: its relay)"
   echo "GetEvent / echo server:  $(ratio "${E_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"
