@@ -7,33 +7,24 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
 #include "libs/config/config.h"
+#include "libs/config/service_settings.h"
 
 namespace events {
 
 // Every setting of the service; see services/events/README.md.
 struct Settings {
-  std::string grpc_address = "127.0.0.1:17002";
-  std::string metrics_address = "127.0.0.1:17102";
-  std::string database_url;
-  std::string redis_address;
-  std::string kafka_brokers;
+  // What every service has (gRPC, TLS, metrics, database, Redis, Kafka, JWT, workers).
+  hc::config::ServiceSettings service = Defaults();
   // Where this service publishes (tests use a topic of their own).
   std::string events_topic = "alumni.events.v1";
   // Where MemberDeleted comes from, and the consumer group reading it.
   std::string membership_topic = "alumni.membership.v1";
   std::string consumer_group = "events";
-  hc::auth::VerifierOptions jwt;
-  int workers = 16;
-  int work_queue = 512;
-  int db_pool_size = 16;
-  // Requests are small; the bound is for the largest answer, a calendar export.
-  int max_message_bytes = 1024 * 1024;
-  // Seat counts change with every RSVP: entries are dropped on each change, and the TTL bounds
-  // how long a read that raced a change can serve the old count.
-  std::chrono::seconds cache_ttl{30};
-  std::chrono::milliseconds shutdown_drain{0};
-  std::chrono::milliseconds shutdown_grace{10000};
-  std::string log_level = "info";
+
+  // Events' ports and limits: requests are small, the largest answer is a calendar export
+  // (1 MiB); seat counts change with every RSVP, so cached reads live 30 s (entries are
+  // dropped on each change; the TTL bounds a read that raced one).
+  static hc::config::ServiceSettings Defaults();
 
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.
   static absl::StatusOr<Settings> FromEnv(hc::config::Env& env);

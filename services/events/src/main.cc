@@ -11,7 +11,7 @@ int main() {
   hc::config::Env env;
   auto settings = events::Settings::FromEnv(env);
   hc::config::ExitIfInvalid(settings.status(), "events");
-  hc::log::Init("events", settings->log_level);
+  hc::log::Init("events", settings->service.log_level);
 
   events::App app(*settings);
   if (absl::Status started = app.Start(); !started.ok()) {

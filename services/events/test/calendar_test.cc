@@ -1,9 +1,9 @@
 #include "services/events/src/domain/calendar.h"
 
-#include <sstream>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <sstream>
 
 namespace events::domain {
 namespace {

@@ -1,8 +1,8 @@
 #include "services/events/src/domain/event.h"
 
-#include <set>
-
 #include <gtest/gtest.h>
+
+#include <set>
 
 #include "libs/status/status.h"
 
@@ -71,8 +71,7 @@ TEST(ValidateNewEvent, NamesTheBadField) {
   EXPECT_EQ(with([](EventDetails& d) { d.title = "   "; }), "title");
   EXPECT_EQ(with([](EventDetails& d) { d.title = std::string(121, 'a'); }), "title");
   EXPECT_EQ(with([](EventDetails& d) { d.title = "Line\nbreak"; }), "title");
-  EXPECT_EQ(with([](EventDetails& d) { d.description = std::string(4001, 'a'); }),
-            "description");
+  EXPECT_EQ(with([](EventDetails& d) { d.description = std::string(4001, 'a'); }), "description");
   EXPECT_EQ(with([](EventDetails& d) { d.description = "bell\a"; }), "description");
   EXPECT_EQ(with([](EventDetails& d) { d.kind = EventKind::kUnspecified; }), "kind");
   EXPECT_EQ(with([](EventDetails& d) { d.kind = static_cast<EventKind>(9); }), "kind");
@@ -97,8 +96,7 @@ TEST(ValidateNewEvent, NamesTheBadField) {
             "online_url");
   EXPECT_EQ(with([](EventDetails& d) { d.capacity = 0; }), "capacity");
   EXPECT_EQ(with([](EventDetails& d) { d.capacity = 10001; }), "capacity");
-  EXPECT_EQ(with([](EventDetails& d) { d.visibility = Visibility::kUnspecified; }),
-            "visibility");
+  EXPECT_EQ(with([](EventDetails& d) { d.visibility = Visibility::kUnspecified; }), "visibility");
 }
 
 TEST(ValidateNewEvent, CapacityMessageSaysTheMinimum) {
@@ -163,9 +161,7 @@ TEST(Waitlist, RaisingCapacityPromotesAsManyAsTheNewSeats) {
   EXPECT_EQ(SeatsToPromote(60, 50, 4), 4);
 }
 
-TEST(Waitlist, NeverNegativeEvenIfOverCapacity) {
-  EXPECT_EQ(SeatsToPromote(10, 12, 5), 0);
-}
+TEST(Waitlist, NeverNegativeEvenIfOverCapacity) { EXPECT_EQ(SeatsToPromote(10, 12, 5), 0); }
 
 TEST(CheckCapacity, CannotDropBelowTheConfirmedCount) {
   EXPECT_TRUE(CheckCapacity(20, 20).ok());

@@ -1,4 +1,9 @@
 // events end to end in one process: the real gRPC server, PostgreSQL, Redis and Kafka.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
@@ -6,20 +11,15 @@
 #include <functional>
 #include <latch>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <random>
 #include <set>
 #include <thread>
 
-#include <gmock/gmock.h>
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-#include <pqxx/pqxx>
-
 #include "alumni/events/v1/events_events.pb.h"
-#include "alumni/membership/v1/membership_events.pb.h"
 #include "alumni/events/v1/events_service.grpc.pb.h"
+#include "alumni/membership/v1/membership_events.pb.h"
 #include "libs/testing/testing.h"
 #include "services/events/src/app.h"
 
@@ -55,20 +55,20 @@ struct Service {
     }
     redis.Start();
     Settings s;
-    s.grpc_address = "127.0.0.1:0";
-    s.metrics_address = "127.0.0.1:0";
-    s.database_url = db.url();
-    s.redis_address = redis.address();
-    s.kafka_brokers = hc::testing::KafkaBrokers();
+    s.service.server.address = "127.0.0.1:0";
+    s.service.metrics_address = "127.0.0.1:0";
+    s.service.database_url = db.url();
+    s.service.redis_address = redis.address();
+    s.service.kafka_brokers = hc::testing::KafkaBrokers();
+    s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
+    // Enough workers and connections for 64 concurrent callers on 2 cores: RSVPs to one event
+    // queue on its row lock anyway, so more would only add context switches.
+    s.service.workers = 24;
+    s.service.db_pool_size = 24;
+    s.service.work_queue = 4096;
     s.events_topic = topic;
     s.membership_topic = membership_topic;
     s.consumer_group = hc::testing::UniqueName("events-test");
-    s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
-    // Enough workers and connections for 64 concurrent callers on 2 cores: RSVPs to one event
-    // queue on its row lock anyway, so more would only add context switches.
-    s.workers = 24;
-    s.db_pool_size = 24;
-    s.work_queue = 4096;
     app = std::make_unique<App>(s);
     if (absl::Status started = app->Start(); !started.ok()) {
       throw std::runtime_error("events did not start: " + started.ToString());
@@ -233,11 +233,11 @@ class EventsTest : public ::testing::Test {
   // The events of one event id that reached Kafka, in order.
   std::vector<hc::kafka::Message> Published(const std::string& event_id, size_t count,
                                             const std::string& ce_type = "") {
-    return hc::testing::ReadTopic(
-        hc::testing::KafkaBrokers(), svc().topic, count, std::chrono::seconds(60),
-        [&](const hc::kafka::Message& m) {
-          return m.key == event_id && (ce_type.empty() || m.Header("ce_type") == ce_type);
-        });
+    return hc::testing::ReadTopic(hc::testing::KafkaBrokers(), svc().topic, count,
+                                  std::chrono::seconds(60), [&](const hc::kafka::Message& m) {
+                                    return m.key == event_id &&
+                                           (ce_type.empty() || m.Header("ce_type") == ce_type);
+                                  });
   }
 
   static inline Service* shared_ = nullptr;
@@ -276,9 +276,9 @@ TEST_F(EventsTest, OnlyCoordinatorsCreateAndBadInputNamesTheField) {
   pb::CreateEventRequest req;
   *req.mutable_event() = Details(10);
   pb::CreateEventResponse resp;
-  EXPECT_EQ(stub().CreateEvent(Ctx(Token(NewMemberId(), {"alumnus"})).get(), req, &resp)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub().CreateEvent(Ctx(Token(NewMemberId(), {"alumnus"})).get(), req, &resp).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_EQ(stub().CreateEvent(Ctx("").get(), req, &resp).error_code(),
             grpc::StatusCode::UNAUTHENTICATED);
 
@@ -305,8 +305,7 @@ TEST_F(EventsTest, OnlyCoordinatorsCreateAndBadInputNamesTheField) {
 
 TEST_F(EventsTest, RsvpIsGoingThenWaitlistedAndACancellationPromotesTheFirstInLine) {
   pb::Event e = Create(Details(2));
-  const std::string a = NewMemberId(), b = NewMemberId(), c = NewMemberId(),
-                    d = NewMemberId();
+  const std::string a = NewMemberId(), b = NewMemberId(), c = NewMemberId(), d = NewMemberId();
   pb::Rsvp r;
   ASSERT_TRUE(Rsvp(a, e.event_id(), &r).ok());
   EXPECT_EQ(r.status(), pb::RSVP_STATUS_GOING);
@@ -392,8 +391,7 @@ TEST_F(EventsTest, MembersRsvpOnlyAsThemselves) {
   // A staff identity that is no member id cannot hold an RSVP.
   EXPECT_EQ(stub().Rsvp(Ctx(coordinator_).get(), req, &resp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(stub().Rsvp(Ctx("").get(), req, &resp).error_code(),
-            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(stub().Rsvp(Ctx("").get(), req, &resp).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   // Cancelling works only on the caller's own RSVP.
   const std::string a = NewMemberId();
   ASSERT_TRUE(Rsvp(a, e.event_id()).ok());
@@ -454,9 +452,9 @@ TEST_F(EventsTest, ThousandConcurrentRsvpsOnFiftySeatsNeverOverbookTwentyTimesOv
   for (int c = 0; c < 8; ++c) {
     grpc::ChannelArguments args;
     args.SetInt("hc-channel", c);  // distinct arguments: a connection of its own
-    stubs.push_back(pb::EventsService::NewStub(grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(svc().app->grpc_port()), grpc::InsecureChannelCredentials(),
-        args)));
+    stubs.push_back(pb::EventsService::NewStub(
+        grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(svc().app->grpc_port()),
+                                  grpc::InsecureChannelCredentials(), args)));
   }
   std::string last_event_id;
   for (int round = 0; round < kRounds; ++round) {
@@ -487,9 +485,10 @@ TEST_F(EventsTest, ThousandConcurrentRsvpsOnFiftySeatsNeverOverbookTwentyTimesOv
     for (int p : positions) ASSERT_EQ(p, expected++) << "round " << round;  // 1..950, each once
 
     // What is stored agrees with what callers were told.
-    auto rows = Query("SELECT status, count(*), count(DISTINCT member_id), "
-                      "count(DISTINCT waitlist_seq) FROM rsvps WHERE event_id = '" +
-                      e.event_id() + "' GROUP BY status ORDER BY status");
+    auto rows = Query(
+        "SELECT status, count(*), count(DISTINCT member_id), "
+        "count(DISTINCT waitlist_seq) FROM rsvps WHERE event_id = '" +
+        e.event_id() + "' GROUP BY status ORDER BY status");
     ASSERT_EQ(rows.size(), 2u);
     EXPECT_EQ(rows[0][0].as<int>(), 1);
     EXPECT_EQ(rows[0][1].as<int>(), kSeats);
@@ -841,7 +840,8 @@ TEST_F(EventsTest, CoordinatorsListAttendeesGoingThenTheLineInOrder) {
   EXPECT_EQ(resp.attendees(7).status(), pb::RSVP_STATUS_CANCELLED);
 
   // Members see no one else's RSVPs.
-  EXPECT_EQ(stub().ListAttendees(Ctx(Token(members[0], {"alumnus"})).get(), with_cancelled, &resp)
+  EXPECT_EQ(stub()
+                .ListAttendees(Ctx(Token(members[0], {"alumnus"})).get(), with_cancelled, &resp)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   with_cancelled.set_event_id(NewMemberId());
@@ -861,8 +861,7 @@ TEST_F(EventsTest, CheckInAndUndoAreRecordedOnceEach) {
     req.set_member_id(member);
     req.set_undo(undo);
     pb::CheckInResponse resp;
-    grpc::Status s =
-        stub().CheckIn(Ctx(token.empty() ? coordinator_ : token).get(), req, &resp);
+    grpc::Status s = stub().CheckIn(Ctx(token.empty() ? coordinator_ : token).get(), req, &resp);
     if (out) *out = resp.rsvp();
     return s;
   };
@@ -926,8 +925,8 @@ for ev in cal.walk('VEVENT'):
 print(json.dumps({'method': str(cal.get('METHOD')), 'events': events}))
 )py";
   // Debian's interpreter by path: a python3 earlier on PATH may lack the module.
-  FILE* pipe = popen(("/usr/bin/python3 " + dir + "/read.py " + dir + "/cal.ics 2>&1").c_str(),
-                     "r");
+  FILE* pipe =
+      popen(("/usr/bin/python3 " + dir + "/read.py " + dir + "/cal.ics 2>&1").c_str(), "r");
   std::string output;
   char buf[4096];
   while (pipe && fgets(buf, sizeof(buf), pipe)) output += buf;
@@ -962,8 +961,8 @@ TEST_F(EventsTest, ExportedCalendarsParseWithAStableUidAndAGrowingSequence) {
     pb::ExportCalendarRequest req;
     req.set_event_id(event_id);
     pb::ExportCalendarResponse resp;
-    grpc::Status s = stub().ExportCalendar(Ctx(Token(NewMemberId(), {"alumnus"})).get(), req,
-                                           &resp);
+    grpc::Status s =
+        stub().ExportCalendar(Ctx(Token(NewMemberId(), {"alumnus"})).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(resp.content_type(), "text/calendar; charset=utf-8");
     ExpectWellFormedLines(resp.ics());
@@ -1026,8 +1025,7 @@ TEST_F(EventsTest, AMembersCalendarHoldsTheEventsTheyAreGoingToOrWaitingFor) {
   EXPECT_EQ(resp.ics().find(withdrawn.event_id()), std::string::npos);
 
   pb::ExportCalendarRequest none;
-  EXPECT_THAT(stub().ExportCalendar(Ctx(Token(me, {"alumnus"})).get(), none, &resp)
-                  .error_message(),
+  EXPECT_THAT(stub().ExportCalendar(Ctx(Token(me, {"alumnus"})).get(), none, &resp).error_message(),
               ::testing::StartsWith("scope:"));
 }
 
@@ -1039,12 +1037,12 @@ void PublishMembershipEvent(const std::string& topic, const std::string& key,
   auto producer = hc::kafka::NewIdempotentProducer(hc::testing::KafkaBrokers(), nullptr, "test");
   ASSERT_TRUE(producer.ok());
   const std::string value = event.SerializeAsString();
-  RdKafka::Headers* headers = hc::kafka::NewHeaders(
-      {{hc::kafka::kCeId, ce_id},
-       {hc::kafka::kCeType, event.GetDescriptor()->full_name()},
-       {hc::kafka::kCeSource, "/homecoming/membership"},
-       {hc::kafka::kCeSpecVersion, "1.0"},
-       {hc::kafka::kContentType, "application/protobuf"}});
+  RdKafka::Headers* headers =
+      hc::kafka::NewHeaders({{hc::kafka::kCeId, ce_id},
+                             {hc::kafka::kCeType, event.GetDescriptor()->full_name()},
+                             {hc::kafka::kCeSource, "/homecoming/membership"},
+                             {hc::kafka::kCeSpecVersion, "1.0"},
+                             {hc::kafka::kContentType, "application/protobuf"}});
   ASSERT_EQ((*producer)->produce(topic, RdKafka::Topic::PARTITION_UA,
                                  RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
                                  value.size(), key.data(), key.size(), 0, headers, nullptr),
@@ -1224,8 +1222,8 @@ TEST_F(EventsRedisDownTest, ReadsStillSucceedAndStayFreshWithRedisStopped) {
 TEST_F(EventsRedisDownTest, ACountCachedBeforeAnOutageIsNotServedAfterIt) {
   pb::Event e = Create(Details(3));
   pb::Event read;
-  ASSERT_TRUE(Get(e.event_id(), &read).ok());  // cached: 3 seats left
-  svc().redis.Pause();  // keeps its data but stops answering
+  ASSERT_TRUE(Get(e.event_id(), &read).ok());           // cached: 3 seats left
+  svc().redis.Pause();                                  // keeps its data but stops answering
   ASSERT_TRUE(Rsvp(NewMemberId(), e.event_id()).ok());  // cannot drop the entry now
   ASSERT_TRUE(Get(e.event_id(), &read).ok());
   EXPECT_EQ(read.seats_left(), 2);

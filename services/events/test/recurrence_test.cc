@@ -36,8 +36,7 @@ TEST(ValidateRecurrence, NamesTheBadField) {
   EXPECT_EQ(hc::InvalidFieldName(ValidateRecurrence({Frequency::kUnspecified, 4})),
             "recurrence.frequency");
   EXPECT_EQ(hc::InvalidFieldName(ValidateRecurrence({Frequency::kWeekly, 1})), "recurrence.count");
-  EXPECT_EQ(hc::InvalidFieldName(ValidateRecurrence({Frequency::kWeekly, 53})),
-            "recurrence.count");
+  EXPECT_EQ(hc::InvalidFieldName(ValidateRecurrence({Frequency::kWeekly, 53})), "recurrence.count");
 }
 
 TEST(Occurrences, WeeklyKeepsTheLocalTimeAcrossDaylightSavingTime) {

@@ -52,8 +52,7 @@ absl::StatusOr<domain::EventChanges> ChangesFromMask(const pb::UpdateEventReques
     } else if (path == "kind") {
       c.kind = static_cast<domain::EventKind>(d.kind());
     } else if (path == "start_time") {
-      HC_ASSIGN_OR_RETURN(c.start, TimeFromProto("start_time", d.has_start_time(),
-                                                 d.start_time()));
+      HC_ASSIGN_OR_RETURN(c.start, TimeFromProto("start_time", d.has_start_time(), d.start_time()));
     } else if (path == "end_time") {
       HC_ASSIGN_OR_RETURN(c.end, TimeFromProto("end_time", d.has_end_time(), d.end_time()));
     } else if (path == "time_zone") {
@@ -82,14 +81,13 @@ std::string RandomGeneration() {
 
 }  // namespace
 
-#define HC_EVENTS_RPC(Method, Handler)                                                    \
-  grpc::ServerUnaryReactor* EventsService::Method(grpc::CallbackServerContext* ctx,       \
-                                                  const pb::Method##Request* req,         \
-                                                  pb::Method##Response* resp) {           \
-    return runner_.Run(ctx, #Method, req, resp,                                           \
-                       [this](const auto& caller, const auto& rq, auto& rs) {             \
-                         return Handler(caller, rq, rs);                                  \
-                       });                                                                \
+#define HC_EVENTS_RPC(Method, Handler)                                                             \
+  grpc::ServerUnaryReactor* EventsService::Method(grpc::CallbackServerContext* ctx,                \
+                                                  const pb::Method##Request* req,                  \
+                                                  pb::Method##Response* resp) {                    \
+    return runner_.Run(                                                                            \
+        ctx, #Method, req, resp,                                                                   \
+        [this](const auto& caller, const auto& rq, auto& rs) { return Handler(caller, rq, rs); }); \
   }
 
 HC_EVENTS_RPC(CreateEvent, DoCreate)
@@ -187,8 +185,7 @@ absl::Status EventsService::DoCancel(const hc::auth::Principal& caller,
 }
 
 absl::Status EventsService::DoList(const hc::auth::Principal& caller,
-                                   const pb::ListEventsRequest& req,
-                                   pb::ListEventsResponse& resp) {
+                                   const pb::ListEventsRequest& req, pb::ListEventsResponse& resp) {
   storage::EventQuery q;
   std::set<int> kinds;
   for (int kind : req.kinds()) {
@@ -200,8 +197,7 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
     HC_ASSIGN_OR_RETURN(q.start_from, TimeFromProto("start_from", true, req.start_from()));
   }
   if (req.has_start_before()) {
-    HC_ASSIGN_OR_RETURN(q.start_before,
-                        TimeFromProto("start_before", true, req.start_before()));
+    HC_ASSIGN_OR_RETURN(q.start_before, TimeFromProto("start_before", true, req.start_before()));
   }
   if (q.start_from && q.start_before && *q.start_before <= *q.start_from) {
     return hc::InvalidField("start_before", "must be after start_from");
@@ -211,17 +207,16 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
   auto ms = [](const std::optional<domain::Time>& t) {
     return t ? std::to_string(t->time_since_epoch().count()) : std::string("-");
   };
-  const std::string filters = "k=" + absl::StrJoin(kinds, ",") + ":f=" + ms(q.start_from) +
-                              ":b=" + ms(q.start_before);
+  const std::string filters =
+      "k=" + absl::StrJoin(kinds, ",") + ":f=" + ms(q.start_from) + ":b=" + ms(q.start_before);
   HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, false));
   q.now = Now();
 
   // Cached per generation: any change anywhere retires every cached listing at once.
-  HC_ASSIGN_OR_RETURN(std::string generation,
-                      cache_.GetOrLoad(kListGenerationKey, cache_ttl_,
-                                       []() -> absl::StatusOr<std::string> {
-                                         return RandomGeneration();
-                                       }));
+  HC_ASSIGN_OR_RETURN(std::string generation, cache_.GetOrLoad(kListGenerationKey, cache_ttl_,
+                                                               []() -> absl::StatusOr<std::string> {
+                                                                 return RandomGeneration();
+                                                               }));
   const std::string key = "events:list:v1:" + generation + ":" +
                           (q.include_unlisted ? "staff" : "member") + ":" + filters +
                           ":n=" + std::to_string(q.page_size) + ":t=" + req.page_token();
@@ -248,8 +243,8 @@ absl::Status EventsService::DoListMyRsvps(const hc::auth::Principal& caller,
                          .include_past = req.include_past(),
                          .now = Now()};
   HC_ASSIGN_OR_RETURN(q.page_size, PageSize(req.page_size()));
-  const std::string filters = std::string("c=") + (q.include_cancelled ? "1" : "0") +
-                              ":p=" + (q.include_past ? "1" : "0");
+  const std::string filters =
+      std::string("c=") + (q.include_cancelled ? "1" : "0") + ":p=" + (q.include_past ? "1" : "0");
   HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, true));
   HC_ASSIGN_OR_RETURN(storage::MyRsvpPage page, store_.ListMyRsvps(q));
   for (const auto& [rsvp, event] : page.rsvps) {
@@ -269,8 +264,7 @@ absl::Status EventsService::DoListAttendees(const hc::auth::Principal& caller,
   storage::AttendeeQuery q{.event_id = req.event_id(),
                            .include_cancelled = req.include_cancelled()};
   HC_ASSIGN_OR_RETURN(q.page_size, PageSize(req.page_size()));
-  const std::string filters =
-      "e=" + req.event_id() + ":c=" + (req.include_cancelled() ? "1" : "0");
+  const std::string filters = "e=" + req.event_id() + ":c=" + (req.include_cancelled() ? "1" : "0");
   HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, true));
   HC_ASSIGN_OR_RETURN(storage::AttendeePage page, store_.ListAttendees(q));
   for (const auto& r : page.attendees) ToProto(r, *resp.add_attendees());
@@ -308,10 +302,10 @@ absl::Status EventsService::DoExport(const hc::auth::Principal& caller,
       if (!req.my_rsvps()) return hc::InvalidField("my_rsvps", "must be true when set");
       HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
       // Going and waitlisted, events not yet ended: what belongs in a personal calendar.
-      HC_ASSIGN_OR_RETURN(storage::MyRsvpPage page,
-                          store_.ListMyRsvps({.member_id = member_id,
-                                              .page_size = kMaxCalendarEvents,
-                                              .now = now}));
+      HC_ASSIGN_OR_RETURN(
+          storage::MyRsvpPage page,
+          store_.ListMyRsvps(
+              {.member_id = member_id, .page_size = kMaxCalendarEvents, .now = now}));
       for (auto& [rsvp, event] : page.rsvps) events.push_back(std::move(event));
       resp.set_filename("my-events.ics");
       break;
@@ -327,15 +321,15 @@ absl::Status EventsService::DoExport(const hc::auth::Principal& caller,
 absl::Status EventsService::DoGet(const hc::auth::Principal&, const pb::GetEventRequest& req,
                                   pb::GetEventResponse& resp) {
   HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
-  HC_ASSIGN_OR_RETURN(std::string bytes,
-                      cache_.GetOrLoad(EventCacheKey(req.event_id()), cache_ttl_,
-                                       [&]() -> absl::StatusOr<std::string> {
-                                         HC_ASSIGN_OR_RETURN(domain::Event e,
-                                                             store_.Get(req.event_id()));
-                                         pb::Event proto;
-                                         ToProto(e, proto);
-                                         return proto.SerializeAsString();
-                                       }));
+  HC_ASSIGN_OR_RETURN(std::string bytes, cache_.GetOrLoad(EventCacheKey(req.event_id()), cache_ttl_,
+                                                          [&]() -> absl::StatusOr<std::string> {
+                                                            HC_ASSIGN_OR_RETURN(
+                                                                domain::Event e,
+                                                                store_.Get(req.event_id()));
+                                                            pb::Event proto;
+                                                            ToProto(e, proto);
+                                                            return proto.SerializeAsString();
+                                                          }));
   if (!resp.mutable_event()->ParseFromString(bytes)) {
     return absl::InternalError("corrupt cache entry");
   }

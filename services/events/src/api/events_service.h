@@ -23,8 +23,7 @@ class EventsService final : public pb::EventsService::CallbackService {
 
   EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
                 hc::redis::Cache& cache, const domain::SystemTimeZones& zones,
-                std::chrono::seconds cache_ttl, Clock clock,
-                domain::CalendarOptions calendar = {});
+                std::chrono::seconds cache_ttl, Clock clock, domain::CalendarOptions calendar = {});
 
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* ctx,
                                         const pb::CreateEventRequest* req,
@@ -47,8 +46,7 @@ class EventsService final : public pb::EventsService::CallbackService {
   grpc::ServerUnaryReactor* ListAttendees(grpc::CallbackServerContext* ctx,
                                           const pb::ListAttendeesRequest* req,
                                           pb::ListAttendeesResponse* resp) override;
-  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx,
-                                    const pb::CheckInRequest* req,
+  grpc::ServerUnaryReactor* CheckIn(grpc::CallbackServerContext* ctx, const pb::CheckInRequest* req,
                                     pb::CheckInResponse* resp) override;
   grpc::ServerUnaryReactor* ExportCalendar(grpc::CallbackServerContext* ctx,
                                            const pb::ExportCalendarRequest* req,
@@ -83,12 +81,12 @@ class EventsService final : public pb::EventsService::CallbackService {
                         pb::UpdateEventResponse& resp);
   absl::Status DoCancel(const hc::auth::Principal& caller, const pb::CancelEventRequest& req,
                         pb::CancelEventResponse& resp);
-  absl::Status DoCancelSeries(const hc::auth::Principal& caller,
-                              const pb::CancelSeriesRequest& req, pb::CancelSeriesResponse& resp);
+  absl::Status DoCancelSeries(const hc::auth::Principal& caller, const pb::CancelSeriesRequest& req,
+                              pb::CancelSeriesResponse& resp);
   absl::Status DoList(const hc::auth::Principal& caller, const pb::ListEventsRequest& req,
                       pb::ListEventsResponse& resp);
-  absl::Status DoListMyRsvps(const hc::auth::Principal& caller,
-                             const pb::ListMyRsvpsRequest& req, pb::ListMyRsvpsResponse& resp);
+  absl::Status DoListMyRsvps(const hc::auth::Principal& caller, const pb::ListMyRsvpsRequest& req,
+                             pb::ListMyRsvpsResponse& resp);
   absl::Status DoListAttendees(const hc::auth::Principal& caller,
                                const pb::ListAttendeesRequest& req,
                                pb::ListAttendeesResponse& resp);

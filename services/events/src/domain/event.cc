@@ -28,14 +28,13 @@ size_t CodePoints(std::string_view s) {
       std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
 }
 
-absl::Status CheckText(std::string_view field, std::string_view value, bool required,
-                       size_t max, bool multi_line) {
+absl::Status CheckText(std::string_view field, std::string_view value, bool required, size_t max,
+                       bool multi_line) {
   if (required && Trim(value).empty()) return InvalidField(field, "must not be empty");
   if (CodePoints(value) > max) {
     return InvalidField(field, "must be at most " + std::to_string(max) + " characters");
   }
-  if (std::any_of(value.begin(), value.end(),
-                  [&](char c) { return IsControl(c, multi_line); })) {
+  if (std::any_of(value.begin(), value.end(), [&](char c) { return IsControl(c, multi_line); })) {
     return InvalidField(field, "must not contain control characters");
   }
   return absl::OkStatus();

@@ -16,8 +16,14 @@ namespace events::domain {
 // Instants are kept to the millisecond, like PostgreSQL's timestamptz round trip through us.
 using Time = std::chrono::sys_time<std::chrono::milliseconds>;
 
-enum class EventKind { kUnspecified = 0, kAlumniMeeting, kSoberSocial, kPeerGroup, kWorkshop,
-                       kService };
+enum class EventKind {
+  kUnspecified = 0,
+  kAlumniMeeting,
+  kSoberSocial,
+  kPeerGroup,
+  kWorkshop,
+  kService
+};
 enum class Visibility { kUnspecified = 0, kPublic, kMembers, kUnlisted };
 enum class EventStatus { kScheduled = 1, kCancelled };
 enum class RsvpStatus { kGoing = 1, kWaitlisted, kCancelled };

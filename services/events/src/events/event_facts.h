@@ -30,8 +30,8 @@ class Recorder {
   void RsvpWaitlisted(hc::postgres::Tx& tx, const domain::Event& event,
                       const domain::Rsvp& rsvp) const;
   void RsvpCancelled(hc::postgres::Tx& tx, const std::string& event_id,
-                     const std::string& member_id, domain::RsvpStatus previous,
-                     CancelReason reason, domain::Time at) const;
+                     const std::string& member_id, domain::RsvpStatus previous, CancelReason reason,
+                     domain::Time at) const;
   void WaitlistPromoted(hc::postgres::Tx& tx, const domain::Event& event,
                         const std::string& member_id, domain::Time at) const;
   void AttendeeCheckedIn(hc::postgres::Tx& tx, const std::string& event_id,

@@ -7,8 +7,7 @@
 
 namespace events::facts {
 
-absl::Status MemberDeletedHandler::Handle(hc::postgres::Tx& tx,
-                                          const hc::kafka::Message& message) {
+absl::Status MemberDeletedHandler::Handle(hc::postgres::Tx& tx, const hc::kafka::Message& message) {
   touched_.clear();
   if (message.Header(hc::kafka::kCeType) != kMemberDeletedType) return absl::OkStatus();
   alumni::membership::v1::MemberDeleted event;

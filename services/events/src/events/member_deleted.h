@@ -23,8 +23,7 @@ class MemberDeletedHandler {
   using Clock = std::function<domain::Time()>;
   // `invalidate` drops the cached reads of an event; it runs after the commit.
   MemberDeletedHandler(storage::EventStore& store,
-                       std::function<void(const std::string& event_id)> invalidate,
-                       Clock clock)
+                       std::function<void(const std::string& event_id)> invalidate, Clock clock)
       : store_(store), invalidate_(std::move(invalidate)), clock_(std::move(clock)) {}
 
   // The Consumer's handler. INVALID_ARGUMENT for a MemberDeleted that can't be read (it goes to

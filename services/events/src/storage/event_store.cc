@@ -49,12 +49,13 @@ absl::StatusOr<std::vector<Event>> EventStore::Create(
     created.clear();
     std::string series_id;
     if (recurrence) {
-      series_id = tx.exec_params1("INSERT INTO series (frequency, occurrences, created_by, "
-                                  "created_at) VALUES ($1, $2, $3, " + MsToTs("$4") +
-                                      ") RETURNING series_id::text",
-                                  static_cast<int>(recurrence->frequency), recurrence->count,
-                                  created_by, Ms(now))[0]
-                      .as<std::string>();
+      series_id =
+          tx.exec_params1(
+                "INSERT INTO series (frequency, occurrences, created_by, "
+                "created_at) VALUES ($1, $2, $3, " +
+                    MsToTs("$4") + ") RETURNING series_id::text",
+                static_cast<int>(recurrence->frequency), recurrence->count, created_by, Ms(now))[0]
+              .as<std::string>();
     }
     for (const auto& d : occurrences) {
       auto row = tx.exec_params1(
@@ -62,9 +63,8 @@ absl::StatusOr<std::vector<Event>> EventStore::Create(
                       "ends_at, time_zone, venue, online_url, capacity, waitlist_enabled, "
                       "visibility, created_by, created_at, updated_at) "
                       "VALUES (NULLIF($1, '')::uuid, $2, $3, $4, ") +
-              MsToTs("$5") + ", " + MsToTs("$6") +
-              ", $7, $8, $9, $10, $11, $12, $13, " + MsToTs("$14") + ", " + MsToTs("$14") +
-              ") RETURNING " + kEventColumns,
+              MsToTs("$5") + ", " + MsToTs("$6") + ", $7, $8, $9, $10, $11, $12, $13, " +
+              MsToTs("$14") + ", " + MsToTs("$14") + ") RETURNING " + kEventColumns,
           series_id, d.title, d.description, static_cast<int>(d.kind), Ms(d.start), Ms(d.end),
           d.time_zone, d.venue, d.online_url, d.capacity, d.waitlist_enabled,
           static_cast<int>(d.visibility), created_by, Ms(now));
@@ -107,15 +107,18 @@ absl::StatusOr<RsvpResult> EventStore::Rsvp(const std::string& event_id,
     r = {.event_id = event_id, .member_id = member_id, .created_at = now, .updated_at = now};
     if (placement == domain::Placement::kGoing) {
       r.status = RsvpStatus::kGoing;
-      tx.exec_params("INSERT INTO rsvps (event_id, member_id, status, created_at, updated_at) "
-                     "VALUES ($1, $2, 1, " + MsToTs("$3") + ", " + MsToTs("$3") + ")",
-                     event_id, member_id, Ms(now));
+      tx.exec_params(
+          "INSERT INTO rsvps (event_id, member_id, status, created_at, updated_at) "
+          "VALUES ($1, $2, 1, " +
+              MsToTs("$3") + ", " + MsToTs("$3") + ")",
+          event_id, member_id, Ms(now));
       ++e.going_count;
     } else {
       r.status = RsvpStatus::kWaitlisted;
       tx.exec_params(
           "INSERT INTO rsvps (event_id, member_id, status, waitlist_seq, created_at, "
-          "updated_at) VALUES ($1, $2, 2, $3, " + MsToTs("$4") + ", " + MsToTs("$4") + ")",
+          "updated_at) VALUES ($1, $2, 2, $3, " +
+              MsToTs("$4") + ", " + MsToTs("$4") + ")",
           event_id, member_id, locked.next_waitlist_seq, Ms(now));
       ++locked.next_waitlist_seq;
       // The newest ticket is the last in line.
@@ -135,8 +138,7 @@ absl::StatusOr<RsvpResult> EventStore::Rsvp(const std::string& event_id,
 }
 
 absl::StatusOr<RsvpResult> EventStore::CancelRsvp(const std::string& event_id,
-                                                  const std::string& member_id,
-                                                  domain::Time now) {
+                                                  const std::string& member_id, domain::Time now) {
   RsvpResult result;
   absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
     result = RsvpResult{};
@@ -151,9 +153,9 @@ absl::StatusOr<RsvpResult> EventStore::CancelRsvp(const std::string& event_id,
     }
     HC_RETURN_IF_ERROR(domain::CheckCancelRsvp(locked.event, now));
     const RsvpStatus previous = active->rsvp.status;
-    tx.exec_params("UPDATE rsvps SET status = 3, updated_at = " + MsToTs("$2") +
-                       " WHERE rsvp_id = $1",
-                   active->rsvp_id, Ms(now));
+    tx.exec_params(
+        "UPDATE rsvps SET status = 3, updated_at = " + MsToTs("$2") + " WHERE rsvp_id = $1",
+        active->rsvp_id, Ms(now));
     Event& e = result.event;
     if (previous == RsvpStatus::kGoing) {
       --e.going_count;
@@ -193,7 +195,8 @@ absl::StatusOr<EventChangeResult> EventStore::Update(const std::string& event_id
                        MsToTs("$5") + ", ends_at = " + MsToTs("$6") +
                        ", time_zone = $7, venue = $8, online_url = $9, capacity = $10, "
                        "waitlist_enabled = $11, visibility = $12, sequence = $13, "
-                       "updated_at = " + MsToTs("$14") + " WHERE event_id = $1",
+                       "updated_at = " +
+                       MsToTs("$14") + " WHERE event_id = $1",
                    event_id, d.title, d.description, static_cast<int>(d.kind), Ms(d.start),
                    Ms(d.end), d.time_zone, d.venue, d.online_url, d.capacity, d.waitlist_enabled,
                    static_cast<int>(d.visibility), e.sequence, Ms(now));
@@ -250,8 +253,8 @@ absl::StatusOr<std::vector<std::string>> EventStore::CancelSeries(const std::str
     // Locked in event id order, like every path that locks more than one event.
     auto rows = tx.exec_params(std::string("SELECT ") + kEventColumns +
                                    " FROM events e WHERE e.series_id = $1 AND e.status = 1"
-                                   " AND e.starts_at >= " + MsToTs("$2") +
-                                   " AND e.starts_at > " + MsToTs("$3") +
+                                   " AND e.starts_at >= " +
+                                   MsToTs("$2") + " AND e.starts_at > " + MsToTs("$3") +
                                    " ORDER BY e.event_id FOR UPDATE",
                                series_id, Ms(from), Ms(now));
     std::vector<Event> events;
@@ -278,19 +281,22 @@ absl::StatusOr<EventPage> EventStore::List(const EventQuery& q) {
   constexpr int64_t kNoBound = 253402300799000;  // 9999-12-31
   absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) {
     page = EventPage{};
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kEventColumns +
-            " FROM events e WHERE status = 1 AND ends_at > " + MsToTs("$1") +
-            " AND (cardinality($2::smallint[]) = 0 OR kind = ANY($2::smallint[]))"
-            " AND starts_at >= " + MsToTs("$3") + " AND starts_at < " + MsToTs("$4") +
-            " AND ($5 OR visibility <> 3)"
-            " AND (NOT $6 OR (starts_at, event_id) > (" + MsToTs("$7") + ", $8::uuid))"
-            " ORDER BY starts_at, event_id LIMIT $9",
-        Ms(q.now), kinds, q.start_from ? Ms(*q.start_from) : -kNoBound,
-        q.start_before ? Ms(*q.start_before) : kNoBound, q.include_unlisted,
-        q.after.has_value(), q.after ? Ms(q.after->start) : 0,
-        q.after ? q.after->id : std::string("00000000-0000-0000-0000-000000000000"),
-        q.page_size + 1);
+    auto rows =
+        tx.exec_params(std::string("SELECT ") + kEventColumns +
+                           " FROM events e WHERE status = 1 AND ends_at > " + MsToTs("$1") +
+                           " AND (cardinality($2::smallint[]) = 0 OR kind = ANY($2::smallint[]))"
+                           " AND starts_at >= " +
+                           MsToTs("$3") + " AND starts_at < " + MsToTs("$4") +
+                           " AND ($5 OR visibility <> 3)"
+                           " AND (NOT $6 OR (starts_at, event_id) > (" +
+                           MsToTs("$7") +
+                           ", $8::uuid))"
+                           " ORDER BY starts_at, event_id LIMIT $9",
+                       Ms(q.now), kinds, q.start_from ? Ms(*q.start_from) : -kNoBound,
+                       q.start_before ? Ms(*q.start_before) : kNoBound, q.include_unlisted,
+                       q.after.has_value(), q.after ? Ms(q.after->start) : 0,
+                       q.after ? q.after->id : std::string("00000000-0000-0000-0000-000000000000"),
+                       q.page_size + 1);
     for (const auto& row : rows) {
       if (static_cast<int>(page.events.size()) == q.page_size) {
         const Event& last = page.events.back();
@@ -312,8 +318,12 @@ absl::StatusOr<MyRsvpPage> EventStore::ListMyRsvps(const MyRsvpQuery& q) {
     auto rows = tx.exec_params(
         std::string("SELECT ") + kRsvpColumns + ", " + kEventColumns +
             " FROM rsvps r JOIN events e ON e.event_id = r.event_id WHERE r.member_id = $1"
-            " AND ($2 OR r.status IN (1, 2)) AND ($3 OR e.ends_at > " + MsToTs("$4") + ")"
-            " AND (NOT $5 OR (e.starts_at, r.rsvp_id) > (" + MsToTs("$6") + ", $7::bigint))"
+            " AND ($2 OR r.status IN (1, 2)) AND ($3 OR e.ends_at > " +
+            MsToTs("$4") +
+            ")"
+            " AND (NOT $5 OR (e.starts_at, r.rsvp_id) > (" +
+            MsToTs("$6") +
+            ", $7::bigint))"
             " ORDER BY e.starts_at, r.rsvp_id LIMIT $8",
         q.member_id, q.include_cancelled, q.include_past, Ms(q.now), q.after.has_value(),
         q.after ? Ms(q.after->start) : 0, q.after ? q.after->id : std::string("0"),
@@ -348,8 +358,8 @@ absl::StatusOr<AttendeePage> EventStore::ListAttendees(const AttendeeQuery& q) {
     }
     auto rows = tx.exec_params(std::string("SELECT ") + kRsvpColumns + ", " + kSortKey +
                                    " FROM rsvps r WHERE r.event_id = $1"
-                                   " AND ($2 OR r.status IN (1, 2)) AND " + kSortKey +
-                                   " > $3::bigint ORDER BY " + kSortKey + " LIMIT $4",
+                                   " AND ($2 OR r.status IN (1, 2)) AND " +
+                                   kSortKey + " > $3::bigint ORDER BY " + kSortKey + " LIMIT $4",
                                q.event_id, q.include_cancelled,
                                q.after ? q.after->id : std::string("0"), q.page_size + 1);
     std::string last_key;
@@ -386,9 +396,8 @@ absl::StatusOr<RsvpResult> EventStore::CheckIn(const std::string& event_id,
       result.rsvp.checked_in_at = now;
     }
     result.rsvp.updated_at = now;
-    tx.exec_params("UPDATE rsvps SET checked_in_at = CASE WHEN $2 THEN NULL ELSE " +
-                       MsToTs("$3") + " END, updated_at = " + MsToTs("$3") +
-                       " WHERE rsvp_id = $1",
+    tx.exec_params("UPDATE rsvps SET checked_in_at = CASE WHEN $2 THEN NULL ELSE " + MsToTs("$3") +
+                       " END, updated_at = " + MsToTs("$3") + " WHERE rsvp_id = $1",
                    active->rsvp_id, undo, Ms(now));
     recorder_.AttendeeCheckedIn(tx, event_id, member_id, !undo, now);
     result.changed = true;
@@ -399,8 +408,7 @@ absl::StatusOr<RsvpResult> EventStore::CheckIn(const std::string& event_id,
 }
 
 std::vector<std::string> EventStore::EraseMemberIn(hc::postgres::Tx& tx,
-                                                   const std::string& member_id,
-                                                   domain::Time now) {
+                                                   const std::string& member_id, domain::Time now) {
   std::vector<std::string> touched;
   // Locks are taken in event id order, so two erasures can't deadlock each other; other writers
   // lock a single event.
@@ -428,10 +436,10 @@ std::vector<std::string> EventStore::EraseMemberIn(hc::postgres::Tx& tx,
     touched.push_back(event_id);
   }
   tx.exec_params("DELETE FROM rsvps WHERE member_id = $1", member_id);
-  for (const auto& row : tx.exec_params(
-           "UPDATE events SET created_by = 'deleted-member' WHERE created_by = $1 "
-           "RETURNING event_id::text",
-           member_id)) {
+  for (const auto& row :
+       tx.exec_params("UPDATE events SET created_by = 'deleted-member' WHERE created_by = $1 "
+                      "RETURNING event_id::text",
+                      member_id)) {
     touched.push_back(row[0].as<std::string>());
   }
   return touched;

@@ -99,8 +99,7 @@ class EventStore {
   // promotes from the waitlist when capacity went up.
   absl::StatusOr<EventChangeResult> Update(const std::string& event_id,
                                            const domain::EventChanges& changes,
-                                           const domain::TimeZoneCatalog& zones,
-                                           domain::Time now);
+                                           const domain::TimeZoneCatalog& zones, domain::Time now);
   // Cancels the event (EventCancelled, naming everyone going or waitlisted); its RSVPs stay as
   // they were, readable. Cancelling a cancelled event changes nothing.
   absl::StatusOr<EventChangeResult> Cancel(const std::string& event_id, domain::Time now);
@@ -135,8 +134,8 @@ class EventStore {
   // Cancels the member's active RSVP (RsvpCancelled) and, when it held a seat, promotes the
   // first in line (WaitlistPromoted). A repeated cancellation returns the cancelled RSVP
   // unchanged; NOT_FOUND when the member never RSVPed.
-  absl::StatusOr<RsvpResult> CancelRsvp(const std::string& event_id,
-                                        const std::string& member_id, domain::Time now);
+  absl::StatusOr<RsvpResult> CancelRsvp(const std::string& event_id, const std::string& member_id,
+                                        domain::Time now);
 
  private:
   // Cancels a locked event; false when it already was.

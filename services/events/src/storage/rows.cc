@@ -103,7 +103,8 @@ std::vector<std::string> PromoteWaitlisted(hc::postgres::Tx& tx, const facts::Re
   auto rows = tx.exec_params(
       "WITH first_in_line AS (SELECT rsvp_id FROM rsvps WHERE event_id = $1 AND status = 2 "
       "ORDER BY waitlist_seq LIMIT $2) "
-      "UPDATE rsvps r SET status = 1, updated_at = " + MsToTs("$3") +
+      "UPDATE rsvps r SET status = 1, updated_at = " +
+          MsToTs("$3") +
           " FROM first_in_line f WHERE r.rsvp_id = f.rsvp_id "
           "RETURNING r.waitlist_seq, r.member_id::text",
       event.event_id, n, Ms(now));
