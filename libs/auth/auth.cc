@@ -49,6 +49,31 @@ absl::StatusOr<Principal> Verifier::VerifyBearer(std::string_view header) const 
 
 absl::StatusOr<Principal> Verifier::Verify(std::string_view token) const {
   if (token.size() > 8192) return Unauthenticated("too long");
+  const long now = Now();
+  std::string key(token);
+  {
+    std::lock_guard lock(cache_->mu);
+    auto it = cache_->entries.find(key);
+    if (it != cache_->entries.end()) {
+      if (it->second.expires_at > now) return it->second.principal;
+      cache_->entries.erase(it);
+      return Unauthenticated("expired");
+    }
+  }
+  auto verified = VerifyUncached(token);
+  if (!verified.ok()) return verified.status();
+  std::lock_guard lock(cache_->mu);
+  if (cache_->entries.size() >= kCacheCapacity) cache_->entries.clear();
+  cache_->entries.emplace(std::move(key), *verified);
+  return verified->principal;
+}
+
+long Verifier::Now() const {
+  return static_cast<long>(std::chrono::system_clock::to_time_t(
+      options_.clock ? options_.clock() : std::chrono::system_clock::now()));
+}
+
+absl::StatusOr<Verifier::Verified> Verifier::VerifyUncached(std::string_view token) const {
   const jwt_alg_t pinned = *ParseAlgorithm(options_.algorithm);
   jwt_t* raw = nullptr;
   const std::string token_str(token);
@@ -67,11 +92,12 @@ absl::StatusOr<Principal> Verifier::Verify(std::string_view token) const {
   errno = 0;
   long exp = jwt_get_grant_int(jwt.get(), "exp");
   if (errno != 0 || exp <= 0) return Unauthenticated("no expiry");
-  if (exp <= static_cast<long>(std::time(nullptr))) return Unauthenticated("expired");
+  if (exp <= Now()) return Unauthenticated("expired");
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (sub == nullptr || *sub == '\0') return Unauthenticated("no subject");
 
-  Principal principal{.subject = sub, .roles = {}};
+  Verified verified{.principal = {.subject = sub, .roles = {}}, .expires_at = exp};
+  Principal& principal = verified.principal;
   if (char* roles_json = jwt_get_grants_json(jwt.get(), "roles")) {
     auto roles = nlohmann::json::parse(roles_json, nullptr, /*allow_exceptions=*/false);
     free(roles_json);
@@ -81,7 +107,7 @@ absl::StatusOr<Principal> Verifier::Verify(std::string_view token) const {
       principal.roles.insert(role.get<std::string>());
     }
   }
-  return principal;
+  return verified;
 }
 
 absl::StatusOr<std::string> Mint(const MintOptions& options) {

@@ -1,9 +1,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -33,6 +37,8 @@ struct VerifierOptions {
   // The HMAC secret (HS256) or the PEM public key (RS256).
   std::string key;
   std::string issuer;
+  // Tests pass a clock; services use the system's.
+  std::function<std::chrono::system_clock::time_point()> clock = std::chrono::system_clock::now;
 };
 
 class Verifier {
@@ -46,8 +52,26 @@ class Verifier {
   absl::StatusOr<Principal> VerifyBearer(std::string_view header) const;
 
  private:
-  explicit Verifier(VerifierOptions options) : options_(std::move(options)) {}
+  struct Verified {
+    Principal principal;
+    long expires_at = 0;
+  };
+  // Tokens already verified, until they expire: a client reuses one token for many calls,
+  // and checking its signature every time would cost more than most RPCs. Bounded; cleared
+  // whole when full.
+  struct Cache {
+    std::mutex mu;
+    std::unordered_map<std::string, Verified> entries;
+  };
+  static constexpr size_t kCacheCapacity = 10000;
+
+  explicit Verifier(VerifierOptions options)
+      : options_(std::move(options)), cache_(std::make_shared<Cache>()) {}
+  absl::StatusOr<Verified> VerifyUncached(std::string_view token) const;
+  long Now() const;
+
   VerifierOptions options_;
+  std::shared_ptr<Cache> cache_;
 };
 
 struct MintOptions {

@@ -124,6 +124,25 @@ TEST(Verifier, Rs256RoundTripAndNoHsConfusion) {
   EXPECT_EQ(HsVerifier().Verify(*token).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
+TEST(Verifier, ARememberedTokenStillExpires) {
+  auto now = std::chrono::system_clock::now();
+  auto verifier = *Verifier::Create(
+      {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test", .clock = [&] { return now; }});
+  std::string token = *Mint(HsToken("m-1"));  // 60 s to live
+  ASSERT_TRUE(verifier.Verify(token).ok());
+  ASSERT_TRUE(verifier.Verify(token).ok());  // from the cache
+  now += std::chrono::seconds(61);
+  EXPECT_EQ(verifier.Verify(token).status().code(), absl::StatusCode::kUnauthenticated);
+}
+
+TEST(Verifier, AFailedTokenIsNeverRemembered) {
+  std::string token = *Mint(HsToken("m-1"));
+  std::string forged = token.substr(0, token.rfind('.') + 1) + "AAAA";
+  EXPECT_FALSE(HsVerifier().Verify(forged).ok());
+  EXPECT_FALSE(HsVerifier().Verify(forged).ok());
+  EXPECT_TRUE(HsVerifier().Verify(token).ok());
+}
+
 TEST(Verifier, CreateRefusesWeakSettings) {
   EXPECT_FALSE(Verifier::Create({.algorithm = "none", .key = kSecret, .issuer = "x"}).ok());
   EXPECT_FALSE(Verifier::Create({.algorithm = "HS256", .key = "short", .issuer = "x"}).ok());

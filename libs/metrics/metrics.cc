@@ -30,24 +30,47 @@ GrpcServerMetrics::GrpcServerMetrics(prometheus::Registry& registry)
                           "application-level handled by the server.")
                     .Register(registry)) {}
 
-void GrpcServerMetrics::Started(std::string_view service, std::string_view method) {
-  started_
-      .Add({{"grpc_type", "unary"},
-            {"grpc_service", std::string(service)},
-            {"grpc_method", std::string(method)}})
-      .Increment();
-}
-
-void GrpcServerMetrics::Handled(std::string_view service, std::string_view method, int grpc_code,
-                                double seconds) {
+GrpcServerMetrics::Method& GrpcServerMetrics::Find(std::string_view service,
+                                                   std::string_view method) {
+  std::string key;
+  key.reserve(service.size() + method.size() + 1);
+  key.append(service).append("/").append(method);
+  std::lock_guard lock(mu_);
+  auto it = methods_.find(key);
+  if (it != methods_.end()) return *it->second;
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   prometheus::Labels labels = {{"grpc_type", "unary"},
                                {"grpc_service", std::string(service)},
                                {"grpc_method", std::string(method)}};
-  handling_.Add(labels, kBuckets).Observe(seconds);
-  labels.emplace("grpc_code", std::string(GrpcCodeName(grpc_code)));
-  handled_.Add(labels).Increment();
+  auto entry = std::make_unique<Method>();
+  entry->started = &started_.Add(labels);
+  entry->handling = &handling_.Add(labels, kBuckets);
+  return *methods_.emplace(std::move(key), std::move(entry)).first->second;
+}
+
+void GrpcServerMetrics::Started(std::string_view service, std::string_view method) {
+  Find(service, method).started->Increment();
+}
+
+void GrpcServerMetrics::Handled(std::string_view service, std::string_view method, int grpc_code,
+                                double seconds) {
+  Method& m = Find(service, method);
+  m.handling->Observe(seconds);
+  if (grpc_code < 0 || grpc_code >= static_cast<int>(m.handled.size())) grpc_code = 2;  // Unknown
+  prometheus::Counter* handled;
+  {
+    std::lock_guard lock(mu_);
+    handled = m.handled[grpc_code];
+    if (handled == nullptr) {
+      handled = &handled_.Add({{"grpc_type", "unary"},
+                               {"grpc_service", std::string(service)},
+                               {"grpc_method", std::string(method)},
+                               {"grpc_code", std::string(GrpcCodeName(grpc_code))}});
+      m.handled[grpc_code] = handled;
+    }
+  }
+  handled->Increment();
 }
 
 std::string_view GrpcCodeName(int grpc_code) {

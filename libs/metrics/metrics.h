@@ -7,7 +7,10 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <array>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -36,9 +39,20 @@ class GrpcServerMetrics {
   void Handled(std::string_view service, std::string_view method, int grpc_code, double seconds);
 
  private:
+  // The series of one method, looked up once: building label sets on every call costs more
+  // than the RPC's own work on a cache hit.
+  struct Method {
+    prometheus::Counter* started = nullptr;
+    prometheus::Histogram* handling = nullptr;
+    std::array<prometheus::Counter*, 17> handled{};
+  };
+  Method& Find(std::string_view service, std::string_view method);
+
   prometheus::Family<prometheus::Counter>& started_;
   prometheus::Family<prometheus::Counter>& handled_;
   prometheus::Family<prometheus::Histogram>& handling_;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Method>, std::less<>> methods_;
 };
 
 // go-grpc-prometheus's spelling of a gRPC status code ("OK", "InvalidArgument", ...).
