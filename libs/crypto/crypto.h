@@ -31,7 +31,4 @@ class DataKeys {
   std::array<unsigned char, 32> fingerprint_key_{};
 };
 
-// A random version-4 UUID in canonical text form.
-std::string NewUuid();
-
 }  // namespace hc::crypto

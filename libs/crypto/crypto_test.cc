@@ -47,15 +47,5 @@ TEST(DataKeys, RefusesMalformedKeys) {
   EXPECT_TRUE(DataKeys::FromHex(kKey + "\n").ok());
 }
 
-TEST(NewUuid, IsAVersion4UuidAndUnique) {
-  std::set<std::string> seen;
-  for (int i = 0; i < 1000; ++i) {
-    std::string id = NewUuid();
-    ASSERT_EQ(id.size(), 36u);
-    EXPECT_EQ(id[14], '4');
-    EXPECT_TRUE(seen.insert(id).second);
-  }
-}
-
 }  // namespace
 }  // namespace hc::crypto

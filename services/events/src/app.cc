@@ -10,7 +10,7 @@
 #include "libs/postgres/pool.h"
 #include "libs/redis/cache.h"
 #include "services/events/src/api/events_service.h"
-#include "services/events/src/domain/time_zones.h"
+#include "libs/tz/time_zones.h"
 #include "services/events/src/events/event_facts.h"
 #include "services/events/src/events/member_deleted.h"
 #include "services/events/src/storage/event_store.h"
@@ -84,7 +84,7 @@ struct App::Parts {
   hc::outbox::Relay relay;
   hc::grpc_server::WorkerPool workers;
   hc::grpc_server::UnaryRunner runner;
-  domain::SystemTimeZones zones;
+  hc::tz::SystemTimeZones zones;
   facts::Recorder recorder;
   storage::EventStore store;
   api::EventsService service;

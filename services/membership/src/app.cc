@@ -18,7 +18,7 @@
 #include "libs/redis/cache.h"
 #include "services/membership/src/api/membership_service.h"
 #include "services/membership/src/domain/sobriety.h"
-#include "services/membership/src/domain/time_zones.h"
+#include "libs/tz/time_zones.h"
 #include "services/membership/src/storage/member_store.h"
 
 // Generated from services/membership/migrations/ (see hc_embed_migrations).
@@ -78,7 +78,7 @@ struct App::Parts {
   hc::outbox::Relay relay;
   hc::grpc_server::WorkerPool workers;
   hc::grpc_server::UnaryRunner runner;
-  domain::SystemTimeZones zones;
+  hc::tz::SystemTimeZones zones;
   storage::MemberStore store;
   api::MembershipService service;
   hc::grpc_server::Server server;

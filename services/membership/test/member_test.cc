@@ -5,7 +5,6 @@
 #include <set>
 
 #include "libs/status/status.h"
-#include "services/membership/src/domain/time_zones.h"
 
 namespace membership::domain {
 namespace {
@@ -121,22 +120,6 @@ TEST(Authorize, MembersActOnlyOnThemselvesStaffMayReadAndRegister) {
   EXPECT_EQ(AuthorizeRegister(ana).code(), absl::StatusCode::kPermissionDenied);
   EXPECT_TRUE(AuthorizeRegister(coordinator).ok());
   EXPECT_TRUE(AuthorizeRegister(admin).ok());
-}
-
-TEST(IsUuid, AcceptsCanonicalFormOnly) {
-  EXPECT_TRUE(IsUuid("0b7e4c1a-6a43-4c1e-9c3b-2f7a9d1e5b60"));
-  EXPECT_FALSE(IsUuid("0b7e4c1a6a434c1e9c3b2f7a9d1e5b60"));
-  EXPECT_FALSE(IsUuid("0b7e4c1a-6a43-4c1e-9c3b-2f7a9d1e5b6z"));
-}
-
-TEST(SystemTimeZones, KnowsRealZonesAndRefusesPathTricks) {
-  SystemTimeZones zones;
-  EXPECT_TRUE(zones.Exists("America/Chicago"));
-  EXPECT_TRUE(zones.Exists("UTC"));
-  EXPECT_FALSE(zones.Exists("America/Nowhere"));
-  EXPECT_FALSE(zones.Exists("../../etc/passwd"));
-  EXPECT_FALSE(zones.Exists("/etc/localtime"));
-  EXPECT_FALSE(zones.Exists("America"));  // a directory, not a zone
 }
 
 TEST(TodayUtc, IsTheCalendarDate) {

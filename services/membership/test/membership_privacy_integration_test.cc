@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "libs/crypto/crypto.h"
+#include "libs/ids/ids.h"
 #include "libs/postgres/pool.h"
 #include "services/membership/src/domain/sobriety.h"
 #include "services/membership/src/storage/member_store.h"
@@ -200,7 +201,7 @@ TEST_F(PrivacyTest, DeleteMemberErasesPersonalDataPurgesTheCacheAndIsIdempotent)
   pb::DeleteMemberResponse resp;
   // Another member can't; the member can, twice.
   EXPECT_EQ(
-      stub_->DeleteMember(Ctx(Token(hc::crypto::NewUuid(), {})).get(), del, &resp).error_code(),
+      stub_->DeleteMember(Ctx(Token(hc::ids::NewUuid(), {})).get(), del, &resp).error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub_->DeleteMember(Ctx(token).get(), del, &resp).ok());
   ASSERT_TRUE(stub_->DeleteMember(Ctx(token).get(), del, &resp).ok());
@@ -234,7 +235,7 @@ TEST_F(PrivacyTest, DeleteMemberErasesPersonalDataPurgesTheCacheAndIsIdempotent)
   // The person may come back with the same address.
   RegisterWith("Erin", "Again", email);
   // Unknown members: NOT_FOUND.
-  del.set_member_id(hc::crypto::NewUuid());
+  del.set_member_id(hc::ids::NewUuid());
   EXPECT_EQ(stub_->DeleteMember(Ctx(Token("admin-1", {"admin"})).get(), del, &resp).error_code(),
             grpc::StatusCode::NOT_FOUND);
 }

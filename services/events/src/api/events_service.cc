@@ -12,7 +12,7 @@
 namespace events::api {
 
 EventsService::EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
-                             hc::redis::Cache& cache, const domain::SystemTimeZones& zones,
+                             hc::redis::Cache& cache, const hc::tz::SystemTimeZones& zones,
                              std::chrono::seconds cache_ttl, Clock clock,
                              domain::CalendarOptions calendar)
     : runner_(runner),

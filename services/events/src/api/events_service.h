@@ -9,7 +9,7 @@
 #include "libs/redis/cache.h"
 #include "services/events/src/domain/calendar.h"
 #include "services/events/src/domain/event.h"
-#include "services/events/src/domain/time_zones.h"
+#include "libs/tz/time_zones.h"
 #include "services/events/src/storage/event_store.h"
 
 namespace events::api {
@@ -22,7 +22,7 @@ class EventsService final : public pb::EventsService::CallbackService {
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
   EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
-                hc::redis::Cache& cache, const domain::SystemTimeZones& zones,
+                hc::redis::Cache& cache, const hc::tz::SystemTimeZones& zones,
                 std::chrono::seconds cache_ttl, Clock clock, domain::CalendarOptions calendar = {});
 
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* ctx,
@@ -106,7 +106,7 @@ class EventsService final : public pb::EventsService::CallbackService {
   hc::grpc_server::UnaryRunner& runner_;
   storage::EventStore& store_;
   hc::redis::Cache& cache_;
-  const domain::SystemTimeZones& zones_;
+  const hc::tz::SystemTimeZones& zones_;
   std::chrono::seconds cache_ttl_;
   Clock clock_;
   domain::CalendarOptions calendar_;

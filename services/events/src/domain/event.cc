@@ -190,16 +190,4 @@ absl::StatusOr<std::string> MemberOf(const hc::auth::Principal& caller) {
 
 bool SeesUnlisted(const hc::auth::Principal& caller) { return caller.IsStaff(); }
 
-bool IsUuid(std::string_view t) {
-  if (t.size() != 36) return false;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (t[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(t[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 }  // namespace events::domain

@@ -10,6 +10,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
+#include "libs/ids/ids.h"
+#include "libs/tz/time_zones.h"
 
 namespace events::domain {
 
@@ -86,12 +88,7 @@ struct EventChanges {
   std::optional<Visibility> visibility;
 };
 
-// Knows which IANA time zones exist.
-class TimeZoneCatalog {
- public:
-  virtual ~TimeZoneCatalog() = default;
-  virtual bool Exists(std::string_view name) const = 0;
-};
+using hc::tz::TimeZoneCatalog;
 
 // Limits: generous for people, tight for abuse.
 inline constexpr size_t kMaxTitleLength = 120;
@@ -140,6 +137,6 @@ absl::StatusOr<std::string> MemberOf(const hc::auth::Principal& caller);
 bool SeesUnlisted(const hc::auth::Principal& caller);
 
 // A UUID in canonical text form (what event, series and member ids are).
-bool IsUuid(std::string_view text);
+using hc::ids::IsUuid;
 
 }  // namespace events::domain

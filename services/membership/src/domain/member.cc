@@ -249,18 +249,6 @@ std::string_view RoleName(Role role) {
   return "unknown";
 }
 
-bool IsUuid(std::string_view t) {
-  if (t.size() != 36) return false;
-  for (size_t i = 0; i < t.size(); ++i) {
-    if (i == 8 || i == 13 || i == 18 || i == 23) {
-      if (t[i] != '-') return false;
-    } else if (!std::isxdigit(static_cast<unsigned char>(t[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Date TodayUtc(std::chrono::system_clock::time_point now) {
   auto days = std::chrono::floor<std::chrono::days>(now);
   std::chrono::year_month_day ymd{days};

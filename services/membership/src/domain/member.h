@@ -10,6 +10,8 @@
 
 #include "absl/status/status.h"
 #include "libs/auth/auth.h"
+#include "libs/ids/ids.h"
+#include "libs/tz/time_zones.h"
 
 namespace membership::domain {
 
@@ -86,12 +88,7 @@ struct ProfileChanges {
   std::optional<std::string> time_zone;
 };
 
-// Knows which IANA time zones exist.
-class TimeZoneCatalog {
- public:
-  virtual ~TimeZoneCatalog() = default;
-  virtual bool Exists(std::string_view name) const = 0;
-};
+using hc::tz::TimeZoneCatalog;
 
 // Limits on what a member may send; generous for people, tight for abuse.
 inline constexpr size_t kMaxNameLength = 50;
@@ -131,8 +128,7 @@ absl::Status ValidatePurpose(std::string_view purpose);
 // Role names as in the token's roles claim.
 std::string_view RoleName(Role role);
 
-// A UUID in canonical text form (what member ids are).
-bool IsUuid(std::string_view text);
+using hc::ids::IsUuid;
 
 Date TodayUtc(std::chrono::system_clock::time_point now);
 

@@ -144,7 +144,7 @@ absl::StatusOr<Member> MemberStore::FromRow(const pqxx::row& row) const {
 
 absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
   Member created;
-  const std::string id = hc::crypto::NewUuid();
+  const std::string id = hc::ids::NewUuid();
   const std::string fingerprint = keys_.Fingerprint(domain::NormalizeEmail(n.email));
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     // Checked first for a precise error; the unique index still decides under concurrency.

@@ -1,11 +1,10 @@
-#include "services/events/src/domain/time_zones.h"
+#include "libs/tz/time_zones.h"
 
 #include <algorithm>
 #include <cctype>
 #include <string>
 
-namespace events::domain {
-
+namespace hc::tz {
 std::optional<absl::TimeZone> SystemTimeZones::Load(std::string_view name) const {
   // Area/Location names only: no paths, and none of Abseil's "Fixed/UTC+hh:mm" forms.
   if (name.empty() || name.size() > 64 || name.front() == '/' ||
@@ -23,4 +22,4 @@ std::optional<absl::TimeZone> SystemTimeZones::Load(std::string_view name) const
   return zone;
 }
 
-}  // namespace events::domain
+}  // namespace hc::tz

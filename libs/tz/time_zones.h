@@ -4,9 +4,15 @@
 #include <string_view>
 
 #include "absl/time/time.h"
-#include "services/events/src/domain/event.h"
 
-namespace events::domain {
+namespace hc::tz {
+
+// Knows which IANA time zones exist. Domain code takes this interface; tests pass fakes.
+class TimeZoneCatalog {
+ public:
+  virtual ~TimeZoneCatalog() = default;
+  virtual bool Exists(std::string_view name) const = 0;
+};
 
 // The IANA time zones of the machine's tz database (Debian's tzdata), through Abseil.
 class SystemTimeZones : public TimeZoneCatalog {
@@ -16,4 +22,4 @@ class SystemTimeZones : public TimeZoneCatalog {
   std::optional<absl::TimeZone> Load(std::string_view name) const;
 };
 
-}  // namespace events::domain
+}  // namespace hc::tz
