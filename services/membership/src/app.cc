@@ -16,9 +16,9 @@
 #include "libs/postgres/migrations.h"
 #include "libs/postgres/pool.h"
 #include "libs/redis/cache.h"
+#include "libs/tz/time_zones.h"
 #include "services/membership/src/api/membership_service.h"
 #include "services/membership/src/domain/sobriety.h"
-#include "libs/tz/time_zones.h"
 #include "services/membership/src/storage/member_store.h"
 
 // Generated from services/membership/migrations/ (see hc_embed_migrations).

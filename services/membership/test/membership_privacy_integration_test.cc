@@ -200,9 +200,8 @@ TEST_F(PrivacyTest, DeleteMemberErasesPersonalDataPurgesTheCacheAndIsIdempotent)
   del.set_member_id(id);
   pb::DeleteMemberResponse resp;
   // Another member can't; the member can, twice.
-  EXPECT_EQ(
-      stub_->DeleteMember(Ctx(Token(hc::ids::NewUuid(), {})).get(), del, &resp).error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(stub_->DeleteMember(Ctx(Token(hc::ids::NewUuid(), {})).get(), del, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub_->DeleteMember(Ctx(token).get(), del, &resp).ok());
   ASSERT_TRUE(stub_->DeleteMember(Ctx(token).get(), del, &resp).ok());
 

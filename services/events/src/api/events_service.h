@@ -7,9 +7,9 @@
 #include "alumni/events/v1/events_service.grpc.pb.h"
 #include "libs/grpc/server.h"
 #include "libs/redis/cache.h"
+#include "libs/tz/time_zones.h"
 #include "services/events/src/domain/calendar.h"
 #include "services/events/src/domain/event.h"
-#include "libs/tz/time_zones.h"
 #include "services/events/src/storage/event_store.h"
 
 namespace events::api {
