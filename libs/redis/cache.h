@@ -21,7 +21,10 @@ struct CacheOptions {
   std::string address = "127.0.0.1:6379";  // host:port
   std::chrono::milliseconds connect_timeout{100};
   std::chrono::milliseconds command_timeout{50};
-  size_t pool_size = 4;
+  // Idle connections kept for reuse. Keep it at least the number of threads that use the
+  // cache at once (a service's workers): a smaller pool would open and close a connection per
+  // command whenever more callers than connections are busy.
+  size_t pool_size = 64;
   // After a Redis error, skip Redis this long instead of adding a timeout to every request.
   std::chrono::milliseconds retry_after{1000};
   // Each TTL is spread by up to this fraction either way, so entries set together don't all

@@ -282,6 +282,42 @@ std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::str
   return out;
 }
 
+void StartGroupAtEnd(const std::string& brokers, const std::string& group,
+                     const std::string& topic) {
+  std::string error;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", brokers, error);
+  conf->set("group.id", group, error);
+  conf->set("enable.auto.commit", "false", error);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(
+      RdKafka::KafkaConsumer::create(conf.get(), error));
+  if (!consumer) throw std::runtime_error("StartGroupAtEnd: " + error);
+  std::unique_ptr<RdKafka::Topic> handle(
+      RdKafka::Topic::create(consumer.get(), topic, nullptr, error));
+  RdKafka::Metadata* raw = nullptr;
+  if (consumer->metadata(false, handle.get(), &raw, 10000) != RdKafka::ERR_NO_ERROR) {
+    throw std::runtime_error("StartGroupAtEnd: no metadata for " + topic);
+  }
+  std::unique_ptr<RdKafka::Metadata> metadata(raw);
+  std::vector<RdKafka::TopicPartition*> ends;
+  for (const auto* t : *metadata->topics()) {
+    for (const auto* p : *t->partitions()) {
+      int64_t low = 0, high = 0;
+      if (consumer->query_watermark_offsets(topic, p->id(), &low, &high, 10000) !=
+          RdKafka::ERR_NO_ERROR) {
+        throw std::runtime_error("StartGroupAtEnd: no offsets for " + topic);
+      }
+      ends.push_back(RdKafka::TopicPartition::create(topic, p->id(), high));
+    }
+  }
+  RdKafka::ErrorCode committed = consumer->commitSync(ends);
+  RdKafka::TopicPartition::destroy(ends);
+  consumer->close();
+  if (committed != RdKafka::ERR_NO_ERROR) {
+    throw std::runtime_error("StartGroupAtEnd: commit failed: " + RdKafka::err2str(committed));
+  }
+}
+
 std::vector<std::string> RedisKeys(const std::string& address, const std::string& pattern) {
   auto colon = address.rfind(':');
   redisContext* ctx =

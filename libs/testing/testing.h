@@ -101,6 +101,11 @@ std::vector<kafka::Message> ReadTopic(
     std::chrono::milliseconds timeout,
     const std::function<bool(const kafka::Message&)>& keep = nullptr);
 
+// Commits the current end of every partition of `topic` for consumer group `group`, so a
+// consumer of that group starts with what is produced from now on (not the topic's history).
+void StartGroupAtEnd(const std::string& brokers, const std::string& group,
+                     const std::string& topic);
+
 // Redis keys matching `pattern` (KEYS), sorted.
 std::vector<std::string> RedisKeys(const std::string& address, const std::string& pattern);
 

@@ -2,13 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-#include "libs/grpc/server.h"
 #include "libs/kafka/consumer.h"
-#include "libs/metrics/metrics.h"
-#include "libs/outbox/outbox.h"
 #include "libs/postgres/migrations.h"
-#include "libs/postgres/pool.h"
-#include "libs/redis/cache.h"
+#include "libs/service/runtime.h"
 #include "libs/tz/time_zones.h"
 #include "services/events/src/api/events_service.h"
 #include "services/events/src/events/event_facts.h"
@@ -39,24 +35,14 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
 }
 
 struct App::Parts {
-  explicit Parts(const Settings& settings) : Parts(settings, settings.service) {}
-  Parts(const Settings& settings, const hc::config::ServiceSettings& s)
-      : exposer(s.metrics_address),
-        grpc_metrics(exposer.registry()),
-        verifier(*hc::auth::Verifier::Create(s.jwt)),
-        pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
-        // One Redis connection per worker: a smaller pool would connect and close one per
-        // command whenever more workers than connections use the cache at once.
-        cache({.address = s.redis_address, .pool_size = static_cast<size_t>(s.workers)},
-              exposer.registry(), "event"),
-        relay({.brokers = s.kafka_brokers, .service = "events"}, pool, exposer.registry()),
-        workers(static_cast<size_t>(s.workers), static_cast<size_t>(s.work_queue)),
-        runner("alumni.events.v1.EventsService", verifier, workers, grpc_metrics),
+  explicit Parts(const Settings& settings)
+      : runtime(settings.service, {.name = "events",
+                                   .grpc_service = "alumni.events.v1.EventsService",
+                                   .cache_name = "event"}),
         recorder(settings.events_topic),
-        store(pool, recorder),
-        service(runner, store, cache, zones, s.cache_ttl,
+        store(runtime.pool, recorder),
+        service(runtime.runner, store, runtime.cache, zones, settings.service.cache_ttl,
                 [] { return std::chrono::system_clock::now(); }),
-        server(s.server, {&service}),
         member_deleted(
             store, [this](const std::string& event_id) { service.Invalidate(event_id); },
             [] {
@@ -64,31 +50,23 @@ struct App::Parts {
                   std::chrono::system_clock::now());
             }),
         consumer(
-            {.brokers = s.kafka_brokers,
+            {.brokers = settings.service.kafka_brokers,
              .group_id = settings.consumer_group,
              .topics = {settings.membership_topic},
              .service = "events",
              .after_commit =
                  [this](const hc::kafka::Message& m) { member_deleted.AfterCommit(m); }},
-            pool,
+            runtime.pool,
             [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
               return member_deleted.Handle(tx, m);
             },
-            exposer.registry()) {}
+            runtime.exposer.registry()) {}
 
-  hc::metrics::Exposer exposer;
-  hc::metrics::GrpcServerMetrics grpc_metrics;
-  hc::auth::Verifier verifier;
-  hc::postgres::Pool pool;
-  hc::redis::Cache cache;
-  hc::outbox::Relay relay;
-  hc::grpc_server::WorkerPool workers;
-  hc::grpc_server::UnaryRunner runner;
+  hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
   facts::Recorder recorder;
   storage::EventStore store;
   api::EventsService service;
-  hc::grpc_server::Server server;
   facts::MemberDeletedHandler member_deleted;
   hc::kafka::Consumer consumer;
 };
@@ -98,14 +76,11 @@ App::App(Settings settings) : settings_(std::move(settings)) {}
 App::~App() { Shutdown(); }
 
 absl::Status App::Start() {
-  std::vector<hc::postgres::Migration> migrations = {hc::outbox::Migration(),
-                                                     hc::kafka::Consumer::InboxMigration()};
-  for (const auto& m : events_lib_migrations()) migrations.push_back(m);
-  HC_RETURN_IF_ERROR(hc::postgres::Migrate(settings_.service.database_url, migrations));
+  HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(settings_.service, events_lib_migrations(),
+                                                   /*consumes_events=*/true));
   parts_ = std::make_unique<Parts>(settings_);
-  parts_->relay.Start();
   HC_RETURN_IF_ERROR(parts_->consumer.Start());
-  HC_RETURN_IF_ERROR(parts_->server.Start());
+  HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("events serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
   return absl::OkStatus();
@@ -113,14 +88,13 @@ absl::Status App::Start() {
 
 void App::Shutdown() {
   if (!parts_) return;
-  parts_->server.Shutdown();
-  parts_->workers.Stop();
+  // The consumer first: a MemberDeleted it is handling commits or is redelivered later.
   parts_->consumer.Stop();
-  parts_->relay.Stop();
+  parts_->runtime.Shutdown();
   parts_.reset();
 }
 
-int App::grpc_port() const { return parts_ ? parts_->server.port() : 0; }
-int App::metrics_port() const { return parts_ ? parts_->exposer.port() : 0; }
+int App::grpc_port() const { return parts_ ? parts_->runtime.grpc_port() : 0; }
+int App::metrics_port() const { return parts_ ? parts_->runtime.metrics_port() : 0; }
 
 }  // namespace events

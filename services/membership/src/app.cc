@@ -10,12 +10,8 @@
 #include <thread>
 
 #include "libs/crypto/crypto.h"
-#include "libs/grpc/server.h"
-#include "libs/metrics/metrics.h"
-#include "libs/outbox/outbox.h"
 #include "libs/postgres/migrations.h"
-#include "libs/postgres/pool.h"
-#include "libs/redis/cache.h"
+#include "libs/service/runtime.h"
 #include "libs/tz/time_zones.h"
 #include "services/membership/src/api/membership_service.h"
 #include "services/membership/src/domain/sobriety.h"
@@ -53,35 +49,20 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
 }
 
 struct App::Parts {
-  explicit Parts(const Settings& settings) : Parts(settings, settings.service) {}
-  Parts(const Settings& settings, const hc::config::ServiceSettings& s)
-      : exposer(s.metrics_address),
-        grpc_metrics(exposer.registry()),
-        verifier(*hc::auth::Verifier::Create(s.jwt)),
+  explicit Parts(const Settings& settings)
+      : runtime(settings.service, {.name = "membership",
+                                   .grpc_service = "alumni.membership.v1.MembershipService",
+                                   .cache_name = "member"}),
         keys(*hc::crypto::DataKeys::FromHex(settings.data_key_hex)),
-        pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
-        cache({.address = s.redis_address}, exposer.registry(), "member"),
-        relay({.brokers = s.kafka_brokers, .service = "membership"}, pool, exposer.registry()),
-        workers(static_cast<size_t>(s.workers), static_cast<size_t>(s.work_queue)),
-        runner("alumni.membership.v1.MembershipService", verifier, workers, grpc_metrics),
-        store(pool, keys),
-        service(runner, store, cache, keys, zones, s.cache_ttl,
-                [] { return std::chrono::system_clock::now(); }),
-        server(s.server, {&service}) {}
+        store(runtime.pool, keys),
+        service(runtime.runner, store, runtime.cache, keys, zones, settings.service.cache_ttl,
+                [] { return std::chrono::system_clock::now(); }) {}
 
-  hc::metrics::Exposer exposer;
-  hc::metrics::GrpcServerMetrics grpc_metrics;
-  hc::auth::Verifier verifier;
+  hc::service::Runtime runtime;
   hc::crypto::DataKeys keys;
-  hc::postgres::Pool pool;
-  hc::redis::Cache cache;
-  hc::outbox::Relay relay;
-  hc::grpc_server::WorkerPool workers;
-  hc::grpc_server::UnaryRunner runner;
   hc::tz::SystemTimeZones zones;
   storage::MemberStore store;
   api::MembershipService service;
-  hc::grpc_server::Server server;
   std::thread milestones;
   std::mutex mu;
   std::condition_variable wake;
@@ -108,12 +89,10 @@ App::App(Settings settings) : settings_(std::move(settings)) {}
 App::~App() { Shutdown(); }
 
 absl::Status App::Start() {
-  std::vector<hc::postgres::Migration> migrations = {hc::outbox::Migration()};
-  for (const auto& m : membership_lib_migrations()) migrations.push_back(m);
-  HC_RETURN_IF_ERROR(hc::postgres::Migrate(settings_.service.database_url, migrations));
+  HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(settings_.service, membership_lib_migrations(),
+                                                   /*consumes_events=*/false));
   parts_ = std::make_unique<Parts>(settings_);
-  parts_->relay.Start();
-  HC_RETURN_IF_ERROR(parts_->server.Start());
+  HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   parts_->milestones = std::thread([this] { RunMilestones(); });
   spdlog::info("membership serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -128,13 +107,11 @@ void App::Shutdown() {
   }
   parts_->wake.notify_all();
   if (parts_->milestones.joinable()) parts_->milestones.join();
-  parts_->server.Shutdown();
-  parts_->workers.Stop();
-  parts_->relay.Stop();
+  parts_->runtime.Shutdown();
   parts_.reset();
 }
 
-int App::grpc_port() const { return parts_ ? parts_->server.port() : 0; }
-int App::metrics_port() const { return parts_ ? parts_->exposer.port() : 0; }
+int App::grpc_port() const { return parts_ ? parts_->runtime.grpc_port() : 0; }
+int App::metrics_port() const { return parts_ ? parts_->runtime.metrics_port() : 0; }
 
 }  // namespace membership
