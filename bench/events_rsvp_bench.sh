@@ -24,6 +24,7 @@
 #   BENCH_SECONDS         measured seconds per run (default 10)
 #   BENCH_WARMUP_SECONDS  unmeasured warm-up before each full-load gRPC run (default 3)
 #   BENCH_DB_CONNECTIONS  PostgreSQL connections: the service's pool and pgbench clients (8)
+#   BENCH_WORKERS         the service's worker threads (default 16, its own default)
 #   BENCH_CONCURRENCY     concurrent ghz calls (default 32)
 #   BENCH_EVENTS          events seeded for RSVPs (default 100000)
 #   BENCH_SERVER_CPU      core of the servers (default 1); ghz and pgbench use the other
@@ -44,6 +45,9 @@ fi
 SECS="${BENCH_SECONDS:-10}"
 WARMUP="${BENCH_WARMUP_SECONDS:-3}"
 CONNS="${BENCH_DB_CONNECTIONS:-8}"
+# Worker threads of the service: its default (16); the pool, not the workers, bounds what
+# reaches PostgreSQL, and RSVPs wait for a connection the same way pgbench clients do.
+WORKERS="${BENCH_WORKERS:-16}"
 CONCURRENCY="${BENCH_CONCURRENCY:-32}"
 EVENTS="${BENCH_EVENTS:-100000}"
 SERVER_CPU="${BENCH_SERVER_CPU:-1}"
@@ -200,7 +204,7 @@ MEMBER_TOKEN="$(mint --sub "${MEMBER}" --roles alumnus)"
 env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \
   HC_REDIS_ADDR="${HC_REDIS_ADDR}" HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" \
   HC_CONSUMER_GROUP="events-bench-${DB_NAME}" HC_JWT_ISSUER="${ISSUER}" \
-  HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_WORKERS="${CONNS}" HC_DB_POOL_SIZE="${CONNS}" \
+  HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_WORKERS="${WORKERS}" HC_DB_POOL_SIZE="${CONNS}" \
   HC_WORK_QUEUE=4096 HC_CACHE_TTL_SECONDS=3600 HC_LOG_LEVEL=info \
   taskset -c "${SERVER_CPU}" "${EVENTS_BIN}" >"${OUT}/events.log" 2>&1 &
 EVENTS_PID=$!
