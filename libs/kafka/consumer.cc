@@ -47,7 +47,8 @@ absl::Status Consumer::Start() {
   }
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) return absl::InvalidArgumentError("kafka consumer: " + error);
-  auto producer = NewIdempotentProducer(options_.brokers, nullptr, options_.group_id + "-dlq");
+  auto producer =
+      NewIdempotentProducer(options_.brokers, &dlq_reports_, options_.group_id + "-dlq");
   if (!producer.ok()) return producer.status();
   dlq_producer_ = std::move(*producer);
   if (consumer_->subscribe(options_.topics) != RdKafka::ERR_NO_ERROR) {
@@ -155,16 +156,25 @@ absl::Status Consumer::DeadLetter(const Message& message, const std::string& err
   headers["dlq_consumer_group"] = options_.group_id;
   const std::string topic = "alumni.dlq." + options_.service;
   RdKafka::Headers* rd_headers = NewHeaders(headers);
+  DlqDelivery delivery;
   RdKafka::ErrorCode err =
       dlq_producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
                              const_cast<char*>(message.value.data()), message.value.size(),
-                             message.key.data(), message.key.size(), 0, rd_headers, nullptr);
+                             message.key.data(), message.key.size(), 0, rd_headers, &delivery);
   if (err != RdKafka::ERR_NO_ERROR) {
     delete rd_headers;  // ownership passes to librdkafka only on success
     return absl::UnavailableError("dlq produce: " + RdKafka::err2str(err));
   }
-  if (dlq_producer_->flush(10000) != RdKafka::ERR_NO_ERROR) {
-    return absl::UnavailableError("dlq delivery timed out");
+  // One copy, and its own delivery report decides: the producer retries by itself while the
+  // broker is away, so producing again here would only make duplicates.
+  while (!delivery.done && !stop_) dlq_producer_->poll(100);
+  if (!delivery.done) {
+    dlq_producer_->purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
+    dlq_producer_->poll(0);
+    return absl::UnavailableError("stopping before the dead letter was delivered");
+  }
+  if (delivery.error != RdKafka::ERR_NO_ERROR) {
+    return absl::UnavailableError("dlq delivery: " + RdKafka::err2str(delivery.error));
   }
   return absl::OkStatus();
 }

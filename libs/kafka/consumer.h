@@ -66,6 +66,20 @@ class Consumer {
   postgres::Pool& pool_;
   Handler handler_;
   std::unique_ptr<RdKafka::KafkaConsumer> consumer_;
+  // Delivery reports of dead letters: each message's opaque points at its DlqDelivery.
+  struct DlqDelivery {
+    bool done = false;
+    RdKafka::ErrorCode error = RdKafka::ERR_NO_ERROR;
+  };
+  class DlqReports : public RdKafka::DeliveryReportCb {
+   public:
+    void dr_cb(RdKafka::Message& message) override {
+      auto* delivery = static_cast<DlqDelivery*>(message.msg_opaque());
+      delivery->error = message.err();
+      delivery->done = true;
+    }
+  };
+  DlqReports dlq_reports_;
   std::unique_ptr<RdKafka::Producer> dlq_producer_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

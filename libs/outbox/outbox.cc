@@ -145,6 +145,9 @@ void Relay::RunSession() {
                    .as<bool>();
     if (!got) return;  // stand by; Loop() retries after a pause
   }
+  // libpqxx reopens a broken connection by itself, and the new session would not hold the
+  // lock: every batch first checks that the session is still the one that took it.
+  const int locked_session = conn->backendpid();
   leader_ = true;
   leader_gauge_.Set(1);
   spdlog::info("outbox relay {}: active", options_.service);
@@ -157,7 +160,7 @@ void Relay::RunSession() {
     return;
   }
   while (!stop_) {
-    auto [published, failed] = PublishBatch(*conn, **producer);
+    auto [published, failed] = PublishBatch(*conn, **producer, locked_session);
     UpdateBacklog(*conn);
     if (failed > 0) {
       // Rows that failed stay unpublished and go again; don't spin on a lasting failure.
@@ -170,10 +173,14 @@ void Relay::RunSession() {
   }
 }
 
-std::pair<int, int> Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer& producer) {
+std::pair<int, int> Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer& producer,
+                                        int locked_session) {
   pqxx::result rows;
   {
     pqxx::read_transaction tx(conn);
+    if (conn.backendpid() != locked_session) {
+      throw pqxx::broken_connection("relay session replaced: advisory lock lost");
+    }
     rows = tx.exec_params(
         "SELECT seq, id::text, topic, msg_key, ce_type, payload, "
         "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "

@@ -56,7 +56,8 @@ class Relay {
   void RunSession();
   // Publishes up to batch_size rows; returns how many were marked published and how many
   // failed (those stay unpublished and go again).
-  std::pair<int, int> PublishBatch(pqxx::connection& conn, RdKafka::Producer& producer);
+  std::pair<int, int> PublishBatch(pqxx::connection& conn, RdKafka::Producer& producer,
+                                   int locked_session);
   void UpdateBacklog(pqxx::connection& conn);
 
   RelayOptions options_;

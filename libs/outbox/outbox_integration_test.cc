@@ -153,6 +153,15 @@ TEST_F(OutboxTest, TheRelayComesBackAfterTheDatabaseDropsItsSession) {
   EXPECT_EQ(messages.size(), 2u);
   ExpectOrderedAndUnique(messages);
   EXPECT_TRUE(relay->is_leader());
+  // It publishes holding the lock again (a silently reopened session would not), so a
+  // stand-by can't take over and publish the same rows.
+  auto relay_locks = [&] {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")[0]
+        .as<int>();
+  };
+  EXPECT_TRUE(testing::WaitFor([&] { return relay_locks() == 1; }, std::chrono::seconds(10)));
 }
 
 // The foundation issue's test: broker stopped, 100 writes, broker restarted.

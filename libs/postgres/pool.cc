@@ -8,12 +8,25 @@
 namespace hc::postgres {
 namespace {
 
-std::string WithConnectTimeout(const std::string& url) {
-  if (url.find("connect_timeout") != std::string::npos) return url;
+// The URL plus a connect timeout and the session settings. They go in the connection string,
+// not in SET statements: libpqxx silently reopens a broken connection with the same string,
+// and a SET would not survive that.
+std::string WithSessionOptions(const std::string& url,
+                               std::chrono::milliseconds statement_timeout) {
+  const std::string timeouts = "-c statement_timeout=" + std::to_string(statement_timeout.count()) +
+                               " -c idle_in_transaction_session_timeout=60000";
+  std::string out = url;
   if (url.rfind("postgres", 0) == 0) {
-    return url + (url.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=3";
+    std::string encoded;
+    for (char c : timeouts) encoded += c == ' ' ? "%20" : c == '=' ? "%3D" : std::string(1, c);
+    out += url.find('?') == std::string::npos ? "?" : "&";
+    out += "options=" + encoded;
+    if (url.find("connect_timeout") == std::string::npos) out += "&connect_timeout=3";
+    return out;
   }
-  return url + " connect_timeout=3";
+  out += " options='" + timeouts + "'";
+  if (url.find("connect_timeout") == std::string::npos) out += " connect_timeout=3";
+  return out;
 }
 
 template <typename TxType>
@@ -59,16 +72,13 @@ absl::Status FromException(const std::exception& e) {
 }
 
 Pool::Pool(PoolOptions options)
-    : options_(std::move(options)), conninfo_(WithConnectTimeout(options_.url)) {}
+    : options_(std::move(options)),
+      conninfo_(WithSessionOptions(options_.url, options_.statement_timeout)) {}
 
 Pool::~Pool() = default;
 
 std::unique_ptr<pqxx::connection> Pool::Connect() const {
-  auto conn = std::make_unique<pqxx::connection>(conninfo_);
-  pqxx::nontransaction setup(*conn);
-  setup.exec("SET statement_timeout = " + std::to_string(options_.statement_timeout.count()));
-  setup.exec("SET idle_in_transaction_session_timeout = 60000");
-  return conn;
+  return std::make_unique<pqxx::connection>(conninfo_);
 }
 
 std::unique_ptr<pqxx::connection> Pool::Acquire(absl::Status& error) {

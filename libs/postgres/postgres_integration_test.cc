@@ -114,6 +114,14 @@ TEST_F(PostgresTest, ALostConnectionIsReplaced) {
         db_.name());
   }
   EXPECT_EQ(Count(pool, "SELECT 2"), 2);
+  // The new sessions keep the statement timeout.
+  std::string timeout;
+  ASSERT_TRUE(pool.InTransaction([&](Tx& tx) {
+                    timeout = tx.exec1("SHOW statement_timeout")[0].as<std::string>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(timeout, "5s");
 }
 
 TEST(PostgresUnavailable, AnUnreachableServerIsUnavailable) {

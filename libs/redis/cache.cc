@@ -45,10 +45,10 @@ Cache::~Cache() {
   for (auto* ctx : idle_) redisFree(ctx);
 }
 
-redisContext* Cache::Borrow() {
+redisContext* Cache::Borrow(bool always) {
   {
     std::lock_guard lock(mu_);
-    if (std::chrono::steady_clock::now() < down_until_) return nullptr;
+    if (!always && std::chrono::steady_clock::now() < down_until_) return nullptr;
     if (!idle_.empty()) {
       auto* ctx = idle_.back();
       idle_.pop_back();
@@ -77,8 +77,8 @@ void Cache::Return(redisContext* ctx, bool healthy) {
   if (!healthy) down_until_ = std::chrono::steady_clock::now() + options_.retry_after;
 }
 
-std::optional<Cache::Reply> Cache::Command(const std::vector<std::string>& args) {
-  redisContext* ctx = Borrow();
+std::optional<Cache::Reply> Cache::Command(const std::vector<std::string>& args, bool always) {
+  redisContext* ctx = Borrow(always);
   if (!ctx) return std::nullopt;
   std::vector<const char*> argv;
   std::vector<size_t> lens;
@@ -100,7 +100,7 @@ std::optional<Cache::Reply> Cache::Command(const std::vector<std::string>& args)
   return reply;
 }
 
-bool Cache::FlushPendingInvalidations() {
+bool Cache::FlushPendingInvalidations(bool always) {
   for (;;) {
     std::string key;
     {
@@ -108,7 +108,7 @@ bool Cache::FlushPendingInvalidations() {
       if (pending_invalidations_.empty()) return true;
       key = pending_invalidations_.front();
     }
-    if (!Command({"DEL", key})) return false;
+    if (!Command({"DEL", key}, always)) return false;
     std::lock_guard lock(mu_);
     if (!pending_invalidations_.empty() && pending_invalidations_.front() == key) {
       pending_invalidations_.pop_front();
@@ -119,7 +119,8 @@ bool Cache::FlushPendingInvalidations() {
 absl::StatusOr<std::string> Cache::GetOrLoad(
     const std::string& key, std::chrono::seconds ttl,
     const std::function<absl::StatusOr<std::string>()>& load) {
-  bool usable = FlushPendingInvalidations();
+  const uint64_t generation = invalidations_.load();
+  bool usable = FlushPendingInvalidations(/*always=*/false);
   if (usable) {
     auto cached = Command({"GET", key});
     if (cached && cached->type == REDIS_REPLY_STRING) {
@@ -130,7 +131,7 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   }
   (usable ? misses_ : errors_).Increment();
   auto loaded = load();
-  if (loaded.ok() && usable) {
+  if (loaded.ok() && usable && invalidations_.load() == generation) {
     thread_local std::minstd_rand rng(std::random_device{}());
     std::uniform_real_distribution<double> spread(1.0 - options_.ttl_jitter,
                                                   1.0 + options_.ttl_jitter);
@@ -141,7 +142,10 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
 }
 
 void Cache::Invalidate(const std::string& key) {
-  if (FlushPendingInvalidations() && Command({"DEL", key})) return;
+  ++invalidations_;
+  if (FlushPendingInvalidations(/*always=*/true) && Command({"DEL", key}, /*always=*/true)) {
+    return;
+  }
   std::lock_guard lock(mu_);
   if (pending_invalidations_.size() < kMaxPendingInvalidations) {
     pending_invalidations_.push_back(key);

@@ -3,7 +3,9 @@
 #include <prometheus/counter.h>
 #include <prometheus/registry.h>
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -51,10 +53,12 @@ class Cache {
  private:
   struct Reply;
   // Runs one command; nullopt on any Redis error (and the connection is discarded).
-  std::optional<Reply> Command(const std::vector<std::string>& args);
-  redisContext* Borrow();
+  // `always` tries Redis even inside the back-off after an error (invalidations must not be
+  // skipped on a guess that Redis is still away).
+  std::optional<Reply> Command(const std::vector<std::string>& args, bool always = false);
+  redisContext* Borrow(bool always);
   void Return(redisContext* ctx, bool healthy);
-  bool FlushPendingInvalidations();
+  bool FlushPendingInvalidations(bool always);
 
   CacheOptions options_;
   std::string host_;
@@ -63,6 +67,9 @@ class Cache {
   std::vector<redisContext*> idle_;
   std::chrono::steady_clock::time_point down_until_{};
   std::deque<std::string> pending_invalidations_;
+  // Bumped by every Invalidate: a load that saw it move stores nothing, so a read that raced
+  // a write can't put the old value back after the write dropped it.
+  std::atomic<uint64_t> invalidations_{0};
   prometheus::Counter& hits_;
   prometheus::Counter& misses_;
   prometheus::Counter& errors_;

@@ -82,6 +82,22 @@ TEST_F(CacheTest, AnInvalidationMissedWhileDownIsAppliedWhenRedisReturns) {
   EXPECT_EQ(loads_, 2);
 }
 
+TEST_F(CacheTest, AReadThatRacedAWriteDoesNotPutTheOldValueBack) {
+  auto cache = NewCache();
+  // The read loads v1; meanwhile a write commits v2 and drops the key; then the read would
+  // store v1 — it must not.
+  auto raced =
+      cache->GetOrLoad("k", std::chrono::seconds(60), [&]() -> absl::StatusOr<std::string> {
+        ++loads_;
+        version_ = 2;
+        cache->Invalidate("k");
+        return std::string("v1");
+      });
+  EXPECT_EQ(*raced, "v1");
+  EXPECT_EQ(*Read(*cache, "k"), "v2");
+  EXPECT_EQ(loads_, 2);
+}
+
 TEST_F(CacheTest, LoaderErrorsAreReturnedAndNotCached) {
   auto cache = NewCache();
   auto failed = cache->GetOrLoad(

@@ -56,7 +56,7 @@ TEST(ValidateNewMember, NamesTheBadField) {
   EXPECT_EQ(with([](NewMember& m) { m.phone = "555-1234"; }), "phone");
   EXPECT_EQ(with([](NewMember& m) { m.program = static_cast<Program>(42); }), "program");
   EXPECT_EQ(with([](NewMember& m) { m.sobriety_date = Date{2026, 2, 30}; }), "sobriety_date");
-  EXPECT_EQ(with([](NewMember& m) { m.sobriety_date = Date{2026, 11, 28}; }), "sobriety_date");
+  EXPECT_EQ(with([](NewMember& m) { m.sobriety_date = Date{2026, 11, 29}; }), "sobriety_date");
   EXPECT_EQ(with([](NewMember& m) { m.interests = {"Hiking!"}; }), "interests");
   EXPECT_EQ(with([](NewMember& m) { m.interests = std::vector<std::string>(21, "x"); }),
             "interests");
@@ -69,6 +69,9 @@ TEST(ValidateNewMember, AcceptsLeapDayAndToday) {
   m.sobriety_date = Date{2024, 2, 29};
   EXPECT_TRUE(ValidateNewMember(m, FakeZones(), kToday).ok());
   m.sobriety_date = kToday;
+  EXPECT_TRUE(ValidateNewMember(m, FakeZones(), kToday).ok());
+  // Already tomorrow east of UTC.
+  m.sobriety_date = Date{2026, 11, 28};
   EXPECT_TRUE(ValidateNewMember(m, FakeZones(), kToday).ok());
 }
 

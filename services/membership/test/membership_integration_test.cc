@@ -74,8 +74,17 @@ TEST_F(MembershipTest, MembersSeeAndChangeOnlyThemselves) {
   EXPECT_EQ(
       stub_->RegisterMember(Ctx(a_token).get(), NewMember("x@example.org"), &reg).error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
-  // Staff may read anyone.
-  EXPECT_TRUE(Get(coordinator_, b.member_id()).ok());
+  // Staff may read anyone, but not how to reach them or since when they are sober.
+  pb::Member seen;
+  ASSERT_TRUE(Get(coordinator_, b.member_id(), &seen).ok());
+  EXPECT_EQ(seen.display_name(), "Ana M.");
+  EXPECT_TRUE(seen.email().empty());
+  EXPECT_TRUE(seen.phone().empty());
+  EXPECT_FALSE(seen.has_sobriety_date());
+  // The member themself sees everything, also after the staff read cached the profile.
+  ASSERT_TRUE(Get(Token(b.member_id(), {}), b.member_id(), &seen).ok());
+  EXPECT_FALSE(seen.email().empty());
+  EXPECT_TRUE(seen.has_sobriety_date());
 }
 
 TEST_F(MembershipTest, BadInputIsInvalidArgumentNamingTheField) {

@@ -410,6 +410,31 @@ TEST_F(PrivacyTest, EachMilestoneIsAnnouncedOnceAcrossRunsAndReplicas) {
   EXPECT_EQ(by_member[thirty.member_id()].milestone(), pb::MILESTONE_30_DAYS);
   EXPECT_EQ(by_member[year.member_id()].milestone(), pb::MILESTONE_YEARS);
   EXPECT_EQ(by_member[year.member_id()].years(), 1);
+
+  // Starting over: a new sobriety date brings the 30-day milestone again, and nothing on
+  // Kafka says the date changed.
+  pb::UpdateProfileRequest restart;
+  restart.set_member_id(thirty.member_id());
+  const domain::Date new_start = domain::AddDays(today, -31);
+  restart.mutable_member()->mutable_sobriety_date()->set_year(new_start.year);
+  restart.mutable_member()->mutable_sobriety_date()->set_month(new_start.month);
+  restart.mutable_member()->mutable_sobriety_date()->set_day(new_start.day);
+  restart.mutable_update_mask()->add_paths("sobriety_date");
+  pb::UpdateProfileResponse restarted;
+  ASSERT_TRUE(
+      stub_->UpdateProfile(Ctx(Token(thirty.member_id(), {})).get(), restart, &restarted).ok());
+  EXPECT_EQ(*a.AnnounceMilestones(from, today), 1);
+  auto after = hc::testing::ReadTopic(
+      hc::testing::KafkaBrokers(), "alumni.membership.v1", 2, std::chrono::seconds(20),
+      [&](const hc::kafka::Message& m) {
+        return m.key == thirty.member_id() &&
+               (m.Header("ce_type") == "alumni.membership.v1.SobrietyMilestoneReached" ||
+                m.Header("ce_type") == "alumni.membership.v1.MemberProfileUpdated");
+      });
+  ASSERT_EQ(after.size(), 2u);
+  for (const auto& m : after) {
+    EXPECT_EQ(m.Header("ce_type"), "alumni.membership.v1.SobrietyMilestoneReached");
+  }
 }
 
 }  // namespace

@@ -430,8 +430,11 @@ std::vector<std::string> EventStore::EraseMemberIn(hc::postgres::Tx& tx,
     }
     recorder_.RsvpCancelled(tx, event_id, member_id, active->rsvp.status,
                             facts::CancelReason::kMemberDeleted, now);
-    // A cancelled event keeps its line as it was; nobody is going anyway.
-    if (e.status == domain::EventStatus::kScheduled) PromoteWaitlisted(tx, recorder_, e, now);
+    // A cancelled event keeps its line as it was (nobody is going anyway), and so does one
+    // that has started: a seat freed then is no invitation.
+    if (e.status == domain::EventStatus::kScheduled && e.details.start > now) {
+      PromoteWaitlisted(tx, recorder_, e, now);
+    }
     SaveCounts(tx, e, locked->next_waitlist_seq);
     touched.push_back(event_id);
   }

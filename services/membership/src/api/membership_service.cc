@@ -230,6 +230,13 @@ absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,
     HC_ASSIGN_OR_RETURN(std::string fresh, load());
     resp.mutable_member()->ParseFromString(fresh);
   }
+  if (caller.subject != req.member_id()) {
+    // Staff see who someone is, not how to reach them or since when they are sober: contact
+    // goes through GetContact (audited), sobriety through CheckEligibility (yes/no).
+    resp.mutable_member()->clear_sobriety_date();
+    resp.mutable_member()->clear_email();
+    resp.mutable_member()->clear_phone();
+  }
   return absl::OkStatus();
 }
 

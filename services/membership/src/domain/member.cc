@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include "libs/status/status.h"
+#include "services/membership/src/domain/sobriety.h"
 
 namespace membership::domain {
 namespace {
@@ -84,7 +85,10 @@ bool After(const Date& a, const Date& b) {
 absl::Status CheckSobrietyDate(const std::optional<Date>& date, const Date& today) {
   if (!date) return absl::OkStatus();
   if (!IsValidDate(*date)) return InvalidField("sobriety_date", "must be a real calendar date");
-  if (After(*date, today)) return InvalidField("sobriety_date", "must not be in the future");
+  // `today` is the UTC date; a member east of UTC may already be a day further on.
+  if (After(*date, AddDays(today, 1))) {
+    return InvalidField("sobriety_date", "must not be in the future");
+  }
   return absl::OkStatus();
 }
 

@@ -214,7 +214,14 @@ absl::StatusOr<Member> MemberStore::UpdateProfile(const std::string& member_id,
           Binary(SealOrEmpty(DateText(updated.sobriety_date), member_id, "sobriety_date")),
           TextArray(updated.interests), updated.time_zone);
       HC_ASSIGN_OR_RETURN(updated, FromRow(row));
-      events::AppendMemberProfileUpdated(tx, updated, changed);
+      if (std::find(changed.begin(), changed.end(), "sobriety_date") != changed.end()) {
+        // A new start date starts the milestones over.
+        tx.exec_params("DELETE FROM member_milestones WHERE member_id = $1", member_id);
+        // Other services have no use for it, and "sobriety_date changed" would tell every
+        // consumer of the topic that this member started over.
+        std::erase(changed, "sobriety_date");
+      }
+      if (!changed.empty()) events::AppendMemberProfileUpdated(tx, updated, changed);
     }
     updated.consents = LoadConsents(tx, member_id);
     return absl::OkStatus();
