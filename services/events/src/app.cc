@@ -30,7 +30,17 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.events_topic = env.String("HC_EVENTS_TOPIC", s.events_topic);
   s.membership_topic = env.String("HC_MEMBERSHIP_TOPIC", s.membership_topic);
   s.consumer_group = env.String("HC_CONSUMER_GROUP", s.consumer_group);
+  s.membership_address = env.Address("HC_MEMBERSHIP_ADDR", s.membership_address);
+  const std::string token_file = env.String("HC_SERVICE_TOKEN_FILE", "");
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
+  if (!token_file.empty()) {
+    auto token = hc::config::ReadFile(token_file);
+    if (!token) {
+      return absl::InvalidArgumentError("HC_SERVICE_TOKEN_FILE=" + token_file + " cannot be read");
+    }
+    while (!token->empty() && (token->back() == '\n' || token->back() == ' ')) token->pop_back();
+    s.service_token = *token;
+  }
   return s;
 }
 
@@ -41,7 +51,10 @@ struct App::Parts {
                                    .cache_name = "event"}),
         recorder(settings.events_topic),
         store(runtime.pool, recorder),
-        service(runtime.runner, store, runtime.cache, zones, settings.service.cache_ttl,
+        names({.address = settings.membership_address,
+               .service_token = settings.service_token,
+               .jwt = settings.service.jwt}),
+        service(runtime.runner, store, runtime.cache, zones, names, settings.service.cache_ttl,
                 [] { return std::chrono::system_clock::now(); }),
         member_deleted(
             store, [this](const std::string& event_id) { service.Invalidate(event_id); },
@@ -66,6 +79,7 @@ struct App::Parts {
   hc::tz::SystemTimeZones zones;
   facts::Recorder recorder;
   storage::EventStore store;
+  members::MembershipNames names;
   api::EventsService service;
   facts::MemberDeletedHandler member_deleted;
   hc::kafka::Consumer consumer;

@@ -1,5 +1,7 @@
 #include "services/events/src/api/events_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include <random>
 #include <set>
 
@@ -13,12 +15,13 @@ namespace events::api {
 
 EventsService::EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
                              hc::redis::Cache& cache, const hc::tz::SystemTimeZones& zones,
-                             std::chrono::seconds cache_ttl, Clock clock,
-                             domain::CalendarOptions calendar)
+                             members::MemberNames& names, std::chrono::seconds cache_ttl,
+                             Clock clock, domain::CalendarOptions calendar)
     : runner_(runner),
       store_(store),
       cache_(cache),
       zones_(zones),
+      names_(names),
       cache_ttl_(cache_ttl),
       clock_(std::move(clock)),
       calendar_(std::move(calendar)) {}
@@ -267,8 +270,20 @@ absl::Status EventsService::DoListAttendees(const hc::auth::Principal& caller,
   const std::string filters = "e=" + req.event_id() + ":c=" + (req.include_cancelled() ? "1" : "0");
   HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, true));
   HC_ASSIGN_OR_RETURN(storage::AttendeePage page, store_.ListAttendees(q));
-  for (const auto& r : page.attendees) ToProto(r, *resp.add_attendees());
+  std::vector<std::string> member_ids;
+  for (const auto& r : page.attendees) {
+    ToProto(r, *resp.add_attendees());
+    member_ids.push_back(r.member_id);
+  }
   if (page.next) resp.set_next_page_token(EncodePageToken(*page.next, filters));
+  // Names come from membership, which leaves out members who hide theirs. Without membership
+  // the list still answers, without names.
+  if (auto names = names_.Visible(member_ids); names.ok()) {
+    resp.mutable_display_names()->insert(names->begin(), names->end());
+  } else {
+    spdlog::warn("attendee names unavailable: {}", names.status().ToString());
+    resp.set_names_unavailable(true);
+  }
   return absl::OkStatus();
 }
 

@@ -10,6 +10,7 @@
 #include "libs/tz/time_zones.h"
 #include "services/events/src/domain/calendar.h"
 #include "services/events/src/domain/event.h"
+#include "services/events/src/members/member_names.h"
 #include "services/events/src/storage/event_store.h"
 
 namespace events::api {
@@ -23,7 +24,8 @@ class EventsService final : public pb::EventsService::CallbackService {
 
   EventsService(hc::grpc_server::UnaryRunner& runner, storage::EventStore& store,
                 hc::redis::Cache& cache, const hc::tz::SystemTimeZones& zones,
-                std::chrono::seconds cache_ttl, Clock clock, domain::CalendarOptions calendar = {});
+                members::MemberNames& names, std::chrono::seconds cache_ttl, Clock clock,
+                domain::CalendarOptions calendar = {});
 
   grpc::ServerUnaryReactor* CreateEvent(grpc::CallbackServerContext* ctx,
                                         const pb::CreateEventRequest* req,
@@ -107,6 +109,7 @@ class EventsService final : public pb::EventsService::CallbackService {
   storage::EventStore& store_;
   hc::redis::Cache& cache_;
   const hc::tz::SystemTimeZones& zones_;
+  members::MemberNames& names_;
   std::chrono::seconds cache_ttl_;
   Clock clock_;
   domain::CalendarOptions calendar_;

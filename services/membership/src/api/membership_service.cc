@@ -181,6 +181,7 @@ HC_MEMBERSHIP_RPC(DeleteMember, ((void)rs, DoDelete(caller, rq)))
 HC_MEMBERSHIP_RPC(ListDisclosures, DoListDisclosures(caller, rq, rs))
 HC_MEMBERSHIP_RPC(GetContact, DoGetContact(caller, rq, rs))
 HC_MEMBERSHIP_RPC(CheckEligibility, DoCheckEligibility(caller, rq, rs))
+HC_MEMBERSHIP_RPC(GetDisplayNames, DoGetDisplayNames(caller, rq, rs))
 #undef HC_MEMBERSHIP_RPC
 
 std::string MembershipService::CacheKey(const std::string& member_id) {
@@ -392,6 +393,27 @@ absl::Status MembershipService::DoGetContact(const hc::auth::Principal& caller,
   add(domain::Channel::kEmail, m.email);
   if (!m.phone.empty()) add(domain::Channel::kSms, m.phone);
   add(domain::Channel::kPush, "");
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoGetDisplayNames(const hc::auth::Principal& caller,
+                                                  const pb::GetDisplayNamesRequest& req,
+                                                  pb::GetDisplayNamesResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeService(caller));
+  if (req.member_ids().empty() || req.member_ids_size() > 500) {
+    return hc::InvalidField("member_ids", "must hold 1 to 500 ids");
+  }
+  for (const auto& id : req.member_ids()) {
+    if (!domain::IsUuid(id)) return hc::InvalidField("member_ids", "must be UUIDs");
+  }
+  HC_ASSIGN_OR_RETURN(auto names,
+                      store_.DisplayNames({req.member_ids().begin(), req.member_ids().end()}));
+  for (const auto& n : names) {
+    auto* out = resp.add_names();
+    out->set_member_id(n.member_id);
+    out->set_display_name(n.display_name);
+    out->set_hidden(n.hidden);
+  }
   return absl::OkStatus();
 }
 

@@ -55,6 +55,9 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   grpc::ServerUnaryReactor* GetContact(grpc::CallbackServerContext* ctx,
                                        const alumni::membership::v1::GetContactRequest* req,
                                        alumni::membership::v1::GetContactResponse* resp) override;
+  grpc::ServerUnaryReactor* GetDisplayNames(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::GetDisplayNamesRequest* req,
+      alumni::membership::v1::GetDisplayNamesResponse* resp) override;
   grpc::ServerUnaryReactor* CheckEligibility(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::CheckEligibilityRequest* req,
       alumni::membership::v1::CheckEligibilityResponse* resp) override;
@@ -91,6 +94,9 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   absl::Status DoGetContact(const hc::auth::Principal& caller,
                             const alumni::membership::v1::GetContactRequest& req,
                             alumni::membership::v1::GetContactResponse& resp);
+  absl::Status DoGetDisplayNames(const hc::auth::Principal& caller,
+                                 const alumni::membership::v1::GetDisplayNamesRequest& req,
+                                 alumni::membership::v1::GetDisplayNamesResponse& resp);
   absl::Status DoCheckEligibility(const hc::auth::Principal& caller,
                                   const alumni::membership::v1::CheckEligibilityRequest& req,
                                   alumni::membership::v1::CheckEligibilityResponse& resp);

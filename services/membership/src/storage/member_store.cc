@@ -440,6 +440,23 @@ absl::StatusOr<domain::Eligibility> MemberStore::CheckEligibility(const std::str
   return result;
 }
 
+absl::StatusOr<std::vector<MemberStore::ListedName>> MemberStore::DisplayNames(
+    const std::vector<std::string>& ids) {
+  std::vector<ListedName> out;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    for (const auto& row :
+         tx.exec_params("SELECT member_id::text, display_name, hide_name_in_lists FROM members "
+                        "WHERE member_id = ANY($1::uuid[]) AND status = 1",
+                        TextArray(ids))) {
+      const bool hidden = row[2].as<bool>();
+      out.push_back({row[0].as<std::string>(), hidden ? "" : row[1].as<std::string>(), hidden});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
 absl::StatusOr<std::vector<Disclosure>> MemberStore::ListDisclosures(const std::string& member_id,
                                                                      int page_size,
                                                                      int64_t before_id) {

@@ -72,6 +72,13 @@ class MemberStore {
                                                        const domain::Date& today,
                                                        const std::string& accessed_by,
                                                        const std::string& purpose);
+  struct ListedName {
+    std::string member_id;
+    std::string display_name;
+    bool hidden = false;
+  };
+  // Names for attendee and volunteer lists: active members only; hidden ones blank.
+  absl::StatusOr<std::vector<ListedName>> DisplayNames(const std::vector<std::string>& ids);
   // Newest first; `before_id` 0 = from the newest.
   absl::StatusOr<std::vector<Disclosure>> ListDisclosures(const std::string& member_id,
                                                           int page_size, int64_t before_id);
