@@ -174,16 +174,21 @@ absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
   return created;
 }
 
+absl::StatusOr<std::optional<Member>> MemberStore::LoadActive(Tx& tx,
+                                                              const std::string& member_id) const {
+  auto rows = tx.exec_params(
+      std::string("SELECT ") + kColumns + " FROM members m WHERE member_id = $1 AND status = 1",
+      member_id);
+  if (rows.empty()) return std::optional<Member>();
+  HC_ASSIGN_OR_RETURN(Member m, FromRow(rows[0]));
+  m.consents = LoadConsents(tx, member_id);
+  return std::optional<Member>(std::move(m));
+}
+
 absl::StatusOr<Member> MemberStore::Get(const std::string& member_id) {
   std::optional<Member> found;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kColumns + " FROM members m WHERE member_id = $1 AND status = 1",
-        member_id);
-    if (rows.empty()) return absl::OkStatus();
-    HC_ASSIGN_OR_RETURN(Member m, FromRow(rows[0]));
-    m.consents = LoadConsents(tx, member_id);
-    found = std::move(m);
+    HC_ASSIGN_OR_RETURN(found, LoadActive(tx, member_id));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -402,14 +407,8 @@ absl::StatusOr<Member> MemberStore::GetContact(const std::string& member_id,
                                                const std::string& purpose) {
   std::optional<Member> found;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
-    auto rows = tx.exec_params(
-        std::string("SELECT ") + kColumns + " FROM members m WHERE member_id = $1 AND status = 1",
-        member_id);
-    if (rows.empty()) return absl::OkStatus();
-    HC_ASSIGN_OR_RETURN(Member m, FromRow(rows[0]));
-    m.consents = LoadConsents(tx, member_id);
-    Audit(tx, member_id, accessed_by, purpose, "contact");
-    found = std::move(m);
+    HC_ASSIGN_OR_RETURN(found, LoadActive(tx, member_id));
+    if (found) Audit(tx, member_id, accessed_by, purpose, "contact");
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

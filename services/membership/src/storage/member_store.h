@@ -88,6 +88,9 @@ class MemberStore {
 
  private:
   absl::StatusOr<domain::Member> FromRow(const pqxx::row& row) const;
+  // The active member with consents, or nullopt.
+  absl::StatusOr<std::optional<domain::Member>> LoadActive(hc::postgres::Tx& tx,
+                                                           const std::string& member_id) const;
   std::string SealOrEmpty(const std::string& value, const std::string& member_id,
                           const char* column) const;
 
