@@ -198,7 +198,7 @@ i0, t0 = snap(); time.sleep(1); i1, t1 = snap(); print(round(100 * (i1 - i0) / (
 
 hc_step "events service on core ${SERVER_CPU} (${CONNS} PostgreSQL connections)"
 head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
-mint() { "${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 7200 "$@"; }
+mint() { "${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 "$@"; }
 MEMBER="$(python3 -c 'import uuid; print(uuid.uuid4())')"
 MEMBER_TOKEN="$(mint --sub "${MEMBER}" --roles alumnus)"
 env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \

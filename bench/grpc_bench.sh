@@ -400,7 +400,7 @@ hc_step "membership on core ${SERVER_CPU}"
 head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
 # The master key for personal data at rest: 32 random bytes as 64 hex characters.
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/data.key"
-TOKEN="$("${TOKEN_BIN}" --sub bench-coordinator --roles coordinator --ttl 7200 \
+TOKEN="$("${TOKEN_BIN}" --sub bench-coordinator --roles coordinator --ttl 3600 \
   --key-file "${TMP}/jwt.key" --issuer "${JWT_ISSUER}")"
 AUTH_METADATA="{\"authorization\":\"Bearer ${TOKEN}\"}"
 env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" \

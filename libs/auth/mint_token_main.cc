@@ -1,6 +1,7 @@
 // hc-token: mints a JWT for local runs and tests.
 //   hc-token --sub <member id> [--roles coordinator,admin] [--ttl 3600]
-//            [--alg HS256] [--issuer homecoming-local] (--key-file F | env HC_JWT_KEY_FILE)
+//            [--alg HS256] [--issuer homecoming-local] [--aud homecoming]
+//            (--key-file F | env HC_JWT_KEY_FILE)
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -14,9 +15,10 @@ namespace {
 
 int Usage() {
   std::cerr << "usage: hc-token --sub ID [--roles r1,r2] [--ttl SECONDS] [--alg HS256|RS256]\n"
-               "                [--issuer ISS] [--key-file FILE]\n"
+               "                [--issuer ISS] [--aud AUDIENCE] [--key-file FILE]\n"
                "key file defaults to $HC_JWT_KEY_FILE, issuer to $HC_JWT_ISSUER or "
-               "homecoming-local\n";
+               "homecoming-local, audience to $HC_JWT_AUDIENCE or homecoming; services refuse "
+               "tokens living longer than an hour unless configured otherwise\n";
   return 2;
 }
 
@@ -26,6 +28,7 @@ int main(int argc, char** argv) {
   hc::auth::MintOptions options;
   const char* env_issuer = std::getenv("HC_JWT_ISSUER");
   options.issuer = env_issuer ? env_issuer : "homecoming-local";
+  if (const char* env_aud = std::getenv("HC_JWT_AUDIENCE")) options.audience = env_aud;
   const char* env_alg = std::getenv("HC_JWT_ALG");
   if (env_alg) options.algorithm = env_alg;
   const char* env_key = std::getenv("HC_JWT_KEY_FILE");
@@ -46,6 +49,8 @@ int main(int argc, char** argv) {
       options.algorithm = value;
     } else if (flag == "--issuer") {
       options.issuer = value;
+    } else if (flag == "--aud") {
+      options.audience = value;
     } else if (flag == "--key-file") {
       key_file = value;
     } else {

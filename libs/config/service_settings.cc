@@ -38,6 +38,9 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   s.kafka_brokers = env.Required("HC_KAFKA_BROKERS");
   s.jwt.algorithm = env.String("HC_JWT_ALG", "HS256");
   s.jwt.issuer = env.String("HC_JWT_ISSUER", "homecoming-local");
+  s.jwt.audience = env.String("HC_JWT_AUDIENCE", s.jwt.audience);
+  s.jwt.max_lifetime = std::chrono::seconds(
+      env.Int("HC_JWT_MAX_LIFETIME_SECONDS", s.jwt.max_lifetime.count(), 60, 86400));
   const std::string jwt_key_file = env.Required("HC_JWT_KEY_FILE");
   s.workers = static_cast<int>(env.Int("HC_WORKERS", s.workers, 1, 1024));
   s.work_queue = static_cast<int>(env.Int("HC_WORK_QUEUE", s.work_queue, 1, 100000));
@@ -45,6 +48,8 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   const std::string tls_cert = env.String("HC_TLS_CERT_FILE", "");
   const std::string tls_key = env.String("HC_TLS_KEY_FILE", "");
   const std::string tls_client_ca = env.String("HC_TLS_CLIENT_CA_FILE", "");
+  const std::string tls_ca = env.String("HC_TLS_CA_FILE", "");
+  s.service_token_file = env.String("HC_SERVICE_TOKEN_FILE", s.service_token_file);
   const bool plaintext_ok = env.Bool("HC_ALLOW_PLAINTEXT_NON_LOOPBACK", false);
   if (absl::Status checked = env.Check(); !checked.ok()) return checked;
 
@@ -62,11 +67,21 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
                                                                   s.jwt.key},
         {"HC_TLS_CERT_FILE", tls_cert, s.server.tls_cert_pem},
         {"HC_TLS_KEY_FILE", tls_key, s.server.tls_key_pem},
-        {"HC_TLS_CLIENT_CA_FILE", tls_client_ca, s.server.tls_client_ca_pem}}) {
+        {"HC_TLS_CLIENT_CA_FILE", tls_client_ca, s.server.tls_client_ca_pem},
+        {"HC_TLS_CA_FILE", tls_ca, s.client.tls_ca_pem}}) {
     if (absl::Status status = read(variable, path, out); !status.ok()) return status;
   }
   if (tls_cert.empty() != tls_key.empty()) {
     return absl::InvalidArgumentError("HC_TLS_CERT_FILE and HC_TLS_KEY_FILE go together");
+  }
+  if (!tls_ca.empty()) {
+    // The same certificate serves this service's server side and, as a client, mTLS.
+    s.client.tls_cert_pem = s.server.tls_cert_pem;
+    s.client.tls_key_pem = s.server.tls_key_pem;
+  }
+  if (!s.service_token_file.empty() && !ReadFile(s.service_token_file)) {
+    return absl::InvalidArgumentError("HC_SERVICE_TOKEN_FILE=" + s.service_token_file +
+                                      " cannot be read");
   }
   if (!tls_client_ca.empty() && tls_cert.empty()) {
     return absl::InvalidArgumentError("HC_TLS_CLIENT_CA_FILE (mTLS) needs HC_TLS_CERT_FILE");

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
 #include "libs/config/config.h"
+#include "libs/grpc/client.h"
 #include "libs/grpc/server.h"
 
 namespace hc::config {
@@ -22,7 +23,16 @@ struct ServiceSettings {
   std::string redis_address = "127.0.0.1:6379";  // HC_REDIS_ADDR
   std::chrono::seconds cache_ttl{60};            // HC_CACHE_TTL_SECONDS
   std::string kafka_brokers;                     // HC_KAFKA_BROKERS (required)
-  auth::VerifierOptions jwt;       // HC_JWT_ALG, HC_JWT_ISSUER, HC_JWT_KEY_FILE (required)
+  // HC_JWT_ALG, HC_JWT_ISSUER, HC_JWT_AUDIENCE, HC_JWT_MAX_LIFETIME_SECONDS,
+  // HC_JWT_KEY_FILE (required)
+  auth::VerifierOptions jwt;
+  // Calls to other services: TLS when HC_TLS_CA_FILE names the CA that signed their
+  // certificates, presenting HC_TLS_CERT_FILE/HC_TLS_KEY_FILE (mTLS) when set. The address is
+  // filled in per service.
+  grpc_client::ChannelOptions client;
+  // This service's identity for internal RPCs: HC_SERVICE_TOKEN_FILE (re-read as it rotates),
+  // or, with HS256 and no file, tokens minted with the HC_JWT_KEY_FILE secret.
+  std::string service_token_file;
   int workers = 16;                // HC_WORKERS
   int work_queue = 512;            // HC_WORK_QUEUE
   std::string log_level = "info";  // HC_LOG_LEVEL

@@ -4,6 +4,7 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
 #include <signal.h>
+#include <spdlog/spdlog.h>
 
 #include <thread>
 
@@ -90,6 +91,10 @@ UnaryRunner::Call UnaryRunner::Begin(grpc::CallbackServerContext* ctx, std::stri
     call.principal = verifier_.VerifyBearer(std::string_view(it->second.data(), it->second.size()));
   }
   return call;
+}
+
+void UnaryRunner::LogUnexpected(const std::string& method, const char* what) const {
+  spdlog::error("{}/{}: handler threw {}; answered INTERNAL", service_, method, what);
 }
 
 void UnaryRunner::Finish(grpc::ServerUnaryReactor* reactor, const Call& call,

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <typeinfo>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -65,6 +66,13 @@ class UnaryRunner {
               metrics::GrpcServerMetrics& metrics)
       : service_(std::move(service_name)), verifier_(verifier), pool_(pool), metrics_(metrics) {}
 
+  // Refuses, in this process at once, tokens of `subject` issued up to `through` (the change
+  // itself is recorded in the database by the caller, for the other replicas).
+  void RevokeTokens(const std::string& subject, std::chrono::system_clock::time_point through) {
+    verifier_.revocations().Revoke(
+        subject, static_cast<long>(std::chrono::system_clock::to_time_t(through)));
+  }
+
   // `fn(const auth::Principal&, const Request&, Response&) -> absl::Status` runs on the pool.
   template <typename Request, typename Response, typename Fn>
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, std::string_view method,
@@ -88,7 +96,12 @@ class UnaryRunner {
       try {
         status = fn(*call.principal, *request, *response);
       } catch (const std::exception& e) {
-        // Adapters catch their library's exceptions; anything reaching here is a bug.
+        // Adapters catch their library's exceptions; anything reaching here is a bug. Logged
+        // by type only: what() may quote a row or a request.
+        LogUnexpected(call.method, typeid(e).name());
+        status = absl::InternalError("unexpected error");
+      } catch (...) {
+        LogUnexpected(call.method, "non-standard exception");
         status = absl::InternalError("unexpected error");
       }
       Finish(reactor, call, status);
@@ -107,6 +120,7 @@ class UnaryRunner {
   };
 
   Call Begin(grpc::CallbackServerContext* ctx, std::string_view method);
+  void LogUnexpected(const std::string& method, const char* what) const;
   void Finish(grpc::ServerUnaryReactor* reactor, const Call& call, const absl::Status& status);
 
   std::string service_;

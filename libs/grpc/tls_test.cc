@@ -2,50 +2,28 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/grpc/server.h"
+#include "libs/testing/testing.h"
 
 namespace hc::grpc_server {
 namespace {
 
-std::string Read(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
 class TlsTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = std::filesystem::temp_directory_path() / ("hc-tls-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir_);
-    const std::string d = dir_.string();
-    // A CA, a server certificate for localhost and a client certificate, all signed by it.
-    const std::string script =
-        "set -e; cd " + d +
-        "; exec >openssl.log 2>&1;"
-        "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=hc-test-ca "
-        "  -keyout ca.key -out ca.pem;"
-        "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext;"
-        "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out "
-        "server.csr;"
-        "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
-        "  -extfile san.ext -out server.pem;"
-        "openssl req -newkey rsa:2048 -nodes -subj /CN=notifications -keyout client.key "
-        "  -out client.csr;"
-        "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 "
-        "  -out client.pem;";
-    ASSERT_EQ(std::system(("bash -c '" + script + "'").c_str()), 0) << Read(d + "/openssl.log");
+  static void SetUpTestSuite() { certs_ = new testing::TestCertificates("notifications"); }
+  static void TearDownTestSuite() {
+    delete certs_;
+    certs_ = nullptr;
   }
-  static void TearDownTestSuite() { std::filesystem::remove_all(dir_); }
 
-  static std::string File(const std::string& name) { return Read((dir_ / name).string()); }
+  static std::string File(const std::string& name) {
+    if (name == "ca.pem") return certs_->ca_pem();
+    if (name == "server.pem") return certs_->server_cert_pem();
+    if (name == "server.key") return certs_->server_key_pem();
+    if (name == "client.pem") return certs_->client_cert_pem();
+    return certs_->client_key_pem();
+  }
 
   grpc::Status Check(int port, std::shared_ptr<grpc::ChannelCredentials> credentials) {
     grpc::ChannelArguments args;
@@ -69,10 +47,10 @@ class TlsTest : public ::testing::Test {
     return tls;
   }
 
-  static std::filesystem::path dir_;
+  static testing::TestCertificates* certs_;
 };
 
-std::filesystem::path TlsTest::dir_;
+testing::TestCertificates* TlsTest::certs_ = nullptr;
 
 TEST_F(TlsTest, ServesTlsAndRefusesPlaintextClients) {
   Server server({.tls_cert_pem = File("server.pem"), .tls_key_pem = File("server.key")}, {});

@@ -15,6 +15,7 @@
 #include <fstream>
 #include <pqxx/pqxx>
 #include <random>
+#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -335,6 +336,41 @@ std::vector<std::string> RedisKeys(const std::string& address, const std::string
   redisFree(ctx);
   std::sort(keys.begin(), keys.end());
   return keys;
+}
+
+TestCertificates::TestCertificates(const std::string& client_name) {
+  dir_ = (std::filesystem::temp_directory_path() / UniqueName("hc-certs-")).string();
+  std::filesystem::create_directories(dir_);
+  const std::string script =
+      "set -e; cd " + dir_ +
+      "; exec >openssl.log 2>&1;"
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=hc-test-ca"
+      " -keyout ca.key -out ca.pem;"
+      "printf 'subjectAltName=DNS:localhost,IP:127.0.0.1' > san.ext;"
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key"
+      " -out server.csr;"
+      "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1"
+      " -extfile san.ext -out server.pem;"
+      "openssl req -newkey rsa:2048 -nodes -subj /CN=" +
+      client_name +
+      " -keyout client.key -out client.csr;"
+      "openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1"
+      " -out client.pem;";
+  if (std::system(("bash -c '" + script + "'").c_str()) != 0) {
+    throw std::runtime_error("openssl could not make test certificates: " + Read("openssl.log"));
+  }
+}
+
+TestCertificates::~TestCertificates() {
+  std::error_code ignored;
+  std::filesystem::remove_all(dir_, ignored);
+}
+
+std::string TestCertificates::Read(const std::string& name) const {
+  std::ifstream in(dir_ + "/" + name);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
 }
 
 std::string HttpGet(int port, const std::string& path) {

@@ -109,6 +109,24 @@ void StartGroupAtEnd(const std::string& brokers, const std::string& group,
 // Redis keys matching `pattern` (KEYS), sorted.
 std::vector<std::string> RedisKeys(const std::string& address, const std::string& pattern);
 
+// A CA and, signed by it, a server certificate for localhost/127.0.0.1 and a client
+// certificate (CN `client_name`), made with openssl in a temporary directory removed with it.
+class TestCertificates {
+ public:
+  explicit TestCertificates(const std::string& client_name = "client");
+  ~TestCertificates();
+  std::string ca_pem() const { return Read("ca.pem"); }
+  std::string server_cert_pem() const { return Read("server.pem"); }
+  std::string server_key_pem() const { return Read("server.key"); }
+  std::string client_cert_pem() const { return Read("client.pem"); }
+  std::string client_key_pem() const { return Read("client.key"); }
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+
+ private:
+  std::string Read(const std::string& name) const;
+  std::string dir_;
+};
+
 // The body of http://127.0.0.1:<port><path>, or "" when nothing answers.
 std::string HttpGet(int port, const std::string& path);
 

@@ -1,0 +1,91 @@
+#include "libs/grpc/client.h"
+
+#include <jwt.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+
+namespace hc::grpc_client {
+namespace {
+
+bool IsLoopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
+         address.rfind("[::1]:", 0) == 0 || address.rfind("ipv4:127.", 0) == 0;
+}
+
+// `exp` of a token, without checking it: the services it is sent to check it.
+std::chrono::system_clock::time_point ExpiryOf(const std::string& token) {
+  jwt_t* raw = nullptr;
+  if (jwt_decode(&raw, token.c_str(), nullptr, 0) != 0 || raw == nullptr) return {};
+  errno = 0;
+  const long exp = jwt_get_grant_int(raw, "exp");
+  const bool ok = errno == 0 && exp > 0;
+  jwt_free(raw);
+  return ok ? std::chrono::system_clock::from_time_t(exp) : std::chrono::system_clock::time_point{};
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options) {
+  if (options.tls_cert_pem.empty() != options.tls_key_pem.empty()) {
+    return absl::InvalidArgumentError("a client certificate needs its key, and the other way");
+  }
+  if (options.tls_ca_pem.empty()) {
+    if (!options.tls_cert_pem.empty()) {
+      return absl::InvalidArgumentError("a client certificate needs the CA bundle (TLS)");
+    }
+    if (!IsLoopback(options.address)) {
+      return absl::InvalidArgumentError(options.address +
+                                        ": plaintext to another host; set the TLS CA bundle");
+    }
+    return grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+  }
+  grpc::SslCredentialsOptions tls;
+  tls.pem_root_certs = options.tls_ca_pem;
+  tls.pem_cert_chain = options.tls_cert_pem;
+  tls.pem_private_key = options.tls_key_pem;
+  grpc::ChannelArguments args;
+  if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
+  return grpc::CreateCustomChannel(options.address, grpc::SslCredentials(tls), args);
+}
+
+absl::StatusOr<std::string> ServiceToken::Get() {
+  std::lock_guard lock(mu_);
+  const auto now = options_.clock();
+  if (!token_.empty() && now < fresh_until_) return token_;
+  if (!options_.token_file.empty()) {
+    std::ifstream in(options_.token_file, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    std::string token = content.str();
+    while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
+    const auto expires = ExpiryOf(token);
+    if (!in || token.empty() || expires <= now) {
+      if (!token_.empty() && ExpiryOf(token_) > now) return token_;  // keep the last good one
+      return absl::FailedPreconditionError("service token file " + options_.token_file +
+                                           " has no valid token");
+    }
+    token_ = token;
+    fresh_until_ = std::min(expires - options_.refresh_before, now + options_.reread_every);
+    return token_;
+  }
+  if (options_.jwt.algorithm != "HS256" || options_.jwt.key.empty()) {
+    return absl::FailedPreconditionError(
+        "no service token: set HC_SERVICE_TOKEN_FILE (tokens are minted here only with HS256)");
+  }
+  auto token = auth::Mint({.algorithm = "HS256",
+                           .key = options_.jwt.key,
+                           .issuer = options_.jwt.issuer,
+                           .audience = options_.jwt.audience,
+                           .subject = options_.service,
+                           .roles = {std::string(auth::kRoleService)},
+                           .ttl = options_.ttl,
+                           .issued_at = now});
+  if (!token.ok()) return token.status();
+  token_ = *token;
+  fresh_until_ = now + options_.ttl - options_.refresh_before;
+  return token_;
+}
+
+}  // namespace hc::grpc_client

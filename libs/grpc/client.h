@@ -1,0 +1,60 @@
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "libs/auth/auth.h"
+
+namespace hc::grpc_client {
+
+// How this service reaches another one.
+struct ChannelOptions {
+  std::string address;
+  // TLS: the CA bundle that signed the other service's certificate. Empty: plaintext, which
+  // is allowed only to a loopback address.
+  std::string tls_ca_pem;
+  // mTLS: this service's certificate and key, presented to the other service.
+  std::string tls_cert_pem;
+  std::string tls_key_pem;
+  // Names the certificate must carry when it differs from the address's host.
+  std::string tls_server_name;
+};
+
+// A channel to another service: TLS (and mTLS) when configured; INVALID_ARGUMENT for plaintext
+// off loopback or half a client certificate.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options);
+
+// This service's own identity for internal RPCs, always fresh: a token re-read from
+// `token_file` (production: an issuer outside the service rotates it) whenever the one held is
+// within `refresh_before` of expiry or older than `reread_every`, or, without a file, minted
+// with the service's HS256 key for `ttl` (local runs and tests).
+class ServiceToken {
+ public:
+  struct Options {
+    std::string service;  // the subject: "events", "volunteering", ...
+    std::string token_file;
+    auth::VerifierOptions jwt;
+    std::chrono::seconds ttl{600};
+    std::chrono::seconds refresh_before{120};
+    std::chrono::seconds reread_every{60};
+    std::function<std::chrono::system_clock::time_point()> clock = std::chrono::system_clock::now;
+  };
+  explicit ServiceToken(Options options) : options_(std::move(options)) {}
+
+  // FAILED_PRECONDITION when there is neither a readable file nor an HS256 key.
+  absl::StatusOr<std::string> Get();
+
+ private:
+  Options options_;
+  std::mutex mu_;
+  std::string token_;
+  std::chrono::system_clock::time_point fresh_until_{};
+};
+
+}  // namespace hc::grpc_client
