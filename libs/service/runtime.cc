@@ -9,6 +9,7 @@ Runtime::Runtime(const config::ServiceSettings& s, RuntimeOptions options)
       grpc_metrics(exposer.registry()),
       verifier(*auth::Verifier::Create(s.jwt)),
       pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
+      revocations(pool, verifier, exposer.registry()),
       // One Redis connection per worker (see CacheOptions::pool_size).
       cache({.address = s.redis_address, .pool_size = static_cast<size_t>(s.workers)},
             exposer.registry(), options.cache_name),
@@ -22,13 +23,15 @@ Runtime::~Runtime() { Shutdown(); }
 absl::Status Runtime::Migrate(const config::ServiceSettings& settings,
                               const std::vector<postgres::Migration>& service_migrations,
                               bool consumes_events) {
-  std::vector<postgres::Migration> all = {outbox::Migration()};
+  std::vector<postgres::Migration> all = {outbox::Migration(), identity::Migration()};
   if (consumes_events) all.push_back(kafka::Consumer::InboxMigration());
   all.insert(all.end(), service_migrations.begin(), service_migrations.end());
   return postgres::Migrate(settings.database_url, all);
 }
 
 absl::Status Runtime::Serve(std::vector<grpc::Service*> services) {
+  // Before the first call: a token revoked while this process was down stays refused.
+  if (absl::Status loaded = revocations.Start(); !loaded.ok()) return loaded;
   relay.Start();
   server_ = std::make_unique<grpc_server::Server>(server_options_, std::move(services));
   return server_->Start();
@@ -38,6 +41,7 @@ void Runtime::Shutdown() {
   if (server_) server_->Shutdown();
   workers.Stop();
   relay.Stop();
+  revocations.Stop();
 }
 
 }  // namespace hc::service

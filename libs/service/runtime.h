@@ -11,6 +11,7 @@
 #include "libs/config/service_settings.h"
 #include "libs/grpc/server.h"
 #include "libs/grpc/worker_pool.h"
+#include "libs/identity/identity.h"
 #include "libs/metrics/metrics.h"
 #include "libs/outbox/outbox.h"
 #include "libs/postgres/migrations.h"
@@ -29,20 +30,21 @@ struct RuntimeOptions {
 };
 
 // The parts every Homecoming service runs, wired from ServiceSettings: the metrics endpoint,
-// the token verifier, the database pool, the cache, the outbox relay, the worker pool and the
-// unary RPC runner. A service builds its store and API on these, then calls Serve.
+// the token verifier (with revocations kept in step with the database), the database pool,
+// the cache, the outbox relay, the worker pool and the unary RPC runner. A service builds its store
+// and API on these, then calls Serve.
 class Runtime {
  public:
   Runtime(const config::ServiceSettings& settings, RuntimeOptions options);
   ~Runtime();
 
-  // Applies the outbox's table (and the inbox's, for services that consume), then the
-  // service's own migrations, under the migration lock.
+  // Applies the outbox's and the revocations' tables (and the inbox's, for services that
+  // consume), then the service's own migrations, under the migration lock.
   static absl::Status Migrate(const config::ServiceSettings& settings,
                               const std::vector<postgres::Migration>& service_migrations,
                               bool consumes_events);
 
-  // Starts the relay and serves `services` on the configured address.
+  // Loads the revocations, starts the relay and serves `services` on the configured address.
   absl::Status Serve(std::vector<grpc::Service*> services);
   // Graceful: health NOT_SERVING, drain, in-flight calls finish, workers stop, relay stops.
   void Shutdown();
@@ -54,6 +56,7 @@ class Runtime {
   metrics::GrpcServerMetrics grpc_metrics;
   auth::Verifier verifier;
   postgres::Pool pool;
+  identity::RevocationSync revocations;
   redis::Cache cache;
   outbox::Relay relay;
   grpc_server::WorkerPool workers;

@@ -7,8 +7,8 @@
 #include "libs/service/runtime.h"
 #include "libs/tz/time_zones.h"
 #include "services/events/src/api/events_service.h"
-#include "services/events/src/events/event_facts.h"
-#include "services/events/src/events/member_deleted.h"
+#include "services/events/src/messaging/event_facts.h"
+#include "services/events/src/messaging/membership_facts.h"
 #include "services/events/src/storage/event_store.h"
 
 // Generated from services/events/migrations/ (see hc_embed_migrations).
@@ -31,18 +31,26 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.membership_topic = env.String("HC_MEMBERSHIP_TOPIC", s.membership_topic);
   s.consumer_group = env.String("HC_CONSUMER_GROUP", s.consumer_group);
   s.membership_address = env.Address("HC_MEMBERSHIP_ADDR", s.membership_address);
-  const std::string token_file = env.String("HC_SERVICE_TOKEN_FILE", "");
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
-  if (!token_file.empty()) {
-    auto token = hc::config::ReadFile(token_file);
-    if (!token) {
-      return absl::InvalidArgumentError("HC_SERVICE_TOKEN_FILE=" + token_file + " cannot be read");
-    }
-    while (!token->empty() && (token->back() == '\n' || token->back() == ' ')) token->pop_back();
-    s.service_token = *token;
+  hc::grpc_client::ChannelOptions membership = s.service.client;
+  membership.address = s.membership_address;
+  if (auto channel = hc::grpc_client::MakeChannel(membership); !channel.ok()) {
+    return absl::InvalidArgumentError("HC_MEMBERSHIP_ADDR: " +
+                                      std::string(channel.status().message()));
   }
   return s;
 }
+
+namespace {
+
+std::shared_ptr<grpc::Channel> MembershipChannel(const Settings& settings) {
+  hc::grpc_client::ChannelOptions options = settings.service.client;
+  options.address = settings.membership_address;
+  // Checked in Settings::FromEnv; tests build Settings directly with loopback addresses.
+  return *hc::grpc_client::MakeChannel(options);
+}
+
+}  // namespace
 
 struct App::Parts {
   explicit Parts(const Settings& settings)
@@ -51,13 +59,16 @@ struct App::Parts {
                                    .cache_name = "event"}),
         recorder(settings.events_topic),
         store(runtime.pool, recorder),
-        names({.address = settings.membership_address,
-               .service_token = settings.service_token,
-               .jwt = settings.service.jwt}),
+        names(MembershipChannel(settings), {.service = "events",
+                                            .token_file = settings.service.service_token_file,
+                                            .jwt = settings.service.jwt}),
         service(runtime.runner, store, runtime.cache, zones, names, settings.service.cache_ttl,
                 [] { return std::chrono::system_clock::now(); }),
-        member_deleted(
+        membership_facts(
             store, [this](const std::string& event_id) { service.Invalidate(event_id); },
+            [this](const hc::identity::IdentityChange& change) {
+              runtime.revocations.Apply(change);
+            },
             [] {
               return std::chrono::time_point_cast<std::chrono::milliseconds>(
                   std::chrono::system_clock::now());
@@ -68,10 +79,10 @@ struct App::Parts {
              .topics = {settings.membership_topic},
              .service = "events",
              .after_commit =
-                 [this](const hc::kafka::Message& m) { member_deleted.AfterCommit(m); }},
+                 [this](const hc::kafka::Message& m) { membership_facts.AfterCommit(m); }},
             runtime.pool,
             [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
-              return member_deleted.Handle(tx, m);
+              return membership_facts.Handle(tx, m);
             },
             runtime.exposer.registry()) {}
 
@@ -81,7 +92,7 @@ struct App::Parts {
   storage::EventStore store;
   members::MembershipNames names;
   api::EventsService service;
-  facts::MemberDeletedHandler member_deleted;
+  facts::MembershipFactsHandler membership_facts;
   hc::kafka::Consumer consumer;
 };
 

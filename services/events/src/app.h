@@ -20,10 +20,9 @@ struct Settings {
   // Where MemberDeleted comes from, and the consumer group reading it.
   std::string membership_topic = "alumni.membership.v1";
   std::string consumer_group = "events";
-  // Membership's gRPC address, for attendee names; and, in production (RS256), a service
-  // token for it (local runs mint one with the HS256 key).
+  // Membership's gRPC address, for attendee names (TLS and the service token as in
+  // `service.client` and `service.service_token_file`).
   std::string membership_address = "127.0.0.1:17001";
-  std::string service_token;
 
   // Events' ports and limits: requests are small, the largest answer is a calendar export
   // (1 MiB); seat counts change with every RSVP, so cached reads live 30 s (entries are

@@ -79,6 +79,7 @@ class PrivacyTest : public MembershipTest {
   }
 
   std::string service_ = Token("notifications", {"service"});
+  std::string volunteering_ = Token("volunteering", {"service"});
 };
 
 // Member i's privacy choice, by i % 5.
@@ -203,7 +204,10 @@ TEST_F(PrivacyTest, DeleteMemberErasesPersonalDataPurgesTheCacheAndIsIdempotent)
   EXPECT_EQ(stub_->DeleteMember(Ctx(Token(hc::ids::NewUuid(), {})).get(), del, &resp).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
   ASSERT_TRUE(stub_->DeleteMember(Ctx(token).get(), del, &resp).ok());
-  ASSERT_TRUE(stub_->DeleteMember(Ctx(token).get(), del, &resp).ok());
+  // The member's token is refused from then on; an admin's second deletion changes nothing.
+  EXPECT_EQ(stub_->DeleteMember(Ctx(token).get(), del, &resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  ASSERT_TRUE(stub_->DeleteMember(Ctx(Token("admin-1", {"admin"})).get(), del, &resp).ok());
 
   // Nothing personal left in membership's tables: only the id and bookkeeping.
   std::string row =
@@ -259,7 +263,18 @@ TEST_F(PrivacyTest, InternalRpcsNeedAServiceIdentityAndEveryReadIsAudited) {
   EXPECT_EQ(stub_->CheckEligibility(Ctx(Token(id, {"admin"})).get(), eligibility, &eligibility_resp)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  EXPECT_EQ(Sql("SELECT count(*) FROM access_audit"), "0|\n");
+  // A service outside an RPC's list is refused too, and every refusal is audited.
+  EXPECT_EQ(stub_->GetContact(Ctx(Token("events", {"service"})).get(), contact, &contact_resp)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      stub_->CheckEligibility(Ctx(service_).get(), eligibility, &eligibility_resp).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Sql("SELECT accessed_by, what FROM access_audit ORDER BY id"),
+            id + "|refused GetContact|\na|refused GetContact|\n" + id +
+                "|refused CheckEligibility|\nevents|refused GetContact|\n"
+                "notifications|refused CheckEligibility|\n");
+  Sql("DELETE FROM access_audit");
 
   ASSERT_TRUE(stub_->GetContact(Ctx(service_).get(), contact, &contact_resp).ok());
   EXPECT_EQ(contact_resp.display_name(), "Gia C.");
@@ -267,18 +282,20 @@ TEST_F(PrivacyTest, InternalRpcsNeedAServiceIdentityAndEveryReadIsAudited) {
   EXPECT_EQ(contact_resp.contact_points(0).address(), me.email());
   EXPECT_EQ(contact_resp.contact_points(1).address(), "+15551234567");
   EXPECT_FALSE(contact_resp.contact_points(0).consent_granted());  // never granted
-  ASSERT_TRUE(stub_->CheckEligibility(Ctx(service_).get(), eligibility, &eligibility_resp).ok());
+  ASSERT_TRUE(
+      stub_->CheckEligibility(Ctx(volunteering_).get(), eligibility, &eligibility_resp).ok());
   EXPECT_EQ(eligibility_resp.eligibility(), pb::ELIGIBILITY_YES);
   eligibility.set_min_sober_days(36000);
-  ASSERT_TRUE(stub_->CheckEligibility(Ctx(service_).get(), eligibility, &eligibility_resp).ok());
+  ASSERT_TRUE(
+      stub_->CheckEligibility(Ctx(volunteering_).get(), eligibility, &eligibility_resp).ok());
   EXPECT_EQ(eligibility_resp.eligibility(), pb::ELIGIBILITY_NO);
   // The answer is yes/no only: the response type has no room for a date, and says nothing else.
   EXPECT_EQ(eligibility_resp.ByteSizeLong(), 2u);
 
   EXPECT_EQ(Sql("SELECT accessed_by, purpose, what FROM access_audit ORDER BY id"),
             "notifications|notifications.rsvp_confirmed|contact|\n"
-            "notifications|volunteering.signup|eligibility|\n"
-            "notifications|volunteering.signup|eligibility|\n");
+            "volunteering|volunteering.signup|eligibility|\n"
+            "volunteering|volunteering.signup|eligibility|\n");
   pb::ListDisclosuresRequest list;
   list.set_member_id(id);
   list.set_page_size(2);

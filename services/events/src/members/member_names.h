@@ -11,7 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "alumni/membership/v1/membership_service.grpc.pb.h"
-#include "libs/auth/auth.h"
+#include "libs/grpc/client.h"
 
 namespace events::members {
 
@@ -25,31 +25,21 @@ class MemberNames {
       const std::vector<std::string>& member_ids) = 0;
 };
 
-// Asks membership's internal GetDisplayNames with a service identity ("events", role
-// "service"): a token read from a file (production, RS256 signed elsewhere), or one minted
-// with this service's own HS256 key (local runs and tests).
+// Asks membership's internal GetDisplayNames over `channel` (TLS/mTLS when configured) with
+// this service's own identity ("events", role "service", short-lived and renewed).
 class MembershipNames : public MemberNames {
  public:
-  struct Options {
-    std::string address;
-    // A ready-made service token; when empty, one is minted with `jwt` (HS256 only).
-    std::string service_token;
-    hc::auth::VerifierOptions jwt;
-    std::chrono::milliseconds deadline{2000};
-  };
-  explicit MembershipNames(Options options);
+  MembershipNames(std::shared_ptr<grpc::Channel> channel,
+                  hc::grpc_client::ServiceToken::Options token,
+                  std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
 
   absl::StatusOr<std::map<std::string, std::string>> Visible(
       const std::vector<std::string>& member_ids) override;
 
  private:
-  absl::StatusOr<std::string> Token();
-
-  Options options_;
   std::unique_ptr<alumni::membership::v1::MembershipService::Stub> stub_;
-  std::mutex mu_;
-  std::string minted_;
-  std::chrono::system_clock::time_point minted_until_{};
+  hc::grpc_client::ServiceToken token_;
+  std::chrono::milliseconds deadline_;
 };
 
 }  // namespace events::members

@@ -21,6 +21,7 @@
 
 #include <algorithm>
 
+#include "libs/identity/identity.h"
 #include "libs/status/status.h"
 #include "services/events/src/storage/rows.h"
 
@@ -47,6 +48,8 @@ absl::StatusOr<std::vector<Event>> EventStore::Create(
   std::vector<Event> created;
   absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
     created.clear();
+    // The creator is named in the rows: an erasure of the creator must see them.
+    HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, created_by));
     std::string series_id;
     if (recurrence) {
       series_id =
@@ -95,6 +98,8 @@ absl::StatusOr<RsvpResult> EventStore::Rsvp(const std::string& event_id,
   RsvpResult result;
   absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
     result = RsvpResult{};
+    // Member before event, always: an erasure holds the member's lock while it locks events.
+    HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, member_id));
     HC_ASSIGN_OR_RETURN(LockedEvent locked, LockEvent(tx, event_id));
     result.event = locked.event;
     if (auto active = ActiveRsvp(tx, event_id, member_id)) {
@@ -445,6 +450,8 @@ std::vector<std::string> EventStore::EraseMemberIn(hc::postgres::Tx& tx,
                       member_id)) {
     touched.push_back(row[0].as<std::string>());
   }
+  tx.exec_params("UPDATE series SET created_by = 'deleted-member' WHERE created_by = $1",
+                 member_id);
   return touched;
 }
 

@@ -8,7 +8,7 @@
 #include "libs/postgres/pool.h"
 #include "services/events/src/domain/event.h"
 #include "services/events/src/domain/recurrence.h"
-#include "services/events/src/events/event_facts.h"
+#include "services/events/src/messaging/event_facts.h"
 
 namespace events::storage {
 
@@ -122,8 +122,10 @@ class EventStore {
 
   // Erases everything held on a member who left (MemberDeleted), inside the caller's
   // transaction: their RSVPs are deleted (RsvpCancelled, reason MEMBER_DELETED, for each
-  // active one), freed seats go to the first in line (WaitlistPromoted), and events they
-  // created no longer name them. Returns the events whose reads changed.
+  // active one), freed seats go to the first in line (WaitlistPromoted), and events and series
+  // they created no longer name them. The caller holds the member's erasure lock and has
+  // recorded the tombstone (libs/identity), so no RSVP of theirs can commit after this reads.
+  // Returns the events whose reads changed.
   std::vector<std::string> EraseMemberIn(hc::postgres::Tx& tx, const std::string& member_id,
                                          domain::Time now);
 

@@ -11,7 +11,7 @@
 #include "absl/status/statusor.h"
 #include "libs/postgres/pool.h"
 #include "services/events/src/domain/event.h"
-#include "services/events/src/events/event_facts.h"
+#include "services/events/src/messaging/event_facts.h"
 
 namespace events::storage {
 

@@ -318,8 +318,10 @@ absl::Status MembershipService::DoChangeRole(const hc::auth::Principal& caller,
   if (role < pb::ROLE_ALUMNUS || role > pb::ROLE_ADMIN) {
     return hc::InvalidField("role", "must be ALUMNUS, PEER_MENTOR, COORDINATOR or ADMIN");
   }
+  const auto now = clock_();
   HC_ASSIGN_OR_RETURN(auto roles, store_.ChangeRole(member_id, static_cast<domain::Role>(role),
-                                                    assign, caller.subject));
+                                                    assign, caller.subject, now));
+  if (!assign) runner_.RevokeTokens(member_id, now);
   cache_.Invalidate(CacheKey(member_id));
   for (auto r : roles) roles_out.Add(static_cast<int>(r));
   return absl::OkStatus();
@@ -329,7 +331,9 @@ absl::Status MembershipService::DoDelete(const hc::auth::Principal& caller,
                                          const pb::DeleteMemberRequest& req) {
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::AuthorizeDelete(caller, req.member_id()));
-  HC_ASSIGN_OR_RETURN(bool deleted_now, store_.Delete(req.member_id()));
+  const auto now = clock_();
+  HC_ASSIGN_OR_RETURN(bool deleted_now, store_.Delete(req.member_id(), now));
+  runner_.RevokeTokens(req.member_id(), now);
   cache_.Invalidate(CacheKey(req.member_id()));
   if (deleted_now) spdlog::info("member {} deleted", req.member_id());
   return absl::OkStatus();
@@ -364,10 +368,30 @@ absl::Status MembershipService::DoListDisclosures(const hc::auth::Principal& cal
   return absl::OkStatus();
 }
 
+absl::Status MembershipService::RequireCaller(const hc::auth::Principal& caller,
+                                              std::span<const std::string_view> allowed,
+                                              const std::vector<std::string>& member_ids,
+                                              const char* rpc) {
+  absl::Status allowed_status = hc::auth::RequireService(caller, allowed);
+  if (allowed_status.ok()) return allowed_status;
+  std::vector<std::string> named;
+  for (const auto& id : member_ids) {
+    if (domain::IsUuid(id)) named.push_back(id);
+  }
+  if (!named.empty() && named.size() <= 500) {
+    if (absl::Status audited =
+            store_.AuditRefused(named, caller.subject, std::string("refused ") + rpc);
+        !audited.ok()) {
+      return audited;
+    }
+  }
+  return allowed_status;
+}
+
 absl::Status MembershipService::DoGetContact(const hc::auth::Principal& caller,
                                              const pb::GetContactRequest& req,
                                              pb::GetContactResponse& resp) {
-  HC_RETURN_IF_ERROR(domain::AuthorizeService(caller));
+  HC_RETURN_IF_ERROR(RequireCaller(caller, kGetContactCallers, {req.member_id()}, "GetContact"));
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::ValidatePurpose(req.purpose()));
   HC_ASSIGN_OR_RETURN(domain::Member m,
@@ -399,7 +423,9 @@ absl::Status MembershipService::DoGetContact(const hc::auth::Principal& caller,
 absl::Status MembershipService::DoGetDisplayNames(const hc::auth::Principal& caller,
                                                   const pb::GetDisplayNamesRequest& req,
                                                   pb::GetDisplayNamesResponse& resp) {
-  HC_RETURN_IF_ERROR(domain::AuthorizeService(caller));
+  HC_RETURN_IF_ERROR(RequireCaller(caller, kGetDisplayNamesCallers,
+                                   {req.member_ids().begin(), req.member_ids().end()},
+                                   "GetDisplayNames"));
   if (req.member_ids().empty() || req.member_ids_size() > 500) {
     return hc::InvalidField("member_ids", "must hold 1 to 500 ids");
   }
@@ -420,7 +446,8 @@ absl::Status MembershipService::DoGetDisplayNames(const hc::auth::Principal& cal
 absl::Status MembershipService::DoCheckEligibility(const hc::auth::Principal& caller,
                                                    const pb::CheckEligibilityRequest& req,
                                                    pb::CheckEligibilityResponse& resp) {
-  HC_RETURN_IF_ERROR(domain::AuthorizeService(caller));
+  HC_RETURN_IF_ERROR(
+      RequireCaller(caller, kCheckEligibilityCallers, {req.member_id()}, "CheckEligibility"));
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::ValidateMinSoberDays(req.min_sober_days()));
   HC_RETURN_IF_ERROR(domain::ValidatePurpose(req.purpose()));

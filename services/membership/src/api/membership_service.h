@@ -65,7 +65,17 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   // The Redis key of a member's cached profile: the id only, never personal data.
   static std::string CacheKey(const std::string& member_id);
 
+  // The services allowed to call each internal RPC (the token's subject, role "service").
+  static constexpr std::string_view kGetContactCallers[] = {"notifications"};
+  static constexpr std::string_view kCheckEligibilityCallers[] = {"volunteering"};
+  static constexpr std::string_view kGetDisplayNamesCallers[] = {"events", "volunteering"};
+
  private:
+  // PERMISSION_DENIED unless `caller` is one of the `allowed` services; a refusal is audited
+  // against every member the call named.
+  absl::Status RequireCaller(const hc::auth::Principal& caller,
+                             std::span<const std::string_view> allowed,
+                             const std::vector<std::string>& member_ids, const char* rpc);
   absl::Status DoRegister(const hc::auth::Principal& caller,
                           const alumni::membership::v1::RegisterMemberRequest& req,
                           alumni::membership::v1::RegisterMemberResponse& resp);

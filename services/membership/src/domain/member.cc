@@ -223,11 +223,6 @@ absl::Status AuthorizeAdmin(const hc::auth::Principal& caller) {
   return absl::PermissionDeniedError("admins only");
 }
 
-absl::Status AuthorizeService(const hc::auth::Principal& caller) {
-  if (caller.HasRole(hc::auth::kRoleService)) return absl::OkStatus();
-  return absl::PermissionDeniedError("internal RPC: needs a service identity");
-}
-
 absl::Status ValidatePurpose(std::string_view purpose) {
   if (purpose.empty() || purpose.size() > 64) {
     return InvalidField("purpose", "must be 1-64 characters");

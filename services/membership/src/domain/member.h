@@ -119,8 +119,6 @@ absl::Status AuthorizeUpdate(const hc::auth::Principal& caller, std::string_view
 // The member themself or an admin.
 absl::Status AuthorizeDelete(const hc::auth::Principal& caller, std::string_view member_id);
 absl::Status AuthorizeAdmin(const hc::auth::Principal& caller);
-// Internal RPCs: a service identity, never a member's token (whatever else it holds).
-absl::Status AuthorizeService(const hc::auth::Principal& caller);
 
 // Audit purposes: 1-64 of a-z 0-9 _ . (e.g. "notifications.rsvp_confirmed").
 absl::Status ValidatePurpose(std::string_view purpose);

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "libs/identity/identity.h"
 #include "libs/status/status.h"
 #include "services/membership/src/events/member_events.h"
 
@@ -341,9 +342,9 @@ absl::StatusOr<DirectoryPage> MemberStore::SearchDirectory(const std::string& na
   return page;
 }
 
-absl::StatusOr<std::vector<domain::Role>> MemberStore::ChangeRole(const std::string& member_id,
-                                                                  domain::Role role, bool assign,
-                                                                  const std::string& by) {
+absl::StatusOr<std::vector<domain::Role>> MemberStore::ChangeRole(
+    const std::string& member_id, domain::Role role, bool assign, const std::string& by,
+    std::chrono::system_clock::time_point now) {
   std::vector<domain::Role> roles;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     auto rows = tx.exec_params(
@@ -364,13 +365,17 @@ absl::StatusOr<std::vector<domain::Role>> MemberStore::ChangeRole(const std::str
         "WHERE member_id = $1",
         member_id, IntArray(current));
     events::AppendMemberRoleChanged(tx, member_id, role, assign, by);
+    // Tokens minted before carry the old roles: refused from now on, here and (through the
+    // fact) in every other service.
+    if (!assign) hc::identity::RecordRevocation(tx, member_id, now, /*erased=*/false);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return roles;
 }
 
-absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id) {
+absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id,
+                                         std::chrono::system_clock::time_point now) {
   bool deleted_now = false;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     auto rows =
@@ -395,6 +400,7 @@ absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id) {
     // describe the person. Unsent ones still go, followed by MemberDeleted.
     tx.exec_params("DELETE FROM outbox WHERE msg_key = $1 AND published_at IS NOT NULL", member_id);
     events::AppendMemberDeleted(tx, member_id);
+    hc::identity::RecordRevocation(tx, member_id, now, /*erased=*/true);
     deleted_now = true;
     return absl::OkStatus();
   });
@@ -456,16 +462,25 @@ absl::StatusOr<std::vector<MemberStore::ListedName>> MemberStore::DisplayNames(
   return out;
 }
 
+absl::Status MemberStore::AuditRefused(const std::vector<std::string>& member_ids,
+                                       const std::string& accessed_by, const std::string& what) {
+  return pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    for (const auto& id : member_ids) Audit(tx, id, accessed_by, "refused", what.c_str());
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<std::vector<Disclosure>> MemberStore::ListDisclosures(const std::string& member_id,
                                                                      int page_size,
                                                                      int64_t before_id) {
   std::vector<Disclosure> out;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
-    for (const auto& row :
-         tx.exec_params("SELECT id, accessed_by, purpose, what, "
-                        "(extract(epoch FROM accessed_at) * 1000)::bigint FROM access_audit "
-                        "WHERE member_id = $1 AND ($2 = 0 OR id < $2) ORDER BY id DESC LIMIT $3",
-                        member_id, before_id, page_size)) {
+    for (const auto& row : tx.exec_params(
+             "SELECT id, accessed_by, purpose, what, "
+             "(extract(epoch FROM accessed_at) * 1000)::bigint FROM access_audit "
+             "WHERE member_id = $1 AND ($2 = 0 OR id < $2) AND what NOT LIKE 'refused %' "
+             "ORDER BY id DESC LIMIT $3",
+             member_id, before_id, page_size)) {
       out.push_back({row[0].as<int64_t>(), row[1].as<std::string>(), row[2].as<std::string>(),
                      row[3].as<std::string>(), row[4].as<int64_t>()});
     }

@@ -57,16 +57,25 @@ class MemberStore {
                                                 const std::string& interest, int page_size,
                                                 const std::string& after);
   // The role set after the change; MemberRoleAssigned/Revoked when it changed.
+  // A revoked role also revokes the member's tokens issued up to `now`.
   absl::StatusOr<std::vector<domain::Role>> ChangeRole(const std::string& member_id,
                                                        domain::Role role, bool assign,
-                                                       const std::string& by);
+                                                       const std::string& by,
+                                                       std::chrono::system_clock::time_point now);
   // Erases personal data, keeps a tombstone, emits MemberDeleted. Returns false when the
   // member was already deleted (nothing done), NOT_FOUND when there never was one.
-  absl::StatusOr<bool> Delete(const std::string& member_id);
+  // Tokens issued up to `now` are revoked and a tombstone kept (libs/identity).
+  absl::StatusOr<bool> Delete(const std::string& member_id,
+                              std::chrono::system_clock::time_point now);
   // The member with contact data, and an audit row in the same transaction.
   absl::StatusOr<domain::Member> GetContact(const std::string& member_id,
                                             const std::string& accessed_by,
                                             const std::string& purpose);
+  // Records a refused internal call (a caller outside the RPC's list of services) against each
+  // member it named, for the security audit; ListDisclosures leaves these out (nothing was
+  // disclosed).
+  absl::Status AuditRefused(const std::vector<std::string>& member_ids,
+                            const std::string& accessed_by, const std::string& what);
   // Eligibility without revealing the date, audited like GetContact. Unknown members: kUnknown.
   absl::StatusOr<domain::Eligibility> CheckEligibility(const std::string& member_id, int min_days,
                                                        const domain::Date& today,

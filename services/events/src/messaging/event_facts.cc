@@ -1,4 +1,4 @@
-#include "services/events/src/events/event_facts.h"
+#include "services/events/src/messaging/event_facts.h"
 
 #include <google/protobuf/util/time_util.h>
 

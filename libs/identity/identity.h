@@ -1,0 +1,93 @@
+#pragma once
+
+#include <prometheus/gauge.h>
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "libs/auth/auth.h"
+#include "libs/kafka/kafka.h"
+#include "libs/postgres/migrations.h"
+#include "libs/postgres/pool.h"
+
+// Who may act, kept in step across services and replicas: every service records the
+// revocations membership announces (a role revoked, a member erased) in its own database and
+// refuses tokens issued up to them; erased members are kept as tombstones that writes check
+// under a per-member lock.
+//
+// Invariant: a write on a member's behalf takes LockMemberForWrite (shared) before anything
+// else and checks the tombstone after it has the lock; an erasure takes LockMemberForErasure
+// (exclusive), records the tombstone and only then reads what the member has. So a write is
+// either committed before the erasure reads (and the erasure removes it) or starts after the
+// tombstone committed (and is refused): none survives.
+namespace hc::identity {
+
+// The `token_revocations` table; every service adds it to its migrations (Runtime does).
+const postgres::Migration& Migration();
+
+// Tokens of `subject` issued at or before `through` are refused from now on; `erased` also
+// leaves a tombstone. Inside the caller's transaction (the change and the record commit
+// together). Keeps the latest `through`; a tombstone stays.
+void RecordRevocation(postgres::Tx& tx, const std::string& subject,
+                      std::chrono::system_clock::time_point through, bool erased);
+
+// Shared per-member write lock, then the tombstone check: FAILED_PRECONDITION for an erased
+// member. Call first in a transaction that writes on a member's behalf.
+absl::Status LockMemberForWrite(postgres::Tx& tx, const std::string& member_id);
+// Exclusive per-member lock: waits for the member's writes in flight.
+void LockMemberForErasure(postgres::Tx& tx, const std::string& member_id);
+// True when a tombstone exists (no lock taken).
+bool IsErased(postgres::Tx& tx, const std::string& member_id);
+
+// A fact from membership that changes who may act.
+struct IdentityChange {
+  std::string member_id;
+  std::chrono::system_clock::time_point through;
+  bool erased = false;
+};
+
+// When `message` is MemberRoleRevoked or MemberDeleted: takes the erasure lock (for
+// MemberDeleted), records the revocation in `tx` and returns the change; nullopt for other
+// facts. INVALID_ARGUMENT for a malformed one (the consumer dead-letters it).
+absl::StatusOr<std::optional<IdentityChange>> RecordIdentityFact(postgres::Tx& tx,
+                                                                 const kafka::Message& message);
+
+// Keeps `verifier`'s revocations equal to the table: loads it at Start, then re-reads it every
+// `interval` (another replica's consumer may have recorded a change). Forgets revocations older
+// than the verifier's longest token lifetime (every token issued before then has expired).
+class RevocationSync {
+ public:
+  RevocationSync(postgres::Pool& pool, const auth::Verifier& verifier,
+                 prometheus::Registry& registry,
+                 std::chrono::milliseconds interval = std::chrono::milliseconds(1000));
+  ~RevocationSync();
+
+  // Loads once (UNAVAILABLE when the database can't be read), then refreshes in the background.
+  absl::Status Start();
+  void Stop();
+  // Applies a change this process just committed, without waiting for the next refresh.
+  void Apply(const IdentityChange& change);
+
+ private:
+  absl::Status Refresh();
+  void Loop();
+
+  postgres::Pool& pool_;
+  const auth::Verifier& verifier_;
+  std::chrono::milliseconds interval_;
+  prometheus::Gauge& revoked_;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace hc::identity
