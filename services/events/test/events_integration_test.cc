@@ -103,6 +103,17 @@ class EventsTest : public ::testing::Test {
     ASSERT_NE(shared_, nullptr) << "the service did not start";
     svc_ = shared_;
   }
+  // The seat invariant, after every test whatever it raced: each event's counts equal its rows.
+  void TearDown() override {
+    if (svc_ == nullptr) return;
+    auto drifted = Query(
+        "SELECT e.event_id, e.going_count, e.waitlist_count FROM events e WHERE "
+        "e.going_count <> (SELECT count(*) FROM rsvps r WHERE r.event_id = e.event_id AND "
+        "r.status = 1) OR e.waitlist_count <> (SELECT count(*) FROM rsvps r WHERE "
+        "r.event_id = e.event_id AND r.status = 2)");
+    EXPECT_EQ(drifted.size(), 0u) << "seat counts differ from the rows of "
+                                  << (drifted.empty() ? "" : drifted[0][0].c_str());
+  }
 
   Service& svc() { return *svc_; }
   pb::EventsService::Stub& stub() { return *svc_->stub; }
@@ -1103,6 +1114,165 @@ TEST_F(EventsTest, ADeletedMembersRsvpsGoTheirSeatsAreFreedAndTheLineMovesUp) {
   ASSERT_TRUE(cancellation.ParseFromString(cancelled[0].value));
   EXPECT_EQ(cancellation.reason(), pb::CANCEL_REASON_MEMBER_DELETED);
   EXPECT_EQ(cancellation.previous_status(), pb::RSVP_STATUS_WAITLISTED);
+}
+
+TEST_F(EventsTest, EveryListRpcAnswersAnEmptyRequest) {
+  // The README's own `-d '{}'`: from now on, in progress included.
+  pb::Event soon = Create(Details(5));
+  pb::ListEventsResponse listed;
+  ASSERT_TRUE(List(pb::ListEventsRequest(), &listed).ok());
+  pb::ListEventsRequest before_only;
+  *before_only.mutable_start_before() =
+      At(std::chrono::system_clock::now() + std::chrono::hours(24 * 8));
+  ASSERT_TRUE(List(before_only, &listed).ok());
+  bool found = false;
+  for (const auto& e : listed.events()) found |= e.event_id() == soon.event_id();
+  EXPECT_TRUE(found) << "an event a week ahead is listed with start_before alone";
+
+  const std::string member = NewMemberId();
+  pb::ListMyRsvpsResponse mine;
+  grpc::Status s = stub().ListMyRsvps(Ctx(Token(member, {"alumnus"})).get(), {}, &mine);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  pb::ListAttendeesResponse attendees;
+  s = stub().ListAttendees(Ctx(coordinator_).get(), {}, &attendees);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("event_id"));
+}
+
+TEST_F(EventsTest, AFullPageOfMaximalEventsFitsTheMessageLimit) {
+  // 60 events of 4,000 four-byte characters each: about 1 MiB of descriptions in all.
+  const auto window = QuietWindow();
+  std::string emoji;
+  for (int i = 0; i < 4000; ++i) emoji += "\xF0\x9F\x8C\xBF";
+  constexpr int kEvents = 60;
+  for (int i = 0; i < kEvents; ++i) {
+    pb::EventDetails d = Details(10, true, window + std::chrono::hours(i));
+    d.set_description(emoji);
+    d.set_title(std::string(120, 'T'));
+    Create(d);
+  }
+  pb::ListEventsRequest req;
+  *req.mutable_start_from() = At(window);
+  *req.mutable_start_before() = At(window + std::chrono::hours(kEvents));
+  req.set_page_size(100);
+  std::set<std::string> seen;
+  int pages = 0;
+  for (;;) {
+    pb::ListEventsResponse page;
+    grpc::Status status = List(req, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_LE(page.ByteSizeLong(), 768u * 1024);
+    for (const auto& e : page.events()) EXPECT_TRUE(seen.insert(e.event_id()).second);
+    ++pages;
+    if (page.next_page_token().empty()) break;
+    req.set_page_token(page.next_page_token());
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kEvents));
+  EXPECT_GT(pages, 1);
+}
+
+TEST_F(EventsTest, ARevokedCoordinatorAndADeletedMemberAreRefusedAtOnce) {
+  const std::string coordinator = NewMemberId(), member = NewMemberId();
+  const std::string coordinator_token = Token(coordinator, {"coordinator"});
+  const std::string member_token = Token(member, {"alumnus"});
+  pb::CreateEventRequest create;
+  *create.mutable_event() = Details(3);
+  pb::CreateEventResponse created;
+  ASSERT_TRUE(stub().CreateEvent(Ctx(coordinator_token).get(), create, &created).ok());
+  pb::GetEventRequest get;
+  get.set_event_id(created.event().event_id());
+  pb::GetEventResponse got;
+  ASSERT_TRUE(stub().GetEvent(Ctx(member_token).get(), get, &got).ok());  // remembered token
+
+  alumni::membership::v1::MemberRoleRevoked revoked;
+  revoked.set_member_id(coordinator);
+  revoked.set_role("coordinator");
+  *revoked.mutable_revoked_at() = TimeUtil::GetCurrentTime();
+  PublishMembershipEvent(svc().membership_topic, coordinator, revoked, NewMemberId());
+  alumni::membership::v1::MemberDeleted deleted;
+  deleted.set_member_id(member);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  PublishMembershipEvent(svc().membership_topic, member, deleted, NewMemberId());
+
+  EXPECT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return stub().CreateEvent(Ctx(coordinator_token).get(), create, &created).error_code() ==
+               grpc::StatusCode::UNAUTHENTICATED;
+      },
+      std::chrono::seconds(60)));
+  EXPECT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return stub().GetEvent(Ctx(member_token).get(), get, &got).error_code() ==
+               grpc::StatusCode::UNAUTHENTICATED;
+      },
+      std::chrono::seconds(10)));
+  // A token minted after the erasure passes the verifier, and the tombstone still refuses.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a later whole second
+  pb::RsvpRequest rsvp;
+  rsvp.set_event_id(created.event().event_id());
+  pb::RsvpResponse rsvp_resp;
+  grpc::Status s = stub().Rsvp(Ctx(Token(member, {"alumnus"})).get(), rsvp, &rsvp_resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << s.error_message();
+  EXPECT_EQ(Query("SELECT count(*) FROM rsvps WHERE member_id = '" + member + "'")[0][0].as<int>(),
+            0);
+}
+
+TEST_F(EventsTest, AnErasureRacingTheMembersRsvpsLeavesNoRowOfThemAndLosesNoSeat) {
+  // The leaver RSVPs and cancels on 12 small events from 6 threads while MemberDeleted arrives;
+  // others hold seats and wait in line behind them.
+  const std::string leaver = NewMemberId();
+  std::vector<std::string> events;
+  for (int i = 0; i < 12; ++i) {
+    pb::Event e = Create(Details(2));
+    events.push_back(e.event_id());
+    ASSERT_TRUE(Rsvp(NewMemberId(), e.event_id()).ok());
+  }
+  std::atomic<bool> stop{false};
+  std::atomic<int> succeeded{0}, refused{0}, unexpected{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 6; ++t) {
+    threads.emplace_back([&, t] {
+      std::mt19937 rng(t);
+      for (int i = 0; i < 400 && !stop; ++i) {
+        const std::string& event_id = events[rng() % events.size()];
+        grpc::Status s = (rng() % 3 == 0) ? CancelRsvp(leaver, event_id) : Rsvp(leaver, event_id);
+        if (s.ok()) {
+          ++succeeded;
+        } else if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                   s.error_code() == grpc::StatusCode::NOT_FOUND ||
+                   s.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+          ++refused;  // erased (or nothing to cancel)
+        } else {
+          ++unexpected;
+        }
+        if (i % 4 == 0) {
+          EXPECT_TRUE(Rsvp(NewMemberId(), event_id).ok());  // the line grows
+        }
+      }
+    });
+  }
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return succeeded > 40; }, std::chrono::seconds(60)));
+  alumni::membership::v1::MemberDeleted deleted;
+  deleted.set_member_id(leaver);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  PublishMembershipEvent(svc().membership_topic, leaver, deleted, NewMemberId());
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return Query("SELECT count(*) FROM token_revocations WHERE subject = '" + leaver +
+                     "' AND erased")[0][0]
+                   .as<int>() == 1;
+      },
+      std::chrono::seconds(60)));
+  const int refused_before = refused;
+  // Keep racing a little after the erasure committed: every write is refused now.
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return refused > refused_before + 20; },
+                                   std::chrono::seconds(60)));
+  stop = true;
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(unexpected, 0);
+  EXPECT_EQ(Query("SELECT count(*) FROM rsvps WHERE member_id = '" + leaver + "'")[0][0].as<int>(),
+            0);
+  // TearDown checks every event's counts against its rows.
 }
 
 // --- Recurring series. ---

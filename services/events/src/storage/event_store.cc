@@ -39,6 +39,17 @@ void SaveCounts(hc::postgres::Tx& tx, const Event& e, int64_t next_waitlist_seq)
       e.event_id, e.going_count, e.waitlist_count, next_waitlist_seq);
 }
 
+// A page of listings stays well inside the 1 MiB message limit whatever the events hold: a
+// maximal event (4,000 four-byte characters of description and the rest) is about 20 KiB, so
+// 100 of them would not fit; a page ends early, with a next page token, past this many bytes.
+constexpr size_t kPageBytes = 512 * 1024;
+
+// The bytes an event takes in a response, near enough: its texts and a bound for the rest.
+size_t ApproxBytes(const Event& e) {
+  return e.details.title.size() + e.details.description.size() + e.details.venue.size() +
+         e.details.online_url.size() + e.details.time_zone.size() + 256;
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Event>> EventStore::Create(
@@ -283,7 +294,11 @@ absl::StatusOr<EventPage> EventStore::List(const EventQuery& q) {
     kinds += std::to_string(static_cast<int>(q.kinds[i]));
   }
   kinds += "}";
-  constexpr int64_t kNoBound = 253402300799000;  // 9999-12-31
+  // Bounds PostgreSQL can hold (its timestamps end in 294276 AD and start in 4713 BC): without
+  // start_from the listing starts at the epoch, and `ends_at > now` keeps it to events that
+  // have not ended, i.e. "from now", in progress included.
+  constexpr int64_t kNoLowerBound = 0;
+  constexpr int64_t kNoUpperBound = 253402300799000;  // 9999-12-31
   absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) {
     page = EventPage{};
     auto rows =
@@ -297,18 +312,22 @@ absl::StatusOr<EventPage> EventStore::List(const EventQuery& q) {
                            MsToTs("$7") +
                            ", $8::uuid))"
                            " ORDER BY starts_at, event_id LIMIT $9",
-                       Ms(q.now), kinds, q.start_from ? Ms(*q.start_from) : -kNoBound,
-                       q.start_before ? Ms(*q.start_before) : kNoBound, q.include_unlisted,
+                       Ms(q.now), kinds, q.start_from ? Ms(*q.start_from) : kNoLowerBound,
+                       q.start_before ? Ms(*q.start_before) : kNoUpperBound, q.include_unlisted,
                        q.after.has_value(), q.after ? Ms(q.after->start) : 0,
                        q.after ? q.after->id : std::string("00000000-0000-0000-0000-000000000000"),
                        q.page_size + 1);
+    size_t bytes = 0;
     for (const auto& row : rows) {
-      if (static_cast<int>(page.events.size()) == q.page_size) {
+      Event e = EventFromRow(row).event;
+      bytes += ApproxBytes(e);
+      if (static_cast<int>(page.events.size()) == q.page_size ||
+          (!page.events.empty() && bytes > kPageBytes)) {
         const Event& last = page.events.back();
         page.next = Cursor{.start = last.details.start, .id = last.event_id};
         break;
       }
-      page.events.push_back(EventFromRow(row).event);
+      page.events.push_back(std::move(e));
     }
     return absl::OkStatus();
   });
@@ -334,15 +353,19 @@ absl::StatusOr<MyRsvpPage> EventStore::ListMyRsvps(const MyRsvpQuery& q) {
         q.after ? Ms(q.after->start) : 0, q.after ? q.after->id : std::string("0"),
         q.page_size + 1);
     int64_t last_rsvp_id = 0;
+    size_t bytes = 0;
     for (const auto& row : rows) {
-      if (static_cast<int>(page.rsvps.size()) == q.page_size) {
+      Event e = EventFromRow(row, kRsvpColumnCount).event;
+      bytes += ApproxBytes(e);
+      if (static_cast<int>(page.rsvps.size()) == q.page_size ||
+          (!page.rsvps.empty() && bytes > kPageBytes)) {
         page.next = Cursor{.start = page.rsvps.back().second.details.start,
                            .id = std::to_string(last_rsvp_id)};
         break;
       }
       RsvpRow r = RsvpFromRow(row);
       last_rsvp_id = r.rsvp_id;
-      page.rsvps.emplace_back(std::move(r.rsvp), EventFromRow(row, kRsvpColumnCount).event);
+      page.rsvps.emplace_back(std::move(r.rsvp), std::move(e));
     }
     return absl::OkStatus();
   });
