@@ -20,6 +20,8 @@ done
 
 hc_need cmake ninja g++
 export CCACHE_DIR="${CCACHE_DIR:-${HOME}/.cache/ccache}"
+# Paths relative to the checkout, so another clone of the repo (CI's) reuses the cache.
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-${HC_REPO_ROOT}}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
 hc_steps 2
 hc_step "configuring in ${BUILD_DIR}"
 cmake -S "${HC_REPO_ROOT}" -B "${BUILD_DIR}" -G Ninja \
