@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+
 #include "alumni/events/v1/events_events.pb.h"
 #include "libs/outbox/outbox.h"
 
@@ -47,13 +49,22 @@ void Recorder::EventUpdated(hc::postgres::Tx& tx, const domain::Event& e,
 void Recorder::EventCancelled(hc::postgres::Tx& tx, const domain::Event& e,
                               const std::vector<std::string>& affected_member_ids,
                               domain::Time at) const {
-  pb::EventCancelled event;
-  event.set_event_id(e.event_id);
-  *event.mutable_cancelled_at() = Ts(at);
-  for (const auto& id : affected_member_ids) event.add_affected_member_ids(id);
-  event.set_sequence(e.sequence);
-  event.set_series_id(e.series_id);
-  hc::outbox::Append(tx, topic_, e.event_id, event);
+  const size_t pages =
+      std::max<size_t>(1, (affected_member_ids.size() + kIdsPerFact - 1) / kIdsPerFact);
+  for (size_t page = 0; page < pages; ++page) {
+    pb::EventCancelled event;
+    event.set_event_id(e.event_id);
+    *event.mutable_cancelled_at() = Ts(at);
+    const size_t end = std::min(affected_member_ids.size(), (page + 1) * kIdsPerFact);
+    for (size_t i = page * kIdsPerFact; i < end; ++i) {
+      event.add_affected_member_ids(affected_member_ids[i]);
+    }
+    event.set_sequence(e.sequence);
+    event.set_series_id(e.series_id);
+    event.set_page(static_cast<int>(page + 1));
+    event.set_page_count(static_cast<int>(pages));
+    hc::outbox::Append(tx, topic_, e.event_id, event);
+  }
 }
 
 void Recorder::RsvpConfirmed(hc::postgres::Tx& tx, const domain::Event& e,
