@@ -1,4 +1,7 @@
 // membership end to end in one process: the real gRPC server, PostgreSQL, Redis and Kafka.
+#include <pqxx/pqxx>
+
+#include "libs/ids/ids.h"
 #include "services/membership/test/membership_fixture.h"
 
 namespace membership {
@@ -253,6 +256,51 @@ TEST_F(MembershipBrokerDownTest, HundredRegistrationsWhileTheBrokerIsDownAllArri
       EXPECT_EQ(types[1], "alumni.membership.v1.MemberProfileUpdated");
     }
   }
+}
+
+}  // namespace
+}  // namespace membership
+
+namespace membership {
+namespace {
+
+TEST_F(MembershipTest, EveryListRpcAnswersAnEmptyRequest) {
+  pb::SearchDirectoryResponse found;
+  grpc::Status s =
+      stub_->SearchDirectory(Ctx(Token(hc::ids::NewUuid(), {"alumnus"})).get(), {}, &found);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  pb::ListDisclosuresResponse disclosures;
+  s = stub_->ListDisclosures(Ctx(Token(hc::ids::NewUuid(), {})).get(), {}, &disclosures);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("member_id"));
+}
+
+TEST_F(MembershipTest, ARevokedRoleRefusesTheMembersEarlierTokensAtOnce) {
+  pb::Member m = Register(hc::testing::UniqueName("r") + "@example.org");
+  const std::string admin = Token("admin-1", {"admin"});
+  pb::AssignRoleRequest assign;
+  assign.set_member_id(m.member_id());
+  assign.set_role(pb::ROLE_COORDINATOR);
+  pb::AssignRoleResponse assigned;
+  ASSERT_TRUE(stub_->AssignRole(Ctx(admin).get(), assign, &assigned).ok());
+  const std::string as_coordinator = Token(m.member_id(), {"coordinator"});
+  ASSERT_TRUE(Get(as_coordinator, m.member_id()).ok());  // remembered by the verifier now
+
+  pb::RevokeRoleRequest revoke;
+  revoke.set_member_id(m.member_id());
+  revoke.set_role(pb::ROLE_COORDINATOR);
+  pb::RevokeRoleResponse revoked;
+  ASSERT_TRUE(stub_->RevokeRole(Ctx(admin).get(), revoke, &revoked).ok());
+  EXPECT_EQ(Get(as_coordinator, m.member_id()).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  pqxx::connection conn(db_.url());
+  pqxx::nontransaction tx(conn);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM token_revocations WHERE subject = $1 AND NOT "
+                            "erased",
+                            m.member_id())[0]
+                .as<int>(),
+            1);
+  // The admin and other members are untouched.
+  EXPECT_TRUE(Get(admin, m.member_id()).ok());
 }
 
 }  // namespace
