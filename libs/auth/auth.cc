@@ -3,12 +3,13 @@
 #include <jwt.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <ctime>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+
+#include "libs/ids/ids.h"
 
 namespace hc::auth {
 namespace {
@@ -27,17 +28,6 @@ absl::StatusOr<jwt_alg_t> ParseAlgorithm(std::string_view name) {
 
 absl::Status Unauthenticated(std::string_view why) {
   return absl::UnauthenticatedError("invalid token: " + std::string(why));
-}
-
-// A member id: 8-4-4-4-12 hex digits, either case.
-bool LooksLikeUuid(std::string_view s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (s[i] == '-')) return false;
-    if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
 }
 
 // Reads a NumericDate claim; nullopt when absent or not a positive integer.
@@ -203,7 +193,7 @@ absl::StatusOr<Verifier::Verified> Verifier::VerifyUncached(std::string_view tok
       principal.roles.insert(role.get<std::string>());
     }
   }
-  if (principal.IsService() && LooksLikeUuid(principal.subject)) {
+  if (principal.IsService() && ids::IsUuid(principal.subject)) {
     return Unauthenticated("a service identity cannot be a member id");
   }
   return verified;

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "alumni/membership/v1/membership_events.pb.h"
+#include "libs/ids/ids.h"
 
 namespace hc::identity {
 namespace {
@@ -28,16 +29,6 @@ long Seconds(Clock::time_point t) {
 Clock::time_point FromProto(const google::protobuf::Timestamp& t) {
   return Clock::time_point(
       std::chrono::milliseconds(google::protobuf::util::TimeUtil::TimestampToMilliseconds(t)));
-}
-
-bool IsUuid(const std::string& s) {
-  if (s.size() != 36) return false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-    if (dash != (s[i] == '-')) return false;
-    if (!dash && !std::isxdigit(static_cast<unsigned char>(s[i]))) return false;
-  }
-  return true;
 }
 
 }  // namespace
@@ -111,7 +102,8 @@ absl::StatusOr<std::optional<IdentityChange>> RecordIdentityFact(postgres::Tx& t
   } else {
     return std::nullopt;
   }
-  if (!IsUuid(change.member_id)) return absl::InvalidArgumentError("member_id: must be a UUID");
+  if (!ids::IsUuid(change.member_id))
+    return absl::InvalidArgumentError("member_id: must be a UUID");
   change.member_id = Lower(change.member_id);
   // A fact without a time still revokes everything issued until it arrived.
   if (change.through <= Clock::time_point{}) change.through = Clock::now();
