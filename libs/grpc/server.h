@@ -130,3 +130,14 @@ class UnaryRunner {
 };
 
 }  // namespace hc::grpc_server
+
+// Defines `Service::Name`, a unary RPC of a callback service, as: authenticate, queue on the
+// worker pool, run `call` (an expression of `caller`, `rq` and `rs`, returning absl::Status),
+// count it; all through the service's `runner_` (a UnaryRunner). Expects the namespace alias
+// `pb` for the proto package. One line per RPC keeps every service's adapter the same.
+#define HC_UNARY_RPC(Service, Name, call)                                                         \
+  grpc::ServerUnaryReactor* Service::Name(                                                        \
+      grpc::CallbackServerContext* ctx, const pb::Name##Request* req, pb::Name##Response* resp) { \
+    return runner_.Run(ctx, #Name, req, resp,                                                     \
+                       [this](const auto& caller, const auto& rq, auto& rs) { return call; });    \
+  }

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/str_join.h"
+#include "libs/paging/paging.h"
 #include "libs/status/status.h"
 #include "services/events/src/api/convert.h"
 #include "services/events/src/api/page_token.h"
@@ -84,29 +85,18 @@ std::string RandomGeneration() {
 
 }  // namespace
 
-#define HC_EVENTS_RPC(Method, Handler)                                                             \
-  grpc::ServerUnaryReactor* EventsService::Method(grpc::CallbackServerContext* ctx,                \
-                                                  const pb::Method##Request* req,                  \
-                                                  pb::Method##Response* resp) {                    \
-    return runner_.Run(                                                                            \
-        ctx, #Method, req, resp,                                                                   \
-        [this](const auto& caller, const auto& rq, auto& rs) { return Handler(caller, rq, rs); }); \
-  }
-
-HC_EVENTS_RPC(CreateEvent, DoCreate)
-HC_EVENTS_RPC(UpdateEvent, DoUpdate)
-HC_EVENTS_RPC(CancelEvent, DoCancel)
-HC_EVENTS_RPC(CancelSeries, DoCancelSeries)
-HC_EVENTS_RPC(ListEvents, DoList)
-HC_EVENTS_RPC(ListMyRsvps, DoListMyRsvps)
-HC_EVENTS_RPC(ListAttendees, DoListAttendees)
-HC_EVENTS_RPC(CheckIn, DoCheckIn)
-HC_EVENTS_RPC(ExportCalendar, DoExport)
-HC_EVENTS_RPC(GetEvent, DoGet)
-HC_EVENTS_RPC(Rsvp, DoRsvp)
-HC_EVENTS_RPC(CancelRsvp, DoCancelRsvp)
-
-#undef HC_EVENTS_RPC
+HC_UNARY_RPC(EventsService, CreateEvent, DoCreate(caller, rq, rs))
+HC_UNARY_RPC(EventsService, UpdateEvent, DoUpdate(caller, rq, rs))
+HC_UNARY_RPC(EventsService, CancelEvent, DoCancel(caller, rq, rs))
+HC_UNARY_RPC(EventsService, CancelSeries, DoCancelSeries(caller, rq, rs))
+HC_UNARY_RPC(EventsService, ListEvents, DoList(caller, rq, rs))
+HC_UNARY_RPC(EventsService, ListMyRsvps, DoListMyRsvps(caller, rq, rs))
+HC_UNARY_RPC(EventsService, ListAttendees, DoListAttendees(caller, rq, rs))
+HC_UNARY_RPC(EventsService, CheckIn, DoCheckIn(caller, rq, rs))
+HC_UNARY_RPC(EventsService, ExportCalendar, DoExport(caller, rq, rs))
+HC_UNARY_RPC(EventsService, GetEvent, DoGet(caller, rq, rs))
+HC_UNARY_RPC(EventsService, Rsvp, DoRsvp(caller, rq, rs))
+HC_UNARY_RPC(EventsService, CancelRsvp, DoCancelRsvp(caller, rq, rs))
 
 absl::Status EventsService::DoCreate(const hc::auth::Principal& caller,
                                      const pb::CreateEventRequest& req,
@@ -205,7 +195,7 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
   if (q.start_from && q.start_before && *q.start_before <= *q.start_from) {
     return hc::InvalidField("start_before", "must be after start_from");
   }
-  HC_ASSIGN_OR_RETURN(q.page_size, PageSize(req.page_size()));
+  HC_ASSIGN_OR_RETURN(q.page_size, hc::paging::PageSize(req.page_size()));
   q.include_unlisted = domain::SeesUnlisted(caller);
   auto ms = [](const std::optional<domain::Time>& t) {
     return t ? std::to_string(t->time_since_epoch().count()) : std::string("-");
@@ -245,7 +235,7 @@ absl::Status EventsService::DoListMyRsvps(const hc::auth::Principal& caller,
                          .include_cancelled = req.include_cancelled(),
                          .include_past = req.include_past(),
                          .now = Now()};
-  HC_ASSIGN_OR_RETURN(q.page_size, PageSize(req.page_size()));
+  HC_ASSIGN_OR_RETURN(q.page_size, hc::paging::PageSize(req.page_size()));
   const std::string filters =
       std::string("c=") + (q.include_cancelled ? "1" : "0") + ":p=" + (q.include_past ? "1" : "0");
   HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, true));
@@ -266,7 +256,7 @@ absl::Status EventsService::DoListAttendees(const hc::auth::Principal& caller,
   HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
   storage::AttendeeQuery q{.event_id = req.event_id(),
                            .include_cancelled = req.include_cancelled()};
-  HC_ASSIGN_OR_RETURN(q.page_size, PageSize(req.page_size()));
+  HC_ASSIGN_OR_RETURN(q.page_size, hc::paging::PageSize(req.page_size()));
   const std::string filters = "e=" + req.event_id() + ":c=" + (req.include_cancelled() ? "1" : "0");
   HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, true));
   HC_ASSIGN_OR_RETURN(storage::AttendeePage page, store_.ListAttendees(q));

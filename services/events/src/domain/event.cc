@@ -4,41 +4,14 @@
 #include <cctype>
 
 #include "libs/status/status.h"
+#include "libs/text/text.h"
 
 namespace events::domain {
 namespace {
 
 using hc::InvalidField;
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool IsControl(char c, bool allow_line_breaks) {
-  auto u = static_cast<unsigned char>(c);
-  if (allow_line_breaks && (c == '\n' || c == '\r' || c == '\t')) return false;
-  return u < 0x20 || u == 0x7f;
-}
-
-// Length in characters (UTF-8 code points), not bytes.
-size_t CodePoints(std::string_view s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
-absl::Status CheckText(std::string_view field, std::string_view value, bool required, size_t max,
-                       bool multi_line) {
-  if (required && Trim(value).empty()) return InvalidField(field, "must not be empty");
-  if (CodePoints(value) > max) {
-    return InvalidField(field, "must be at most " + std::to_string(max) + " characters");
-  }
-  if (std::any_of(value.begin(), value.end(), [&](char c) { return IsControl(c, multi_line); })) {
-    return InvalidField(field, "must not contain control characters");
-  }
-  return absl::OkStatus();
-}
+using hc::text::CheckText;
+using hc::text::Trim;
 
 bool IsWebUrl(std::string_view url) {
   if (!url.starts_with("https://") && !url.starts_with("http://")) return false;
@@ -51,8 +24,10 @@ bool IsWebUrl(std::string_view url) {
 }
 
 absl::Status CheckDetails(const EventDetails& d, const TimeZoneCatalog& zones) {
-  HC_RETURN_IF_ERROR(CheckText("title", d.title, true, kMaxTitleLength, false));
-  HC_RETURN_IF_ERROR(CheckText("description", d.description, false, kMaxDescriptionLength, true));
+  HC_RETURN_IF_ERROR(
+      CheckText("title", d.title, {.required = true, .max_characters = kMaxTitleLength}));
+  HC_RETURN_IF_ERROR(CheckText("description", d.description,
+                               {.max_characters = kMaxDescriptionLength, .multi_line = true}));
   if (d.kind < EventKind::kAlumniMeeting || d.kind > EventKind::kService) {
     return InvalidField("kind", "must be one of the event kinds");
   }
@@ -66,7 +41,8 @@ absl::Status CheckDetails(const EventDetails& d, const TimeZoneCatalog& zones) {
     return InvalidField("location", "set exactly one of venue and online_url");
   }
   if (!d.venue.empty()) {
-    HC_RETURN_IF_ERROR(CheckText("venue", d.venue, true, kMaxVenueLength, false));
+    HC_RETURN_IF_ERROR(
+        CheckText("venue", d.venue, {.required = true, .max_characters = kMaxVenueLength}));
   } else if (d.online_url.size() > kMaxUrlLength || !IsWebUrl(d.online_url)) {
     return InvalidField("online_url", "must be an http(s) URL of at most 2000 characters");
   }
