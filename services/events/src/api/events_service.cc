@@ -6,6 +6,7 @@
 #include <set>
 
 #include "absl/strings/str_join.h"
+#include "libs/fieldmask/field_mask.h"
 #include "libs/paging/paging.h"
 #include "libs/status/status.h"
 #include "services/events/src/api/convert.h"
@@ -43,38 +44,29 @@ void EventsService::Invalidate(const std::string& event_id) {
 namespace {
 
 absl::StatusOr<domain::EventChanges> ChangesFromMask(const pb::UpdateEventRequest& req) {
-  if (req.update_mask().paths().empty()) {
-    return hc::InvalidField("update_mask", "must name at least one field");
-  }
+  using hc::field_mask::Assign;
   const pb::EventDetails& d = req.event();
   domain::EventChanges c;
-  for (const auto& path : req.update_mask().paths()) {
-    if (path == "title") {
-      c.title = d.title();
-    } else if (path == "description") {
-      c.description = d.description();
-    } else if (path == "kind") {
-      c.kind = static_cast<domain::EventKind>(d.kind());
-    } else if (path == "start_time") {
-      HC_ASSIGN_OR_RETURN(c.start, TimeFromProto("start_time", d.has_start_time(), d.start_time()));
-    } else if (path == "end_time") {
-      HC_ASSIGN_OR_RETURN(c.end, TimeFromProto("end_time", d.has_end_time(), d.end_time()));
-    } else if (path == "time_zone") {
-      c.time_zone = d.time_zone();
-    } else if (path == "venue") {
-      c.venue = d.venue();
-    } else if (path == "online_url") {
-      c.online_url = d.online_url();
-    } else if (path == "capacity") {
-      c.capacity = d.capacity();
-    } else if (path == "waitlist_enabled") {
-      c.waitlist_enabled = d.waitlist_enabled();
-    } else if (path == "visibility") {
-      c.visibility = static_cast<domain::Visibility>(d.visibility());
-    } else {
-      return hc::InvalidField("update_mask", "unknown or read-only field \"" + path + "\"");
-    }
-  }
+  auto time = [](const char* field, std::optional<domain::Time>& target, bool has,
+                 const google::protobuf::Timestamp& value) -> hc::field_mask::Setter {
+    return [field, &target, has, &value]() -> absl::Status {
+      HC_ASSIGN_OR_RETURN(target, TimeFromProto(field, has, value));
+      return absl::OkStatus();
+    };
+  };
+  HC_RETURN_IF_ERROR(hc::field_mask::Apply(
+      req.update_mask(),
+      {{"title", Assign(c.title, d.title())},
+       {"description", Assign(c.description, d.description())},
+       {"kind", Assign(c.kind, static_cast<domain::EventKind>(d.kind()))},
+       {"start_time", time("start_time", c.start, d.has_start_time(), d.start_time())},
+       {"end_time", time("end_time", c.end, d.has_end_time(), d.end_time())},
+       {"time_zone", Assign(c.time_zone, d.time_zone())},
+       {"venue", Assign(c.venue, d.venue())},
+       {"online_url", Assign(c.online_url, d.online_url())},
+       {"capacity", Assign(c.capacity, d.capacity())},
+       {"waitlist_enabled", Assign(c.waitlist_enabled, d.waitlist_enabled())},
+       {"visibility", Assign(c.visibility, static_cast<domain::Visibility>(d.visibility()))}}));
   return c;
 }
 
