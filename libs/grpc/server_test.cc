@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <future>
+#include <stdexcept>
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -35,6 +36,10 @@ class EchoImpl : public EchoService::CallbackService {
                                  EchoResponse* response) override {
     return runner_.Run(ctx, "Echo", request, response,
                        [](const auth::Principal& who, const EchoRequest& req, EchoResponse& resp) {
+                         if (req.message() == "throw") {
+                           throw std::runtime_error("row: canary@example.org");
+                         }
+                         if (req.message() == "throw-int") throw 42;
                          std::this_thread::sleep_for(std::chrono::milliseconds(req.delay_ms()));
                          resp.set_message(who.subject + ":" + req.message());
                          return absl::OkStatus();
@@ -103,6 +108,15 @@ class ServerTest : public ::testing::Test {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<EchoService::Stub> stub_;
 };
+
+TEST_F(ServerTest, AHandlerThatThrowsAnswersInternalWithoutItsMessageAndTheServerGoesOn) {
+  for (const char* message : {"throw", "throw-int"}) {
+    grpc::Status s = Call(message, 0);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+    EXPECT_EQ(s.error_message(), "unexpected error");
+  }
+  EXPECT_TRUE(Call("still here", 0).ok());
+}
 
 TEST_F(ServerTest, AnswersAnAuthenticatedCallAndCountsIt) {
   EchoResponse response;

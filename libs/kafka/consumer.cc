@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <typeinfo>
+
 namespace hc::kafka {
 
 const postgres::Migration& Consumer::InboxMigration() {
@@ -118,7 +120,16 @@ bool Consumer::Process(const Message& message) {
     });
     if (status.ok()) {
       (duplicate ? duplicates_ : handled_).Increment();
-      if (!duplicate && options_.after_commit) options_.after_commit(message);
+      if (!duplicate && options_.after_commit) {
+        // The message is committed: a failing follow-up is logged (by type: what() may quote
+        // data) and must not end the consumer thread, which would end the process.
+        try {
+          options_.after_commit(message);
+        } catch (const std::exception& e) {
+          spdlog::error("consumer {}: after-commit step threw {} ({}:{}@{})", options_.group_id,
+                        typeid(e).name(), message.topic, message.partition, message.offset);
+        }
+      }
       return true;
     }
     retries_.Increment();

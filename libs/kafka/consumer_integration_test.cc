@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <mutex>
+#include <stdexcept>
 #include <vector>
 
 #include "libs/kafka/consumer.h"
@@ -44,14 +46,16 @@ class ConsumerTest : public ::testing::Test {
             .ok());
   }
 
-  std::unique_ptr<Consumer> NewConsumer(const std::string& group) {
+  std::unique_ptr<Consumer> NewConsumer(const std::string& group,
+                                        std::function<void(const Message&)> after_commit = {}) {
     auto consumer = std::make_unique<Consumer>(
         ConsumerOptions{.brokers = brokers_,
                         .group_id = group,
                         .topics = {topic_},
                         .service = service_,
                         .max_attempts = 3,
-                        .retry_backoff = std::chrono::milliseconds(10)},
+                        .retry_backoff = std::chrono::milliseconds(10),
+                        .after_commit = std::move(after_commit)},
         pool_,
         [](postgres::Tx& tx, const Message& m) -> absl::Status {
           if (m.value == "poison") return absl::InvalidArgumentError("cannot handle poison");
@@ -82,6 +86,20 @@ class ConsumerTest : public ::testing::Test {
   std::string topic_;
   std::string service_;
 };
+
+TEST_F(ConsumerTest, AnAfterCommitStepThatThrowsDoesNotStopTheConsumer) {
+  std::atomic<int> after{0};
+  auto consumer = NewConsumer(testing::UniqueName("g"), [&](const Message& m) {
+    ++after;
+    if (m.value == "a") throw std::runtime_error("boom");
+  });
+  Producer producer(brokers_);
+  producer.Send(topic_, "k", "a", testing::UniqueName("id"));
+  producer.Send(topic_, "k", "b", testing::UniqueName("id"));
+  ASSERT_TRUE(testing::WaitFor([&] { return after == 2; }, std::chrono::seconds(30)));
+  EXPECT_EQ(Effects("a"), 1);
+  EXPECT_EQ(Effects("b"), 1);
+}
 
 TEST_F(ConsumerTest, ARedeliveredMessageHasNoSecondEffect) {
   Producer producer(brokers_);
