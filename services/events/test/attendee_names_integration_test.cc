@@ -10,6 +10,8 @@
 #include "alumni/events/v1/events_service.grpc.pb.h"
 #include "alumni/membership/v1/membership_service.grpc.pb.h"
 #include "libs/auth/auth.h"
+#include "libs/grpc/client.h"
+#include "libs/ids/ids.h"
 #include "libs/kafka/kafka.h"
 #include "libs/testing/testing.h"
 #include "services/events/src/app.h"
@@ -53,7 +55,10 @@ hc::config::ServiceSettings Common(const std::string& db_url, const std::string&
 
 class AttendeeNamesTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Start(nullptr); }
+
+  // With `certs`, membership serves mTLS only and events reaches it with its own certificate.
+  void Start(const hc::testing::TestCertificates* certs) {
     ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(),
                                         {"alumni.membership.v1", events_topic_}, 3,
                                         std::chrono::seconds(30))
@@ -62,6 +67,11 @@ class AttendeeNamesTest : public ::testing::Test {
     membership::Settings m;
     m.service = Common(membership_db_.url(), redis_.address());
     m.data_key_hex = std::string(64, 'e');
+    if (certs) {
+      m.service.server.tls_cert_pem = certs->server_cert_pem();
+      m.service.server.tls_key_pem = certs->server_key_pem();
+      m.service.server.tls_client_ca_pem = certs->ca_pem();
+    }
     membership_ = std::make_unique<membership::App>(m);
     ASSERT_TRUE(membership_->Start().ok());
 
@@ -69,13 +79,20 @@ class AttendeeNamesTest : public ::testing::Test {
     e.service = Common(events_db_.url(), redis_.address());
     e.events_topic = events_topic_;
     e.consumer_group = hc::testing::UniqueName("events-names");
-    e.membership_address = "127.0.0.1:" + std::to_string(membership_->grpc_port());
+    const std::string membership_address = "127.0.0.1:" + std::to_string(membership_->grpc_port());
+    e.membership_address = membership_address;
+    hc::grpc_client::ChannelOptions to_membership{.address = membership_address};
+    if (certs) {
+      e.service.client = {.tls_ca_pem = certs->ca_pem(),
+                          .tls_cert_pem = certs->client_cert_pem(),
+                          .tls_key_pem = certs->client_key_pem()};
+      to_membership = e.service.client;
+      to_membership.address = membership_address;
+    }
     events_ = std::make_unique<App>(e);
     ASSERT_TRUE(events_->Start().ok());
 
-    members_ = mpb::MembershipService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(membership_->grpc_port()),
-                            grpc::InsecureChannelCredentials()));
+    members_ = mpb::MembershipService::NewStub(*hc::grpc_client::MakeChannel(to_membership));
     events_stub_ = epb::EventsService::NewStub(grpc::CreateChannel(
         "127.0.0.1:" + std::to_string(events_->grpc_port()), grpc::InsecureChannelCredentials()));
   }
@@ -114,9 +131,35 @@ class AttendeeNamesTest : public ::testing::Test {
   std::unique_ptr<mpb::MembershipService::Stub> members_;
   std::unique_ptr<epb::EventsService::Stub> events_stub_;
   std::string staff_ = Token("staff-1", {"coordinator"});
+
+  // Ana shows her name, Ben hides his; both RSVP; then membership goes away.
+  void ShowsNamesExceptHidden();
 };
 
 TEST_F(AttendeeNamesTest, AttendeeListsShowNamesExceptForMembersWhoHideThem) {
+  ShowsNamesExceptHidden();
+}
+
+class AttendeeNamesOverMtlsTest : public AttendeeNamesTest {
+ protected:
+  void SetUp() override { Start(&certs_); }
+  hc::testing::TestCertificates certs_{"events"};
+};
+
+TEST_F(AttendeeNamesOverMtlsTest, EventsReachesMembershipOverMutualTls) {
+  // Plaintext to membership is refused now; events still gets the names.
+  auto plain = mpb::MembershipService::NewStub(grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(membership_->grpc_port()), grpc::InsecureChannelCredentials()));
+  mpb::GetDisplayNamesRequest req;
+  req.add_member_ids(hc::ids::NewUuid());
+  mpb::GetDisplayNamesResponse resp;
+  EXPECT_EQ(
+      plain->GetDisplayNames(Ctx(Token("events", {"service"})).get(), req, &resp).error_code(),
+      grpc::StatusCode::UNAVAILABLE);
+  ShowsNamesExceptHidden();
+}
+
+void AttendeeNamesTest::ShowsNamesExceptHidden() {
   const std::string ana = Register("Ana", "Martinez");
   const std::string ben = Register("Ben", "Okafor");
   mpb::UpdatePrivacyRequest hide;
