@@ -270,6 +270,7 @@ void Relay::Lead(pqxx::connection& conn) {
     give_up_lock();
     return;
   }
+  if (options_.on_new_producer) options_.on_new_producer(**producer);
   next_gauges_ = next_prune_ = std::chrono::steady_clock::now();
   while (!stop_) {
     BatchResult batch = PublishBatch(conn, **producer, locked_session);
@@ -379,7 +380,10 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
     return true;
   };
   bool purged = false;
+  std::string fatal_reason;
   while (!all_done() && !stop_) {
+    // After a fatal error the outstanding rows may never be reported; they go again.
+    if (producer.fatal_error(fatal_reason) != RdKafka::ERR_NO_ERROR) break;
     producer.poll(100);
     bool any_failed = false;
     for (const Pending& p : pending) {
@@ -392,11 +396,11 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
     Tick(conn);
   }
   if (!all_done()) {
-    // Stopping: the broker may or may not have these; they will go again (ce_id dedupes).
+    // Stopping, or fatal: the broker may or may not have these; they will go again (ce_id
+    // dedupes).
     producer.purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
     producer.poll(0);
   }
-  std::string fatal_reason;
   if (producer.fatal_error(fatal_reason) != RdKafka::ERR_NO_ERROR) {
     spdlog::error("outbox relay {}: fatal producer error: {}", options_.service, fatal_reason);
     result.fatal = true;
@@ -458,15 +462,22 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
   return result;
 }
 
+// Never throws: it runs while a batch has rows in flight, whose delivery reports point into
+// that batch; a database error here is logged, and the batch's own statements end the session.
 void Relay::Tick(pqxx::connection& conn) {
   const auto now = std::chrono::steady_clock::now();
-  if (now >= next_gauges_) {
-    UpdateGauges(conn);
-    next_gauges_ = now + options_.metrics_interval;
-  }
-  if (now >= next_prune_) {
-    Prune(conn);
-    next_prune_ = now + options_.prune_interval;
+  try {
+    if (now >= next_gauges_) {
+      next_gauges_ = now + options_.metrics_interval;
+      UpdateGauges(conn);
+    }
+    if (now >= next_prune_) {
+      next_prune_ = now + options_.prune_interval;
+      Prune(conn);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("outbox relay {}: measuring or pruning the outbox: {}", options_.service,
+                 postgres::FromException(e).ToString());
   }
 }
 

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -57,6 +58,9 @@ struct RelayOptions {
   int prune_batch = 5000;
   // A standby tries the lock again after 250 ms, doubling up to this, on one kept connection.
   std::chrono::milliseconds standby_retry_max{2000};
+  // Called with every producer the leader creates, before its first row: tests inject producer
+  // faults (rd_kafka_test_fatal_error) through it. Runs on the relay's thread.
+  std::function<void(RdKafka::Producer&)> on_new_producer;
 };
 
 // Publishes outbox rows to Kafka in order, with an idempotent producer, and marks a row

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
 
+#include <atomic>
 #include <map>
 #include <set>
 #include <thread>
@@ -414,6 +416,57 @@ TEST_F(OutboxTest, RetentionPrunesOnlyPublishedRowsOlderThanIt) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0][0].as<int>(), 4);
   EXPECT_EQ(rows[2][0].as<int>(), 6);
+}
+
+// librdkafka's own fault injection: the idempotent producer fails fatally mid-backlog. The relay
+// drops it and gives up the lock; the next leader (here the same relay, with a new producer)
+// resumes from the oldest unpublished row.
+TEST_F(OutboxTest, AFatalProducerErrorHandsOverAndKeepsEveryKeysOrder) {
+  UseBroker(testing::KafkaBrokers());
+  constexpr int kKeys = 5;
+  constexpr int kVersions = 400;
+  ASSERT_TRUE(pool_
+                  .InTransaction([&](postgres::Tx& tx) {
+                    for (int v = 1; v <= kVersions; ++v) {
+                      for (int k = 0; k < kKeys; ++k) {
+                        MemberProfileUpdated event;
+                        event.set_member_id("member-" + std::to_string(k));
+                        event.set_version(v);
+                        Append(tx, topic_, event.member_id(), event);
+                      }
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  std::atomic<int> producers{0};
+  auto relay =
+      NewRelay({.batch_size = 100, .on_new_producer = [&](RdKafka::Producer& producer) {
+                  if (producers++ > 0) return;
+                  // The first producer fails after its first batch went out.
+                  rd_kafka_t* rk = producer.c_ptr();
+                  std::thread([rk] {
+                    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+                    rd_kafka_test_fatal_error(rk, RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                                              "injected by the test");
+                  }).detach();
+                }});
+  relay->Start();
+  EXPECT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(60)));
+  EXPECT_EQ(Metric(registry_, "hc_outbox_producer_fatal_errors_total"), 1);
+  EXPECT_GE(producers.load(), 2);
+  const int total = kKeys * kVersions;
+  auto messages =
+      testing::ReadTopic(brokers_, topic_, static_cast<size_t>(total), std::chrono::seconds(60));
+  std::set<std::string> seen;
+  std::map<std::string, int64_t> last_version;
+  for (const auto& m : messages) {
+    if (!seen.insert(m.Header(kafka::kCeId)).second) continue;
+    MemberProfileUpdated event;
+    ASSERT_TRUE(event.ParseFromString(m.value));
+    ASSERT_EQ(event.version(), last_version[m.key] + 1) << "key " << m.key;
+    last_version[m.key] = event.version();
+  }
+  EXPECT_EQ(seen.size(), static_cast<size_t>(total));
 }
 
 }  // namespace
