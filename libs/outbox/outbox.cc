@@ -318,7 +318,8 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
     }
     rows = tx.exec_params(
         "SELECT o.seq, o.id::text, o.topic, o.msg_key, o.ce_type, o.payload, "
-        "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+        "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+        "o.attempts "
         "FROM outbox o "
         "WHERE o.published_at IS NULL AND o.set_aside_at IS NULL "
         "AND (o.retry_at IS NULL OR o.retry_at <= now()) "
@@ -329,10 +330,20 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
   }
   BatchResult result;
   if (rows.empty()) return result;
+  // A row that failed before goes again alone: the broker refuses whole record batches, so a
+  // failure shared with neighbours says nothing about them, and attempts must count the row's
+  // own failures. The batch stops before such a row, or is that row alone.
+  size_t take = rows.size();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[static_cast<pqxx::result::size_type>(i)][7].as<int>() > 0) {
+      take = i == 0 ? 1 : i;
+      break;
+    }
+  }
 
-  std::vector<Pending> pending(rows.size());
+  std::vector<Pending> pending(take);
   std::set<std::string> held;  // keys with a row that failed at produce() in this batch
-  for (size_t i = 0; i < rows.size() && !stop_; ++i) {
+  for (size_t i = 0; i < take && !stop_; ++i) {
     const auto& row = rows[static_cast<pqxx::result::size_type>(i)];
     Pending& p = pending[i];
     p.seq = row[0].as<long long>();
@@ -422,7 +433,13 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
     }
     blocked.insert(p.key);
     publish_errors_.Increment();
-    const Failure kind = p.done ? Classify(p.error) : Failure::kTransient;
+    Failure kind = p.done ? Classify(p.error) : Failure::kTransient;
+    // The broker refuses a whole record batch (several rows of one partition) at once: a size
+    // or validity error in a delivery report may belong to a neighbour, so it counts as an
+    // attempt (the row goes again alone after its backoff, and is set aside after
+    // max_attempts) rather than setting the row aside at once. produce() refusing a row speaks
+    // of that row alone.
+    if (p.produced && kind == Failure::kPermanent) kind = Failure::kRow;
     if (kind == Failure::kFatal) result.fatal = true;
     if (kind == Failure::kRow || kind == Failure::kPermanent) {
       row_failures.push_back({p.seq, kind, RdKafka::err2str(p.error)});

@@ -16,6 +16,35 @@ namespace {
 
 using alumni::membership::v1::MemberProfileUpdated;
 
+// A 3-partition topic whose broker-side message limit is `max_message_bytes`.
+bool CreateTopicWithMaxMessageBytes(const std::string& brokers, const std::string& topic,
+                                    int max_message_bytes) {
+  char errstr[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof(errstr));
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (!rk) return false;
+  rd_kafka_NewTopic_t* new_topic =
+      rd_kafka_NewTopic_new(topic.c_str(), 3, 1, errstr, sizeof(errstr));
+  rd_kafka_NewTopic_set_config(new_topic, "max.message.bytes",
+                               std::to_string(max_message_bytes).c_str());
+  rd_kafka_queue_t* queue = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &new_topic, 1, nullptr, queue);
+  rd_kafka_event_t* event = rd_kafka_queue_poll(queue, 30000);
+  bool ok = false;
+  if (event && !rd_kafka_event_error(event)) {
+    size_t count = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(event), &count);
+    ok = count == 1 && rd_kafka_topic_result_error(results[0]) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  }
+  if (event) rd_kafka_event_destroy(event);
+  rd_kafka_NewTopic_destroy(new_topic);
+  rd_kafka_queue_destroy(queue);
+  rd_kafka_destroy(rk);
+  return ok;
+}
+
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -416,6 +445,48 @@ TEST_F(OutboxTest, RetentionPrunesOnlyPublishedRowsOlderThanIt) {
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows[0][0].as<int>(), 4);
   EXPECT_EQ(rows[2][0].as<int>(), 6);
+}
+
+// A row under the producer's limit but over the topic's max.message.bytes: the broker refuses
+// it in a delivery report, not produce(). Its key's later rows are never marked published.
+TEST_F(OutboxTest, ARowTheBrokerRefusesHoldsOnlyTheLaterRowsOfItsOwnKey) {
+  brokers_ = testing::KafkaBrokers();
+  ASSERT_TRUE(CreateTopicWithMaxMessageBytes(brokers_, topic_, 4096));
+  {
+    ASSERT_TRUE(pool_
+                    .InTransaction([&](postgres::Tx& tx) {
+                      MemberProfileUpdated big;
+                      big.set_member_id("big");
+                      big.set_version(1);
+                      big.add_changed_fields(std::string(8000, 'x'));
+                      Append(tx, topic_, "big", big);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  Emit("big", 2);
+  Emit("a", 1);
+  Emit("b", 1);
+  Emit("a", 2);
+  auto relay = NewRelay({.metrics_interval = std::chrono::milliseconds(100), .max_attempts = 2});
+  relay->Start();
+  // Rows batched with the refused one may be refused with it once; they go again alone.
+  EXPECT_TRUE(testing::WaitFor([&] { return Metric(registry_, "hc_outbox_set_aside_rows") == 1; },
+                               std::chrono::seconds(30)));
+  EXPECT_TRUE(testing::WaitFor([&] { return Unpublished() == 2; }, std::chrono::seconds(20)));
+  EXPECT_EQ(Metric(registry_, "hc_outbox_set_aside_total"), 1);
+  auto rows = Query(
+      "SELECT attempts, set_aside_at IS NOT NULL, published_at IS NULL FROM outbox "
+      "WHERE msg_key = 'big' ORDER BY seq");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0].as<int>(), 2);
+  EXPECT_TRUE(rows[0][1].as<bool>());
+  EXPECT_TRUE(rows[0][2].as<bool>());
+  EXPECT_FALSE(rows[1][1].as<bool>());
+  EXPECT_TRUE(rows[1][2].as<bool>()) << "a later row of the refused key was marked published";
+  auto messages = testing::ReadTopic(brokers_, topic_, 3, std::chrono::seconds(30),
+                                     [](const kafka::Message& m) { return m.key != "big"; });
+  EXPECT_EQ(messages.size(), 3u);
 }
 
 // librdkafka's own fault injection: the idempotent producer fails fatally mid-backlog. The relay
