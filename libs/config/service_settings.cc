@@ -36,6 +36,8 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   s.cache_ttl =
       std::chrono::seconds(env.Int("HC_CACHE_TTL_SECONDS", s.cache_ttl.count(), 1, 86400));
   s.kafka_brokers = env.Required("HC_KAFKA_BROKERS");
+  s.outbox_retention = std::chrono::hours(
+      env.Int("HC_OUTBOX_RETENTION_HOURS", s.outbox_retention.count(), 1, 24 * 3650));
   s.jwt.algorithm = env.String("HC_JWT_ALG", "HS256");
   s.jwt.issuer = env.String("HC_JWT_ISSUER", "homecoming-local");
   s.jwt.audience = env.String("HC_JWT_AUDIENCE", s.jwt.audience);

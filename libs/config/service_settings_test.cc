@@ -48,6 +48,18 @@ TEST_F(ServiceSettingsTest, ReadsDefaultsAndTheKeyFile) {
   EXPECT_TRUE(s->server.tls_cert_pem.empty());
 }
 
+TEST_F(ServiceSettingsTest, OutboxRetentionDefaultsToAWeekAndIsBounded) {
+  auto s = Read();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->outbox_retention, std::chrono::hours(168));
+  vars_["HC_OUTBOX_RETENTION_HOURS"] = "24";
+  s = Read();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->outbox_retention, std::chrono::hours(24));
+  vars_["HC_OUTBOX_RETENTION_HOURS"] = "0";
+  EXPECT_THAT(std::string(Read().status().message()), HasSubstr("HC_OUTBOX_RETENTION_HOURS"));
+}
+
 TEST_F(ServiceSettingsTest, NamesEveryMissingRequiredVariable) {
   vars_.clear();
   absl::Status s = Read().status();

@@ -17,14 +17,14 @@ absl::Status Set(RdKafka::Conf& conf, const std::string& name, const std::string
 
 absl::StatusOr<std::unique_ptr<RdKafka::Producer>> NewIdempotentProducer(
     const std::string& brokers, RdKafka::DeliveryReportCb* delivery_reports,
-    const std::string& client_id) {
+    const std::string& client_id, std::chrono::milliseconds message_timeout) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   for (const auto& [name, value] : std::map<std::string, std::string>{
            {"bootstrap.servers", brokers},
            {"client.id", client_id},
            {"enable.idempotence", "true"},
            {"acks", "all"},
-           {"message.timeout.ms", "0"},
+           {"message.timeout.ms", std::to_string(message_timeout.count())},
            {"partitioner", "murmur2_random"},
            {"linger.ms", "5"},
            {"reconnect.backoff.max.ms", "2000"},

@@ -36,12 +36,15 @@ struct Message {
   }
 };
 
-// A producer that never reorders or duplicates on retry (enable.idempotence, acks=all) and
-// keeps retrying while the broker is away (message.timeout.ms=0: delivery failure only on a
-// fatal error). Partitions by key like the Java client (murmur2), so every producer agrees.
+// A producer that never reorders or duplicates on retry (enable.idempotence, acks=all).
+// Partitions by key like the Java client (murmur2), so every producer agrees.
+// `message_timeout` (message.timeout.ms) bounds how long a message may wait for the broker
+// before its delivery report fails; 0 keeps retrying while the broker is away (delivery failure
+// only on a fatal error).
 absl::StatusOr<std::unique_ptr<RdKafka::Producer>> NewIdempotentProducer(
     const std::string& brokers, RdKafka::DeliveryReportCb* delivery_reports,
-    const std::string& client_id);
+    const std::string& client_id,
+    std::chrono::milliseconds message_timeout = std::chrono::milliseconds(0));
 
 // Builds librdkafka headers from a name -> text map.
 RdKafka::Headers* NewHeaders(const std::map<std::string, std::string>& headers);

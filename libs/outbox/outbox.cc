@@ -2,7 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "libs/kafka/kafka.h"
@@ -22,6 +24,8 @@ class Wakeup : public pqxx::notification_receiver {
 
 struct Pending {
   long long seq = 0;
+  std::string key;  // topic and key: the unit of ordering
+  bool produced = false;
   RdKafka::ErrorCode error = RdKafka::ERR__IN_PROGRESS;
   bool done = false;
 };
@@ -35,10 +39,50 @@ class DeliveryReports : public RdKafka::DeliveryReportCb {
   }
 };
 
+// What a failure says about the row, as opposed to the broker or the producer.
+enum class Failure {
+  kTransient,  // broker away, timed out, purged: the row goes again, not counted
+  kRow,        // this row's topic is unknown or forbidden: counted, retried with backoff
+  kPermanent,  // Kafka can never take this row (too large, invalid): set aside at once
+  kFatal,      // the producer can't go on: a new producer (and maybe another relay) takes over
+};
+
+Failure Classify(RdKafka::ErrorCode error) {
+  switch (error) {
+    case RdKafka::ERR_MSG_SIZE_TOO_LARGE:
+    case RdKafka::ERR_INVALID_MSG_SIZE:
+    case RdKafka::ERR_RECORD_LIST_TOO_LARGE:
+    case RdKafka::ERR_INVALID_MSG:
+    case RdKafka::ERR_INVALID_RECORD:
+    case RdKafka::ERR_TOPIC_EXCEPTION:
+      return Failure::kPermanent;
+    case RdKafka::ERR__UNKNOWN_TOPIC:
+    case RdKafka::ERR_UNKNOWN_TOPIC_OR_PART:
+    case RdKafka::ERR__UNKNOWN_PARTITION:
+    case RdKafka::ERR_TOPIC_AUTHORIZATION_FAILED:
+    case RdKafka::ERR_POLICY_VIOLATION:
+      return Failure::kRow;
+    case RdKafka::ERR__FATAL:
+      return Failure::kFatal;
+    default:
+      return Failure::kTransient;
+  }
+}
+
+std::string SeqArray(const std::vector<long long>& seqs) {
+  std::string list = "{";
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    if (i) list += ",";
+    list += std::to_string(seqs[i]);
+  }
+  return list + "}";
+}
+
 }  // namespace
 
-const postgres::Migration& Migration() {
-  static const postgres::Migration kOutbox{"lib_outbox_0001", R"sql(
+const std::vector<postgres::Migration>& Migrations() {
+  static const std::vector<postgres::Migration> kOutbox = {
+      {"lib_outbox_0001", R"sql(
 CREATE TABLE outbox (
   seq bigserial PRIMARY KEY,
   id uuid NOT NULL UNIQUE DEFAULT gen_random_uuid(),
@@ -57,9 +101,25 @@ BEGIN
 END $$;
 CREATE TRIGGER outbox_notify AFTER INSERT ON outbox
   FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
-)sql"};
+)sql"},
+      // attempts counts failures of the row's own (not the broker's); retry_at is its backoff;
+      // set_aside_at is when the relay gave up on it (an operator releases it). The failing
+      // index finds, per key, an earlier row that failed: the rows after it wait.
+      {"lib_outbox_0002_set_aside_and_retention", R"sql(
+ALTER TABLE outbox
+  ADD COLUMN attempts integer NOT NULL DEFAULT 0,
+  ADD COLUMN last_error text,
+  ADD COLUMN retry_at timestamptz,
+  ADD COLUMN set_aside_at timestamptz;
+CREATE INDEX outbox_failing ON outbox (topic, msg_key, seq)
+  WHERE published_at IS NULL AND attempts > 0;
+CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL;
+)sql"},
+  };
   return kOutbox;
 }
+
+const postgres::Migration& Migration() { return Migrations().front(); }
 
 std::string Append(postgres::Tx& tx, const std::string& topic, const std::string& key,
                    const google::protobuf::Message& event) {
@@ -77,12 +137,13 @@ Relay::Relay(RelayOptions options, postgres::Pool& pool, prometheus::Registry& r
       pool_(pool),
       backlog_(prometheus::BuildGauge()
                    .Name("hc_outbox_backlog")
-                   .Help("Outbox rows not yet published to Kafka.")
+                   .Help("Outbox rows waiting to be published to Kafka (set-aside rows apart).")
                    .Register(registry)
                    .Add({})),
       oldest_age_(prometheus::BuildGauge()
                       .Name("hc_outbox_oldest_unpublished_age_seconds")
-                      .Help("Age of the oldest outbox row not yet published (0 when none).")
+                      .Help("Age of the oldest outbox row waiting to be published (0 when none; "
+                            "set-aside rows apart).")
                       .Register(registry)
                       .Add({})),
       leader_gauge_(prometheus::BuildGauge()
@@ -90,6 +151,18 @@ Relay::Relay(RelayOptions options, postgres::Pool& pool, prometheus::Registry& r
                         .Help("1 while this process holds the relay lock and publishes.")
                         .Register(registry)
                         .Add({})),
+      set_aside_rows_(prometheus::BuildGauge()
+                          .Name("hc_outbox_set_aside_rows")
+                          .Help("Outbox rows Kafka refused that wait for an operator; each "
+                                "holds back the later rows of its key.")
+                          .Register(registry)
+                          .Add({})),
+      table_rows_(prometheus::BuildGauge()
+                      .Name("hc_outbox_rows")
+                      .Help("Rows in the outbox table, published ones within the retention "
+                            "included.")
+                      .Register(registry)
+                      .Add({})),
       published_(prometheus::BuildCounter()
                      .Name("hc_outbox_published_total")
                      .Help("Outbox rows published and acknowledged by Kafka.")
@@ -99,7 +172,23 @@ Relay::Relay(RelayOptions options, postgres::Pool& pool, prometheus::Registry& r
                           .Name("hc_outbox_publish_errors_total")
                           .Help("Outbox publications that failed and will be retried.")
                           .Register(registry)
-                          .Add({})) {}
+                          .Add({})),
+      set_aside_total_(prometheus::BuildCounter()
+                           .Name("hc_outbox_set_aside_total")
+                           .Help("Outbox rows the relay set aside after Kafka refused them.")
+                           .Register(registry)
+                           .Add({})),
+      pruned_(prometheus::BuildCounter()
+                  .Name("hc_outbox_pruned_total")
+                  .Help("Published outbox rows deleted after the retention.")
+                  .Register(registry)
+                  .Add({})),
+      producer_restarts_(prometheus::BuildCounter()
+                             .Name("hc_outbox_producer_fatal_errors_total")
+                             .Help("Fatal Kafka producer errors; each ends the relay's "
+                                   "leadership and its producer.")
+                             .Register(registry)
+                             .Add({})) {}
 
 Relay::~Relay() { Stop(); }
 
@@ -113,68 +202,114 @@ void Relay::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Relay::Loop() {
-  auto backoff = std::chrono::milliseconds(200);
-  while (!stop_) {
-    try {
-      RunSession();
-      backoff = std::chrono::milliseconds(200);
-    } catch (const std::exception& e) {
-      spdlog::warn("outbox relay {}: session ended: {}", options_.service,
-                   postgres::FromException(e).ToString());
-    }
-    // Only the leader knows the backlog; a stand-by reports none rather than a stale figure.
-    leader_ = false;
-    leader_gauge_.Set(0);
-    backlog_.Set(0);
-    oldest_age_.Set(0);
-    for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stop_;
-         waited += std::chrono::milliseconds(50)) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+void Relay::Pause(std::chrono::milliseconds duration) {
+  const auto until = std::chrono::steady_clock::now() + duration;
+  while (!stop_ && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(50), until - std::chrono::steady_clock::now()));
   }
 }
 
-void Relay::RunSession() {
-  auto conn = pool_.Connect();
-  {
-    // Only one relay per service publishes; the lock goes with the session.
-    pqxx::nontransaction lock(*conn);
-    bool got = lock.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kRelayLockKey) + ")")[0]
-                   .as<bool>();
-    if (!got) return;  // stand by; Loop() retries after a pause
+// One connection, kept: a standby asks for the lock on it with backoff instead of opening a new
+// session per try, and the leader publishes on it. The connection goes (and a new one is opened
+// after a pause) only when it fails.
+void Relay::Loop() {
+  constexpr auto kFirstRetry = std::chrono::milliseconds(250);
+  std::unique_ptr<pqxx::connection> conn;
+  auto retry = kFirstRetry;
+  while (!stop_) {
+    try {
+      if (!conn) conn = pool_.Connect();
+      bool got = false;
+      {
+        pqxx::nontransaction lock(*conn);
+        got = lock.exec1("SELECT pg_try_advisory_lock(" + std::to_string(kRelayLockKey) + ")")[0]
+                  .as<bool>();
+      }
+      if (got) {
+        Lead(*conn);
+        retry = kFirstRetry;
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("outbox relay {}: session ended: {}", options_.service,
+                   postgres::FromException(e).ToString());
+      conn.reset();  // closing the session releases the lock if it still held it
+    }
+    if (leader_) {
+      leader_ = false;
+      // A standby reports none rather than a stale figure; the alerts read the leader's series.
+      leader_gauge_.Set(0);
+      backlog_.Set(0);
+      oldest_age_.Set(0);
+      set_aside_rows_.Set(0);
+      table_rows_.Set(0);
+    }
+    Pause(retry);
+    retry = std::min(retry * 2, std::max(options_.standby_retry_max, kFirstRetry));
   }
+}
+
+void Relay::Lead(pqxx::connection& conn) {
   // libpqxx reopens a broken connection by itself, and the new session would not hold the
   // lock: every batch first checks that the session is still the one that took it.
-  const int locked_session = conn->backendpid();
+  const int locked_session = conn.backendpid();
   leader_ = true;
   leader_gauge_.Set(1);
   spdlog::info("outbox relay {}: active", options_.service);
-  Wakeup wakeup(*conn);
+  auto give_up_lock = [&] {
+    pqxx::nontransaction unlock(conn);
+    unlock.exec("SELECT pg_advisory_unlock(" + std::to_string(kRelayLockKey) + ")");
+  };
+  Wakeup wakeup(conn);
   DeliveryReports reports;
   auto producer = kafka::NewIdempotentProducer(options_.brokers, &reports,
-                                               "homecoming-" + options_.service + "-relay");
+                                               "homecoming-" + options_.service + "-relay",
+                                               options_.delivery_timeout);
   if (!producer.ok()) {
     spdlog::error("outbox relay {}: {}", options_.service, producer.status().ToString());
+    give_up_lock();
     return;
   }
+  if (options_.on_new_producer) options_.on_new_producer(**producer);
+  next_gauges_ = next_prune_ = std::chrono::steady_clock::now();
   while (!stop_) {
-    auto [published, failed] = PublishBatch(*conn, **producer, locked_session);
-    UpdateBacklog(*conn);
-    if (failed > 0) {
-      // Rows that failed stay unpublished and go again; don't spin on a lasting failure.
-      for (int i = 0; i < 20 && !stop_; ++i)
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    } else if (published == 0) {
-      conn->await_notification(
+    BatchResult batch = PublishBatch(conn, **producer, locked_session);
+    Tick(conn);
+    if (batch.fatal) {
+      // The idempotent producer can't go on (its sequence state is lost). Rows it did not
+      // report delivered stay unpublished; giving up the lock lets a standby (or this relay,
+      // with a new producer, after a pause) resume from the oldest of them, in seq order.
+      producer_restarts_.Increment();
+      give_up_lock();
+      return;
+    }
+    if (batch.failed > 0) {
+      // Rows that failed go again; don't spin on a lasting failure.
+      for (int i = 0; i < 10 && !stop_; ++i) {
+        Pause(std::chrono::milliseconds(100));
+        Tick(conn);
+      }
+    } else if (batch.published == 0) {
+      conn.await_notification(
           0, static_cast<long>(std::chrono::microseconds(options_.idle_poll).count()));
     }
   }
 }
 
-std::pair<int, int> Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer& producer,
-                                        int locked_session) {
+// Per-key order: the rows of one key (topic and msg_key) are published in seq order, and a row
+// is marked published only when every earlier unpublished row of its key is marked in the same
+// or an earlier transaction. Three things keep it:
+//  - The batch takes no row that has a failing (attempts > 0) unpublished row of its key before
+//    it: the rows behind a failing or set-aside row wait until it is published.
+//  - Within a batch, once a row of key K fails at produce() (or is held), no later row of K is
+//    produced in that batch.
+//  - After the delivery reports, only each key's leading run of delivered rows is marked; from
+//    the first row of K that failed (or has no report), K's later rows stay unpublished even if
+//    Kafka took them, and go again after it (consumers drop the repeat by ce_id).
+// A failed report also purges the producer's queue, so that the rows not yet sent are not put
+// after the gap; rows already in flight may still land (see README.md, "Outbox").
+Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer& producer,
+                                       int locked_session) {
   pqxx::result rows;
   {
     pqxx::read_transaction tx(conn);
@@ -182,18 +317,40 @@ std::pair<int, int> Relay::PublishBatch(pqxx::connection& conn, RdKafka::Produce
       throw pqxx::broken_connection("relay session replaced: advisory lock lost");
     }
     rows = tx.exec_params(
-        "SELECT seq, id::text, topic, msg_key, ce_type, payload, "
-        "to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
-        "FROM outbox WHERE published_at IS NULL ORDER BY seq LIMIT $1",
+        "SELECT o.seq, o.id::text, o.topic, o.msg_key, o.ce_type, o.payload, "
+        "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
+        "o.attempts "
+        "FROM outbox o "
+        "WHERE o.published_at IS NULL AND o.set_aside_at IS NULL "
+        "AND (o.retry_at IS NULL OR o.retry_at <= now()) "
+        "AND NOT EXISTS (SELECT 1 FROM outbox f WHERE f.published_at IS NULL AND f.attempts > 0 "
+        "AND f.topic = o.topic AND f.msg_key = o.msg_key AND f.seq < o.seq) "
+        "ORDER BY o.seq LIMIT $1",
         options_.batch_size);
   }
-  if (rows.empty()) return {0, 0};
+  BatchResult result;
+  if (rows.empty()) return result;
+  // A row that failed before goes again alone: the broker refuses whole record batches, so a
+  // failure shared with neighbours says nothing about them, and attempts must count the row's
+  // own failures. The batch stops before such a row, or is that row alone.
+  size_t take = rows.size();
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[static_cast<pqxx::result::size_type>(i)][7].as<int>() > 0) {
+      take = i == 0 ? 1 : i;
+      break;
+    }
+  }
 
-  std::vector<Pending> pending(rows.size());
-  size_t queued = 0;
-  for (const auto& row : rows) {
-    Pending& p = pending[queued];
+  std::vector<Pending> pending(take);
+  std::set<std::string> held;  // keys with a row that failed at produce() in this batch
+  for (size_t i = 0; i < take && !stop_; ++i) {
+    const auto& row = rows[static_cast<pqxx::result::size_type>(i)];
+    Pending& p = pending[i];
     p.seq = row[0].as<long long>();
+    const std::string topic = row[2].as<std::string>();
+    const std::string key = row[3].as<std::string>();
+    p.key = topic + '\0' + key;
+    if (held.count(p.key)) continue;
     pqxx::binarystring payload(row[5]);
     std::map<std::string, std::string> headers = {
         {kafka::kCeSpecVersion, "1.0"},
@@ -203,8 +360,6 @@ std::pair<int, int> Relay::PublishBatch(pqxx::connection& conn, RdKafka::Produce
         {kafka::kCeTime, row[6].as<std::string>()},
         {kafka::kContentType, "application/protobuf"},
     };
-    const std::string topic = row[2].as<std::string>();
-    const std::string key = row[3].as<std::string>();
     RdKafka::Headers* rd_headers = kafka::NewHeaders(headers);
     RdKafka::ErrorCode err;
     // A full local queue is back-pressure: serve delivery reports and try again.
@@ -214,59 +369,165 @@ std::pair<int, int> Relay::PublishBatch(pqxx::connection& conn, RdKafka::Produce
                RdKafka::ERR__QUEUE_FULL &&
            !stop_) {
       producer.poll(100);
+      Tick(conn);
     }
     if (err != RdKafka::ERR_NO_ERROR) {
-      delete rd_headers;
-      break;  // rows after this one wait for the next batch, keeping order
+      delete rd_headers;  // produce() owns the headers only when it succeeds
+      p.error = err;
+      p.done = true;
+      held.insert(p.key);
+      if (Classify(err) == Failure::kFatal) break;
+      continue;
     }
-    ++queued;
+    p.produced = true;
   }
-  // Wait for every delivery report; the broker may be away for a while, so keep polling.
+
+  // Wait for every delivery report; the broker may be away for up to delivery_timeout, and the
+  // gauges keep being refreshed meanwhile.
   auto all_done = [&] {
-    for (size_t i = 0; i < queued; ++i) {
-      if (!pending[i].done) return false;
+    for (const Pending& p : pending) {
+      if (p.produced && !p.done) return false;
     }
     return true;
   };
-  while (!all_done() && !stop_) producer.poll(100);
+  bool purged = false;
+  std::string fatal_reason;
+  while (!all_done() && !stop_) {
+    // After a fatal error the outstanding rows may never be reported; they go again.
+    if (producer.fatal_error(fatal_reason) != RdKafka::ERR_NO_ERROR) break;
+    producer.poll(100);
+    bool any_failed = false;
+    for (const Pending& p : pending) {
+      if (p.done && p.error != RdKafka::ERR_NO_ERROR) any_failed = true;
+    }
+    if (any_failed && !purged) {
+      producer.purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_NON_BLOCKING);
+      purged = true;
+    }
+    Tick(conn);
+  }
   if (!all_done()) {
-    // Stopping: the broker may or may not have these; they will go again (ce_id dedupes).
+    // Stopping, or fatal: the broker may or may not have these; they will go again (ce_id
+    // dedupes).
     producer.purge(RdKafka::Producer::PURGE_QUEUE | RdKafka::Producer::PURGE_INFLIGHT);
     producer.poll(0);
   }
+  if (producer.fatal_error(fatal_reason) != RdKafka::ERR_NO_ERROR) {
+    spdlog::error("outbox relay {}: fatal producer error: {}", options_.service, fatal_reason);
+    result.fatal = true;
+  }
 
   std::vector<long long> delivered;
-  int failed = static_cast<int>(rows.size() - queued);
-  for (size_t i = 0; i < queued; ++i) {
-    if (pending[i].done && pending[i].error == RdKafka::ERR_NO_ERROR) {
-      delivered.push_back(pending[i].seq);
+  struct RowFailure {
+    long long seq;
+    Failure kind;
+    std::string error;
+  };
+  std::vector<RowFailure> row_failures;
+  std::set<std::string> blocked;  // keys whose later rows in this batch must not be marked
+  for (const Pending& p : pending) {
+    if (p.seq == 0 || blocked.count(p.key)) continue;  // not reached, or behind a failure
+    if (p.produced && p.done && p.error == RdKafka::ERR_NO_ERROR) {
+      delivered.push_back(p.seq);
+      continue;
+    }
+    blocked.insert(p.key);
+    publish_errors_.Increment();
+    Failure kind = p.done ? Classify(p.error) : Failure::kTransient;
+    // The broker refuses a whole record batch (several rows of one partition) at once: a size
+    // or validity error in a delivery report may belong to a neighbour, so it counts as an
+    // attempt (the row goes again alone after its backoff, and is set aside after
+    // max_attempts) rather than setting the row aside at once. produce() refusing a row speaks
+    // of that row alone.
+    if (p.produced && kind == Failure::kPermanent) kind = Failure::kRow;
+    if (kind == Failure::kFatal) result.fatal = true;
+    if (kind == Failure::kRow || kind == Failure::kPermanent) {
+      row_failures.push_back({p.seq, kind, RdKafka::err2str(p.error)});
     } else {
-      ++failed;
+      ++result.failed;
     }
   }
-  publish_errors_.Increment(failed);
-  if (!delivered.empty()) {
-    std::string list = "{";
-    for (size_t i = 0; i < delivered.size(); ++i) {
-      if (i) list += ",";
-      list += std::to_string(delivered[i]);
-    }
-    list += "}";
+
+  if (!delivered.empty() || !row_failures.empty()) {
     pqxx::work tx(conn);
-    tx.exec_params("UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])", list);
+    if (!delivered.empty()) {
+      tx.exec_params("UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
+                     SeqArray(delivered));
+    }
+    for (const RowFailure& f : row_failures) {
+      // Backoff 2, 4, 8 ... s up to 5 minutes; the error text is librdkafka's, never the row's.
+      auto set_aside = tx.exec_params1(
+          "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
+          "retry_at = now() + make_interval(secs => least(power(2, attempts + 1), 300)), "
+          "set_aside_at = CASE WHEN $3 OR attempts + 1 >= $4 THEN now() END "
+          "WHERE seq = $1 RETURNING set_aside_at IS NOT NULL",
+          f.seq, f.error, f.kind == Failure::kPermanent, options_.max_attempts);
+      if (set_aside[0].as<bool>()) {
+        set_aside_total_.Increment();
+        spdlog::error("outbox relay {}: row {} set aside, its key waits: {}", options_.service,
+                      f.seq, f.error);
+      } else {
+        ++result.failed;
+        spdlog::warn("outbox relay {}: row {} failed, retried later: {}", options_.service, f.seq,
+                     f.error);
+      }
+    }
     tx.commit();
     published_.Increment(static_cast<double>(delivered.size()));
   }
-  return {static_cast<int>(delivered.size()), failed};
+  result.published = static_cast<int>(delivered.size());
+  return result;
 }
 
-void Relay::UpdateBacklog(pqxx::connection& conn) {
+// Never throws: it runs while a batch has rows in flight, whose delivery reports point into
+// that batch; a database error here is logged, and the batch's own statements end the session.
+void Relay::Tick(pqxx::connection& conn) {
+  const auto now = std::chrono::steady_clock::now();
+  try {
+    if (now >= next_gauges_) {
+      next_gauges_ = now + options_.metrics_interval;
+      UpdateGauges(conn);
+    }
+    if (now >= next_prune_) {
+      next_prune_ = now + options_.prune_interval;
+      Prune(conn);
+    }
+  } catch (const std::exception& e) {
+    spdlog::warn("outbox relay {}: measuring or pruning the outbox: {}", options_.service,
+                 postgres::FromException(e).ToString());
+  }
+}
+
+void Relay::UpdateGauges(pqxx::connection& conn) {
   pqxx::read_transaction tx(conn);
   auto row = tx.exec1(
-      "SELECT count(*), COALESCE(EXTRACT(EPOCH FROM now() - min(created_at)), 0) "
+      "SELECT count(*) FILTER (WHERE set_aside_at IS NULL), "
+      "COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE set_aside_at IS NULL)), "
+      "0), count(*) FILTER (WHERE set_aside_at IS NOT NULL) "
       "FROM outbox WHERE published_at IS NULL");
   backlog_.Set(row[0].as<double>());
   oldest_age_.Set(row[1].as<double>());
+  set_aside_rows_.Set(row[2].as<double>());
+}
+
+// Bounded statements, so that pruning a long-neglected table never holds the relay (or a lock
+// on many rows) for long; what is left goes at the next prune_interval.
+void Relay::Prune(pqxx::connection& conn) {
+  constexpr int kStatementsPerTick = 10;
+  const double retention_seconds = static_cast<double>(
+      std::chrono::duration_cast<std::chrono::seconds>(options_.retention).count());
+  for (int i = 0; i < kStatementsPerTick && !stop_; ++i) {
+    pqxx::work tx(conn);
+    auto deleted = tx.exec_params(
+        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "
+        "WHERE published_at < now() - make_interval(secs => $1) ORDER BY published_at LIMIT $2)",
+        retention_seconds, options_.prune_batch);
+    tx.commit();
+    pruned_.Increment(static_cast<double>(deleted.affected_rows()));
+    if (static_cast<int>(deleted.affected_rows()) < options_.prune_batch) break;
+  }
+  pqxx::read_transaction tx(conn);
+  table_rows_.Set(tx.exec1("SELECT count(*) FROM outbox")[0].as<double>());
 }
 
 }  // namespace hc::outbox

@@ -13,7 +13,8 @@ Runtime::Runtime(const config::ServiceSettings& s, RuntimeOptions options)
       // One Redis connection per worker (see CacheOptions::pool_size).
       cache({.address = s.redis_address, .pool_size = static_cast<size_t>(s.workers)},
             exposer.registry(), options.cache_name),
-      relay({.brokers = s.kafka_brokers, .service = options.name}, pool, exposer.registry()),
+      relay({.brokers = s.kafka_brokers, .service = options.name, .retention = s.outbox_retention},
+            pool, exposer.registry()),
       workers(static_cast<size_t>(s.workers), static_cast<size_t>(s.work_queue)),
       runner(options.grpc_service, verifier, workers, grpc_metrics),
       server_options_(s.server) {}
@@ -23,7 +24,8 @@ Runtime::~Runtime() { Shutdown(); }
 absl::Status Runtime::Migrate(const config::ServiceSettings& settings,
                               const std::vector<postgres::Migration>& service_migrations,
                               bool consumes_events) {
-  std::vector<postgres::Migration> all = {outbox::Migration(), identity::Migration()};
+  std::vector<postgres::Migration> all = outbox::Migrations();
+  all.push_back(identity::Migration());
   if (consumes_events) all.push_back(kafka::Consumer::InboxMigration());
   all.insert(all.end(), service_migrations.begin(), service_migrations.end());
   return postgres::Migrate(settings.database_url, all);
