@@ -269,7 +269,7 @@ TEST_F(PrivacyTest, InternalRpcsNeedAServiceIdentityAndEveryReadIsAudited) {
   EXPECT_FALSE(contact_resp.contact_points(0).consent_granted());  // never granted
   ASSERT_TRUE(stub_->CheckEligibility(Ctx(service_).get(), eligibility, &eligibility_resp).ok());
   EXPECT_EQ(eligibility_resp.eligibility(), pb::ELIGIBILITY_YES);
-  eligibility.set_min_sober_days(36000);
+  eligibility.set_min_sober_days(99 * 365);
   ASSERT_TRUE(stub_->CheckEligibility(Ctx(service_).get(), eligibility, &eligibility_resp).ok());
   EXPECT_EQ(eligibility_resp.eligibility(), pb::ELIGIBILITY_NO);
   // The answer is yes/no only: the response type has no room for a date, and says nothing else.
@@ -298,6 +298,52 @@ TEST_F(PrivacyTest, InternalRpcsNeedAServiceIdentityAndEveryReadIsAudited) {
   grpc::Status s = stub_->GetContact(Ctx(service_).get(), contact, &contact_resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("purpose:"));
+}
+
+TEST_F(PrivacyTest, EligibilityAnswersLadderThresholdsOnlyAndFewDistinctOnesPerCaller) {
+  pb::Member me = RegisterWith("Eva", "Probe", hc::testing::UniqueName("probe") + "@example.org",
+                               domain::Date{2020, 1, 1});
+  const std::string id = me.member_id();
+  const std::string volunteering = Token("volunteering", {"service"});
+  auto ask = [&](int days) {
+    pb::CheckEligibilityRequest req;
+    req.set_member_id(id);
+    req.set_min_sober_days(days);
+    req.set_purpose("volunteering.signup");
+    pb::CheckEligibilityResponse resp;
+    return stub_->CheckEligibility(Ctx(volunteering).get(), req, &resp);
+  };
+  grpc::Status odd = ask(1000);
+  EXPECT_EQ(odd.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(odd.error_message(), HasSubstr("min_sober_days:"));
+  for (int days : {30, 90, 365, 30, 90}) {
+    grpc::Status s = ask(days);
+    EXPECT_TRUE(s.ok()) << days << ": " << s.error_message();
+  }
+  // A fourth distinct threshold is one too many; one asked before is still answered.
+  grpc::Status fourth = ask(730);
+  EXPECT_EQ(fourth.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(fourth.error_message(), HasSubstr("min_sober_days"));
+  EXPECT_TRUE(ask(365).ok());
+  // The refusal is on the member's record of disclosures.
+  EXPECT_EQ(Sql("SELECT accessed_by, what, min_sober_days FROM access_audit "
+                "WHERE what <> 'eligibility' AND member_id = '" +
+                id + "'"),
+            "volunteering|eligibility_refused|730|\n");
+
+  // The count lives in PostgreSQL: another replica (its own pool and store) refuses too, while
+  // another caller has its own allowance.
+  auto keys = *hc::crypto::DataKeys::FromHex(std::string(64, 'c'));
+  hc::postgres::Pool pool({.url = db_.url()});
+  storage::MemberStore replica(pool, keys);
+  const domain::Date today = domain::TodayUtc(std::chrono::system_clock::now());
+  EXPECT_EQ(replica.CheckEligibility(id, 1825, today, "volunteering", "volunteering.signup")
+                .status()
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+  auto other = replica.CheckEligibility(id, 1825, today, "events", "events.check");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(*other, domain::Eligibility::kYes);
 }
 
 TEST_F(PrivacyTest, ConsentChangesArePublishedOnceAndShownToNotifications) {

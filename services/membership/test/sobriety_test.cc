@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "libs/status/status.h"
 #include "services/membership/src/domain/directory.h"
 
 namespace membership::domain {
@@ -51,7 +52,25 @@ TEST(SoberAtLeast, CountsWholeDaysAndKnowsWhenItCannotTell) {
   EXPECT_EQ(SoberAtLeast(Date{2026, 10, 29}, 30, today), Eligibility::kNo);
   EXPECT_EQ(SoberAtLeast(std::nullopt, 30, today), Eligibility::kUnknown);
   EXPECT_EQ(SoberAtLeast(today, 0, today), Eligibility::kYes);
-  EXPECT_FALSE(ValidateMinSoberDays(-1).ok());
+}
+
+TEST(ValidateMinSoberDays, AllowsOnlyTheMilestoneLadderAndWholeYears) {
+  for (int days : {30, 60, 90, 180, 365, 730, 3650, 36500}) {
+    EXPECT_TRUE(ValidateMinSoberDays(days).ok()) << days;
+  }
+  // Anything else would let a caller bisect the date.
+  for (int days : {-1, 0, 1, 29, 31, 100, 179, 364, 366, 400, 547, 36865}) {
+    absl::Status s = ValidateMinSoberDays(days);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << days;
+    EXPECT_EQ(hc::InvalidFieldName(s), "min_sober_days") << days;
+  }
+}
+
+TEST(ThresholdAllowed, FewDistinctThresholdsButRepeatsAreFree) {
+  EXPECT_TRUE(ThresholdAllowed({}, 30));
+  EXPECT_TRUE(ThresholdAllowed({30, 60}, 90));
+  EXPECT_FALSE(ThresholdAllowed({30, 60, 90}, 180));
+  EXPECT_TRUE(ThresholdAllowed({30, 60, 90}, 60));
 }
 
 Member Listed() {

@@ -83,10 +83,16 @@ Eligibility SoberAtLeast(const std::optional<Date>& since, int min_days, const D
 }
 
 absl::Status ValidateMinSoberDays(int days) {
-  if (days < 0 || days > 36600) {
-    return hc::InvalidField("min_sober_days", "must be from 0 to 36600");
+  const bool ladder = days == 30 || days == 60 || days == 90 || days == 180;
+  const bool years = days > 0 && days % 365 == 0 && days <= 100 * 365;
+  if (!ladder && !years) {
+    return hc::InvalidField("min_sober_days", "must be 30, 60, 90, 180 or a multiple of 365");
   }
   return absl::OkStatus();
+}
+
+bool ThresholdAllowed(const std::set<int>& asked, int days) {
+  return asked.contains(days) || static_cast<int>(asked.size()) < kMaxDistinctThresholdsPerDay;
 }
 
 }  // namespace membership::domain

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,17 @@ enum class Eligibility { kYes = 1, kNo, kUnknown };
 // "Sober at least `min_days` days on `today`?" The day sobriety began counts as day 0.
 Eligibility SoberAtLeast(const std::optional<Date>& since, int min_days, const Date& today);
 
+// CheckEligibility answers only the thresholds of the milestone ladder: 30, 60, 90 and 180
+// days, and whole years (multiples of 365, up to 100 years). Any number would let a caller
+// bisect the sobriety date in about 16 calls. INVALID_ARGUMENT naming min_sober_days otherwise.
 absl::Status ValidateMinSoberDays(int days);
+
+// A caller may ask about at most this many distinct thresholds per member in a rolling 24 hours
+// (asking one again is free): enough for a role's requirement, too few to narrow the date down.
+inline constexpr int kMaxDistinctThresholdsPerDay = 3;
+// Whether a caller who asked about `asked` (distinct thresholds, this member, last 24 h) may ask
+// about `days` now.
+bool ThresholdAllowed(const std::set<int>& asked, int days);
 
 Date AddDays(const Date& d, int days);
 int DaysBetween(const Date& from, const Date& to);

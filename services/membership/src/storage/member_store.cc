@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "libs/status/status.h"
 #include "services/membership/src/events/member_events.h"
@@ -88,11 +89,13 @@ std::vector<domain::Consent> LoadConsents(Tx& tx, const std::string& member_id) 
   return out;
 }
 
+// `min_sober_days` 0: not an eligibility check.
 void Audit(Tx& tx, const std::string& member_id, const std::string& by, const std::string& purpose,
-           const char* what) {
+           const char* what, int min_sober_days = 0) {
   tx.exec_params(
-      "INSERT INTO access_audit (member_id, accessed_by, purpose, what) VALUES ($1, $2, $3, $4)",
-      member_id, by, purpose, what);
+      "INSERT INTO access_audit (member_id, accessed_by, purpose, what, min_sober_days) "
+      "VALUES ($1, $2, $3, $4, NULLIF($5, 0))",
+      member_id, by, purpose, what, min_sober_days);
 }
 
 }  // namespace
@@ -422,20 +425,48 @@ absl::StatusOr<domain::Eligibility> MemberStore::CheckEligibility(const std::str
                                                                   const std::string& accessed_by,
                                                                   const std::string& purpose) {
   domain::Eligibility result = domain::Eligibility::kUnknown;
+  bool refused = false;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    refused = false;
+    // The row lock serialises the checks of one member, so two replicas can't both let a
+    // caller past the distinct-threshold limit (the count and the audit row below commit
+    // together under it).
     auto rows = tx.exec_params(
-        "SELECT sobriety_sealed FROM members WHERE member_id = $1 AND status = 1", member_id);
+        "SELECT sobriety_sealed FROM members WHERE member_id = $1 AND status = 1 "
+        "FOR NO KEY UPDATE",
+        member_id);
     if (rows.empty()) return absl::OkStatus();
+    std::set<int> asked;
+    for (const auto& row : tx.exec_params(
+             "SELECT DISTINCT min_sober_days FROM access_audit WHERE member_id = $1 "
+             "AND accessed_by = $2 AND what = 'eligibility' AND min_sober_days IS NOT NULL "
+             "AND accessed_at > now() - interval '24 hours'",
+             member_id, accessed_by)) {
+      asked.insert(row[0].as<int>());
+    }
+    if (!domain::ThresholdAllowed(asked, min_days)) {
+      // Refusals are disclosures too: the member sees someone probing in ListDisclosures.
+      Audit(tx, member_id, accessed_by, purpose, "eligibility_refused", min_days);
+      refused = true;
+      return absl::OkStatus();
+    }
     std::optional<domain::Date> since;
     if (std::string sealed = Bytes(rows[0][0]); !sealed.empty()) {
       HC_ASSIGN_OR_RETURN(std::string text, keys_.Open(sealed, Ad(member_id, "sobriety_date")));
       since = ParseDate(text);
     }
     result = domain::SoberAtLeast(since, min_days, today);
-    Audit(tx, member_id, accessed_by, purpose, "eligibility");
+    Audit(tx, member_id, accessed_by, purpose, "eligibility", min_days);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  if (refused) {
+    spdlog::warn("eligibility of member {}: {} asked about too many thresholds", member_id,
+                 accessed_by);
+    return absl::ResourceExhaustedError("min_sober_days: at most " +
+                                        std::to_string(domain::kMaxDistinctThresholdsPerDay) +
+                                        " different thresholds per member in 24 hours");
+  }
   return result;
 }
 

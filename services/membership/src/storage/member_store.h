@@ -68,6 +68,8 @@ class MemberStore {
                                             const std::string& accessed_by,
                                             const std::string& purpose);
   // Eligibility without revealing the date, audited like GetContact. Unknown members: kUnknown.
+  // RESOURCE_EXHAUSTED (audited as "eligibility_refused") when `accessed_by` asked about
+  // domain::kMaxDistinctThresholdsPerDay other thresholds for this member in the last 24 hours.
   absl::StatusOr<domain::Eligibility> CheckEligibility(const std::string& member_id, int min_days,
                                                        const domain::Date& today,
                                                        const std::string& accessed_by,
