@@ -264,9 +264,8 @@ TEST_F(PrivacyTest, InternalRpcsNeedAServiceIdentityAndEveryReadIsAudited) {
   ASSERT_TRUE(stub_->GetContact(Ctx(service_).get(), contact, &contact_resp).ok());
   EXPECT_EQ(contact_resp.display_name(), "Gia C.");
   ASSERT_GE(contact_resp.contact_points_size(), 2);
-  EXPECT_EQ(contact_resp.contact_points(0).address(), me.email());
-  EXPECT_EQ(contact_resp.contact_points(1).address(), "+15551234567");
   EXPECT_FALSE(contact_resp.contact_points(0).consent_granted());  // never granted
+  EXPECT_EQ(contact_resp.contact_points(0).address(), "");
   ASSERT_TRUE(stub_->CheckEligibility(Ctx(service_).get(), eligibility, &eligibility_resp).ok());
   EXPECT_EQ(eligibility_resp.eligibility(), pb::ELIGIBILITY_YES);
   eligibility.set_min_sober_days(99 * 365);
@@ -386,6 +385,44 @@ TEST_F(PrivacyTest, ConsentChangesArePublishedOnceAndShownToNotifications) {
   pb::GetContactResponse contact_resp;
   ASSERT_TRUE(stub_->GetContact(Ctx(service_).get(), contact, &contact_resp).ok());
   EXPECT_FALSE(contact_resp.contact_points(1).consent_granted());
+}
+
+TEST_F(PrivacyTest, GetContactGivesAnAddressOnlyForChannelsWithConsentGranted) {
+  pb::Member me = Register(hc::testing::UniqueName("reach") + "@example.org");
+  const std::string id = me.member_id();
+  auto consent = [&](pb::ContactChannel channel, bool granted) {
+    pb::UpdateConsentRequest req;
+    req.set_member_id(id);
+    req.set_channel(channel);
+    req.set_granted(granted);
+    pb::UpdateConsentResponse resp;
+    ASSERT_TRUE(stub_->UpdateConsent(Ctx(Token(id, {})).get(), req, &resp).ok());
+  };
+  auto addresses = [&] {
+    pb::GetContactRequest req;
+    req.set_member_id(id);
+    req.set_purpose("notifications.reminder");
+    pb::GetContactResponse resp;
+    grpc::Status s = stub_->GetContact(Ctx(service_).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::map<pb::ContactChannel, std::string> out;
+    for (const auto& p : resp.contact_points()) out[p.channel()] = p.address();
+    return out;
+  };
+  using Addresses = std::map<pb::ContactChannel, std::string>;
+  // Never asked: no address at all.
+  EXPECT_EQ(addresses(), (Addresses{{pb::CONTACT_CHANNEL_EMAIL, ""},
+                                    {pb::CONTACT_CHANNEL_SMS, ""},
+                                    {pb::CONTACT_CHANNEL_PUSH, ""}}));
+  consent(pb::CONTACT_CHANNEL_EMAIL, true);
+  EXPECT_EQ(addresses(), (Addresses{{pb::CONTACT_CHANNEL_EMAIL, me.email()},
+                                    {pb::CONTACT_CHANNEL_SMS, ""},
+                                    {pb::CONTACT_CHANNEL_PUSH, ""}}));
+  consent(pb::CONTACT_CHANNEL_SMS, true);
+  consent(pb::CONTACT_CHANNEL_EMAIL, false);
+  EXPECT_EQ(addresses(), (Addresses{{pb::CONTACT_CHANNEL_EMAIL, ""},
+                                    {pb::CONTACT_CHANNEL_SMS, "+15551234567"},
+                                    {pb::CONTACT_CHANNEL_PUSH, ""}}));
 }
 
 TEST_F(PrivacyTest, OnlyAdminsAssignAndRevokeRoles) {

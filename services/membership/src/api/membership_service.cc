@@ -381,13 +381,15 @@ absl::Status MembershipService::DoGetContact(const hc::auth::Principal& caller,
     }
     return nullptr;
   };
+  // Consent is enforced here, at the source: an address leaves the service only for a channel
+  // whose consent is granted now, so no caller can contact a member who said no by mistake.
   auto add = [&](domain::Channel channel, const std::string& address) {
     auto* point = resp.add_contact_points();
     point->set_channel(static_cast<pb::ContactChannel>(channel));
-    point->set_address(address);
     if (const domain::Consent* c = consent_of(channel)) {
       point->set_consent_granted(c->granted);
       *point->mutable_consent_changed_at() = TimeUtil::MillisecondsToTimestamp(c->changed_at_ms);
+      if (c->granted) point->set_address(address);
     }
   };
   add(domain::Channel::kEmail, m.email);
