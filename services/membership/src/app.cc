@@ -92,6 +92,8 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(settings_.service, membership_lib_migrations(),
                                                    /*consumes_events=*/false));
   parts_ = std::make_unique<Parts>(settings_);
+  HC_ASSIGN_OR_RETURN(int sealed, parts_->store.SealPlainPrograms());
+  if (sealed > 0) spdlog::info("sealed the program of {} members", sealed);
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   parts_->milestones = std::thread([this] { RunMilestones(); });
   spdlog::info("membership serving gRPC on port {} and metrics on port {}", grpc_port(),

@@ -247,6 +247,22 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   const std::string redis = RedisDump(redis_.address());
   ASSERT_NE(redis.find(id), std::string::npos) << "the workout should have cached the canary";
 
+  {
+    // Program (treatment level) is health data: no plain column holds it, only a sealed value
+    // bound to the row.
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    auto row = tx.exec_params1(
+        "SELECT program, program_sealed, to_jsonb(m) - 'program_sealed' - 'email_sealed' - "
+        "'phone_sealed' - 'sobriety_sealed' - 'email_fingerprint' FROM members m "
+        "WHERE member_id = $1",
+        id);
+    EXPECT_EQ(row[0].as<int>(), 0) << "program in the clear";
+    const std::string sealed = pqxx::binarystring(row[1]).str();
+    EXPECT_GT(sealed.size(), 24u);
+    ExpectNoSecrets("the members row", row[2].as<std::string>());
+  }
+
   pb::DeleteMemberRequest del;
   del.set_member_id(id);
   pb::DeleteMemberResponse deleted;

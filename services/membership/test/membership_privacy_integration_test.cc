@@ -425,6 +425,29 @@ TEST_F(PrivacyTest, GetContactGivesAnAddressOnlyForChannelsWithConsentGranted) {
                                     {pb::CONTACT_CHANNEL_PUSH, ""}}));
 }
 
+TEST_F(PrivacyTest, ProgramIsSealedAtRestAndOldPlainValuesAreSealedAtStart) {
+  pb::Member me = Register(hc::testing::UniqueName("prog") + "@example.org");  // PROGRAM_IOP
+  const std::string id = me.member_id();
+  const std::string where = " FROM members WHERE member_id = '" + id + "'";
+  EXPECT_EQ(Sql("SELECT program, octet_length(program_sealed) > 24" + where), "0|t|\n");
+  pb::Member read;
+  ASSERT_TRUE(Get(Token(id, {}), id, &read).ok());
+  EXPECT_EQ(read.program(), pb::PROGRAM_IOP);
+
+  // A row written before sealing (plain column set, nothing sealed) is sealed by the start-up
+  // backfill, once, and reads the same.
+  Sql("UPDATE members SET program = 3, program_sealed = NULL WHERE member_id = '" + id + "'");
+  auto keys = *hc::crypto::DataKeys::FromHex(std::string(64, 'c'));
+  hc::postgres::Pool pool({.url = db_.url()});
+  storage::MemberStore store(pool, keys);
+  EXPECT_EQ(*store.SealPlainPrograms(), 1);
+  EXPECT_EQ(*store.SealPlainPrograms(), 0);
+  EXPECT_EQ(Sql("SELECT program, octet_length(program_sealed) > 24" + where), "0|t|\n");
+  auto loaded = store.Get(id);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->program, domain::Program::kPhp);
+}
+
 TEST_F(PrivacyTest, OnlyAdminsAssignAndRevokeRoles) {
   pb::Member me = Register(hc::testing::UniqueName("role") + "@example.org");
   pb::AssignRoleRequest assign;

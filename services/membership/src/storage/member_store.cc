@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "libs/status/status.h"
 #include "services/membership/src/events/member_events.h"
 
@@ -17,7 +18,7 @@ using hc::postgres::Tx;
 
 constexpr char kColumns[] =
     "m.member_id::text, m.first_name, m.last_name, m.display_name, m.email_sealed, "
-    "m.phone_sealed, m.program, m.sobriety_sealed, array_to_json(m.interests)::text, "
+    "m.phone_sealed, m.program_sealed, m.sobriety_sealed, array_to_json(m.interests)::text, "
     "m.time_zone, array_to_json(m.roles)::text, m.status, "
     "(extract(epoch FROM m.created_at) * 1000)::bigint, "
     "(extract(epoch FROM m.updated_at) * 1000)::bigint, m.version, m.directory_visibility, "
@@ -33,6 +34,17 @@ std::string DateText(const std::optional<domain::Date>& d) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d->year, d->month, d->day);
   return buf;
+}
+
+// Program values are sealed as their enum number; kUnspecified is stored as NULL.
+std::string ProgramText(domain::Program program) {
+  return program == domain::Program::kUnspecified ? "" : std::to_string(static_cast<int>(program));
+}
+
+domain::Program ParseProgram(const std::string& text) {
+  int value = 0;
+  if (text.empty() || !absl::SimpleAtoi(text, &value)) return domain::Program::kUnspecified;
+  return static_cast<domain::Program>(value);
 }
 
 std::optional<domain::Date> ParseDate(const std::string& text) {
@@ -124,7 +136,8 @@ absl::StatusOr<Member> MemberStore::FromRow(const pqxx::row& row) const {
   };
   HC_ASSIGN_OR_RETURN(m.email, open(row[4], "email"));
   HC_ASSIGN_OR_RETURN(m.phone, open(row[5], "phone"));
-  m.program = static_cast<domain::Program>(row[6].as<int>());
+  HC_ASSIGN_OR_RETURN(std::string program, open(row[6], "program"));
+  m.program = ParseProgram(program);
   HC_ASSIGN_OR_RETURN(std::string sobriety, open(row[7], "sobriety_date"));
   m.sobriety_date = ParseDate(sobriety);
   m.interests = nlohmann::json::parse(row[8].as<std::string>()).get<std::vector<std::string>>();
@@ -145,6 +158,26 @@ absl::StatusOr<Member> MemberStore::FromRow(const pqxx::row& row) const {
   return m;
 }
 
+absl::StatusOr<int> MemberStore::SealPlainPrograms() {
+  int sealed = 0;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    sealed = 0;
+    // FOR UPDATE: a replica starting at the same time waits, then finds these rows at 0 and
+    // skips them, so each value is sealed once.
+    for (const auto& row :
+         tx.exec("SELECT member_id::text, program FROM members WHERE program <> 0 FOR UPDATE")) {
+      const std::string id = row[0].as<std::string>();
+      const auto program = static_cast<domain::Program>(row[1].as<int>());
+      tx.exec_params("UPDATE members SET program_sealed = $2, program = 0 WHERE member_id = $1", id,
+                     Binary(keys_.Seal(ProgramText(program), Ad(id, "program"))));
+      ++sealed;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return sealed;
+}
+
 absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
   Member created;
   const std::string id = hc::ids::NewUuid();
@@ -157,13 +190,15 @@ absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
     }
     auto row = tx.exec_params1(
         std::string("INSERT INTO members AS m (member_id, first_name, last_name, display_name, "
-                    "email_fingerprint, email_sealed, phone_sealed, program, sobriety_sealed, "
-                    "interests, time_zone) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''::bytea), "
-                    "$8, NULLIF($9, ''::bytea), $10::text[], $11) RETURNING ") +
+                    "email_fingerprint, email_sealed, phone_sealed, program_sealed, "
+                    "sobriety_sealed, interests, time_zone) VALUES ($1, $2, $3, $4, $5, $6, "
+                    "NULLIF($7, ''::bytea), NULLIF($8, ''::bytea), NULLIF($9, ''::bytea), "
+                    "$10::text[], $11) RETURNING ") +
             kColumns,
         id, n.first_name, n.last_name, domain::DefaultDisplayName(n.first_name, n.last_name),
         Binary(fingerprint), Binary(keys_.Seal(domain::NormalizeEmail(n.email), Ad(id, "email"))),
-        Binary(SealOrEmpty(n.phone, id, "phone")), static_cast<int>(n.program),
+        Binary(SealOrEmpty(n.phone, id, "phone")),
+        Binary(SealOrEmpty(ProgramText(n.program), id, "program")),
         Binary(SealOrEmpty(DateText(n.sobriety_date), id, "sobriety_date")), TextArray(n.interests),
         n.time_zone);
     HC_ASSIGN_OR_RETURN(created, FromRow(row));
@@ -212,13 +247,15 @@ absl::StatusOr<Member> MemberStore::UpdateProfile(const std::string& member_id,
     if (!changed.empty()) {
       auto row = tx.exec_params1(
           std::string("UPDATE members AS m SET first_name = $2, last_name = $3, "
-                      "display_name = $4, phone_sealed = NULLIF($5, ''::bytea), program = $6, "
+                      "display_name = $4, phone_sealed = NULLIF($5, ''::bytea), "
+                      "program_sealed = NULLIF($6, ''::bytea), "
                       "sobriety_sealed = NULLIF($7, ''::bytea), interests = $8::text[], "
                       "time_zone = $9, updated_at = now(), version = version + 1 "
                       "WHERE member_id = $1 RETURNING ") +
               kColumns,
           member_id, updated.first_name, updated.last_name, updated.display_name,
-          Binary(SealOrEmpty(updated.phone, member_id, "phone")), static_cast<int>(updated.program),
+          Binary(SealOrEmpty(updated.phone, member_id, "phone")),
+          Binary(SealOrEmpty(ProgramText(updated.program), member_id, "program")),
           Binary(SealOrEmpty(DateText(updated.sobriety_date), member_id, "sobriety_date")),
           TextArray(updated.interests), updated.time_zone);
       HC_ASSIGN_OR_RETURN(updated, FromRow(row));
@@ -387,6 +424,7 @@ absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id) {
     tx.exec_params(
         "UPDATE members SET first_name = '', last_name = '', display_name = '', "
         "email_fingerprint = NULL, email_sealed = NULL, phone_sealed = NULL, program = 0, "
+        "program_sealed = NULL, "
         "sobriety_sealed = NULL, interests = '{}', time_zone = '', roles = '{}', "
         "directory_visibility = 1, visible_fields = '{}', celebrate_milestones = false, "
         "hide_name_in_lists = false, status = 2, deleted_at = now(), updated_at = now(), "

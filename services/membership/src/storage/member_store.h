@@ -29,13 +29,16 @@ struct Disclosure {
 };
 
 // Members in PostgreSQL. Every change commits together with its event in the outbox.
-// Email, phone and sobriety date are sealed with `keys` before they reach the database; the
-// email's keyed fingerprint enforces uniqueness.
+// Email, phone, program and sobriety date are sealed with `keys` before they reach the
+// database; the email's keyed fingerprint enforces uniqueness.
 class MemberStore {
  public:
   MemberStore(hc::postgres::Pool& pool, const hc::crypto::DataKeys& keys)
       : pool_(pool), keys_(keys) {}
 
+  // Seals programs still held in the plain column (rows from before migration 0004) and zeroes
+  // it; run at start, before serving. Returns how many it sealed.
+  absl::StatusOr<int> SealPlainPrograms();
   // ALREADY_EXISTS (naming `email`) when the address is taken.
   absl::StatusOr<domain::Member> Register(const domain::NewMember& member);
   // NOT_FOUND when there is no such active member.
