@@ -72,8 +72,7 @@ struct App::Parts {
 void App::RunMilestones() {
   Parts& p = *parts_;
   for (;;) {
-    const domain::Date today = domain::TodayUtc(std::chrono::system_clock::now());
-    auto announced = p.store.AnnounceMilestones(domain::AddDays(today, -7), today);
+    auto announced = p.store.AnnounceMilestones(std::chrono::system_clock::now());
     if (!announced.ok()) {
       spdlog::warn("milestone job: {}", announced.status().ToString());
     } else if (*announced > 0) {

@@ -30,8 +30,10 @@ class PrivacyTest : public MembershipTest {
   }
 
   pb::Member RegisterWith(const std::string& first, const std::string& last,
-                          const std::string& email, std::optional<domain::Date> sober = {}) {
+                          const std::string& email, std::optional<domain::Date> sober = {},
+                          const std::string& zone = "America/Chicago") {
     pb::RegisterMemberRequest r = NewMember(email);
+    r.set_time_zone(zone);
     r.set_first_name(first);
     r.set_last_name(last);
     r.clear_sobriety_date();
@@ -482,24 +484,28 @@ TEST_F(PrivacyTest, OnlyAdminsAssignAndRevokeRoles) {
 
 TEST_F(PrivacyTest, EachMilestoneIsAnnouncedOnceAcrossRunsAndReplicas) {
   const domain::Date today = domain::TodayUtc(std::chrono::system_clock::now());
-  pb::Member thirty = RegisterWith("Tia", "T", "m30@example.org", domain::AddDays(today, -30));
+  pb::Member thirty =
+      RegisterWith("Tia", "T", "m30@example.org", domain::AddDays(today, -30), "UTC");
   pb::Member year =
       RegisterWith("Yan", "Y", "m1y@example.org",
-                   domain::Date{today.year - 1, today.month, std::min(today.day, 28)});
-  pb::Member quiet = RegisterWith("Qin", "Q", "mq@example.org", domain::AddDays(today, -30));
+                   domain::Date{today.year - 1, today.month, std::min(today.day, 28)}, "UTC");
+  pb::Member quiet = RegisterWith("Qin", "Q", "mq@example.org", domain::AddDays(today, -30), "UTC");
   ASSERT_TRUE(SetPrivacy(thirty.member_id(), pb::DIRECTORY_VISIBILITY_HIDDEN, {}, true).ok());
   ASSERT_TRUE(SetPrivacy(year.member_id(), pb::DIRECTORY_VISIBILITY_HIDDEN, {}, true).ok());
-  // `quiet` never opted in.
+  // `quiet` never opted in. The others did a week ago (the 1-year milestone may have been
+  // yesterday).
+  Sql("UPDATE members SET celebrating_since = now() - interval '7 days' WHERE "
+      "celebrate_milestones");
 
   // Two "replicas": separate connection pools and stores on the same database, racing.
   auto keys = *hc::crypto::DataKeys::FromHex(std::string(64, 'c'));
   hc::postgres::Pool pool_a({.url = db_.url()}), pool_b({.url = db_.url()});
   storage::MemberStore a(pool_a, keys), b(pool_b, keys);
-  const domain::Date from = domain::AddDays(today, -7);
-  auto run_a = std::async(std::launch::async, [&] { return a.AnnounceMilestones(from, today); });
-  auto run_b = std::async(std::launch::async, [&] { return b.AnnounceMilestones(from, today); });
+  const auto now = std::chrono::system_clock::now();
+  auto run_a = std::async(std::launch::async, [&] { return a.AnnounceMilestones(now); });
+  auto run_b = std::async(std::launch::async, [&] { return b.AnnounceMilestones(now); });
   int first = *run_a.get() + *run_b.get();
-  int again = *a.AnnounceMilestones(from, today) + *b.AnnounceMilestones(from, today);
+  int again = *a.AnnounceMilestones(now) + *b.AnnounceMilestones(now);
   EXPECT_EQ(first, 2);
   EXPECT_EQ(again, 0);
 
@@ -529,7 +535,7 @@ TEST_F(PrivacyTest, EachMilestoneIsAnnouncedOnceAcrossRunsAndReplicas) {
   pb::UpdateProfileResponse restarted;
   ASSERT_TRUE(
       stub_->UpdateProfile(Ctx(Token(thirty.member_id(), {})).get(), restart, &restarted).ok());
-  EXPECT_EQ(*a.AnnounceMilestones(from, today), 1);
+  EXPECT_EQ(*a.AnnounceMilestones(now), 1);
   auto after = hc::testing::ReadTopic(
       hc::testing::KafkaBrokers(), "alumni.membership.v1", 2, std::chrono::seconds(20),
       [&](const hc::kafka::Message& m) {
@@ -541,6 +547,59 @@ TEST_F(PrivacyTest, EachMilestoneIsAnnouncedOnceAcrossRunsAndReplicas) {
   for (const auto& m : after) {
     EXPECT_EQ(m.Header("ce_type"), "alumni.membership.v1.SobrietyMilestoneReached");
   }
+}
+
+// With an injected clock: milestones fall on the member's own calendar day, and one missed by an
+// outage longer than any look-back is still announced once, the latest one.
+TEST_F(PrivacyTest, MilestonesFollowTheMembersTimeZoneAndSurviveALongOutage) {
+  using namespace std::chrono;
+  // 10:30 UTC three days from now: already tomorrow in Kiritimati (UTC+14), still yesterday in
+  // Pago Pago (UTC-11).
+  const auto now = floor<days>(system_clock::now()) + days{3} + hours{10} + minutes{30};
+  const domain::Date day = domain::TodayUtc(now);
+  auto member = [&](const std::string& name, domain::Date since, const std::string& zone,
+                    system_clock::time_point opted_in) {
+    pb::Member m =
+        RegisterWith(name, "M", hc::testing::UniqueName(name) + "@example.org", since, zone);
+    EXPECT_TRUE(SetPrivacy(m.member_id(), pb::DIRECTORY_VISIBILITY_HIDDEN, {}, true).ok());
+    Sql("UPDATE members SET celebrating_since = to_timestamp(" +
+        std::to_string(duration_cast<seconds>(opted_in.time_since_epoch()).count()) +
+        ") WHERE member_id = '" + m.member_id() + "'");
+    return m.member_id();
+  };
+  // Day 30 by Kiritimati's calendar, day 29 by UTC's.
+  const std::string east =
+      member("East", domain::AddDays(day, 1 - 30), "Pacific/Kiritimati", now - days{1});
+  // Day 30 by UTC's calendar, day 29 by Pago Pago's.
+  const std::string west =
+      member("West", domain::AddDays(day, -30), "Pacific/Pago_Pago", now - days{1});
+  // Opted in long ago; the job was down from before day 30 until after day 90.
+  const std::string outage = member("Out", domain::AddDays(day, -100), "UTC", now - days{95});
+  // Day 30 came before the member chose to celebrate.
+  const std::string late = member("Late", domain::AddDays(day, -35), "UTC", now - days{2});
+
+  auto keys = *hc::crypto::DataKeys::FromHex(std::string(64, 'c'));
+  hc::postgres::Pool pool({.url = db_.url()});
+  storage::MemberStore store(pool, keys);
+  auto announced = [&] {
+    return Sql("SELECT member_id, milestone FROM member_milestones ORDER BY member_id");
+  };
+  auto row = [](const std::string& id, const std::string& milestone) {
+    return id + "|" + milestone + "|\n";
+  };
+  EXPECT_EQ(*store.AnnounceMilestones(now), 2);
+  std::map<std::string, std::string> want = {{east, "30d"}, {outage, "90d"}};
+  std::string expected;
+  for (const auto& [id, milestone] : want) expected += row(id, milestone);
+  EXPECT_EQ(announced(), expected);
+  EXPECT_EQ(*store.AnnounceMilestones(now), 0);
+  // A day later it is day 30 in Pago Pago too; nothing else is due.
+  EXPECT_EQ(*store.AnnounceMilestones(now + days{1}), 1);
+  want[west] = "30d";
+  expected.clear();
+  for (const auto& [id, milestone] : want) expected += row(id, milestone);
+  EXPECT_EQ(announced(), expected);
+  EXPECT_EQ(Sql("SELECT count(*) FROM member_milestones WHERE member_id = '" + late + "'"), "0|\n");
 }
 
 }  // namespace

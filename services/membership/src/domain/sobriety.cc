@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/time/civil_time.h"
 #include "libs/status/status.h"
 
 namespace membership::domain {
@@ -75,6 +76,19 @@ std::vector<Milestone> MilestonesBetween(const Date& since, const Date& from, co
     consider(MilestoneKind::kYears, years, on);
   }
   return out;
+}
+
+std::optional<Milestone> MilestoneDue(const Date& since, const Date& opted_in_on,
+                                      const Date& today) {
+  std::vector<Milestone> reached = MilestonesBetween(since, opted_in_on, today);
+  if (reached.empty()) return std::nullopt;
+  // MilestonesBetween lists them in date order.
+  return reached.back();
+}
+
+Date LocalDate(std::chrono::system_clock::time_point now, const absl::TimeZone& zone) {
+  absl::CivilDay day = absl::ToCivilDay(absl::FromChrono(now), zone);
+  return Date{static_cast<int>(day.year()), day.month(), day.day()};
 }
 
 Eligibility SoberAtLeast(const std::optional<Date>& since, int min_days, const Date& today) {

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "services/membership/src/domain/member.h"
 
 namespace membership::domain {
@@ -24,6 +26,17 @@ struct Milestone {
 // 30, 60 and 90 days, 6 months, then every year. Month and year steps are calendar steps
 // (a 29 February start counts its years on 28 February in common years).
 std::vector<Milestone> MilestonesBetween(const Date& since, const Date& from, const Date& to);
+
+// The milestone to announce on `today` (the member's own calendar day): the latest one reached
+// from `opted_in_on` (the day they chose to celebrate) to `today`, both inclusive. Only the
+// latest: after an outage that skipped several, one late announcement rather than none (the job
+// used to look back a fixed week and drop anything older) or a burst. The caller announces it
+// unless it already did. nullopt when nothing was reached since opting in.
+std::optional<Milestone> MilestoneDue(const Date& since, const Date& opted_in_on,
+                                      const Date& today);
+
+// The calendar day at `now` in `zone`: milestones fall on the member's own day, not UTC's.
+Date LocalDate(std::chrono::system_clock::time_point now, const absl::TimeZone& zone);
 
 enum class Eligibility { kYes = 1, kNo, kUnknown };
 

@@ -289,6 +289,7 @@ absl::StatusOr<domain::Privacy> MemberStore::UpdatePrivacy(const std::string& me
     tx.exec_params(
         "UPDATE members SET directory_visibility = $2, visible_fields = $3::smallint[], "
         "celebrate_milestones = $4, hide_name_in_lists = $5, updated_at = now(), "
+        "celebrating_since = CASE WHEN $4 THEN coalesce(celebrating_since, now()) END, "
         "version = version + 1 WHERE member_id = $1",
         member_id, static_cast<int>(privacy.visibility),
         IntArray(std::vector<domain::DirectoryField>(privacy.visible_fields.begin(),
@@ -427,6 +428,7 @@ absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id) {
         "program_sealed = NULL, "
         "sobriety_sealed = NULL, interests = '{}', time_zone = '', roles = '{}', "
         "directory_visibility = 1, visible_fields = '{}', celebrate_milestones = false, "
+        "celebrating_since = NULL, "
         "hide_name_in_lists = false, status = 2, deleted_at = now(), updated_at = now(), "
         "version = version + 1 WHERE member_id = $1",
         member_id);
@@ -544,45 +546,60 @@ absl::StatusOr<std::vector<Disclosure>> MemberStore::ListDisclosures(const std::
   return out;
 }
 
-absl::StatusOr<int> MemberStore::AnnounceMilestones(const domain::Date& from,
-                                                    const domain::Date& to) {
-  // Who celebrates, with their sealed dates; opened here, in the service, never in SQL.
-  std::vector<std::pair<std::string, std::string>> candidates;
+absl::StatusOr<int> MemberStore::AnnounceMilestones(std::chrono::system_clock::time_point now) {
+  struct Candidate {
+    std::string member_id;
+    std::string sealed;  // sobriety date, opened here, in the service, never in SQL
+    std::string time_zone;
+    int64_t celebrating_since_ms = 0;
+  };
+  std::vector<Candidate> candidates;
   absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    candidates.clear();
     for (const auto& row :
-         tx.exec("SELECT member_id::text, sobriety_sealed FROM members WHERE status = 1 "
-                 "AND celebrate_milestones AND sobriety_sealed IS NOT NULL")) {
-      candidates.emplace_back(row[0].as<std::string>(), Bytes(row[1]));
+         tx.exec("SELECT member_id::text, sobriety_sealed, time_zone, "
+                 "(extract(epoch FROM coalesce(celebrating_since, now())) * 1000)::bigint "
+                 "FROM members WHERE status = 1 AND celebrate_milestones "
+                 "AND sobriety_sealed IS NOT NULL")) {
+      candidates.push_back({row[0].as<std::string>(), Bytes(row[1]), row[2].as<std::string>(),
+                            row[3].as<int64_t>()});
     }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   int announced = 0;
-  for (const auto& [member_id, sealed] : candidates) {
-    auto text = keys_.Open(sealed, Ad(member_id, "sobriety_date"));
+  for (const auto& c : candidates) {
+    auto text = keys_.Open(c.sealed, Ad(c.member_id, "sobriety_date"));
     if (!text.ok()) continue;
     std::optional<domain::Date> since = ParseDate(*text);
     if (!since) continue;
-    for (const auto& milestone : domain::MilestonesBetween(*since, from, to)) {
-      status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
-        // Still celebrating and still sober since the same day? (A changed date or a changed
-        // mind since the scan wins.)
-        auto still = tx.exec_params(
-            "SELECT 1 FROM members WHERE member_id = $1 AND status = 1 AND "
-            "celebrate_milestones AND sobriety_sealed = $2 FOR SHARE",
-            member_id, Binary(sealed));
-        if (still.empty()) return absl::OkStatus();
-        auto inserted = tx.exec_params(
-            "INSERT INTO member_milestones (member_id, milestone) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING RETURNING 1",
-            member_id, milestone.Key());
-        if (inserted.empty()) return absl::OkStatus();
-        events::AppendMilestoneReached(tx, member_id, milestone);
-        ++announced;
-        return absl::OkStatus();
-      });
-      if (!status.ok()) return status;
-    }
+    // A zone the tz database no longer knows falls back to UTC rather than skipping the member.
+    const absl::TimeZone zone = zones_.Load(c.time_zone).value_or(absl::UTCTimeZone());
+    const domain::Date opted_in_on = domain::LocalDate(
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(c.celebrating_since_ms)),
+        zone);
+    std::optional<domain::Milestone> due =
+        domain::MilestoneDue(*since, opted_in_on, domain::LocalDate(now, zone));
+    if (!due) continue;
+    status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+      // Still celebrating and still sober since the same day? (A changed date or a changed
+      // mind since the scan wins.)
+      auto still = tx.exec_params(
+          "SELECT 1 FROM members WHERE member_id = $1 AND status = 1 AND "
+          "celebrate_milestones AND sobriety_sealed = $2 FOR SHARE",
+          c.member_id, Binary(c.sealed));
+      if (still.empty()) return absl::OkStatus();
+      // The primary key makes each milestone go out once, whatever runs or replicas race.
+      auto inserted = tx.exec_params(
+          "INSERT INTO member_milestones (member_id, milestone) VALUES ($1, $2) "
+          "ON CONFLICT DO NOTHING RETURNING 1",
+          c.member_id, due->Key());
+      if (inserted.empty()) return absl::OkStatus();
+      events::AppendMilestoneReached(tx, c.member_id, *due);
+      ++announced;
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
   }
   return announced;
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "libs/crypto/crypto.h"
 #include "libs/postgres/pool.h"
+#include "libs/tz/time_zones.h"
 #include "services/membership/src/domain/directory.h"
 #include "services/membership/src/domain/member.h"
 #include "services/membership/src/domain/sobriety.h"
@@ -87,9 +89,11 @@ class MemberStore {
   // Newest first; `before_id` 0 = from the newest.
   absl::StatusOr<std::vector<Disclosure>> ListDisclosures(const std::string& member_id,
                                                           int page_size, int64_t before_id);
-  // Announces the milestones of members who celebrate them that fall in [from, to]; each
-  // milestone exactly once, even with concurrent runs. Returns how many it announced.
-  absl::StatusOr<int> AnnounceMilestones(const domain::Date& from, const domain::Date& to);
+  // For each member who celebrates milestones: announces the latest milestone reached since
+  // they opted in, counted in days of their own time zone at `now` (domain::MilestoneDue), unless
+  // it was announced already; each milestone exactly once, even with concurrent runs and
+  // replicas. Returns how many it announced.
+  absl::StatusOr<int> AnnounceMilestones(std::chrono::system_clock::time_point now);
 
  private:
   absl::StatusOr<domain::Member> FromRow(const pqxx::row& row) const;
@@ -101,6 +105,7 @@ class MemberStore {
 
   hc::postgres::Pool& pool_;
   const hc::crypto::DataKeys& keys_;
+  hc::tz::SystemTimeZones zones_;
 };
 
 }  // namespace membership::storage
