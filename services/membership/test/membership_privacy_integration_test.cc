@@ -168,6 +168,32 @@ TEST_F(PrivacyTest, ThousandMembersDirectoryNeverShowsAHiddenMemberOrField) {
   for (const auto& e : anas) EXPECT_EQ(e.display_name().substr(0, 3), "Ana");
 }
 
+TEST_F(PrivacyTest, NamePrefixSearchFoldsCaseBeyondAscii) {
+  pb::Member oscar =
+      RegisterWith("Óscar", "Ibáñez", hc::testing::UniqueName("o1") + "@example.org");
+  pb::Member siggi =
+      RegisterWith("Siggi", "Ólafsson", hc::testing::UniqueName("o2") + "@example.org");
+  pb::Member plain = RegisterWith("Oscar", "Plain", hc::testing::UniqueName("o3") + "@example.org");
+  ASSERT_TRUE(SetPrivacy(oscar.member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI, {}).ok());
+  ASSERT_TRUE(SetPrivacy(siggi.member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI,
+                         {pb::DIRECTORY_FIELD_FULL_NAME})
+                  .ok());
+  ASSERT_TRUE(SetPrivacy(plain.member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI, {}).ok());
+  auto found = [&](const std::string& prefix) {
+    std::set<std::string> ids;
+    for (const auto& e : SearchAll(prefix, "", oscar.member_id())) ids.insert(e.member_id());
+    return ids;
+  };
+  using Ids = std::set<std::string>;
+  // "ó" finds Óscar by display name and Siggi by the last name he shows.
+  EXPECT_EQ(found("ó"), (Ids{oscar.member_id(), siggi.member_id()}));
+  EXPECT_EQ(found("Ó"), (Ids{oscar.member_id(), siggi.member_id()}));
+  EXPECT_EQ(found("ós"), Ids{oscar.member_id()});
+  EXPECT_EQ(found(" ÓLA"), Ids{siggi.member_id()});
+  // Case is folded, accents are not: "o" is Oscar, not Óscar.
+  EXPECT_EQ(found("o"), Ids{plain.member_id()});
+}
+
 TEST_F(PrivacyTest, SearchRejectsBadPagingInput) {
   pb::Member me = Register(hc::testing::UniqueName("p") + "@example.org");
   pb::SearchDirectoryRequest req;

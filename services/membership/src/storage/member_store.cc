@@ -347,7 +347,7 @@ absl::StatusOr<DirectoryPage> MemberStore::SearchDirectory(const std::string& na
     if (!domain::IsUuid(after_id)) return hc::InvalidField("page_token", "is not valid");
   }
   std::string like;
-  for (char c : domain::NormalizeEmail(name_prefix)) {  // trims and lower-cases
+  for (char c : domain::NormalizeEmail(name_prefix)) {  // trims (and lower-cases ASCII)
     if (c == '%' || c == '_' || c == '\\') like += '\\';
     like += c;
   }
@@ -355,12 +355,17 @@ absl::StatusOr<DirectoryPage> MemberStore::SearchDirectory(const std::string& na
   DirectoryPage page;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     // Names are matched only where the member shows them (1 = FULL_NAME): searching must not
-    // reveal a hidden last name.
+    // reveal a hidden last name. Names are not sealed, so PostgreSQL matches them. Case is
+    // folded with ICU's root locale ("und-x-icu"), not the database's: under the C locale
+    // lower() folds ASCII only, and "ó" would not find "Óscar". Order and cursor keep the
+    // plain lower() of the index.
     auto rows = tx.exec_params(
         std::string("SELECT ") + kColumns +
             " FROM members m WHERE m.status = 1 AND m.directory_visibility = 2"
-            " AND (lower(m.display_name) LIKE $1 OR (1 = ANY(m.visible_fields) AND"
-            " (lower(m.first_name) LIKE $1 OR lower(m.last_name) LIKE $1)))"
+            " AND (lower(m.display_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\")"
+            " OR (1 = ANY(m.visible_fields) AND"
+            " (lower(m.first_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\")"
+            " OR lower(m.last_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\"))))"
             " AND ($2 = '' OR ($2 = ANY(m.interests) AND 2 = ANY(m.visible_fields)))"
             " AND ($3 = '' OR (lower(m.display_name), m.member_id) > ($3, NULLIF($4, '')::uuid))"
             " ORDER BY lower(m.display_name), m.member_id LIMIT $5",
