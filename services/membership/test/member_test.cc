@@ -111,6 +111,12 @@ TEST(ApplyChanges, ClearsTheSobrietyDate) {
   EXPECT_FALSE(m.sobriety_date.has_value());
 }
 
+TEST(AnnouncedChanges, NeverNamePrivateFields) {
+  EXPECT_EQ(AnnouncedChanges({"phone", "last_name", "program", "sobriety_date", "interests"}),
+            (std::vector<std::string>{"last_name", "interests"}));
+  EXPECT_TRUE(AnnouncedChanges({"phone", "program", "sobriety_date"}).empty());
+}
+
 TEST(Authorize, MembersActOnlyOnThemselvesStaffMayReadAndRegister) {
   hc::auth::Principal ana{.subject = "a", .roles = {"alumnus"}};
   hc::auth::Principal coordinator{.subject = "c", .roles = {"coordinator"}};

@@ -166,6 +166,55 @@ TEST_F(MembershipTest, UpdateProfileIsSeenAtOnceDespiteTheCacheAndIsPublished) {
   EXPECT_EQ(messages[1].value.find("Lopez"), std::string::npos);
 }
 
+// A consumer of the topic must not learn that something private changed: no event for it, and
+// no gap in the version of the next MemberProfileUpdated.
+TEST_F(MembershipTest, ProfileUpdatedVersionsHaveNoGapsFromPrivateChanges) {
+  pb::Member me = Register(hc::testing::UniqueName("gap") + "@example.org");
+  const std::string token = Token(me.member_id(), {"alumnus"});
+  auto update = [&](const std::string& path, auto set) {
+    pb::UpdateProfileRequest req;
+    req.set_member_id(me.member_id());
+    set(*req.mutable_member());
+    req.mutable_update_mask()->add_paths(path);
+    pb::UpdateProfileResponse resp;
+    grpc::Status s = stub_->UpdateProfile(Ctx(token).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << path << ": " << s.error_message();
+  };
+  update("phone", [](pb::Member& m) { m.set_phone("+15559876543"); });
+  update("program", [](pb::Member& m) { m.set_program(pb::PROGRAM_OP); });
+  update("sobriety_date", [](pb::Member& m) {
+    m.mutable_sobriety_date()->set_year(2025);
+    m.mutable_sobriety_date()->set_month(6);
+    m.mutable_sobriety_date()->set_day(1);
+  });
+  update("time_zone", [](pb::Member& m) { m.set_time_zone("Europe/Dublin"); });
+  pb::UpdatePrivacyRequest privacy;
+  privacy.set_member_id(me.member_id());
+  privacy.mutable_privacy()->set_directory_visibility(pb::DIRECTORY_VISIBILITY_ALUMNI);
+  pb::UpdatePrivacyResponse privacy_resp;
+  ASSERT_TRUE(stub_->UpdatePrivacy(Ctx(token).get(), privacy, &privacy_resp).ok());
+  update("phone", [](pb::Member& m) { m.set_phone("+15551112222"); });
+  update("last_name", [](pb::Member& m) { m.set_last_name("Quinn"); });
+
+  auto messages = hc::testing::ReadTopic(
+      hc::testing::KafkaBrokers(), "alumni.membership.v1", 2, std::chrono::seconds(30),
+      [&](const hc::kafka::Message& m) {
+        return m.key == me.member_id() &&
+               m.Header("ce_type") == "alumni.membership.v1.MemberProfileUpdated";
+      });
+  ASSERT_EQ(messages.size(), 2u);
+  std::vector<int64_t> versions;
+  for (const auto& m : messages) {
+    pb::MemberProfileUpdated event;
+    ASSERT_TRUE(event.ParseFromString(m.value));
+    versions.push_back(event.version());
+    for (const auto& field : event.changed_fields()) {
+      EXPECT_TRUE(field != "phone" && field != "program" && field != "sobriety_date") << field;
+    }
+  }
+  EXPECT_EQ(versions, (std::vector<int64_t>{2, 3}));
+}
+
 TEST_F(MembershipTest, GetMemberStillAnswersWithRedisStopped) {
   pb::Member me = Register(hc::testing::UniqueName("r") + "@example.org");
   const std::string token = Token(me.member_id(), {"alumnus"});

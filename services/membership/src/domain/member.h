@@ -112,6 +112,11 @@ std::string DefaultDisplayName(std::string_view first_name, std::string_view las
 // changes and the member never chose a display name of their own, the default follows it.
 std::vector<std::string> ApplyChanges(Member& member, const ProfileChanges& changes);
 
+// The changed fields MemberProfileUpdated may name: names, interests and time zone, which other
+// services use. Phone, program and sobriety date are private, and even "it changed" says
+// something (a new sobriety date: a relapse; a new program: a change of treatment).
+std::vector<std::string> AnnouncedChanges(const std::vector<std::string>& changed);
+
 // Who may do what.
 absl::Status AuthorizeRegister(const hc::auth::Principal& caller);
 absl::Status AuthorizeRead(const hc::auth::Principal& caller, std::string_view member_id);

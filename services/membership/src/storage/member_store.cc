@@ -262,11 +262,20 @@ absl::StatusOr<Member> MemberStore::UpdateProfile(const std::string& member_id,
       if (std::find(changed.begin(), changed.end(), "sobriety_date") != changed.end()) {
         // A new start date starts the milestones over.
         tx.exec_params("DELETE FROM member_milestones WHERE member_id = $1", member_id);
-        // Other services have no use for it, and "sobriety_date changed" would tell every
-        // consumer of the topic that this member started over.
-        std::erase(changed, "sobriety_date");
       }
-      if (!changed.empty()) events::AppendMemberProfileUpdated(tx, updated, changed);
+      // Invariant: the versions MemberProfileUpdated carries for a member are 2, 3, 4, ...
+      // without a gap: profile_event_version moves only here, in the transaction that records
+      // the event, so a private change that is not announced leaves no trace on the topic.
+      if (std::vector<std::string> announced = domain::AnnouncedChanges(changed);
+          !announced.empty()) {
+        const int64_t version =
+            tx.exec_params1(
+                  "UPDATE members SET profile_event_version = profile_event_version + 1 "
+                  "WHERE member_id = $1 RETURNING profile_event_version",
+                  member_id)[0]
+                .as<int64_t>();
+        events::AppendMemberProfileUpdated(tx, updated, announced, version);
+      }
     }
     updated.consents = LoadConsents(tx, member_id);
     return absl::OkStatus();
