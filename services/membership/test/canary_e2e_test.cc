@@ -149,7 +149,7 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   reg.mutable_sobriety_date()->set_year(1998);
   reg.mutable_sobriety_date()->set_month(4);
   reg.mutable_sobriety_date()->set_day(17);
-  reg.add_interests("birding");
+  reg.add_interests("hiking");
   reg.set_time_zone("America/Chicago");
   pb::RegisterMemberResponse reg_resp;
   ASSERT_TRUE(Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, reg, &reg_resp); }).ok());

@@ -1,4 +1,5 @@
 // membership end to end in one process: the real gRPC server, PostgreSQL, Redis and Kafka.
+#include "libs/ids/ids.h"
 #include "services/membership/test/membership_fixture.h"
 
 namespace membership {
@@ -113,6 +114,73 @@ TEST_F(MembershipTest, BadInputIsInvalidArgumentNamingTheField) {
   grpc::Status s = stub_->UpdateProfile(Ctx(Token(me.member_id(), {})).get(), update, &resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("update_mask:"));
+}
+
+TEST_F(MembershipTest, InterestsComeFromTheCoordinatorsCatalogue) {
+  const std::string member = Token(hc::ids::NewUuid(), {"alumnus"});
+  auto tags = [&] {
+    pb::ListInterestTagsResponse resp;
+    grpc::Status s = stub_->ListInterestTags(Ctx(member).get(), {}, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return std::vector<std::string>(resp.tags().begin(), resp.tags().end());
+  };
+  auto change = [&](const std::string& token, const std::string& tag, bool add) {
+    if (add) {
+      pb::AddInterestTagRequest req;
+      req.set_tag(tag);
+      pb::AddInterestTagResponse resp;
+      return stub_->AddInterestTag(Ctx(token).get(), req, &resp);
+    }
+    pb::RetireInterestTagRequest req;
+    req.set_tag(tag);
+    pb::RetireInterestTagResponse resp;
+    return stub_->RetireInterestTag(Ctx(token).get(), req, &resp);
+  };
+  auto register_with = [&](std::vector<std::string> interests) {
+    pb::RegisterMemberRequest r = NewMember(hc::testing::UniqueName("tag") + "@example.org");
+    r.clear_interests();
+    for (const auto& i : interests) r.add_interests(i);
+    pb::RegisterMemberResponse resp;
+    grpc::Status s = stub_->RegisterMember(Ctx(coordinator_).get(), r, &resp);
+    return std::make_pair(s, resp.member());
+  };
+  // A default catalogue is there from the start.
+  EXPECT_THAT(tags(), ::testing::IsSupersetOf({"hiking", "yoga", "art", "music", "cooking",
+                                               "volunteering", "meditation", "running"}));
+  // Free text a member could write a date into is refused, naming the field, not echoed.
+  auto [free_text, unused] = register_with({"hiking", "sober-since-1998-04-17"});
+  EXPECT_EQ(free_text.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(free_text.error_message(), HasSubstr("interests:"));
+  EXPECT_EQ(free_text.error_message().find("1998"), std::string::npos);
+
+  // Only coordinators and admins keep the catalogue.
+  EXPECT_EQ(change(member, "birding", true).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(change(coordinator_, "Bird Watching", true).error_message(), HasSubstr("tag:"));
+  ASSERT_TRUE(change(coordinator_, "birding", true).ok());
+  ASSERT_TRUE(change(coordinator_, "birding", true).ok());  // idempotent
+  EXPECT_THAT(tags(), ::testing::Contains("birding"));
+  auto [with_birding, birder] = register_with({"birding", "art"});
+  ASSERT_TRUE(with_birding.ok()) << with_birding.error_message();
+
+  // Retired: gone from the list and refused for new choices; whoever has it keeps it.
+  ASSERT_TRUE(change(Token("admin-1", {"admin"}), "birding", false).ok());
+  EXPECT_THAT(tags(), ::testing::Not(::testing::Contains("birding")));
+  EXPECT_EQ(register_with({"birding"}).first.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  pb::UpdateProfileRequest update;
+  update.set_member_id(birder.member_id());
+  update.mutable_member()->add_interests("birding");
+  update.mutable_member()->add_interests("yoga");
+  update.mutable_update_mask()->add_paths("interests");
+  pb::UpdateProfileResponse updated;
+  grpc::Status kept =
+      stub_->UpdateProfile(Ctx(Token(birder.member_id(), {})).get(), update, &updated);
+  ASSERT_TRUE(kept.ok()) << kept.error_message();
+  EXPECT_THAT(updated.member().interests(), ::testing::ElementsAre("birding", "yoga"));
+  update.mutable_member()->add_interests("made-up");
+  EXPECT_EQ(
+      stub_->UpdateProfile(Ctx(Token(birder.member_id(), {})).get(), update, &updated).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(change(coordinator_, "never-was", false).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(MembershipTest, AnOversizedRequestIsRefused) {

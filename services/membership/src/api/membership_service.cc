@@ -179,6 +179,9 @@ HC_MEMBERSHIP_RPC(RevokeRole,
                   DoChangeRole(caller, rq.member_id(), rq.role(), false, *rs.mutable_roles()))
 HC_MEMBERSHIP_RPC(DeleteMember, ((void)rs, DoDelete(caller, rq)))
 HC_MEMBERSHIP_RPC(ListDisclosures, DoListDisclosures(caller, rq, rs))
+HC_MEMBERSHIP_RPC(ListInterestTags, ((void)rq, DoListInterestTags(caller, rs)))
+HC_MEMBERSHIP_RPC(AddInterestTag, ((void)rs, DoChangeInterestTag(caller, rq.tag(), true)))
+HC_MEMBERSHIP_RPC(RetireInterestTag, ((void)rs, DoChangeInterestTag(caller, rq.tag(), false)))
 HC_MEMBERSHIP_RPC(GetContact, DoGetContact(caller, rq, rs))
 HC_MEMBERSHIP_RPC(CheckEligibility, DoCheckEligibility(caller, rq, rs))
 HC_MEMBERSHIP_RPC(GetDisplayNames, DoGetDisplayNames(caller, rq, rs))
@@ -362,6 +365,22 @@ absl::Status MembershipService::DoListDisclosures(const hc::auth::Principal& cal
     resp.set_next_page_token(EncodeToken(std::to_string(rows[page_size - 1].id)));
   }
   return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoListInterestTags(const hc::auth::Principal& caller,
+                                                   pb::ListInterestTagsResponse& resp) {
+  (void)caller;  // anyone signed in: the catalogue is what every profile form offers
+  HC_ASSIGN_OR_RETURN(auto tags, store_.ListInterestTags());
+  for (auto& tag : tags) resp.add_tags(std::move(tag));
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoChangeInterestTag(const hc::auth::Principal& caller,
+                                                    const std::string& tag, bool add) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeCatalogue(caller));
+  HC_RETURN_IF_ERROR(domain::ValidateInterestTag(tag));
+  if (add) return store_.AddInterestTag(tag, caller.subject);
+  return store_.RetireInterestTag(tag);
 }
 
 absl::Status MembershipService::DoGetContact(const hc::auth::Principal& caller,

@@ -208,6 +208,18 @@ std::vector<std::string> AnnouncedChanges(const std::vector<std::string>& change
   return out;
 }
 
+absl::Status ValidateInterestTag(std::string_view tag) {
+  if (!IsInterest(tag)) {
+    return InvalidField("tag", "must be 1-32 characters of a-z, 0-9 and '-' (e.g. \"hiking\")");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuthorizeCatalogue(const hc::auth::Principal& caller) {
+  if (caller.IsStaff()) return absl::OkStatus();
+  return absl::PermissionDeniedError("only coordinators and admins may change the interest tags");
+}
+
 absl::Status AuthorizeRegister(const hc::auth::Principal& caller) {
   if (caller.IsStaff()) return absl::OkStatus();
   return absl::PermissionDeniedError("only coordinators and admins may register members");

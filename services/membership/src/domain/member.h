@@ -117,6 +117,11 @@ std::vector<std::string> ApplyChanges(Member& member, const ProfileChanges& chan
 // something (a new sobriety date: a relapse; a new program: a change of treatment).
 std::vector<std::string> AnnouncedChanges(const std::vector<std::string>& changed);
 
+// A catalogue tag: 1-32 of a-z, 0-9 and '-', not starting with '-'. INVALID_ARGUMENT naming
+// `tag` otherwise.
+absl::Status ValidateInterestTag(std::string_view tag);
+inline constexpr size_t kMaxInterestTags = 500;
+
 // Who may do what.
 absl::Status AuthorizeRegister(const hc::auth::Principal& caller);
 absl::Status AuthorizeRead(const hc::auth::Principal& caller, std::string_view member_id);
@@ -124,6 +129,8 @@ absl::Status AuthorizeUpdate(const hc::auth::Principal& caller, std::string_view
 // The member themself or an admin.
 absl::Status AuthorizeDelete(const hc::auth::Principal& caller, std::string_view member_id);
 absl::Status AuthorizeAdmin(const hc::auth::Principal& caller);
+// Coordinators and admins keep the catalogue of interest tags.
+absl::Status AuthorizeCatalogue(const hc::auth::Principal& caller);
 // Internal RPCs: a service identity, never a member's token (whatever else it holds).
 absl::Status AuthorizeService(const hc::auth::Principal& caller);
 

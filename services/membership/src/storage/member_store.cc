@@ -110,6 +110,28 @@ void Audit(Tx& tx, const std::string& member_id, const std::string& by, const st
       member_id, by, purpose, what, min_sober_days);
 }
 
+// Every tag of `wanted` must be active in the catalogue, or one the member holds already
+// (`held`), so retiring a tag never makes a profile impossible to save.
+absl::Status CheckCatalogue(Tx& tx, const std::vector<std::string>& wanted,
+                            const std::vector<std::string>& held) {
+  if (wanted.empty()) return absl::OkStatus();
+  std::set<std::string> active;
+  for (const auto& row : tx.exec_params(
+           "SELECT tag FROM interest_tags WHERE tag = ANY($1::text[]) AND retired_at IS NULL",
+           TextArray(wanted))) {
+    active.insert(row[0].as<std::string>());
+  }
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (!active.contains(wanted[i]) &&
+        std::find(held.begin(), held.end(), wanted[i]) == held.end()) {
+      // The tag itself is not echoed: it is whatever the member typed.
+      return hc::InvalidField("interests", "item " + std::to_string(i + 1) +
+                                               " is not in the catalogue (see ListInterestTags)");
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 std::string MemberStore::SealOrEmpty(const std::string& value, const std::string& member_id,
@@ -188,6 +210,7 @@ absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
              .empty()) {
       return absl::AlreadyExistsError("email: a member with this email already exists");
     }
+    HC_RETURN_IF_ERROR(CheckCatalogue(tx, n.interests, {}));
     auto row = tx.exec_params1(
         std::string("INSERT INTO members AS m (member_id, first_name, last_name, display_name, "
                     "email_fingerprint, email_sealed, phone_sealed, program_sealed, "
@@ -243,6 +266,9 @@ absl::StatusOr<Member> MemberStore::UpdateProfile(const std::string& member_id,
                                member_id);
     if (rows.empty()) return absl::NotFoundError("no such member");
     HC_ASSIGN_OR_RETURN(updated, FromRow(rows[0]));
+    if (changes.interests) {
+      HC_RETURN_IF_ERROR(CheckCatalogue(tx, *changes.interests, updated.interests));
+    }
     std::vector<std::string> changed = domain::ApplyChanges(updated, changes);
     if (!changed.empty()) {
       auto row = tx.exec_params1(
@@ -539,6 +565,56 @@ absl::StatusOr<std::vector<MemberStore::ListedName>> MemberStore::DisplayNames(
   });
   if (!status.ok()) return status;
   return out;
+}
+
+absl::StatusOr<std::vector<std::string>> MemberStore::ListInterestTags() {
+  std::vector<std::string> tags;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    tags.clear();
+    for (const auto& row :
+         tx.exec("SELECT tag FROM interest_tags WHERE retired_at IS NULL ORDER BY tag")) {
+      tags.push_back(row[0].as<std::string>());
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return tags;
+}
+
+absl::Status MemberStore::AddInterestTag(const std::string& tag, const std::string& by) {
+  return pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    // Serialises additions, so the size check below holds under concurrency.
+    tx.exec("LOCK TABLE interest_tags IN SHARE ROW EXCLUSIVE MODE");
+    auto active = tx.exec1("SELECT count(*) FROM interest_tags WHERE retired_at IS NULL");
+    auto existing =
+        tx.exec_params("SELECT retired_at IS NULL FROM interest_tags WHERE tag = $1", tag);
+    if (!existing.empty() && existing[0][0].as<bool>()) return absl::OkStatus();
+    if (active[0].as<size_t>() >= domain::kMaxInterestTags) {
+      return absl::FailedPreconditionError("tag: the catalogue holds " +
+                                           std::to_string(domain::kMaxInterestTags) +
+                                           " tags already; retire some first");
+    }
+    tx.exec_params(
+        "INSERT INTO interest_tags (tag, added_by) VALUES ($1, $2) ON CONFLICT (tag) DO UPDATE "
+        "SET retired_at = NULL, added_by = EXCLUDED.added_by, added_at = now()",
+        tag, by);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MemberStore::RetireInterestTag(const std::string& tag) {
+  bool found = false;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    found = !tx.exec_params(
+                   "UPDATE interest_tags SET retired_at = coalesce(retired_at, now()) "
+                   "WHERE tag = $1 RETURNING 1",
+                   tag)
+                 .empty();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found) return absl::NotFoundError("tag: no such interest tag");
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<Disclosure>> MemberStore::ListDisclosures(const std::string& member_id,

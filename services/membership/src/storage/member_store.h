@@ -41,12 +41,14 @@ class MemberStore {
   // Seals programs still held in the plain column (rows from before migration 0004) and zeroes
   // it; run at start, before serving. Returns how many it sealed.
   absl::StatusOr<int> SealPlainPrograms();
-  // ALREADY_EXISTS (naming `email`) when the address is taken.
+  // ALREADY_EXISTS (naming `email`) when the address is taken. INVALID_ARGUMENT naming
+  // `interests` for a tag not (or no longer) in the catalogue.
   absl::StatusOr<domain::Member> Register(const domain::NewMember& member);
   // NOT_FOUND when there is no such active member.
   absl::StatusOr<domain::Member> Get(const std::string& member_id);
   // Locks the member, applies `changes`, bumps the version and records MemberProfileUpdated
-  // when anything changed.
+  // when anything changed. Interests must be in the catalogue; retired tags the member already
+  // has may stay.
   absl::StatusOr<domain::Member> UpdateProfile(const std::string& member_id,
                                                const domain::ProfileChanges& changes);
   // Replaces the privacy choices; MemberPrivacyChanged when they changed.
@@ -86,6 +88,13 @@ class MemberStore {
   };
   // Names for attendee and volunteer lists: active members only; hidden ones blank.
   absl::StatusOr<std::vector<ListedName>> DisplayNames(const std::vector<std::string>& ids);
+  // The catalogue of interest tags members choose from: the active ones, sorted.
+  absl::StatusOr<std::vector<std::string>> ListInterestTags();
+  // Adds a tag, or brings back a retired one; OK if already active. FAILED_PRECONDITION beyond
+  // domain::kMaxInterestTags active tags.
+  absl::Status AddInterestTag(const std::string& tag, const std::string& by);
+  // Nobody new may choose it; members who have it keep it. NOT_FOUND for unknown tags.
+  absl::Status RetireInterestTag(const std::string& tag);
   // Newest first; `before_id` 0 = from the newest.
   absl::StatusOr<std::vector<Disclosure>> ListDisclosures(const std::string& member_id,
                                                           int page_size, int64_t before_id);
