@@ -72,8 +72,7 @@ struct App::Parts {
 void App::RunMilestones() {
   Parts& p = *parts_;
   for (;;) {
-    const domain::Date today = domain::TodayUtc(std::chrono::system_clock::now());
-    auto announced = p.store.AnnounceMilestones(domain::AddDays(today, -7), today);
+    auto announced = p.store.AnnounceMilestones(std::chrono::system_clock::now());
     if (!announced.ok()) {
       spdlog::warn("milestone job: {}", announced.status().ToString());
     } else if (*announced > 0) {
@@ -92,6 +91,8 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(settings_.service, membership_lib_migrations(),
                                                    /*consumes_events=*/false));
   parts_ = std::make_unique<Parts>(settings_);
+  HC_ASSIGN_OR_RETURN(int sealed, parts_->store.SealPlainPrograms());
+  if (sealed > 0) spdlog::info("sealed the program of {} members", sealed);
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   parts_->milestones = std::thread([this] { RunMilestones(); });
   spdlog::info("membership serving gRPC on port {} and metrics on port {}", grpc_port(),

@@ -17,7 +17,8 @@ struct Settings {
   hc::config::ServiceSettings service = Defaults();
   // 64 hex characters: the master key sealing personal data at rest.
   std::string data_key_hex;
-  // How often the milestone job runs; it looks back a week, so missed days are caught up.
+  // How often the milestone job runs; a run announces whatever is due since the member opted
+  // in, so missed runs are caught up however long they were missed.
   std::chrono::seconds milestone_interval{3600};
 
   // Membership's ports and limits.

@@ -140,6 +140,7 @@ class MembershipProcessTest : public ::testing::Test {
 TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   const std::string staff = Token("staff-1", {"coordinator"});
   const std::string service = Token("notifications", {"service"});
+  const std::string volunteering = Token("volunteering", {"service"});
   pb::RegisterMemberRequest reg;
   reg.set_first_name("Canary");
   reg.set_last_name("Bird");
@@ -149,7 +150,7 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   reg.mutable_sobriety_date()->set_year(1998);
   reg.mutable_sobriety_date()->set_month(4);
   reg.mutable_sobriety_date()->set_day(17);
-  reg.add_interests("birding");
+  reg.add_interests("hiking");
   reg.set_time_zone("America/Chicago");
   pb::RegisterMemberResponse reg_resp;
   ASSERT_TRUE(Rpc(staff, [&](auto& c) { return stub_->RegisterMember(&c, reg, &reg_resp); }).ok());
@@ -221,7 +222,7 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   eligibility.set_min_sober_days(365);
   eligibility.set_purpose("volunteering.signup");
   pb::CheckEligibilityResponse eligible;
-  ASSERT_TRUE(Rpc(service, [&](auto& c) {
+  ASSERT_TRUE(Rpc(volunteering, [&](auto& c) {
                 return stub_->CheckEligibility(&c, eligibility, &eligible);
               }).ok());
   EXPECT_EQ(eligible.eligibility(), pb::ELIGIBILITY_YES);
@@ -247,18 +248,35 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
   const std::string redis = RedisDump(redis_.address());
   ASSERT_NE(redis.find(id), std::string::npos) << "the workout should have cached the canary";
 
+  {
+    // Program (treatment level) is health data: no plain column holds it, only a sealed value
+    // bound to the row.
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    auto row = tx.exec_params1(
+        "SELECT program, program_sealed, to_jsonb(m) - 'program_sealed' - 'email_sealed' - "
+        "'phone_sealed' - 'sobriety_sealed' - 'email_fingerprint' FROM members m "
+        "WHERE member_id = $1",
+        id);
+    EXPECT_EQ(row[0].as<int>(), 0) << "program in the clear";
+    const std::string sealed = pqxx::binarystring(row[1]).str();
+    EXPECT_GT(sealed.size(), 24u);
+    ExpectNoSecrets("the members row", row[2].as<std::string>());
+  }
+
   pb::DeleteMemberRequest del;
   del.set_member_id(id);
   pb::DeleteMemberResponse deleted;
   ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->DeleteMember(&c, del, &deleted); }).ok());
 
   auto messages =
-      hc::testing::ReadTopic(brokers_, "alumni.membership.v1", 6, std::chrono::seconds(30),
+      hc::testing::ReadTopic(brokers_, "alumni.membership.v1", 5, std::chrono::seconds(30),
                              [&](const hc::kafka::Message& m) { return m.key == id; });
-  // Registered, profile, privacy, consent, role, deleted.
-  EXPECT_GE(messages.size(), 6u);
+  // Registered, privacy, consent, role, deleted. The phone change is private: not announced.
+  EXPECT_GE(messages.size(), 5u);
   std::string kafka;
   for (const auto& m : messages) {
+    EXPECT_NE(m.Header("ce_type"), "alumni.membership.v1.MemberProfileUpdated");
     kafka += m.key + m.value;
     for (const auto& [name, value] : m.headers) kafka += name + value;
   }

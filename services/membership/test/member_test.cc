@@ -111,6 +111,23 @@ TEST(ApplyChanges, ClearsTheSobrietyDate) {
   EXPECT_FALSE(m.sobriety_date.has_value());
 }
 
+TEST(AnnouncedChanges, NeverNamePrivateFields) {
+  EXPECT_EQ(AnnouncedChanges({"phone", "last_name", "program", "sobriety_date", "interests"}),
+            (std::vector<std::string>{"last_name", "interests"}));
+  EXPECT_TRUE(AnnouncedChanges({"phone", "program", "sobriety_date"}).empty());
+}
+
+TEST(ValidateInterestTag, LowerCaseWordsAndHyphensNamingTheField) {
+  EXPECT_TRUE(ValidateInterestTag("peer-support").ok());
+  for (const char* bad : {"", "Hiking", "bird watching", "-x", "sober@1998"}) {
+    EXPECT_EQ(FieldOf(ValidateInterestTag(bad)), "tag") << bad;
+  }
+  EXPECT_EQ(FieldOf(ValidateInterestTag(std::string(33, 'a'))), "tag");
+  EXPECT_TRUE(AuthorizeCatalogue({.subject = "c", .roles = {"coordinator"}}).ok());
+  EXPECT_EQ(AuthorizeCatalogue({.subject = "a", .roles = {"alumnus"}}).code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
 TEST(Authorize, MembersActOnlyOnThemselvesStaffMayReadAndRegister) {
   hc::auth::Principal ana{.subject = "a", .roles = {"alumnus"}};
   hc::auth::Principal coordinator{.subject = "c", .roles = {"coordinator"}};

@@ -118,6 +118,73 @@ TEST_F(MembershipTest, BadInputIsInvalidArgumentNamingTheField) {
   EXPECT_THAT(s.error_message(), HasSubstr("update_mask:"));
 }
 
+TEST_F(MembershipTest, InterestsComeFromTheCoordinatorsCatalogue) {
+  const std::string member = Token(hc::ids::NewUuid(), {"alumnus"});
+  auto tags = [&] {
+    pb::ListInterestTagsResponse resp;
+    grpc::Status s = stub_->ListInterestTags(Ctx(member).get(), {}, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return std::vector<std::string>(resp.tags().begin(), resp.tags().end());
+  };
+  auto change = [&](const std::string& token, const std::string& tag, bool add) {
+    if (add) {
+      pb::AddInterestTagRequest req;
+      req.set_tag(tag);
+      pb::AddInterestTagResponse resp;
+      return stub_->AddInterestTag(Ctx(token).get(), req, &resp);
+    }
+    pb::RetireInterestTagRequest req;
+    req.set_tag(tag);
+    pb::RetireInterestTagResponse resp;
+    return stub_->RetireInterestTag(Ctx(token).get(), req, &resp);
+  };
+  auto register_with = [&](std::vector<std::string> interests) {
+    pb::RegisterMemberRequest r = NewMember(hc::testing::UniqueName("tag") + "@example.org");
+    r.clear_interests();
+    for (const auto& i : interests) r.add_interests(i);
+    pb::RegisterMemberResponse resp;
+    grpc::Status s = stub_->RegisterMember(Ctx(coordinator_).get(), r, &resp);
+    return std::make_pair(s, resp.member());
+  };
+  // A default catalogue is there from the start.
+  EXPECT_THAT(tags(), ::testing::IsSupersetOf({"hiking", "yoga", "art", "music", "cooking",
+                                               "volunteering", "meditation", "running"}));
+  // Free text a member could write a date into is refused, naming the field, not echoed.
+  auto [free_text, unused] = register_with({"hiking", "sober-since-1998-04-17"});
+  EXPECT_EQ(free_text.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(free_text.error_message(), HasSubstr("interests:"));
+  EXPECT_EQ(free_text.error_message().find("1998"), std::string::npos);
+
+  // Only coordinators and admins keep the catalogue.
+  EXPECT_EQ(change(member, "birding", true).error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(change(coordinator_, "Bird Watching", true).error_message(), HasSubstr("tag:"));
+  ASSERT_TRUE(change(coordinator_, "birding", true).ok());
+  ASSERT_TRUE(change(coordinator_, "birding", true).ok());  // idempotent
+  EXPECT_THAT(tags(), ::testing::Contains("birding"));
+  auto [with_birding, birder] = register_with({"birding", "art"});
+  ASSERT_TRUE(with_birding.ok()) << with_birding.error_message();
+
+  // Retired: gone from the list and refused for new choices; whoever has it keeps it.
+  ASSERT_TRUE(change(Token("admin-1", {"admin"}), "birding", false).ok());
+  EXPECT_THAT(tags(), ::testing::Not(::testing::Contains("birding")));
+  EXPECT_EQ(register_with({"birding"}).first.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  pb::UpdateProfileRequest update;
+  update.set_member_id(birder.member_id());
+  update.mutable_member()->add_interests("birding");
+  update.mutable_member()->add_interests("yoga");
+  update.mutable_update_mask()->add_paths("interests");
+  pb::UpdateProfileResponse updated;
+  grpc::Status kept =
+      stub_->UpdateProfile(Ctx(Token(birder.member_id(), {})).get(), update, &updated);
+  ASSERT_TRUE(kept.ok()) << kept.error_message();
+  EXPECT_THAT(updated.member().interests(), ::testing::ElementsAre("birding", "yoga"));
+  update.mutable_member()->add_interests("made-up");
+  EXPECT_EQ(
+      stub_->UpdateProfile(Ctx(Token(birder.member_id(), {})).get(), update, &updated).error_code(),
+      grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(change(coordinator_, "never-was", false).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 TEST_F(MembershipTest, AnOversizedRequestIsRefused) {
   pb::RegisterMemberRequest r = NewMember("big@example.org");
   r.set_first_name(std::string(100 * 1024, 'x'));
@@ -167,6 +234,55 @@ TEST_F(MembershipTest, UpdateProfileIsSeenAtOnceDespiteTheCacheAndIsPublished) {
   EXPECT_THAT(event.changed_fields(),
               ::testing::UnorderedElementsAre("last_name", "display_name", "interests"));
   EXPECT_EQ(messages[1].value.find("Lopez"), std::string::npos);
+}
+
+// A consumer of the topic must not learn that something private changed: no event for it, and
+// no gap in the version of the next MemberProfileUpdated.
+TEST_F(MembershipTest, ProfileUpdatedVersionsHaveNoGapsFromPrivateChanges) {
+  pb::Member me = Register(hc::testing::UniqueName("gap") + "@example.org");
+  const std::string token = Token(me.member_id(), {"alumnus"});
+  auto update = [&](const std::string& path, auto set) {
+    pb::UpdateProfileRequest req;
+    req.set_member_id(me.member_id());
+    set(*req.mutable_member());
+    req.mutable_update_mask()->add_paths(path);
+    pb::UpdateProfileResponse resp;
+    grpc::Status s = stub_->UpdateProfile(Ctx(token).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << path << ": " << s.error_message();
+  };
+  update("phone", [](pb::Member& m) { m.set_phone("+15559876543"); });
+  update("program", [](pb::Member& m) { m.set_program(pb::PROGRAM_OP); });
+  update("sobriety_date", [](pb::Member& m) {
+    m.mutable_sobriety_date()->set_year(2025);
+    m.mutable_sobriety_date()->set_month(6);
+    m.mutable_sobriety_date()->set_day(1);
+  });
+  update("time_zone", [](pb::Member& m) { m.set_time_zone("Europe/Dublin"); });
+  pb::UpdatePrivacyRequest privacy;
+  privacy.set_member_id(me.member_id());
+  privacy.mutable_privacy()->set_directory_visibility(pb::DIRECTORY_VISIBILITY_ALUMNI);
+  pb::UpdatePrivacyResponse privacy_resp;
+  ASSERT_TRUE(stub_->UpdatePrivacy(Ctx(token).get(), privacy, &privacy_resp).ok());
+  update("phone", [](pb::Member& m) { m.set_phone("+15551112222"); });
+  update("last_name", [](pb::Member& m) { m.set_last_name("Quinn"); });
+
+  auto messages = hc::testing::ReadTopic(
+      hc::testing::KafkaBrokers(), "alumni.membership.v1", 2, std::chrono::seconds(30),
+      [&](const hc::kafka::Message& m) {
+        return m.key == me.member_id() &&
+               m.Header("ce_type") == "alumni.membership.v1.MemberProfileUpdated";
+      });
+  ASSERT_EQ(messages.size(), 2u);
+  std::vector<int64_t> versions;
+  for (const auto& m : messages) {
+    pb::MemberProfileUpdated event;
+    ASSERT_TRUE(event.ParseFromString(m.value));
+    versions.push_back(event.version());
+    for (const auto& field : event.changed_fields()) {
+      EXPECT_TRUE(field != "phone" && field != "program" && field != "sobriety_date") << field;
+    }
+  }
+  EXPECT_EQ(versions, (std::vector<int64_t>{2, 3}));
 }
 
 TEST_F(MembershipTest, GetMemberStillAnswersWithRedisStopped) {

@@ -30,8 +30,10 @@ class PrivacyTest : public MembershipTest {
   }
 
   pb::Member RegisterWith(const std::string& first, const std::string& last,
-                          const std::string& email, std::optional<domain::Date> sober = {}) {
+                          const std::string& email, std::optional<domain::Date> sober = {},
+                          const std::string& zone = "America/Chicago") {
     pb::RegisterMemberRequest r = NewMember(email);
+    r.set_time_zone(zone);
     r.set_first_name(first);
     r.set_last_name(last);
     r.clear_sobriety_date();
@@ -167,6 +169,32 @@ TEST_F(PrivacyTest, ThousandMembersDirectoryNeverShowsAHiddenMemberOrField) {
   for (const auto& e : anas) EXPECT_EQ(e.display_name().substr(0, 3), "Ana");
 }
 
+TEST_F(PrivacyTest, NamePrefixSearchFoldsCaseBeyondAscii) {
+  pb::Member oscar =
+      RegisterWith("Óscar", "Ibáñez", hc::testing::UniqueName("o1") + "@example.org");
+  pb::Member siggi =
+      RegisterWith("Siggi", "Ólafsson", hc::testing::UniqueName("o2") + "@example.org");
+  pb::Member plain = RegisterWith("Oscar", "Plain", hc::testing::UniqueName("o3") + "@example.org");
+  ASSERT_TRUE(SetPrivacy(oscar.member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI, {}).ok());
+  ASSERT_TRUE(SetPrivacy(siggi.member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI,
+                         {pb::DIRECTORY_FIELD_FULL_NAME})
+                  .ok());
+  ASSERT_TRUE(SetPrivacy(plain.member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI, {}).ok());
+  auto found = [&](const std::string& prefix) {
+    std::set<std::string> ids;
+    for (const auto& e : SearchAll(prefix, "", oscar.member_id())) ids.insert(e.member_id());
+    return ids;
+  };
+  using Ids = std::set<std::string>;
+  // "ó" finds Óscar by display name and Siggi by the last name he shows.
+  EXPECT_EQ(found("ó"), (Ids{oscar.member_id(), siggi.member_id()}));
+  EXPECT_EQ(found("Ó"), (Ids{oscar.member_id(), siggi.member_id()}));
+  EXPECT_EQ(found("ós"), Ids{oscar.member_id()});
+  EXPECT_EQ(found(" ÓLA"), Ids{siggi.member_id()});
+  // Case is folded, accents are not: "o" is Oscar, not Óscar.
+  EXPECT_EQ(found("o"), Ids{plain.member_id()});
+}
+
 TEST_F(PrivacyTest, SearchRejectsBadPagingInput) {
   pb::Member me = Register(hc::testing::UniqueName("p") + "@example.org");
   pb::SearchDirectoryRequest req;
@@ -279,13 +307,12 @@ TEST_F(PrivacyTest, InternalRpcsNeedAServiceIdentityAndEveryReadIsAudited) {
   ASSERT_TRUE(stub_->GetContact(Ctx(service_).get(), contact, &contact_resp).ok());
   EXPECT_EQ(contact_resp.display_name(), "Gia C.");
   ASSERT_GE(contact_resp.contact_points_size(), 2);
-  EXPECT_EQ(contact_resp.contact_points(0).address(), me.email());
-  EXPECT_EQ(contact_resp.contact_points(1).address(), "+15551234567");
   EXPECT_FALSE(contact_resp.contact_points(0).consent_granted());  // never granted
+  EXPECT_EQ(contact_resp.contact_points(0).address(), "");
   ASSERT_TRUE(
       stub_->CheckEligibility(Ctx(volunteering_).get(), eligibility, &eligibility_resp).ok());
   EXPECT_EQ(eligibility_resp.eligibility(), pb::ELIGIBILITY_YES);
-  eligibility.set_min_sober_days(36000);
+  eligibility.set_min_sober_days(99 * 365);
   ASSERT_TRUE(
       stub_->CheckEligibility(Ctx(volunteering_).get(), eligibility, &eligibility_resp).ok());
   EXPECT_EQ(eligibility_resp.eligibility(), pb::ELIGIBILITY_NO);
@@ -315,6 +342,52 @@ TEST_F(PrivacyTest, InternalRpcsNeedAServiceIdentityAndEveryReadIsAudited) {
   grpc::Status s = stub_->GetContact(Ctx(service_).get(), contact, &contact_resp);
   EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(s.error_message(), HasSubstr("purpose:"));
+}
+
+TEST_F(PrivacyTest, EligibilityAnswersLadderThresholdsOnlyAndFewDistinctOnesPerCaller) {
+  pb::Member me = RegisterWith("Eva", "Probe", hc::testing::UniqueName("probe") + "@example.org",
+                               domain::Date{2020, 1, 1});
+  const std::string id = me.member_id();
+  const std::string volunteering = Token("volunteering", {"service"});
+  auto ask = [&](int days) {
+    pb::CheckEligibilityRequest req;
+    req.set_member_id(id);
+    req.set_min_sober_days(days);
+    req.set_purpose("volunteering.signup");
+    pb::CheckEligibilityResponse resp;
+    return stub_->CheckEligibility(Ctx(volunteering).get(), req, &resp);
+  };
+  grpc::Status odd = ask(1000);
+  EXPECT_EQ(odd.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(odd.error_message(), HasSubstr("min_sober_days:"));
+  for (int days : {30, 90, 365, 30, 90}) {
+    grpc::Status s = ask(days);
+    EXPECT_TRUE(s.ok()) << days << ": " << s.error_message();
+  }
+  // A fourth distinct threshold is one too many; one asked before is still answered.
+  grpc::Status fourth = ask(730);
+  EXPECT_EQ(fourth.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(fourth.error_message(), HasSubstr("min_sober_days"));
+  EXPECT_TRUE(ask(365).ok());
+  // The refusal is on the member's record of disclosures.
+  EXPECT_EQ(Sql("SELECT accessed_by, what, min_sober_days FROM access_audit "
+                "WHERE what <> 'eligibility' AND member_id = '" +
+                id + "'"),
+            "volunteering|eligibility_refused|730|\n");
+
+  // The count lives in PostgreSQL: another replica (its own pool and store) refuses too, while
+  // another caller has its own allowance.
+  auto keys = *hc::crypto::DataKeys::FromHex(std::string(64, 'c'));
+  hc::postgres::Pool pool({.url = db_.url()});
+  storage::MemberStore replica(pool, keys);
+  const domain::Date today = domain::TodayUtc(std::chrono::system_clock::now());
+  EXPECT_EQ(replica.CheckEligibility(id, 1825, today, "volunteering", "volunteering.signup")
+                .status()
+                .code(),
+            absl::StatusCode::kResourceExhausted);
+  auto other = replica.CheckEligibility(id, 1825, today, "events", "events.check");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(*other, domain::Eligibility::kYes);
 }
 
 TEST_F(PrivacyTest, ConsentChangesArePublishedOnceAndShownToNotifications) {
@@ -359,6 +432,67 @@ TEST_F(PrivacyTest, ConsentChangesArePublishedOnceAndShownToNotifications) {
   EXPECT_FALSE(contact_resp.contact_points(1).consent_granted());
 }
 
+TEST_F(PrivacyTest, GetContactGivesAnAddressOnlyForChannelsWithConsentGranted) {
+  pb::Member me = Register(hc::testing::UniqueName("reach") + "@example.org");
+  const std::string id = me.member_id();
+  auto consent = [&](pb::ContactChannel channel, bool granted) {
+    pb::UpdateConsentRequest req;
+    req.set_member_id(id);
+    req.set_channel(channel);
+    req.set_granted(granted);
+    pb::UpdateConsentResponse resp;
+    ASSERT_TRUE(stub_->UpdateConsent(Ctx(Token(id, {})).get(), req, &resp).ok());
+  };
+  auto addresses = [&] {
+    pb::GetContactRequest req;
+    req.set_member_id(id);
+    req.set_purpose("notifications.reminder");
+    pb::GetContactResponse resp;
+    grpc::Status s = stub_->GetContact(Ctx(service_).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    std::map<pb::ContactChannel, std::string> out;
+    for (const auto& p : resp.contact_points()) out[p.channel()] = p.address();
+    return out;
+  };
+  using Addresses = std::map<pb::ContactChannel, std::string>;
+  // Never asked: no address at all.
+  EXPECT_EQ(addresses(), (Addresses{{pb::CONTACT_CHANNEL_EMAIL, ""},
+                                    {pb::CONTACT_CHANNEL_SMS, ""},
+                                    {pb::CONTACT_CHANNEL_PUSH, ""}}));
+  consent(pb::CONTACT_CHANNEL_EMAIL, true);
+  EXPECT_EQ(addresses(), (Addresses{{pb::CONTACT_CHANNEL_EMAIL, me.email()},
+                                    {pb::CONTACT_CHANNEL_SMS, ""},
+                                    {pb::CONTACT_CHANNEL_PUSH, ""}}));
+  consent(pb::CONTACT_CHANNEL_SMS, true);
+  consent(pb::CONTACT_CHANNEL_EMAIL, false);
+  EXPECT_EQ(addresses(), (Addresses{{pb::CONTACT_CHANNEL_EMAIL, ""},
+                                    {pb::CONTACT_CHANNEL_SMS, "+15551234567"},
+                                    {pb::CONTACT_CHANNEL_PUSH, ""}}));
+}
+
+TEST_F(PrivacyTest, ProgramIsSealedAtRestAndOldPlainValuesAreSealedAtStart) {
+  pb::Member me = Register(hc::testing::UniqueName("prog") + "@example.org");  // PROGRAM_IOP
+  const std::string id = me.member_id();
+  const std::string where = " FROM members WHERE member_id = '" + id + "'";
+  EXPECT_EQ(Sql("SELECT program, octet_length(program_sealed) > 24" + where), "0|t|\n");
+  pb::Member read;
+  ASSERT_TRUE(Get(Token(id, {}), id, &read).ok());
+  EXPECT_EQ(read.program(), pb::PROGRAM_IOP);
+
+  // A row written before sealing (plain column set, nothing sealed) is sealed by the start-up
+  // backfill, once, and reads the same.
+  Sql("UPDATE members SET program = 3, program_sealed = NULL WHERE member_id = '" + id + "'");
+  auto keys = *hc::crypto::DataKeys::FromHex(std::string(64, 'c'));
+  hc::postgres::Pool pool({.url = db_.url()});
+  storage::MemberStore store(pool, keys);
+  EXPECT_EQ(*store.SealPlainPrograms(), 1);
+  EXPECT_EQ(*store.SealPlainPrograms(), 0);
+  EXPECT_EQ(Sql("SELECT program, octet_length(program_sealed) > 24" + where), "0|t|\n");
+  auto loaded = store.Get(id);
+  ASSERT_TRUE(loaded.ok()) << loaded.status();
+  EXPECT_EQ(loaded->program, domain::Program::kPhp);
+}
+
 TEST_F(PrivacyTest, OnlyAdminsAssignAndRevokeRoles) {
   pb::Member me = Register(hc::testing::UniqueName("role") + "@example.org");
   pb::AssignRoleRequest assign;
@@ -393,24 +527,28 @@ TEST_F(PrivacyTest, OnlyAdminsAssignAndRevokeRoles) {
 
 TEST_F(PrivacyTest, EachMilestoneIsAnnouncedOnceAcrossRunsAndReplicas) {
   const domain::Date today = domain::TodayUtc(std::chrono::system_clock::now());
-  pb::Member thirty = RegisterWith("Tia", "T", "m30@example.org", domain::AddDays(today, -30));
+  pb::Member thirty =
+      RegisterWith("Tia", "T", "m30@example.org", domain::AddDays(today, -30), "UTC");
   pb::Member year =
       RegisterWith("Yan", "Y", "m1y@example.org",
-                   domain::Date{today.year - 1, today.month, std::min(today.day, 28)});
-  pb::Member quiet = RegisterWith("Qin", "Q", "mq@example.org", domain::AddDays(today, -30));
+                   domain::Date{today.year - 1, today.month, std::min(today.day, 28)}, "UTC");
+  pb::Member quiet = RegisterWith("Qin", "Q", "mq@example.org", domain::AddDays(today, -30), "UTC");
   ASSERT_TRUE(SetPrivacy(thirty.member_id(), pb::DIRECTORY_VISIBILITY_HIDDEN, {}, true).ok());
   ASSERT_TRUE(SetPrivacy(year.member_id(), pb::DIRECTORY_VISIBILITY_HIDDEN, {}, true).ok());
-  // `quiet` never opted in.
+  // `quiet` never opted in. The others did a week ago (the 1-year milestone may have been
+  // yesterday).
+  Sql("UPDATE members SET celebrating_since = now() - interval '7 days' WHERE "
+      "celebrate_milestones");
 
   // Two "replicas": separate connection pools and stores on the same database, racing.
   auto keys = *hc::crypto::DataKeys::FromHex(std::string(64, 'c'));
   hc::postgres::Pool pool_a({.url = db_.url()}), pool_b({.url = db_.url()});
   storage::MemberStore a(pool_a, keys), b(pool_b, keys);
-  const domain::Date from = domain::AddDays(today, -7);
-  auto run_a = std::async(std::launch::async, [&] { return a.AnnounceMilestones(from, today); });
-  auto run_b = std::async(std::launch::async, [&] { return b.AnnounceMilestones(from, today); });
+  const auto now = std::chrono::system_clock::now();
+  auto run_a = std::async(std::launch::async, [&] { return a.AnnounceMilestones(now); });
+  auto run_b = std::async(std::launch::async, [&] { return b.AnnounceMilestones(now); });
   int first = *run_a.get() + *run_b.get();
-  int again = *a.AnnounceMilestones(from, today) + *b.AnnounceMilestones(from, today);
+  int again = *a.AnnounceMilestones(now) + *b.AnnounceMilestones(now);
   EXPECT_EQ(first, 2);
   EXPECT_EQ(again, 0);
 
@@ -440,7 +578,7 @@ TEST_F(PrivacyTest, EachMilestoneIsAnnouncedOnceAcrossRunsAndReplicas) {
   pb::UpdateProfileResponse restarted;
   ASSERT_TRUE(
       stub_->UpdateProfile(Ctx(Token(thirty.member_id(), {})).get(), restart, &restarted).ok());
-  EXPECT_EQ(*a.AnnounceMilestones(from, today), 1);
+  EXPECT_EQ(*a.AnnounceMilestones(now), 1);
   auto after = hc::testing::ReadTopic(
       hc::testing::KafkaBrokers(), "alumni.membership.v1", 2, std::chrono::seconds(20),
       [&](const hc::kafka::Message& m) {
@@ -452,6 +590,59 @@ TEST_F(PrivacyTest, EachMilestoneIsAnnouncedOnceAcrossRunsAndReplicas) {
   for (const auto& m : after) {
     EXPECT_EQ(m.Header("ce_type"), "alumni.membership.v1.SobrietyMilestoneReached");
   }
+}
+
+// With an injected clock: milestones fall on the member's own calendar day, and one missed by an
+// outage longer than any look-back is still announced once, the latest one.
+TEST_F(PrivacyTest, MilestonesFollowTheMembersTimeZoneAndSurviveALongOutage) {
+  using namespace std::chrono;
+  // 10:30 UTC three days from now: already tomorrow in Kiritimati (UTC+14), still yesterday in
+  // Pago Pago (UTC-11).
+  const auto now = floor<days>(system_clock::now()) + days{3} + hours{10} + minutes{30};
+  const domain::Date day = domain::TodayUtc(now);
+  auto member = [&](const std::string& name, domain::Date since, const std::string& zone,
+                    system_clock::time_point opted_in) {
+    pb::Member m =
+        RegisterWith(name, "M", hc::testing::UniqueName(name) + "@example.org", since, zone);
+    EXPECT_TRUE(SetPrivacy(m.member_id(), pb::DIRECTORY_VISIBILITY_HIDDEN, {}, true).ok());
+    Sql("UPDATE members SET celebrating_since = to_timestamp(" +
+        std::to_string(duration_cast<seconds>(opted_in.time_since_epoch()).count()) +
+        ") WHERE member_id = '" + m.member_id() + "'");
+    return m.member_id();
+  };
+  // Day 30 by Kiritimati's calendar, day 29 by UTC's.
+  const std::string east =
+      member("East", domain::AddDays(day, 1 - 30), "Pacific/Kiritimati", now - days{1});
+  // Day 30 by UTC's calendar, day 29 by Pago Pago's.
+  const std::string west =
+      member("West", domain::AddDays(day, -30), "Pacific/Pago_Pago", now - days{1});
+  // Opted in long ago; the job was down from before day 30 until after day 90.
+  const std::string outage = member("Out", domain::AddDays(day, -100), "UTC", now - days{95});
+  // Day 30 came before the member chose to celebrate.
+  const std::string late = member("Late", domain::AddDays(day, -35), "UTC", now - days{2});
+
+  auto keys = *hc::crypto::DataKeys::FromHex(std::string(64, 'c'));
+  hc::postgres::Pool pool({.url = db_.url()});
+  storage::MemberStore store(pool, keys);
+  auto announced = [&] {
+    return Sql("SELECT member_id, milestone FROM member_milestones ORDER BY member_id");
+  };
+  auto row = [](const std::string& id, const std::string& milestone) {
+    return id + "|" + milestone + "|\n";
+  };
+  EXPECT_EQ(*store.AnnounceMilestones(now), 2);
+  std::map<std::string, std::string> want = {{east, "30d"}, {outage, "90d"}};
+  std::string expected;
+  for (const auto& [id, milestone] : want) expected += row(id, milestone);
+  EXPECT_EQ(announced(), expected);
+  EXPECT_EQ(*store.AnnounceMilestones(now), 0);
+  // A day later it is day 30 in Pago Pago too; nothing else is due.
+  EXPECT_EQ(*store.AnnounceMilestones(now + days{1}), 1);
+  want[west] = "30d";
+  expected.clear();
+  for (const auto& [id, milestone] : want) expected += row(id, milestone);
+  EXPECT_EQ(announced(), expected);
+  EXPECT_EQ(Sql("SELECT count(*) FROM member_milestones WHERE member_id = '" + late + "'"), "0|\n");
 }
 
 }  // namespace

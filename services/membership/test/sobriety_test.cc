@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "libs/status/status.h"
 #include "services/membership/src/domain/directory.h"
 
 namespace membership::domain {
@@ -45,13 +46,60 @@ TEST(MilestonesBetween, LeapDayYearsFallOnTheLastDayOfFebruary) {
   ASSERT_EQ(Keys(six), std::vector<std::string>{"6m"});
 }
 
+TEST(MilestoneDue, AfterALongOutageTheLatestIsAnnouncedNotDropped) {
+  const Date since{2025, 1, 1};
+  // The job was down from before day 30 until after day 90: one announcement, of 90 days.
+  ASSERT_TRUE(MilestoneDue(since, since, {2025, 4, 20}).has_value());
+  EXPECT_EQ(MilestoneDue(since, since, {2025, 4, 20})->Key(), "90d");
+  // Years later, still the latest.
+  EXPECT_EQ(MilestoneDue(since, since, {2028, 6, 1})->Key(), "3y");
+  EXPECT_EQ(MilestoneDue(since, since, {2025, 1, 31})->Key(), "30d");
+  EXPECT_FALSE(MilestoneDue(since, since, {2025, 1, 30}).has_value());
+}
+
+TEST(MilestoneDue, NothingReachedBeforeTheMemberOptedIn) {
+  const Date since{2025, 1, 1};
+  EXPECT_FALSE(MilestoneDue(since, {2025, 2, 5}, {2025, 2, 20}).has_value());  // 30d: 31 Jan
+  EXPECT_EQ(MilestoneDue(since, {2025, 2, 5}, {2025, 3, 2})->Key(), "60d");
+  EXPECT_EQ(MilestoneDue(since, {2025, 1, 31}, {2025, 1, 31})->Key(), "30d");  // same day
+}
+
+TEST(LocalDate, IsTheMembersOwnCalendarDay) {
+  using namespace std::chrono;
+  const auto instant = sys_days{year{2026} / 11 / 27} + hours{10} + minutes{30};
+  absl::TimeZone kiritimati, pago_pago;  // UTC+14 and UTC-11, no daylight saving
+  ASSERT_TRUE(absl::LoadTimeZone("Pacific/Kiritimati", &kiritimati));
+  ASSERT_TRUE(absl::LoadTimeZone("Pacific/Pago_Pago", &pago_pago));
+  EXPECT_EQ(LocalDate(instant, absl::UTCTimeZone()), (Date{2026, 11, 27}));
+  EXPECT_EQ(LocalDate(instant, kiritimati), (Date{2026, 11, 28}));
+  EXPECT_EQ(LocalDate(instant, pago_pago), (Date{2026, 11, 26}));
+}
+
 TEST(SoberAtLeast, CountsWholeDaysAndKnowsWhenItCannotTell) {
   const Date today{2026, 11, 27};
   EXPECT_EQ(SoberAtLeast(Date{2026, 10, 28}, 30, today), Eligibility::kYes);
   EXPECT_EQ(SoberAtLeast(Date{2026, 10, 29}, 30, today), Eligibility::kNo);
   EXPECT_EQ(SoberAtLeast(std::nullopt, 30, today), Eligibility::kUnknown);
   EXPECT_EQ(SoberAtLeast(today, 0, today), Eligibility::kYes);
-  EXPECT_FALSE(ValidateMinSoberDays(-1).ok());
+}
+
+TEST(ValidateMinSoberDays, AllowsOnlyTheMilestoneLadderAndWholeYears) {
+  for (int days : {30, 60, 90, 180, 365, 730, 3650, 36500}) {
+    EXPECT_TRUE(ValidateMinSoberDays(days).ok()) << days;
+  }
+  // Anything else would let a caller bisect the date.
+  for (int days : {-1, 0, 1, 29, 31, 100, 179, 364, 366, 400, 547, 36865}) {
+    absl::Status s = ValidateMinSoberDays(days);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << days;
+    EXPECT_EQ(hc::InvalidFieldName(s), "min_sober_days") << days;
+  }
+}
+
+TEST(ThresholdAllowed, FewDistinctThresholdsButRepeatsAreFree) {
+  EXPECT_TRUE(ThresholdAllowed({}, 30));
+  EXPECT_TRUE(ThresholdAllowed({30, 60}, 90));
+  EXPECT_FALSE(ThresholdAllowed({30, 60, 90}, 180));
+  EXPECT_TRUE(ThresholdAllowed({30, 60, 90}, 60));
 }
 
 Member Listed() {

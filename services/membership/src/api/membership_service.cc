@@ -179,6 +179,9 @@ HC_MEMBERSHIP_RPC(RevokeRole,
                   DoChangeRole(caller, rq.member_id(), rq.role(), false, *rs.mutable_roles()))
 HC_MEMBERSHIP_RPC(DeleteMember, ((void)rs, DoDelete(caller, rq)))
 HC_MEMBERSHIP_RPC(ListDisclosures, DoListDisclosures(caller, rq, rs))
+HC_MEMBERSHIP_RPC(ListInterestTags, ((void)rq, DoListInterestTags(caller, rs)))
+HC_MEMBERSHIP_RPC(AddInterestTag, ((void)rs, DoChangeInterestTag(caller, rq.tag(), true)))
+HC_MEMBERSHIP_RPC(RetireInterestTag, ((void)rs, DoChangeInterestTag(caller, rq.tag(), false)))
 HC_MEMBERSHIP_RPC(GetContact, DoGetContact(caller, rq, rs))
 HC_MEMBERSHIP_RPC(CheckEligibility, DoCheckEligibility(caller, rq, rs))
 HC_MEMBERSHIP_RPC(GetDisplayNames, DoGetDisplayNames(caller, rq, rs))
@@ -388,6 +391,22 @@ absl::Status MembershipService::RequireCaller(const hc::auth::Principal& caller,
   return allowed_status;
 }
 
+absl::Status MembershipService::DoListInterestTags(const hc::auth::Principal& caller,
+                                                   pb::ListInterestTagsResponse& resp) {
+  (void)caller;  // anyone signed in: the catalogue is what every profile form offers
+  HC_ASSIGN_OR_RETURN(auto tags, store_.ListInterestTags());
+  for (auto& tag : tags) resp.add_tags(std::move(tag));
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoChangeInterestTag(const hc::auth::Principal& caller,
+                                                    const std::string& tag, bool add) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeCatalogue(caller));
+  HC_RETURN_IF_ERROR(domain::ValidateInterestTag(tag));
+  if (add) return store_.AddInterestTag(tag, caller.subject);
+  return store_.RetireInterestTag(tag);
+}
+
 absl::Status MembershipService::DoGetContact(const hc::auth::Principal& caller,
                                              const pb::GetContactRequest& req,
                                              pb::GetContactResponse& resp) {
@@ -405,13 +424,15 @@ absl::Status MembershipService::DoGetContact(const hc::auth::Principal& caller,
     }
     return nullptr;
   };
+  // Consent is enforced here, at the source: an address leaves the service only for a channel
+  // whose consent is granted now, so no caller can contact a member who said no by mistake.
   auto add = [&](domain::Channel channel, const std::string& address) {
     auto* point = resp.add_contact_points();
     point->set_channel(static_cast<pb::ContactChannel>(channel));
-    point->set_address(address);
     if (const domain::Consent* c = consent_of(channel)) {
       point->set_consent_granted(c->granted);
       *point->mutable_consent_changed_at() = TimeUtil::MillisecondsToTimestamp(c->changed_at_ms);
+      if (c->granted) point->set_address(address);
     }
   };
   add(domain::Channel::kEmail, m.email);

@@ -52,6 +52,15 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   grpc::ServerUnaryReactor* ListDisclosures(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::ListDisclosuresRequest* req,
       alumni::membership::v1::ListDisclosuresResponse* resp) override;
+  grpc::ServerUnaryReactor* ListInterestTags(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::ListInterestTagsRequest* req,
+      alumni::membership::v1::ListInterestTagsResponse* resp) override;
+  grpc::ServerUnaryReactor* AddInterestTag(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::AddInterestTagRequest* req,
+      alumni::membership::v1::AddInterestTagResponse* resp) override;
+  grpc::ServerUnaryReactor* RetireInterestTag(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::RetireInterestTagRequest* req,
+      alumni::membership::v1::RetireInterestTagResponse* resp) override;
   grpc::ServerUnaryReactor* GetContact(grpc::CallbackServerContext* ctx,
                                        const alumni::membership::v1::GetContactRequest* req,
                                        alumni::membership::v1::GetContactResponse* resp) override;
@@ -101,6 +110,10 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   absl::Status DoListDisclosures(const hc::auth::Principal& caller,
                                  const alumni::membership::v1::ListDisclosuresRequest& req,
                                  alumni::membership::v1::ListDisclosuresResponse& resp);
+  absl::Status DoListInterestTags(const hc::auth::Principal& caller,
+                                  alumni::membership::v1::ListInterestTagsResponse& resp);
+  absl::Status DoChangeInterestTag(const hc::auth::Principal& caller, const std::string& tag,
+                                   bool add);
   absl::Status DoGetContact(const hc::auth::Principal& caller,
                             const alumni::membership::v1::GetContactRequest& req,
                             alumni::membership::v1::GetContactResponse& resp);

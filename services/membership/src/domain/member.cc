@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <set>
 
 #include "libs/status/status.h"
 #include "services/membership/src/domain/sobriety.h"
@@ -196,6 +197,27 @@ std::vector<std::string> ApplyChanges(Member& m, const ProfileChanges& c) {
   if (c.interests) set(m.interests, *c.interests, "interests");
   if (c.time_zone) set(m.time_zone, *c.time_zone, "time_zone");
   return changed;
+}
+
+std::vector<std::string> AnnouncedChanges(const std::vector<std::string>& changed) {
+  static const std::set<std::string_view> kPrivate = {"phone", "program", "sobriety_date"};
+  std::vector<std::string> out;
+  for (const auto& field : changed) {
+    if (!kPrivate.contains(field)) out.push_back(field);
+  }
+  return out;
+}
+
+absl::Status ValidateInterestTag(std::string_view tag) {
+  if (!IsInterest(tag)) {
+    return InvalidField("tag", "must be 1-32 characters of a-z, 0-9 and '-' (e.g. \"hiking\")");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status AuthorizeCatalogue(const hc::auth::Principal& caller) {
+  if (caller.IsStaff()) return absl::OkStatus();
+  return absl::PermissionDeniedError("only coordinators and admins may change the interest tags");
 }
 
 absl::Status AuthorizeRegister(const hc::auth::Principal& caller) {

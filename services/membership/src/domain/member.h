@@ -112,6 +112,16 @@ std::string DefaultDisplayName(std::string_view first_name, std::string_view las
 // changes and the member never chose a display name of their own, the default follows it.
 std::vector<std::string> ApplyChanges(Member& member, const ProfileChanges& changes);
 
+// The changed fields MemberProfileUpdated may name: names, interests and time zone, which other
+// services use. Phone, program and sobriety date are private, and even "it changed" says
+// something (a new sobriety date: a relapse; a new program: a change of treatment).
+std::vector<std::string> AnnouncedChanges(const std::vector<std::string>& changed);
+
+// A catalogue tag: 1-32 of a-z, 0-9 and '-', not starting with '-'. INVALID_ARGUMENT naming
+// `tag` otherwise.
+absl::Status ValidateInterestTag(std::string_view tag);
+inline constexpr size_t kMaxInterestTags = 500;
+
 // Who may do what.
 absl::Status AuthorizeRegister(const hc::auth::Principal& caller);
 absl::Status AuthorizeRead(const hc::auth::Principal& caller, std::string_view member_id);
@@ -119,6 +129,8 @@ absl::Status AuthorizeUpdate(const hc::auth::Principal& caller, std::string_view
 // The member themself or an admin.
 absl::Status AuthorizeDelete(const hc::auth::Principal& caller, std::string_view member_id);
 absl::Status AuthorizeAdmin(const hc::auth::Principal& caller);
+// Coordinators and admins keep the catalogue of interest tags.
+absl::Status AuthorizeCatalogue(const hc::auth::Principal& caller);
 
 // Audit purposes: 1-64 of a-z 0-9 _ . (e.g. "notifications.rsvp_confirmed").
 absl::Status ValidatePurpose(std::string_view purpose);

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "absl/time/civil_time.h"
 #include "libs/status/status.h"
 
 namespace membership::domain {
@@ -77,16 +78,35 @@ std::vector<Milestone> MilestonesBetween(const Date& since, const Date& from, co
   return out;
 }
 
+std::optional<Milestone> MilestoneDue(const Date& since, const Date& opted_in_on,
+                                      const Date& today) {
+  std::vector<Milestone> reached = MilestonesBetween(since, opted_in_on, today);
+  if (reached.empty()) return std::nullopt;
+  // MilestonesBetween lists them in date order.
+  return reached.back();
+}
+
+Date LocalDate(std::chrono::system_clock::time_point now, const absl::TimeZone& zone) {
+  absl::CivilDay day = absl::ToCivilDay(absl::FromChrono(now), zone);
+  return Date{static_cast<int>(day.year()), day.month(), day.day()};
+}
+
 Eligibility SoberAtLeast(const std::optional<Date>& since, int min_days, const Date& today) {
   if (!since) return Eligibility::kUnknown;
   return DaysBetween(*since, today) >= min_days ? Eligibility::kYes : Eligibility::kNo;
 }
 
 absl::Status ValidateMinSoberDays(int days) {
-  if (days < 0 || days > 36600) {
-    return hc::InvalidField("min_sober_days", "must be from 0 to 36600");
+  const bool ladder = days == 30 || days == 60 || days == 90 || days == 180;
+  const bool years = days > 0 && days % 365 == 0 && days <= 100 * 365;
+  if (!ladder && !years) {
+    return hc::InvalidField("min_sober_days", "must be 30, 60, 90, 180 or a multiple of 365");
   }
   return absl::OkStatus();
+}
+
+bool ThresholdAllowed(const std::set<int>& asked, int days) {
+  return asked.contains(days) || static_cast<int>(asked.size()) < kMaxDistinctThresholdsPerDay;
 }
 
 }  // namespace membership::domain

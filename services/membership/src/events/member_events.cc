@@ -25,12 +25,12 @@ void AppendMemberRegistered(hc::postgres::Tx& tx, const domain::Member& member) 
 }
 
 void AppendMemberProfileUpdated(hc::postgres::Tx& tx, const domain::Member& member,
-                                const std::vector<std::string>& changed_fields) {
+                                const std::vector<std::string>& changed_fields, int64_t version) {
   pb::MemberProfileUpdated event;
   event.set_member_id(member.member_id);
   *event.mutable_updated_at() = TimeUtil::MillisecondsToTimestamp(member.updated_at_ms);
   for (const auto& field : changed_fields) event.add_changed_fields(field);
-  event.set_version(member.version);
+  event.set_version(version);
   hc::outbox::Append(tx, kTopic, member.member_id, event);
 }
 

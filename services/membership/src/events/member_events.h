@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -14,8 +15,10 @@ inline constexpr char kTopic[] = "alumni.membership.v1";
 // Each records its event in the outbox inside the caller's transaction. Events carry ids and
 // non-sensitive facts only: no email, phone, sobriety date or names.
 void AppendMemberRegistered(hc::postgres::Tx& tx, const domain::Member& member);
+// `changed_fields`: domain::AnnouncedChanges only. `version`: members.profile_event_version,
+// not the profile's own version (see MemberStore::UpdateProfile).
 void AppendMemberProfileUpdated(hc::postgres::Tx& tx, const domain::Member& member,
-                                const std::vector<std::string>& changed_fields);
+                                const std::vector<std::string>& changed_fields, int64_t version);
 void AppendMemberPrivacyChanged(hc::postgres::Tx& tx, const std::string& member_id,
                                 const domain::Privacy& privacy);
 void AppendMemberConsentChanged(hc::postgres::Tx& tx, const std::string& member_id,

@@ -4,7 +4,9 @@
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <set>
 
+#include "absl/strings/numbers.h"
 #include "libs/identity/identity.h"
 #include "libs/status/status.h"
 #include "services/membership/src/events/member_events.h"
@@ -17,7 +19,7 @@ using hc::postgres::Tx;
 
 constexpr char kColumns[] =
     "m.member_id::text, m.first_name, m.last_name, m.display_name, m.email_sealed, "
-    "m.phone_sealed, m.program, m.sobriety_sealed, array_to_json(m.interests)::text, "
+    "m.phone_sealed, m.program_sealed, m.sobriety_sealed, array_to_json(m.interests)::text, "
     "m.time_zone, array_to_json(m.roles)::text, m.status, "
     "(extract(epoch FROM m.created_at) * 1000)::bigint, "
     "(extract(epoch FROM m.updated_at) * 1000)::bigint, m.version, m.directory_visibility, "
@@ -33,6 +35,17 @@ std::string DateText(const std::optional<domain::Date>& d) {
   char buf[16];
   std::snprintf(buf, sizeof(buf), "%04d-%02d-%02d", d->year, d->month, d->day);
   return buf;
+}
+
+// Program values are sealed as their enum number; kUnspecified is stored as NULL.
+std::string ProgramText(domain::Program program) {
+  return program == domain::Program::kUnspecified ? "" : std::to_string(static_cast<int>(program));
+}
+
+domain::Program ParseProgram(const std::string& text) {
+  int value = 0;
+  if (text.empty() || !absl::SimpleAtoi(text, &value)) return domain::Program::kUnspecified;
+  return static_cast<domain::Program>(value);
 }
 
 std::optional<domain::Date> ParseDate(const std::string& text) {
@@ -89,11 +102,35 @@ std::vector<domain::Consent> LoadConsents(Tx& tx, const std::string& member_id) 
   return out;
 }
 
+// `min_sober_days` 0: not an eligibility check.
 void Audit(Tx& tx, const std::string& member_id, const std::string& by, const std::string& purpose,
-           const char* what) {
+           const char* what, int min_sober_days = 0) {
   tx.exec_params(
-      "INSERT INTO access_audit (member_id, accessed_by, purpose, what) VALUES ($1, $2, $3, $4)",
-      member_id, by, purpose, what);
+      "INSERT INTO access_audit (member_id, accessed_by, purpose, what, min_sober_days) "
+      "VALUES ($1, $2, $3, $4, NULLIF($5, 0))",
+      member_id, by, purpose, what, min_sober_days);
+}
+
+// Every tag of `wanted` must be active in the catalogue, or one the member holds already
+// (`held`), so retiring a tag never makes a profile impossible to save.
+absl::Status CheckCatalogue(Tx& tx, const std::vector<std::string>& wanted,
+                            const std::vector<std::string>& held) {
+  if (wanted.empty()) return absl::OkStatus();
+  std::set<std::string> active;
+  for (const auto& row : tx.exec_params(
+           "SELECT tag FROM interest_tags WHERE tag = ANY($1::text[]) AND retired_at IS NULL",
+           TextArray(wanted))) {
+    active.insert(row[0].as<std::string>());
+  }
+  for (size_t i = 0; i < wanted.size(); ++i) {
+    if (!active.contains(wanted[i]) &&
+        std::find(held.begin(), held.end(), wanted[i]) == held.end()) {
+      // The tag itself is not echoed: it is whatever the member typed.
+      return hc::InvalidField("interests", "item " + std::to_string(i + 1) +
+                                               " is not in the catalogue (see ListInterestTags)");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -122,7 +159,8 @@ absl::StatusOr<Member> MemberStore::FromRow(const pqxx::row& row) const {
   };
   HC_ASSIGN_OR_RETURN(m.email, open(row[4], "email"));
   HC_ASSIGN_OR_RETURN(m.phone, open(row[5], "phone"));
-  m.program = static_cast<domain::Program>(row[6].as<int>());
+  HC_ASSIGN_OR_RETURN(std::string program, open(row[6], "program"));
+  m.program = ParseProgram(program);
   HC_ASSIGN_OR_RETURN(std::string sobriety, open(row[7], "sobriety_date"));
   m.sobriety_date = ParseDate(sobriety);
   m.interests = nlohmann::json::parse(row[8].as<std::string>()).get<std::vector<std::string>>();
@@ -143,6 +181,26 @@ absl::StatusOr<Member> MemberStore::FromRow(const pqxx::row& row) const {
   return m;
 }
 
+absl::StatusOr<int> MemberStore::SealPlainPrograms() {
+  int sealed = 0;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    sealed = 0;
+    // FOR UPDATE: a replica starting at the same time waits, then finds these rows at 0 and
+    // skips them, so each value is sealed once.
+    for (const auto& row :
+         tx.exec("SELECT member_id::text, program FROM members WHERE program <> 0 FOR UPDATE")) {
+      const std::string id = row[0].as<std::string>();
+      const auto program = static_cast<domain::Program>(row[1].as<int>());
+      tx.exec_params("UPDATE members SET program_sealed = $2, program = 0 WHERE member_id = $1", id,
+                     Binary(keys_.Seal(ProgramText(program), Ad(id, "program"))));
+      ++sealed;
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return sealed;
+}
+
 absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
   Member created;
   const std::string id = hc::ids::NewUuid();
@@ -153,15 +211,18 @@ absl::StatusOr<Member> MemberStore::Register(const domain::NewMember& n) {
              .empty()) {
       return absl::AlreadyExistsError("email: a member with this email already exists");
     }
+    HC_RETURN_IF_ERROR(CheckCatalogue(tx, n.interests, {}));
     auto row = tx.exec_params1(
         std::string("INSERT INTO members AS m (member_id, first_name, last_name, display_name, "
-                    "email_fingerprint, email_sealed, phone_sealed, program, sobriety_sealed, "
-                    "interests, time_zone) VALUES ($1, $2, $3, $4, $5, $6, NULLIF($7, ''::bytea), "
-                    "$8, NULLIF($9, ''::bytea), $10::text[], $11) RETURNING ") +
+                    "email_fingerprint, email_sealed, phone_sealed, program_sealed, "
+                    "sobriety_sealed, interests, time_zone) VALUES ($1, $2, $3, $4, $5, $6, "
+                    "NULLIF($7, ''::bytea), NULLIF($8, ''::bytea), NULLIF($9, ''::bytea), "
+                    "$10::text[], $11) RETURNING ") +
             kColumns,
         id, n.first_name, n.last_name, domain::DefaultDisplayName(n.first_name, n.last_name),
         Binary(fingerprint), Binary(keys_.Seal(domain::NormalizeEmail(n.email), Ad(id, "email"))),
-        Binary(SealOrEmpty(n.phone, id, "phone")), static_cast<int>(n.program),
+        Binary(SealOrEmpty(n.phone, id, "phone")),
+        Binary(SealOrEmpty(ProgramText(n.program), id, "program")),
         Binary(SealOrEmpty(DateText(n.sobriety_date), id, "sobriety_date")), TextArray(n.interests),
         n.time_zone);
     HC_ASSIGN_OR_RETURN(created, FromRow(row));
@@ -206,28 +267,42 @@ absl::StatusOr<Member> MemberStore::UpdateProfile(const std::string& member_id,
                                member_id);
     if (rows.empty()) return absl::NotFoundError("no such member");
     HC_ASSIGN_OR_RETURN(updated, FromRow(rows[0]));
+    if (changes.interests) {
+      HC_RETURN_IF_ERROR(CheckCatalogue(tx, *changes.interests, updated.interests));
+    }
     std::vector<std::string> changed = domain::ApplyChanges(updated, changes);
     if (!changed.empty()) {
       auto row = tx.exec_params1(
           std::string("UPDATE members AS m SET first_name = $2, last_name = $3, "
-                      "display_name = $4, phone_sealed = NULLIF($5, ''::bytea), program = $6, "
+                      "display_name = $4, phone_sealed = NULLIF($5, ''::bytea), "
+                      "program_sealed = NULLIF($6, ''::bytea), "
                       "sobriety_sealed = NULLIF($7, ''::bytea), interests = $8::text[], "
                       "time_zone = $9, updated_at = now(), version = version + 1 "
                       "WHERE member_id = $1 RETURNING ") +
               kColumns,
           member_id, updated.first_name, updated.last_name, updated.display_name,
-          Binary(SealOrEmpty(updated.phone, member_id, "phone")), static_cast<int>(updated.program),
+          Binary(SealOrEmpty(updated.phone, member_id, "phone")),
+          Binary(SealOrEmpty(ProgramText(updated.program), member_id, "program")),
           Binary(SealOrEmpty(DateText(updated.sobriety_date), member_id, "sobriety_date")),
           TextArray(updated.interests), updated.time_zone);
       HC_ASSIGN_OR_RETURN(updated, FromRow(row));
       if (std::find(changed.begin(), changed.end(), "sobriety_date") != changed.end()) {
         // A new start date starts the milestones over.
         tx.exec_params("DELETE FROM member_milestones WHERE member_id = $1", member_id);
-        // Other services have no use for it, and "sobriety_date changed" would tell every
-        // consumer of the topic that this member started over.
-        std::erase(changed, "sobriety_date");
       }
-      if (!changed.empty()) events::AppendMemberProfileUpdated(tx, updated, changed);
+      // Invariant: the versions MemberProfileUpdated carries for a member are 2, 3, 4, ...
+      // without a gap: profile_event_version moves only here, in the transaction that records
+      // the event, so a private change that is not announced leaves no trace on the topic.
+      if (std::vector<std::string> announced = domain::AnnouncedChanges(changed);
+          !announced.empty()) {
+        const int64_t version =
+            tx.exec_params1(
+                  "UPDATE members SET profile_event_version = profile_event_version + 1 "
+                  "WHERE member_id = $1 RETURNING profile_event_version",
+                  member_id)[0]
+                .as<int64_t>();
+        events::AppendMemberProfileUpdated(tx, updated, announced, version);
+      }
     }
     updated.consents = LoadConsents(tx, member_id);
     return absl::OkStatus();
@@ -250,6 +325,7 @@ absl::StatusOr<domain::Privacy> MemberStore::UpdatePrivacy(const std::string& me
     tx.exec_params(
         "UPDATE members SET directory_visibility = $2, visible_fields = $3::smallint[], "
         "celebrate_milestones = $4, hide_name_in_lists = $5, updated_at = now(), "
+        "celebrating_since = CASE WHEN $4 THEN coalesce(celebrating_since, now()) END, "
         "version = version + 1 WHERE member_id = $1",
         member_id, static_cast<int>(privacy.visibility),
         IntArray(std::vector<domain::DirectoryField>(privacy.visible_fields.begin(),
@@ -307,7 +383,7 @@ absl::StatusOr<DirectoryPage> MemberStore::SearchDirectory(const std::string& na
     if (!domain::IsUuid(after_id)) return hc::InvalidField("page_token", "is not valid");
   }
   std::string like;
-  for (char c : domain::NormalizeEmail(name_prefix)) {  // trims and lower-cases
+  for (char c : domain::NormalizeEmail(name_prefix)) {  // trims (and lower-cases ASCII)
     if (c == '%' || c == '_' || c == '\\') like += '\\';
     like += c;
   }
@@ -315,12 +391,17 @@ absl::StatusOr<DirectoryPage> MemberStore::SearchDirectory(const std::string& na
   DirectoryPage page;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     // Names are matched only where the member shows them (1 = FULL_NAME): searching must not
-    // reveal a hidden last name.
+    // reveal a hidden last name. Names are not sealed, so PostgreSQL matches them. Case is
+    // folded with ICU's root locale ("und-x-icu"), not the database's: under the C locale
+    // lower() folds ASCII only, and "ó" would not find "Óscar". Order and cursor keep the
+    // plain lower() of the index.
     auto rows = tx.exec_params(
         std::string("SELECT ") + kColumns +
             " FROM members m WHERE m.status = 1 AND m.directory_visibility = 2"
-            " AND (lower(m.display_name) LIKE $1 OR (1 = ANY(m.visible_fields) AND"
-            " (lower(m.first_name) LIKE $1 OR lower(m.last_name) LIKE $1)))"
+            " AND (lower(m.display_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\")"
+            " OR (1 = ANY(m.visible_fields) AND"
+            " (lower(m.first_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\")"
+            " OR lower(m.last_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\"))))"
             " AND ($2 = '' OR ($2 = ANY(m.interests) AND 2 = ANY(m.visible_fields)))"
             " AND ($3 = '' OR (lower(m.display_name), m.member_id) > ($3, NULLIF($4, '')::uuid))"
             " ORDER BY lower(m.display_name), m.member_id LIMIT $5",
@@ -389,8 +470,10 @@ absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id,
     tx.exec_params(
         "UPDATE members SET first_name = '', last_name = '', display_name = '', "
         "email_fingerprint = NULL, email_sealed = NULL, phone_sealed = NULL, program = 0, "
+        "program_sealed = NULL, "
         "sobriety_sealed = NULL, interests = '{}', time_zone = '', roles = '{}', "
         "directory_visibility = 1, visible_fields = '{}', celebrate_milestones = false, "
+        "celebrating_since = NULL, "
         "hide_name_in_lists = false, status = 2, deleted_at = now(), updated_at = now(), "
         "version = version + 1 WHERE member_id = $1",
         member_id);
@@ -428,20 +511,48 @@ absl::StatusOr<domain::Eligibility> MemberStore::CheckEligibility(const std::str
                                                                   const std::string& accessed_by,
                                                                   const std::string& purpose) {
   domain::Eligibility result = domain::Eligibility::kUnknown;
+  bool refused = false;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    refused = false;
+    // The row lock serialises the checks of one member, so two replicas can't both let a
+    // caller past the distinct-threshold limit (the count and the audit row below commit
+    // together under it).
     auto rows = tx.exec_params(
-        "SELECT sobriety_sealed FROM members WHERE member_id = $1 AND status = 1", member_id);
+        "SELECT sobriety_sealed FROM members WHERE member_id = $1 AND status = 1 "
+        "FOR NO KEY UPDATE",
+        member_id);
     if (rows.empty()) return absl::OkStatus();
+    std::set<int> asked;
+    for (const auto& row : tx.exec_params(
+             "SELECT DISTINCT min_sober_days FROM access_audit WHERE member_id = $1 "
+             "AND accessed_by = $2 AND what = 'eligibility' AND min_sober_days IS NOT NULL "
+             "AND accessed_at > now() - interval '24 hours'",
+             member_id, accessed_by)) {
+      asked.insert(row[0].as<int>());
+    }
+    if (!domain::ThresholdAllowed(asked, min_days)) {
+      // Refusals are disclosures too: the member sees someone probing in ListDisclosures.
+      Audit(tx, member_id, accessed_by, purpose, "eligibility_refused", min_days);
+      refused = true;
+      return absl::OkStatus();
+    }
     std::optional<domain::Date> since;
     if (std::string sealed = Bytes(rows[0][0]); !sealed.empty()) {
       HC_ASSIGN_OR_RETURN(std::string text, keys_.Open(sealed, Ad(member_id, "sobriety_date")));
       since = ParseDate(text);
     }
     result = domain::SoberAtLeast(since, min_days, today);
-    Audit(tx, member_id, accessed_by, purpose, "eligibility");
+    Audit(tx, member_id, accessed_by, purpose, "eligibility", min_days);
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
+  if (refused) {
+    spdlog::warn("eligibility of member {}: {} asked about too many thresholds", member_id,
+                 accessed_by);
+    return absl::ResourceExhaustedError("min_sober_days: at most " +
+                                        std::to_string(domain::kMaxDistinctThresholdsPerDay) +
+                                        " different thresholds per member in 24 hours");
+  }
   return result;
 }
 
@@ -470,6 +581,56 @@ absl::Status MemberStore::AuditRefused(const std::vector<std::string>& member_id
   });
 }
 
+absl::StatusOr<std::vector<std::string>> MemberStore::ListInterestTags() {
+  std::vector<std::string> tags;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    tags.clear();
+    for (const auto& row :
+         tx.exec("SELECT tag FROM interest_tags WHERE retired_at IS NULL ORDER BY tag")) {
+      tags.push_back(row[0].as<std::string>());
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return tags;
+}
+
+absl::Status MemberStore::AddInterestTag(const std::string& tag, const std::string& by) {
+  return pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    // Serialises additions, so the size check below holds under concurrency.
+    tx.exec("LOCK TABLE interest_tags IN SHARE ROW EXCLUSIVE MODE");
+    auto active = tx.exec1("SELECT count(*) FROM interest_tags WHERE retired_at IS NULL");
+    auto existing =
+        tx.exec_params("SELECT retired_at IS NULL FROM interest_tags WHERE tag = $1", tag);
+    if (!existing.empty() && existing[0][0].as<bool>()) return absl::OkStatus();
+    if (active[0].as<size_t>() >= domain::kMaxInterestTags) {
+      return absl::FailedPreconditionError("tag: the catalogue holds " +
+                                           std::to_string(domain::kMaxInterestTags) +
+                                           " tags already; retire some first");
+    }
+    tx.exec_params(
+        "INSERT INTO interest_tags (tag, added_by) VALUES ($1, $2) ON CONFLICT (tag) DO UPDATE "
+        "SET retired_at = NULL, added_by = EXCLUDED.added_by, added_at = now()",
+        tag, by);
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MemberStore::RetireInterestTag(const std::string& tag) {
+  bool found = false;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    found = !tx.exec_params(
+                   "UPDATE interest_tags SET retired_at = coalesce(retired_at, now()) "
+                   "WHERE tag = $1 RETURNING 1",
+                   tag)
+                 .empty();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (!found) return absl::NotFoundError("tag: no such interest tag");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Disclosure>> MemberStore::ListDisclosures(const std::string& member_id,
                                                                      int page_size,
                                                                      int64_t before_id) {
@@ -490,45 +651,60 @@ absl::StatusOr<std::vector<Disclosure>> MemberStore::ListDisclosures(const std::
   return out;
 }
 
-absl::StatusOr<int> MemberStore::AnnounceMilestones(const domain::Date& from,
-                                                    const domain::Date& to) {
-  // Who celebrates, with their sealed dates; opened here, in the service, never in SQL.
-  std::vector<std::pair<std::string, std::string>> candidates;
+absl::StatusOr<int> MemberStore::AnnounceMilestones(std::chrono::system_clock::time_point now) {
+  struct Candidate {
+    std::string member_id;
+    std::string sealed;  // sobriety date, opened here, in the service, never in SQL
+    std::string time_zone;
+    int64_t celebrating_since_ms = 0;
+  };
+  std::vector<Candidate> candidates;
   absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    candidates.clear();
     for (const auto& row :
-         tx.exec("SELECT member_id::text, sobriety_sealed FROM members WHERE status = 1 "
-                 "AND celebrate_milestones AND sobriety_sealed IS NOT NULL")) {
-      candidates.emplace_back(row[0].as<std::string>(), Bytes(row[1]));
+         tx.exec("SELECT member_id::text, sobriety_sealed, time_zone, "
+                 "(extract(epoch FROM coalesce(celebrating_since, now())) * 1000)::bigint "
+                 "FROM members WHERE status = 1 AND celebrate_milestones "
+                 "AND sobriety_sealed IS NOT NULL")) {
+      candidates.push_back({row[0].as<std::string>(), Bytes(row[1]), row[2].as<std::string>(),
+                            row[3].as<int64_t>()});
     }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   int announced = 0;
-  for (const auto& [member_id, sealed] : candidates) {
-    auto text = keys_.Open(sealed, Ad(member_id, "sobriety_date"));
+  for (const auto& c : candidates) {
+    auto text = keys_.Open(c.sealed, Ad(c.member_id, "sobriety_date"));
     if (!text.ok()) continue;
     std::optional<domain::Date> since = ParseDate(*text);
     if (!since) continue;
-    for (const auto& milestone : domain::MilestonesBetween(*since, from, to)) {
-      status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
-        // Still celebrating and still sober since the same day? (A changed date or a changed
-        // mind since the scan wins.)
-        auto still = tx.exec_params(
-            "SELECT 1 FROM members WHERE member_id = $1 AND status = 1 AND "
-            "celebrate_milestones AND sobriety_sealed = $2 FOR SHARE",
-            member_id, Binary(sealed));
-        if (still.empty()) return absl::OkStatus();
-        auto inserted = tx.exec_params(
-            "INSERT INTO member_milestones (member_id, milestone) VALUES ($1, $2) "
-            "ON CONFLICT DO NOTHING RETURNING 1",
-            member_id, milestone.Key());
-        if (inserted.empty()) return absl::OkStatus();
-        events::AppendMilestoneReached(tx, member_id, milestone);
-        ++announced;
-        return absl::OkStatus();
-      });
-      if (!status.ok()) return status;
-    }
+    // A zone the tz database no longer knows falls back to UTC rather than skipping the member.
+    const absl::TimeZone zone = zones_.Load(c.time_zone).value_or(absl::UTCTimeZone());
+    const domain::Date opted_in_on = domain::LocalDate(
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(c.celebrating_since_ms)),
+        zone);
+    std::optional<domain::Milestone> due =
+        domain::MilestoneDue(*since, opted_in_on, domain::LocalDate(now, zone));
+    if (!due) continue;
+    status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+      // Still celebrating and still sober since the same day? (A changed date or a changed
+      // mind since the scan wins.)
+      auto still = tx.exec_params(
+          "SELECT 1 FROM members WHERE member_id = $1 AND status = 1 AND "
+          "celebrate_milestones AND sobriety_sealed = $2 FOR SHARE",
+          c.member_id, Binary(c.sealed));
+      if (still.empty()) return absl::OkStatus();
+      // The primary key makes each milestone go out once, whatever runs or replicas race.
+      auto inserted = tx.exec_params(
+          "INSERT INTO member_milestones (member_id, milestone) VALUES ($1, $2) "
+          "ON CONFLICT DO NOTHING RETURNING 1",
+          c.member_id, due->Key());
+      if (inserted.empty()) return absl::OkStatus();
+      events::AppendMilestoneReached(tx, c.member_id, *due);
+      ++announced;
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
   }
   return announced;
 }

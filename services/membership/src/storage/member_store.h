@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -8,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "libs/crypto/crypto.h"
 #include "libs/postgres/pool.h"
+#include "libs/tz/time_zones.h"
 #include "services/membership/src/domain/directory.h"
 #include "services/membership/src/domain/member.h"
 #include "services/membership/src/domain/sobriety.h"
@@ -29,19 +31,24 @@ struct Disclosure {
 };
 
 // Members in PostgreSQL. Every change commits together with its event in the outbox.
-// Email, phone and sobriety date are sealed with `keys` before they reach the database; the
-// email's keyed fingerprint enforces uniqueness.
+// Email, phone, program and sobriety date are sealed with `keys` before they reach the
+// database; the email's keyed fingerprint enforces uniqueness.
 class MemberStore {
  public:
   MemberStore(hc::postgres::Pool& pool, const hc::crypto::DataKeys& keys)
       : pool_(pool), keys_(keys) {}
 
-  // ALREADY_EXISTS (naming `email`) when the address is taken.
+  // Seals programs still held in the plain column (rows from before migration 0004) and zeroes
+  // it; run at start, before serving. Returns how many it sealed.
+  absl::StatusOr<int> SealPlainPrograms();
+  // ALREADY_EXISTS (naming `email`) when the address is taken. INVALID_ARGUMENT naming
+  // `interests` for a tag not (or no longer) in the catalogue.
   absl::StatusOr<domain::Member> Register(const domain::NewMember& member);
   // NOT_FOUND when there is no such active member.
   absl::StatusOr<domain::Member> Get(const std::string& member_id);
   // Locks the member, applies `changes`, bumps the version and records MemberProfileUpdated
-  // when anything changed.
+  // when anything changed. Interests must be in the catalogue; retired tags the member already
+  // has may stay.
   absl::StatusOr<domain::Member> UpdateProfile(const std::string& member_id,
                                                const domain::ProfileChanges& changes);
   // Replaces the privacy choices; MemberPrivacyChanged when they changed.
@@ -77,6 +84,8 @@ class MemberStore {
   absl::Status AuditRefused(const std::vector<std::string>& member_ids,
                             const std::string& accessed_by, const std::string& what);
   // Eligibility without revealing the date, audited like GetContact. Unknown members: kUnknown.
+  // RESOURCE_EXHAUSTED (audited as "eligibility_refused") when `accessed_by` asked about
+  // domain::kMaxDistinctThresholdsPerDay other thresholds for this member in the last 24 hours.
   absl::StatusOr<domain::Eligibility> CheckEligibility(const std::string& member_id, int min_days,
                                                        const domain::Date& today,
                                                        const std::string& accessed_by,
@@ -88,12 +97,21 @@ class MemberStore {
   };
   // Names for attendee and volunteer lists: active members only; hidden ones blank.
   absl::StatusOr<std::vector<ListedName>> DisplayNames(const std::vector<std::string>& ids);
+  // The catalogue of interest tags members choose from: the active ones, sorted.
+  absl::StatusOr<std::vector<std::string>> ListInterestTags();
+  // Adds a tag, or brings back a retired one; OK if already active. FAILED_PRECONDITION beyond
+  // domain::kMaxInterestTags active tags.
+  absl::Status AddInterestTag(const std::string& tag, const std::string& by);
+  // Nobody new may choose it; members who have it keep it. NOT_FOUND for unknown tags.
+  absl::Status RetireInterestTag(const std::string& tag);
   // Newest first; `before_id` 0 = from the newest.
   absl::StatusOr<std::vector<Disclosure>> ListDisclosures(const std::string& member_id,
                                                           int page_size, int64_t before_id);
-  // Announces the milestones of members who celebrate them that fall in [from, to]; each
-  // milestone exactly once, even with concurrent runs. Returns how many it announced.
-  absl::StatusOr<int> AnnounceMilestones(const domain::Date& from, const domain::Date& to);
+  // For each member who celebrates milestones: announces the latest milestone reached since
+  // they opted in, counted in days of their own time zone at `now` (domain::MilestoneDue), unless
+  // it was announced already; each milestone exactly once, even with concurrent runs and
+  // replicas. Returns how many it announced.
+  absl::StatusOr<int> AnnounceMilestones(std::chrono::system_clock::time_point now);
 
  private:
   absl::StatusOr<domain::Member> FromRow(const pqxx::row& row) const;
@@ -105,6 +123,7 @@ class MemberStore {
 
   hc::postgres::Pool& pool_;
   const hc::crypto::DataKeys& keys_;
+  hc::tz::SystemTimeZones zones_;
 };
 
 }  // namespace membership::storage
