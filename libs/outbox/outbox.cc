@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <set>
 #include <vector>
@@ -115,6 +116,14 @@ CREATE INDEX outbox_failing ON outbox (topic, msg_key, seq)
   WHERE published_at IS NULL AND attempts > 0;
 CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL;
 )sql"},
+      // subjects: the members a row's fact names, so an erasure can find the row; forget: delete
+      // the row as soon as it is published (it was unpublished when a member it names was erased).
+      {"lib_outbox_0003_subjects", R"sql(
+ALTER TABLE outbox
+  ADD COLUMN subjects text[] NOT NULL DEFAULT '{}',
+  ADD COLUMN forget boolean NOT NULL DEFAULT false;
+CREATE INDEX outbox_by_subject ON outbox USING gin (subjects);
+)sql"},
   };
   return kOutbox;
 }
@@ -122,14 +131,39 @@ CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT
 const postgres::Migration& Migration() { return Migrations().front(); }
 
 std::string Append(postgres::Tx& tx, const std::string& topic, const std::string& key,
-                   const google::protobuf::Message& event) {
+                   const google::protobuf::Message& event,
+                   const std::vector<std::string>& subjects) {
   const std::string payload = event.SerializeAsString();
   pqxx::binarystring bytes(payload.data(), payload.size());
+  // Ids only (UUIDs, service names): a text[] literal needs no quoting for them.
+  std::string array = "{";
+  for (size_t i = 0; i < subjects.size(); ++i) {
+    if (i) array += ",";
+    for (char c : subjects[i])
+      array += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  array += "}";
   auto row = tx.exec_params1(
-      "INSERT INTO outbox (topic, msg_key, ce_type, payload) VALUES ($1, $2, $3, $4) "
-      "RETURNING id::text",
-      topic, key, event.GetDescriptor()->full_name(), bytes);
+      "INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects) VALUES ($1, $2, $3, $4, "
+      "$5::text[]) RETURNING id::text",
+      topic, key, event.GetDescriptor()->full_name(), bytes, array);
   return row[0].as<std::string>();
+}
+
+// Why no row naming an erased member survives, whatever the relay does meanwhile (READ
+// COMMITTED): the erasure first marks every row of the subject `forget` (an UPDATE, so it waits
+// for a relay transaction that holds the row and then sees its outcome), then deletes those
+// already published. The relay marks rows published and, in the same transaction and after
+// that, deletes the delivered ones marked `forget`. A row published before the erasure's UPDATE
+// is deleted by the erasure; one marked before the relay's DELETE is deleted by the relay; an
+// unpublished one still goes to Kafka (consumers need the fact) and is deleted then.
+int ForgetSubject(postgres::Tx& tx, const std::string& subject) {
+  tx.exec_params("UPDATE outbox SET forget = true WHERE subjects @> ARRAY[lower($1)]", subject);
+  return static_cast<int>(
+      tx.exec_params(
+            "DELETE FROM outbox WHERE subjects @> ARRAY[lower($1)] AND published_at IS NOT NULL",
+            subject)
+          .affected_rows());
 }
 
 Relay::Relay(RelayOptions options, postgres::Pool& pool, prometheus::Registry& registry)
@@ -452,6 +486,9 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
     pqxx::work tx(conn);
     if (!delivered.empty()) {
       tx.exec_params("UPDATE outbox SET published_at = now() WHERE seq = ANY($1::bigint[])",
+                     SeqArray(delivered));
+      // After the UPDATE (see ForgetSubject): rows of members erased meanwhile go now.
+      tx.exec_params("DELETE FROM outbox WHERE seq = ANY($1::bigint[]) AND forget",
                      SeqArray(delivered));
     }
     for (const RowFailure& f : row_failures) {

@@ -32,8 +32,15 @@ const postgres::Migration& Migration();
 // so the state change and its event commit or vanish together. Returns the event's id (the
 // CloudEvents ce_id). Callers lock the aggregate (e.g. SELECT ... FOR UPDATE) before appending
 // so that events of one key are numbered in commit order.
+// `subjects` are the members the fact names (ids only), for ForgetSubject.
 std::string Append(postgres::Tx& tx, const std::string& topic, const std::string& key,
-                   const google::protobuf::Message& event);
+                   const google::protobuf::Message& event,
+                   const std::vector<std::string>& subjects = {});
+
+// Erasure, inside the erasing transaction: deletes the published rows naming `subject` and
+// marks the unpublished ones to be deleted once published (they still go out: other services
+// need the facts, erasure ones included). Returns how many rows were deleted now.
+int ForgetSubject(postgres::Tx& tx, const std::string& subject);
 
 struct RelayOptions {
   std::string brokers;

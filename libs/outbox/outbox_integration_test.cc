@@ -129,6 +129,54 @@ class OutboxTest : public ::testing::Test {
   std::string brokers_;
 };
 
+TEST_F(OutboxTest, AnErasureLeavesNoRowNamingTheMemberEvenWhilePublishing) {
+  UseBroker(testing::KafkaBrokers());
+  const std::string erased = "0b7c1f2e-3d4a-4b5c-8d6e-7f8091a2b3c4";
+  constexpr int kRows = 3000;
+  auto emit = [&](int from, int to) {
+    ASSERT_TRUE(
+        pool_
+            .InTransaction([&](postgres::Tx& tx) {
+              for (int i = from; i < to; ++i) {
+                MemberProfileUpdated event;
+                const std::string key = (i % 3 == 0) ? erased : "other-" + std::to_string(i);
+                event.set_member_id(key);
+                event.set_version(i);
+                // Every third row names the member, upper case in half of them.
+                Append(tx, topic_, key, event,
+                       {i % 6 == 0 ? std::string("0B7C1F2E-3D4A-4B5C-8D6E-7F8091A2B3C4") : key});
+              }
+              return absl::OkStatus();
+            })
+            .ok());
+  };
+  emit(0, kRows / 2);
+  auto relay = NewRelay();
+  relay->Start();
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return Unpublished() < kRows / 2; }, std::chrono::seconds(60)));
+  emit(kRows / 2, kRows);
+  // The erasure while the relay is mid-backlog: some rows naming the member are published,
+  // some in flight, some waiting.
+  int deleted_now = -1;
+  ASSERT_TRUE(pool_
+                  .InTransaction([&](postgres::Tx& tx) {
+                    deleted_now = ForgetSubject(tx, erased);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_GT(deleted_now, 0);
+  ASSERT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(120)));
+  relay->Stop();
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox WHERE subjects && ARRAY['" + erased + "']")[0][0]
+                .as<int>(),
+            0);
+  EXPECT_EQ(Query("SELECT count(*) FROM outbox")[0][0].as<int>(), kRows - kRows / 3);
+  // Every fact still reached Kafka: consumers need them, the erasure ones included.
+  EXPECT_EQ(testing::ReadTopic(brokers_, topic_, kRows, std::chrono::seconds(60)).size(),
+            static_cast<size_t>(kRows));
+}
+
 TEST_F(OutboxTest, PublishesCommittedRowsWithCloudEventsHeaders) {
   UseBroker(testing::KafkaBrokers());
   auto relay = NewRelay();

@@ -30,7 +30,7 @@ void Recorder::EventPublished(hc::postgres::Tx& tx, const domain::Event& e) cons
   event.set_visibility(static_cast<pb::Visibility>(e.details.visibility));
   event.set_series_id(e.series_id);
   event.set_created_by(e.created_by);
-  hc::outbox::Append(tx, topic_, e.event_id, event);
+  hc::outbox::Append(tx, topic_, e.event_id, event, {e.created_by});
 }
 
 void Recorder::EventUpdated(hc::postgres::Tx& tx, const domain::Event& e,
@@ -63,7 +63,8 @@ void Recorder::EventCancelled(hc::postgres::Tx& tx, const domain::Event& e,
     event.set_series_id(e.series_id);
     event.set_page(static_cast<int>(page + 1));
     event.set_page_count(static_cast<int>(pages));
-    hc::outbox::Append(tx, topic_, e.event_id, event);
+    hc::outbox::Append(tx, topic_, e.event_id, event,
+                       {event.affected_member_ids().begin(), event.affected_member_ids().end()});
   }
 }
 
@@ -74,7 +75,7 @@ void Recorder::RsvpConfirmed(hc::postgres::Tx& tx, const domain::Event& e,
   event.set_member_id(rsvp.member_id);
   *event.mutable_confirmed_at() = Ts(rsvp.updated_at);
   *event.mutable_start_time() = Ts(e.details.start);
-  hc::outbox::Append(tx, topic_, e.event_id, event);
+  hc::outbox::Append(tx, topic_, e.event_id, event, {rsvp.member_id});
 }
 
 void Recorder::RsvpWaitlisted(hc::postgres::Tx& tx, const domain::Event& e,
@@ -85,7 +86,7 @@ void Recorder::RsvpWaitlisted(hc::postgres::Tx& tx, const domain::Event& e,
   event.set_waitlist_position(rsvp.waitlist_position);
   *event.mutable_waitlisted_at() = Ts(rsvp.updated_at);
   *event.mutable_start_time() = Ts(e.details.start);
-  hc::outbox::Append(tx, topic_, e.event_id, event);
+  hc::outbox::Append(tx, topic_, e.event_id, event, {rsvp.member_id});
 }
 
 void Recorder::RsvpCancelled(hc::postgres::Tx& tx, const std::string& event_id,
@@ -97,7 +98,7 @@ void Recorder::RsvpCancelled(hc::postgres::Tx& tx, const std::string& event_id,
   event.set_previous_status(static_cast<pb::RsvpStatus>(previous));
   event.set_reason(static_cast<pb::CancelReason>(reason));
   *event.mutable_cancelled_at() = Ts(at);
-  hc::outbox::Append(tx, topic_, event_id, event);
+  hc::outbox::Append(tx, topic_, event_id, event, {member_id});
 }
 
 void Recorder::WaitlistPromoted(hc::postgres::Tx& tx, const domain::Event& e,
@@ -107,7 +108,7 @@ void Recorder::WaitlistPromoted(hc::postgres::Tx& tx, const domain::Event& e,
   event.set_member_id(member_id);
   *event.mutable_promoted_at() = Ts(at);
   *event.mutable_start_time() = Ts(e.details.start);
-  hc::outbox::Append(tx, topic_, e.event_id, event);
+  hc::outbox::Append(tx, topic_, e.event_id, event, {member_id});
 }
 
 void Recorder::AttendeeCheckedIn(hc::postgres::Tx& tx, const std::string& event_id,
@@ -118,7 +119,7 @@ void Recorder::AttendeeCheckedIn(hc::postgres::Tx& tx, const std::string& event_
   event.set_member_id(member_id);
   event.set_checked_in(checked_in);
   *event.mutable_at() = Ts(at);
-  hc::outbox::Append(tx, topic_, event_id, event);
+  hc::outbox::Append(tx, topic_, event_id, event, {member_id});
 }
 
 }  // namespace events::facts

@@ -22,6 +22,7 @@
 #include <algorithm>
 
 #include "libs/identity/identity.h"
+#include "libs/outbox/outbox.h"
 #include "libs/status/status.h"
 #include "services/events/src/storage/rows.h"
 
@@ -475,6 +476,8 @@ std::vector<std::string> EventStore::EraseMemberIn(hc::postgres::Tx& tx,
   }
   tx.exec_params("UPDATE series SET created_by = 'deleted-member' WHERE created_by = $1",
                  member_id);
+  // Last, so the RsvpCancelled facts above are covered too: they still go out, then go.
+  hc::outbox::ForgetSubject(tx, member_id);
   return touched;
 }
 

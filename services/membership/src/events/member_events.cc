@@ -21,7 +21,7 @@ void AppendMemberRegistered(hc::postgres::Tx& tx, const domain::Member& member) 
   *event.mutable_registered_at() = TimeUtil::MillisecondsToTimestamp(member.created_at_ms);
   event.set_time_zone(member.time_zone);
   for (const auto& interest : member.interests) event.add_interests(interest);
-  hc::outbox::Append(tx, kTopic, member.member_id, event);
+  hc::outbox::Append(tx, kTopic, member.member_id, event, {member.member_id});
 }
 
 void AppendMemberProfileUpdated(hc::postgres::Tx& tx, const domain::Member& member,
@@ -31,7 +31,7 @@ void AppendMemberProfileUpdated(hc::postgres::Tx& tx, const domain::Member& memb
   *event.mutable_updated_at() = TimeUtil::MillisecondsToTimestamp(member.updated_at_ms);
   for (const auto& field : changed_fields) event.add_changed_fields(field);
   event.set_version(version);
-  hc::outbox::Append(tx, kTopic, member.member_id, event);
+  hc::outbox::Append(tx, kTopic, member.member_id, event, {member.member_id});
 }
 
 void AppendMemberPrivacyChanged(hc::postgres::Tx& tx, const std::string& member_id,
@@ -42,7 +42,7 @@ void AppendMemberPrivacyChanged(hc::postgres::Tx& tx, const std::string& member_
   event.set_hide_name_in_lists(privacy.hide_name_in_lists);
   event.set_listed_in_directory(privacy.visibility == domain::DirectoryVisibility::kAlumni);
   event.set_celebrate_milestones(privacy.celebrate_milestones);
-  hc::outbox::Append(tx, kTopic, member_id, event);
+  hc::outbox::Append(tx, kTopic, member_id, event, {member_id});
 }
 
 void AppendMemberConsentChanged(hc::postgres::Tx& tx, const std::string& member_id,
@@ -52,7 +52,7 @@ void AppendMemberConsentChanged(hc::postgres::Tx& tx, const std::string& member_
   event.set_channel(static_cast<pb::ContactChannel>(consent.channel));
   event.set_granted(consent.granted);
   *event.mutable_changed_at() = TimeUtil::MillisecondsToTimestamp(consent.changed_at_ms);
-  hc::outbox::Append(tx, kTopic, member_id, event);
+  hc::outbox::Append(tx, kTopic, member_id, event, {member_id});
 }
 
 void AppendMemberRoleChanged(hc::postgres::Tx& tx, const std::string& member_id, domain::Role role,
@@ -64,14 +64,14 @@ void AppendMemberRoleChanged(hc::postgres::Tx& tx, const std::string& member_id,
     event.set_role(name);
     *event.mutable_assigned_at() = Now();
     event.set_assigned_by(by);
-    hc::outbox::Append(tx, kTopic, member_id, event);
+    hc::outbox::Append(tx, kTopic, member_id, event, {member_id});
   } else {
     pb::MemberRoleRevoked event;
     event.set_member_id(member_id);
     event.set_role(name);
     *event.mutable_revoked_at() = Now();
     event.set_revoked_by(by);
-    hc::outbox::Append(tx, kTopic, member_id, event);
+    hc::outbox::Append(tx, kTopic, member_id, event, {member_id});
   }
 }
 
@@ -79,7 +79,7 @@ void AppendMemberDeleted(hc::postgres::Tx& tx, const std::string& member_id) {
   pb::MemberDeleted event;
   event.set_member_id(member_id);
   *event.mutable_deleted_at() = Now();
-  hc::outbox::Append(tx, kTopic, member_id, event);
+  hc::outbox::Append(tx, kTopic, member_id, event, {member_id});
 }
 
 void AppendMilestoneReached(hc::postgres::Tx& tx, const std::string& member_id,
@@ -104,7 +104,7 @@ void AppendMilestoneReached(hc::postgres::Tx& tx, const std::string& member_id,
       event.set_years(milestone.years);
       break;
   }
-  hc::outbox::Append(tx, kTopic, member_id, event);
+  hc::outbox::Append(tx, kTopic, member_id, event, {member_id});
 }
 
 }  // namespace membership::events

@@ -8,6 +8,7 @@
 
 #include "absl/strings/numbers.h"
 #include "libs/identity/identity.h"
+#include "libs/outbox/outbox.h"
 #include "libs/status/status.h"
 #include "services/membership/src/events/member_events.h"
 
@@ -479,10 +480,10 @@ absl::StatusOr<bool> MemberStore::Delete(const std::string& member_id,
         member_id);
     tx.exec_params("DELETE FROM member_consents WHERE member_id = $1", member_id);
     tx.exec_params("DELETE FROM member_milestones WHERE member_id = $1", member_id);
-    // Events already on Kafka need not be kept here; their payloads (time zone, interests)
-    // describe the person. Unsent ones still go, followed by MemberDeleted.
-    tx.exec_params("DELETE FROM outbox WHERE msg_key = $1 AND published_at IS NOT NULL", member_id);
     events::AppendMemberDeleted(tx, member_id);
+    // Facts already on Kafka need not be kept here; their payloads (time zone, interests)
+    // describe the person. Unsent ones, MemberDeleted included, still go and are deleted then.
+    hc::outbox::ForgetSubject(tx, member_id);
     hc::identity::RecordRevocation(tx, member_id, now, /*erased=*/true);
     deleted_now = true;
     return absl::OkStatus();
