@@ -155,15 +155,6 @@ TEST_F(CacheTest, ALoadInOneReplicaDoesNotPutBackWhatAWriteInAnotherInvalidated)
   EXPECT_EQ(loads_, 2);
 }
 
-TEST_F(CacheTest, AnInvalidationInOneReplicaDropsTheEntryForTheOther) {
-  auto a = NewCache("replica-a");
-  auto b = NewCache("replica-b");
-  ASSERT_EQ(*Read(*b, "k"), "v1");
-  version_ = 2;
-  a->Invalidate("k");
-  EXPECT_EQ(*Read(*b, "k"), "v2");
-}
-
 TEST_F(CacheTest, AnEntryNotInTheCachesFormatIsDroppedAndLoadedAgain) {
   auto cache = NewCache();
   Raw({"SET", "k", "left by something else"});
