@@ -37,7 +37,8 @@ struct CacheOptions {
   // expire together.
   double ttl_jitter = 0.1;
   // How long a key's version outlives its last invalidation or store. It must exceed the
-  // longest load (a request's deadline) and every entry's TTL; see cache.cc.
+  // longest load (a request's deadline); an entry that outlives its version is only reloaded.
+  // See cache.cc.
   std::chrono::milliseconds version_ttl{std::chrono::hours(24)};
 };
 
