@@ -50,8 +50,16 @@ constexpr size_t kMaxPendingInvalidations = 100000;
 constexpr std::string_view kTag = "hc1:";
 
 // KEYS[1] = key, KEYS[2] = its version; ARGV[1] = version TTL (ms).
+// A version that is not an integer (written by something else) would fail INCR forever, and
+// leave this replica bypassing the cache for good: it is replaced by the server's clock in
+// microseconds, a value no reader can have seen while INCR was failing.
 constexpr char kInvalidate[] = R"lua(
-redis.call('INCR', KEYS[2])
+local raised = redis.pcall('INCR', KEYS[2])
+if type(raised) == 'table' and raised.err then
+  local now = redis.call('TIME')
+  redis.call('DEL', KEYS[2])
+  redis.call('SET', KEYS[2], now[1] .. string.format('%06d', tonumber(now[2])))
+end
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 return redis.call('DEL', KEYS[1])
 )lua";

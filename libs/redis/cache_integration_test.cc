@@ -184,6 +184,18 @@ TEST_F(CacheTest, AValueTheCallerCannotParseIsDroppedAndLoadedAgain) {
   EXPECT_EQ(loads_, 1);
 }
 
+TEST_F(CacheTest, AVersionThatIsNotANumberIsReplacedNotRetriedForever) {
+  auto cache = NewCache();
+  ASSERT_EQ(*Read(*cache, "k"), "v1");
+  Raw({"SET", "cache-version:k", "not a number"});
+  version_ = 2;
+  cache->Invalidate("k");
+  EXPECT_EQ(cache->pending_invalidations(), 0u);
+  EXPECT_EQ(*Read(*cache, "k"), "v2");
+  EXPECT_EQ(*Read(*cache, "k"), "v2");
+  EXPECT_EQ(loads_, 2);
+}
+
 TEST_F(CacheTest, ReadsSkipRedisWhileAnInvalidationIsPendingAndNeverReplayIt) {
   // A long command timeout: a read that touched the frozen Redis would take this long.
   auto cache = NewCache("test", std::chrono::milliseconds(3000));
