@@ -231,8 +231,9 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
                             HC_ASSIGN_OR_RETURN(storage::EventPage page, store_.List(q));
                             pb::ListEventsResponse proto;
                             for (const auto& e : page.events) ToProto(e, *proto.add_events());
-                            if (page.next)
+                            if (page.next) {
                               proto.set_next_page_token(EncodePageToken(*page.next, filters));
+                            }
                             return proto.SerializeAsString();
                           },
                           [](const std::string& cached) {
