@@ -63,14 +63,15 @@ absl::Status RequireService(const Principal& caller, std::span<const std::string
 
 void Revocations::Revoke(const std::string& subject, long through) {
   std::unique_lock lock(mu_);
-  long& current = through_[subject];
+  long& current = through_[ids::Canonical(subject)];
   current = std::max(current, through);
 }
 
 bool Revocations::IsRevoked(std::string_view subject, long issued_at) const {
   std::shared_lock lock(mu_);
   if (through_.empty()) return false;
-  auto it = through_.find(std::string(subject));
+  // A member id in either case is the same member (ids::Canonical).
+  auto it = through_.find(ids::Canonical(subject));
   return it != through_.end() && issued_at <= it->second;
 }
 

@@ -278,6 +278,12 @@ TEST(Revocations, ARevokedSubjectIsRefusedAtOnceEvenFromTheCache) {
   EXPECT_EQ(verifier.Verify(token).status().message(), "invalid token: revoked");
   EXPECT_EQ(verifier.Verify(token).status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_TRUE(verifier.Verify(other).ok());
+  // A member id is the same member in either case.
+  const std::string member = "6f1c2a4e-9b7d-4c3e-8a2f-1d0e5b6c7a89";
+  std::string upper_token = *Mint(HsToken("6F1C2A4E-9B7D-4C3E-8A2F-1D0E5B6C7A89"));
+  ASSERT_TRUE(verifier.Verify(upper_token).ok());
+  verifier.revocations().Revoke(member, Now());
+  EXPECT_FALSE(verifier.Verify(upper_token).ok());
   // A token minted after the change is accepted.
   std::string fresh = RawHsToken(Claims(R"({"iat":)" + std::to_string(Now() + 2) + "}"));
   EXPECT_TRUE(verifier.Verify(fresh).ok());

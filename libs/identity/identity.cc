@@ -3,8 +3,6 @@
 #include <google/protobuf/util/time_util.h>
 #include <spdlog/spdlog.h>
 
-#include <cctype>
-
 #include "alumni/membership/v1/membership_events.pb.h"
 #include "libs/ids/ids.h"
 
@@ -15,11 +13,6 @@ using Clock = std::chrono::system_clock;
 
 // Advisory locks of the two-key form in their own class, apart from the relay's one-key lock.
 constexpr int kMemberLockClass = 0x4843;  // "HC"
-
-std::string Lower(std::string id) {
-  for (char& c : id) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return id;
-}
 
 long Seconds(Clock::time_point t) {
   return static_cast<long>(
@@ -53,7 +46,7 @@ void RecordRevocation(postgres::Tx& tx, const std::string& subject, Clock::time_
       "ON CONFLICT (subject) DO UPDATE SET "
       "revoked_through = GREATEST(token_revocations.revoked_through, EXCLUDED.revoked_through), "
       "erased = token_revocations.erased OR EXCLUDED.erased",
-      Lower(subject),
+      ids::Canonical(subject),
       static_cast<long long>(
           std::chrono::duration_cast<std::chrono::milliseconds>(through.time_since_epoch())
               .count()),
@@ -61,7 +54,7 @@ void RecordRevocation(postgres::Tx& tx, const std::string& subject, Clock::time_
 }
 
 absl::Status LockMemberForWrite(postgres::Tx& tx, const std::string& member_id) {
-  const std::string id = Lower(member_id);
+  const std::string id = ids::Canonical(member_id);
   tx.exec_params("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", kMemberLockClass, id);
   // A statement of its own after the lock: at READ COMMITTED it sees a tombstone committed by
   // the erasure that held the lock before us.
@@ -71,12 +64,12 @@ absl::Status LockMemberForWrite(postgres::Tx& tx, const std::string& member_id) 
 
 void LockMemberForErasure(postgres::Tx& tx, const std::string& member_id) {
   tx.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", kMemberLockClass,
-                 Lower(member_id));
+                 ids::Canonical(member_id));
 }
 
 bool IsErased(postgres::Tx& tx, const std::string& member_id) {
   return !tx.exec_params("SELECT 1 FROM token_revocations WHERE subject = $1 AND erased",
-                         Lower(member_id))
+                         ids::Canonical(member_id))
               .empty();
 }
 
@@ -104,7 +97,7 @@ absl::StatusOr<std::optional<IdentityChange>> RecordIdentityFact(postgres::Tx& t
   }
   if (!ids::IsUuid(change.member_id))
     return absl::InvalidArgumentError("member_id: must be a UUID");
-  change.member_id = Lower(change.member_id);
+  change.member_id = ids::Canonical(change.member_id);
   // A fact without a time still revokes everything issued until it arrived.
   if (change.through <= Clock::time_point{}) change.through = Clock::now();
   if (change.erased) LockMemberForErasure(tx, change.member_id);

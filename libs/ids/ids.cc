@@ -35,4 +35,12 @@ bool IsUuid(std::string_view t) {
   return true;
 }
 
+std::string Canonical(std::string_view id) {
+  std::string out(id);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace hc::ids

@@ -3,45 +3,159 @@
 #include <hiredis/hiredis.h>
 
 #include <random>
+#include <string_view>
 
 namespace hc::redis {
+
+// Why a value loaded before a write can't outlive the write's Invalidate, in any replica.
+//
+// Each key K has a version at VersionKey(K): an integer that only rises, absent until K is
+// first invalidated (read as ""). Redis runs each script below as one atomic step.
+//   Invalidate(K): INCR version; DEL K                                          (kInvalidate)
+//   GetOrLoad(K):  MGET K version -> (value, v). A value is served only if it is tagged with
+//                  v. Otherwise load(), then SET K "hc1:<v>:<loaded>" only if the version
+//                  still equals v                                                    (kStore)
+//
+// Claim: once a write W has committed and Invalidate(K) has run in Redis at time i, no value
+// loaded before W's commit is in K, and none is put there later, by any replica.
+//   A store S that read v at time r succeeds at time s > r only if the version at s is still
+//   v. An invalidation at i in (r, s) would have raised it, so i < r or i > s:
+//   - i > s: the DEL at i removed what S stored;
+//   - i < r: S's load began after r > i > W's commit, so it saw W.
+//   The tag is a second lock on the same door: a value that did not come through kStore
+//   under the current version (another format, a version that expired) is never served.
+// Versions expire `version_ttl` after the last invalidation or store, so idle keys don't pile
+// up. That reopens the door only for a load that takes longer than `version_ttl` (a version
+// that expired and was raised again back to the value it read); loads run under request
+// deadlines of seconds, `version_ttl` is a day.
+//
+// When Redis can't be reached:
+// - An Invalidate whose command failed (it may or may not have run) is remembered in
+//   pending_. While anything is pending this process neither reads from nor stores to Redis
+//   (checked before the read and again before the store). A background thread replays
+//   kInvalidate for each pending key every `retry_after` until it succeeds; the claim then
+//   holds from that replay on. Replays are idempotent (an extra version step), so they run in
+//   any order and a key is remembered once however often it failed. Requests never replay.
+// - Until the replay, another replica that does reach Redis can still serve the old value:
+//   at most `retry_after` past the moment Redis is reachable from here again, and never past
+//   the entry's TTL. Nothing better is possible without a channel other than Redis itself.
+// - More than kMaxPendingInvalidations distinct keys, or a process that exits with some
+//   pending (it tries once more on the way out), leave those entries to their TTL.
+//
+// Redis must be one primary (with replicas for failover), not Cluster: the scripts touch a key
+// and its version, which Cluster could place on different nodes.
+
 namespace {
 constexpr size_t kMaxPendingInvalidations = 100000;
+constexpr std::string_view kTag = "hc1:";
+
+// KEYS[1] = key, KEYS[2] = its version; ARGV[1] = version TTL (ms).
+// A version that is not an integer (written by something else) would fail INCR forever, and
+// leave this replica bypassing the cache for good: it is replaced by the server's clock in
+// microseconds, a value no reader can have seen while INCR was failing.
+constexpr char kInvalidate[] = R"lua(
+local raised = redis.pcall('INCR', KEYS[2])
+if type(raised) == 'table' and raised.err then
+  local now = redis.call('TIME')
+  redis.call('DEL', KEYS[2])
+  redis.call('SET', KEYS[2], now[1] .. string.format('%06d', tonumber(now[2])))
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return redis.call('DEL', KEYS[1])
+)lua";
+
+// KEYS[1] = key, KEYS[2] = its version; ARGV[1] = the version read before loading ("" =
+// none), ARGV[2] = the tagged value, ARGV[3] = its TTL (ms), ARGV[4] = version TTL (ms).
+constexpr char kStore[] = R"lua(
+local v = redis.call('GET', KEYS[2])
+if (v or '') ~= ARGV[1] then return 0 end
+if v then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+return 1
+)lua";
 
 timeval ToTimeval(std::chrono::milliseconds ms) {
   return timeval{.tv_sec = static_cast<time_t>(ms.count() / 1000),
                  .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
+}
+
+std::string VersionKey(const std::string& key) { return "cache-version:" + key; }
+
+std::string Tagged(const std::string& version, const std::string& value) {
+  std::string out;
+  out.reserve(kTag.size() + version.size() + 1 + value.size());
+  out.append(kTag).append(version).append(1, ':').append(value);
+  return out;
+}
+
+// The version tag and the value of a stored entry; nullopt when it is not in this format.
+struct Entry {
+  std::string version;
+  std::string value;
+};
+std::optional<Entry> Untag(std::string stored) {
+  if (stored.compare(0, kTag.size(), kTag) != 0) return std::nullopt;
+  const size_t colon = stored.find(':', kTag.size());
+  if (colon == std::string::npos) return std::nullopt;
+  Entry entry{.version = stored.substr(kTag.size(), colon - kTag.size()), .value = {}};
+  for (char c : entry.version) {
+    if (c < '0' || c > '9') return std::nullopt;
+  }
+  stored.erase(0, colon + 1);
+  entry.value = std::move(stored);
+  return entry;
 }
 }  // namespace
 
 struct Cache::Reply {
   int type = 0;
   std::string str;
+  // The elements of an array reply; nullopt for a nil element.
+  std::vector<std::optional<std::string>> elements;
 };
 
 Cache::Cache(CacheOptions options, prometheus::Registry& registry, const std::string& name)
     : options_(std::move(options)),
       hits_(prometheus::BuildCounter()
                 .Name("hc_cache_requests_total")
-                .Help("Cache lookups by result (hit, miss, error).")
+                .Help("Cache lookups by result (hit, miss, corrupt, error).")
                 .Register(registry)
                 .Add({{"cache", name}, {"result", "hit"}})),
       misses_(prometheus::BuildCounter()
                   .Name("hc_cache_requests_total")
-                  .Help("Cache lookups by result (hit, miss, error).")
+                  .Help("Cache lookups by result (hit, miss, corrupt, error).")
                   .Register(registry)
                   .Add({{"cache", name}, {"result", "miss"}})),
       errors_(prometheus::BuildCounter()
                   .Name("hc_cache_requests_total")
-                  .Help("Cache lookups by result (hit, miss, error).")
+                  .Help("Cache lookups by result (hit, miss, corrupt, error).")
                   .Register(registry)
-                  .Add({{"cache", name}, {"result", "error"}})) {
+                  .Add({{"cache", name}, {"result", "error"}})),
+      corrupt_(prometheus::BuildCounter()
+                   .Name("hc_cache_requests_total")
+                   .Help("Cache lookups by result (hit, miss, corrupt, error).")
+                   .Register(registry)
+                   .Add({{"cache", name}, {"result", "corrupt"}})),
+      pending_gauge_(prometheus::BuildGauge()
+                         .Name("hc_cache_pending_invalidations")
+                         .Help("Invalidations that have not reached Redis yet (distinct keys); "
+                               "while above 0 the process bypasses the cache.")
+                         .Register(registry)
+                         .Add({{"cache", name}})) {
   auto colon = options_.address.rfind(':');
   host_ = options_.address.substr(0, colon);
   port_ = std::stoi(options_.address.substr(colon + 1));
+  replayer_ = std::thread([this] { ReplayLoop(); });
 }
 
 Cache::~Cache() {
+  {
+    std::lock_guard lock(pending_mu_);
+    stopping_ = true;
+  }
+  pending_cv_.notify_all();
+  replayer_.join();
+  ReplayPending();  // a last try: other replicas would otherwise serve these until their TTL
   for (auto* ctx : idle_) redisFree(ctx);
 }
 
@@ -93,62 +207,120 @@ std::optional<Cache::Reply> Cache::Command(const std::vector<std::string>& args,
     Return(ctx, false);
     return std::nullopt;
   }
-  Reply reply{.type = raw->type, .str = {}};
+  Reply reply{.type = raw->type, .str = {}, .elements = {}};
   if (raw->type == REDIS_REPLY_STRING) reply.str.assign(raw->str, raw->len);
+  if (raw->type == REDIS_REPLY_ARRAY) {
+    for (size_t i = 0; i < raw->elements; ++i) {
+      const redisReply* e = raw->element[i];
+      if (e->type == REDIS_REPLY_STRING) {
+        reply.elements.emplace_back(std::string(e->str, e->len));
+      } else {
+        reply.elements.emplace_back(std::nullopt);
+      }
+    }
+  }
   freeReplyObject(raw);
   Return(ctx, true);
   return reply;
 }
 
-bool Cache::FlushPendingInvalidations(bool always) {
-  for (;;) {
-    std::string key;
-    {
-      std::lock_guard lock(mu_);
-      if (pending_invalidations_.empty()) return true;
-      key = pending_invalidations_.front();
-    }
-    if (!Command({"DEL", key}, always)) return false;
-    std::lock_guard lock(mu_);
-    if (!pending_invalidations_.empty() && pending_invalidations_.front() == key) {
-      pending_invalidations_.pop_front();
-    }
-  }
-}
-
 absl::StatusOr<std::string> Cache::GetOrLoad(
     const std::string& key, std::chrono::seconds ttl,
-    const std::function<absl::StatusOr<std::string>()>& load) {
-  const uint64_t generation = invalidations_.load();
-  bool usable = FlushPendingInvalidations(/*always=*/false);
-  if (usable) {
-    auto cached = Command({"GET", key});
-    if (cached && cached->type == REDIS_REPLY_STRING) {
-      hits_.Increment();
-      return cached->str;
+    const std::function<absl::StatusOr<std::string>()>& load,
+    const std::function<bool(const std::string&)>& valid) {
+  const std::string version_key = VersionKey(key);
+  // The version this read found, when Redis may be used for it.
+  std::optional<std::string> version;
+  if (pending_count_.load() == 0) {
+    auto got = Command({"MGET", key, version_key});
+    if (got && got->type == REDIS_REPLY_ARRAY && got->elements.size() == 2) {
+      version = got->elements[1].value_or("");
+      if (got->elements[0]) {
+        std::optional<Entry> entry = Untag(std::move(*got->elements[0]));
+        if (entry && entry->version == *version) {
+          if (!valid || valid(entry->value)) {
+            hits_.Increment();
+            return std::move(entry->value);
+          }
+          entry.reset();
+        }
+        // Not in this format, refused by `valid`, or under a version that is no longer
+        // current: never served, dropped so the next read doesn't trip on it again.
+        Command({"DEL", key});
+        (entry ? misses_ : corrupt_).Increment();
+      } else {
+        misses_.Increment();
+      }
+    } else {
+      errors_.Increment();
     }
-    usable = cached.has_value();
+  } else {
+    errors_.Increment();
   }
-  (usable ? misses_ : errors_).Increment();
   auto loaded = load();
-  if (loaded.ok() && usable && invalidations_.load() == generation) {
+  if (loaded.ok() && version && pending_count_.load() == 0) {
     thread_local std::minstd_rand rng(std::random_device{}());
     std::uniform_real_distribution<double> spread(1.0 - options_.ttl_jitter,
                                                   1.0 + options_.ttl_jitter);
     long long ms = static_cast<long long>(static_cast<double>(ttl.count()) * 1000 * spread(rng));
-    Command({"SET", key, *loaded, "PX", std::to_string(std::max(ms, 1LL))});
+    Command({"EVAL", kStore, "2", key, version_key, *version, Tagged(*version, *loaded),
+             std::to_string(std::max(ms, 1LL)), std::to_string(options_.version_ttl.count())});
   }
   return loaded;
 }
 
+bool Cache::InvalidateInRedis(const std::string& key) {
+  return Command({"EVAL", kInvalidate, "2", key, VersionKey(key),
+                  std::to_string(options_.version_ttl.count())},
+                 /*always=*/true)
+      .has_value();
+}
+
 void Cache::Invalidate(const std::string& key) {
-  ++invalidations_;
-  if (FlushPendingInvalidations(/*always=*/true) && Command({"DEL", key}, /*always=*/true)) {
-    return;
+  if (!InvalidateInRedis(key)) Remember(key);
+}
+
+void Cache::Remember(const std::string& key) {
+  {
+    std::lock_guard lock(pending_mu_);
+    if (pending_.size() >= kMaxPendingInvalidations && !pending_.contains(key)) return;
+    pending_[key] = ++pending_serial_;
+    pending_count_ = pending_.size();
+    pending_gauge_.Set(static_cast<double>(pending_.size()));
   }
-  std::lock_guard lock(mu_);
-  if (pending_invalidations_.size() < kMaxPendingInvalidations) {
-    pending_invalidations_.push_back(key);
+  pending_cv_.notify_all();
+}
+
+void Cache::ReplayPending() {
+  std::vector<std::pair<std::string, uint64_t>> batch;
+  {
+    std::lock_guard lock(pending_mu_);
+    batch.assign(pending_.begin(), pending_.end());
+  }
+  for (const auto& [key, serial] : batch) {
+    if (!InvalidateInRedis(key)) return;
+    std::lock_guard lock(pending_mu_);
+    auto it = pending_.find(key);
+    // A newer failure of the same key may belong to a write that committed after this replay
+    // ran: it stays for the next pass.
+    if (it != pending_.end() && it->second == serial) pending_.erase(it);
+    pending_count_ = pending_.size();
+    pending_gauge_.Set(static_cast<double>(pending_.size()));
+  }
+}
+
+void Cache::ReplayLoop() {
+  std::unique_lock lock(pending_mu_);
+  while (!stopping_) {
+    if (pending_.empty()) {
+      pending_cv_.wait(lock, [&] { return stopping_ || !pending_.empty(); });
+      continue;
+    }
+    // Redis has just failed: give it `retry_after` instead of spinning on errors.
+    if (pending_cv_.wait_for(lock, options_.retry_after, [&] { return stopping_; })) break;
+    lock.unlock();
+    ReplayPending();
+    lock.lock();
   }
 }
 

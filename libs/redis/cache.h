@@ -1,16 +1,19 @@
 #pragma once
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -27,15 +30,25 @@ struct CacheOptions {
   // cache at once (a service's workers): a smaller pool would open and close a connection per
   // command whenever more callers than connections are busy.
   size_t pool_size = 64;
-  // After a Redis error, skip Redis this long instead of adding a timeout to every request.
+  // After a Redis error, skip Redis this long instead of adding a timeout to every request;
+  // also how often invalidations that could not reach Redis are retried.
   std::chrono::milliseconds retry_after{1000};
   // Each TTL is spread by up to this fraction either way, so entries set together don't all
   // expire together.
   double ttl_jitter = 0.1;
+  // How long a key's version outlives its last invalidation or store. It must exceed the
+  // longest load (a request's deadline); an entry that outlives its version is only reloaded.
+  // See cache.cc.
+  std::chrono::milliseconds version_ttl{std::chrono::hours(24)};
 };
 
 // Cache-aside over Redis that fails open: any Redis error is counted and the read is served by
-// the loader (the system of record). Keys must never contain personal data (ids only).
+// the loader (the system of record). Keys must never contain personal data (ids only), and
+// ids in keys must be canonical (hc::ids::Canonical), or two spellings name two entries.
+//
+// Correct across replicas (processes) sharing one Redis: once Invalidate(key) has returned
+// after a committed write, no replica serves or stores a value loaded before that write
+// (the argument is at the top of cache.cc).
 class Cache {
  public:
   Cache(CacheOptions options, prometheus::Registry& registry, const std::string& name);
@@ -43,12 +56,19 @@ class Cache {
   Cache(const Cache&) = delete;
   Cache& operator=(const Cache&) = delete;
 
-  // The cached value of `key`, or `load()` (stored for `ttl` when it succeeds).
-  absl::StatusOr<std::string> GetOrLoad(const std::string& key, std::chrono::seconds ttl,
-                                        const std::function<absl::StatusOr<std::string>()>& load);
-  // Drops `key`. When Redis is unreachable the key is remembered and dropped as soon as Redis
-  // answers again, before anything is read from it.
+  // The cached value of `key`, or `load()` (stored for `ttl` when it succeeds). A cached value
+  // that `valid` refuses (a payload that no longer parses) is dropped and loaded again.
+  absl::StatusOr<std::string> GetOrLoad(
+      const std::string& key, std::chrono::seconds ttl,
+      const std::function<absl::StatusOr<std::string>()>& load,
+      const std::function<bool(const std::string&)>& valid = nullptr);
+  // Drops `key` in every replica; call it after the write commits. When Redis can't be
+  // reached the key is remembered and a background thread drops it as soon as Redis answers;
+  // until then this process neither reads from nor stores to Redis.
   void Invalidate(const std::string& key);
+
+  // Invalidations waiting for Redis to come back (distinct keys).
+  size_t pending_invalidations() const { return pending_count_.load(); }
 
  private:
   struct Reply;
@@ -58,21 +78,35 @@ class Cache {
   std::optional<Reply> Command(const std::vector<std::string>& args, bool always = false);
   redisContext* Borrow(bool always);
   void Return(redisContext* ctx, bool healthy);
-  bool FlushPendingInvalidations(bool always);
+  // Bumps the key's version and deletes its value, in one step; false when Redis failed.
+  bool InvalidateInRedis(const std::string& key);
+  void Remember(const std::string& key);
+  // Replays remembered invalidations until one fails or none are left.
+  void ReplayPending();
+  void ReplayLoop();
 
   CacheOptions options_;
   std::string host_;
   int port_ = 0;
-  std::mutex mu_;
+  std::mutex mu_;  // guards idle_ and down_until_
   std::vector<redisContext*> idle_;
   std::chrono::steady_clock::time_point down_until_{};
-  std::deque<std::string> pending_invalidations_;
-  // Bumped by every Invalidate: a load that saw it move stores nothing, so a read that raced
-  // a write can't put the old value back after the write dropped it.
-  std::atomic<uint64_t> invalidations_{0};
+
+  // Keys whose invalidation has not reached Redis yet, each with the number of the last
+  // failed attempt: a replay that started before a newer failure must not forget it.
+  std::mutex pending_mu_;
+  std::condition_variable pending_cv_;
+  std::unordered_map<std::string, uint64_t> pending_;
+  uint64_t pending_serial_ = 0;
+  bool stopping_ = false;
+  std::atomic<size_t> pending_count_{0};
+
   prometheus::Counter& hits_;
   prometheus::Counter& misses_;
   prometheus::Counter& errors_;
+  prometheus::Counter& corrupt_;
+  prometheus::Gauge& pending_gauge_;
+  std::thread replayer_;  // last: it starts once everything above exists
 };
 
 }  // namespace hc::redis

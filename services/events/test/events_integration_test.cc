@@ -3,6 +3,7 @@
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
 
 #include <atomic>
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "alumni/events/v1/events_events.pb.h"
 #include "alumni/events/v1/events_service.grpc.pb.h"
 #include "alumni/membership/v1/membership_events.pb.h"
@@ -661,6 +663,44 @@ TEST_F(EventsTest, UpdatedDetailsAreReadAtOnceDespiteTheCache) {
   EXPECT_EQ(read.online_url(), "https://meet.example.org/alumni");
   EXPECT_FALSE(read.has_venue());
   EXPECT_EQ(read.sequence(), 1);
+}
+
+TEST_F(EventsTest, EitherSpellingOfAnEventIdReadsWhatAWriteThroughTheOtherChanged) {
+  pb::Event e = Create(Details(10));
+  const std::string upper = absl::AsciiStrToUpper(e.event_id());
+  pb::Event read;
+  ASSERT_TRUE(Get(upper, &read).ok());  // cached under the upper-case spelling
+  ASSERT_TRUE(Rsvp(NewMemberId(), e.event_id()).ok());
+  ASSERT_TRUE(Get(upper, &read).ok());
+  EXPECT_EQ(read.going_count(), 1);
+
+  ASSERT_TRUE(Get(e.event_id(), &read).ok());  // cached under the lower-case spelling
+  ASSERT_TRUE(Rsvp(NewMemberId(), upper).ok());
+  ASSERT_TRUE(Get(e.event_id(), &read).ok());
+  EXPECT_EQ(read.going_count(), 2);
+}
+
+TEST_F(EventsTest, ACorruptCachedEventIsDroppedAndReadFromTheDatabase) {
+  pb::Event e = Create(Details(10));
+  ASSERT_TRUE(Get(e.event_id()).ok());  // cached
+  const std::string key = "events:event:v1:" + e.event_id();
+  ASSERT_EQ(hc::testing::RedisKeys(svc().redis.address(), key).size(), 1u);
+  // Overwritten by something that is not a cached event (a truncated protobuf).
+  auto colon = svc().redis.address().rfind(':');
+  redisContext* ctx = redisConnect(svc().redis.address().substr(0, colon).c_str(),
+                                   std::stoi(svc().redis.address().substr(colon + 1)));
+  ASSERT_TRUE(ctx != nullptr && ctx->err == 0);
+  const std::string garbage = "\xff\xff\xff";
+  freeReplyObject(
+      redisCommand(ctx, "SET %b %b", key.data(), key.size(), garbage.data(), garbage.size()));
+  redisFree(ctx);
+
+  pb::Event read;
+  grpc::Status s = Get(e.event_id(), &read);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(read.title(), "Monthly alumni meeting");
+  ASSERT_TRUE(Get(e.event_id(), &read).ok());
+  EXPECT_EQ(read.title(), "Monthly alumni meeting");
 }
 
 TEST_F(EventsTest, ACancelledEventTakesNoRsvpsAndItsRsvpsStayReadable) {

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_join.h"
 #include "libs/fieldmask/field_mask.h"
+#include "libs/ids/ids.h"
 #include "libs/paging/paging.h"
 #include "libs/status/status.h"
 #include "services/events/src/api/convert.h"
@@ -29,7 +30,7 @@ EventsService::EventsService(hc::grpc_server::UnaryRunner& runner, storage::Even
       calendar_(std::move(calendar)) {}
 
 std::string EventsService::EventCacheKey(const std::string& event_id) {
-  return "events:event:v1:" + event_id;
+  return "events:event:v1:" + hc::ids::Canonical(event_id);
 }
 
 domain::Time EventsService::Now() const {
@@ -206,15 +207,20 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
                           (q.include_unlisted ? "staff" : "member") + ":" + filters +
                           ":n=" + std::to_string(q.page_size) + ":t=" + req.page_token();
   HC_ASSIGN_OR_RETURN(std::string bytes,
-                      cache_.GetOrLoad(key, cache_ttl_, [&]() -> absl::StatusOr<std::string> {
-                        HC_ASSIGN_OR_RETURN(storage::EventPage page, store_.List(q));
-                        pb::ListEventsResponse proto;
-                        for (const auto& e : page.events) ToProto(e, *proto.add_events());
-                        if (page.next) {
-                          proto.set_next_page_token(EncodePageToken(*page.next, filters));
-                        }
-                        return proto.SerializeAsString();
-                      }));
+                      cache_.GetOrLoad(
+                          key, cache_ttl_,
+                          [&]() -> absl::StatusOr<std::string> {
+                            HC_ASSIGN_OR_RETURN(storage::EventPage page, store_.List(q));
+                            pb::ListEventsResponse proto;
+                            for (const auto& e : page.events) ToProto(e, *proto.add_events());
+                            if (page.next) {
+                              proto.set_next_page_token(EncodePageToken(*page.next, filters));
+                            }
+                            return proto.SerializeAsString();
+                          },
+                          [](const std::string& cached) {
+                            return pb::ListEventsResponse().ParseFromString(cached);
+                          }));
   if (!resp.ParseFromString(bytes)) return absl::InternalError("corrupt cache entry");
   return absl::OkStatus();
 }
@@ -275,7 +281,8 @@ absl::Status EventsService::DoCheckIn(const hc::auth::Principal& caller,
   HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
   HC_RETURN_IF_ERROR(CheckId("member_id", req.member_id()));
   HC_ASSIGN_OR_RETURN(storage::RsvpResult result,
-                      store_.CheckIn(req.event_id(), req.member_id(), req.undo(), Now()));
+                      store_.CheckIn(hc::ids::Canonical(req.event_id()),
+                                     hc::ids::Canonical(req.member_id()), req.undo(), Now()));
   ToProto(result.rsvp, *resp.mutable_rsvp());
   return absl::OkStatus();
 }
@@ -318,15 +325,17 @@ absl::Status EventsService::DoExport(const hc::auth::Principal& caller,
 absl::Status EventsService::DoGet(const hc::auth::Principal&, const pb::GetEventRequest& req,
                                   pb::GetEventResponse& resp) {
   HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
-  HC_ASSIGN_OR_RETURN(std::string bytes, cache_.GetOrLoad(EventCacheKey(req.event_id()), cache_ttl_,
-                                                          [&]() -> absl::StatusOr<std::string> {
-                                                            HC_ASSIGN_OR_RETURN(
-                                                                domain::Event e,
-                                                                store_.Get(req.event_id()));
-                                                            pb::Event proto;
-                                                            ToProto(e, proto);
-                                                            return proto.SerializeAsString();
-                                                          }));
+  HC_ASSIGN_OR_RETURN(
+      std::string bytes,
+      cache_.GetOrLoad(
+          EventCacheKey(req.event_id()), cache_ttl_,
+          [&]() -> absl::StatusOr<std::string> {
+            HC_ASSIGN_OR_RETURN(domain::Event e, store_.Get(req.event_id()));
+            pb::Event proto;
+            ToProto(e, proto);
+            return proto.SerializeAsString();
+          },
+          [](const std::string& cached) { return pb::Event().ParseFromString(cached); }));
   if (!resp.mutable_event()->ParseFromString(bytes)) {
     return absl::InternalError("corrupt cache entry");
   }
@@ -349,7 +358,7 @@ absl::Status EventsService::DoCancelRsvp(const hc::auth::Principal& caller,
   HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
   HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
   HC_ASSIGN_OR_RETURN(storage::RsvpResult result,
-                      store_.CancelRsvp(req.event_id(), member_id, Now()));
+                      store_.CancelRsvp(hc::ids::Canonical(req.event_id()), member_id, Now()));
   if (result.changed) Invalidate(req.event_id());
   ToProto(result.rsvp, *resp.mutable_rsvp());
   return absl::OkStatus();

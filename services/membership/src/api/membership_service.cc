@@ -5,6 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "libs/ids/ids.h"
 #include "libs/status/status.h"
 #include "services/membership/src/domain/directory.h"
 #include "services/membership/src/domain/sobriety.h"
@@ -188,7 +189,7 @@ HC_MEMBERSHIP_RPC(GetDisplayNames, DoGetDisplayNames(caller, rq, rs))
 #undef HC_MEMBERSHIP_RPC
 
 std::string MembershipService::CacheKey(const std::string& member_id) {
-  return "membership:member:v1:" + member_id;
+  return "membership:member:v1:" + hc::ids::Canonical(member_id);
 }
 
 absl::Status MembershipService::DoRegister(const hc::auth::Principal& caller,
@@ -221,18 +222,22 @@ absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,
     ToProto(m, proto);
     return proto.SerializeAsString();
   };
+  auto opens = [&](const std::string& sealed) {
+    auto bytes = keys_.Open(sealed, key);
+    return bytes.ok() && pb::Member().ParseFromString(*bytes);
+  };
   // Cached profiles are sealed like the database columns: Redis never holds them in clear.
-  HC_ASSIGN_OR_RETURN(std::string sealed,
-                      cache_.GetOrLoad(key, cache_ttl_, [&]() -> absl::StatusOr<std::string> {
-                        HC_ASSIGN_OR_RETURN(std::string bytes, load());
-                        return keys_.Seal(bytes, key);
-                      }));
+  // One sealed under another data key or damaged is dropped by the cache and loaded again.
+  HC_ASSIGN_OR_RETURN(std::string sealed, cache_.GetOrLoad(
+                                              key, cache_ttl_,
+                                              [&]() -> absl::StatusOr<std::string> {
+                                                HC_ASSIGN_OR_RETURN(std::string bytes, load());
+                                                return keys_.Seal(bytes, key);
+                                              },
+                                              opens));
   auto bytes = keys_.Open(sealed, key);
   if (!bytes.ok() || !resp.mutable_member()->ParseFromString(*bytes)) {
-    // Sealed under another key or damaged: drop it and answer from the database.
-    cache_.Invalidate(key);
-    HC_ASSIGN_OR_RETURN(std::string fresh, load());
-    resp.mutable_member()->ParseFromString(fresh);
+    return absl::InternalError("a freshly sealed profile does not open");
   }
   if (caller.subject != req.member_id()) {
     // Staff see who someone is, not how to reach them or since when they are sober: contact
@@ -253,8 +258,8 @@ absl::Status MembershipService::DoUpdate(const hc::auth::Principal& caller,
   HC_RETURN_IF_ERROR(domain::ValidateChanges(changes, zones_, domain::TodayUtc(clock_())));
   HC_ASSIGN_OR_RETURN(domain::Member updated, store_.UpdateProfile(req.member_id(), changes));
   // After the commit: dropping it before would let a concurrent reader cache the old row
-  // again at once. A reader that loaded before the commit and stores after this can still
-  // leave the old row for at most one TTL.
+  // again at once. A reader (in any replica) that loaded before the commit can't store it
+  // after this: the invalidation moves the key's version (libs/redis/cache.cc).
   cache_.Invalidate(CacheKey(req.member_id()));
   ToProto(updated, *resp.mutable_member());
   return absl::OkStatus();
@@ -267,7 +272,8 @@ absl::Status MembershipService::DoUpdatePrivacy(const hc::auth::Principal& calle
   HC_RETURN_IF_ERROR(domain::AuthorizeUpdate(caller, req.member_id()));
   if (!req.has_privacy()) return hc::InvalidField("privacy", "must be set");
   HC_ASSIGN_OR_RETURN(domain::Privacy wanted, PrivacyFromProto(req.privacy()));
-  HC_ASSIGN_OR_RETURN(domain::Privacy saved, store_.UpdatePrivacy(req.member_id(), wanted));
+  HC_ASSIGN_OR_RETURN(domain::Privacy saved,
+                      store_.UpdatePrivacy(hc::ids::Canonical(req.member_id()), wanted));
   cache_.Invalidate(CacheKey(req.member_id()));
   PrivacyToProto(saved, *resp.mutable_privacy());
   return absl::OkStatus();
@@ -279,7 +285,8 @@ absl::Status MembershipService::DoUpdateConsent(const hc::auth::Principal& calle
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::AuthorizeUpdate(caller, req.member_id()));
   HC_ASSIGN_OR_RETURN(domain::Channel channel, ChannelFromProto(req.channel()));
-  HC_ASSIGN_OR_RETURN(auto consents, store_.UpdateConsent(req.member_id(), channel, req.granted()));
+  HC_ASSIGN_OR_RETURN(auto consents, store_.UpdateConsent(hc::ids::Canonical(req.member_id()),
+                                                          channel, req.granted()));
   cache_.Invalidate(CacheKey(req.member_id()));
   for (const auto& c : consents) ConsentToProto(c, *resp.add_consents());
   return absl::OkStatus();
@@ -322,9 +329,10 @@ absl::Status MembershipService::DoChangeRole(const hc::auth::Principal& caller,
     return hc::InvalidField("role", "must be ALUMNUS, PEER_MENTOR, COORDINATOR or ADMIN");
   }
   const auto now = clock_();
-  HC_ASSIGN_OR_RETURN(auto roles, store_.ChangeRole(member_id, static_cast<domain::Role>(role),
-                                                    assign, caller.subject, now));
-  if (!assign) runner_.RevokeTokens(member_id, now);
+  HC_ASSIGN_OR_RETURN(
+      auto roles, store_.ChangeRole(hc::ids::Canonical(member_id), static_cast<domain::Role>(role),
+                                    assign, caller.subject, now));
+  if (!assign) runner_.RevokeTokens(hc::ids::Canonical(member_id), now);
   cache_.Invalidate(CacheKey(member_id));
   for (auto r : roles) roles_out.Add(static_cast<int>(r));
   return absl::OkStatus();
@@ -335,8 +343,8 @@ absl::Status MembershipService::DoDelete(const hc::auth::Principal& caller,
   HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
   HC_RETURN_IF_ERROR(domain::AuthorizeDelete(caller, req.member_id()));
   const auto now = clock_();
-  HC_ASSIGN_OR_RETURN(bool deleted_now, store_.Delete(req.member_id(), now));
-  runner_.RevokeTokens(req.member_id(), now);
+  HC_ASSIGN_OR_RETURN(bool deleted_now, store_.Delete(hc::ids::Canonical(req.member_id()), now));
+  runner_.RevokeTokens(hc::ids::Canonical(req.member_id()), now);
   cache_.Invalidate(CacheKey(req.member_id()));
   if (deleted_now) spdlog::info("member {} deleted", req.member_id());
   return absl::OkStatus();
