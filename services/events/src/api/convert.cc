@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "libs/convert/time.h"
 #include "libs/status/status.h"
 
 namespace events::api {
@@ -17,13 +18,7 @@ absl::Status CheckId(std::string_view field, const std::string& value) {
 
 absl::StatusOr<domain::Time> TimeFromProto(std::string_view field, bool present,
                                            const google::protobuf::Timestamp& ts) {
-  if (!present) return hc::InvalidField(field, "is required");
-  // 0001-01-01 .. 9999-12-31, as google.protobuf.Timestamp defines it.
-  if (ts.seconds() < -62135596800 || ts.seconds() > 253402300799 || ts.nanos() < 0 ||
-      ts.nanos() > 999999999) {
-    return hc::InvalidField(field, "must be a valid timestamp");
-  }
-  return domain::Time(std::chrono::milliseconds(TimeUtil::TimestampToMilliseconds(ts)));
+  return hc::convert::TimeFromProto(field, present, ts);
 }
 
 google::protobuf::Timestamp TimeToProto(domain::Time t) {
