@@ -1,5 +1,6 @@
 #include "services/membership/src/app.h"
 
+#include <prometheus/counter.h>
 #include <spdlog/spdlog.h>
 
 #include <condition_variable>
@@ -63,6 +64,14 @@ struct App::Parts {
   hc::tz::SystemTimeZones zones;
   storage::MemberStore store;
   api::MembershipService service;
+  // Finished runs of the milestone job by outcome: tests and dashboards see that it runs.
+  prometheus::Family<prometheus::Counter>& milestone_runs =
+      prometheus::BuildCounter()
+          .Name("hc_membership_milestone_runs_total")
+          .Help("Runs of the sobriety milestone job, by result (ok, error).")
+          .Register(runtime.exposer.registry());
+  prometheus::Counter& milestone_runs_ok = milestone_runs.Add({{"result", "ok"}});
+  prometheus::Counter& milestone_runs_error = milestone_runs.Add({{"result", "error"}});
   std::thread milestones;
   std::mutex mu;
   std::condition_variable wake;
@@ -75,8 +84,10 @@ void App::RunMilestones() {
     auto announced = p.store.AnnounceMilestones(std::chrono::system_clock::now());
     if (!announced.ok()) {
       spdlog::warn("milestone job: {}", announced.status().ToString());
-    } else if (*announced > 0) {
-      spdlog::info("milestone job: announced {} milestones", *announced);
+      p.milestone_runs_error.Increment();
+    } else {
+      if (*announced > 0) spdlog::info("milestone job: announced {} milestones", *announced);
+      p.milestone_runs_ok.Increment();
     }
     std::unique_lock lock(p.mu);
     if (p.wake.wait_for(lock, settings_.milestone_interval, [&] { return p.stopping; })) return;

@@ -64,6 +64,26 @@ void ExpectNoSecrets(const std::string& where, const std::string& text) {
   }
 }
 
+// Finished runs of a replica's milestone job, from its /metrics (-1 when it can't be read).
+double MilestoneRuns(int metrics_port) {
+  const std::string metrics = hc::testing::HttpGet(metrics_port, "/metrics");
+  const std::string series = "hc_membership_milestone_runs_total{result=\"ok\"} ";
+  const auto at = metrics.find(series);
+  if (at == std::string::npos) return -1;
+  return std::stod(metrics.substr(at + series.size()));
+}
+
+// Waits until the replica's milestone job has finished `runs` more runs.
+bool WaitForMilestoneRuns(int metrics_port, int runs) {
+  double start = -1;
+  if (!hc::testing::WaitFor([&] { return (start = MilestoneRuns(metrics_port)) >= 0; },
+                            std::chrono::seconds(30))) {
+    return false;
+  }
+  return hc::testing::WaitFor([&] { return MilestoneRuns(metrics_port) >= start + runs; },
+                              std::chrono::seconds(60));
+}
+
 class MembershipProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -241,8 +261,8 @@ TEST_F(MembershipProcessTest, TheCanarysSecretsLeakNowhere) {
                 return stub_->AssignRole(&c, role, &role_resp);
               }).ok());
 
-  // Let the milestone job (every second here) look at the canary once or twice.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  // The milestone job (every second here) has looked at the canary at least twice.
+  ASSERT_TRUE(WaitForMilestoneRuns(metrics_port_, 2));
   ASSERT_TRUE(Rpc(me, [&](auto& c) { return stub_->GetMember(&c, get, &got); }).ok());
   const std::string metrics = hc::testing::HttpGet(metrics_port_, "/metrics");
   const std::string redis = RedisDump(redis_.address());
@@ -312,7 +332,8 @@ TEST_F(MembershipProcessTest, TwoReplicasAnnounceEachMilestoneOnce) {
   }
   // A second replica, then everyone opts in at once: both jobs (every second) see them.
   hc::testing::ChildProcess second;
-  StartReplica(second, hc::testing::FreePort(), hc::testing::FreePort(), dir_ + "/second.log");
+  const int second_metrics_port = hc::testing::FreePort();
+  StartReplica(second, hc::testing::FreePort(), second_metrics_port, dir_ + "/second.log");
   for (const auto& id : ids) {
     pb::UpdatePrivacyRequest privacy;
     privacy.set_member_id(id);
@@ -330,7 +351,8 @@ TEST_F(MembershipProcessTest, TwoReplicasAnnounceEachMilestoneOnce) {
                m.Header("ce_type") == "alumni.membership.v1.SobrietyMilestoneReached";
       });
   // Several more job rounds on both replicas, then count again.
-  std::this_thread::sleep_for(std::chrono::seconds(3));
+  ASSERT_TRUE(WaitForMilestoneRuns(metrics_port_, 3));
+  ASSERT_TRUE(WaitForMilestoneRuns(second_metrics_port, 3));
   second.Stop();
   milestones = hc::testing::ReadTopic(brokers_, "alumni.membership.v1", ids.size(),
                                       std::chrono::seconds(30), [&](const hc::kafka::Message& m) {

@@ -145,13 +145,6 @@ TEST(Directory, DeletedMembersAreNeverListed) {
   EXPECT_FALSE(IsListed(m));
 }
 
-TEST(PageSize, DefaultsAndBounds) {
-  EXPECT_EQ(*PageSize(0), kDefaultPageSize);
-  EXPECT_EQ(*PageSize(100), 100);
-  EXPECT_FALSE(PageSize(101).ok());
-  EXPECT_FALSE(PageSize(-1).ok());
-}
-
 TEST(ValidatePurpose, AcceptsDottedNamesOnly) {
   EXPECT_TRUE(ValidatePurpose("notifications.rsvp_confirmed").ok());
   EXPECT_FALSE(ValidatePurpose("").ok());

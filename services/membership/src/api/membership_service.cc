@@ -5,7 +5,9 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
+#include "libs/fieldmask/field_mask.h"
 #include "libs/ids/ids.h"
+#include "libs/paging/paging.h"
 #include "libs/status/status.h"
 #include "services/membership/src/domain/directory.h"
 #include "services/membership/src/domain/sobriety.h"
@@ -70,19 +72,6 @@ absl::StatusOr<domain::Privacy> PrivacyFromProto(const pb::Privacy& p) {
   return out;
 }
 
-// Page tokens are opaque to clients: the cursor, base64url-encoded.
-std::string EncodeToken(const std::string& cursor) {
-  return cursor.empty() ? "" : absl::WebSafeBase64Escape(cursor);
-}
-
-absl::StatusOr<std::string> DecodeToken(const std::string& token) {
-  std::string cursor;
-  if (token.size() > 512 || !absl::WebSafeBase64Unescape(token, &cursor)) {
-    return hc::InvalidField("page_token", "is not valid");
-  }
-  return cursor;
-}
-
 void ToProto(const domain::Member& m, pb::Member& out) {
   out.set_member_id(m.member_id);
   out.set_first_name(m.first_name);
@@ -114,34 +103,22 @@ absl::Status CheckMemberId(const std::string& id) {
 }
 
 absl::StatusOr<domain::ProfileChanges> ChangesFromMask(const pb::UpdateProfileRequest& req) {
-  if (req.update_mask().paths().empty()) {
-    return hc::InvalidField("update_mask", "must name at least one field");
-  }
+  using hc::field_mask::Assign;
   const pb::Member& m = req.member();
   domain::ProfileChanges c;
-  for (const auto& path : req.update_mask().paths()) {
-    if (path == "first_name") {
-      c.first_name = m.first_name();
-    } else if (path == "last_name") {
-      c.last_name = m.last_name();
-    } else if (path == "display_name") {
-      c.display_name = m.display_name();
-    } else if (path == "phone") {
-      c.phone = m.phone();
-    } else if (path == "program") {
-      c.program = static_cast<domain::Program>(m.program());
-    } else if (path == "sobriety_date") {
-      c.sobriety_date = DateFromProto(m.sobriety_date(), m.has_sobriety_date());
-    } else if (path == "interests") {
-      c.interests = std::vector<std::string>(m.interests().begin(), m.interests().end());
-    } else if (path == "time_zone") {
-      c.time_zone = m.time_zone();
-    } else if (path == "email") {
-      return hc::InvalidField("update_mask", "email cannot be changed through UpdateProfile");
-    } else {
-      return hc::InvalidField("update_mask", "unknown or read-only field \"" + path + "\"");
-    }
-  }
+  HC_RETURN_IF_ERROR(hc::field_mask::Apply(
+      req.update_mask(),
+      {{"first_name", Assign(c.first_name, m.first_name())},
+       {"last_name", Assign(c.last_name, m.last_name())},
+       {"display_name", Assign(c.display_name, m.display_name())},
+       {"phone", Assign(c.phone, m.phone())},
+       {"program", Assign(c.program, static_cast<domain::Program>(m.program()))},
+       {"sobriety_date",
+        Assign(c.sobriety_date, DateFromProto(m.sobriety_date(), m.has_sobriety_date()))},
+       {"interests",
+        Assign(c.interests, std::vector<std::string>(m.interests().begin(), m.interests().end()))},
+       {"time_zone", Assign(c.time_zone, m.time_zone())}},
+      {{"email", "email cannot be changed through UpdateProfile"}}));
   return c;
 }
 
@@ -160,33 +137,26 @@ MembershipService::MembershipService(hc::grpc_server::UnaryRunner& runner,
       cache_ttl_(cache_ttl),
       clock_(std::move(clock)) {}
 
-// Each RPC: authenticate, queue on the worker pool, run Do<Name>, count it (UnaryRunner).
-#define HC_MEMBERSHIP_RPC(Name, Method)                                                           \
-  grpc::ServerUnaryReactor* MembershipService::Name(                                              \
-      grpc::CallbackServerContext* ctx, const pb::Name##Request* req, pb::Name##Response* resp) { \
-    return runner_.Run(ctx, #Name, req, resp,                                                     \
-                       [this](const auto& caller, const auto& rq, auto& rs) { return Method; });  \
-  }
-
-HC_MEMBERSHIP_RPC(RegisterMember, DoRegister(caller, rq, rs))
-HC_MEMBERSHIP_RPC(GetMember, DoGet(caller, rq, rs))
-HC_MEMBERSHIP_RPC(UpdateProfile, DoUpdate(caller, rq, rs))
-HC_MEMBERSHIP_RPC(UpdatePrivacy, DoUpdatePrivacy(caller, rq, rs))
-HC_MEMBERSHIP_RPC(UpdateConsent, DoUpdateConsent(caller, rq, rs))
-HC_MEMBERSHIP_RPC(SearchDirectory, DoSearch(caller, rq, rs))
-HC_MEMBERSHIP_RPC(AssignRole,
-                  DoChangeRole(caller, rq.member_id(), rq.role(), true, *rs.mutable_roles()))
-HC_MEMBERSHIP_RPC(RevokeRole,
-                  DoChangeRole(caller, rq.member_id(), rq.role(), false, *rs.mutable_roles()))
-HC_MEMBERSHIP_RPC(DeleteMember, ((void)rs, DoDelete(caller, rq)))
-HC_MEMBERSHIP_RPC(ListDisclosures, DoListDisclosures(caller, rq, rs))
-HC_MEMBERSHIP_RPC(ListInterestTags, ((void)rq, DoListInterestTags(caller, rs)))
-HC_MEMBERSHIP_RPC(AddInterestTag, ((void)rs, DoChangeInterestTag(caller, rq.tag(), true)))
-HC_MEMBERSHIP_RPC(RetireInterestTag, ((void)rs, DoChangeInterestTag(caller, rq.tag(), false)))
-HC_MEMBERSHIP_RPC(GetContact, DoGetContact(caller, rq, rs))
-HC_MEMBERSHIP_RPC(CheckEligibility, DoCheckEligibility(caller, rq, rs))
-HC_MEMBERSHIP_RPC(GetDisplayNames, DoGetDisplayNames(caller, rq, rs))
-#undef HC_MEMBERSHIP_RPC
+HC_UNARY_RPC(MembershipService, RegisterMember, DoRegister(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, GetMember, DoGet(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, UpdateProfile, DoUpdate(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, UpdatePrivacy, DoUpdatePrivacy(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, UpdateConsent, DoUpdateConsent(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, SearchDirectory, DoSearch(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, AssignRole,
+             DoChangeRole(caller, rq.member_id(), rq.role(), true, *rs.mutable_roles()))
+HC_UNARY_RPC(MembershipService, RevokeRole,
+             DoChangeRole(caller, rq.member_id(), rq.role(), false, *rs.mutable_roles()))
+HC_UNARY_RPC(MembershipService, DeleteMember, ((void)rs, DoDelete(caller, rq)))
+HC_UNARY_RPC(MembershipService, ListDisclosures, DoListDisclosures(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, ListInterestTags, ((void)rq, DoListInterestTags(caller, rs)))
+HC_UNARY_RPC(MembershipService, AddInterestTag,
+             ((void)rs, DoChangeInterestTag(caller, rq.tag(), true)))
+HC_UNARY_RPC(MembershipService, RetireInterestTag,
+             ((void)rs, DoChangeInterestTag(caller, rq.tag(), false)))
+HC_UNARY_RPC(MembershipService, GetContact, DoGetContact(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, CheckEligibility, DoCheckEligibility(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, GetDisplayNames, DoGetDisplayNames(caller, rq, rs))
 
 std::string MembershipService::CacheKey(const std::string& member_id) {
   return "membership:member:v1:" + hc::ids::Canonical(member_id);
@@ -300,10 +270,12 @@ absl::Status MembershipService::DoSearch(const hc::auth::Principal& caller,
   if (req.interest().size() > domain::kMaxInterestLength) {
     return hc::InvalidField("interest", "must be at most 32 characters");
   }
-  HC_ASSIGN_OR_RETURN(int page_size, domain::PageSize(req.page_size()));
-  HC_ASSIGN_OR_RETURN(std::string after, DecodeToken(req.page_token()));
-  HC_ASSIGN_OR_RETURN(auto page,
-                      store_.SearchDirectory(req.name_prefix(), req.interest(), page_size, after));
+  HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
+  const std::string filters = "n=" + req.name_prefix() + ":i=" + req.interest();
+  HC_ASSIGN_OR_RETURN(std::optional<std::string> after,
+                      hc::paging::DecodePageToken(req.page_token(), filters));
+  HC_ASSIGN_OR_RETURN(auto page, store_.SearchDirectory(req.name_prefix(), req.interest(),
+                                                        page_size, after.value_or("")));
   for (const auto& m : page.members) {
     if (!domain::IsListed(m)) continue;  // the query already filters; never trust one layer
     domain::DirectoryEntry e = domain::ToDirectoryEntry(m);
@@ -316,7 +288,7 @@ absl::Status MembershipService::DoSearch(const hc::auth::Principal& caller,
     out->set_program(static_cast<pb::Program>(e.program));
     out->set_time_zone(e.time_zone);
   }
-  resp.set_next_page_token(EncodeToken(page.next_after));
+  resp.set_next_page_token(hc::paging::EncodePageToken(page.next_after, filters));
   return absl::OkStatus();
 }
 
@@ -357,13 +329,13 @@ absl::Status MembershipService::DoListDisclosures(const hc::auth::Principal& cal
   if (caller.subject != req.member_id()) {
     return absl::PermissionDeniedError("members may see only their own disclosures");
   }
-  HC_ASSIGN_OR_RETURN(int page_size, domain::PageSize(req.page_size()));
+  HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
+  const std::string filters = "m=" + hc::ids::Canonical(req.member_id());
+  HC_ASSIGN_OR_RETURN(std::optional<std::string> cursor,
+                      hc::paging::DecodePageToken(req.page_token(), filters));
   int64_t before = 0;
-  if (!req.page_token().empty()) {
-    HC_ASSIGN_OR_RETURN(std::string cursor, DecodeToken(req.page_token()));
-    if (!absl::SimpleAtoi(cursor, &before) || before <= 0) {
-      return hc::InvalidField("page_token", "is not valid");
-    }
+  if (cursor && (!absl::SimpleAtoi(*cursor, &before) || before <= 0)) {
+    return hc::InvalidField("page_token", "is not a token this listing gave out");
   }
   HC_ASSIGN_OR_RETURN(auto rows, store_.ListDisclosures(req.member_id(), page_size + 1, before));
   for (size_t i = 0; i < rows.size() && static_cast<int>(i) < page_size; ++i) {
@@ -374,7 +346,8 @@ absl::Status MembershipService::DoListDisclosures(const hc::auth::Principal& cal
     *d->mutable_accessed_at() = TimeUtil::MillisecondsToTimestamp(rows[i].accessed_at_ms);
   }
   if (static_cast<int>(rows.size()) > page_size) {
-    resp.set_next_page_token(EncodeToken(std::to_string(rows[page_size - 1].id)));
+    resp.set_next_page_token(
+        hc::paging::EncodePageToken(std::to_string(rows[page_size - 1].id), filters));
   }
   return absl::OkStatus();
 }

@@ -31,12 +31,4 @@ absl::Status ValidateNamePrefix(std::string_view prefix) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<int> PageSize(int requested) {
-  if (requested == 0) return kDefaultPageSize;
-  if (requested < 0 || requested > kMaxPageSize) {
-    return hc::InvalidField("page_size", "must be from 1 to " + std::to_string(kMaxPageSize));
-  }
-  return requested;
-}
-
 }  // namespace membership::domain

@@ -25,9 +25,4 @@ DirectoryEntry ToDirectoryEntry(const Member& member);
 // The search's normalised name prefix: trimmed, lower case, at most 50 characters.
 absl::Status ValidateNamePrefix(std::string_view prefix);
 
-inline constexpr int kDefaultPageSize = 20;
-inline constexpr int kMaxPageSize = 100;
-// 0 -> default; 1..max as is; anything else INVALID_ARGUMENT naming page_size.
-absl::StatusOr<int> PageSize(int requested);
-
 }  // namespace membership::domain

@@ -5,39 +5,17 @@
 #include <set>
 
 #include "libs/status/status.h"
+#include "libs/text/text.h"
 #include "services/membership/src/domain/sobriety.h"
 
 namespace membership::domain {
 namespace {
 
 using hc::InvalidField;
-
-std::string_view Trim(std::string_view s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-  return s;
-}
-
-bool HasControlCharacters(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x20 || c == 0x7f; });
-}
-
-// Length in characters (UTF-8 code points), not bytes.
-size_t CodePoints(std::string_view s) {
-  return static_cast<size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
+using hc::text::Trim;
 
 absl::Status CheckName(std::string_view field, std::string_view value, bool required, size_t max) {
-  std::string_view trimmed = Trim(value);
-  if (required && trimmed.empty()) return InvalidField(field, "must not be empty");
-  if (CodePoints(value) > max) {
-    return InvalidField(field, "must be at most " + std::to_string(max) + " characters");
-  }
-  if (HasControlCharacters(value))
-    return InvalidField(field, "must not contain control characters");
-  return absl::OkStatus();
+  return hc::text::CheckText(field, value, {.required = required, .max_characters = max});
 }
 
 bool IsEmail(std::string_view email) {

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <spdlog/spdlog.h>
+
+#include "libs/config/config.h"
+#include "libs/grpc/server.h"
+#include "libs/log/log.h"
+
+namespace hc::service {
+
+// The whole main() of a service: settings from HC_* variables (a bad one exits non-zero with a
+// message), JSON logs, start, then a graceful shutdown on SIGTERM or SIGINT.
+// `App` has App(Settings), Start() and Shutdown(); `Settings` has FromEnv(Env&) and `service`.
+template <typename App, typename Settings>
+int RunMain(const char* name) {
+  grpc_server::BlockTerminationSignals();
+  config::Env env;
+  auto settings = Settings::FromEnv(env);
+  config::ExitIfInvalid(settings.status(), name);
+  log::Init(name, settings->service.log_level);
+
+  App app(*settings);
+  if (absl::Status started = app.Start(); !started.ok()) {
+    spdlog::critical("{} failed to start: {}", name, started.ToString());
+    return 1;
+  }
+  int signal_number = grpc_server::WaitForTerminationSignal();
+  spdlog::info("{} received signal {}, shutting down", name, signal_number);
+  app.Shutdown();
+  spdlog::info("{} stopped", name);
+  return 0;
+}
+
+}  // namespace hc::service
