@@ -1,0 +1,256 @@
+#include "services/volunteering/src/api/volunteering_service.h"
+
+#include <random>
+
+#include "libs/convert/time.h"
+#include "libs/ids/ids.h"
+#include "libs/paging/paging.h"
+#include "libs/status/status.h"
+
+namespace volunteering::api {
+namespace {
+
+constexpr char kRoleKeyPrefix[] = "volunteering:role:v1:";
+// Any change anywhere retires every cached listing at once.
+constexpr char kListGenerationKey[] = "volunteering:roles:v1:generation";
+
+std::string RoleKey(const std::string& role_id) {
+  return kRoleKeyPrefix + hc::ids::Canonical(role_id);
+}
+
+using hc::convert::TimeFromProto;
+constexpr auto Ts = hc::convert::TimeToProto;
+
+absl::Status CheckId(const char* field, const std::string& id) {
+  if (!hc::ids::IsUuid(id)) return hc::InvalidField(field, "must be a UUID");
+  return absl::OkStatus();
+}
+
+void ToProto(const domain::Shift& s, pb::Shift& out) {
+  out.set_shift_id(s.shift_id);
+  out.set_role_id(s.role_id);
+  *out.mutable_start_time() = Ts(s.start);
+  *out.mutable_end_time() = Ts(s.end);
+  out.set_time_zone(s.time_zone);
+  out.set_slots(s.slots);
+  out.set_confirmed_count(s.confirmed_count);
+  out.set_waitlist_count(s.waitlist_count);
+  out.set_slots_left(s.slots_left());
+}
+
+void ToProto(const domain::Role& r, pb::Role& out) {
+  out.set_role_id(r.role_id);
+  auto* d = out.mutable_details();
+  d->set_title(r.details.title);
+  d->set_description(r.details.description);
+  for (const auto& tag : r.details.tags) d->add_tags(tag);
+  d->set_venue(r.details.venue);
+  d->set_online_url(r.details.online_url);
+  d->set_event_id(r.details.event_id);
+  d->set_min_sober_days(r.details.min_sober_days);
+  d->set_max_shifts_per_person(r.details.max_shifts_per_person);
+  out.set_status(static_cast<pb::RoleStatus>(r.status));
+  *out.mutable_created_at() = Ts(r.created_at);
+  *out.mutable_updated_at() = Ts(r.updated_at);
+}
+
+void ToProto(const domain::Signup& g, pb::Signup& out) {
+  out.set_shift_id(g.shift_id);
+  out.set_member_id(g.member_id);
+  out.set_status(static_cast<pb::SignupStatus>(g.status));
+  out.set_waitlist_position(g.waitlist_position);
+  *out.mutable_created_at() = Ts(g.created_at);
+  *out.mutable_updated_at() = Ts(g.updated_at);
+}
+
+std::string RandomGeneration() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return std::to_string(rng());
+}
+
+}  // namespace
+
+VolunteeringService::VolunteeringService(hc::grpc_server::UnaryRunner& runner,
+                                         storage::RoleStore& store, hc::redis::Cache& cache,
+                                         const domain::TimeZoneCatalog& zones,
+                                         members::Eligibility& eligibility, Options options,
+                                         Clock clock)
+    : runner_(runner),
+      store_(store),
+      cache_(cache),
+      zones_(zones),
+      eligibility_(eligibility),
+      options_(options),
+      clock_(std::move(clock)) {}
+
+HC_UNARY_RPC(VolunteeringService, PostRole, DoPost(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, CloseRole, DoClose(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, GetRole, DoGet(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, ListRoles, DoList(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, AddShift, DoAddShift(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, SignUp, DoSignUp(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, Withdraw, DoWithdraw(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, ListMySignups, DoListMine(caller, rq, rs))
+
+domain::Time VolunteeringService::Now() const {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_());
+}
+
+void VolunteeringService::Invalidate(const std::string& role_id) {
+  cache_.Invalidate(RoleKey(role_id));
+  cache_.Invalidate(kListGenerationKey);
+}
+
+absl::Status VolunteeringService::DoPost(const hc::auth::Principal& caller,
+                                         const pb::PostRoleRequest& req,
+                                         pb::PostRoleResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  if (!req.has_role()) return hc::InvalidField("role", "is required");
+  const pb::RoleDetails& r = req.role();
+  domain::RoleDetails d{.title = r.title(),
+                        .description = r.description(),
+                        .tags = {r.tags().begin(), r.tags().end()},
+                        .venue = r.venue(),
+                        .online_url = r.online_url(),
+                        .event_id = r.event_id(),
+                        .min_sober_days = r.min_sober_days(),
+                        .max_shifts_per_person = r.max_shifts_per_person()};
+  HC_RETURN_IF_ERROR(domain::ValidateRole(d));
+  HC_ASSIGN_OR_RETURN(domain::Role role, store_.Post(d, caller.subject, Now()));
+  cache_.Invalidate(kListGenerationKey);
+  ToProto(role, *resp.mutable_role());
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoClose(const hc::auth::Principal& caller,
+                                          const pb::CloseRoleRequest& req,
+                                          pb::CloseRoleResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("role_id", req.role_id()));
+  HC_ASSIGN_OR_RETURN(domain::Role role, store_.Close(hc::ids::Canonical(req.role_id()), Now()));
+  Invalidate(role.role_id);
+  ToProto(role, *resp.mutable_role());
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoGet(const hc::auth::Principal& caller,
+                                        const pb::GetRoleRequest& req, pb::GetRoleResponse& resp) {
+  (void)caller;  // any signed-in member
+  HC_RETURN_IF_ERROR(CheckId("role_id", req.role_id()));
+  const std::string role_id = hc::ids::Canonical(req.role_id());
+  HC_ASSIGN_OR_RETURN(std::string bytes, cache_.GetOrLoad(
+                                             RoleKey(role_id), options_.cache_ttl,
+                                             [&]() -> absl::StatusOr<std::string> {
+                                               HC_ASSIGN_OR_RETURN(auto found, store_.Get(role_id));
+                                               pb::Role proto;
+                                               ToProto(found.first, proto);
+                                               for (const auto& s : found.second)
+                                                 ToProto(s, *proto.add_shifts());
+                                               return proto.SerializeAsString();
+                                             },
+                                             [](const std::string& cached) {
+                                               return pb::Role().ParseFromString(cached);
+                                             }));
+  if (!resp.mutable_role()->ParseFromString(bytes)) return absl::InternalError("corrupt role");
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
+                                         const pb::ListRolesRequest& req,
+                                         pb::ListRolesResponse& resp) {
+  (void)caller;  // any signed-in member
+  if (req.tag().size() > 32) return hc::InvalidField("tag", "must be at most 32 characters");
+  HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
+  const std::string filters = "t=" + req.tag();
+  HC_ASSIGN_OR_RETURN(std::optional<std::string> after,
+                      hc::paging::DecodePageToken(req.page_token(), filters));
+  HC_ASSIGN_OR_RETURN(
+      std::string generation,
+      cache_.GetOrLoad(kListGenerationKey, options_.cache_ttl,
+                       []() -> absl::StatusOr<std::string> { return RandomGeneration(); }));
+  const std::string key = "volunteering:roles:v1:" + generation + ":" + filters +
+                          ":n=" + std::to_string(page_size) + ":t=" + req.page_token();
+  HC_ASSIGN_OR_RETURN(
+      std::string bytes,
+      cache_.GetOrLoad(
+          key, options_.cache_ttl,
+          [&]() -> absl::StatusOr<std::string> {
+            HC_ASSIGN_OR_RETURN(storage::RolePage page,
+                                store_.ListOpen(req.tag(), page_size, after.value_or("")));
+            pb::ListRolesResponse proto;
+            for (const auto& r : page.roles) ToProto(r, *proto.add_roles());
+            proto.set_next_page_token(hc::paging::EncodePageToken(page.next, filters));
+            return proto.SerializeAsString();
+          },
+          [](const std::string& cached) {
+            return pb::ListRolesResponse().ParseFromString(cached);
+          }));
+  if (!resp.ParseFromString(bytes)) return absl::InternalError("corrupt listing");
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoAddShift(const hc::auth::Principal& caller,
+                                             const pb::AddShiftRequest& req,
+                                             pb::AddShiftResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("role_id", req.role_id()));
+  domain::Shift shift{.time_zone = req.time_zone(), .slots = req.slots()};
+  HC_ASSIGN_OR_RETURN(shift.start,
+                      TimeFromProto("start_time", req.has_start_time(), req.start_time()));
+  HC_ASSIGN_OR_RETURN(shift.end, TimeFromProto("end_time", req.has_end_time(), req.end_time()));
+  const std::string role_id = hc::ids::Canonical(req.role_id());
+  HC_ASSIGN_OR_RETURN(domain::Shift added, store_.AddShift(role_id, shift, zones_, Now()));
+  Invalidate(role_id);
+  ToProto(added, *resp.mutable_shift());
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoSignUp(const hc::auth::Principal& caller,
+                                           const pb::SignUpRequest& req, pb::SignUpResponse& resp) {
+  HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
+  HC_RETURN_IF_ERROR(CheckId("shift_id", req.shift_id()));
+  const std::string shift_id = hc::ids::Canonical(req.shift_id());
+  // Asked before the transaction: no lock is held while membership answers.
+  HC_ASSIGN_OR_RETURN(domain::Role role, store_.RoleOfShift(shift_id));
+  HC_RETURN_IF_ERROR(eligibility_.Check(member_id, role.details.min_sober_days));
+  HC_ASSIGN_OR_RETURN(storage::SignupResult result, store_.SignUp(shift_id, member_id, Now()));
+  if (result.changed) Invalidate(result.shift.role_id);
+  ToProto(result.signup, *resp.mutable_signup());
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoWithdraw(const hc::auth::Principal& caller,
+                                             const pb::WithdrawRequest& req,
+                                             pb::WithdrawResponse& resp) {
+  HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
+  HC_RETURN_IF_ERROR(CheckId("shift_id", req.shift_id()));
+  HC_ASSIGN_OR_RETURN(storage::SignupResult result,
+                      store_.Withdraw(hc::ids::Canonical(req.shift_id()), member_id, Now(),
+                                      options_.withdraw_cutoff));
+  if (result.changed) Invalidate(result.shift.role_id);
+  ToProto(result.signup, *resp.mutable_signup());
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoListMine(const hc::auth::Principal& caller,
+                                             const pb::ListMySignupsRequest& req,
+                                             pb::ListMySignupsResponse& resp) {
+  HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
+  HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
+  const std::string filters = std::string("w=") + (req.include_withdrawn() ? "1" : "0");
+  HC_ASSIGN_OR_RETURN(std::optional<std::string> after,
+                      hc::paging::DecodePageToken(req.page_token(), filters));
+  HC_ASSIGN_OR_RETURN(
+      storage::MySignupPage page,
+      store_.ListMine(member_id, req.include_withdrawn(), page_size, after.value_or("")));
+  for (const auto& m : page.signups) {
+    auto* out = resp.add_signups();
+    ToProto(m.signup, *out->mutable_signup());
+    ToProto(m.shift, *out->mutable_shift());
+    out->set_role_title(m.role_title);
+  }
+  resp.set_next_page_token(hc::paging::EncodePageToken(page.next, filters));
+  return absl::OkStatus();
+}
+
+}  // namespace volunteering::api

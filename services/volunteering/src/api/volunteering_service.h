@@ -1,0 +1,86 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "alumni/volunteering/v1/volunteering_service.grpc.pb.h"
+#include "libs/grpc/server.h"
+#include "libs/redis/cache.h"
+#include "services/volunteering/src/domain/volunteering.h"
+#include "services/volunteering/src/members/eligibility.h"
+#include "services/volunteering/src/storage/role_store.h"
+
+namespace volunteering::api {
+
+namespace pb = alumni::volunteering::v1;
+
+// The gRPC adapter: proto <-> domain, authorisation, validation, caching of GetRole/ListRoles.
+class VolunteeringService final : public pb::VolunteeringService::CallbackService {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+  struct Options {
+    std::chrono::seconds cache_ttl{30};
+    // Withdrawals close this long before a shift starts.
+    std::chrono::minutes withdraw_cutoff{24 * 60};
+  };
+
+  VolunteeringService(hc::grpc_server::UnaryRunner& runner, storage::RoleStore& store,
+                      hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
+                      members::Eligibility& eligibility, Options options, Clock clock);
+
+  grpc::ServerUnaryReactor* PostRole(grpc::CallbackServerContext* ctx,
+                                     const pb::PostRoleRequest* req,
+                                     pb::PostRoleResponse* resp) override;
+  grpc::ServerUnaryReactor* CloseRole(grpc::CallbackServerContext* ctx,
+                                      const pb::CloseRoleRequest* req,
+                                      pb::CloseRoleResponse* resp) override;
+  grpc::ServerUnaryReactor* GetRole(grpc::CallbackServerContext* ctx, const pb::GetRoleRequest* req,
+                                    pb::GetRoleResponse* resp) override;
+  grpc::ServerUnaryReactor* ListRoles(grpc::CallbackServerContext* ctx,
+                                      const pb::ListRolesRequest* req,
+                                      pb::ListRolesResponse* resp) override;
+  grpc::ServerUnaryReactor* AddShift(grpc::CallbackServerContext* ctx,
+                                     const pb::AddShiftRequest* req,
+                                     pb::AddShiftResponse* resp) override;
+  grpc::ServerUnaryReactor* SignUp(grpc::CallbackServerContext* ctx, const pb::SignUpRequest* req,
+                                   pb::SignUpResponse* resp) override;
+  grpc::ServerUnaryReactor* Withdraw(grpc::CallbackServerContext* ctx,
+                                     const pb::WithdrawRequest* req,
+                                     pb::WithdrawResponse* resp) override;
+  grpc::ServerUnaryReactor* ListMySignups(grpc::CallbackServerContext* ctx,
+                                          const pb::ListMySignupsRequest* req,
+                                          pb::ListMySignupsResponse* resp) override;
+
+  // Drops the cached reads a change of `role_id` made stale (after its commit).
+  void Invalidate(const std::string& role_id);
+
+ private:
+  absl::Status DoPost(const hc::auth::Principal& caller, const pb::PostRoleRequest& req,
+                      pb::PostRoleResponse& resp);
+  absl::Status DoClose(const hc::auth::Principal& caller, const pb::CloseRoleRequest& req,
+                       pb::CloseRoleResponse& resp);
+  absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetRoleRequest& req,
+                     pb::GetRoleResponse& resp);
+  absl::Status DoList(const hc::auth::Principal& caller, const pb::ListRolesRequest& req,
+                      pb::ListRolesResponse& resp);
+  absl::Status DoAddShift(const hc::auth::Principal& caller, const pb::AddShiftRequest& req,
+                          pb::AddShiftResponse& resp);
+  absl::Status DoSignUp(const hc::auth::Principal& caller, const pb::SignUpRequest& req,
+                        pb::SignUpResponse& resp);
+  absl::Status DoWithdraw(const hc::auth::Principal& caller, const pb::WithdrawRequest& req,
+                          pb::WithdrawResponse& resp);
+  absl::Status DoListMine(const hc::auth::Principal& caller, const pb::ListMySignupsRequest& req,
+                          pb::ListMySignupsResponse& resp);
+  domain::Time Now() const;
+
+  hc::grpc_server::UnaryRunner& runner_;
+  storage::RoleStore& store_;
+  hc::redis::Cache& cache_;
+  const domain::TimeZoneCatalog& zones_;
+  members::Eligibility& eligibility_;
+  Options options_;
+  Clock clock_;
+};
+
+}  // namespace volunteering::api

@@ -1,0 +1,135 @@
+#include "services/volunteering/src/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "libs/grpc/client.h"
+#include "libs/kafka/consumer.h"
+#include "libs/service/runtime.h"
+#include "libs/status/status.h"
+#include "libs/tz/time_zones.h"
+#include "services/volunteering/src/api/volunteering_service.h"
+#include "services/volunteering/src/members/eligibility.h"
+#include "services/volunteering/src/messaging/facts.h"
+#include "services/volunteering/src/messaging/membership_facts.h"
+#include "services/volunteering/src/storage/role_store.h"
+
+// Generated from services/volunteering/migrations/ (see hc_embed_migrations).
+const std::vector<hc::postgres::Migration>& volunteering_lib_migrations();
+
+namespace volunteering {
+
+hc::config::ServiceSettings Settings::Defaults() {
+  hc::config::ServiceSettings d;
+  d.server.address = "127.0.0.1:17003";
+  d.metrics_address = "127.0.0.1:17103";
+  d.cache_ttl = std::chrono::seconds(30);
+  return d;
+}
+
+absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
+  Settings s;
+  s.volunteering_topic = env.String("HC_VOLUNTEERING_TOPIC", s.volunteering_topic);
+  s.membership_topic = env.String("HC_MEMBERSHIP_TOPIC", s.membership_topic);
+  s.consumer_group = env.String("HC_CONSUMER_GROUP", s.consumer_group);
+  s.membership_address = env.Address("HC_MEMBERSHIP_ADDR", s.membership_address);
+  s.membership_deadline = std::chrono::milliseconds(
+      env.Int("HC_MEMBERSHIP_DEADLINE_MS", s.membership_deadline.count(), 100, 30000));
+  s.withdraw_cutoff = std::chrono::minutes(
+      env.Int("HC_WITHDRAW_CUTOFF_MINUTES", s.withdraw_cutoff.count(), 0, 14 * 24 * 60));
+  HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
+  hc::grpc_client::ChannelOptions membership = s.service.client;
+  membership.address = s.membership_address;
+  if (auto channel = hc::grpc_client::MakeChannel(membership); !channel.ok()) {
+    return absl::InvalidArgumentError("HC_MEMBERSHIP_ADDR: " +
+                                      std::string(channel.status().message()));
+  }
+  return s;
+}
+
+namespace {
+
+std::shared_ptr<grpc::Channel> MembershipChannel(const Settings& settings) {
+  hc::grpc_client::ChannelOptions options = settings.service.client;
+  options.address = settings.membership_address;
+  // Checked in Settings::FromEnv; tests build Settings directly with loopback addresses.
+  return *hc::grpc_client::MakeChannel(options);
+}
+
+domain::Time Now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+struct App::Parts {
+  explicit Parts(const Settings& settings)
+      : runtime(settings.service, {.name = "volunteering",
+                                   .grpc_service = "alumni.volunteering.v1.VolunteeringService",
+                                   .cache_name = "role"}),
+        recorder(settings.volunteering_topic),
+        store(runtime.pool, recorder),
+        eligibility(MembershipChannel(settings),
+                    {.service = "volunteering",
+                     .token_file = settings.service.service_token_file,
+                     .jwt = settings.service.jwt},
+                    settings.membership_deadline),
+        service(
+            runtime.runner, store, runtime.cache, zones, eligibility,
+            {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},
+            [] { return std::chrono::system_clock::now(); }),
+        membership_facts(
+            store, [this](const std::string& role_id) { service.Invalidate(role_id); },
+            [this](const hc::identity::IdentityChange& change) {
+              runtime.revocations.Apply(change);
+            },
+            Now),
+        consumer(
+            {.brokers = settings.service.kafka_brokers,
+             .group_id = settings.consumer_group,
+             .topics = {settings.membership_topic},
+             .service = "volunteering",
+             .after_commit =
+                 [this](const hc::kafka::Message& m) { membership_facts.AfterCommit(m); }},
+            runtime.pool,
+            [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
+              return membership_facts.Handle(tx, m);
+            },
+            runtime.exposer.registry()) {}
+
+  hc::service::Runtime runtime;
+  hc::tz::SystemTimeZones zones;
+  facts::Recorder recorder;
+  storage::RoleStore store;
+  members::MembershipEligibility eligibility;
+  api::VolunteeringService service;
+  facts::MembershipFactsHandler membership_facts;
+  hc::kafka::Consumer consumer;
+};
+
+App::App(Settings settings) : settings_(std::move(settings)) {}
+
+App::~App() { Shutdown(); }
+
+absl::Status App::Start() {
+  HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(settings_.service, volunteering_lib_migrations(),
+                                                   /*consumes_events=*/true));
+  parts_ = std::make_unique<Parts>(settings_);
+  HC_RETURN_IF_ERROR(parts_->consumer.Start());
+  HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
+  spdlog::info("volunteering serving gRPC on port {} and metrics on port {}", grpc_port(),
+               metrics_port());
+  return absl::OkStatus();
+}
+
+void App::Shutdown() {
+  if (!parts_) return;
+  // The consumer first: a MemberDeleted it is handling commits or is redelivered later.
+  parts_->consumer.Stop();
+  parts_->runtime.Shutdown();
+  parts_.reset();
+}
+
+int App::grpc_port() const { return parts_ ? parts_->runtime.grpc_port() : 0; }
+int App::metrics_port() const { return parts_ ? parts_->runtime.metrics_port() : 0; }
+
+}  // namespace volunteering

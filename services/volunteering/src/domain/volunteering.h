@@ -1,0 +1,104 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "libs/auth/auth.h"
+#include "libs/tz/time_zones.h"
+
+// The rules of volunteering, in plain C++: roles and their requirements, shifts and slots,
+// sign-ups with a FIFO waitlist, the per-person limit and the withdrawal cut-off.
+namespace volunteering::domain {
+
+using Time = std::chrono::sys_time<std::chrono::milliseconds>;
+using hc::tz::TimeZoneCatalog;
+
+enum class RoleStatus { kOpen = 1, kClosed = 2 };
+enum class SignupStatus { kConfirmed = 1, kWaitlisted = 2, kWithdrawn = 3 };
+
+struct RoleDetails {
+  std::string title;
+  std::string description;
+  std::vector<std::string> tags;
+  std::string venue;
+  std::string online_url;
+  std::string event_id;
+  int min_sober_days = 0;
+  int max_shifts_per_person = 0;
+};
+
+struct Role {
+  std::string role_id;
+  RoleDetails details;
+  RoleStatus status = RoleStatus::kOpen;
+  std::string created_by;
+  Time created_at{};
+  Time updated_at{};
+};
+
+struct Shift {
+  std::string shift_id;
+  std::string role_id;
+  Time start{};
+  Time end{};
+  std::string time_zone;
+  int slots = 0;
+  int confirmed_count = 0;
+  int waitlist_count = 0;
+
+  int slots_left() const { return slots - confirmed_count; }
+};
+
+struct Signup {
+  std::string shift_id;
+  std::string member_id;
+  SignupStatus status = SignupStatus::kConfirmed;
+  int waitlist_position = 0;  // 1-based while waitlisted
+  Time created_at{};
+  Time updated_at{};
+};
+
+// Limits: generous for people, tight for abuse.
+inline constexpr size_t kMaxTitleLength = 120;
+inline constexpr size_t kMaxDescriptionLength = 4000;
+inline constexpr size_t kMaxVenueLength = 300;
+inline constexpr size_t kMaxUrlLength = 2000;
+inline constexpr size_t kMaxTags = 10;
+inline constexpr int kMaxSlots = 500;
+inline constexpr int kDefaultShiftsPerPerson = 5;
+inline constexpr int kMaxShiftsPerPerson = 50;
+inline constexpr auto kMaxShiftLength = std::chrono::hours(24);
+inline constexpr auto kMaxLeadTime = std::chrono::days(366);
+
+// Who may do what.
+absl::Status AuthorizeManage(const hc::auth::Principal& caller);
+// The member acting: the token's subject, for members (not services).
+absl::StatusOr<std::string> MemberOf(const hc::auth::Principal& caller);
+
+// Checks a new role and fills its defaults. INVALID_ARGUMENT naming the field.
+absl::Status ValidateRole(RoleDetails& role);
+// Sober-time thresholds are the milestone ladder membership answers: 0 (none), 30, 60, 90,
+// 180 days, or whole years.
+bool IsAllowedSoberThreshold(int days);
+// A new shift of an open role. INVALID_ARGUMENT naming the field, FAILED_PRECONDITION for a
+// closed role.
+absl::Status ValidateShift(const Role& role, const Shift& shift, const TimeZoneCatalog& zones,
+                           Time now);
+
+enum class Placement { kConfirmed, kWaitlisted };
+// Where a new sign-up goes: confirmed while slots remain, else at the back of the line.
+// FAILED_PRECONDITION when the role is closed or the shift has started.
+absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time now);
+// FAILED_PRECONDITION when the member already holds `held` shifts of the role.
+absl::Status CheckShiftLimit(const Role& role, int held);
+// Withdrawals close `cutoff` before the shift: FAILED_PRECONDITION saying when they closed.
+absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cutoff);
+// A freed slot goes to the line only before the shift starts.
+bool PromotesOnFree(const Shift& shift, Time now);
+
+}  // namespace volunteering::domain

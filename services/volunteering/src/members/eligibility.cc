@@ -1,0 +1,39 @@
+#include "services/volunteering/src/members/eligibility.h"
+
+namespace volunteering::members {
+
+namespace mpb = alumni::membership::v1;
+
+MembershipEligibility::MembershipEligibility(std::shared_ptr<grpc::Channel> channel,
+                                             hc::grpc_client::ServiceToken::Options token,
+                                             std::chrono::milliseconds deadline)
+    : stub_(mpb::MembershipService::NewStub(std::move(channel))),
+      token_(std::move(token)),
+      deadline_(deadline) {}
+
+absl::Status MembershipEligibility::Check(const std::string& member_id, int min_sober_days) {
+  if (min_sober_days <= 0) return absl::OkStatus();
+  auto token = token_.Get();
+  if (!token.ok()) return absl::UnavailableError("no service identity for membership");
+  mpb::CheckEligibilityRequest request;
+  request.set_member_id(member_id);
+  request.set_min_sober_days(min_sober_days);
+  request.set_purpose("volunteering.signup");
+  mpb::CheckEligibilityResponse response;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
+  ctx.AddMetadata("authorization", "Bearer " + *token);
+  grpc::Status status = stub_->CheckEligibility(&ctx, request, &response);
+  if (!status.ok()) {
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      return absl::FailedPreconditionError(
+          "this role's sober-time requirement can't be confirmed right now; ask the coordinator");
+    }
+    return absl::UnavailableError("membership could not check eligibility; try again shortly");
+  }
+  if (response.eligibility() == mpb::ELIGIBILITY_YES) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      "this role asks for more sober time than membership can confirm for you");
+}
+
+}  // namespace volunteering::members

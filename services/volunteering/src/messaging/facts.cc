@@ -1,0 +1,89 @@
+#include "services/volunteering/src/messaging/facts.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include "alumni/volunteering/v1/volunteering_events.pb.h"
+#include "libs/outbox/outbox.h"
+
+namespace volunteering::facts {
+namespace {
+
+namespace pb = alumni::volunteering::v1;
+
+google::protobuf::Timestamp Ts(domain::Time t) {
+  return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(t.time_since_epoch().count());
+}
+
+}  // namespace
+
+void Recorder::RolePosted(hc::postgres::Tx& tx, const domain::Role& role) const {
+  pb::VolunteerRolePosted fact;
+  fact.set_role_id(role.role_id);
+  for (const auto& tag : role.details.tags) fact.add_tags(tag);
+  fact.set_event_id(role.details.event_id);
+  *fact.mutable_posted_at() = Ts(role.created_at);
+  hc::outbox::Append(tx, topic_, role.role_id, fact);
+}
+
+void Recorder::RoleClosed(hc::postgres::Tx& tx, const std::string& role_id, domain::Time at) const {
+  pb::RoleClosed fact;
+  fact.set_role_id(role_id);
+  *fact.mutable_closed_at() = Ts(at);
+  hc::outbox::Append(tx, topic_, role_id, fact);
+}
+
+void Recorder::ShiftAdded(hc::postgres::Tx& tx, const domain::Shift& shift) const {
+  pb::ShiftAdded fact;
+  fact.set_role_id(shift.role_id);
+  fact.set_shift_id(shift.shift_id);
+  *fact.mutable_start_time() = Ts(shift.start);
+  *fact.mutable_end_time() = Ts(shift.end);
+  fact.set_slots(shift.slots);
+  hc::outbox::Append(tx, topic_, shift.role_id, fact);
+}
+
+void Recorder::SignedUp(hc::postgres::Tx& tx, const domain::Shift& shift,
+                        const domain::Signup& signup) const {
+  pb::VolunteerSignedUp fact;
+  fact.set_role_id(shift.role_id);
+  fact.set_shift_id(shift.shift_id);
+  fact.set_member_id(signup.member_id);
+  fact.set_status(static_cast<pb::SignupStatus>(signup.status));
+  *fact.mutable_signed_up_at() = Ts(signup.created_at);
+  *fact.mutable_start_time() = Ts(shift.start);
+  hc::outbox::Append(tx, topic_, shift.role_id, fact, {signup.member_id});
+}
+
+void Recorder::Withdrawn(hc::postgres::Tx& tx, const domain::Shift& shift,
+                         const std::string& member_id, domain::SignupStatus previous,
+                         WithdrawReason reason, domain::Time at) const {
+  pb::SignupWithdrawn fact;
+  fact.set_role_id(shift.role_id);
+  fact.set_shift_id(shift.shift_id);
+  fact.set_member_id(member_id);
+  fact.set_previous_status(static_cast<pb::SignupStatus>(previous));
+  fact.set_reason(static_cast<pb::WithdrawReason>(reason));
+  *fact.mutable_withdrawn_at() = Ts(at);
+  hc::outbox::Append(tx, topic_, shift.role_id, fact, {member_id});
+}
+
+void Recorder::Promoted(hc::postgres::Tx& tx, const domain::Shift& shift,
+                        const std::string& member_id, domain::Time at) const {
+  pb::VolunteerPromoted fact;
+  fact.set_role_id(shift.role_id);
+  fact.set_shift_id(shift.shift_id);
+  fact.set_member_id(member_id);
+  *fact.mutable_promoted_at() = Ts(at);
+  *fact.mutable_start_time() = Ts(shift.start);
+  hc::outbox::Append(tx, topic_, shift.role_id, fact, {member_id});
+}
+
+void Recorder::Filled(hc::postgres::Tx& tx, const domain::Shift& shift, domain::Time at) const {
+  pb::RoleFilled fact;
+  fact.set_role_id(shift.role_id);
+  fact.set_shift_id(shift.shift_id);
+  *fact.mutable_filled_at() = Ts(at);
+  hc::outbox::Append(tx, topic_, shift.role_id, fact);
+}
+
+}  // namespace volunteering::facts

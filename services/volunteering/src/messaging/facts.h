@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+
+#include "libs/postgres/pool.h"
+#include "services/volunteering/src/domain/volunteering.h"
+
+namespace volunteering::facts {
+
+inline constexpr char kTopic[] = "alumni.volunteering.v1";
+
+enum class WithdrawReason { kMember = 1, kMemberDeleted = 2 };
+
+// Records the service's facts in the outbox inside the caller's transaction, keyed by role id
+// (so one role's facts, its shifts' included, stay in order). The caller holds the role's or
+// the shift's lock. Ids and non-sensitive facts only: no titles, no free text.
+class Recorder {
+ public:
+  explicit Recorder(std::string topic = kTopic) : topic_(std::move(topic)) {}
+  const std::string& topic() const { return topic_; }
+
+  void RolePosted(hc::postgres::Tx& tx, const domain::Role& role) const;
+  void RoleClosed(hc::postgres::Tx& tx, const std::string& role_id, domain::Time at) const;
+  void ShiftAdded(hc::postgres::Tx& tx, const domain::Shift& shift) const;
+  void SignedUp(hc::postgres::Tx& tx, const domain::Shift& shift,
+                const domain::Signup& signup) const;
+  void Withdrawn(hc::postgres::Tx& tx, const domain::Shift& shift, const std::string& member_id,
+                 domain::SignupStatus previous, WithdrawReason reason, domain::Time at) const;
+  void Promoted(hc::postgres::Tx& tx, const domain::Shift& shift, const std::string& member_id,
+                domain::Time at) const;
+  void Filled(hc::postgres::Tx& tx, const domain::Shift& shift, domain::Time at) const;
+
+ private:
+  std::string topic_;
+};
+
+}  // namespace volunteering::facts

@@ -1,0 +1,490 @@
+// How the slot rules hold whatever the concurrency, at READ COMMITTED:
+//
+// Every transaction that changes a shift's sign-ups or counts starts by locking that shift's
+// row (SELECT ... FOR UPDATE), so they run one at a time per shift; statements after the lock
+// see the previous holder's writes, so the counts read, the placement decided and the rows
+// written form one serial history: no two sign-ups take the last slot, and waitlist tickets
+// (shifts.next_waitlist_seq) are handed out in lock order, which is the order of the line.
+//
+// Lock order, the same everywhere so nothing can deadlock:
+//   member (libs/identity, shared for writes, exclusive for erasure)
+//   -> member-and-role (advisory, exclusive: the per-person limit)
+//   -> role row (FOR SHARE by sign-ups and new shifts, FOR UPDATE by CloseRole)
+//   -> shift row (FOR UPDATE).
+// The per-person limit counts the member's active sign-ups of the role while holding the
+// member-and-role lock, so ten sign-ups of one member at once are counted one after another.
+// A sign-up holds the role FOR SHARE, so CloseRole waits for sign-ups in flight and later ones
+// see the role closed. Withdrawals and promotions lock only the shift.
+//
+// Backstops if a future path forgot a lock: the unique indexes signups_one_active and
+// signups_line, and the CHECK confirmed_count <= slots.
+#include "services/volunteering/src/storage/role_store.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
+#include "libs/identity/identity.h"
+#include "libs/outbox/outbox.h"
+#include "libs/status/status.h"
+
+namespace volunteering::storage {
+namespace {
+
+using domain::Role;
+using domain::Shift;
+using domain::SignupStatus;
+using hc::postgres::Tx;
+
+// The advisory lock class of the per-person limit, apart from libs/identity's member locks.
+constexpr int kMemberRoleLockClass = 0x5652;  // "VR"
+
+int64_t Ms(domain::Time t) { return t.time_since_epoch().count(); }
+domain::Time FromMs(int64_t ms) { return domain::Time(std::chrono::milliseconds(ms)); }
+std::string MsToTs(const std::string& param) {
+  return "to_timestamp(" + param + "::bigint / 1000.0)";
+}
+std::string Epoch(const std::string& column) {
+  return "(extract(epoch FROM " + column + ") * 1000)::bigint";
+}
+
+const std::string kRoleColumns =
+    "r.role_id::text, r.title, r.description, array_to_string(r.tags, ','), r.venue, "
+    "r.online_url, COALESCE(r.event_id::text, ''), r.min_sober_days, r.max_shifts_per_person, "
+    "r.status, r.created_by, " +
+    Epoch("r.created_at") + ", " + Epoch("r.updated_at");
+constexpr int kRoleColumnCount = 13;
+
+const std::string kShiftColumns = "s.shift_id::text, s.role_id::text, " + Epoch("s.starts_at") +
+                                  ", " + Epoch("s.ends_at") +
+                                  ", s.time_zone, s.slots, s.confirmed_count, s.waitlist_count, "
+                                  "s.next_waitlist_seq";
+constexpr int kShiftColumnCount = 9;
+
+// Catalogue tags hold no commas: array_to_string(tags, ',') splits back exactly.
+std::vector<std::string> Tags(const std::string& joined) {
+  return absl::StrSplit(joined, ',', absl::SkipEmpty());
+}
+
+std::string TagArray(const std::vector<std::string>& tags) {
+  std::string out = "{";
+  for (size_t i = 0; i < tags.size(); ++i) out += (i ? "," : "") + tags[i];
+  return out + "}";
+}
+
+Role RoleFromRow(const pqxx::row& row, int at = 0) {
+  Role r;
+  r.role_id = row[at].as<std::string>();
+  r.details.title = row[at + 1].as<std::string>();
+  r.details.description = row[at + 2].as<std::string>();
+  r.details.tags = Tags(row[at + 3].as<std::string>());
+  r.details.venue = row[at + 4].as<std::string>();
+  r.details.online_url = row[at + 5].as<std::string>();
+  r.details.event_id = row[at + 6].as<std::string>();
+  r.details.min_sober_days = row[at + 7].as<int>();
+  r.details.max_shifts_per_person = row[at + 8].as<int>();
+  r.status = static_cast<domain::RoleStatus>(row[at + 9].as<int>());
+  r.created_by = row[at + 10].as<std::string>();
+  r.created_at = FromMs(row[at + 11].as<int64_t>());
+  r.updated_at = FromMs(row[at + 12].as<int64_t>());
+  return r;
+}
+
+struct ShiftRow {
+  Shift shift;
+  int64_t next_waitlist_seq = 1;
+};
+
+ShiftRow ShiftFromRow(const pqxx::row& row, int at = 0) {
+  ShiftRow s;
+  s.shift.shift_id = row[at].as<std::string>();
+  s.shift.role_id = row[at + 1].as<std::string>();
+  s.shift.start = FromMs(row[at + 2].as<int64_t>());
+  s.shift.end = FromMs(row[at + 3].as<int64_t>());
+  s.shift.time_zone = row[at + 4].as<std::string>();
+  s.shift.slots = row[at + 5].as<int>();
+  s.shift.confirmed_count = row[at + 6].as<int>();
+  s.shift.waitlist_count = row[at + 7].as<int>();
+  s.next_waitlist_seq = row[at + 8].as<int64_t>();
+  return s;
+}
+
+absl::StatusOr<ShiftRow> LockShift(Tx& tx, const std::string& shift_id) {
+  auto rows = tx.exec_params(
+      "SELECT " + kShiftColumns + " FROM shifts s WHERE s.shift_id = $1 FOR UPDATE", shift_id);
+  if (rows.empty()) return absl::NotFoundError("no such shift");
+  return ShiftFromRow(rows[0]);
+}
+
+void SaveCounts(Tx& tx, const ShiftRow& s) {
+  tx.exec_params(
+      "UPDATE shifts SET confirmed_count = $2, waitlist_count = $3, next_waitlist_seq = $4 "
+      "WHERE shift_id = $1",
+      s.shift.shift_id, s.shift.confirmed_count, s.shift.waitlist_count, s.next_waitlist_seq);
+}
+
+struct ActiveSignup {
+  int64_t signup_id = 0;
+  domain::Signup signup;
+};
+
+// The member's active sign-up for the shift, with its place in line; read after the lock.
+std::optional<ActiveSignup> Active(Tx& tx, const std::string& shift_id,
+                                   const std::string& member_id) {
+  auto rows = tx.exec_params(
+      "SELECT g.signup_id, g.status, " + Epoch("g.created_at") + ", " + Epoch("g.updated_at") +
+          ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
+          "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END "
+          "FROM signups g WHERE g.shift_id = $1 AND g.member_id = $2 AND g.status IN (1, 2)",
+      shift_id, member_id);
+  if (rows.empty()) return std::nullopt;
+  ActiveSignup a;
+  a.signup_id = rows[0][0].as<int64_t>();
+  a.signup = {.shift_id = shift_id,
+              .member_id = member_id,
+              .status = static_cast<SignupStatus>(rows[0][1].as<int>()),
+              .waitlist_position = rows[0][4].as<int>(),
+              .created_at = FromMs(rows[0][2].as<int64_t>()),
+              .updated_at = FromMs(rows[0][3].as<int64_t>())};
+  return a;
+}
+
+// Moves the first in line into each free slot, FIFO; under the shift's lock.
+void Promote(Tx& tx, const facts::Recorder& recorder, ShiftRow& s, domain::Time now) {
+  while (s.shift.confirmed_count < s.shift.slots && s.shift.waitlist_count > 0 &&
+         domain::PromotesOnFree(s.shift, now)) {
+    auto first = tx.exec_params(
+        "UPDATE signups SET status = 1, updated_at = " + MsToTs("$2") +
+            " WHERE signup_id = (SELECT signup_id FROM signups WHERE shift_id = $1 AND status = 2 "
+            "ORDER BY waitlist_seq LIMIT 1) RETURNING member_id::text",
+        s.shift.shift_id, Ms(now));
+    if (first.empty()) break;
+    ++s.shift.confirmed_count;
+    --s.shift.waitlist_count;
+    recorder.Promoted(tx, s.shift, first[0][0].as<std::string>(), now);
+    if (s.shift.confirmed_count == s.shift.slots) recorder.Filled(tx, s.shift, now);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<Role> RoleStore::Post(const domain::RoleDetails& d, const std::string& created_by,
+                                     domain::Time now) {
+  Role role;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    // The creator is named in the row: an erasure of the creator must see it.
+    HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, created_by));
+    std::optional<std::string> event_id;
+    if (!d.event_id.empty()) event_id = d.event_id;
+    auto row = tx.exec_params1(
+        "INSERT INTO roles AS r (title, description, tags, venue, online_url, event_id, "
+        "min_sober_days, max_shifts_per_person, created_by, created_at, updated_at) VALUES "
+        "($1, $2, $3::text[], $4, $5, $6::uuid, $7, $8, $9, " +
+            MsToTs("$10") + ", " + MsToTs("$10") + ") RETURNING " + kRoleColumns,
+        d.title, d.description, TagArray(d.tags), d.venue, d.online_url, event_id, d.min_sober_days,
+        d.max_shifts_per_person, created_by, Ms(now));
+    role = RoleFromRow(row);
+    recorder_.RolePosted(tx, role);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return role;
+}
+
+absl::StatusOr<Role> RoleStore::Close(const std::string& role_id, domain::Time now) {
+  Role role;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        "SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1 FOR UPDATE", role_id);
+    if (rows.empty()) return absl::NotFoundError("no such role");
+    role = RoleFromRow(rows[0]);
+    if (role.status == domain::RoleStatus::kClosed) return absl::OkStatus();
+    tx.exec_params(
+        "UPDATE roles SET status = 2, updated_at = " + MsToTs("$2") + " WHERE role_id = $1",
+        role_id, Ms(now));
+    role.status = domain::RoleStatus::kClosed;
+    role.updated_at = now;
+    recorder_.RoleClosed(tx, role_id, now);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return role;
+}
+
+absl::StatusOr<std::pair<Role, std::vector<Shift>>> RoleStore::Get(const std::string& role_id) {
+  std::pair<Role, std::vector<Shift>> out;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    out.second.clear();
+    auto rows =
+        tx.exec_params("SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1", role_id);
+    if (rows.empty()) return absl::NotFoundError("no such role");
+    out.first = RoleFromRow(rows[0]);
+    for (const auto& row : tx.exec_params("SELECT " + kShiftColumns +
+                                              " FROM shifts s WHERE s.role_id = $1 "
+                                              "ORDER BY s.starts_at, s.shift_id LIMIT 200",
+                                          role_id)) {
+      out.second.push_back(ShiftFromRow(row).shift);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<RolePage> RoleStore::ListOpen(const std::string& tag, int page_size,
+                                             const std::string& after) {
+  int64_t after_ms = 0;
+  std::string after_id = "00000000-0000-0000-0000-000000000000";
+  if (!after.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(after, '|');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms)) {
+      return hc::InvalidField("page_token", "is not a token this listing gave out");
+    }
+    after_id = parts[1];
+  }
+  RolePage page;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    page = RolePage{};
+    auto rows = tx.exec_params(
+        "SELECT " + kRoleColumns +
+            " FROM roles r WHERE r.status = 1 AND ($1 = '' OR r.tags @> ARRAY[$1]) AND "
+            "(NOT $2 OR (r.created_at, r.role_id) < (" +
+            MsToTs("$3") + ", $4::uuid)) ORDER BY r.created_at DESC, r.role_id DESC LIMIT $5",
+        tag, !after.empty(), after_ms, after_id, page_size + 1);
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.roles.size()) == page_size) {
+        const Role& last = page.roles.back();
+        page.next = std::to_string(Ms(last.created_at)) + "|" + last.role_id;
+        break;
+      }
+      page.roles.push_back(RoleFromRow(row));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+absl::StatusOr<Shift> RoleStore::AddShift(const std::string& role_id, Shift shift,
+                                          const domain::TimeZoneCatalog& zones, domain::Time now) {
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        "SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1 FOR SHARE", role_id);
+    if (rows.empty()) return absl::NotFoundError("no such role");
+    const Role role = RoleFromRow(rows[0]);
+    HC_RETURN_IF_ERROR(domain::ValidateShift(role, shift, zones, now));
+    auto row = tx.exec_params1(
+        "INSERT INTO shifts AS s (role_id, starts_at, ends_at, time_zone, slots, created_at) "
+        "VALUES ($1, " +
+            MsToTs("$2") + ", " + MsToTs("$3") + ", $4, $5, " + MsToTs("$6") + ") RETURNING " +
+            kShiftColumns,
+        role_id, Ms(shift.start), Ms(shift.end), shift.time_zone, shift.slots, Ms(now));
+    shift = ShiftFromRow(row).shift;
+    recorder_.ShiftAdded(tx, shift);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return shift;
+}
+
+absl::StatusOr<Role> RoleStore::RoleOfShift(const std::string& shift_id) {
+  Role role;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params("SELECT " + kRoleColumns +
+                                   " FROM roles r JOIN shifts s ON s.role_id = r.role_id "
+                                   "WHERE s.shift_id = $1",
+                               shift_id);
+    if (rows.empty()) return absl::NotFoundError("no such shift");
+    role = RoleFromRow(rows[0]);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return role;
+}
+
+absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
+                                               const std::string& member_id, domain::Time now) {
+  SignupResult result;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    result = SignupResult{};
+    HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, member_id));
+    auto role_rows = tx.exec_params(
+        "SELECT r.role_id::text FROM roles r JOIN shifts s ON s.role_id = r.role_id "
+        "WHERE s.shift_id = $1",
+        shift_id);
+    if (role_rows.empty()) return absl::NotFoundError("no such shift");
+    const std::string role_id = role_rows[0][0].as<std::string>();
+    tx.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", kMemberRoleLockClass,
+                   role_id + "|" + member_id);
+    auto locked_role = tx.exec_params(
+        "SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1 FOR SHARE", role_id);
+    const Role role = RoleFromRow(locked_role[0]);
+    HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    result.shift = s.shift;
+    if (auto active = Active(tx, shift_id, member_id)) {
+      result.signup = active->signup;
+      return absl::OkStatus();
+    }
+    HC_ASSIGN_OR_RETURN(domain::Placement placement, domain::PlaceSignup(role, s.shift, now));
+    const int held = tx.exec_params1(
+                           "SELECT count(*) FROM signups WHERE member_id = $1 AND role_id = $2 "
+                           "AND status IN (1, 2)",
+                           member_id, role_id)[0]
+                         .as<int>();
+    HC_RETURN_IF_ERROR(domain::CheckShiftLimit(role, held));
+    domain::Signup& g = result.signup;
+    g = {.shift_id = shift_id, .member_id = member_id, .created_at = now, .updated_at = now};
+    if (placement == domain::Placement::kConfirmed) {
+      g.status = SignupStatus::kConfirmed;
+      tx.exec_params(
+          "INSERT INTO signups (shift_id, role_id, member_id, status, created_at, updated_at) "
+          "VALUES ($1, $2, $3, 1, " +
+              MsToTs("$4") + ", " + MsToTs("$4") + ")",
+          shift_id, role_id, member_id, Ms(now));
+      ++s.shift.confirmed_count;
+    } else {
+      g.status = SignupStatus::kWaitlisted;
+      tx.exec_params(
+          "INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq, created_at, "
+          "updated_at) VALUES ($1, $2, $3, 2, $4, " +
+              MsToTs("$5") + ", " + MsToTs("$5") + ")",
+          shift_id, role_id, member_id, s.next_waitlist_seq, Ms(now));
+      ++s.next_waitlist_seq;
+      ++s.shift.waitlist_count;
+      g.waitlist_position = s.shift.waitlist_count;
+    }
+    SaveCounts(tx, s);
+    recorder_.SignedUp(tx, s.shift, g);
+    if (placement == domain::Placement::kConfirmed && s.shift.confirmed_count == s.shift.slots) {
+      recorder_.Filled(tx, s.shift, now);
+    }
+    result.shift = s.shift;
+    result.changed = true;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<SignupResult> RoleStore::Withdraw(const std::string& shift_id,
+                                                 const std::string& member_id, domain::Time now,
+                                                 std::chrono::minutes cutoff) {
+  SignupResult result;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    result = SignupResult{};
+    HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    auto active = Active(tx, shift_id, member_id);
+    if (!active) return absl::NotFoundError("no sign-up of yours for this shift");
+    HC_RETURN_IF_ERROR(domain::CheckWithdraw(s.shift, now, cutoff));
+    const SignupStatus previous = active->signup.status;
+    tx.exec_params(
+        "UPDATE signups SET status = 3, updated_at = " + MsToTs("$2") + " WHERE signup_id = $1",
+        active->signup_id, Ms(now));
+    if (previous == SignupStatus::kConfirmed) {
+      --s.shift.confirmed_count;
+    } else {
+      --s.shift.waitlist_count;
+    }
+    recorder_.Withdrawn(tx, s.shift, member_id, previous, facts::WithdrawReason::kMember, now);
+    Promote(tx, recorder_, s, now);
+    SaveCounts(tx, s);
+    result.shift = s.shift;
+    result.signup = active->signup;
+    result.signup.status = SignupStatus::kWithdrawn;
+    result.signup.waitlist_position = 0;
+    result.signup.updated_at = now;
+    result.changed = true;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<MySignupPage> RoleStore::ListMine(const std::string& member_id,
+                                                 bool include_withdrawn, int page_size,
+                                                 const std::string& after) {
+  int64_t after_ms = 0, after_id = 0;
+  if (!after.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(after, '|');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms) ||
+        !absl::SimpleAtoi(parts[1], &after_id)) {
+      return hc::InvalidField("page_token", "is not a token this listing gave out");
+    }
+  }
+  MySignupPage page;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    page = MySignupPage{};
+    auto rows = tx.exec_params(
+        "SELECT " + kShiftColumns + ", r.title, g.signup_id, g.status, " + Epoch("g.created_at") +
+            ", " + Epoch("g.updated_at") +
+            ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
+            "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END "
+            "FROM signups g JOIN shifts s ON s.shift_id = g.shift_id JOIN roles r ON r.role_id "
+            "= g.role_id WHERE g.member_id = $1 AND ($2 OR g.status IN (1, 2)) AND (NOT $3 OR "
+            "(s.starts_at, g.signup_id) > (" +
+            MsToTs("$4") + ", $5::bigint)) ORDER BY s.starts_at, g.signup_id LIMIT $6",
+        member_id, include_withdrawn, !after.empty(), after_ms, after_id, page_size + 1);
+    int64_t last_id = 0;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.signups.size()) == page_size) {
+        page.next =
+            std::to_string(Ms(page.signups.back().shift.start)) + "|" + std::to_string(last_id);
+        break;
+      }
+      const int c = kShiftColumnCount;
+      MySignup m;
+      m.shift = ShiftFromRow(row).shift;
+      m.role_title = row[c].as<std::string>();
+      last_id = row[c + 1].as<int64_t>();
+      m.signup = {.shift_id = m.shift.shift_id,
+                  .member_id = member_id,
+                  .status = static_cast<SignupStatus>(row[c + 2].as<int>()),
+                  .waitlist_position = row[c + 5].as<int>(),
+                  .created_at = FromMs(row[c + 3].as<int64_t>()),
+                  .updated_at = FromMs(row[c + 4].as<int64_t>())};
+      page.signups.push_back(std::move(m));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
+}
+
+std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& member_id,
+                                                  domain::Time now) {
+  std::set<std::string> touched;
+  // Shifts are locked in id order, so two erasures can't deadlock each other.
+  auto shifts = tx.exec_params(
+      "SELECT DISTINCT shift_id::text FROM signups WHERE member_id = $1 AND status IN (1, 2) "
+      "ORDER BY 1",
+      member_id);
+  for (const auto& row : shifts) {
+    absl::StatusOr<ShiftRow> s = LockShift(tx, row[0].as<std::string>());
+    if (!s.ok()) continue;  // signups reference shifts: can't happen
+    auto active = Active(tx, s->shift.shift_id, member_id);
+    if (!active) continue;
+    if (active->signup.status == SignupStatus::kConfirmed) {
+      --s->shift.confirmed_count;
+    } else {
+      --s->shift.waitlist_count;
+    }
+    recorder_.Withdrawn(tx, s->shift, member_id, active->signup.status,
+                        facts::WithdrawReason::kMemberDeleted, now);
+    Promote(tx, recorder_, *s, now);
+    SaveCounts(tx, *s);
+    touched.insert(s->shift.role_id);
+  }
+  tx.exec_params("DELETE FROM signups WHERE member_id = $1", member_id);
+  for (const auto& row :
+       tx.exec_params("UPDATE roles SET created_by = 'deleted-member' WHERE created_by = $1 "
+                      "RETURNING role_id::text",
+                      member_id)) {
+    touched.insert(row[0].as<std::string>());
+  }
+  // Last, so the facts above are covered too: they still go out, then go.
+  hc::outbox::ForgetSubject(tx, member_id);
+  return {touched.begin(), touched.end()};
+}
+
+}  // namespace volunteering::storage

@@ -1,0 +1,439 @@
+// volunteering end to end in one process: the real gRPC server, PostgreSQL, Redis, Kafka, and
+// a real in-process membership service answering eligibility.
+#include <gmock/gmock.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <pqxx/pqxx>
+#include <set>
+#include <thread>
+
+#include "alumni/membership/v1/membership_events.pb.h"
+#include "alumni/membership/v1/membership_service.grpc.pb.h"
+#include "alumni/volunteering/v1/volunteering_events.pb.h"
+#include "alumni/volunteering/v1/volunteering_service.grpc.pb.h"
+#include "libs/auth/auth.h"
+#include "libs/ids/ids.h"
+#include "libs/kafka/kafka.h"
+#include "libs/testing/testing.h"
+#include "services/membership/src/app.h"
+#include "services/volunteering/src/app.h"
+
+namespace volunteering {
+namespace {
+
+namespace pb = alumni::volunteering::v1;
+namespace mpb = alumni::membership::v1;
+using google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
+using Clock = std::chrono::system_clock;
+
+const std::string kSecret = "volunteering-integration-secret-0123456789ab";
+
+std::string Token(const std::string& subject, std::vector<std::string> roles) {
+  return *hc::auth::Mint({.algorithm = "HS256",
+                          .key = kSecret,
+                          .issuer = "hc-test",
+                          .subject = subject,
+                          .roles = std::move(roles)});
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(Clock::now() + std::chrono::seconds(30));
+  ctx->AddMetadata("authorization", "Bearer " + token);
+  return ctx;
+}
+
+google::protobuf::Timestamp At(Clock::time_point t) {
+  return TimeUtil::MillisecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
+}
+
+hc::config::ServiceSettings Common(const std::string& db_url, const std::string& redis) {
+  hc::config::ServiceSettings s;
+  s.server.address = "127.0.0.1:0";
+  s.metrics_address = "127.0.0.1:0";
+  s.database_url = db_url;
+  s.redis_address = redis;
+  s.kafka_brokers = hc::testing::KafkaBrokers();
+  s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
+  // 200 concurrent callers on 2 cores: sign-ups to one shift queue on its row lock anyway.
+  s.workers = 24;
+  s.db_pool_size = 24;
+  s.work_queue = 4096;
+  return s;
+}
+
+class VolunteeringTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(),
+                                        {"alumni.membership.v1", topic_, membership_topic_}, 3,
+                                        std::chrono::seconds(30))
+                    .ok());
+    redis_.Start();
+    membership::Settings m;
+    m.service = Common(membership_db_.url(), redis_.address());
+    m.service.workers = 4;
+    m.data_key_hex = std::string(64, 'f');
+    membership_ = std::make_unique<membership::App>(m);
+    ASSERT_TRUE(membership_->Start().ok());
+
+    Settings v;
+    v.service = Common(db_.url(), redis_.address());
+    v.volunteering_topic = topic_;
+    v.membership_topic = membership_topic_;
+    v.consumer_group = hc::testing::UniqueName("volunteering-test");
+    v.membership_address = "127.0.0.1:" + std::to_string(membership_->grpc_port());
+    v.membership_deadline = std::chrono::milliseconds(1500);
+    app_ = std::make_unique<App>(v);
+    ASSERT_TRUE(app_->Start().ok());
+    stub_ = pb::VolunteeringService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(app_->grpc_port()), grpc::InsecureChannelCredentials()));
+    members_ = mpb::MembershipService::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(membership_->grpc_port()),
+                            grpc::InsecureChannelCredentials()));
+  }
+
+  // The slot invariant, after every test whatever it raced: each shift's counts equal its rows.
+  void TearDown() override {
+    if (app_) {
+      auto drifted = Query(
+          "SELECT s.shift_id FROM shifts s WHERE s.confirmed_count <> (SELECT count(*) FROM "
+          "signups g WHERE g.shift_id = s.shift_id AND g.status = 1) OR s.waitlist_count <> "
+          "(SELECT count(*) FROM signups g WHERE g.shift_id = s.shift_id AND g.status = 2)");
+      EXPECT_EQ(drifted.size(), 0u) << "slot counts differ from the rows";
+      app_->Shutdown();
+    }
+    if (membership_) membership_->Shutdown();
+  }
+
+  pqxx::result Query(const std::string& sql) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec(sql);
+  }
+
+  pb::Role Post(int min_sober_days = 0, int max_shifts = 0) {
+    pb::PostRoleRequest req;
+    auto* r = req.mutable_role();
+    r->set_title("Welcome table greeter");
+    r->add_tags("peer-support");
+    r->set_venue("Community hall");
+    r->set_min_sober_days(min_sober_days);
+    r->set_max_shifts_per_person(max_shifts);
+    pb::PostRoleResponse resp;
+    grpc::Status s = stub_->PostRole(Ctx(staff_).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.role();
+  }
+
+  pb::Shift AddShift(const std::string& role_id, int slots,
+                     Clock::time_point start = Clock::now() + std::chrono::hours(72)) {
+    pb::AddShiftRequest req;
+    req.set_role_id(role_id);
+    start = std::chrono::floor<std::chrono::seconds>(start);
+    *req.mutable_start_time() = At(start);
+    *req.mutable_end_time() = At(start + std::chrono::hours(2));
+    req.set_time_zone("America/Denver");
+    req.set_slots(slots);
+    pb::AddShiftResponse resp;
+    grpc::Status s = stub_->AddShift(Ctx(staff_).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.shift();
+  }
+
+  grpc::Status SignUp(const std::string& member_id, const std::string& shift_id,
+                      pb::Signup* out = nullptr) {
+    pb::SignUpRequest req;
+    req.set_shift_id(shift_id);
+    pb::SignUpResponse resp;
+    grpc::Status s = stub_->SignUp(Ctx(Token(member_id, {"alumnus"})).get(), req, &resp);
+    if (out) *out = resp.signup();
+    return s;
+  }
+
+  grpc::Status Withdraw(const std::string& member_id, const std::string& shift_id) {
+    pb::WithdrawRequest req;
+    req.set_shift_id(shift_id);
+    pb::WithdrawResponse resp;
+    return stub_->Withdraw(Ctx(Token(member_id, {"alumnus"})).get(), req, &resp);
+  }
+
+  std::vector<hc::kafka::Message> Published(const std::string& role_id, size_t count,
+                                            const std::string& ce_type) {
+    return hc::testing::ReadTopic(hc::testing::KafkaBrokers(), topic_, count,
+                                  std::chrono::seconds(60), [&](const hc::kafka::Message& m) {
+                                    return m.key == role_id && m.Header("ce_type") == ce_type;
+                                  });
+  }
+
+  void PublishMembershipFact(const std::string& key, const google::protobuf::Message& fact,
+                             const std::string& ce_id) {
+    auto producer = hc::kafka::NewIdempotentProducer(hc::testing::KafkaBrokers(), nullptr, "t");
+    ASSERT_TRUE(producer.ok());
+    const std::string value = fact.SerializeAsString();
+    RdKafka::Headers* headers =
+        hc::kafka::NewHeaders({{hc::kafka::kCeId, ce_id},
+                               {hc::kafka::kCeType, fact.GetDescriptor()->full_name()},
+                               {hc::kafka::kCeSource, "/homecoming/membership"},
+                               {hc::kafka::kCeSpecVersion, "1.0"}});
+    ASSERT_EQ((*producer)->produce(membership_topic_, RdKafka::Topic::PARTITION_UA,
+                                   RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                                   value.size(), key.data(), key.size(), 0, headers, nullptr),
+              RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ((*producer)->flush(10000), RdKafka::ERR_NO_ERROR);
+  }
+
+  hc::testing::TestDatabase db_{"volunteering"};
+  hc::testing::TestDatabase membership_db_{"vol_membership"};
+  hc::testing::RedisServer redis_;
+  std::string topic_ = hc::testing::UniqueName("alumni.volunteering.v1.test");
+  std::string membership_topic_ = hc::testing::UniqueName("alumni.membership.v1.voltest");
+  std::unique_ptr<membership::App> membership_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<pb::VolunteeringService::Stub> stub_;
+  std::unique_ptr<mpb::MembershipService::Stub> members_;
+  std::string staff_ = Token("coordinator-1", {"coordinator"});
+};
+
+TEST_F(VolunteeringTest, SignUpConfirmsThenWaitlistsAndAWithdrawalPromotesTheFirstInLine) {
+  pb::Role role = Post();
+  pb::Shift shift = AddShift(role.role_id(), 1);
+  const std::string ana = hc::ids::NewUuid(), ben = hc::ids::NewUuid();
+  pb::Signup signup;
+  ASSERT_TRUE(SignUp(ana, shift.shift_id(), &signup).ok());
+  EXPECT_EQ(signup.status(), pb::SIGNUP_STATUS_CONFIRMED);
+  ASSERT_TRUE(SignUp(ben, shift.shift_id(), &signup).ok());
+  EXPECT_EQ(signup.status(), pb::SIGNUP_STATUS_WAITLISTED);
+  EXPECT_EQ(signup.waitlist_position(), 1);
+  ASSERT_TRUE(SignUp(ben, shift.shift_id(), &signup).ok());  // idempotent
+  EXPECT_EQ(signup.waitlist_position(), 1);
+
+  pb::GetRoleRequest get;
+  get.set_role_id(role.role_id());
+  pb::GetRoleResponse got;
+  ASSERT_TRUE(stub_->GetRole(Ctx(Token(ana, {})).get(), get, &got).ok());  // cached now
+  ASSERT_EQ(got.role().shifts_size(), 1);
+  EXPECT_EQ(got.role().shifts(0).slots_left(), 0);
+  EXPECT_EQ(got.role().shifts(0).waitlist_count(), 1);
+
+  ASSERT_TRUE(Withdraw(ana, shift.shift_id()).ok());
+  pb::ListMySignupsResponse mine;
+  ASSERT_TRUE(stub_->ListMySignups(Ctx(Token(ben, {})).get(), {}, &mine).ok());
+  ASSERT_EQ(mine.signups_size(), 1);
+  EXPECT_EQ(mine.signups(0).signup().status(), pb::SIGNUP_STATUS_CONFIRMED);
+  EXPECT_EQ(mine.signups(0).role_title(), "Welcome table greeter");
+  // No stale read after the withdrawal.
+  ASSERT_TRUE(stub_->GetRole(Ctx(Token(ana, {})).get(), get, &got).ok());
+  EXPECT_EQ(got.role().shifts(0).waitlist_count(), 0);
+  EXPECT_EQ(got.role().shifts(0).confirmed_count(), 1);
+
+  auto promoted = Published(role.role_id(), 1, "alumni.volunteering.v1.VolunteerPromoted");
+  ASSERT_EQ(promoted.size(), 1u);
+  pb::VolunteerPromoted fact;
+  ASSERT_TRUE(fact.ParseFromString(promoted[0].value));
+  EXPECT_EQ(fact.member_id(), ben);
+  EXPECT_EQ(Published(role.role_id(), 2, "alumni.volunteering.v1.VolunteerSignedUp").size(), 2u);
+}
+
+TEST_F(VolunteeringTest, OnlyCoordinatorsPostAndBadInputNamesTheField) {
+  pb::PostRoleRequest req;
+  req.mutable_role()->set_title("x");
+  req.mutable_role()->set_venue("y");
+  pb::PostRoleResponse resp;
+  EXPECT_EQ(
+      stub_->PostRole(Ctx(Token(hc::ids::NewUuid(), {"alumnus"})).get(), req, &resp).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  req.mutable_role()->set_min_sober_days(45);
+  grpc::Status s = stub_->PostRole(Ctx(staff_).get(), req, &resp);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("min_sober_days:"));
+  pb::SignUpRequest signup;
+  signup.set_shift_id("not-an-id");
+  pb::SignUpResponse signed_up;
+  s = stub_->SignUp(Ctx(Token(hc::ids::NewUuid(), {})).get(), signup, &signed_up);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("shift_id:"));
+  // A service identity signs nobody up.
+  signup.set_shift_id(hc::ids::NewUuid());
+  EXPECT_EQ(stub_->SignUp(Ctx(Token("events", {"service"})).get(), signup, &signed_up).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  pb::ListRolesResponse listed;
+  EXPECT_TRUE(stub_->ListRoles(Ctx(staff_).get(), {}, &listed).ok());
+  pb::ListMySignupsResponse mine;
+  EXPECT_TRUE(stub_->ListMySignups(Ctx(Token(hc::ids::NewUuid(), {})).get(), {}, &mine).ok());
+}
+
+TEST_F(VolunteeringTest, TheLastThreeSlotsRacedByTwoHundredSignUpsTwentyTimesOver) {
+  pb::Role role = Post(0, 50);
+  constexpr int kRounds = 20, kCallers = 200, kSlots = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    pb::Shift shift = AddShift(role.role_id(), kSlots);
+    std::vector<std::string> members(kCallers);
+    for (auto& m : members) m = hc::ids::NewUuid();
+    std::latch go(kCallers);
+    std::vector<pb::Signup> results(kCallers);
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int i = 0; i < kCallers; ++i) {
+      threads.emplace_back([&, i] {
+        go.arrive_and_wait();
+        if (!SignUp(members[i], shift.shift_id(), &results[i]).ok()) ++failures;
+      });
+    }
+    for (auto& t : threads) t.join();
+    ASSERT_EQ(failures, 0) << "round " << round;
+    int confirmed = 0;
+    std::set<int> positions;
+    for (const auto& r : results) {
+      if (r.status() == pb::SIGNUP_STATUS_CONFIRMED) ++confirmed;
+      if (r.status() == pb::SIGNUP_STATUS_WAITLISTED) positions.insert(r.waitlist_position());
+    }
+    ASSERT_EQ(confirmed, kSlots) << "round " << round;
+    ASSERT_EQ(positions.size(), static_cast<size_t>(kCallers - kSlots));
+    EXPECT_EQ(*positions.begin(), 1);
+    EXPECT_EQ(*positions.rbegin(), kCallers - kSlots);
+  }
+}
+
+TEST_F(VolunteeringTest, TwentyConcurrentWithdrawalsPromoteTwentyInFifoOrder) {
+  pb::Role role = Post();
+  pb::Shift shift = AddShift(role.role_id(), 20);
+  std::vector<std::string> confirmed(20), line(30);
+  for (auto& m : confirmed) {
+    m = hc::ids::NewUuid();
+    ASSERT_TRUE(SignUp(m, shift.shift_id()).ok());
+  }
+  for (auto& m : line) {
+    m = hc::ids::NewUuid();
+    ASSERT_TRUE(SignUp(m, shift.shift_id()).ok());
+  }
+  std::latch go(20);
+  std::vector<std::thread> threads;
+  for (const auto& m : confirmed) {
+    threads.emplace_back([&, m] {
+      go.arrive_and_wait();
+      EXPECT_TRUE(Withdraw(m, shift.shift_id()).ok());
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto promoted = Published(role.role_id(), 20, "alumni.volunteering.v1.VolunteerPromoted");
+  ASSERT_EQ(promoted.size(), 20u);
+  for (size_t i = 0; i < promoted.size(); ++i) {
+    pb::VolunteerPromoted fact;
+    ASSERT_TRUE(fact.ParseFromString(promoted[i].value));
+    EXPECT_EQ(fact.member_id(), line[i]) << "promotion " << i << " out of line order";
+  }
+  pb::Signup tenth_left;
+  ASSERT_TRUE(SignUp(line[25], shift.shift_id(), &tenth_left).ok());
+  EXPECT_EQ(tenth_left.waitlist_position(), 6);
+}
+
+TEST_F(VolunteeringTest, OneMemberSigningUpForTenShiftsAtOnceGetsOnlyTheLimit) {
+  pb::Role role = Post(0, 3);
+  std::vector<pb::Shift> shifts;
+  for (int i = 0; i < 10; ++i) {
+    shifts.push_back(AddShift(role.role_id(), 5, Clock::now() + std::chrono::hours(72 + i)));
+  }
+  const std::string member = hc::ids::NewUuid();
+  std::latch go(10);
+  std::atomic<int> ok{0}, limited{0};
+  std::vector<std::thread> threads;
+  for (const auto& shift : shifts) {
+    threads.emplace_back([&, id = shift.shift_id()] {
+      go.arrive_and_wait();
+      grpc::Status s = SignUp(member, id);
+      if (s.ok()) ++ok;
+      if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) ++limited;
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok, 3);
+  EXPECT_EQ(limited, 7);
+  EXPECT_EQ(
+      Query("SELECT count(*) FROM signups WHERE member_id = '" + member + "'")[0][0].as<int>(), 3);
+}
+
+TEST_F(VolunteeringTest, SoberTimeIsCheckedWithMembershipWithoutRevealingTheDate) {
+  // A member sober for 40 days, registered in the real membership service.
+  const auto sober_since =
+      std::chrono::floor<std::chrono::days>(Clock::now()) - std::chrono::days(40);
+  const std::chrono::year_month_day date{sober_since};
+  mpb::RegisterMemberRequest reg;
+  reg.set_first_name("Ana");
+  reg.set_last_name("Lopez");
+  reg.set_email(hc::testing::UniqueName("ana") + "@example.org");
+  reg.set_time_zone("America/Denver");
+  reg.mutable_sobriety_date()->set_year(static_cast<int>(date.year()));
+  reg.mutable_sobriety_date()->set_month(static_cast<unsigned>(date.month()));
+  reg.mutable_sobriety_date()->set_day(static_cast<unsigned>(date.day()));
+  mpb::RegisterMemberResponse registered;
+  ASSERT_TRUE(members_->RegisterMember(Ctx(staff_).get(), reg, &registered).ok());
+  const std::string ana = registered.member().member_id();
+
+  pb::Shift ninety = AddShift(Post(90).role_id(), 5);
+  pb::Shift thirty = AddShift(Post(30).role_id(), 5);
+  grpc::Status s = SignUp(ana, ninety.shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(),
+              ::testing::Not(HasSubstr(std::to_string(static_cast<int>(date.year())))));
+  EXPECT_TRUE(SignUp(ana, thirty.shift_id()).ok());
+  // Membership records the checks as disclosures, made by this service's own identity.
+  pb::Shift open = AddShift(Post().role_id(), 5);
+
+  // Membership away: UNAVAILABLE within the deadline, no worker hung; roles without a
+  // requirement still take sign-ups.
+  membership_->Shutdown();
+  const auto start = std::chrono::steady_clock::now();
+  s = SignUp(hc::ids::NewUuid(), ninety.shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_TRUE(SignUp(hc::ids::NewUuid(), open.shift_id()).ok());
+}
+
+TEST_F(VolunteeringTest, WithdrawalsCloseAtTheCutOffAndSayWhen) {
+  pb::Shift soon = AddShift(Post().role_id(), 2, Clock::now() + std::chrono::hours(3));
+  const std::string member = hc::ids::NewUuid();
+  ASSERT_TRUE(SignUp(member, soon.shift_id()).ok());
+  grpc::Status s = Withdraw(member, soon.shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("closed at"));
+  EXPECT_EQ(Withdraw(hc::ids::NewUuid(), soon.shift_id()).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(VolunteeringTest, ADeletedMembersSlotsAreFreedOnceAndTheLineMovesUp) {
+  pb::Role role = Post();
+  pb::Shift a = AddShift(role.role_id(), 1);
+  pb::Shift b = AddShift(role.role_id(), 1, Clock::now() + std::chrono::hours(96));
+  const std::string leaver = hc::ids::NewUuid(), next = hc::ids::NewUuid();
+  for (const auto& shift : {a, b}) {
+    ASSERT_TRUE(SignUp(leaver, shift.shift_id()).ok());
+    ASSERT_TRUE(SignUp(next, shift.shift_id()).ok());
+  }
+  alumni::membership::v1::MemberDeleted deleted;
+  deleted.set_member_id(leaver);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  const std::string ce_id = hc::ids::NewUuid();
+  PublishMembershipFact(leaver, deleted, ce_id);
+  PublishMembershipFact(leaver, deleted, ce_id);  // redelivered
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return Query("SELECT count(*) FROM signups WHERE member_id = '" + leaver + "'")[0][0]
+                   .as<int>() == 0;
+      },
+      std::chrono::seconds(60)));
+  auto promoted = Published(role.role_id(), 2, "alumni.volunteering.v1.VolunteerPromoted");
+  EXPECT_EQ(promoted.size(), 2u);  // one per shift, though the fact came twice
+  // The erased member signs up for nothing more, even with a token minted after the erasure.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a later whole second
+  EXPECT_EQ(SignUp(leaver, a.shift_id()).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+}  // namespace
+}  // namespace volunteering

@@ -1,0 +1,117 @@
+// The rules of volunteering, alone: no servers.
+#include "services/volunteering/src/domain/volunteering.h"
+
+#include <gtest/gtest.h>
+
+namespace volunteering::domain {
+namespace {
+
+using std::chrono::hours;
+using std::chrono::minutes;
+
+const Time kNow{std::chrono::milliseconds(1'800'000'000'000)};
+
+class FakeZones : public TimeZoneCatalog {
+ public:
+  bool Exists(std::string_view name) const override { return name == "America/Denver"; }
+};
+
+RoleDetails Details() {
+  return {.title = "Greeter", .tags = {"peer-support"}, .venue = "Main hall"};
+}
+
+Role OpenRole(int max_shifts = 2) {
+  Role r{.role_id = "r", .details = Details()};
+  r.details.max_shifts_per_person = max_shifts;
+  return r;
+}
+
+Shift ShiftOf(int slots, int confirmed, Time start = kNow + hours(48)) {
+  return {.shift_id = "s",
+          .role_id = "r",
+          .start = start,
+          .end = start + hours(2),
+          .time_zone = "America/Denver",
+          .slots = slots,
+          .confirmed_count = confirmed};
+}
+
+TEST(ValidateRole, FillsDefaultsAndNamesTheBadField) {
+  RoleDetails good = Details();
+  ASSERT_TRUE(ValidateRole(good).ok());
+  EXPECT_EQ(good.max_shifts_per_person, kDefaultShiftsPerPerson);
+  auto bad = [](auto change) {
+    RoleDetails details = Details();
+    change(details);
+    return std::string(ValidateRole(details).message());
+  };
+  EXPECT_EQ(bad([](auto& d) { d.title = " "; }), "title: must not be empty");
+  EXPECT_EQ(bad([](auto& d) { d.tags = {"Not A Tag"}; }),
+            "tags: must be catalogue tags (a-z 0-9 -)");
+  EXPECT_EQ(bad([](auto& d) { d.tags = {"art", "art"}; }), "tags: must not repeat a tag");
+  EXPECT_EQ(bad([](auto& d) { d.online_url = "https://x.org"; }),
+            "location: set exactly one of venue and online_url");
+  EXPECT_EQ(bad([](auto& d) { d.min_sober_days = 45; }).rfind("min_sober_days:", 0), 0u);
+  EXPECT_EQ(bad([](auto& d) { d.max_shifts_per_person = 51; }),
+            "max_shifts_per_person: must be 1 to 50");
+  EXPECT_EQ(bad([](auto& d) { d.event_id = "event-7"; }), "event_id: must be an event id (UUID)");
+}
+
+TEST(IsAllowedSoberThreshold, OnlyTheMilestoneLadder) {
+  for (int days : {0, 30, 60, 90, 180, 365, 730, 3650}) EXPECT_TRUE(IsAllowedSoberThreshold(days));
+  for (int days : {1, 29, 45, 100, 364, 366, -30}) EXPECT_FALSE(IsAllowedSoberThreshold(days));
+}
+
+TEST(ValidateShift, FutureBoundedSlotsAndAnOpenRole) {
+  FakeZones zones;
+  EXPECT_TRUE(ValidateShift(OpenRole(), ShiftOf(3, 0), zones, kNow).ok());
+  EXPECT_EQ(ValidateShift(OpenRole(), ShiftOf(0, 0), zones, kNow).message(),
+            "slots: must be 1 to 500");
+  EXPECT_EQ(ValidateShift(OpenRole(), ShiftOf(3, 0, kNow - hours(1)), zones, kNow).message(),
+            "start_time: must be in the future");
+  Shift long_one = ShiftOf(3, 0);
+  long_one.end = long_one.start + hours(25);
+  EXPECT_EQ(ValidateShift(OpenRole(), long_one, zones, kNow).message(),
+            "end_time: must be within 24 hours of start_time");
+  Shift bad_zone = ShiftOf(3, 0);
+  bad_zone.time_zone = "Mars/Olympus";
+  EXPECT_EQ(ValidateShift(OpenRole(), bad_zone, zones, kNow).message(),
+            "time_zone: must be an IANA time zone");
+  Role closed = OpenRole();
+  closed.status = RoleStatus::kClosed;
+  EXPECT_EQ(ValidateShift(closed, ShiftOf(3, 0), zones, kNow).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(PlaceSignup, ConfirmedWhileSlotsRemainThenTheLine) {
+  EXPECT_EQ(*PlaceSignup(OpenRole(), ShiftOf(3, 2), kNow), Placement::kConfirmed);
+  EXPECT_EQ(*PlaceSignup(OpenRole(), ShiftOf(3, 3), kNow), Placement::kWaitlisted);
+  EXPECT_EQ(PlaceSignup(OpenRole(), ShiftOf(3, 0, kNow), kNow).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  Role closed = OpenRole();
+  closed.status = RoleStatus::kClosed;
+  EXPECT_EQ(PlaceSignup(closed, ShiftOf(3, 0), kNow).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(CheckShiftLimit, HoldsAtTheRolesMaximum) {
+  EXPECT_TRUE(CheckShiftLimit(OpenRole(2), 1).ok());
+  EXPECT_EQ(CheckShiftLimit(OpenRole(2), 2).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(CheckWithdraw, ClosesAtTheCutOffAndSaysWhen) {
+  const Shift shift = ShiftOf(3, 1, kNow + hours(30));
+  EXPECT_TRUE(CheckWithdraw(shift, kNow, minutes(24 * 60)).ok());
+  absl::Status late = CheckWithdraw(shift, kNow + hours(7), minutes(24 * 60));
+  EXPECT_EQ(late.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(late.message().find("closed at 2027-01-15 14:00 UTC"), std::string::npos)
+      << late.message();
+}
+
+TEST(PromotesOnFree, OnlyBeforeTheShiftStarts) {
+  EXPECT_TRUE(PromotesOnFree(ShiftOf(3, 1), kNow));
+  EXPECT_FALSE(PromotesOnFree(ShiftOf(3, 1, kNow), kNow));
+}
+
+}  // namespace
+}  // namespace volunteering::domain
