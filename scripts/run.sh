@@ -20,9 +20,10 @@ JWT_KEY="${STATE}/jwt-hs256.key"
 DATA_KEY="${STATE}/data-key.hex"
 JWT_ISSUER="homecoming-local"
 # name, gRPC port, metrics port (Prometheus scrapes 17101..17104, see stack.sh).
-SERVICES=("membership 17001 17101" "events 17002 17102")
+SERVICES=("membership 17001 17101" "events 17002 17102" "volunteering 17003 17103")
 MEMBERSHIP_ADDR="127.0.0.1:17001"
 EVENTS_ADDR="127.0.0.1:17002"
+VOLUNTEERING_ADDR="127.0.0.1:17003"
 
 stop_service() {
   local name="$1" pid
@@ -166,15 +167,42 @@ JSON
 fi
 DEMO_EVENT="$(cat "${DEMO_EVENT_FILE}")"
 
+# A demo volunteer role with two shifts, once per stack.
+DEMO_SHIFT_FILE="${STATE}/demo-shift-id"
+volunteering() {
+  grpcurl -plaintext -H "authorization: Bearer ${COORDINATOR_TOKEN}" -d @ \
+    "${VOLUNTEERING_ADDR}" "alumni.volunteering.v1.VolunteeringService/$1"
+}
+if [[ ! -s "${DEMO_SHIFT_FILE}" ]]; then
+  out="$(volunteering PostRole <<JSON
+{"role": {"title": "Welcome table at the alumni meeting", "tags": ["peer-support"],
+  "venue": "Community room", "event_id": "${DEMO_EVENT}", "max_shifts_per_person": 2}}
+JSON
+  )" || hc_die "demo data: could not post the volunteer role"
+  role_id="$(sed -n 's/.*"role_id": "\([^"]*\)".*/\1/p' <<<"${out}" | head -n1)"
+  for days in 9 16; do
+    start="$(date -u -d "+${days} days" +%Y-%m-%dT22:00:00Z)"
+    end="$(date -u -d "+${days} days" +%Y-%m-%dT23:30:00Z)"
+    out="$(volunteering AddShift <<JSON
+{"role_id": "${role_id}", "start_time": "${start}", "end_time": "${end}",
+ "time_zone": "America/Chicago", "slots": 3}
+JSON
+    )" || hc_die "demo data: could not add a shift"
+  done
+  sed -n 's/.*"shift_id": "\([^"]*\)".*/\1/p' <<<"${out}" | head -n1 >"${DEMO_SHIFT_FILE}"
+fi
+DEMO_SHIFT="$(cat "${DEMO_SHIFT_FILE}")"
+
 hc_step "ready"
 cat <<INFO
 
 Homecoming is running (all on 127.0.0.1):
   membership gRPC   ${MEMBERSHIP_ADDR}   metrics http://127.0.0.1:17101/metrics
   events gRPC       ${EVENTS_ADDR}   metrics http://127.0.0.1:17102/metrics
+  volunteering gRPC ${VOLUNTEERING_ADDR}   metrics http://127.0.0.1:17103/metrics
                     (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
   Prometheus        ${HC_PROMETHEUS_URL}
-  PostgreSQL        ${HC_PG_URL_BASE}/{membership,events}
+  PostgreSQL        ${HC_PG_URL_BASE}/{membership,events,volunteering}
   Redis             ${HC_REDIS_ADDR}
   Kafka             ${HC_KAFKA_BROKERS}
   service logs      ${SERVICES_DIR}/
@@ -187,6 +215,8 @@ Try it:
   ME=\$(build/libs/auth/hc-token --sub ${DEMO_ID} --roles alumnus)
   grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{"event_id": "${DEMO_EVENT}"}' \\
     ${EVENTS_ADDR} alumni.events.v1.EventsService/Rsvp
+  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{"shift_id": "${DEMO_SHIFT}"}' \\
+    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/SignUp
   kcat -b ${HC_KAFKA_BROKERS} -t alumni.membership.v1 -C -e -f '%k %h\n'
 
 Stop everything with: scripts/run.sh stop

@@ -105,6 +105,28 @@ absl::StatusOr<std::optional<IdentityChange>> RecordIdentityFact(postgres::Tx& t
   return change;
 }
 
+absl::Status MembershipFactsHandler::Handle(postgres::Tx& tx, const kafka::Message& message) {
+  change_.reset();
+  touched_.clear();
+  // Records the revocation and, for an erasure, takes the member's erasure lock first.
+  auto change = RecordIdentityFact(tx, message);
+  if (!change.ok()) return change.status();
+  change_ = *change;
+  if (change_ && change_->erased) touched_ = erase_(tx, change_->member_id);
+  return absl::OkStatus();
+}
+
+void MembershipFactsHandler::AfterCommit(const kafka::Message& message) {
+  if (change_) revoke_(*change_);
+  for (const auto& id : touched_) invalidate_(id);
+  if (change_ && change_->erased) {
+    spdlog::info("erased a deleted member (ce_id {}): {} cached aggregates changed",
+                 message.Header(kafka::kCeId), touched_.size());
+  }
+  change_.reset();
+  touched_.clear();
+}
+
 RevocationSync::RevocationSync(postgres::Pool& pool, const auth::Verifier& verifier,
                                prometheus::Registry& registry, std::chrono::milliseconds interval)
     : pool_(pool),

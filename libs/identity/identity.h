@@ -6,10 +6,12 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -59,6 +61,36 @@ struct IdentityChange {
 // facts. INVALID_ARGUMENT for a malformed one (the consumer dead-letters it).
 absl::StatusOr<std::optional<IdentityChange>> RecordIdentityFact(postgres::Tx& tx,
                                                                  const kafka::Message& message);
+
+// The consumer handler of `alumni.membership.v1` every service runs, for libs/kafka's Consumer
+// (inbox dedupe in the same transaction): MemberRoleRevoked and MemberDeleted are recorded
+// (RecordIdentityFact); for MemberDeleted, `erase` then removes what the service holds on the
+// member, in the same transaction and under the member's erasure lock, and returns the
+// aggregates whose cached reads it changed. Other facts are ignored. Runs on the consumer's
+// one thread.
+class MembershipFactsHandler {
+ public:
+  using Erase =
+      std::function<std::vector<std::string>(postgres::Tx&, const std::string& member_id)>;
+  // `invalidate` drops the cached reads of an aggregate, `revoke` applies the revocation to
+  // this process's verifier; both run after the commit.
+  MembershipFactsHandler(Erase erase, std::function<void(const std::string&)> invalidate,
+                         std::function<void(const IdentityChange&)> revoke)
+      : erase_(std::move(erase)), invalidate_(std::move(invalidate)), revoke_(std::move(revoke)) {}
+
+  // The Consumer's handler; INVALID_ARGUMENT for a fact that can't be read (DLQ after retries).
+  absl::Status Handle(postgres::Tx& tx, const kafka::Message& message);
+  // The Consumer's after_commit.
+  void AfterCommit(const kafka::Message& message);
+
+ private:
+  Erase erase_;
+  std::function<void(const std::string&)> invalidate_;
+  std::function<void(const IdentityChange&)> revoke_;
+  // What the last Handle call did (a retry starts afresh).
+  std::optional<IdentityChange> change_;
+  std::vector<std::string> touched_;
+};
 
 // Keeps `verifier`'s revocations equal to the table: loads it at Start, then re-reads it every
 // `interval` (another replica's consumer may have recorded a change). Forgets revocations older

@@ -8,7 +8,6 @@
 #include "libs/tz/time_zones.h"
 #include "services/events/src/api/events_service.h"
 #include "services/events/src/messaging/event_facts.h"
-#include "services/events/src/messaging/membership_facts.h"
 #include "services/events/src/storage/event_store.h"
 
 // Generated from services/events/migrations/ (see hc_embed_migrations).
@@ -65,13 +64,14 @@ struct App::Parts {
         service(runtime.runner, store, runtime.cache, zones, names, settings.service.cache_ttl,
                 [] { return std::chrono::system_clock::now(); }),
         membership_facts(
-            store, [this](const std::string& event_id) { service.Invalidate(event_id); },
+            [this](hc::postgres::Tx& tx, const std::string& member_id) {
+              return store.EraseMemberIn(tx, member_id,
+                                         std::chrono::time_point_cast<std::chrono::milliseconds>(
+                                             std::chrono::system_clock::now()));
+            },
+            [this](const std::string& event_id) { service.Invalidate(event_id); },
             [this](const hc::identity::IdentityChange& change) {
               runtime.revocations.Apply(change);
-            },
-            [] {
-              return std::chrono::time_point_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now());
             }),
         consumer(
             {.brokers = settings.service.kafka_brokers,
@@ -92,7 +92,7 @@ struct App::Parts {
   storage::EventStore store;
   members::MembershipNames names;
   api::EventsService service;
-  facts::MembershipFactsHandler membership_facts;
+  hc::identity::MembershipFactsHandler membership_facts;
   hc::kafka::Consumer consumer;
 };
 

@@ -10,7 +10,6 @@
 #include "services/volunteering/src/api/volunteering_service.h"
 #include "services/volunteering/src/members/eligibility.h"
 #include "services/volunteering/src/messaging/facts.h"
-#include "services/volunteering/src/messaging/membership_facts.h"
 #include "services/volunteering/src/storage/role_store.h"
 
 // Generated from services/volunteering/migrations/ (see hc_embed_migrations).
@@ -78,11 +77,13 @@ struct App::Parts {
             {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},
             [] { return std::chrono::system_clock::now(); }),
         membership_facts(
-            store, [this](const std::string& role_id) { service.Invalidate(role_id); },
+            [this](hc::postgres::Tx& tx, const std::string& member_id) {
+              return store.EraseMemberIn(tx, member_id, Now());
+            },
+            [this](const std::string& role_id) { service.Invalidate(role_id); },
             [this](const hc::identity::IdentityChange& change) {
               runtime.revocations.Apply(change);
-            },
-            Now),
+            }),
         consumer(
             {.brokers = settings.service.kafka_brokers,
              .group_id = settings.consumer_group,
@@ -102,7 +103,7 @@ struct App::Parts {
   storage::RoleStore store;
   members::MembershipEligibility eligibility;
   api::VolunteeringService service;
-  facts::MembershipFactsHandler membership_facts;
+  hc::identity::MembershipFactsHandler membership_facts;
   hc::kafka::Consumer consumer;
 };
 

@@ -10,7 +10,7 @@
 #include "libs/identity/identity.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status.h"
-#include "services/membership/src/events/member_events.h"
+#include "services/membership/src/messaging/member_events.h"
 
 namespace membership::storage {
 namespace {

@@ -1,4 +1,4 @@
-#include "services/membership/src/events/member_events.h"
+#include "services/membership/src/messaging/member_events.h"
 
 #include <google/protobuf/util/time_util.h>
 
