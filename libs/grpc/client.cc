@@ -61,13 +61,20 @@ absl::StatusOr<std::string> ServiceToken::Get() {
     std::string token = content.str();
     while (!token.empty() && (token.back() == '\n' || token.back() == ' ')) token.pop_back();
     const auto expires = ExpiryOf(token);
+    // Read again at most once a second, even when the token is close to expiry or the file
+    // is bad: not on every call under the lock.
+    const auto retry = now + std::chrono::seconds(1);
     if (!in || token.empty() || expires <= now) {
-      if (!token_.empty() && ExpiryOf(token_) > now) return token_;  // keep the last good one
+      if (!token_.empty() && ExpiryOf(token_) > now) {  // keep the last good one
+        fresh_until_ = retry;
+        return token_;
+      }
       return absl::FailedPreconditionError("service token file " + options_.token_file +
                                            " has no valid token");
     }
     token_ = token;
-    fresh_until_ = std::min(expires - options_.refresh_before, now + options_.reread_every);
+    fresh_until_ =
+        std::max(retry, std::min(expires - options_.refresh_before, now + options_.reread_every));
     return token_;
   }
   if (options_.jwt.algorithm != "HS256" || options_.jwt.key.empty()) {

@@ -156,12 +156,14 @@ std::string Append(postgres::Tx& tx, const std::string& topic, const std::string
 // already published. The relay marks rows published and, in the same transaction and after
 // that, deletes the delivered ones marked `forget`. A row published before the erasure's UPDATE
 // is deleted by the erasure; one marked before the relay's DELETE is deleted by the relay; an
-// unpublished one still goes to Kafka (consumers need the fact) and is deleted then.
+// unpublished one still goes to Kafka (consumers need the fact) and is deleted then. A row set
+// aside (Kafka refused it) would never be published: it goes with the erasure.
 int ForgetSubject(postgres::Tx& tx, const std::string& subject) {
   tx.exec_params("UPDATE outbox SET forget = true WHERE subjects @> ARRAY[lower($1)]", subject);
   return static_cast<int>(
       tx.exec_params(
-            "DELETE FROM outbox WHERE subjects @> ARRAY[lower($1)] AND published_at IS NOT NULL",
+            "DELETE FROM outbox WHERE subjects @> ARRAY[lower($1)] AND (published_at IS NOT NULL "
+            "OR set_aside_at IS NOT NULL)",
             subject)
           .affected_rows());
 }

@@ -37,7 +37,8 @@ std::string Append(postgres::Tx& tx, const std::string& topic, const std::string
                    const google::protobuf::Message& event,
                    const std::vector<std::string>& subjects = {});
 
-// Erasure, inside the erasing transaction: deletes the published rows naming `subject` and
+// Erasure, inside the erasing transaction: deletes the published (and set-aside) rows naming
+// `subject` and
 // marks the unpublished ones to be deleted once published (they still go out: other services
 // need the facts, erasure ones included). Returns how many rows were deleted now.
 int ForgetSubject(postgres::Tx& tx, const std::string& subject);

@@ -116,8 +116,9 @@ absl::Status EventsService::DoCreate(const hc::auth::Principal& caller,
       }
     }
   }
-  HC_ASSIGN_OR_RETURN(std::vector<domain::Event> created,
-                      store_.Create(occurrences, recurrence, caller.subject, now));
+  HC_ASSIGN_OR_RETURN(
+      std::vector<domain::Event> created,
+      store_.Create(occurrences, recurrence, hc::ids::Canonical(caller.subject), now));
   // New events belong in listings at once.
   cache_.Invalidate(kListGenerationKey);
   ToProto(created.front(), *resp.mutable_event());

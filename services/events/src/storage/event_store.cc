@@ -439,8 +439,13 @@ absl::StatusOr<RsvpResult> EventStore::CheckIn(const std::string& event_id,
 std::vector<std::string> EventStore::EraseMemberIn(hc::postgres::Tx& tx,
                                                    const std::string& member_id, domain::Time now) {
   std::vector<std::string> touched;
-  // Locks are taken in event id order, so two erasures can't deadlock each other; other writers
-  // lock a single event.
+  // Every event this erasure changes (those with the member's RSVPs and those they created) is
+  // locked here, in event id order, before anything else: writers that lock several events
+  // (CancelSeries) lock them in id order too, so nothing can deadlock with an erasure.
+  tx.exec_params(
+      "SELECT 1 FROM events WHERE event_id IN (SELECT event_id FROM rsvps WHERE member_id = "
+      "$1::uuid AND status IN (1, 2)) OR created_by = $1::uuid::text ORDER BY event_id FOR UPDATE",
+      member_id);
   auto events = tx.exec_params(
       "SELECT DISTINCT event_id::text FROM rsvps WHERE member_id = $1 AND status IN (1, 2) "
       "ORDER BY 1",

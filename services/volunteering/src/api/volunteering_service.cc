@@ -116,7 +116,7 @@ absl::Status VolunteeringService::DoPost(const hc::auth::Principal& caller,
                         .min_sober_days = r.min_sober_days(),
                         .max_shifts_per_person = r.max_shifts_per_person()};
   HC_RETURN_IF_ERROR(domain::ValidateRole(d));
-  HC_ASSIGN_OR_RETURN(domain::Role role, store_.Post(d, caller.subject, Now()));
+  HC_ASSIGN_OR_RETURN(domain::Role role, store_.Post(d, hc::ids::Canonical(caller.subject), Now()));
   cache_.Invalidate(kListGenerationKey);
   ToProto(role, *resp.mutable_role());
   return absl::OkStatus();
@@ -159,7 +159,9 @@ absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
                                          const pb::ListRolesRequest& req,
                                          pb::ListRolesResponse& resp) {
   (void)caller;  // any signed-in member
-  if (req.tag().size() > 32) return hc::InvalidField("tag", "must be at most 32 characters");
+  if (!req.tag().empty() && !domain::IsTag(req.tag())) {
+    return hc::InvalidField("tag", "must be a catalogue tag (1-32 of a-z 0-9 -)");
+  }
   HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
   const std::string filters = "t=" + req.tag();
   HC_ASSIGN_OR_RETURN(std::optional<std::string> after,

@@ -22,18 +22,17 @@ bool IsWebUrl(std::string_view url) {
   });
 }
 
-// Tags as membership's catalogue spells them: 1-32 of a-z 0-9 -.
-bool IsTag(std::string_view tag) {
-  return !tag.empty() && tag.size() <= 32 && std::all_of(tag.begin(), tag.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
-}
-
 std::string Utc(Time t) {
   return absl::FormatTime("%Y-%m-%d %H:%M UTC", absl::FromChrono(t), absl::UTCTimeZone());
 }
 
 }  // namespace
+
+bool IsTag(std::string_view tag) {
+  return !tag.empty() && tag.size() <= 32 && std::all_of(tag.begin(), tag.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
 
 absl::Status AuthorizeManage(const hc::auth::Principal& caller) {
   if (caller.IsStaff()) return absl::OkStatus();

@@ -80,6 +80,8 @@ absl::Status AuthorizeManage(const hc::auth::Principal& caller);
 // The member acting: the token's subject, for members (not services).
 absl::StatusOr<std::string> MemberOf(const hc::auth::Principal& caller);
 
+// Tags as membership's catalogue spells them: 1-32 of a-z 0-9 -.
+bool IsTag(std::string_view tag);
 // Checks a new role and fills its defaults. INVALID_ARGUMENT naming the field.
 absl::Status ValidateRole(RoleDetails& role);
 // Sober-time thresholds are the milestone ladder membership answers: 0 (none), 30, 60, 90,

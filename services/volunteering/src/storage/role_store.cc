@@ -26,6 +26,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "libs/identity/identity.h"
+#include "libs/ids/ids.h"
 #include "libs/outbox/outbox.h"
 #include "libs/status/status.h"
 
@@ -45,6 +46,8 @@ domain::Time FromMs(int64_t ms) { return domain::Time(std::chrono::milliseconds(
 std::string MsToTs(const std::string& param) {
   return "to_timestamp(" + param + "::bigint / 1000.0)";
 }
+// Page cursors come back from clients: only instants PostgreSQL can hold (1970..9999).
+bool ValidMs(int64_t ms) { return ms >= 0 && ms <= 253402300799000; }
 std::string Epoch(const std::string& column) {
   return "(extract(epoch FROM " + column + ") * 1000)::bigint";
 }
@@ -238,7 +241,8 @@ absl::StatusOr<RolePage> RoleStore::ListOpen(const std::string& tag, int page_si
   std::string after_id = "00000000-0000-0000-0000-000000000000";
   if (!after.empty()) {
     std::vector<std::string> parts = absl::StrSplit(after, '|');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms)) {
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms) || !ValidMs(after_ms) ||
+        !hc::ids::IsUuid(parts[1])) {
       return hc::InvalidField("page_token", "is not a token this listing gave out");
     }
     after_id = parts[1];
@@ -407,7 +411,7 @@ absl::StatusOr<MySignupPage> RoleStore::ListMine(const std::string& member_id,
   int64_t after_ms = 0, after_id = 0;
   if (!after.empty()) {
     std::vector<std::string> parts = absl::StrSplit(after, '|');
-    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms) ||
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_ms) || !ValidMs(after_ms) ||
         !absl::SimpleAtoi(parts[1], &after_id)) {
       return hc::InvalidField("page_token", "is not a token this listing gave out");
     }
@@ -454,7 +458,14 @@ absl::StatusOr<MySignupPage> RoleStore::ListMine(const std::string& member_id,
 std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& member_id,
                                                   domain::Time now) {
   std::set<std::string> touched;
-  // Shifts are locked in id order, so two erasures can't deadlock each other.
+  // The lock order (role before shift): the roles the member posted first, then their shifts,
+  // each in id order, so two erasures can't deadlock each other nor with a sign-up.
+  for (const auto& row : tx.exec_params(
+           "UPDATE roles SET created_by = 'deleted-member' WHERE role_id IN (SELECT role_id FROM "
+           "roles WHERE created_by = $1 ORDER BY role_id FOR UPDATE) RETURNING role_id::text",
+           member_id)) {
+    touched.insert(row[0].as<std::string>());
+  }
   auto shifts = tx.exec_params(
       "SELECT DISTINCT shift_id::text FROM signups WHERE member_id = $1 AND status IN (1, 2) "
       "ORDER BY 1",
@@ -476,12 +487,6 @@ std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& mem
     touched.insert(s->shift.role_id);
   }
   tx.exec_params("DELETE FROM signups WHERE member_id = $1", member_id);
-  for (const auto& row :
-       tx.exec_params("UPDATE roles SET created_by = 'deleted-member' WHERE created_by = $1 "
-                      "RETURNING role_id::text",
-                      member_id)) {
-    touched.insert(row[0].as<std::string>());
-  }
   // Last, so the facts above are covered too: they still go out, then go.
   hc::outbox::ForgetSubject(tx, member_id);
   return {touched.begin(), touched.end()};
