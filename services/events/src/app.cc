@@ -2,8 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "libs/kafka/consumer.h"
 #include "libs/postgres/migrations.h"
+#include "libs/service/membership_consumer.h"
 #include "libs/service/runtime.h"
 #include "libs/tz/time_zones.h"
 #include "services/events/src/api/events_service.h"
@@ -63,28 +63,17 @@ struct App::Parts {
                                             .jwt = settings.service.jwt}),
         service(runtime.runner, store, runtime.cache, zones, names, settings.service.cache_ttl,
                 [] { return std::chrono::system_clock::now(); }),
-        membership_facts(
+        membership(
+            runtime, settings.service,
+            {.topic = settings.membership_topic,
+             .group = settings.consumer_group,
+             .service = "events"},
             [this](hc::postgres::Tx& tx, const std::string& member_id) {
               return store.EraseMemberIn(tx, member_id,
                                          std::chrono::time_point_cast<std::chrono::milliseconds>(
                                              std::chrono::system_clock::now()));
             },
-            [this](const std::string& event_id) { service.Invalidate(event_id); },
-            [this](const hc::identity::IdentityChange& change) {
-              runtime.revocations.Apply(change);
-            }),
-        consumer(
-            {.brokers = settings.service.kafka_brokers,
-             .group_id = settings.consumer_group,
-             .topics = {settings.membership_topic},
-             .service = "events",
-             .after_commit =
-                 [this](const hc::kafka::Message& m) { membership_facts.AfterCommit(m); }},
-            runtime.pool,
-            [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
-              return membership_facts.Handle(tx, m);
-            },
-            runtime.exposer.registry()) {}
+            [this](const std::string& event_id) { service.Invalidate(event_id); }) {}
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
@@ -92,8 +81,7 @@ struct App::Parts {
   storage::EventStore store;
   members::MembershipNames names;
   api::EventsService service;
-  hc::identity::MembershipFactsHandler membership_facts;
-  hc::kafka::Consumer consumer;
+  hc::service::MembershipConsumer membership;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -104,7 +92,7 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(settings_.service, events_lib_migrations(),
                                                    /*consumes_events=*/true));
   parts_ = std::make_unique<Parts>(settings_);
-  HC_RETURN_IF_ERROR(parts_->consumer.Start());
+  HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("events serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -113,8 +101,8 @@ absl::Status App::Start() {
 
 void App::Shutdown() {
   if (!parts_) return;
-  // The consumer first: a MemberDeleted it is handling commits or is redelivered later.
-  parts_->consumer.Stop();
+  // The consumer first: a fact it is handling commits or is redelivered later.
+  parts_->membership.Stop();
   parts_->runtime.Shutdown();
   parts_.reset();
 }

@@ -3,7 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "libs/grpc/client.h"
-#include "libs/kafka/consumer.h"
+#include "libs/service/membership_consumer.h"
 #include "libs/service/runtime.h"
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
@@ -76,26 +76,15 @@ struct App::Parts {
             runtime.runner, store, runtime.cache, zones, eligibility,
             {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},
             [] { return std::chrono::system_clock::now(); }),
-        membership_facts(
+        membership(
+            runtime, settings.service,
+            {.topic = settings.membership_topic,
+             .group = settings.consumer_group,
+             .service = "volunteering"},
             [this](hc::postgres::Tx& tx, const std::string& member_id) {
               return store.EraseMemberIn(tx, member_id, Now());
             },
-            [this](const std::string& role_id) { service.Invalidate(role_id); },
-            [this](const hc::identity::IdentityChange& change) {
-              runtime.revocations.Apply(change);
-            }),
-        consumer(
-            {.brokers = settings.service.kafka_brokers,
-             .group_id = settings.consumer_group,
-             .topics = {settings.membership_topic},
-             .service = "volunteering",
-             .after_commit =
-                 [this](const hc::kafka::Message& m) { membership_facts.AfterCommit(m); }},
-            runtime.pool,
-            [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
-              return membership_facts.Handle(tx, m);
-            },
-            runtime.exposer.registry()) {}
+            [this](const std::string& role_id) { service.Invalidate(role_id); }) {}
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
@@ -103,8 +92,7 @@ struct App::Parts {
   storage::RoleStore store;
   members::MembershipEligibility eligibility;
   api::VolunteeringService service;
-  hc::identity::MembershipFactsHandler membership_facts;
-  hc::kafka::Consumer consumer;
+  hc::service::MembershipConsumer membership;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -115,7 +103,7 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(settings_.service, volunteering_lib_migrations(),
                                                    /*consumes_events=*/true));
   parts_ = std::make_unique<Parts>(settings_);
-  HC_RETURN_IF_ERROR(parts_->consumer.Start());
+  HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("volunteering serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -124,8 +112,8 @@ absl::Status App::Start() {
 
 void App::Shutdown() {
   if (!parts_) return;
-  // The consumer first: a MemberDeleted it is handling commits or is redelivered later.
-  parts_->consumer.Stop();
+  // The consumer first: a fact it is handling commits or is redelivered later.
+  parts_->membership.Stop();
   parts_->runtime.Shutdown();
   parts_.reset();
 }
