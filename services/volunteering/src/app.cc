@@ -9,6 +9,7 @@
 #include "libs/tz/time_zones.h"
 #include "services/volunteering/src/api/volunteering_service.h"
 #include "services/volunteering/src/members/eligibility.h"
+#include "services/volunteering/src/members/names.h"
 #include "services/volunteering/src/messaging/facts.h"
 #include "services/volunteering/src/storage/role_store.h"
 
@@ -72,8 +73,13 @@ struct App::Parts {
                      .token_file = settings.service.service_token_file,
                      .jwt = settings.service.jwt},
                     settings.membership_deadline),
+        names(MembershipChannel(settings),
+              {.service = "volunteering",
+               .token_file = settings.service.service_token_file,
+               .jwt = settings.service.jwt},
+              settings.membership_deadline),
         service(
-            runtime.runner, store, runtime.cache, zones, eligibility,
+            runtime.runner, store, runtime.cache, zones, eligibility, names,
             {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},
             [] { return std::chrono::system_clock::now(); }),
         membership(
@@ -91,6 +97,7 @@ struct App::Parts {
   facts::Recorder recorder;
   storage::RoleStore store;
   members::MembershipEligibility eligibility;
+  members::MembershipDisplayNames names;
   api::VolunteeringService service;
   hc::service::MembershipConsumer membership;
 };

@@ -36,6 +36,9 @@ void ToProto(const domain::Shift& s, pb::Shift& out) {
   out.set_confirmed_count(s.confirmed_count);
   out.set_waitlist_count(s.waitlist_count);
   out.set_slots_left(s.slots_left());
+  out.set_status(static_cast<pb::ShiftStatus>(s.status));
+  out.set_pending_count(s.pending_count);
+  *out.mutable_updated_at() = Ts(s.updated_at);
 }
 
 void ToProto(const domain::Role& r, pb::Role& out) {
@@ -49,6 +52,7 @@ void ToProto(const domain::Role& r, pb::Role& out) {
   d->set_event_id(r.details.event_id);
   d->set_min_sober_days(r.details.min_sober_days);
   d->set_max_shifts_per_person(r.details.max_shifts_per_person);
+  d->set_requires_approval(r.details.requires_approval);
   out.set_status(static_cast<pb::RoleStatus>(r.status));
   *out.mutable_created_at() = Ts(r.created_at);
   *out.mutable_updated_at() = Ts(r.updated_at);
@@ -73,13 +77,14 @@ std::string RandomGeneration() {
 VolunteeringService::VolunteeringService(hc::grpc_server::UnaryRunner& runner,
                                          storage::RoleStore& store, hc::redis::Cache& cache,
                                          const domain::TimeZoneCatalog& zones,
-                                         members::Eligibility& eligibility, Options options,
-                                         Clock clock)
+                                         members::Eligibility& eligibility,
+                                         members::DisplayNames& names, Options options, Clock clock)
     : runner_(runner),
       store_(store),
       cache_(cache),
       zones_(zones),
       eligibility_(eligibility),
+      names_(names),
       options_(options),
       clock_(std::move(clock)) {}
 
@@ -114,7 +119,8 @@ absl::Status VolunteeringService::DoPost(const hc::auth::Principal& caller,
                         .online_url = r.online_url(),
                         .event_id = r.event_id(),
                         .min_sober_days = r.min_sober_days(),
-                        .max_shifts_per_person = r.max_shifts_per_person()};
+                        .max_shifts_per_person = r.max_shifts_per_person(),
+                        .requires_approval = r.requires_approval()};
   HC_RETURN_IF_ERROR(domain::ValidateRole(d));
   HC_ASSIGN_OR_RETURN(domain::Role role, store_.Post(d, hc::ids::Canonical(caller.subject), Now()));
   cache_.Invalidate(kListGenerationKey);

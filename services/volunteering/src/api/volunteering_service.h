@@ -9,6 +9,7 @@
 #include "libs/redis/cache.h"
 #include "services/volunteering/src/domain/volunteering.h"
 #include "services/volunteering/src/members/eligibility.h"
+#include "services/volunteering/src/members/names.h"
 #include "services/volunteering/src/storage/role_store.h"
 
 namespace volunteering::api {
@@ -27,7 +28,8 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
 
   VolunteeringService(hc::grpc_server::UnaryRunner& runner, storage::RoleStore& store,
                       hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
-                      members::Eligibility& eligibility, Options options, Clock clock);
+                      members::Eligibility& eligibility, members::DisplayNames& names,
+                      Options options, Clock clock);
 
   grpc::ServerUnaryReactor* PostRole(grpc::CallbackServerContext* ctx,
                                      const pb::PostRoleRequest* req,
@@ -79,6 +81,7 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   hc::redis::Cache& cache_;
   const domain::TimeZoneCatalog& zones_;
   members::Eligibility& eligibility_;
+  members::DisplayNames& names_;
   Options options_;
   Clock clock_;
 };

@@ -19,7 +19,15 @@ using Time = std::chrono::sys_time<std::chrono::milliseconds>;
 using hc::tz::TimeZoneCatalog;
 
 enum class RoleStatus { kOpen = 1, kClosed = 2 };
-enum class SignupStatus { kConfirmed = 1, kWaitlisted = 2, kWithdrawn = 3 };
+enum class SignupStatus {
+  kConfirmed = 1,
+  kWaitlisted = 2,
+  kWithdrawn = 3,
+  kPendingApproval = 4,
+  kDeclined = 5,
+  kShiftCancelled = 6,
+};
+enum class ShiftStatus { kScheduled = 1, kCancelled = 2 };
 
 struct RoleDetails {
   std::string title;
@@ -30,6 +38,7 @@ struct RoleDetails {
   std::string event_id;
   int min_sober_days = 0;
   int max_shifts_per_person = 0;
+  bool requires_approval = false;
 };
 
 struct Role {
@@ -50,6 +59,9 @@ struct Shift {
   int slots = 0;
   int confirmed_count = 0;
   int waitlist_count = 0;
+  int pending_count = 0;
+  ShiftStatus status = ShiftStatus::kScheduled;
+  Time updated_at{};
 
   int slots_left() const { return slots - confirmed_count; }
 };

@@ -56,14 +56,15 @@ const std::string kRoleColumns =
     "r.role_id::text, r.title, r.description, array_to_string(r.tags, ','), r.venue, "
     "r.online_url, COALESCE(r.event_id::text, ''), r.min_sober_days, r.max_shifts_per_person, "
     "r.status, r.created_by, " +
-    Epoch("r.created_at") + ", " + Epoch("r.updated_at");
-constexpr int kRoleColumnCount = 13;
+    Epoch("r.created_at") + ", " + Epoch("r.updated_at") + ", r.requires_approval";
+constexpr int kRoleColumnCount = 14;
 
 const std::string kShiftColumns = "s.shift_id::text, s.role_id::text, " + Epoch("s.starts_at") +
                                   ", " + Epoch("s.ends_at") +
                                   ", s.time_zone, s.slots, s.confirmed_count, s.waitlist_count, "
-                                  "s.next_waitlist_seq";
-constexpr int kShiftColumnCount = 9;
+                                  "s.next_waitlist_seq, s.pending_count, s.status, " +
+                                  Epoch("s.updated_at");
+constexpr int kShiftColumnCount = 12;
 
 // Catalogue tags hold no commas: array_to_string(tags, ',') splits back exactly.
 std::vector<std::string> Tags(const std::string& joined) {
@@ -91,6 +92,7 @@ Role RoleFromRow(const pqxx::row& row, int at = 0) {
   r.created_by = row[at + 10].as<std::string>();
   r.created_at = FromMs(row[at + 11].as<int64_t>());
   r.updated_at = FromMs(row[at + 12].as<int64_t>());
+  r.details.requires_approval = row[at + 13].as<bool>();
   return r;
 }
 
@@ -110,6 +112,9 @@ ShiftRow ShiftFromRow(const pqxx::row& row, int at = 0) {
   s.shift.confirmed_count = row[at + 6].as<int>();
   s.shift.waitlist_count = row[at + 7].as<int>();
   s.next_waitlist_seq = row[at + 8].as<int64_t>();
+  s.shift.pending_count = row[at + 9].as<int>();
+  s.shift.status = static_cast<domain::ShiftStatus>(row[at + 10].as<int>());
+  s.shift.updated_at = FromMs(row[at + 11].as<int64_t>());
   return s;
 }
 
@@ -182,11 +187,11 @@ absl::StatusOr<Role> RoleStore::Post(const domain::RoleDetails& d, const std::st
     if (!d.event_id.empty()) event_id = d.event_id;
     auto row = tx.exec_params1(
         "INSERT INTO roles AS r (title, description, tags, venue, online_url, event_id, "
-        "min_sober_days, max_shifts_per_person, created_by, created_at, updated_at) VALUES "
-        "($1, $2, $3::text[], $4, $5, $6::uuid, $7, $8, $9, " +
-            MsToTs("$10") + ", " + MsToTs("$10") + ") RETURNING " + kRoleColumns,
+        "min_sober_days, max_shifts_per_person, created_by, created_at, updated_at, "
+        "requires_approval) VALUES ($1, $2, $3::text[], $4, $5, $6::uuid, $7, $8, $9, " +
+            MsToTs("$10") + ", " + MsToTs("$10") + ", $11) RETURNING " + kRoleColumns,
         d.title, d.description, TagArray(d.tags), d.venue, d.online_url, event_id, d.min_sober_days,
-        d.max_shifts_per_person, created_by, Ms(now));
+        d.max_shifts_per_person, created_by, Ms(now), d.requires_approval);
     role = RoleFromRow(row);
     recorder_.RolePosted(tx, role);
     return absl::OkStatus();
@@ -279,10 +284,10 @@ absl::StatusOr<Shift> RoleStore::AddShift(const std::string& role_id, Shift shif
     const Role role = RoleFromRow(rows[0]);
     HC_RETURN_IF_ERROR(domain::ValidateShift(role, shift, zones, now));
     auto row = tx.exec_params1(
-        "INSERT INTO shifts AS s (role_id, starts_at, ends_at, time_zone, slots, created_at) "
-        "VALUES ($1, " +
-            MsToTs("$2") + ", " + MsToTs("$3") + ", $4, $5, " + MsToTs("$6") + ") RETURNING " +
-            kShiftColumns,
+        "INSERT INTO shifts AS s (role_id, starts_at, ends_at, time_zone, slots, created_at, "
+        "updated_at) VALUES ($1, " +
+            MsToTs("$2") + ", " + MsToTs("$3") + ", $4, $5, " + MsToTs("$6") + ", " + MsToTs("$6") +
+            ") RETURNING " + kShiftColumns,
         role_id, Ms(shift.start), Ms(shift.end), shift.time_zone, shift.slots, Ms(now));
     shift = ShiftFromRow(row).shift;
     recorder_.ShiftAdded(tx, shift);
