@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# Benchmark of the volunteering service against ceilings measured in the same run:
+#   1. SignUp throughput through gRPC (ghz) vs pgbench running the identical SQL at the same
+#      number of PostgreSQL connections;
+#   2. cached ListRoles vs the bare gRPC echo server (bench/echo_server.cc);
+# each at full load (the ratio) and at half of its own full load (p50/p99 latency).
+#
+#   bench/volunteering_signup_bench.sh
+#
+# The SignUp work, in both runs: the read of the shift's role (its own transaction: the
+# service asks it before the sign-up transaction, to ask membership about eligibility without
+# holding a lock; the seeded roles need no sober time, so membership is not called), then one
+# transaction: the member's shared lock and tombstone check (libs/identity), the shift's role,
+# the member-and-role advisory lock (the per-person limit), the role row FOR SHARE, the shift
+# row FOR UPDATE, the member's active sign-up, the count of their sign-ups of the role, the
+# CONFIRMED insert, the counts update, VolunteerSignedUp into the outbox (its trigger NOTIFYs
+# the relay), commit. Through gRPC every call is one member signing up for the next of many
+# shifts, each of a role of its own (ghz sends a data array round robin), so every call makes a
+# new row; pgbench picks a random shift and a random member per transaction. The service keeps
+# running during the pgbench run, so its relay publishes pgbench's rows to Kafka too.
+#
+# Uses the test stack (scripts/stack.sh --profile test; started and stopped again only when
+# it was not running) with a fresh database, dropped at the end. Figures are printed and kept
+# in $BENCH_OUT/summary.txt, not gated.
+#
+# Environment:
+#   BENCH_SECONDS         measured seconds per run (default 10)
+#   BENCH_WARMUP_SECONDS  unmeasured warm-up before each full-load gRPC run (default 3)
+#   BENCH_DB_CONNECTIONS  PostgreSQL connections: the service's pool and pgbench clients (8)
+#   BENCH_WORKERS         the service's worker threads (default 16, its own default)
+#   BENCH_CONCURRENCY     concurrent ghz calls (default 32)
+#   BENCH_SHIFTS          roles (one shift each) seeded for sign-ups (default 100000)
+#   BENCH_SERVER_CPU      core of the servers (default 1); ghz and pgbench use the other
+#   BENCH_CLIENT_CPU      core of ghz and pgbench (default 0)
+#   BENCH_BUILD_DIR       where the binaries are (default build/)
+#   BENCH_OUT             where reports and logs go (default $HC_HOME/bench/volunteering-<time>)
+set -euo pipefail
+HC_LOG_TAG="volunteering-bench"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd "${HC_REPO_ROOT}"
+
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+  exit 0
+fi
+
+SECS="${BENCH_SECONDS:-10}"
+WARMUP="${BENCH_WARMUP_SECONDS:-3}"
+CONNS="${BENCH_DB_CONNECTIONS:-8}"
+WORKERS="${BENCH_WORKERS:-16}"
+CONCURRENCY="${BENCH_CONCURRENCY:-32}"
+SHIFTS="${BENCH_SHIFTS:-100000}"
+SERVER_CPU="${BENCH_SERVER_CPU:-1}"
+CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
+BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
+OUT="${BENCH_OUT:-${HC_HOME}/bench/volunteering-$(date -u +%Y%m%dT%H%M%SZ)}"
+for v in SECS WARMUP CONNS CONCURRENCY SHIFTS SERVER_CPU CLIENT_CPU; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
+done
+
+ECHO_BIN="${BUILD_DIR}/bench/echo_server"
+SERVICE_BIN="${BUILD_DIR}/services/volunteering/volunteering"
+TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
+PROTO="proto/alumni/volunteering/v1/volunteering_service.proto"
+HOST=127.0.0.1
+ISSUER="homecoming-bench"
+
+hc_require_root
+hc_need ghz pgbench psql taskset python3
+for b in "${ECHO_BIN}" "${SERVICE_BIN}" "${TOKEN_BIN}"; do
+  [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
+done
+mkdir -p "${OUT}"
+TMP="$(mktemp -d /tmp/hc-volunteering-bench.XXXXXX)"
+
+STARTED_STACK=0 DB_NAME="" PG="" ECHO_PID="" SERVICE_PID=""
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  if [[ -n "${SERVICE_PID}" ]]; then hc_stop_pid "${SERVICE_PID}" volunteering 30; fi
+  if [[ -n "${ECHO_PID}" ]]; then hc_stop_pid "${ECHO_PID}" echo_server 10; fi
+  if [[ -n "${DB_NAME}" ]]; then
+    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${DB_NAME}\" WITH (FORCE)" \
+      >/dev/null || hc_warn "could not drop database ${DB_NAME}"
+  fi
+  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
+  rm -rf "${TMP}"
+  exit "${rc}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# shellcheck source=bench/lib.sh
+source "${HC_REPO_ROOT}/bench/lib.sh"
+
+hc_steps 6
+hc_step "test stack and a fresh database"
+if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
+  STARTED_STACK=1
+  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
+    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
+fi
+set -a
+# shellcheck disable=SC1091
+. "${HC_HOME}/test/stack.env"
+set +a
+PG="${HC_PG_URL_BASE}"
+DB_NAME="bench_volunteering_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+psql -X -q -v ON_ERROR_STOP=1 "${PG}/postgres" -c "CREATE DATABASE \"${DB_NAME}\"" >/dev/null \
+  || { DB_NAME=""; hc_die "cannot create a database"; }
+IDLE="$(idle_pct)"
+((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+
+hc_step "volunteering service on core ${SERVER_CPU} (${CONNS} PostgreSQL connections)"
+head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
+mint() { "${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 "$@"; }
+MEMBER="$(python3 -c 'import uuid; print(uuid.uuid4())')"
+MEMBER_TOKEN="$(mint --sub "${MEMBER}" --roles alumnus)"
+env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \
+  HC_REDIS_ADDR="${HC_REDIS_ADDR}" HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" \
+  HC_CONSUMER_GROUP="volunteering-bench-${DB_NAME}" \
+  HC_EVENTS_CONSUMER_GROUP="volunteering-events-bench-${DB_NAME}" HC_JWT_ISSUER="${ISSUER}" \
+  HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_WORKERS="${WORKERS}" HC_DB_POOL_SIZE="${CONNS}" \
+  HC_WORK_QUEUE=4096 HC_CACHE_TTL_SECONDS=3600 HC_LOG_LEVEL=info \
+  taskset -c "${SERVER_CPU}" "${SERVICE_BIN}" >"${OUT}/volunteering.log" 2>&1 &
+SERVICE_PID=$!
+PORT="$(wait_for_line "${OUT}/volunteering.log" 'serving gRPC on port ([0-9]+)' "${SERVICE_PID}" 60)"
+ADDR="${HOST}:${PORT}"
+
+hc_step "seeding ${SHIFTS} roles with a shift each"
+RID="('20000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid"
+SID="('30000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid"
+psql -X -q -v ON_ERROR_STOP=1 "${PG}/${DB_NAME}" >/dev/null <<SQL
+INSERT INTO roles (role_id, title, description, tags, venue, max_shifts_per_person, created_by,
+                   created_at, updated_at)
+SELECT ${RID}, 'Bench role ' || n, '', '{}', 'Bench hall', 5, 'bench', now(), now()
+FROM generate_series(1, ${SHIFTS}) n;
+INSERT INTO shifts (shift_id, role_id, starts_at, ends_at, time_zone, slots, created_at,
+                    updated_at)
+SELECT ${SID}, ${RID}, now() + interval '30 days', now() + interval '30 days 2 hours',
+       'America/Chicago', 500, now(), now()
+FROM generate_series(1, ${SHIFTS}) n;
+ANALYZE roles;
+ANALYZE shifts;
+SQL
+# Each gRPC run signs up for shifts of its own (ghz starts every run at the array's first
+# element): warm-up the first fifth, the full-load run the next two fifths, the half-load run
+# the rest.
+python3 - "${SHIFTS}" "${TMP}" <<'PY'
+import json, sys
+n, tmp = int(sys.argv[1]), sys.argv[2]
+cuts = {"warmup": (1, n // 5), "full": (n // 5 + 1, 3 * n // 5), "half": (3 * n // 5 + 1, n)}
+for name, (lo, hi) in cuts.items():
+    with open(f"{tmp}/signup-{name}.json", "w") as f:
+        json.dump([{"shift_id": f"30000000-0000-4000-8000-{i:012x}"} for i in range(lo, hi + 1)],
+                  f)
+PY
+# The service's SignUp (api/volunteering_service.cc DoSignUp, storage/role_store.cc SignUp,
+# CONFIRMED path), statement for statement.
+SHIFT="('30000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))"
+MID="('10000000-0000-4000-8000-' || lpad(to_hex(:m::bigint), 12, '0'))"
+EPOCH() { echo "(extract(epoch FROM $1) * 1000)::bigint"; }
+ROLE_COLS="r.role_id::text, r.title, r.description, array_to_string(r.tags, ','), r.venue,
+  r.online_url, COALESCE(r.event_id::text, ''), r.min_sober_days, r.max_shifts_per_person,
+  r.status, r.created_by, $(EPOCH r.created_at), $(EPOCH r.updated_at), r.requires_approval"
+SHIFT_COLS="s.shift_id::text, s.role_id::text, $(EPOCH s.starts_at), $(EPOCH s.ends_at),
+  s.time_zone, s.slots, s.confirmed_count, s.waitlist_count, s.next_waitlist_seq,
+  s.pending_count, s.status, $(EPOCH s.updated_at)"
+cat >"${TMP}/signup.sql" <<SQL
+\set s random(1, ${SHIFTS})
+\set m random(1, 281474976710655)
+BEGIN;
+SELECT ${ROLE_COLS} FROM roles r JOIN shifts s ON s.role_id = r.role_id
+  WHERE s.shift_id = ${SHIFT}::uuid;
+END;
+BEGIN;
+SELECT pg_advisory_xact_lock_shared(18499, hashtext(${MID}));
+SELECT 1 FROM token_revocations WHERE subject = ${MID} AND erased;
+SELECT r.role_id::text FROM roles r JOIN shifts s ON s.role_id = r.role_id
+  WHERE s.shift_id = ${SHIFT}::uuid;
+SELECT pg_advisory_xact_lock(22098, hashtext(('20000000-0000-4000-8000-' ||
+  lpad(to_hex(:s::bigint), 12, '0')) || '|' || ${MID}));
+SELECT ${ROLE_COLS} FROM roles r WHERE r.role_id = ('20000000-0000-4000-8000-' ||
+  lpad(to_hex(:s::bigint), 12, '0'))::uuid FOR SHARE;
+SELECT ${SHIFT_COLS} FROM shifts s WHERE s.shift_id = ${SHIFT}::uuid FOR UPDATE;
+SELECT g.signup_id, g.status, $(EPOCH g.created_at), $(EPOCH g.updated_at),
+  CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = g.shift_id
+    AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END
+  FROM signups g WHERE g.shift_id = ${SHIFT}::uuid AND g.member_id = ${MID}::uuid
+  AND g.status IN (1, 2, 4);
+SELECT count(*) FROM signups WHERE member_id = ${MID}::uuid AND role_id =
+  ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid AND status IN (1, 2, 4);
+INSERT INTO signups (shift_id, role_id, member_id, status, created_at, updated_at)
+  VALUES (${SHIFT}::uuid, ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid,
+          ${MID}::uuid, 1, now(), now());
+UPDATE shifts SET confirmed_count = confirmed_count + 1, waitlist_count = waitlist_count,
+  next_waitlist_seq = next_waitlist_seq WHERE shift_id = ${SHIFT}::uuid;
+INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects)
+  VALUES ('alumni.volunteering.v1', '20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'),
+          'alumni.volunteering.v1.VolunteerSignedUp', decode(repeat('0a', 130), 'hex'),
+          ARRAY[${MID}]) RETURNING id::text;
+END;
+SQL
+
+hc_step "SignUp: gRPC vs pgbench, full load then half load"
+SIGNUP_ARGS=(--proto "${PROTO}" -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
+CALL_SIGNUP="alumni.volunteering.v1.VolunteeringService/SignUp"
+signup_rows() { psql -X -Atq "${PG}/${DB_NAME}" -c 'SELECT count(*) FROM signups'; }
+# grpc_signup_run NAME SLICE [ghz args]: a gRPC SignUp run, checked to have made one row per OK.
+grpc_signup_run() {
+  local name="$1" slice="$2" before after ok; shift 2
+  before="$(signup_rows)"
+  ghz_run "${name}" "${ADDR}" "${CALL_SIGNUP}" "$@" "${SIGNUP_ARGS[@]}" \
+    -D "${TMP}/signup-${slice}.json"
+  after="$(signup_rows)"
+  ok="$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${OUT}/${name}.json")"
+  ((after - before == ok)) || hc_warn "${name}: ${ok} sign-ups OK but $((after - before))" \
+    "new rows (more calls than shifts in its slice: raise BENCH_SHIFTS)"
+}
+grpc_signup_run signup-warmup warmup "${WARMUP}"
+M0="$(busy_ms)" S0="$(proc_ms "${SERVICE_PID}")"
+grpc_signup_run signup-grpc full "${SECS}"
+M1="$(busy_ms)" S1="$(proc_ms "${SERVICE_PID}")"
+read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats signup-grpc)"
+read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
+M0="$(busy_ms)" S0="$(proc_ms "${SERVICE_PID}")"
+pgbench_run signup-pgbench "${TMP}/signup.sql"
+M1="$(busy_ms)" S1="$(proc_ms "${SERVICE_PID}")"
+read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/signup-pgbench.stats"
+read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
+grpc_signup_run signup-grpc-half half "${SECS}" --rps "$(half "${G_RPS}")"
+read -r GH_RPS GH_P50 GH_P99 GH_ERR <<<"$(ghz_stats signup-grpc-half)"
+pgbench_run signup-pgbench-half "${TMP}/signup.sql" --rate "$(half "${P_TPS}")"
+read -r PH_TPS PH_P50 PH_P99 PH_ERR <"${OUT}/signup-pgbench-half.stats"
+
+hc_step "cached ListRoles vs the echo server"
+LIST_ARGS=(--proto "${PROTO}" -d '{"page_size":20}'
+           -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
+CALL_LIST="alumni.volunteering.v1.VolunteeringService/ListRoles"
+ghz_run list-warmup "${ADDR}" "${CALL_LIST}" "${WARMUP}" "${LIST_ARGS[@]}"
+ghz_run list "${ADDR}" "${CALL_LIST}" "${SECS}" "${LIST_ARGS[@]}"
+read -r L_RPS L_P50 L_P99 L_ERR <<<"$(ghz_stats list)"
+ghz_run list-half "${ADDR}" "${CALL_LIST}" "${SECS}" "${LIST_ARGS[@]}" --rps "$(half "${L_RPS}")"
+read -r LH_RPS LH_P50 LH_P99 LH_ERR <<<"$(ghz_stats list-half)"
+hc_stop_pid "${SERVICE_PID}" volunteering 30
+SERVICE_PID=""
+
+taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/echo_server.log" 2>&1 &
+ECHO_PID=$!
+ECHO_PORT="$(wait_for_line "${OUT}/echo_server.log" 'listening on port ([0-9]+)' "${ECHO_PID}" 20)"
+ECHO_ARGS=(--proto proto/homecoming/testing/v1/echo.proto -d '{"message":"hello"}')
+CALL_ECHO="homecoming.testing.v1.EchoService/Echo"
+ghz_run echo-warmup "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${WARMUP}" "${ECHO_ARGS[@]}"
+ghz_run echo "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${SECS}" "${ECHO_ARGS[@]}"
+read -r X_RPS X_P50 X_P99 X_ERR <<<"$(ghz_stats echo)"
+ghz_run echo-half "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${SECS}" "${ECHO_ARGS[@]}" \
+  --rps "$(half "${X_RPS}")"
+read -r XH_RPS XH_P50 XH_P99 XH_ERR <<<"$(ghz_stats echo-half)"
+
+hc_step "summary"
+{
+  echo "volunteering bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
+    "$(git rev-parse --short HEAD), $(nproc) cores, ${IDLE}% idle before"
+  echo "servers on core ${SERVER_CPU}; ghz and pgbench on core ${CLIENT_CPU};" \
+    "PostgreSQL, Redis, Kafka unpinned"
+  echo "SignUp: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
+    "ghz ${CONCURRENCY} concurrent calls; ${SECS}s per run"
+  echo
+  row "" "per second" "p50 ms" "p99 ms" "errors"
+  row "SignUp via gRPC, full load" "${G_RPS}" "${G_P50}" "${G_P99}" "${G_ERR}"
+  row "SignUp via pgbench, full" "${P_TPS}" "${P_P50}" "${P_P99}" "${P_ERR}"
+  row "SignUp via gRPC, half load" "${GH_RPS}" "${GH_P50}" "${GH_P99}" "${GH_ERR}"
+  row "SignUp via pgbench, half" "${PH_TPS}" "${PH_P50}" "${PH_P99}" "${PH_ERR}"
+  row "ListRoles (cached), full" "${L_RPS}" "${L_P50}" "${L_P99}" "${L_ERR}"
+  row "echo server, full" "${X_RPS}" "${X_P50}" "${X_P99}" "${X_ERR}"
+  row "ListRoles (cached), half" "${LH_RPS}" "${LH_P50}" "${LH_P99}" "${LH_ERR}"
+  row "echo server, half" "${XH_RPS}" "${XH_P50}" "${XH_P99}" "${XH_ERR}"
+  echo
+  echo "SignUp gRPC / pgbench:     $(ratio "${G_RPS}" "${P_TPS}")   (aim >= 0.85)"
+  echo "  CPU per SignUp, whole machine: ${G_CPU} us via gRPC (${G_SVC} us of it in the" \
+    "volunteering process), ${P_CPU} us via pgbench (${P_SVC} us in the process: its relay)"
+  echo "ListRoles / echo server:   $(ratio "${L_RPS}" "${X_RPS}")   (aim >= 0.7)"
+} | tee "${OUT}/summary.txt"
+hc_log "reports in ${OUT}"
