@@ -54,6 +54,7 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   s.service_token_file = env.String("HC_SERVICE_TOKEN_FILE", s.service_token_file);
   const bool plaintext_ok = env.Bool("HC_ALLOW_PLAINTEXT_NON_LOOPBACK", false);
   if (absl::Status checked = env.Check(); !checked.ok()) return checked;
+  s.client.allow_plaintext_non_loopback = plaintext_ok;
 
   auto read = [](const char* variable, const std::string& path, std::string& out) -> absl::Status {
     if (path.empty()) return absl::OkStatus();

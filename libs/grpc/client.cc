@@ -35,7 +35,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions&
     if (!options.tls_cert_pem.empty()) {
       return absl::InvalidArgumentError("a client certificate needs the CA bundle (TLS)");
     }
-    if (!IsLoopback(options.address)) {
+    if (!IsLoopback(options.address) && !options.allow_plaintext_non_loopback) {
       return absl::InvalidArgumentError(options.address +
                                         ": plaintext to another host; set the TLS CA bundle");
     }

@@ -24,6 +24,9 @@ struct ChannelOptions {
   std::string tls_key_pem;
   // Names the certificate must carry when it differs from the address's host.
   std::string tls_server_name;
+  // Plaintext to another host, only behind a service mesh whose sidecars provide mTLS
+  // (HC_ALLOW_PLAINTEXT_NON_LOOPBACK, the same switch as the server side's).
+  bool allow_plaintext_non_loopback = false;
 };
 
 // A channel to another service: TLS (and mTLS) when configured; INVALID_ARGUMENT for plaintext

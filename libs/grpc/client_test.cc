@@ -52,6 +52,10 @@ TEST(MakeChannel, RefusesPlaintextOffLoopbackAndHalfACertificate) {
                 .code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(MakeChannel({.address = "127.0.0.1:1"}).ok());
+  // Behind a mesh whose sidecars do mTLS, and only when the operator says so.
+  EXPECT_TRUE(MakeChannel({.address = "membership.homecoming.svc:17001",
+                           .allow_plaintext_non_loopback = true})
+                  .ok());
 }
 
 auth::VerifierOptions Jwt() { return {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"}; }
