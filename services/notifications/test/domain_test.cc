@@ -1,0 +1,197 @@
+// The rules of notifications, in plain C++: preferences and consent, quiet hours across DST
+// changes, reminders, retries, the daily cap.
+#include <gtest/gtest.h>
+
+#include "libs/status/status.h"
+#include "libs/tz/time_zones.h"
+#include "services/notifications/src/domain/preferences.h"
+#include "services/notifications/src/domain/schedule.h"
+
+namespace notifications::domain {
+namespace {
+
+absl::TimeZone NewYork() {
+  absl::TimeZone zone;
+  EXPECT_TRUE(absl::LoadTimeZone("America/New_York", &zone));
+  return zone;
+}
+
+absl::Time Utc(int y, int mo, int d, int h, int mi) {
+  return absl::FromCivil(absl::CivilSecond(y, mo, d, h, mi, 0), absl::UTCTimeZone());
+}
+
+QuietHours Window(int start_hour, int start_minute, int end_hour, int end_minute) {
+  return {.start_minute = start_hour * 60 + start_minute, .end_minute = end_hour * 60 + end_minute};
+}
+
+TEST(Preferences, DefaultsAreTheInboxAndEmailForWhatMembersSignedUpForAndNothingSensitive) {
+  const Preferences p = DefaultPreferences();
+  for (Category c : {Category::kEvents, Category::kReminders, Category::kVolunteering}) {
+    EXPECT_TRUE(p.Enabled(c, Channel::kInApp));
+    EXPECT_TRUE(p.Enabled(c, Channel::kEmail));
+  }
+  for (int c = 0; c < kCategories; ++c) {
+    EXPECT_FALSE(p.Enabled(static_cast<Category>(c), Channel::kSms)) << c;
+  }
+  for (Channel ch : {Channel::kEmail, Channel::kSms, Channel::kInApp}) {
+    EXPECT_FALSE(p.Enabled(Category::kMilestones, ch));
+  }
+  EXPECT_FALSE(p.role_suggestions);
+  EXPECT_FALSE(p.quiet.enabled());
+}
+
+TEST(Preferences, NamesRoundTrip) {
+  for (int c = 0; c < kCategories; ++c) {
+    EXPECT_EQ(CategoryFromName(CategoryName(static_cast<Category>(c))), static_cast<Category>(c));
+  }
+  for (int ch = 0; ch < kChannels; ++ch) {
+    EXPECT_EQ(ChannelFromName(ChannelName(static_cast<Channel>(ch))), static_cast<Channel>(ch));
+  }
+  EXPECT_FALSE(CategoryFromName("treatment").has_value());
+  EXPECT_FALSE(ChannelFromName("fax").has_value());
+}
+
+TEST(Preferences, ValidationNamesTheField) {
+  hc::tz::SystemTimeZones zones;
+  Preferences p = DefaultPreferences();
+  p.time_zone = "America/New_York";
+  EXPECT_TRUE(ValidatePreferences(p, zones).ok());
+
+  Preferences bad_zone = p;
+  bad_zone.time_zone = "Mars/Olympus";
+  EXPECT_EQ(hc::InvalidFieldName(ValidatePreferences(bad_zone, zones)), "time_zone");
+
+  Preferences bad_start = p;
+  bad_start.quiet.start_minute = 1440;
+  EXPECT_EQ(hc::InvalidFieldName(ValidatePreferences(bad_start, zones)),
+            "quiet_hours.start_minute");
+  Preferences bad_end = p;
+  bad_end.quiet.end_minute = -1;
+  EXPECT_EQ(hc::InvalidFieldName(ValidatePreferences(bad_end, zones)), "quiet_hours.end_minute");
+
+  Preferences digest_without_email = p;
+  digest_without_email.Set(Category::kEvents, Channel::kEmail, false);
+  digest_without_email.digest[static_cast<int>(Category::kEvents)] = true;
+  EXPECT_EQ(hc::InvalidFieldName(ValidatePreferences(digest_without_email, zones)), "digest");
+}
+
+TEST(Decide, PreferenceThenConsentThenDigest) {
+  Preferences p = DefaultPreferences();
+  p.Set(Category::kEvents, Channel::kSms, true);
+  const Consent both{.email = true, .sms = true};
+  EXPECT_EQ(Decide(p, both, Category::kEvents, Channel::kEmail), Decision::kSend);
+  EXPECT_EQ(Decide(p, both, Category::kEvents, Channel::kSms), Decision::kSend);
+  EXPECT_EQ(Decide(p, both, Category::kMilestones, Channel::kInApp),
+            Decision::kSuppressedByPreference);
+
+  // Consent withdrawn: never that channel, whatever the preferences say.
+  EXPECT_EQ(Decide(p, {.email = true, .sms = false}, Category::kEvents, Channel::kSms),
+            Decision::kSuppressedByConsent);
+  EXPECT_EQ(Decide(p, {.email = false, .sms = true}, Category::kEvents, Channel::kEmail),
+            Decision::kSuppressedByConsent);
+  // The inbox needs no channel consent.
+  EXPECT_EQ(Decide(p, {}, Category::kEvents, Channel::kInApp), Decision::kSend);
+
+  p.digest[static_cast<int>(Category::kEvents)] = true;
+  EXPECT_EQ(Decide(p, both, Category::kEvents, Channel::kEmail), Decision::kDigest);
+  EXPECT_EQ(Decide(p, both, Category::kEvents, Channel::kInApp), Decision::kSend);
+}
+
+TEST(QuietHours, OutsideTheWindowGoesNowAndTheInboxIsNeverHeld) {
+  const absl::TimeZone ny = NewYork();
+  const QuietHours night = Window(22, 0, 7, 0);
+  // 12:00 EST on a January day.
+  const absl::Time noon = Utc(2026, 1, 15, 17, 0);
+  EXPECT_EQ(NextAllowed(noon, night, ny), noon);
+  EXPECT_EQ(NextAllowed(noon, QuietHours{}, ny), noon);
+  EXPECT_FALSE(QuietHoursApply(Channel::kInApp));
+  EXPECT_TRUE(QuietHoursApply(Channel::kEmail));
+  EXPECT_TRUE(QuietHoursApply(Channel::kSms));
+}
+
+TEST(QuietHours, AWindowOverMidnightEndsTheNextMorningOrThisMorning) {
+  const absl::TimeZone ny = NewYork();
+  const QuietHours night = Window(22, 0, 7, 0);
+  // 23:30 EST Jan 15 -> 07:00 EST Jan 16 (12:00 UTC).
+  EXPECT_EQ(NextAllowed(Utc(2026, 1, 16, 4, 30), night, ny), Utc(2026, 1, 16, 12, 0));
+  // 05:00 EST Jan 16 -> 07:00 the same morning.
+  EXPECT_EQ(NextAllowed(Utc(2026, 1, 16, 10, 0), night, ny), Utc(2026, 1, 16, 12, 0));
+  // 07:00 exactly is outside: the window is [start, end).
+  EXPECT_EQ(NextAllowed(Utc(2026, 1, 16, 12, 0), night, ny), Utc(2026, 1, 16, 12, 0));
+  // A window inside one day: 13:00-15:00, at 14:10 EST.
+  EXPECT_EQ(NextAllowed(Utc(2026, 1, 16, 19, 10), Window(13, 0, 15, 0), ny),
+            Utc(2026, 1, 16, 20, 0));
+}
+
+TEST(QuietHours, TheNightTheClocksSpringForwardEndsAtSevenLocalWhichIsAnHourSoonerInUtc) {
+  const absl::TimeZone ny = NewYork();
+  const QuietHours night = Window(22, 0, 7, 0);
+  // 23:00 EST Saturday March 7 2026; DST starts at 02:00 on March 8. 07:00 EDT = 11:00 UTC,
+  // not 12:00 as the night before.
+  EXPECT_EQ(NextAllowed(Utc(2026, 3, 8, 4, 0), night, ny), Utc(2026, 3, 8, 11, 0));
+  // A window ending at 02:30, a time that does not exist that night: it ends when the clocks
+  // jump (03:00 EDT, 07:00 UTC).
+  EXPECT_EQ(NextAllowed(Utc(2026, 3, 8, 6, 30), Window(1, 0, 2, 30), ny), Utc(2026, 3, 8, 7, 0));
+}
+
+TEST(QuietHours, TheNightTheClocksFallBackEndsAtTheRightOneOfTheRepeatedHour) {
+  const absl::TimeZone ny = NewYork();
+  // DST ends at 02:00 EDT on November 1 2026: 01:00-02:00 happens twice.
+  const QuietHours early = Window(0, 0, 1, 30);
+  // 01:10 EDT (05:10 UTC), the first pass: the window ends at the first 01:30 (05:30 UTC).
+  EXPECT_EQ(NextAllowed(Utc(2026, 11, 1, 5, 10), early, ny), Utc(2026, 11, 1, 5, 30));
+  // 01:10 EST (06:10 UTC), the second pass: the wall clock says 01:10 again, so quiet again
+  // until the second 01:30 (06:30 UTC), never a time already past.
+  EXPECT_EQ(NextAllowed(Utc(2026, 11, 1, 6, 10), early, ny), Utc(2026, 11, 1, 6, 30));
+  // 22:00-07:00 over that night ends at 07:00 EST = 12:00 UTC (11:00 UTC the morning before).
+  const QuietHours night = Window(22, 0, 7, 0);
+  EXPECT_EQ(NextAllowed(Utc(2026, 11, 1, 3, 0), night, ny), Utc(2026, 11, 1, 12, 0));
+  EXPECT_EQ(NextAllowed(Utc(2026, 10, 31, 3, 0), night, ny), Utc(2026, 10, 31, 11, 0));
+}
+
+TEST(Reminders, DayBeforeAndTwoHoursBeforeOnlyWhileStillAhead) {
+  const absl::Time start = Utc(2026, 6, 10, 18, 0);
+  auto all = ReminderSchedule(start, start - absl::Hours(48));
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].kind, ReminderKind::kDayBefore);
+  EXPECT_EQ(all[0].due, start - absl::Hours(24));
+  EXPECT_EQ(all[1].kind, ReminderKind::kTwoHoursBefore);
+  EXPECT_EQ(all[1].due, start - absl::Hours(2));
+
+  auto late = ReminderSchedule(start, start - absl::Hours(5));
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_EQ(late[0].kind, ReminderKind::kTwoHoursBefore);
+  EXPECT_TRUE(ReminderSchedule(start, start - absl::Hours(1)).empty());
+  EXPECT_TRUE(ReminderSchedule(start, start + absl::Hours(1)).empty());
+}
+
+TEST(Retry, FullJitterUnderADoublingCeilingCappedThenGivesUp) {
+  const RetryPolicy policy{.base = std::chrono::milliseconds(1000),
+                           .cap = std::chrono::milliseconds(60000),
+                           .max_attempts = 5};
+  EXPECT_EQ(RetryDelay(policy, 1, 0.999).count(), 999);
+  EXPECT_EQ(RetryDelay(policy, 2, 0.5).count(), 1000);
+  EXPECT_EQ(RetryDelay(policy, 4, 0.5).count(), 4000);
+  EXPECT_EQ(RetryDelay(policy, 3, 0.0).count(), 0);
+  // The ceiling stops at the cap however many attempts.
+  EXPECT_EQ(RetryDelay(policy, 30, 0.5).count(), 30000);
+  EXPECT_EQ(RetryDelay(policy, 1000, 0.5).count(), 30000);
+  EXPECT_FALSE(GivesUp(policy, 4));
+  EXPECT_TRUE(GivesUp(policy, 5));
+}
+
+TEST(DailyCap, PastTheCapEmailWaitsForTheDigestSmsIsDroppedTheInboxIsNotCapped) {
+  EXPECT_EQ(ApplyDailyCap(Channel::kEmail, 9, 10), CapOutcome::kSend);
+  EXPECT_EQ(ApplyDailyCap(Channel::kEmail, 10, 10), CapOutcome::kDigest);
+  EXPECT_EQ(ApplyDailyCap(Channel::kSms, 10, 10), CapOutcome::kDrop);
+  EXPECT_EQ(ApplyDailyCap(Channel::kInApp, 500, 10), CapOutcome::kSend);
+}
+
+TEST(Dedupe, OneKeyPerFactMemberAndChannel) {
+  EXPECT_EQ(DedupeKey("f1", "m1", Channel::kEmail), "f1|m1|email");
+  EXPECT_NE(DedupeKey("f1", "m1", Channel::kEmail), DedupeKey("f1", "m1", Channel::kSms));
+  EXPECT_NE(DedupeKey("f1", "m1", Channel::kEmail), DedupeKey("f1", "m2", Channel::kEmail));
+}
+
+}  // namespace
+}  // namespace notifications::domain
