@@ -8,6 +8,7 @@
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
 #include "services/volunteering/src/api/volunteering_service.h"
+#include "services/volunteering/src/members/catalogue.h"
 #include "services/volunteering/src/members/eligibility.h"
 #include "services/volunteering/src/members/names.h"
 #include "services/volunteering/src/messaging/facts.h"
@@ -78,8 +79,13 @@ struct App::Parts {
                .token_file = settings.service.service_token_file,
                .jwt = settings.service.jwt},
               settings.membership_deadline),
+        catalogue(MembershipChannel(settings),
+                  {.service = "volunteering",
+                   .token_file = settings.service.service_token_file,
+                   .jwt = settings.service.jwt},
+                  {.deadline = settings.membership_deadline}),
         service(
-            runtime.runner, store, runtime.cache, zones, eligibility, names,
+            runtime.runner, store, runtime.cache, zones, eligibility, names, catalogue,
             {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},
             [] { return std::chrono::system_clock::now(); }),
         membership(
@@ -98,6 +104,7 @@ struct App::Parts {
   storage::RoleStore store;
   members::MembershipEligibility eligibility;
   members::MembershipDisplayNames names;
+  members::MembershipInterestCatalogue catalogue;
   api::VolunteeringService service;
   hc::service::MembershipConsumer membership;
 };
