@@ -35,6 +35,8 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.membership_address = env.Address("HC_MEMBERSHIP_ADDR", s.membership_address);
   s.membership_deadline = std::chrono::milliseconds(
       env.Int("HC_MEMBERSHIP_DEADLINE_MS", s.membership_deadline.count(), 100, 30000));
+  s.interest_tags_ttl = std::chrono::seconds(
+      env.Int("HC_INTEREST_TAGS_TTL_SECONDS", s.interest_tags_ttl.count(), 0, 3600));
   s.withdraw_cutoff = std::chrono::minutes(
       env.Int("HC_WITHDRAW_CUTOFF_MINUTES", s.withdraw_cutoff.count(), 0, 14 * 24 * 60));
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
@@ -83,7 +85,7 @@ struct App::Parts {
                   {.service = "volunteering",
                    .token_file = settings.service.service_token_file,
                    .jwt = settings.service.jwt},
-                  {.deadline = settings.membership_deadline}),
+                  {.deadline = settings.membership_deadline, .ttl = settings.interest_tags_ttl}),
         service(
             runtime.runner, store, runtime.cache, zones, eligibility, names, catalogue,
             {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},

@@ -42,7 +42,7 @@ absl::Status MembershipInterestCatalogue::Check(const std::vector<std::string>& 
   HC_ASSIGN_OR_RETURN(std::set<std::string> known, Tags(options_.ttl));
   for (const auto& tag : tags) {
     if (known.contains(tag)) continue;
-    HC_ASSIGN_OR_RETURN(known, Tags(options_.recheck_after));
+    HC_ASSIGN_OR_RETURN(known, Tags(std::chrono::steady_clock::duration::zero()));
     if (!known.contains(tag)) {
       return hc::InvalidField("tags", "\"" + tag + "\" is not in the interest catalogue");
     }

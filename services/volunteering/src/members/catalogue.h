@@ -31,16 +31,15 @@ class InterestCatalogue {
 
 // Asks membership's ListInterestTags with this service's own identity over `channel`, within
 // `deadline`, and remembers the answer for `ttl`: the catalogue changes a few times a year, a
-// role form is filled many times a day. A tag missing from a remembered list older than
-// `recheck_after` asks again once, so a tag added a moment ago is found without waiting out
-// the ttl, and a flood of unknown tags asks membership at most once per `recheck_after`.
+// role form is filled many times a day. A tag missing from the remembered list asks again, so
+// a tag added a moment ago is found at once (only staff post roles: misses are few); a tag
+// retired is refused once the remembered list is older than `ttl`.
 class MembershipInterestCatalogue : public InterestCatalogue {
  public:
   using Clock = std::function<std::chrono::steady_clock::time_point()>;
   struct Options {
     std::chrono::milliseconds deadline{2000};
     std::chrono::seconds ttl{60};
-    std::chrono::seconds recheck_after{1};
   };
 
   MembershipInterestCatalogue(std::shared_ptr<grpc::Channel> channel,
