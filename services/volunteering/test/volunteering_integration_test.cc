@@ -679,7 +679,7 @@ TEST_F(VolunteeringTest, ListRolesCarriesScheduledShiftsAndFiltersByADateRange) 
   EXPECT_THAT(s.error_message(), HasSubstr("shifts_until:"));
 
   // A shift added later shows up through the (invalidated) cached listing.
-  pb::Shift d = AddShift(bare.role_id(), 1, hours(90));
+  AddShift(bare.role_id(), 1, hours(90));
   range.clear_page_token();
   range.set_page_size(10);
   EXPECT_EQ(List(range).roles_size(), 3);
