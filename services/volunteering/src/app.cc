@@ -8,6 +8,7 @@
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
 #include "services/volunteering/src/api/volunteering_service.h"
+#include "services/volunteering/src/members/catalogue.h"
 #include "services/volunteering/src/members/eligibility.h"
 #include "services/volunteering/src/members/names.h"
 #include "services/volunteering/src/messaging/facts.h"
@@ -34,6 +35,8 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.membership_address = env.Address("HC_MEMBERSHIP_ADDR", s.membership_address);
   s.membership_deadline = std::chrono::milliseconds(
       env.Int("HC_MEMBERSHIP_DEADLINE_MS", s.membership_deadline.count(), 100, 30000));
+  s.interest_tags_ttl = std::chrono::seconds(
+      env.Int("HC_INTEREST_TAGS_TTL_SECONDS", s.interest_tags_ttl.count(), 0, 3600));
   s.withdraw_cutoff = std::chrono::minutes(
       env.Int("HC_WITHDRAW_CUTOFF_MINUTES", s.withdraw_cutoff.count(), 0, 14 * 24 * 60));
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
@@ -78,8 +81,13 @@ struct App::Parts {
                .token_file = settings.service.service_token_file,
                .jwt = settings.service.jwt},
               settings.membership_deadline),
+        catalogue(MembershipChannel(settings),
+                  {.service = "volunteering",
+                   .token_file = settings.service.service_token_file,
+                   .jwt = settings.service.jwt},
+                  {.deadline = settings.membership_deadline, .ttl = settings.interest_tags_ttl}),
         service(
-            runtime.runner, store, runtime.cache, zones, eligibility, names,
+            runtime.runner, store, runtime.cache, zones, eligibility, names, catalogue,
             {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},
             [] { return std::chrono::system_clock::now(); }),
         membership(
@@ -98,6 +106,7 @@ struct App::Parts {
   storage::RoleStore store;
   members::MembershipEligibility eligibility;
   members::MembershipDisplayNames names;
+  members::MembershipInterestCatalogue catalogue;
   api::VolunteeringService service;
   hc::service::MembershipConsumer membership;
 };

@@ -23,6 +23,8 @@ struct Settings {
   // `service.client` and `service.service_token_file`).
   std::string membership_address = "127.0.0.1:17001";
   std::chrono::milliseconds membership_deadline{2000};
+  // How long membership's interest-tag catalogue is remembered (0: asked for every check).
+  std::chrono::seconds interest_tags_ttl{60};
   // Withdrawals close this long before a shift starts.
   std::chrono::minutes withdraw_cutoff{24 * 60};
 

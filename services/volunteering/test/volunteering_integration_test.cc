@@ -90,6 +90,9 @@ class VolunteeringTest : public ::testing::Test {
     v.consumer_group = hc::testing::UniqueName("volunteering-test");
     v.membership_address = "127.0.0.1:" + std::to_string(membership_->grpc_port());
     v.membership_deadline = std::chrono::milliseconds(1500);
+    // Membership's catalogue asked for every check, so a tag retired there is refused at once
+    // (the remembering is tested in volunteering_roles_test).
+    v.interest_tags_ttl = std::chrono::seconds(0);
     app_ = std::make_unique<App>(v);
     ASSERT_TRUE(app_->Start().ok());
     stub_ = pb::VolunteeringService::NewStub(grpc::CreateChannel(
@@ -162,6 +165,57 @@ class VolunteeringTest : public ::testing::Test {
     req.set_shift_id(shift_id);
     pb::WithdrawResponse resp;
     return stub_->Withdraw(Ctx(Token(member_id, {"alumnus"})).get(), req, &resp);
+  }
+
+  grpc::Status UpdateRole(const std::string& role_id, const pb::RoleDetails& details,
+                          std::vector<std::string> paths, pb::Role* out = nullptr) {
+    pb::UpdateRoleRequest req;
+    req.set_role_id(role_id);
+    *req.mutable_role() = details;
+    for (auto& path : paths) req.mutable_update_mask()->add_paths(std::move(path));
+    pb::UpdateRoleResponse resp;
+    grpc::Status s = stub_->UpdateRole(Ctx(staff_).get(), req, &resp);
+    if (out) *out = resp.role();
+    return s;
+  }
+
+  grpc::Status PostWithTags(std::vector<std::string> tags, pb::Role* out = nullptr) {
+    pb::PostRoleRequest req;
+    req.mutable_role()->set_title("Trail crew");
+    req.mutable_role()->set_venue("Trailhead");
+    for (auto& tag : tags) req.mutable_role()->add_tags(std::move(tag));
+    pb::PostRoleResponse resp;
+    grpc::Status s = stub_->PostRole(Ctx(staff_).get(), req, &resp);
+    if (out) *out = resp.role();
+    return s;
+  }
+
+  void ChangeCatalogue(const std::string& tag, bool add) {
+    grpc::Status s;
+    if (add) {
+      mpb::AddInterestTagRequest req;
+      req.set_tag(tag);
+      mpb::AddInterestTagResponse resp;
+      s = members_->AddInterestTag(Ctx(staff_).get(), req, &resp);
+    } else {
+      mpb::RetireInterestTagRequest req;
+      req.set_tag(tag);
+      mpb::RetireInterestTagResponse resp;
+      s = members_->RetireInterestTag(Ctx(staff_).get(), req, &resp);
+    }
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  pb::ListRolesResponse List(const pb::ListRolesRequest& req, grpc::Status* status = nullptr) {
+    pb::ListRolesResponse resp;
+    grpc::Status s =
+        stub_->ListRoles(Ctx(Token(hc::ids::NewUuid(), {"alumnus"})).get(), req, &resp);
+    if (status) {
+      *status = s;
+    } else {
+      EXPECT_TRUE(s.ok()) << s.error_message();
+    }
+    return resp;
   }
 
   std::vector<hc::kafka::Message> Published(const std::string& role_id, size_t count,
@@ -433,6 +487,202 @@ TEST_F(VolunteeringTest, ADeletedMembersSlotsAreFreedOnceAndTheLineMovesUp) {
   // The erased member signs up for nothing more, even with a token minted after the erasure.
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // a later whole second
   EXPECT_EQ(SignUp(leaver, a.shift_id()).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST_F(VolunteeringTest, UpdateRoleChangesOnlyTheMaskedFieldsAndTheCachedReadsFollow) {
+  pb::Role role = Post(30, 4);
+  pb::GetRoleRequest get;
+  get.set_role_id(role.role_id());
+  pb::GetRoleResponse got;
+  ASSERT_TRUE(stub_->GetRole(Ctx(staff_).get(), get, &got).ok());           // cached now
+  ASSERT_EQ(List({}).roles(0).details().title(), "Welcome table greeter");  // cached too
+
+  pb::RoleDetails details;
+  details.set_title("Door greeter");
+  details.set_requires_approval(true);
+  details.set_description("not in the mask: ignored");
+  details.set_max_shifts_per_person(1);  // not in the mask either
+  pb::Role updated;
+  grpc::Status s = UpdateRole(role.role_id(), details, {"title", "requires_approval"}, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(updated.details().title(), "Door greeter");
+  EXPECT_TRUE(updated.details().requires_approval());
+  EXPECT_EQ(updated.details().description(), "");
+  EXPECT_EQ(updated.details().max_shifts_per_person(), 4);
+  EXPECT_EQ(updated.details().min_sober_days(), 30);
+  EXPECT_EQ(updated.details().venue(), "Community hall");
+
+  ASSERT_TRUE(stub_->GetRole(Ctx(staff_).get(), get, &got).ok());
+  EXPECT_EQ(got.role().details().title(), "Door greeter") << "stale cached GetRole";
+  EXPECT_EQ(List({}).roles(0).details().title(), "Door greeter") << "stale cached ListRoles";
+
+  auto facts = Published(role.role_id(), 1, "alumni.volunteering.v1.RoleUpdated");
+  ASSERT_EQ(facts.size(), 1u);
+  pb::RoleUpdated fact;
+  ASSERT_TRUE(fact.ParseFromString(facts[0].value));
+  EXPECT_THAT(fact.changed_fields(), ::testing::ElementsAre("title", "requires_approval"));
+  EXPECT_THAT(fact.tags(), ::testing::ElementsAre("peer-support"));
+  EXPECT_TRUE(fact.requires_approval());
+
+  // The mask must name known fields; a closed role is not changed.
+  s = UpdateRole(role.role_id(), details, {});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("update_mask:"));
+  s = UpdateRole(role.role_id(), details, {"title", "status"});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("update_mask:"));
+  s = UpdateRole(role.role_id(), details, {"venue", "online_url"});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);  // neither set
+  EXPECT_THAT(s.error_message(), HasSubstr("location:"));
+  pb::CloseRoleRequest close;
+  close.set_role_id(role.role_id());
+  pb::CloseRoleResponse closed;
+  ASSERT_TRUE(stub_->CloseRole(Ctx(staff_).get(), close, &closed).ok());
+  EXPECT_EQ(UpdateRole(role.role_id(), details, {"title"}).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(UpdateRole(hc::ids::NewUuid(), details, {"title"}).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(VolunteeringTest, TagsMustBeInMembershipsCatalogueAndKeptOnesMayStayAfterRetirement) {
+  const std::string tag =
+      "trail-" + std::to_string(Clock::now().time_since_epoch().count() % 100000);
+  grpc::Status s = PostWithTags({"hiking", tag});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("tags:"));
+  EXPECT_THAT(s.error_message(), HasSubstr(tag));
+
+  // Membership's catalogue answers: once the tag is added there, it is taken.
+  ChangeCatalogue(tag, true);
+  pb::Role with_tag, other;
+  s = PostWithTags({"hiking", tag}, &with_tag);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_TRUE(PostWithTags({"hiking"}, &other).ok());
+
+  // Retired: a role that has it keeps it; nobody new may take it.
+  ChangeCatalogue(tag, false);
+  pb::RoleDetails details;
+  details.add_tags(tag);
+  details.add_tags("outdoors");
+  pb::Role updated;
+  s = UpdateRole(with_tag.role_id(), details, {"tags"}, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(updated.details().tags(), ::testing::ElementsAre(tag, "outdoors"));
+  s = UpdateRole(other.role_id(), details, {"tags"});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr(tag));
+  EXPECT_EQ(PostWithTags({tag}).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(VolunteeringTest, TagsAreUnavailableWithinTheDeadlineWhenMembershipIsAway) {
+  pb::Role role = Post();
+  membership_->Shutdown();
+  auto start = std::chrono::steady_clock::now();
+  grpc::Status s = PostWithTags({"hiking"});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  pb::RoleDetails details;
+  details.add_tags("peer-support");
+  details.add_tags("hiking");
+  start = std::chrono::steady_clock::now();
+  s = UpdateRole(role.role_id(), details, {"tags"});
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // Nothing to ask membership: no tags, or only the role's own.
+  details.set_title("Greeter, mornings");
+  details.clear_tags();
+  details.add_tags("peer-support");
+  EXPECT_TRUE(UpdateRole(role.role_id(), details, {"title", "tags"}).ok());
+  EXPECT_TRUE(PostWithTags({}).ok());
+}
+
+TEST_F(VolunteeringTest, ListRolesCarriesScheduledShiftsAndFiltersByADateRange) {
+  const auto now = Clock::now();
+  const auto hours = [&](int h) { return now + std::chrono::hours(h); };
+  pb::Role soon = Post(), later = Post(), bare = Post();
+  pb::Shift a = AddShift(soon.role_id(), 2, hours(72));
+  pb::Shift cancelled = AddShift(soon.role_id(), 2, hours(60));
+  pb::Shift ended = AddShift(soon.role_id(), 2, hours(50));
+  pb::Shift b = AddShift(soon.role_id(), 2, hours(96));
+  pb::Shift c = AddShift(later.role_id(), 2, hours(240));
+  Query("UPDATE shifts SET status = 2 WHERE shift_id = '" + cancelled.shift_id() + "'");
+  Query(
+      "UPDATE shifts SET starts_at = now() - interval '3 hours', ends_at = now() - interval "
+      "'1 hour' WHERE shift_id = '" +
+      ended.shift_id() + "'");
+  // More than a listing shows of one role: 55 more shifts of `later`, after `c`.
+  Query(
+      "INSERT INTO shifts (role_id, starts_at, ends_at, time_zone, slots, created_at, updated_at) "
+      "SELECT '" +
+      later.role_id() +
+      "', now() + make_interval(days => 20 + i), now() + make_interval(days => 20 + i, hours => "
+      "1), 'America/Denver', 3, now(), now() FROM generate_series(1, 55) i");
+
+  auto shift_ids = [](const pb::Role& r) {
+    std::vector<std::string> ids;
+    for (const auto& s : r.shifts()) ids.push_back(s.shift_id());
+    return ids;
+  };
+  pb::ListRolesResponse all = List({});
+  ASSERT_EQ(all.roles_size(), 3);  // newest first
+  EXPECT_EQ(all.roles(0).role_id(), bare.role_id());
+  EXPECT_EQ(all.roles(0).shifts_size(), 0);
+  EXPECT_EQ(all.roles(1).role_id(), later.role_id());
+  ASSERT_EQ(all.roles(1).shifts_size(), 50);
+  EXPECT_EQ(all.roles(1).shifts(0).shift_id(), c.shift_id());
+  EXPECT_EQ(all.roles(2).role_id(), soon.role_id());
+  EXPECT_THAT(shift_ids(all.roles(2)), ::testing::ElementsAre(a.shift_id(), b.shift_id()));
+  EXPECT_EQ(all.roles(2).shifts(0).slots_left(), 2);
+
+  // [80 h, 300 h): b of `soon`, c of `later`; `bare` has none.
+  pb::ListRolesRequest range;
+  *range.mutable_shifts_from() = At(hours(80));
+  *range.mutable_shifts_until() = At(hours(300));
+  range.set_page_size(1);
+  pb::ListRolesResponse first = List(range);
+  ASSERT_EQ(first.roles_size(), 1);
+  EXPECT_EQ(first.roles(0).role_id(), later.role_id());
+  EXPECT_THAT(shift_ids(first.roles(0)), ::testing::ElementsAre(c.shift_id()));
+  ASSERT_FALSE(first.next_page_token().empty());
+
+  // The token is bound to the range: replayed with another one it is refused.
+  pb::ListRolesRequest other = range;
+  other.set_page_token(first.next_page_token());
+  *other.mutable_shifts_until() = At(hours(400));
+  grpc::Status s;
+  List(other, &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("page_token:"));
+  other.clear_shifts_until();
+  List(other, &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  range.set_page_token(first.next_page_token());
+  pb::ListRolesResponse second = List(range);
+  ASSERT_EQ(second.roles_size(), 1);
+  EXPECT_EQ(second.roles(0).role_id(), soon.role_id());
+  EXPECT_THAT(shift_ids(second.roles(0)), ::testing::ElementsAre(b.shift_id()));
+  EXPECT_TRUE(second.next_page_token().empty());
+
+  // Only a lower bound: from 100 h on, `soon` has nothing left.
+  pb::ListRolesRequest from_only;
+  *from_only.mutable_shifts_from() = At(hours(100));
+  pb::ListRolesResponse tail = List(from_only);
+  ASSERT_EQ(tail.roles_size(), 1);
+  EXPECT_EQ(tail.roles(0).role_id(), later.role_id());
+
+  pb::ListRolesRequest backwards;
+  *backwards.mutable_shifts_from() = At(hours(80));
+  *backwards.mutable_shifts_until() = At(hours(80));
+  List(backwards, &s);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("shifts_until:"));
+
+  // A shift added later shows up through the (invalidated) cached listing.
+  AddShift(bare.role_id(), 1, hours(90));
+  range.clear_page_token();
+  range.set_page_size(10);
+  EXPECT_EQ(List(range).roles_size(), 3);
 }
 
 }  // namespace

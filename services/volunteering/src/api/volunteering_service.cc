@@ -1,8 +1,10 @@
 #include "services/volunteering/src/api/volunteering_service.h"
 
 #include <random>
+#include <set>
 
 #include "libs/convert/time.h"
+#include "libs/fieldmask/field_mask.h"
 #include "libs/ids/ids.h"
 #include "libs/paging/paging.h"
 #include "libs/status/status.h"
@@ -67,6 +69,24 @@ void ToProto(const domain::Signup& g, pb::Signup& out) {
   *out.mutable_updated_at() = Ts(g.updated_at);
 }
 
+absl::StatusOr<domain::RoleChanges> ChangesFromMask(const pb::UpdateRoleRequest& req) {
+  using hc::field_mask::Assign;
+  const pb::RoleDetails& d = req.role();
+  domain::RoleChanges c;
+  HC_RETURN_IF_ERROR(hc::field_mask::Apply(
+      req.update_mask(),
+      {{"title", Assign(c.title, d.title())},
+       {"description", Assign(c.description, d.description())},
+       {"tags", Assign(c.tags, std::vector<std::string>(d.tags().begin(), d.tags().end()))},
+       {"venue", Assign(c.venue, d.venue())},
+       {"online_url", Assign(c.online_url, d.online_url())},
+       {"event_id", Assign(c.event_id, d.event_id())},
+       {"min_sober_days", Assign(c.min_sober_days, d.min_sober_days())},
+       {"max_shifts_per_person", Assign(c.max_shifts_per_person, d.max_shifts_per_person())},
+       {"requires_approval", Assign(c.requires_approval, d.requires_approval())}}));
+  return c;
+}
+
 std::string RandomGeneration() {
   thread_local std::mt19937_64 rng(std::random_device{}());
   return std::to_string(rng());
@@ -78,17 +98,21 @@ VolunteeringService::VolunteeringService(hc::grpc_server::UnaryRunner& runner,
                                          storage::RoleStore& store, hc::redis::Cache& cache,
                                          const domain::TimeZoneCatalog& zones,
                                          members::Eligibility& eligibility,
-                                         members::DisplayNames& names, Options options, Clock clock)
+                                         members::DisplayNames& names,
+                                         members::InterestCatalogue& catalogue, Options options,
+                                         Clock clock)
     : runner_(runner),
       store_(store),
       cache_(cache),
       zones_(zones),
       eligibility_(eligibility),
       names_(names),
+      catalogue_(catalogue),
       options_(options),
       clock_(std::move(clock)) {}
 
 HC_UNARY_RPC(VolunteeringService, PostRole, DoPost(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, UpdateRole, DoUpdate(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, CloseRole, DoClose(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, GetRole, DoGet(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, ListRoles, DoList(caller, rq, rs))
@@ -122,9 +146,36 @@ absl::Status VolunteeringService::DoPost(const hc::auth::Principal& caller,
                         .max_shifts_per_person = r.max_shifts_per_person(),
                         .requires_approval = r.requires_approval()};
   HC_RETURN_IF_ERROR(domain::ValidateRole(d));
+  HC_RETURN_IF_ERROR(catalogue_.Check(d.tags));
   HC_ASSIGN_OR_RETURN(domain::Role role, store_.Post(d, hc::ids::Canonical(caller.subject), Now()));
   cache_.Invalidate(kListGenerationKey);
   ToProto(role, *resp.mutable_role());
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoUpdate(const hc::auth::Principal& caller,
+                                           const pb::UpdateRoleRequest& req,
+                                           pb::UpdateRoleResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("role_id", req.role_id()));
+  HC_ASSIGN_OR_RETURN(domain::RoleChanges changes, ChangesFromMask(req));
+  const std::string role_id = hc::ids::Canonical(req.role_id());
+  // The catalogue is asked before the role is locked (no lock held while membership answers),
+  // and only about tags the role does not have yet: the ones it has may stay though retired.
+  std::set<std::string> vetted;
+  if (changes.tags) {
+    HC_ASSIGN_OR_RETURN(auto current, store_.Get(role_id));
+    std::vector<std::string> added = domain::AddedTags(current.first.details.tags, *changes.tags);
+    for (const auto& tag : added) {
+      if (!domain::IsTag(tag))
+        return hc::InvalidField("tags", "must be catalogue tags (a-z 0-9 -)");
+    }
+    HC_RETURN_IF_ERROR(catalogue_.Check(added));
+    vetted.insert(added.begin(), added.end());
+  }
+  HC_ASSIGN_OR_RETURN(storage::RoleUpdate update, store_.Update(role_id, changes, vetted, Now()));
+  if (!update.changed_fields.empty()) Invalidate(role_id);
+  ToProto(update.role, *resp.mutable_role());
   return absl::OkStatus();
 }
 
@@ -168,8 +219,26 @@ absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
   if (!req.tag().empty() && !domain::IsTag(req.tag())) {
     return hc::InvalidField("tag", "must be a catalogue tag (1-32 of a-z 0-9 -)");
   }
+  storage::RoleFilter filter{.tag = req.tag()};
+  if (req.has_shifts_from()) {
+    HC_ASSIGN_OR_RETURN(filter.from, TimeFromProto("shifts_from", true, req.shifts_from()));
+  }
+  if (req.has_shifts_until()) {
+    HC_ASSIGN_OR_RETURN(filter.until, TimeFromProto("shifts_until", true, req.shifts_until()));
+  }
+  if (filter.from && filter.until && *filter.until <= *filter.from) {
+    return hc::InvalidField("shifts_until", "must be after shifts_from");
+  }
   HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
-  const std::string filters = "t=" + req.tag();
+  // Every filter is in the fingerprint the page token carries and in the cache key. Without a
+  // range it is what it was before ranges existed, so tokens given out then still work.
+  std::string filters = "t=" + req.tag();
+  if (filter.from || filter.until) {
+    auto ms = [](const std::optional<domain::Time>& t) {
+      return t ? std::to_string(t->time_since_epoch().count()) : std::string();
+    };
+    filters += ";f=" + ms(filter.from) + ";u=" + ms(filter.until);
+  }
   HC_ASSIGN_OR_RETURN(std::optional<std::string> after,
                       hc::paging::DecodePageToken(req.page_token(), filters));
   HC_ASSIGN_OR_RETURN(
@@ -184,9 +253,13 @@ absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
           key, options_.cache_ttl,
           [&]() -> absl::StatusOr<std::string> {
             HC_ASSIGN_OR_RETURN(storage::RolePage page,
-                                store_.ListOpen(req.tag(), page_size, after.value_or("")));
+                                store_.ListOpen(filter, page_size, after.value_or(""), Now()));
             pb::ListRolesResponse proto;
-            for (const auto& r : page.roles) ToProto(r, *proto.add_roles());
+            for (const auto& r : page.roles) {
+              pb::Role* out = proto.add_roles();
+              ToProto(r, *out);
+              for (const auto& s : page.shifts[r.role_id]) ToProto(s, *out->add_shifts());
+            }
             proto.set_next_page_token(hc::paging::EncodePageToken(page.next, filters));
             return proto.SerializeAsString();
           },

@@ -8,6 +8,7 @@
 #include "libs/grpc/server.h"
 #include "libs/redis/cache.h"
 #include "services/volunteering/src/domain/volunteering.h"
+#include "services/volunteering/src/members/catalogue.h"
 #include "services/volunteering/src/members/eligibility.h"
 #include "services/volunteering/src/members/names.h"
 #include "services/volunteering/src/storage/role_store.h"
@@ -29,11 +30,14 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   VolunteeringService(hc::grpc_server::UnaryRunner& runner, storage::RoleStore& store,
                       hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
                       members::Eligibility& eligibility, members::DisplayNames& names,
-                      Options options, Clock clock);
+                      members::InterestCatalogue& catalogue, Options options, Clock clock);
 
   grpc::ServerUnaryReactor* PostRole(grpc::CallbackServerContext* ctx,
                                      const pb::PostRoleRequest* req,
                                      pb::PostRoleResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateRole(grpc::CallbackServerContext* ctx,
+                                       const pb::UpdateRoleRequest* req,
+                                       pb::UpdateRoleResponse* resp) override;
   grpc::ServerUnaryReactor* CloseRole(grpc::CallbackServerContext* ctx,
                                       const pb::CloseRoleRequest* req,
                                       pb::CloseRoleResponse* resp) override;
@@ -60,6 +64,8 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
  private:
   absl::Status DoPost(const hc::auth::Principal& caller, const pb::PostRoleRequest& req,
                       pb::PostRoleResponse& resp);
+  absl::Status DoUpdate(const hc::auth::Principal& caller, const pb::UpdateRoleRequest& req,
+                        pb::UpdateRoleResponse& resp);
   absl::Status DoClose(const hc::auth::Principal& caller, const pb::CloseRoleRequest& req,
                        pb::CloseRoleResponse& resp);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetRoleRequest& req,
@@ -82,6 +88,8 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   const domain::TimeZoneCatalog& zones_;
   members::Eligibility& eligibility_;
   members::DisplayNames& names_;
+  // Membership's interest tags, which a role's new tags must be among.
+  members::InterestCatalogue& catalogue_;
   Options options_;
   Clock clock_;
 };

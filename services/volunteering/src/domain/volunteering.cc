@@ -86,6 +86,61 @@ absl::Status ValidateRole(RoleDetails& r) {
   return absl::OkStatus();
 }
 
+std::vector<std::string> AddedTags(const std::vector<std::string>& before,
+                                   const std::vector<std::string>& after) {
+  const std::set<std::string> had(before.begin(), before.end());
+  std::vector<std::string> added;
+  for (const auto& tag : after) {
+    if (!had.contains(tag)) added.push_back(tag);
+  }
+  return added;
+}
+
+absl::StatusOr<std::vector<std::string>> ApplyRoleChanges(Role& role, const RoleChanges& c,
+                                                          const std::set<std::string>& vetted) {
+  if (role.status != RoleStatus::kOpen) {
+    return absl::FailedPreconditionError("the role is closed; post a new one instead");
+  }
+  RoleDetails d = role.details;
+  if (c.title) d.title = *c.title;
+  if (c.description) d.description = *c.description;
+  if (c.tags) d.tags = *c.tags;
+  if (c.venue) {
+    d.venue = *c.venue;
+    if (!c.venue->empty() && !c.online_url) d.online_url.clear();
+  }
+  if (c.online_url) {
+    d.online_url = *c.online_url;
+    if (!c.online_url->empty() && !c.venue) d.venue.clear();
+  }
+  if (c.event_id) d.event_id = *c.event_id;
+  if (c.min_sober_days) d.min_sober_days = *c.min_sober_days;
+  if (c.max_shifts_per_person) d.max_shifts_per_person = *c.max_shifts_per_person;
+  if (c.requires_approval) d.requires_approval = *c.requires_approval;
+  HC_RETURN_IF_ERROR(ValidateRole(d));
+  for (const auto& tag : AddedTags(role.details.tags, d.tags)) {
+    if (!vetted.contains(tag)) {
+      return absl::AbortedError("the role changed while its tags were checked; try again");
+    }
+  }
+  const RoleDetails& was = role.details;
+  std::vector<std::string> changed;
+  auto note = [&changed](bool differs, const char* name) {
+    if (differs) changed.emplace_back(name);
+  };
+  note(d.title != was.title, "title");
+  note(d.description != was.description, "description");
+  note(d.tags != was.tags, "tags");
+  note(d.venue != was.venue, "venue");
+  note(d.online_url != was.online_url, "online_url");
+  note(d.event_id != was.event_id, "event_id");
+  note(d.min_sober_days != was.min_sober_days, "min_sober_days");
+  note(d.max_shifts_per_person != was.max_shifts_per_person, "max_shifts_per_person");
+  note(d.requires_approval != was.requires_approval, "requires_approval");
+  role.details = std::move(d);
+  return changed;
+}
+
 absl::Status ValidateShift(const Role& role, const Shift& s, const TimeZoneCatalog& zones,
                            Time now) {
   if (s.start == Time{}) return InvalidField("start_time", "is required");

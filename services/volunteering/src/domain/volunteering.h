@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -75,6 +76,19 @@ struct Signup {
   Time updated_at{};
 };
 
+// An UpdateRole: the fields named in its mask, each set to its new value.
+struct RoleChanges {
+  std::optional<std::string> title;
+  std::optional<std::string> description;
+  std::optional<std::vector<std::string>> tags;
+  std::optional<std::string> venue;
+  std::optional<std::string> online_url;
+  std::optional<std::string> event_id;
+  std::optional<int> min_sober_days;
+  std::optional<int> max_shifts_per_person;
+  std::optional<bool> requires_approval;
+};
+
 // Limits: generous for people, tight for abuse.
 inline constexpr size_t kMaxTitleLength = 120;
 inline constexpr size_t kMaxDescriptionLength = 4000;
@@ -96,6 +110,18 @@ absl::StatusOr<std::string> MemberOf(const hc::auth::Principal& caller);
 bool IsTag(std::string_view tag);
 // Checks a new role and fills its defaults. INVALID_ARGUMENT naming the field.
 absl::Status ValidateRole(RoleDetails& role);
+// The tags of `after` that `before` did not have: only these are checked against membership's
+// catalogue, so a role keeps a tag membership has retired since.
+std::vector<std::string> AddedTags(const std::vector<std::string>& before,
+                                   const std::vector<std::string>& after);
+// Applies an UpdateRole to an open role and checks the result as ValidateRole checks a new one
+// (setting a non-empty venue without online_url in the mask clears online_url, and the other
+// way round; after that exactly one of them must be set). Every tag the role did not have
+// must be in `vetted` (checked with the catalogue before the role was locked), else ABORTED:
+// the role changed in between, try again. Returns the names of the fields that changed (none
+// for a no-op). FAILED_PRECONDITION for a closed role; INVALID_ARGUMENT naming the field.
+absl::StatusOr<std::vector<std::string>> ApplyRoleChanges(Role& role, const RoleChanges& changes,
+                                                          const std::set<std::string>& vetted);
 // Sober-time thresholds are the milestone ladder membership answers: 0 (none), 30, 60, 90,
 // 180 days, or whole years.
 bool IsAllowedSoberThreshold(int days);

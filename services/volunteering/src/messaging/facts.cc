@@ -32,6 +32,17 @@ void Recorder::RoleClosed(hc::postgres::Tx& tx, const std::string& role_id, doma
   hc::outbox::Append(tx, topic_, role_id, fact);
 }
 
+void Recorder::RoleUpdated(hc::postgres::Tx& tx, const domain::Role& role,
+                           const std::vector<std::string>& changed_fields) const {
+  pb::RoleUpdated fact;
+  fact.set_role_id(role.role_id);
+  for (const auto& field : changed_fields) fact.add_changed_fields(field);
+  for (const auto& tag : role.details.tags) fact.add_tags(tag);
+  fact.set_requires_approval(role.details.requires_approval);
+  *fact.mutable_updated_at() = Ts(role.updated_at);
+  hc::outbox::Append(tx, topic_, role.role_id, fact);
+}
+
 void Recorder::ShiftAdded(hc::postgres::Tx& tx, const domain::Shift& shift) const {
   pb::ShiftAdded fact;
   fact.set_role_id(shift.role_id);

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "libs/postgres/pool.h"
 #include "services/volunteering/src/domain/volunteering.h"
@@ -21,6 +22,9 @@ class Recorder {
 
   void RolePosted(hc::postgres::Tx& tx, const domain::Role& role) const;
   void RoleClosed(hc::postgres::Tx& tx, const std::string& role_id, domain::Time at) const;
+  // The names of the fields that changed, never their values (no titles or free text).
+  void RoleUpdated(hc::postgres::Tx& tx, const domain::Role& role,
+                   const std::vector<std::string>& changed_fields) const;
   void ShiftAdded(hc::postgres::Tx& tx, const domain::Shift& shift) const;
   void SignedUp(hc::postgres::Tx& tx, const domain::Shift& shift,
                 const domain::Signup& signup) const;

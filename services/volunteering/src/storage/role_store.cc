@@ -9,12 +9,14 @@
 // Lock order, the same everywhere so nothing can deadlock:
 //   member (libs/identity, shared for writes, exclusive for erasure)
 //   -> member-and-role (advisory, exclusive: the per-person limit)
-//   -> role row (FOR SHARE by sign-ups and new shifts, FOR UPDATE by CloseRole)
+//   -> role row (FOR SHARE by sign-ups and new shifts, FOR UPDATE by CloseRole and UpdateRole)
 //   -> shift row (FOR UPDATE).
 // The per-person limit counts the member's active sign-ups of the role while holding the
 // member-and-role lock, so ten sign-ups of one member at once are counted one after another.
 // A sign-up holds the role FOR SHARE, so CloseRole waits for sign-ups in flight and later ones
-// see the role closed. Withdrawals and promotions lock only the shift.
+// see the role closed. Withdrawals and promotions lock only the shift. UpdateRole holds the
+// role FOR UPDATE too, so a sign-up counts against the limit it sees before or after, never a
+// half-changed role; it asks membership's catalogue before locking anything.
 //
 // Backstops if a future path forgot a lock: the unique indexes signups_one_active and
 // signups_line, and the CHECK confirmed_count <= slots.
@@ -200,6 +202,39 @@ absl::StatusOr<Role> RoleStore::Post(const domain::RoleDetails& d, const std::st
   return role;
 }
 
+absl::StatusOr<RoleUpdate> RoleStore::Update(const std::string& role_id,
+                                             const domain::RoleChanges& changes,
+                                             const std::set<std::string>& vetted,
+                                             domain::Time now) {
+  RoleUpdate update;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto rows = tx.exec_params(
+        "SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1 FOR UPDATE", role_id);
+    if (rows.empty()) return absl::NotFoundError("no such role");
+    update.role = RoleFromRow(rows[0]);
+    HC_ASSIGN_OR_RETURN(update.changed_fields,
+                        domain::ApplyRoleChanges(update.role, changes, vetted));
+    if (update.changed_fields.empty()) return absl::OkStatus();
+    const domain::RoleDetails& d = update.role.details;
+    std::optional<std::string> event_id;
+    if (!d.event_id.empty()) event_id = d.event_id;
+    // Sign-ups already made stay as they are: a lower max_shifts_per_person applies to new
+    // sign-ups, and requires_approval to sign-ups made after it is set.
+    tx.exec_params(
+        "UPDATE roles SET title = $2, description = $3, tags = $4::text[], venue = $5, "
+        "online_url = $6, event_id = $7::uuid, min_sober_days = $8, max_shifts_per_person = $9, "
+        "requires_approval = $10, updated_at = " +
+            MsToTs("$11") + " WHERE role_id = $1",
+        role_id, d.title, d.description, TagArray(d.tags), d.venue, d.online_url, event_id,
+        d.min_sober_days, d.max_shifts_per_person, d.requires_approval, Ms(now));
+    update.role.updated_at = now;
+    recorder_.RoleUpdated(tx, update.role, update.changed_fields);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return update;
+}
+
 absl::StatusOr<Role> RoleStore::Close(const std::string& role_id, domain::Time now) {
   Role role;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
@@ -240,8 +275,8 @@ absl::StatusOr<std::pair<Role, std::vector<Shift>>> RoleStore::Get(const std::st
   return out;
 }
 
-absl::StatusOr<RolePage> RoleStore::ListOpen(const std::string& tag, int page_size,
-                                             const std::string& after) {
+absl::StatusOr<RolePage> RoleStore::ListOpen(const RoleFilter& filter, int page_size,
+                                             const std::string& after, domain::Time now) {
   int64_t after_ms = 0;
   std::string after_id = "00000000-0000-0000-0000-000000000000";
   if (!after.empty()) {
@@ -252,15 +287,27 @@ absl::StatusOr<RolePage> RoleStore::ListOpen(const std::string& tag, int page_si
     }
     after_id = parts[1];
   }
+  std::optional<int64_t> from, until;
+  if (filter.from) from = Ms(*filter.from);
+  if (filter.until) until = Ms(*filter.until);
+  // The shifts a listing shows: scheduled, not ended, starting in the range. The same
+  // condition picks the roles when there is a range, so no listed role shows none.
+  const std::string listed_shift = "s.status = 1 AND s.ends_at > " + MsToTs("$1") +
+                                   " AND ($2::bigint IS NULL OR s.starts_at >= " + MsToTs("$2") +
+                                   ") AND ($3::bigint IS NULL OR s.starts_at < " + MsToTs("$3") +
+                                   ")";
   RolePage page;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     page = RolePage{};
     auto rows = tx.exec_params(
         "SELECT " + kRoleColumns +
-            " FROM roles r WHERE r.status = 1 AND ($1 = '' OR r.tags @> ARRAY[$1]) AND "
-            "(NOT $2 OR (r.created_at, r.role_id) < (" +
-            MsToTs("$3") + ", $4::uuid)) ORDER BY r.created_at DESC, r.role_id DESC LIMIT $5",
-        tag, !after.empty(), after_ms, after_id, page_size + 1);
+            " FROM roles r WHERE r.status = 1 AND ($4 = '' OR r.tags @> ARRAY[$4]) AND "
+            "(NOT $5 OR (r.created_at, r.role_id) < (" +
+            MsToTs("$6") +
+            ", $7::uuid)) AND (($2::bigint IS NULL AND $3::bigint IS NULL) OR EXISTS (SELECT 1 "
+            "FROM shifts s WHERE s.role_id = r.role_id AND " +
+            listed_shift + ")) ORDER BY r.created_at DESC, r.role_id DESC LIMIT $8",
+        Ms(now), from, until, filter.tag, !after.empty(), after_ms, after_id, page_size + 1);
     for (const auto& row : rows) {
       if (static_cast<int>(page.roles.size()) == page_size) {
         const Role& last = page.roles.back();
@@ -268,6 +315,20 @@ absl::StatusOr<RolePage> RoleStore::ListOpen(const std::string& tag, int page_si
         break;
       }
       page.roles.push_back(RoleFromRow(row));
+    }
+    if (page.roles.empty()) return absl::OkStatus();
+    // One query for the whole page's shifts, the first kListedShiftsPerRole of each role.
+    std::vector<std::string> ids;
+    for (const auto& r : page.roles) ids.push_back(r.role_id);
+    for (const auto& row : tx.exec_params(
+             "SELECT " + kShiftColumns +
+                 " FROM (SELECT s.*, row_number() OVER (PARTITION BY s.role_id ORDER BY "
+                 "s.starts_at, s.shift_id) AS n FROM shifts s WHERE s.role_id = ANY($4::uuid[]) "
+                 "AND " +
+                 listed_shift + ") s WHERE s.n <= $5 ORDER BY s.role_id, s.starts_at, s.shift_id",
+             Ms(now), from, until, TagArray(ids), kListedShiftsPerRole)) {
+      Shift shift = ShiftFromRow(row).shift;
+      page.shifts[shift.role_id].push_back(std::move(shift));
     }
     return absl::OkStatus();
   });

@@ -1,6 +1,8 @@
 #pragma once
 
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -15,6 +17,23 @@ struct RolePage {
   std::vector<domain::Role> roles;
   // Keyset cursor of the next page ("<created ms>|<role id>"), empty on the last page.
   std::string next;
+  // By role id: the role's scheduled shifts that have not ended (in the filter's range when it
+  // has one), soonest first, at most kListedShiftsPerRole each.
+  std::map<std::string, std::vector<domain::Shift>> shifts;
+};
+
+// ListRoles' filters: a tag, and a range the start of a listed shift falls in
+// ([from, until); either end may be open).
+struct RoleFilter {
+  std::string tag;
+  std::optional<domain::Time> from;
+  std::optional<domain::Time> until;
+};
+inline constexpr int kListedShiftsPerRole = 50;
+
+struct RoleUpdate {
+  domain::Role role;
+  std::vector<std::string> changed_fields;  // empty: nothing changed, nothing recorded
 };
 
 struct SignupResult {
@@ -42,13 +61,20 @@ class RoleStore {
 
   absl::StatusOr<domain::Role> Post(const domain::RoleDetails& details,
                                     const std::string& created_by, domain::Time now);
+  // Applies `changes` under the role row's lock (domain::ApplyRoleChanges; `vetted` the tags
+  // the catalogue accepted) and records RoleUpdated when anything changed. NOT_FOUND when
+  // there is no such role.
+  absl::StatusOr<RoleUpdate> Update(const std::string& role_id, const domain::RoleChanges& changes,
+                                    const std::set<std::string>& vetted, domain::Time now);
   absl::StatusOr<domain::Role> Close(const std::string& role_id, domain::Time now);
   // The role with its shifts; NOT_FOUND when there is none.
   absl::StatusOr<std::pair<domain::Role, std::vector<domain::Shift>>> Get(
       const std::string& role_id);
-  // Open roles, newest first, with `tag` when set; `after` a cursor from a previous page.
-  absl::StatusOr<RolePage> ListOpen(const std::string& tag, int page_size,
-                                    const std::string& after);
+  // Open roles matching `filter`, newest first, each with its listed shifts (one query for
+  // the shifts of the whole page); with a range, only roles with such a shift. `after` is a
+  // cursor from a previous page.
+  absl::StatusOr<RolePage> ListOpen(const RoleFilter& filter, int page_size,
+                                    const std::string& after, domain::Time now);
   absl::StatusOr<domain::Shift> AddShift(const std::string& role_id, domain::Shift shift,
                                          const domain::TimeZoneCatalog& zones, domain::Time now);
   // The role of a shift (for the eligibility check before signing up).
