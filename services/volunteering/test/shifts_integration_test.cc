@@ -8,6 +8,7 @@
 #include <set>
 
 #include "alumni/events/v1/events_events.pb.h"
+#include "alumni/membership/v1/membership_events.pb.h"
 #include "alumni/volunteering/v1/volunteering_events.pb.h"
 #include "alumni/volunteering/v1/volunteering_service.grpc.pb.h"
 #include "libs/auth/auth.h"
@@ -182,19 +183,23 @@ class ShiftLifecycleTest : public ::testing::Test {
 
   void PublishEventFact(const std::string& event_id, const google::protobuf::Message& fact,
                         const std::string& ce_id) {
+    Publish(events_topic_, event_id, fact, ce_id);
+  }
+
+  void Publish(const std::string& topic, const std::string& key,
+               const google::protobuf::Message& fact, const std::string& ce_id) {
     auto producer = hc::kafka::NewIdempotentProducer(hc::testing::KafkaBrokers(), nullptr, "t");
     ASSERT_TRUE(producer.ok());
     const std::string value = fact.SerializeAsString();
     RdKafka::Headers* headers =
         hc::kafka::NewHeaders({{hc::kafka::kCeId, ce_id},
                                {hc::kafka::kCeType, fact.GetDescriptor()->full_name()},
-                               {hc::kafka::kCeSource, "/homecoming/events"},
+                               {hc::kafka::kCeSource, "/homecoming/test"},
                                {hc::kafka::kCeSpecVersion, "1.0"}});
-    ASSERT_EQ(
-        (*producer)->produce(events_topic_, RdKafka::Topic::PARTITION_UA,
-                             RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
-                             value.size(), event_id.data(), event_id.size(), 0, headers, nullptr),
-        RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ((*producer)->produce(topic, RdKafka::Topic::PARTITION_UA,
+                                   RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                                   value.size(), key.data(), key.size(), 0, headers, nullptr),
+              RdKafka::ERR_NO_ERROR);
     ASSERT_EQ((*producer)->flush(10000), RdKafka::ERR_NO_ERROR);
   }
 
@@ -317,6 +322,72 @@ TEST_F(ShiftLifecycleTest, CancelShiftEndsEverySignupOnceAndIsIdempotent) {
                                   facts[0].affected_member_ids().end()),
             (std::set<std::string>{a, b}));
   EXPECT_TRUE(facts[0].event_id().empty());
+}
+
+TEST_F(ShiftLifecycleTest, CancelShiftPagesThePeopleAffectedByAThousand) {
+  const pb::Role role = Post();
+  const pb::Shift shift = AddShift(role.role_id(), 1, start_);
+  const std::string first = hc::ids::NewUuid();
+  ASSERT_TRUE(SignUp(first, shift.shift_id()).ok());
+  // A line of 1,000 behind them, written directly (as 1,000 SignUp calls would leave it).
+  Query(
+      "INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq, created_at, "
+      "updated_at) SELECT '" +
+      shift.shift_id() + "', '" + role.role_id() +
+      "', gen_random_uuid(), 2, n + 1, now(), now() FROM generate_series(1, 1000) n");
+  Query("UPDATE shifts SET waitlist_count = 1000, next_waitlist_seq = 1002 WHERE shift_id = '" +
+        shift.shift_id() + "'");
+
+  ASSERT_TRUE(Cancel(shift.shift_id()).ok());
+  auto pages = Published<pb::ShiftCancelled>(role.role_id(), 2);
+  ASSERT_EQ(pages.size(), 2u);
+  std::set<std::string> affected;
+  for (size_t i = 0; i < pages.size(); ++i) {
+    EXPECT_EQ(pages[i].page(), static_cast<int>(i + 1));
+    EXPECT_EQ(pages[i].page_count(), 2);
+    EXPECT_EQ(pages[i].shift_id(), shift.shift_id()) << "each page repeats the shift";
+    affected.insert(pages[i].affected_member_ids().begin(), pages[i].affected_member_ids().end());
+  }
+  EXPECT_EQ(pages[0].affected_member_ids_size(), 1000);
+  EXPECT_EQ(pages[1].affected_member_ids_size(), 1);
+  EXPECT_EQ(affected.size(), 1001u);
+  EXPECT_TRUE(affected.contains(first));
+}
+
+TEST_F(ShiftLifecycleTest, ErasureForgetsSignupsOfCancelledShiftsAndPromotesNobodyThere) {
+  const pb::Role role = Post();
+  const pb::Shift cancelled = AddShift(role.role_id(), 1, start_);
+  const pb::Shift open = AddShift(role.role_id(), 1, start_ + hours(24));
+  const std::string leaver = hc::ids::NewUuid(), next = hc::ids::NewUuid();
+  for (const auto& shift : {cancelled, open}) {
+    ASSERT_TRUE(SignUp(leaver, shift.shift_id()).ok());
+    ASSERT_TRUE(SignUp(next, shift.shift_id()).ok());
+  }
+  ASSERT_TRUE(Cancel(cancelled.shift_id()).ok());
+
+  alumni::membership::v1::MemberDeleted deleted;
+  deleted.set_member_id(leaver);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  const std::string ce_id = hc::ids::NewUuid();
+  Publish(membership_topic_, leaver, deleted, ce_id);
+  ASSERT_TRUE(Consumed(ce_id));
+
+  EXPECT_EQ(
+      Query("SELECT count(*) FROM signups WHERE member_id = '" + leaver + "'")[0][0].as<int>(), 0);
+  EXPECT_EQ(SignupStatusOf(cancelled.shift_id(), next), 6)
+      << "nobody promoted on a cancelled shift";
+  EXPECT_EQ(SignupStatusOf(open.shift_id(), next), 1) << "the freed slot of the open one goes on";
+  EXPECT_EQ(GetShift(role.role_id(), cancelled.shift_id()).confirmed_count(), 0);
+  // The ShiftCancelled naming the leaver goes once published (the relay deletes it then).
+  EXPECT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return Query("SELECT count(*) FROM outbox WHERE subjects @> ARRAY['" + leaver + "']")[0][0]
+                   .as<int>() == 0;
+      },
+      std::chrono::seconds(60)));
+  auto promoted = Published<pb::VolunteerPromoted>(role.role_id(), 1);
+  ASSERT_EQ(promoted.size(), 1u);
+  EXPECT_EQ(promoted[0].shift_id(), open.shift_id());
 }
 
 TEST_F(ShiftLifecycleTest, EventCancelledDeliveredTwiceCancelsLinkedShiftsOnce) {

@@ -38,10 +38,13 @@ absl::Status EventFactsHandler::Handle(hc::postgres::Tx& tx, const hc::kafka::Me
   if (type == epb::EventPublished::descriptor()->full_name()) {
     auto fact = Read<epb::EventPublished>(message);
     if (!fact.ok()) return fact.status();
+    if (!fact->has_start_time()) return absl::InvalidArgumentError("EventPublished: no start_time");
     store_.RecordEventStartIn(tx, fact->event_id(), FromProto(fact->start_time()));
   } else if (type == epb::EventUpdated::descriptor()->full_name()) {
     auto fact = Read<epb::EventUpdated>(message);
     if (!fact.ok()) return fact.status();
+    // Without a start there is no move to measure; a zero one would read as 1970.
+    if (!fact->has_start_time()) return absl::InvalidArgumentError("EventUpdated: no start_time");
     touched_ = store_.MoveEventShiftsIn(tx, fact->event_id(), FromProto(fact->start_time()),
                                         fact->sequence(), clock_());
   } else if (type == epb::EventCancelled::descriptor()->full_name()) {
