@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "libs/grpc/client.h"
+#include "libs/kafka/consumer.h"
 #include "libs/service/membership_consumer.h"
 #include "libs/service/runtime.h"
 #include "libs/status/status.h"
@@ -11,6 +12,7 @@
 #include "services/volunteering/src/members/catalogue.h"
 #include "services/volunteering/src/members/eligibility.h"
 #include "services/volunteering/src/members/names.h"
+#include "services/volunteering/src/messaging/event_facts_handler.h"
 #include "services/volunteering/src/messaging/facts.h"
 #include "services/volunteering/src/storage/role_store.h"
 
@@ -32,6 +34,8 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.volunteering_topic = env.String("HC_VOLUNTEERING_TOPIC", s.volunteering_topic);
   s.membership_topic = env.String("HC_MEMBERSHIP_TOPIC", s.membership_topic);
   s.consumer_group = env.String("HC_CONSUMER_GROUP", s.consumer_group);
+  s.events_topic = env.String("HC_EVENTS_TOPIC", s.events_topic);
+  s.events_consumer_group = env.String("HC_EVENTS_CONSUMER_GROUP", s.events_consumer_group);
   s.membership_address = env.Address("HC_MEMBERSHIP_ADDR", s.membership_address);
   s.membership_deadline = std::chrono::milliseconds(
       env.Int("HC_MEMBERSHIP_DEADLINE_MS", s.membership_deadline.count(), 100, 30000));
@@ -98,7 +102,20 @@ struct App::Parts {
             [this](hc::postgres::Tx& tx, const std::string& member_id) {
               return store.EraseMemberIn(tx, member_id, Now());
             },
-            [this](const std::string& role_id) { service.Invalidate(role_id); }) {}
+            [this](const std::string& role_id) { service.Invalidate(role_id); }),
+        event_facts(
+            store, [this](const std::string& role_id) { service.Invalidate(role_id); }, Now),
+        events(
+            {.brokers = settings.service.kafka_brokers,
+             .group_id = settings.events_consumer_group,
+             .topics = {settings.events_topic},
+             .service = "volunteering",
+             .after_commit = [this](const hc::kafka::Message& m) { event_facts.AfterCommit(m); }},
+            runtime.pool,
+            [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
+              return event_facts.Handle(tx, m);
+            },
+            runtime.exposer.registry()) {}
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
@@ -109,6 +126,8 @@ struct App::Parts {
   members::MembershipInterestCatalogue catalogue;
   api::VolunteeringService service;
   hc::service::MembershipConsumer membership;
+  messaging::EventFactsHandler event_facts;
+  hc::kafka::Consumer events;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -120,6 +139,7 @@ absl::Status App::Start() {
                                                    /*consumes_events=*/true));
   parts_ = std::make_unique<Parts>(settings_);
   HC_RETURN_IF_ERROR(parts_->membership.Start());
+  HC_RETURN_IF_ERROR(parts_->events.Start());
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("volunteering serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -128,7 +148,8 @@ absl::Status App::Start() {
 
 void App::Shutdown() {
   if (!parts_) return;
-  // The consumer first: a fact it is handling commits or is redelivered later.
+  // The consumers first: a fact they are handling commits or is redelivered later.
+  parts_->events.Stop();
   parts_->membership.Stop();
   parts_->runtime.Shutdown();
   parts_.reset();

@@ -19,6 +19,10 @@ struct Settings {
   // Where MemberDeleted and MemberRoleRevoked come from, and the consumer group reading it.
   std::string membership_topic = "alumni.membership.v1";
   std::string consumer_group = "volunteering";
+  // Where the events service's facts come from (linked shifts follow their event), and the
+  // consumer group reading them.
+  std::string events_topic = "alumni.events.v1";
+  std::string events_consumer_group = "volunteering.events";
   // Membership's gRPC address, for eligibility (TLS and the service token as in
   // `service.client` and `service.service_token_file`).
   std::string membership_address = "127.0.0.1:17001";
@@ -34,14 +38,14 @@ struct Settings {
 };
 
 // The whole service wired together: migrations, gRPC server, cache, outbox relay, the
-// membership consumer, metrics.
+// membership and events consumers, metrics.
 class App {
  public:
   explicit App(Settings settings);
   ~App();
 
   absl::Status Start();
-  // Graceful: the consumer stops, then health NOT_SERVING, drain, in-flight calls finish.
+  // Graceful: the consumers stop, then health NOT_SERVING, drain, in-flight calls finish.
   void Shutdown();
   int grpc_port() const;
   int metrics_port() const;

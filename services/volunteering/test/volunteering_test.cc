@@ -113,5 +113,91 @@ TEST(PromotesOnFree, OnlyBeforeTheShiftStarts) {
   EXPECT_FALSE(PromotesOnFree(ShiftOf(3, 1, kNow), kNow));
 }
 
+Shift Cancelled(Shift s) {
+  s.status = ShiftStatus::kCancelled;
+  return s;
+}
+
+TEST(ApplyShiftChanges, MovesAndResizesNamingOnlyWhatChanged) {
+  FakeZones zones;
+  Shift shift = ShiftOf(3, 2);
+  const Time later = shift.start + hours(24);
+  auto changed = ApplyShiftChanges(
+      shift, {.start = later, .end = later + hours(3), .time_zone = "America/Denver", .slots = 5},
+      zones, kNow);
+  ASSERT_TRUE(changed.ok()) << changed.status();
+  EXPECT_EQ(*changed, (std::vector<std::string>{"start_time", "end_time", "slots"}));
+  EXPECT_EQ(shift.start, later);
+  EXPECT_EQ(shift.end, later + hours(3));
+  EXPECT_EQ(shift.slots, 5);
+  EXPECT_EQ(shift.confirmed_count, 2);
+}
+
+TEST(ApplyShiftChanges, KeepsAddShiftsRulesForTheResult) {
+  FakeZones zones;
+  auto refused = [&](ShiftChanges changes) {
+    Shift shift = ShiftOf(3, 0);
+    const Shift before = shift;
+    absl::Status status = ApplyShiftChanges(shift, changes, zones, kNow).status();
+    EXPECT_EQ(shift.start, before.start) << "a refused change must leave the shift alone";
+    EXPECT_EQ(shift.slots, before.slots);
+    return std::string(status.message());
+  };
+  const Time start = ShiftOf(3, 0).start;
+  EXPECT_EQ(refused({.start = kNow - hours(1)}), "start_time: must be in the future");
+  EXPECT_EQ(refused({.start = kNow + std::chrono::days(400)}), "start_time: must be within a year");
+  EXPECT_EQ(refused({.end = start}), "end_time: must be after start_time");
+  EXPECT_EQ(refused({.start = start - hours(23)}),
+            "end_time: must be within 24 hours of start_time");
+  EXPECT_EQ(refused({.time_zone = "Mars/Olympus"}), "time_zone: must be an IANA time zone");
+  EXPECT_EQ(refused({.slots = 501}), "slots: must be 1 to 500");
+  EXPECT_EQ(refused({.slots = 0}), "slots: must be 1 to 500");
+}
+
+TEST(ApplyShiftChanges, FewerSlotsThanConfirmedIsRefusedSayingHowMany) {
+  FakeZones zones;
+  Shift shift = ShiftOf(5, 4);
+  absl::Status status = ApplyShiftChanges(shift, {.slots = 3}, zones, kNow).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(status.message().find("4 volunteers are confirmed"), std::string::npos) << status;
+  EXPECT_EQ(shift.slots, 5);
+  EXPECT_TRUE(ApplyShiftChanges(shift, {.slots = 4}, zones, kNow).ok());
+}
+
+TEST(ApplyShiftChanges, RefusesStartedAndCancelledShifts) {
+  FakeZones zones;
+  Shift started = ShiftOf(3, 0, kNow);
+  EXPECT_EQ(ApplyShiftChanges(started, {.slots = 4}, zones, kNow).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  Shift cancelled = Cancelled(ShiftOf(3, 0));
+  absl::Status status = ApplyShiftChanges(cancelled, {.slots = 4}, zones, kNow).status();
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "the shift was cancelled");
+}
+
+TEST(ApplyShiftChanges, TheSameValuesChangeNothing) {
+  FakeZones zones;
+  Shift shift = ShiftOf(3, 1);
+  auto changed = ApplyShiftChanges(shift, {.start = shift.start, .slots = 3}, zones, kNow);
+  ASSERT_TRUE(changed.ok());
+  EXPECT_TRUE(changed->empty());
+}
+
+TEST(CancelledShift, TakesNoSignUpsAndPromotesNobody) {
+  const Shift cancelled = Cancelled(ShiftOf(3, 0));
+  absl::StatusOr<Placement> placed = PlaceSignup(OpenRole(), cancelled, kNow);
+  EXPECT_EQ(placed.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(placed.status().message(), "the shift was cancelled");
+  EXPECT_EQ(CheckScheduled(cancelled).code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(CheckScheduled(ShiftOf(3, 0)).ok());
+  EXPECT_FALSE(PromotesOnFree(cancelled, kNow));
+}
+
+TEST(FollowsEvent, OnlyScheduledShiftsThatHaveNotStarted) {
+  EXPECT_TRUE(FollowsEvent(ShiftOf(3, 0), kNow));
+  EXPECT_FALSE(FollowsEvent(ShiftOf(3, 0, kNow), kNow));
+  EXPECT_FALSE(FollowsEvent(Cancelled(ShiftOf(3, 0)), kNow));
+}
+
 }  // namespace
 }  // namespace volunteering::domain

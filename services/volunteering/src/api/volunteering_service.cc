@@ -117,6 +117,8 @@ HC_UNARY_RPC(VolunteeringService, CloseRole, DoClose(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, GetRole, DoGet(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, ListRoles, DoList(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, AddShift, DoAddShift(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, UpdateShift, DoUpdateShift(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, CancelShift, DoCancelShift(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, SignUp, DoSignUp(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, Withdraw, DoWithdraw(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, ListMySignups, DoListMine(caller, rq, rs))
@@ -283,6 +285,44 @@ absl::Status VolunteeringService::DoAddShift(const hc::auth::Principal& caller,
   HC_ASSIGN_OR_RETURN(domain::Shift added, store_.AddShift(role_id, shift, zones_, Now()));
   Invalidate(role_id);
   ToProto(added, *resp.mutable_shift());
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoUpdateShift(const hc::auth::Principal& caller,
+                                                const pb::UpdateShiftRequest& req,
+                                                pb::UpdateShiftResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("shift_id", req.shift_id()));
+  domain::ShiftChanges c;
+  auto time = [](const char* field, std::optional<domain::Time>& target, bool has,
+                 const google::protobuf::Timestamp& value) -> hc::field_mask::Setter {
+    return [field, &target, has, &value]() -> absl::Status {
+      HC_ASSIGN_OR_RETURN(target, TimeFromProto(field, has, value));
+      return absl::OkStatus();
+    };
+  };
+  HC_RETURN_IF_ERROR(hc::field_mask::Apply(
+      req.update_mask(),
+      {{"start_time", time("start_time", c.start, req.has_start_time(), req.start_time())},
+       {"end_time", time("end_time", c.end, req.has_end_time(), req.end_time())},
+       {"time_zone", hc::field_mask::Assign(c.time_zone, req.time_zone())},
+       {"slots", hc::field_mask::Assign(c.slots, req.slots())}}));
+  HC_ASSIGN_OR_RETURN(domain::Shift shift,
+                      store_.UpdateShift(hc::ids::Canonical(req.shift_id()), c, zones_, Now()));
+  Invalidate(shift.role_id);
+  ToProto(shift, *resp.mutable_shift());
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoCancelShift(const hc::auth::Principal& caller,
+                                                const pb::CancelShiftRequest& req,
+                                                pb::CancelShiftResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("shift_id", req.shift_id()));
+  HC_ASSIGN_OR_RETURN(domain::Shift shift,
+                      store_.CancelShift(hc::ids::Canonical(req.shift_id()), Now()));
+  Invalidate(shift.role_id);
+  ToProto(shift, *resp.mutable_shift());
   return absl::OkStatus();
 }
 

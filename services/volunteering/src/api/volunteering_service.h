@@ -49,6 +49,12 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   grpc::ServerUnaryReactor* AddShift(grpc::CallbackServerContext* ctx,
                                      const pb::AddShiftRequest* req,
                                      pb::AddShiftResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdateShift(grpc::CallbackServerContext* ctx,
+                                        const pb::UpdateShiftRequest* req,
+                                        pb::UpdateShiftResponse* resp) override;
+  grpc::ServerUnaryReactor* CancelShift(grpc::CallbackServerContext* ctx,
+                                        const pb::CancelShiftRequest* req,
+                                        pb::CancelShiftResponse* resp) override;
   grpc::ServerUnaryReactor* SignUp(grpc::CallbackServerContext* ctx, const pb::SignUpRequest* req,
                                    pb::SignUpResponse* resp) override;
   grpc::ServerUnaryReactor* Withdraw(grpc::CallbackServerContext* ctx,
@@ -74,6 +80,10 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
                       pb::ListRolesResponse& resp);
   absl::Status DoAddShift(const hc::auth::Principal& caller, const pb::AddShiftRequest& req,
                           pb::AddShiftResponse& resp);
+  absl::Status DoUpdateShift(const hc::auth::Principal& caller, const pb::UpdateShiftRequest& req,
+                             pb::UpdateShiftResponse& resp);
+  absl::Status DoCancelShift(const hc::auth::Principal& caller, const pb::CancelShiftRequest& req,
+                             pb::CancelShiftResponse& resp);
   absl::Status DoSignUp(const hc::auth::Principal& caller, const pb::SignUpRequest& req,
                         pb::SignUpResponse& resp);
   absl::Status DoWithdraw(const hc::auth::Principal& caller, const pb::WithdrawRequest& req,

@@ -143,6 +143,14 @@ absl::StatusOr<std::vector<std::string>> ApplyRoleChanges(Role& role, const Role
 
 absl::Status ValidateShift(const Role& role, const Shift& s, const TimeZoneCatalog& zones,
                            Time now) {
+  HC_RETURN_IF_ERROR(ValidateShiftFields(s, zones, now));
+  if (role.status != RoleStatus::kOpen) {
+    return absl::FailedPreconditionError("the role is closed");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateShiftFields(const Shift& s, const TimeZoneCatalog& zones, Time now) {
   if (s.start == Time{}) return InvalidField("start_time", "is required");
   if (s.end == Time{}) return InvalidField("end_time", "is required");
   if (s.start <= now) return InvalidField("start_time", "must be in the future");
@@ -155,16 +163,51 @@ absl::Status ValidateShift(const Role& role, const Shift& s, const TimeZoneCatal
     return InvalidField("time_zone", "must be an IANA time zone");
   }
   if (s.slots < 1 || s.slots > kMaxSlots) return InvalidField("slots", "must be 1 to 500");
-  if (role.status != RoleStatus::kOpen) {
-    return absl::FailedPreconditionError("the role is closed");
+  return absl::OkStatus();
+}
+
+absl::Status CheckScheduled(const Shift& shift) {
+  if (shift.status == ShiftStatus::kCancelled) {
+    return absl::FailedPreconditionError("the shift was cancelled");
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> ApplyShiftChanges(Shift& shift,
+                                                           const ShiftChanges& changes,
+                                                           const TimeZoneCatalog& zones, Time now) {
+  HC_RETURN_IF_ERROR(CheckScheduled(shift));
+  if (shift.start <= now) return absl::FailedPreconditionError("the shift has started");
+  Shift next = shift;
+  std::vector<std::string> changed;
+  auto apply = [&changed](const char* name, auto& field, const auto& value) {
+    if (!value || field == *value) return;
+    field = *value;
+    changed.push_back(name);
+  };
+  apply("start_time", next.start, changes.start);
+  apply("end_time", next.end, changes.end);
+  apply("time_zone", next.time_zone, changes.time_zone);
+  apply("slots", next.slots, changes.slots);
+  HC_RETURN_IF_ERROR(ValidateShiftFields(next, zones, now));
+  if (next.slots < next.confirmed_count) {
+    return absl::FailedPreconditionError(
+        std::to_string(next.confirmed_count) +
+        " volunteers are confirmed on this shift; slots can't go below that");
+  }
+  shift = std::move(next);
+  return changed;
+}
+
+bool FollowsEvent(const Shift& shift, Time now) {
+  return shift.status == ShiftStatus::kScheduled && shift.start > now;
 }
 
 absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time now) {
   if (role.status != RoleStatus::kOpen) {
     return absl::FailedPreconditionError("the role is closed to new sign-ups");
   }
+  HC_RETURN_IF_ERROR(CheckScheduled(shift));
   if (shift.start <= now) return absl::FailedPreconditionError("the shift has started");
   return shift.confirmed_count < shift.slots ? Placement::kConfirmed : Placement::kWaitlisted;
 }
@@ -187,6 +230,8 @@ absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cu
   return absl::OkStatus();
 }
 
-bool PromotesOnFree(const Shift& shift, Time now) { return shift.start > now; }
+bool PromotesOnFree(const Shift& shift, Time now) {
+  return shift.status == ShiftStatus::kScheduled && shift.start > now;
+}
 
 }  // namespace volunteering::domain

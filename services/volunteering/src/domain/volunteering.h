@@ -129,6 +129,29 @@ bool IsAllowedSoberThreshold(int days);
 // closed role.
 absl::Status ValidateShift(const Role& role, const Shift& shift, const TimeZoneCatalog& zones,
                            Time now);
+// The rules every shift's fields keep, new or changed: start in the future and within a year,
+// end after start and within 24 h, an IANA zone, 1-500 slots. INVALID_ARGUMENT naming the field.
+absl::Status ValidateShiftFields(const Shift& shift, const TimeZoneCatalog& zones, Time now);
+
+// The fields an UpdateShift names in its update_mask; unset ones stay as they are.
+struct ShiftChanges {
+  std::optional<Time> start;
+  std::optional<Time> end;
+  std::optional<std::string> time_zone;
+  std::optional<int> slots;
+};
+// Applies `changes` to `shift` and returns the names of the fields whose value changed
+// (start_time, end_time, time_zone, slots). FAILED_PRECONDITION for a cancelled or started shift
+// and for fewer slots than are confirmed (saying how many are); INVALID_ARGUMENT as
+// ValidateShiftFields for the result.
+absl::StatusOr<std::vector<std::string>> ApplyShiftChanges(Shift& shift,
+                                                           const ShiftChanges& changes,
+                                                           const TimeZoneCatalog& zones, Time now);
+// FAILED_PRECONDITION once the shift was cancelled: no sign-ups, withdrawals or changes.
+absl::Status CheckScheduled(const Shift& shift);
+// A shift follows its event (moves or is cancelled with it) while it is scheduled and has not
+// started; the shifts already held keep their record.
+bool FollowsEvent(const Shift& shift, Time now);
 
 enum class Placement { kConfirmed, kWaitlisted };
 // Where a new sign-up goes: confirmed while slots remain, else at the back of the line.
@@ -138,7 +161,7 @@ absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time
 absl::Status CheckShiftLimit(const Role& role, int held);
 // Withdrawals close `cutoff` before the shift: FAILED_PRECONDITION saying when they closed.
 absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cutoff);
-// A freed slot goes to the line only before the shift starts.
+// A freed slot goes to the line only before the shift starts, and never on a cancelled shift.
 bool PromotesOnFree(const Shift& shift, Time now);
 
 }  // namespace volunteering::domain

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+
 #include "alumni/volunteering/v1/volunteering_events.pb.h"
 #include "libs/outbox/outbox.h"
 
@@ -12,6 +14,16 @@ namespace pb = alumni::volunteering::v1;
 
 google::protobuf::Timestamp Ts(domain::Time t) {
   return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(t.time_since_epoch().count());
+}
+
+// Calls `record(page, page_count, first, last)` for each page of `ids` (at least one page).
+template <typename Record>
+void InPages(const std::vector<std::string>& ids, Record record) {
+  const size_t pages = std::max<size_t>(1, (ids.size() + kIdsPerFact - 1) / kIdsPerFact);
+  for (size_t page = 0; page < pages; ++page) {
+    record(static_cast<int>(page + 1), static_cast<int>(pages), ids.begin() + page * kIdsPerFact,
+           ids.begin() + std::min(ids.size(), (page + 1) * kIdsPerFact));
+  }
 }
 
 }  // namespace
@@ -95,6 +107,44 @@ void Recorder::Filled(hc::postgres::Tx& tx, const domain::Shift& shift, domain::
   fact.set_shift_id(shift.shift_id);
   *fact.mutable_filled_at() = Ts(at);
   hc::outbox::Append(tx, topic_, shift.role_id, fact);
+}
+
+void Recorder::ShiftUpdated(hc::postgres::Tx& tx, const domain::Shift& shift,
+                            const std::vector<std::string>& changed_fields,
+                            const std::vector<std::string>& affected_member_ids,
+                            const std::string& event_id) const {
+  InPages(affected_member_ids, [&](int page, int page_count, auto first, auto last) {
+    pb::ShiftUpdated fact;
+    fact.set_role_id(shift.role_id);
+    fact.set_shift_id(shift.shift_id);
+    for (const auto& f : changed_fields) fact.add_changed_fields(f);
+    *fact.mutable_start_time() = Ts(shift.start);
+    *fact.mutable_end_time() = Ts(shift.end);
+    fact.set_slots(shift.slots);
+    *fact.mutable_updated_at() = Ts(shift.updated_at);
+    for (auto it = first; it != last; ++it) fact.add_affected_member_ids(*it);
+    fact.set_page(page);
+    fact.set_page_count(page_count);
+    fact.set_event_id(event_id);
+    hc::outbox::Append(tx, topic_, shift.role_id, fact, std::vector<std::string>(first, last));
+  });
+}
+
+void Recorder::ShiftCancelled(hc::postgres::Tx& tx, const domain::Shift& shift,
+                              const std::vector<std::string>& affected_member_ids,
+                              const std::string& event_id, domain::Time at) const {
+  InPages(affected_member_ids, [&](int page, int page_count, auto first, auto last) {
+    pb::ShiftCancelled fact;
+    fact.set_role_id(shift.role_id);
+    fact.set_shift_id(shift.shift_id);
+    *fact.mutable_start_time() = Ts(shift.start);
+    *fact.mutable_cancelled_at() = Ts(at);
+    for (auto it = first; it != last; ++it) fact.add_affected_member_ids(*it);
+    fact.set_page(page);
+    fact.set_page_count(page_count);
+    fact.set_event_id(event_id);
+    hc::outbox::Append(tx, topic_, shift.role_id, fact, std::vector<std::string>(first, last));
+  });
 }
 
 }  // namespace volunteering::facts

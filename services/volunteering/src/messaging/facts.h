@@ -12,6 +12,10 @@ inline constexpr char kTopic[] = "alumni.volunteering.v1";
 
 enum class WithdrawReason { kMember = 1, kMemberDeleted = 2 };
 
+// Member ids per ShiftUpdated / ShiftCancelled fact: 1,000 ids are about 40 KB, far below the
+// broker's 1 MB (events' EventCancelled pages the same way).
+inline constexpr size_t kIdsPerFact = 1000;
+
 // Records the service's facts in the outbox inside the caller's transaction, keyed by role id
 // (so one role's facts, its shifts' included, stay in order). The caller holds the role's or
 // the shift's lock. Ids and non-sensitive facts only: no titles, no free text.
@@ -33,6 +37,15 @@ class Recorder {
   void Promoted(hc::postgres::Tx& tx, const domain::Shift& shift, const std::string& member_id,
                 domain::Time at) const;
   void Filled(hc::postgres::Tx& tx, const domain::Shift& shift, domain::Time at) const;
+  // One fact per kIdsPerFact people affected (at least one), page 1..page_count, each with the
+  // shift's fields; `event_id` set when the shift's event moved or was cancelled.
+  void ShiftUpdated(hc::postgres::Tx& tx, const domain::Shift& shift,
+                    const std::vector<std::string>& changed_fields,
+                    const std::vector<std::string>& affected_member_ids,
+                    const std::string& event_id) const;
+  void ShiftCancelled(hc::postgres::Tx& tx, const domain::Shift& shift,
+                      const std::vector<std::string>& affected_member_ids,
+                      const std::string& event_id, domain::Time at) const;
 
  private:
   std::string topic_;

@@ -18,9 +18,18 @@
 // role FOR UPDATE too, so a sign-up counts against the limit it sees before or after, never a
 // half-changed role; it asks membership's catalogue before locking anything.
 //
+// Shift lifecycle: UpdateShift and CancelShift lock only the shift row, and read its status
+// after the lock, so a sign-up or withdrawal either finished before (and is cancelled or moved
+// with the rest) or sees the shift cancelled. The events consumer takes
+//   event_starts row (FOR UPDATE, EventUpdated) -> the event's roles (FOR SHARE, id order)
+//   -> their shifts (FOR UPDATE, id order),
+// the same direction as everything above; erasure's roles-then-shifts is too.
+//
 // Backstops if a future path forgot a lock: the unique indexes signups_one_active and
 // signups_line, and the CHECK confirmed_count <= slots.
 #include "services/volunteering/src/storage/role_store.h"
+
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <set>
@@ -175,6 +184,54 @@ void Promote(Tx& tx, const facts::Recorder& recorder, ShiftRow& s, domain::Time 
     recorder.Promoted(tx, s.shift, first[0][0].as<std::string>(), now);
     if (s.shift.confirmed_count == s.shift.slots) recorder.Filled(tx, s.shift, now);
   }
+}
+
+// Everyone on the shift (confirmed, waitlisted, pending), in sign-up order; under its lock.
+std::vector<std::string> OnShift(Tx& tx, const std::string& shift_id) {
+  std::vector<std::string> ids;
+  for (const auto& row : tx.exec_params(
+           "SELECT member_id::text FROM signups WHERE shift_id = $1 AND status IN (1, 2, 4) "
+           "ORDER BY signup_id",
+           shift_id)) {
+    ids.push_back(row[0].as<std::string>());
+  }
+  return ids;
+}
+
+// Cancels a locked shift; false when it already was. The counts go to zero with the rows, so
+// slots-left and the line stay equal to the sign-ups (none active).
+bool CancelLocked(Tx& tx, const facts::Recorder& recorder, ShiftRow& s, const std::string& event_id,
+                  domain::Time now) {
+  if (s.shift.status == domain::ShiftStatus::kCancelled) return false;
+  const std::vector<std::string> affected = OnShift(tx, s.shift.shift_id);
+  tx.exec_params("UPDATE signups SET status = 6, updated_at = " + MsToTs("$2") +
+                     " WHERE shift_id = $1 AND status IN (1, 2, 4)",
+                 s.shift.shift_id, Ms(now));
+  tx.exec_params(
+      "UPDATE shifts SET status = 2, confirmed_count = 0, waitlist_count = 0, pending_count = 0, "
+      "updated_at = " +
+          MsToTs("$2") + " WHERE shift_id = $1",
+      s.shift.shift_id, Ms(now));
+  s.shift.status = domain::ShiftStatus::kCancelled;
+  s.shift.confirmed_count = s.shift.waitlist_count = s.shift.pending_count = 0;
+  s.shift.updated_at = now;
+  recorder.ShiftCancelled(tx, s.shift, affected, event_id, now);
+  return true;
+}
+
+// The scheduled shifts of the roles linked to `event_id`, the roles held FOR SHARE (so their
+// event link holds still) and the ids in lock order.
+std::vector<std::string> EventShifts(Tx& tx, const std::string& event_id) {
+  std::vector<std::string> ids;
+  tx.exec_params("SELECT role_id FROM roles WHERE event_id = $1 ORDER BY role_id FOR SHARE",
+                 event_id);
+  for (const auto& row :
+       tx.exec_params("SELECT s.shift_id::text FROM shifts s JOIN roles r ON r.role_id = s.role_id "
+                      "WHERE r.event_id = $1 AND s.status = 1 ORDER BY s.shift_id",
+                      event_id)) {
+    ids.push_back(row[0].as<std::string>());
+  }
+  return ids;
 }
 
 }  // namespace
@@ -444,6 +501,7 @@ absl::StatusOr<SignupResult> RoleStore::Withdraw(const std::string& shift_id,
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     result = SignupResult{};
     HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    HC_RETURN_IF_ERROR(domain::CheckScheduled(s.shift));
     auto active = Active(tx, shift_id, member_id);
     if (!active) return absl::NotFoundError("no sign-up of yours for this shift");
     HC_RETURN_IF_ERROR(domain::CheckWithdraw(s.shift, now, cutoff));
@@ -519,6 +577,102 @@ absl::StatusOr<MySignupPage> RoleStore::ListMine(const std::string& member_id,
   });
   if (!status.ok()) return status;
   return page;
+}
+
+absl::StatusOr<Shift> RoleStore::UpdateShift(const std::string& shift_id,
+                                             const domain::ShiftChanges& changes,
+                                             const domain::TimeZoneCatalog& zones,
+                                             domain::Time now) {
+  Shift shift;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    HC_ASSIGN_OR_RETURN(std::vector<std::string> changed,
+                        domain::ApplyShiftChanges(s.shift, changes, zones, now));
+    shift = s.shift;
+    if (changed.empty()) return absl::OkStatus();
+    s.shift.updated_at = now;
+    // Slots never go below the confirmed count (ApplyShiftChanges), so the CHECK holds here.
+    tx.exec_params(
+        "UPDATE shifts SET starts_at = " + MsToTs("$2") + ", ends_at = " + MsToTs("$3") +
+            ", time_zone = $4, slots = $5, updated_at = " + MsToTs("$6") + " WHERE shift_id = $1",
+        shift_id, Ms(s.shift.start), Ms(s.shift.end), s.shift.time_zone, s.shift.slots, Ms(now));
+    Promote(tx, recorder_, s, now);
+    SaveCounts(tx, s);
+    recorder_.ShiftUpdated(tx, s.shift, changed, OnShift(tx, shift_id), "");
+    shift = s.shift;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return shift;
+}
+
+absl::StatusOr<Shift> RoleStore::CancelShift(const std::string& shift_id, domain::Time now) {
+  Shift shift;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    CancelLocked(tx, recorder_, s, "", now);
+    shift = s.shift;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return shift;
+}
+
+void RoleStore::RecordEventStartIn(Tx& tx, const std::string& event_id, domain::Time start) {
+  // A published event is at sequence 0; its updates count from 1.
+  tx.exec_params(
+      "INSERT INTO event_starts (event_id, starts_at, sequence, updated_at) VALUES ($1, " +
+          MsToTs("$2") + ", 0, now()) ON CONFLICT (event_id) DO NOTHING",
+      event_id, Ms(start));
+}
+
+std::vector<std::string> RoleStore::CancelEventShiftsIn(Tx& tx, const std::string& event_id,
+                                                        domain::Time now) {
+  std::set<std::string> touched;
+  for (const auto& shift_id : EventShifts(tx, event_id)) {
+    absl::StatusOr<ShiftRow> s = LockShift(tx, shift_id);
+    if (!s.ok() || !domain::FollowsEvent(s->shift, now)) continue;
+    if (CancelLocked(tx, recorder_, *s, event_id, now)) touched.insert(s->shift.role_id);
+  }
+  return {touched.begin(), touched.end()};
+}
+
+std::vector<std::string> RoleStore::MoveEventShiftsIn(Tx& tx, const std::string& event_id,
+                                                      domain::Time start, int sequence,
+                                                      domain::Time now) {
+  auto inserted = tx.exec_params(
+      "INSERT INTO event_starts (event_id, starts_at, sequence, updated_at) VALUES ($1, " +
+          MsToTs("$2") + ", $3, now()) ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+      event_id, Ms(start), sequence);
+  if (!inserted.empty()) {
+    spdlog::info("EventUpdated for event {} whose start was never seen: recorded, no shift moved",
+                 event_id);
+    return {};
+  }
+  auto known = tx.exec_params1("SELECT " + Epoch("starts_at") +
+                                   ", sequence FROM event_starts WHERE event_id = $1 FOR UPDATE",
+                               event_id);
+  if (sequence <= known[1].as<int>()) return {};  // stale or replayed
+  tx.exec_params("UPDATE event_starts SET starts_at = " + MsToTs("$2") +
+                     ", sequence = $3, updated_at = now() WHERE event_id = $1",
+                 event_id, Ms(start), sequence);
+  const auto by = start - FromMs(known[0].as<int64_t>());
+  if (by == by.zero()) return {};
+  std::set<std::string> touched;
+  for (const auto& shift_id : EventShifts(tx, event_id)) {
+    absl::StatusOr<ShiftRow> s = LockShift(tx, shift_id);
+    if (!s.ok() || !domain::FollowsEvent(s->shift, now)) continue;
+    s->shift.start += by;
+    s->shift.end += by;
+    s->shift.updated_at = now;
+    tx.exec_params("UPDATE shifts SET starts_at = " + MsToTs("$2") + ", ends_at = " + MsToTs("$3") +
+                       ", updated_at = " + MsToTs("$4") + " WHERE shift_id = $1",
+                   shift_id, Ms(s->shift.start), Ms(s->shift.end), Ms(now));
+    recorder_.ShiftUpdated(tx, s->shift, {"start_time", "end_time"}, OnShift(tx, shift_id),
+                           event_id);
+    touched.insert(s->shift.role_id);
+  }
+  return {touched.begin(), touched.end()};
 }
 
 std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& member_id,

@@ -85,6 +85,30 @@ class RoleStore {
                                         domain::Time now, std::chrono::minutes cutoff);
   absl::StatusOr<MySignupPage> ListMine(const std::string& member_id, bool include_withdrawn,
                                         int page_size, const std::string& after);
+  // Applies an UpdateShift's changes under the shift's lock (domain::ApplyShiftChanges); more
+  // slots promote from the line, FIFO. Records ShiftUpdated when something changed.
+  absl::StatusOr<domain::Shift> UpdateShift(const std::string& shift_id,
+                                            const domain::ShiftChanges& changes,
+                                            const domain::TimeZoneCatalog& zones, domain::Time now);
+  // Cancels a shift: every active sign-up ends (SHIFT_CANCELLED), counts go to zero, and
+  // ShiftCancelled is recorded, once; cancelling again returns the shift as it is.
+  absl::StatusOr<domain::Shift> CancelShift(const std::string& shift_id, domain::Time now);
+
+  // The events consumer, inside its transaction (inbox dedupe in the same one). Each returns
+  // the roles whose reads changed.
+  // EventPublished: the start of an event, remembered unless already known.
+  void RecordEventStartIn(hc::postgres::Tx& tx, const std::string& event_id, domain::Time start);
+  // EventCancelled: cancels the shifts of the event's roles that follow it (CancelShift's way,
+  // ShiftCancelled with the event id). Cancelled shifts are skipped, so pages and redeliveries
+  // cancel nothing twice.
+  std::vector<std::string> CancelEventShiftsIn(hc::postgres::Tx& tx, const std::string& event_id,
+                                               domain::Time now);
+  // EventUpdated: when `sequence` is newer than the one recorded, moves the shifts of the
+  // event's roles that follow it by as much as the event's start moved. An event whose start was
+  // never seen is recorded and moves nothing.
+  std::vector<std::string> MoveEventShiftsIn(hc::postgres::Tx& tx, const std::string& event_id,
+                                             domain::Time start, int sequence, domain::Time now);
+
   // Erases what is held on a member who left, inside the caller's transaction (which holds
   // the member's erasure lock): sign-ups deleted, freed slots promoted, rows naming them gone.
   // Returns the roles whose reads changed.
