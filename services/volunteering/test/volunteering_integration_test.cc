@@ -4,9 +4,13 @@
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <latch>
+#include <map>
 #include <pqxx/pqxx>
 #include <set>
 #include <thread>
@@ -21,6 +25,7 @@
 #include "libs/testing/testing.h"
 #include "services/membership/src/app.h"
 #include "services/volunteering/src/app.h"
+#include "services/volunteering/src/members/names.h"
 
 namespace volunteering {
 namespace {
@@ -108,7 +113,9 @@ class VolunteeringTest : public ::testing::Test {
       auto drifted = Query(
           "SELECT s.shift_id FROM shifts s WHERE s.confirmed_count <> (SELECT count(*) FROM "
           "signups g WHERE g.shift_id = s.shift_id AND g.status = 1) OR s.waitlist_count <> "
-          "(SELECT count(*) FROM signups g WHERE g.shift_id = s.shift_id AND g.status = 2)");
+          "(SELECT count(*) FROM signups g WHERE g.shift_id = s.shift_id AND g.status = 2) OR "
+          "s.pending_count <> (SELECT count(*) FROM signups g WHERE g.shift_id = s.shift_id AND "
+          "g.status = 4)");
       EXPECT_EQ(drifted.size(), 0u) << "slot counts differ from the rows";
       app_->Shutdown();
     }
@@ -121,7 +128,7 @@ class VolunteeringTest : public ::testing::Test {
     return tx.exec(sql);
   }
 
-  pb::Role Post(int min_sober_days = 0, int max_shifts = 0) {
+  pb::Role Post(int min_sober_days = 0, int max_shifts = 0, bool requires_approval = false) {
     pb::PostRoleRequest req;
     auto* r = req.mutable_role();
     r->set_title("Welcome table greeter");
@@ -129,6 +136,7 @@ class VolunteeringTest : public ::testing::Test {
     r->set_venue("Community hall");
     r->set_min_sober_days(min_sober_days);
     r->set_max_shifts_per_person(max_shifts);
+    r->set_requires_approval(requires_approval);
     pb::PostRoleResponse resp;
     grpc::Status s = stub_->PostRole(Ctx(staff_).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
@@ -216,6 +224,53 @@ class VolunteeringTest : public ::testing::Test {
       EXPECT_TRUE(s.ok()) << s.error_message();
     }
     return resp;
+  }
+
+  // A coordinator approves (or declines) the member's pending sign-up.
+  grpc::Status Review(bool approve, const std::string& member_id, const std::string& shift_id,
+                      pb::Signup* out = nullptr, const std::string& token = "") {
+    const std::string& bearer = token.empty() ? staff_ : token;
+    grpc::Status s;
+    pb::Signup signup;
+    if (approve) {
+      pb::ApproveSignupRequest req;
+      req.set_shift_id(shift_id);
+      req.set_member_id(member_id);
+      pb::ApproveSignupResponse resp;
+      s = stub_->ApproveSignup(Ctx(bearer).get(), req, &resp);
+      signup = resp.signup();
+    } else {
+      pb::DeclineSignupRequest req;
+      req.set_shift_id(shift_id);
+      req.set_member_id(member_id);
+      pb::DeclineSignupResponse resp;
+      s = stub_->DeclineSignup(Ctx(bearer).get(), req, &resp);
+      signup = resp.signup();
+    }
+    if (out) *out = signup;
+    return s;
+  }
+
+  // The role's first shift as GetRole shows it now.
+  pb::Shift ShiftNow(const std::string& role_id) {
+    pb::GetRoleRequest get;
+    get.set_role_id(role_id);
+    pb::GetRoleResponse got;
+    EXPECT_TRUE(stub_->GetRole(Ctx(staff_).get(), get, &got).ok());
+    return got.role().shifts_size() ? got.role().shifts(0) : pb::Shift();
+  }
+
+  // A member registered with the real membership service.
+  std::string Register(const std::string& first, const std::string& last) {
+    mpb::RegisterMemberRequest reg;
+    reg.set_first_name(first);
+    reg.set_last_name(last);
+    reg.set_email(hc::testing::UniqueName(first) + "@example.org");
+    reg.set_time_zone("America/Denver");
+    mpb::RegisterMemberResponse registered;
+    grpc::Status s = members_->RegisterMember(Ctx(staff_).get(), reg, &registered);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return registered.member().member_id();
   }
 
   std::vector<hc::kafka::Message> Published(const std::string& role_id, size_t count,
@@ -683,6 +738,320 @@ TEST_F(VolunteeringTest, ListRolesCarriesScheduledShiftsAndFiltersByADateRange) 
   range.clear_page_token();
   range.set_page_size(10);
   EXPECT_EQ(List(range).roles_size(), 3);
+}
+
+TEST_F(VolunteeringTest, APendingSignUpIsApprovedIntoASlotThenTheLineOrDeclined) {
+  pb::Role role = Post(0, 0, /*requires_approval=*/true);
+  pb::Shift shift = AddShift(role.role_id(), 1);
+  const std::string ana = hc::ids::NewUuid(), ben = hc::ids::NewUuid(), cara = hc::ids::NewUuid();
+  pb::Signup g;
+  for (const auto& m : {ana, ana, ben, cara}) {  // ana twice: idempotent
+    ASSERT_TRUE(SignUp(m, shift.shift_id(), &g).ok());
+    EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_PENDING_APPROVAL);
+  }
+  pb::Shift now = ShiftNow(role.role_id());
+  EXPECT_EQ(now.pending_count(), 3);
+  EXPECT_EQ(now.slots_left(), 1);  // pending takes no slot
+  pb::ListMySignupsResponse mine;
+  ASSERT_TRUE(stub_->ListMySignups(Ctx(Token(ana, {})).get(), {}, &mine).ok());
+  ASSERT_EQ(mine.signups_size(), 1);
+  EXPECT_EQ(mine.signups(0).signup().status(), pb::SIGNUP_STATUS_PENDING_APPROVAL);
+
+  EXPECT_EQ(Review(true, ana, shift.shift_id(), nullptr, Token(ben, {"alumnus"})).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Review(true, ana, shift.shift_id(), &g).ok());
+  EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_CONFIRMED);
+  ASSERT_TRUE(Review(true, ana, shift.shift_id(), &g).ok());  // as it stands
+  EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_CONFIRMED);
+  ASSERT_TRUE(Review(true, ben, shift.shift_id(), &g).ok());
+  EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_WAITLISTED);
+  EXPECT_EQ(g.waitlist_position(), 1);
+  ASSERT_TRUE(Review(false, cara, shift.shift_id(), &g).ok());
+  EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_DECLINED);
+  ASSERT_TRUE(Review(false, cara, shift.shift_id(), &g).ok());  // as it stands
+  EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_DECLINED);
+
+  // A decline is final for the shift; approvals are not undone by a decline.
+  EXPECT_EQ(SignUp(cara, shift.shift_id()).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Review(true, cara, shift.shift_id()).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Review(false, ana, shift.shift_id()).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(Review(true, hc::ids::NewUuid(), shift.shift_id()).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(Review(false, ana, hc::ids::NewUuid()).error_code(), grpc::StatusCode::NOT_FOUND);
+
+  now = ShiftNow(role.role_id());  // no stale cached read
+  EXPECT_EQ(now.pending_count(), 0);
+  EXPECT_EQ(now.confirmed_count(), 1);
+  EXPECT_EQ(now.waitlist_count(), 1);
+
+  auto approved = Published(role.role_id(), 2, "alumni.volunteering.v1.SignupApproved");
+  ASSERT_EQ(approved.size(), 2u);
+  pb::SignupApproved first, second;
+  ASSERT_TRUE(first.ParseFromString(approved[0].value));
+  ASSERT_TRUE(second.ParseFromString(approved[1].value));
+  EXPECT_EQ(first.member_id(), ana);
+  EXPECT_EQ(first.status(), pb::SIGNUP_STATUS_CONFIRMED);
+  EXPECT_EQ(second.member_id(), ben);
+  EXPECT_EQ(second.status(), pb::SIGNUP_STATUS_WAITLISTED);
+  auto declined = Published(role.role_id(), 1, "alumni.volunteering.v1.SignupDeclined");
+  ASSERT_EQ(declined.size(), 1u);
+  pb::SignupDeclined no;
+  ASSERT_TRUE(no.ParseFromString(declined[0].value));
+  EXPECT_EQ(no.member_id(), cara);
+  EXPECT_EQ(Published(role.role_id(), 1, "alumni.volunteering.v1.RoleFilled").size(), 1u);
+  auto signed_up = Published(role.role_id(), 3, "alumni.volunteering.v1.VolunteerSignedUp");
+  ASSERT_EQ(signed_up.size(), 3u);
+  for (const auto& m : signed_up) {
+    pb::VolunteerSignedUp fact;
+    ASSERT_TRUE(fact.ParseFromString(m.value));
+    EXPECT_EQ(fact.status(), pb::SIGNUP_STATUS_PENDING_APPROVAL);
+  }
+}
+
+TEST_F(VolunteeringTest, APendingSignUpWithdrawsInsideTheCutOffAndEndedShiftsTakeNoApproval) {
+  pb::Role role = Post(0, 0, /*requires_approval=*/true);
+  // Inside the 24-hour cut-off: confirmed sign-ups could no longer withdraw.
+  pb::Shift soon = AddShift(role.role_id(), 2, Clock::now() + std::chrono::hours(3));
+  const std::string ana = hc::ids::NewUuid(), ben = hc::ids::NewUuid(), cara = hc::ids::NewUuid();
+  for (const auto& m : {ana, ben, cara}) ASSERT_TRUE(SignUp(m, soon.shift_id()).ok());
+  ASSERT_TRUE(Withdraw(ana, soon.shift_id()).ok());
+  EXPECT_EQ(ShiftNow(role.role_id()).pending_count(), 2);
+  pb::ListMySignupsResponse mine;
+  ASSERT_TRUE(stub_->ListMySignups(Ctx(Token(ana, {})).get(), {}, &mine).ok());
+  EXPECT_EQ(mine.signups_size(), 0);
+
+  Query("UPDATE shifts SET status = 2 WHERE shift_id = '" + soon.shift_id() + "'");
+  grpc::Status s = Review(true, ben, soon.shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("cancelled"));
+  Query("UPDATE shifts SET status = 1, starts_at = now() - interval '1 minute' WHERE shift_id = '" +
+        soon.shift_id() + "'");
+  s = Review(true, cara, soon.shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("started"));
+  EXPECT_EQ(Query("SELECT count(*) FROM signups WHERE shift_id = '" + soon.shift_id() +
+                  "' AND status = 4")[0][0]
+                .as<int>(),
+            2);
+}
+
+TEST_F(VolunteeringTest, TheLastThreeSlotsRacedByFiftyConcurrentApprovals) {
+  pb::Role role = Post(0, 50, /*requires_approval=*/true);
+  constexpr int kPending = 50, kSlots = 3;
+  pb::Shift shift = AddShift(role.role_id(), kSlots);
+  std::vector<std::string> members(kPending);
+  for (auto& m : members) {
+    m = hc::ids::NewUuid();
+    ASSERT_TRUE(SignUp(m, shift.shift_id()).ok());
+  }
+  std::latch go(kPending);
+  const auto burst = std::chrono::steady_clock::now();
+  std::vector<pb::Signup> results(kPending);
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kPending; ++i) {
+    threads.emplace_back([&, i] {
+      go.arrive_and_wait();
+      if (!Review(true, members[i], shift.shift_id(), &results[i]).ok()) ++failures;
+    });
+  }
+  for (auto& t : threads) t.join();
+  RecordProperty("approvals_ms",
+                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - burst)
+                                    .count()));
+  ASSERT_EQ(failures, 0);
+  std::map<std::string, pb::Signup> by_member;
+  int confirmed = 0;
+  std::set<int> positions;
+  for (const auto& r : results) {
+    by_member[r.member_id()] = r;
+    if (r.status() == pb::SIGNUP_STATUS_CONFIRMED) ++confirmed;
+    if (r.status() == pb::SIGNUP_STATUS_WAITLISTED) positions.insert(r.waitlist_position());
+  }
+  EXPECT_EQ(confirmed, kSlots);
+  ASSERT_EQ(positions.size(), static_cast<size_t>(kPending - kSlots));
+  EXPECT_EQ(*positions.begin(), 1);
+  EXPECT_EQ(*positions.rbegin(), kPending - kSlots);
+  // Lock order is the order of the facts (the outbox numbers them under the shift's lock): the
+  // first three approvals took the slots, and each later one the next place in line.
+  auto approved = Published(role.role_id(), kPending, "alumni.volunteering.v1.SignupApproved");
+  ASSERT_EQ(approved.size(), static_cast<size_t>(kPending));
+  for (int i = 0; i < kPending; ++i) {
+    pb::SignupApproved fact;
+    ASSERT_TRUE(fact.ParseFromString(approved[i].value));
+    const pb::Signup& answer = by_member[fact.member_id()];
+    EXPECT_EQ(fact.status(), answer.status()) << "approval " << i;
+    if (i < kSlots) {
+      EXPECT_EQ(answer.status(), pb::SIGNUP_STATUS_CONFIRMED) << "approval " << i;
+    } else {
+      EXPECT_EQ(answer.waitlist_position(), i - kSlots + 1) << "approval " << i;
+    }
+  }
+  pb::Shift now = ShiftNow(role.role_id());
+  EXPECT_EQ(now.confirmed_count(), kSlots);
+  EXPECT_EQ(now.waitlist_count(), kPending - kSlots);
+  EXPECT_EQ(now.pending_count(), 0);
+}
+
+TEST_F(VolunteeringTest, PendingSignUpsCountTowardThePerPersonLimit) {
+  pb::Role role = Post(0, 2, /*requires_approval=*/true);
+  std::vector<pb::Shift> shifts;
+  for (int i = 0; i < 3; ++i) {
+    shifts.push_back(AddShift(role.role_id(), 5, Clock::now() + std::chrono::hours(72 + i)));
+  }
+  const std::string member = hc::ids::NewUuid();
+  ASSERT_TRUE(SignUp(member, shifts[0].shift_id()).ok());
+  ASSERT_TRUE(SignUp(member, shifts[1].shift_id()).ok());
+  grpc::Status s = SignUp(member, shifts[2].shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(s.error_message(), HasSubstr("the most one person may"));
+  // A declined sign-up no longer holds a place.
+  ASSERT_TRUE(Review(false, member, shifts[0].shift_id()).ok());
+  pb::Signup g;
+  ASSERT_TRUE(SignUp(member, shifts[2].shift_id(), &g).ok());
+  EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_PENDING_APPROVAL);
+}
+
+TEST_F(VolunteeringTest, ListVolunteersShowsConfirmedThenTheLineThenPendingWithNames) {
+  pb::Role role = Post(0, 0, /*requires_approval=*/true);
+  pb::Shift shift = AddShift(role.role_id(), 1);
+  std::vector<std::string> m;
+  for (const char* first : {"Ana", "Ben", "Cara", "Dev", "Eli"}) m.push_back(Register(first, "Q"));
+  // Ben hides his name in lists.
+  mpb::UpdatePrivacyRequest privacy;
+  privacy.set_member_id(m[1]);
+  privacy.mutable_privacy()->set_directory_visibility(mpb::DIRECTORY_VISIBILITY_HIDDEN);
+  privacy.mutable_privacy()->set_hide_name_in_lists(true);
+  mpb::UpdatePrivacyResponse privacy_saved;
+  grpc::Status s =
+      members_->UpdatePrivacy(Ctx(Token(m[1], {"alumnus"})).get(), privacy, &privacy_saved);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  for (const auto& id : m) ASSERT_TRUE(SignUp(id, shift.shift_id()).ok());
+  ASSERT_TRUE(Review(true, m[0], shift.shift_id()).ok());  // the slot
+  ASSERT_TRUE(Review(true, m[2], shift.shift_id()).ok());  // line 1
+  ASSERT_TRUE(Review(true, m[1], shift.shift_id()).ok());  // line 2
+
+  auto list = [&](const std::string& token, int page_size, const std::string& page_token,
+                  pb::ListVolunteersResponse* out) {
+    pb::ListVolunteersRequest req;
+    req.set_shift_id(shift.shift_id());
+    req.set_page_size(page_size);
+    req.set_page_token(page_token);
+    return stub_->ListVolunteers(Ctx(token).get(), req, out);
+  };
+  std::vector<pb::Volunteer> seen;
+  std::string token;
+  int pages = 0;
+  do {
+    pb::ListVolunteersResponse page;
+    s = list(staff_, 2, token, &page);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_FALSE(page.names_unavailable());
+    seen.insert(seen.end(), page.volunteers().begin(), page.volunteers().end());
+    token = page.next_page_token();
+  } while (!token.empty() && ++pages < 10);
+  ASSERT_EQ(seen.size(), 5u);
+  const std::vector<std::string> order = {m[0], m[2], m[1], m[3], m[4]};
+  const std::vector<pb::SignupStatus> statuses = {
+      pb::SIGNUP_STATUS_CONFIRMED, pb::SIGNUP_STATUS_WAITLISTED, pb::SIGNUP_STATUS_WAITLISTED,
+      pb::SIGNUP_STATUS_PENDING_APPROVAL, pb::SIGNUP_STATUS_PENDING_APPROVAL};
+  for (size_t i = 0; i < seen.size(); ++i) {
+    EXPECT_EQ(seen[i].signup().member_id(), order[i]) << i;
+    EXPECT_EQ(seen[i].signup().status(), statuses[i]) << i;
+  }
+  EXPECT_EQ(seen[1].signup().waitlist_position(), 1);
+  EXPECT_EQ(seen[2].signup().waitlist_position(), 2);
+  EXPECT_THAT(seen[0].display_name(), HasSubstr("Ana"));
+  EXPECT_THAT(seen[1].display_name(), HasSubstr("Cara"));
+  EXPECT_TRUE(seen[2].display_name().empty());  // Ben
+  EXPECT_TRUE(seen[2].name_hidden());
+  EXPECT_FALSE(seen[0].name_hidden());
+
+  pb::ListVolunteersResponse refused;
+  EXPECT_EQ(list(Token(m[0], {"alumnus"}), 2, "", &refused).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  pb::ListVolunteersResponse first_page;
+  ASSERT_TRUE(list(staff_, 2, "", &first_page).ok());
+  pb::ListVolunteersRequest other;
+  other.set_shift_id(AddShift(role.role_id(), 1).shift_id());
+  other.set_page_token(first_page.next_page_token());
+  EXPECT_EQ(stub_->ListVolunteers(Ctx(staff_).get(), other, &refused).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  other.set_shift_id(hc::ids::NewUuid());
+  other.clear_page_token();
+  EXPECT_EQ(stub_->ListVolunteers(Ctx(staff_).get(), other, &refused).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // Membership away: the whole list still, without names, flagged, within the deadline.
+  membership_->Shutdown();
+  const auto start = std::chrono::steady_clock::now();
+  pb::ListVolunteersResponse without;
+  s = list(staff_, 10, "", &without);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const auto took = std::chrono::steady_clock::now() - start;
+  RecordProperty(
+      "without_membership_ms",
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  EXPECT_LT(took, std::chrono::seconds(5));
+  EXPECT_TRUE(without.names_unavailable());
+  ASSERT_EQ(without.volunteers_size(), 5);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(without.volunteers(i).signup().member_id(), order[i]);
+    EXPECT_TRUE(without.volunteers(i).display_name().empty());
+  }
+}
+
+TEST_F(VolunteeringTest, ADeletedMembersPendingSignUpGoesAndThePendingCountFollows) {
+  pb::Role role = Post(0, 0, /*requires_approval=*/true);
+  pb::Shift shift = AddShift(role.role_id(), 2);
+  const std::string leaver = hc::ids::NewUuid(), stays = hc::ids::NewUuid();
+  ASSERT_TRUE(SignUp(leaver, shift.shift_id()).ok());
+  ASSERT_TRUE(SignUp(stays, shift.shift_id()).ok());
+  alumni::membership::v1::MemberDeleted deleted;
+  deleted.set_member_id(leaver);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  PublishMembershipFact(leaver, deleted, hc::ids::NewUuid());
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return Query("SELECT count(*) FROM signups WHERE member_id = '" + leaver + "'")[0][0]
+                   .as<int>() == 0;
+      },
+      std::chrono::seconds(60)));
+  EXPECT_EQ(ShiftNow(role.role_id()).pending_count(), 1);
+  EXPECT_EQ(Review(true, leaver, shift.shift_id()).error_code(), grpc::StatusCode::NOT_FOUND);
+  pb::Signup g;
+  ASSERT_TRUE(Review(true, stays, shift.shift_id(), &g).ok());
+  EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_CONFIRMED);
+}
+
+// ListVolunteers flags names_unavailable on any failure of this client; a membership that
+// accepts the connection and never answers must fail it within the deadline, not hang a worker.
+TEST(MembershipDisplayNames, ASilentMembershipIsUnavailableWithinTheDeadline) {
+  const int silent = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(bind(silent, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  ASSERT_EQ(listen(silent, 16), 0);  // the kernel accepts; nobody ever answers
+  ASSERT_EQ(getsockname(silent, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  members::MembershipDisplayNames names(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
+                          grpc::InsecureChannelCredentials()),
+      {.service = "volunteering",
+       .jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"}},
+      std::chrono::milliseconds(300));
+  const auto start = std::chrono::steady_clock::now();
+  auto got = names.Get({hc::ids::NewUuid()});
+  const auto took = std::chrono::steady_clock::now() - start;
+  close(silent);
+  EXPECT_EQ(got.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_GE(took, std::chrono::milliseconds(250));  // it did wait: the peer was silent
+  EXPECT_LT(took, std::chrono::seconds(2));
 }
 
 }  // namespace

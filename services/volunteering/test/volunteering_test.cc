@@ -199,5 +199,61 @@ TEST(FollowsEvent, OnlyScheduledShiftsThatHaveNotStarted) {
   EXPECT_FALSE(FollowsEvent(Cancelled(ShiftOf(3, 0)), kNow));
 }
 
+Role ApprovalRole() {
+  Role r = OpenRole();
+  r.details.requires_approval = true;
+  return r;
+}
+
+TEST(PlaceSignup, ARoleThatNeedsApprovalHoldsEverySignUpPendingWhateverTheSlots) {
+  EXPECT_EQ(*PlaceSignup(ApprovalRole(), ShiftOf(3, 0), kNow), Placement::kPendingApproval);
+  EXPECT_EQ(*PlaceSignup(ApprovalRole(), ShiftOf(3, 3), kNow), Placement::kPendingApproval);
+  // The role's other rules come first.
+  Role closed = ApprovalRole();
+  closed.status = RoleStatus::kClosed;
+  EXPECT_EQ(PlaceSignup(closed, ShiftOf(3, 0), kNow).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(PlaceSignup(ApprovalRole(), ShiftOf(3, 0, kNow), kNow).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(PlaceApproval, TakesASlotWhileOneIsLeftThenTheBackOfTheLine) {
+  EXPECT_EQ(*PlaceApproval(ShiftOf(3, 2), kNow), Placement::kConfirmed);
+  EXPECT_EQ(*PlaceApproval(ShiftOf(3, 3), kNow), Placement::kWaitlisted);
+}
+
+TEST(PlaceApproval, RefusedOnceTheShiftStartedOrWasCancelled) {
+  absl::StatusOr<Placement> started = PlaceApproval(ShiftOf(3, 0, kNow), kNow);
+  EXPECT_EQ(started.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(started.status().message(), "the shift has started");
+  Shift cancelled = ShiftOf(3, 0);
+  cancelled.status = ShiftStatus::kCancelled;
+  EXPECT_EQ(PlaceApproval(cancelled, kNow).status().message(), "the shift was cancelled");
+}
+
+TEST(IsActive, ConfirmedWaitlistedAndPendingHoldTheMembersPlace) {
+  EXPECT_TRUE(IsActive(SignupStatus::kConfirmed));
+  EXPECT_TRUE(IsActive(SignupStatus::kWaitlisted));
+  EXPECT_TRUE(IsActive(SignupStatus::kPendingApproval));
+  EXPECT_FALSE(IsActive(SignupStatus::kWithdrawn));
+  EXPECT_FALSE(IsActive(SignupStatus::kDeclined));
+  EXPECT_FALSE(IsActive(SignupStatus::kShiftCancelled));
+}
+
+TEST(CheckSignUpAgain, ADeclineIsFinalForTheShiftAWithdrawalIsNot) {
+  EXPECT_TRUE(CheckSignUpAgain(SignupStatus::kWithdrawn).ok());
+  EXPECT_EQ(CheckSignUpAgain(SignupStatus::kDeclined).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(CheckWithdraw, APendingSignUpHoldsNoSlotSoTheCutOffDoesNotApply) {
+  const Shift shift = ShiftOf(3, 1, kNow + hours(2));
+  EXPECT_TRUE(CheckWithdraw(shift, SignupStatus::kPendingApproval, kNow, minutes(24 * 60)).ok());
+  EXPECT_EQ(CheckWithdraw(shift, SignupStatus::kConfirmed, kNow, minutes(24 * 60)).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckWithdraw(shift, SignupStatus::kWaitlisted, kNow, minutes(24 * 60)).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
 }  // namespace
 }  // namespace volunteering::domain

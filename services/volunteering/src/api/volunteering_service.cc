@@ -122,6 +122,11 @@ HC_UNARY_RPC(VolunteeringService, CancelShift, DoCancelShift(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, SignUp, DoSignUp(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, Withdraw, DoWithdraw(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, ListMySignups, DoListMine(caller, rq, rs))
+HC_UNARY_RPC(VolunteeringService, ApproveSignup,
+             DoReview(caller, rq.shift_id(), rq.member_id(), true, *rs.mutable_signup()))
+HC_UNARY_RPC(VolunteeringService, DeclineSignup,
+             DoReview(caller, rq.shift_id(), rq.member_id(), false, *rs.mutable_signup()))
+HC_UNARY_RPC(VolunteeringService, ListVolunteers, DoListVolunteers(caller, rq, rs))
 
 domain::Time VolunteeringService::Now() const {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_());
@@ -369,6 +374,51 @@ absl::Status VolunteeringService::DoListMine(const hc::auth::Principal& caller,
     ToProto(m.signup, *out->mutable_signup());
     ToProto(m.shift, *out->mutable_shift());
     out->set_role_title(m.role_title);
+  }
+  resp.set_next_page_token(hc::paging::EncodePageToken(page.next, filters));
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoReview(const hc::auth::Principal& caller,
+                                           const std::string& shift_id,
+                                           const std::string& member_id, bool approve,
+                                           pb::Signup& out) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("shift_id", shift_id));
+  HC_RETURN_IF_ERROR(CheckId("member_id", member_id));
+  const std::string shift = hc::ids::Canonical(shift_id), member = hc::ids::Canonical(member_id);
+  HC_ASSIGN_OR_RETURN(storage::SignupResult result, approve ? store_.Approve(shift, member, Now())
+                                                            : store_.Decline(shift, member, Now()));
+  if (result.changed) Invalidate(result.shift.role_id);
+  ToProto(result.signup, out);
+  return absl::OkStatus();
+}
+
+absl::Status VolunteeringService::DoListVolunteers(const hc::auth::Principal& caller,
+                                                   const pb::ListVolunteersRequest& req,
+                                                   pb::ListVolunteersResponse& resp) {
+  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
+  HC_RETURN_IF_ERROR(CheckId("shift_id", req.shift_id()));
+  HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
+  const std::string shift_id = hc::ids::Canonical(req.shift_id());
+  const std::string filters = "s=" + shift_id;
+  HC_ASSIGN_OR_RETURN(std::optional<std::string> after,
+                      hc::paging::DecodePageToken(req.page_token(), filters));
+  HC_ASSIGN_OR_RETURN(storage::VolunteerPage page,
+                      store_.ListVolunteers(shift_id, page_size, after.value_or("")));
+  std::vector<std::string> ids;
+  for (const auto& g : page.signups) ids.push_back(g.member_id);
+  // Names are membership's to give: without them the list is still whole, and says so.
+  absl::StatusOr<std::map<std::string, members::DisplayName>> names = names_.Get(ids);
+  resp.set_names_unavailable(!names.ok());
+  for (const auto& g : page.signups) {
+    auto* out = resp.add_volunteers();
+    ToProto(g, *out->mutable_signup());
+    if (!names.ok()) continue;
+    if (auto found = names->find(g.member_id); found != names->end()) {
+      out->set_display_name(found->second.hidden ? "" : found->second.name);
+      out->set_name_hidden(found->second.hidden);
+    }
   }
   resp.set_next_page_token(hc::paging::EncodePageToken(page.next, filters));
   return absl::OkStatus();

@@ -63,6 +63,15 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   grpc::ServerUnaryReactor* ListMySignups(grpc::CallbackServerContext* ctx,
                                           const pb::ListMySignupsRequest* req,
                                           pb::ListMySignupsResponse* resp) override;
+  grpc::ServerUnaryReactor* ApproveSignup(grpc::CallbackServerContext* ctx,
+                                          const pb::ApproveSignupRequest* req,
+                                          pb::ApproveSignupResponse* resp) override;
+  grpc::ServerUnaryReactor* DeclineSignup(grpc::CallbackServerContext* ctx,
+                                          const pb::DeclineSignupRequest* req,
+                                          pb::DeclineSignupResponse* resp) override;
+  grpc::ServerUnaryReactor* ListVolunteers(grpc::CallbackServerContext* ctx,
+                                           const pb::ListVolunteersRequest* req,
+                                           pb::ListVolunteersResponse* resp) override;
 
   // Drops the cached reads a change of `role_id` made stale (after its commit).
   void Invalidate(const std::string& role_id);
@@ -90,6 +99,12 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
                           pb::WithdrawResponse& resp);
   absl::Status DoListMine(const hc::auth::Principal& caller, const pb::ListMySignupsRequest& req,
                           pb::ListMySignupsResponse& resp);
+  // Approve (true) or decline a pending sign-up.
+  absl::Status DoReview(const hc::auth::Principal& caller, const std::string& shift_id,
+                        const std::string& member_id, bool approve, pb::Signup& out);
+  absl::Status DoListVolunteers(const hc::auth::Principal& caller,
+                                const pb::ListVolunteersRequest& req,
+                                pb::ListVolunteersResponse& resp);
   domain::Time Now() const;
 
   hc::grpc_server::UnaryRunner& runner_;

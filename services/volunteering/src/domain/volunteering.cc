@@ -209,6 +209,7 @@ absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time
   }
   HC_RETURN_IF_ERROR(CheckScheduled(shift));
   if (shift.start <= now) return absl::FailedPreconditionError("the shift has started");
+  if (role.details.requires_approval) return Placement::kPendingApproval;
   return shift.confirmed_count < shift.slots ? Placement::kConfirmed : Placement::kWaitlisted;
 }
 
@@ -232,6 +233,33 @@ absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cu
 
 bool PromotesOnFree(const Shift& shift, Time now) {
   return shift.status == ShiftStatus::kScheduled && shift.start > now;
+}
+
+bool IsActive(SignupStatus status) {
+  return status == SignupStatus::kConfirmed || status == SignupStatus::kWaitlisted ||
+         status == SignupStatus::kPendingApproval;
+}
+
+absl::StatusOr<Placement> PlaceApproval(const Shift& shift, Time now) {
+  if (shift.status == ShiftStatus::kCancelled) {
+    return absl::FailedPreconditionError("the shift was cancelled");
+  }
+  if (shift.start <= now) return absl::FailedPreconditionError("the shift has started");
+  return shift.confirmed_count < shift.slots ? Placement::kConfirmed : Placement::kWaitlisted;
+}
+
+absl::Status CheckSignUpAgain(SignupStatus ended) {
+  if (ended == SignupStatus::kDeclined) {
+    return absl::FailedPreconditionError(
+        "a coordinator declined your sign-up for this shift; its other shifts are open to you");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckWithdraw(const Shift& shift, SignupStatus status, Time now,
+                           std::chrono::minutes cutoff) {
+  if (status == SignupStatus::kPendingApproval) return absl::OkStatus();
+  return CheckWithdraw(shift, now, cutoff);
 }
 
 }  // namespace volunteering::domain

@@ -153,8 +153,9 @@ absl::Status CheckScheduled(const Shift& shift);
 // started; the shifts already held keep their record.
 bool FollowsEvent(const Shift& shift, Time now);
 
-enum class Placement { kConfirmed, kWaitlisted };
-// Where a new sign-up goes: confirmed while slots remain, else at the back of the line.
+enum class Placement { kConfirmed, kWaitlisted, kPendingApproval };
+// Where a new sign-up goes: for a role that needs approval, pending (it takes no slot yet);
+// otherwise confirmed while slots remain, else at the back of the line.
 // FAILED_PRECONDITION when the role is closed or the shift has started.
 absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time now);
 // FAILED_PRECONDITION when the member already holds `held` shifts of the role.
@@ -163,5 +164,24 @@ absl::Status CheckShiftLimit(const Role& role, int held);
 absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cutoff);
 // A freed slot goes to the line only before the shift starts, and never on a cancelled shift.
 bool PromotesOnFree(const Shift& shift, Time now);
+
+// Coordinator approval.
+//
+// A sign-up is active (one per member and shift, counted in the per-person limit, ended by
+// Withdraw) while confirmed, waitlisted or pending approval.
+bool IsActive(SignupStatus status);
+// Where an approved sign-up goes: a slot while one is left, else the back of the line (so the
+// line's order is the order of approval). FAILED_PRECONDITION once the shift has started or
+// was cancelled. The role may have closed since: the sign-up was made while it was open.
+absl::StatusOr<Placement> PlaceApproval(const Shift& shift, Time now);
+// A decline is the coordinator's answer for that shift: the member may not sign up for it
+// again (FAILED_PRECONDITION), though other shifts stay open to them. Withdrawn sign-ups may
+// sign up again, at the back of the line.
+absl::Status CheckSignUpAgain(SignupStatus ended);
+// Withdrawal of a sign-up in `status`. The cut-off protects the coordinator's plan for the
+// people holding slots or places in line; a pending sign-up holds neither, so it may be
+// withdrawn at any time.
+absl::Status CheckWithdraw(const Shift& shift, SignupStatus status, Time now,
+                           std::chrono::minutes cutoff);
 
 }  // namespace volunteering::domain

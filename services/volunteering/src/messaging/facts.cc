@@ -147,4 +147,26 @@ void Recorder::ShiftCancelled(hc::postgres::Tx& tx, const domain::Shift& shift,
   });
 }
 
+void Recorder::Approved(hc::postgres::Tx& tx, const domain::Shift& shift,
+                        const domain::Signup& signup) const {
+  pb::SignupApproved fact;
+  fact.set_role_id(shift.role_id);
+  fact.set_shift_id(shift.shift_id);
+  fact.set_member_id(signup.member_id);
+  fact.set_status(static_cast<pb::SignupStatus>(signup.status));
+  *fact.mutable_approved_at() = Ts(signup.updated_at);
+  *fact.mutable_start_time() = Ts(shift.start);
+  hc::outbox::Append(tx, topic_, shift.role_id, fact, {signup.member_id});
+}
+
+void Recorder::Declined(hc::postgres::Tx& tx, const domain::Shift& shift,
+                        const std::string& member_id, domain::Time at) const {
+  pb::SignupDeclined fact;
+  fact.set_role_id(shift.role_id);
+  fact.set_shift_id(shift.shift_id);
+  fact.set_member_id(member_id);
+  *fact.mutable_declined_at() = Ts(at);
+  hc::outbox::Append(tx, topic_, shift.role_id, fact, {member_id});
+}
+
 }  // namespace volunteering::facts

@@ -46,6 +46,11 @@ class Recorder {
   void ShiftCancelled(hc::postgres::Tx& tx, const domain::Shift& shift,
                       const std::vector<std::string>& affected_member_ids,
                       const std::string& event_id, domain::Time at) const;
+  // `signup` as the approval left it: CONFIRMED, or WAITLISTED when no slot was left.
+  void Approved(hc::postgres::Tx& tx, const domain::Shift& shift,
+                const domain::Signup& signup) const;
+  void Declined(hc::postgres::Tx& tx, const domain::Shift& shift, const std::string& member_id,
+                domain::Time at) const;
 
  private:
   std::string topic_;

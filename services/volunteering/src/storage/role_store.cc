@@ -25,6 +25,15 @@
 //   -> their shifts (FOR UPDATE, id order),
 // the same direction as everything above; erasure's roles-then-shifts is too.
 //
+// Approval: a sign-up for a role that needs it is made PENDING_APPROVAL on the same path as any
+// sign-up (so it counts toward the per-person limit, under the same lock) and adds to
+// shifts.pending_count under the shift's lock; it takes no slot. ApproveSignup and
+// DeclineSignup lock only the shift, like withdrawals: an approval changes no member's count of
+// active sign-ups, and under the shift's lock it either takes a slot or the next waitlist
+// ticket, so the line's order is the order in which approvals got the lock.
+// Invariant (checked by the integration tests after each one): confirmed_count, waitlist_count
+// and pending_count equal the shift's rows in status 1, 2 and 4.
+//
 // Backstops if a future path forgot a lock: the unique indexes signups_one_active and
 // signups_line, and the CHECK confirmed_count <= slots.
 #include "services/volunteering/src/storage/role_store.h"
@@ -138,9 +147,10 @@ absl::StatusOr<ShiftRow> LockShift(Tx& tx, const std::string& shift_id) {
 
 void SaveCounts(Tx& tx, const ShiftRow& s) {
   tx.exec_params(
-      "UPDATE shifts SET confirmed_count = $2, waitlist_count = $3, next_waitlist_seq = $4 "
-      "WHERE shift_id = $1",
-      s.shift.shift_id, s.shift.confirmed_count, s.shift.waitlist_count, s.next_waitlist_seq);
+      "UPDATE shifts SET confirmed_count = $2, waitlist_count = $3, next_waitlist_seq = $4, "
+      "pending_count = $5 WHERE shift_id = $1",
+      s.shift.shift_id, s.shift.confirmed_count, s.shift.waitlist_count, s.next_waitlist_seq,
+      s.shift.pending_count);
 }
 
 struct ActiveSignup {
@@ -148,14 +158,16 @@ struct ActiveSignup {
   domain::Signup signup;
 };
 
-// The member's active sign-up for the shift, with its place in line; read after the lock.
-std::optional<ActiveSignup> Active(Tx& tx, const std::string& shift_id,
-                                   const std::string& member_id) {
+// The member's sign-up for the shift chosen by `which` (a condition and an order on `g`), with
+// its place in line; read after the lock.
+std::optional<ActiveSignup> FindSignup(Tx& tx, const std::string& shift_id,
+                                       const std::string& member_id, const std::string& which) {
   auto rows = tx.exec_params(
       "SELECT g.signup_id, g.status, " + Epoch("g.created_at") + ", " + Epoch("g.updated_at") +
           ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
           "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END "
-          "FROM signups g WHERE g.shift_id = $1 AND g.member_id = $2 AND g.status IN (1, 2)",
+          "FROM signups g WHERE g.shift_id = $1 AND g.member_id = $2 " +
+          which + " LIMIT 1",
       shift_id, member_id);
   if (rows.empty()) return std::nullopt;
   ActiveSignup a;
@@ -167,6 +179,19 @@ std::optional<ActiveSignup> Active(Tx& tx, const std::string& shift_id,
               .created_at = FromMs(rows[0][2].as<int64_t>()),
               .updated_at = FromMs(rows[0][3].as<int64_t>())};
   return a;
+}
+
+// The member's active (confirmed, waitlisted or pending) sign-up for the shift.
+std::optional<ActiveSignup> Active(Tx& tx, const std::string& shift_id,
+                                   const std::string& member_id) {
+  return FindSignup(tx, shift_id, member_id, "AND g.status IN (1, 2, 4)");
+}
+
+// The member's latest sign-up for the shift, active or ended (an active one is always the
+// latest: a new sign-up is made only when none is active).
+std::optional<ActiveSignup> Latest(Tx& tx, const std::string& shift_id,
+                                   const std::string& member_id) {
+  return FindSignup(tx, shift_id, member_id, "ORDER BY g.signup_id DESC");
 }
 
 // Moves the first in line into each free slot, FIFO; under the shift's lock.
@@ -453,10 +478,13 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
       result.signup = active->signup;
       return absl::OkStatus();
     }
+    if (auto ended = Latest(tx, shift_id, member_id)) {
+      HC_RETURN_IF_ERROR(domain::CheckSignUpAgain(ended->signup.status));
+    }
     HC_ASSIGN_OR_RETURN(domain::Placement placement, domain::PlaceSignup(role, s.shift, now));
     const int held = tx.exec_params1(
                            "SELECT count(*) FROM signups WHERE member_id = $1 AND role_id = $2 "
-                           "AND status IN (1, 2)",
+                           "AND status IN (1, 2, 4)",
                            member_id, role_id)[0]
                          .as<int>();
     HC_RETURN_IF_ERROR(domain::CheckShiftLimit(role, held));
@@ -470,6 +498,14 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
               MsToTs("$4") + ", " + MsToTs("$4") + ")",
           shift_id, role_id, member_id, Ms(now));
       ++s.shift.confirmed_count;
+    } else if (placement == domain::Placement::kPendingApproval) {
+      g.status = SignupStatus::kPendingApproval;
+      tx.exec_params(
+          "INSERT INTO signups (shift_id, role_id, member_id, status, created_at, updated_at) "
+          "VALUES ($1, $2, $3, 4, " +
+              MsToTs("$4") + ", " + MsToTs("$4") + ")",
+          shift_id, role_id, member_id, Ms(now));
+      ++s.shift.pending_count;
     } else {
       g.status = SignupStatus::kWaitlisted;
       tx.exec_params(
@@ -504,13 +540,15 @@ absl::StatusOr<SignupResult> RoleStore::Withdraw(const std::string& shift_id,
     HC_RETURN_IF_ERROR(domain::CheckScheduled(s.shift));
     auto active = Active(tx, shift_id, member_id);
     if (!active) return absl::NotFoundError("no sign-up of yours for this shift");
-    HC_RETURN_IF_ERROR(domain::CheckWithdraw(s.shift, now, cutoff));
+    HC_RETURN_IF_ERROR(domain::CheckWithdraw(s.shift, active->signup.status, now, cutoff));
     const SignupStatus previous = active->signup.status;
     tx.exec_params(
         "UPDATE signups SET status = 3, updated_at = " + MsToTs("$2") + " WHERE signup_id = $1",
         active->signup_id, Ms(now));
     if (previous == SignupStatus::kConfirmed) {
       --s.shift.confirmed_count;
+    } else if (previous == SignupStatus::kPendingApproval) {
+      --s.shift.pending_count;
     } else {
       --s.shift.waitlist_count;
     }
@@ -549,7 +587,7 @@ absl::StatusOr<MySignupPage> RoleStore::ListMine(const std::string& member_id,
             ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
             "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END "
             "FROM signups g JOIN shifts s ON s.shift_id = g.shift_id JOIN roles r ON r.role_id "
-            "= g.role_id WHERE g.member_id = $1 AND ($2 OR g.status IN (1, 2)) AND (NOT $3 OR "
+            "= g.role_id WHERE g.member_id = $1 AND ($2 OR g.status IN (1, 2, 4)) AND (NOT $3 OR "
             "(s.starts_at, g.signup_id) > (" +
             MsToTs("$4") + ", $5::bigint)) ORDER BY s.starts_at, g.signup_id LIMIT $6",
         member_id, include_withdrawn, !after.empty(), after_ms, after_id, page_size + 1);
@@ -687,7 +725,7 @@ std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& mem
     touched.insert(row[0].as<std::string>());
   }
   auto shifts = tx.exec_params(
-      "SELECT DISTINCT shift_id::text FROM signups WHERE member_id = $1 AND status IN (1, 2) "
+      "SELECT DISTINCT shift_id::text FROM signups WHERE member_id = $1 AND status IN (1, 2, 4) "
       "ORDER BY 1",
       member_id);
   for (const auto& row : shifts) {
@@ -697,6 +735,8 @@ std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& mem
     if (!active) continue;
     if (active->signup.status == SignupStatus::kConfirmed) {
       --s->shift.confirmed_count;
+    } else if (active->signup.status == SignupStatus::kPendingApproval) {
+      --s->shift.pending_count;
     } else {
       --s->shift.waitlist_count;
     }
@@ -710,6 +750,152 @@ std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& mem
   // Last, so the facts above are covered too: they still go out, then go.
   hc::outbox::ForgetSubject(tx, member_id);
   return {touched.begin(), touched.end()};
+}
+
+absl::StatusOr<SignupResult> RoleStore::Approve(const std::string& shift_id,
+                                                const std::string& member_id, domain::Time now) {
+  SignupResult result;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    result = SignupResult{};
+    HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    result.shift = s.shift;
+    auto latest = Latest(tx, shift_id, member_id);
+    if (!latest) return absl::NotFoundError("no sign-up of that member for this shift");
+    result.signup = latest->signup;
+    switch (latest->signup.status) {
+      case SignupStatus::kConfirmed:
+      case SignupStatus::kWaitlisted:
+        return absl::OkStatus();  // approved before (or never needed it): as it stands
+      case SignupStatus::kPendingApproval:
+        break;
+      case SignupStatus::kDeclined:
+        return absl::FailedPreconditionError("the sign-up was declined");
+      case SignupStatus::kShiftCancelled:
+        return absl::FailedPreconditionError("the shift was cancelled");
+      case SignupStatus::kWithdrawn:
+        return absl::NotFoundError("no sign-up of that member for this shift");
+    }
+    HC_ASSIGN_OR_RETURN(domain::Placement placement, domain::PlaceApproval(s.shift, now));
+    domain::Signup& g = result.signup;
+    g.updated_at = now;
+    --s.shift.pending_count;
+    if (placement == domain::Placement::kConfirmed) {
+      tx.exec_params(
+          "UPDATE signups SET status = 1, updated_at = " + MsToTs("$2") + " WHERE signup_id = $1",
+          latest->signup_id, Ms(now));
+      g.status = SignupStatus::kConfirmed;
+      ++s.shift.confirmed_count;
+    } else {
+      tx.exec_params("UPDATE signups SET status = 2, waitlist_seq = $3, updated_at = " +
+                         MsToTs("$2") + " WHERE signup_id = $1",
+                     latest->signup_id, Ms(now), s.next_waitlist_seq);
+      g.status = SignupStatus::kWaitlisted;
+      ++s.next_waitlist_seq;
+      ++s.shift.waitlist_count;
+      g.waitlist_position = s.shift.waitlist_count;
+    }
+    SaveCounts(tx, s);
+    recorder_.Approved(tx, s.shift, g);
+    if (placement == domain::Placement::kConfirmed && s.shift.confirmed_count == s.shift.slots) {
+      recorder_.Filled(tx, s.shift, now);
+    }
+    result.shift = s.shift;
+    result.changed = true;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<SignupResult> RoleStore::Decline(const std::string& shift_id,
+                                                const std::string& member_id, domain::Time now) {
+  SignupResult result;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    result = SignupResult{};
+    HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    result.shift = s.shift;
+    auto latest = Latest(tx, shift_id, member_id);
+    if (!latest) return absl::NotFoundError("no sign-up of that member for this shift");
+    result.signup = latest->signup;
+    switch (latest->signup.status) {
+      case SignupStatus::kDeclined:
+        return absl::OkStatus();  // declined before: as it stands
+      case SignupStatus::kPendingApproval:
+        break;
+      case SignupStatus::kConfirmed:
+      case SignupStatus::kWaitlisted:
+        return absl::FailedPreconditionError(
+            "the sign-up was already approved; only the member can withdraw it");
+      case SignupStatus::kShiftCancelled:
+        return absl::FailedPreconditionError("the shift was cancelled");
+      case SignupStatus::kWithdrawn:
+        return absl::NotFoundError("no sign-up of that member for this shift");
+    }
+    tx.exec_params(
+        "UPDATE signups SET status = 5, updated_at = " + MsToTs("$2") + " WHERE signup_id = $1",
+        latest->signup_id, Ms(now));
+    --s.shift.pending_count;
+    SaveCounts(tx, s);
+    recorder_.Declined(tx, s.shift, member_id, now);
+    result.signup.status = SignupStatus::kDeclined;
+    result.signup.updated_at = now;
+    result.shift = s.shift;
+    result.changed = true;
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<VolunteerPage> RoleStore::ListVolunteers(const std::string& shift_id, int page_size,
+                                                        const std::string& after) {
+  // The listing's order is (group, key): confirmed (1) by sign-up id, i.e. oldest first, the
+  // line (2) by ticket, pending (3) by sign-up id. Both keys are unique within their group.
+  int64_t after_group = 0, after_key = 0;
+  if (!after.empty()) {
+    std::vector<std::string> parts = absl::StrSplit(after, '|');
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[0], &after_group) || after_group < 1 ||
+        after_group > 3 || !absl::SimpleAtoi(parts[1], &after_key) || after_key < 0) {
+      return hc::InvalidField("page_token", "is not a token this listing gave out");
+    }
+  }
+  VolunteerPage page;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    page = VolunteerPage{};
+    if (tx.exec_params("SELECT 1 FROM shifts WHERE shift_id = $1", shift_id).empty()) {
+      return absl::NotFoundError("no such shift");
+    }
+    // The place in line is counted over the whole line, before the page is cut.
+    auto rows = tx.exec_params(
+        "SELECT v.grp, v.k, v.member_id, v.status, v.created, v.updated, v.pos FROM (SELECT "
+        "CASE g.status WHEN 1 THEN 1 WHEN 2 THEN 2 ELSE 3 END AS grp, CASE WHEN g.status = 2 "
+        "THEN g.waitlist_seq ELSE g.signup_id END AS k, g.member_id::text AS member_id, "
+        "g.status, " +
+            Epoch("g.created_at") + " AS created, " + Epoch("g.updated_at") +
+            " AS updated, CASE WHEN g.status = 2 THEN row_number() OVER (PARTITION BY g.status "
+            "ORDER BY g.waitlist_seq) ELSE 0 END AS pos FROM signups g WHERE g.shift_id = $1 "
+            "AND g.status IN (1, 2, 4)) v WHERE (v.grp, v.k) > ($2, $3::bigint) "
+            "ORDER BY v.grp, v.k LIMIT $4",
+        shift_id, after_group, after_key, page_size + 1);
+    int64_t last_group = 0, last_key = 0;
+    for (const auto& row : rows) {
+      if (static_cast<int>(page.signups.size()) == page_size) {
+        page.next = std::to_string(last_group) + "|" + std::to_string(last_key);
+        break;
+      }
+      last_group = row[0].as<int64_t>();
+      last_key = row[1].as<int64_t>();
+      page.signups.push_back({.shift_id = shift_id,
+                              .member_id = row[2].as<std::string>(),
+                              .status = static_cast<SignupStatus>(row[3].as<int>()),
+                              .waitlist_position = row[6].as<int>(),
+                              .created_at = FromMs(row[4].as<int64_t>()),
+                              .updated_at = FromMs(row[5].as<int64_t>())});
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return page;
 }
 
 }  // namespace volunteering::storage

@@ -52,6 +52,12 @@ struct MySignupPage {
   std::string next;  // "<start ms>|<signup id>"
 };
 
+// A shift's active sign-ups: confirmed, then the line, then pending approval.
+struct VolunteerPage {
+  std::vector<domain::Signup> signups;
+  std::string next;  // "<group>|<key>", see ListVolunteers
+};
+
 // Roles, shifts and sign-ups in PostgreSQL, with their facts in the outbox. The lock order that
 // keeps slot counts, the per-person limit and erasure right is written in role_store.cc.
 class RoleStore {
@@ -109,6 +115,18 @@ class RoleStore {
   std::vector<std::string> MoveEventShiftsIn(hc::postgres::Tx& tx, const std::string& event_id,
                                              domain::Time start, int sequence, domain::Time now);
 
+  // A coordinator's answer to a PENDING_APPROVAL sign-up. Approve: a slot while one is left,
+  // else the back of the line; an approved sign-up answers as it stands; a declined one, a
+  // started or a cancelled shift is FAILED_PRECONDITION. Decline: DECLINED (final for that
+  // shift); a declined one answers as it stands, an approved one is FAILED_PRECONDITION.
+  // NOT_FOUND when the member holds no sign-up for the shift.
+  absl::StatusOr<SignupResult> Approve(const std::string& shift_id, const std::string& member_id,
+                                       domain::Time now);
+  absl::StatusOr<SignupResult> Decline(const std::string& shift_id, const std::string& member_id,
+                                       domain::Time now);
+  // NOT_FOUND when there is no such shift.
+  absl::StatusOr<VolunteerPage> ListVolunteers(const std::string& shift_id, int page_size,
+                                               const std::string& after);
   // Erases what is held on a member who left, inside the caller's transaction (which holds
   // the member's erasure lock): sign-ups deleted, freed slots promoted, rows naming them gone.
   // Returns the roles whose reads changed.
