@@ -50,6 +50,18 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions&
   return grpc::CreateCustomChannel(options.address, grpc::SslCredentials(tls), args);
 }
 
+grpc::Status Observed(metrics::GrpcClientMetrics* metrics, std::string_view service,
+                      std::string_view method, const std::function<grpc::Status()>& call) {
+  const auto started = std::chrono::steady_clock::now();
+  grpc::Status status = call();
+  if (metrics) {
+    metrics->Handled(
+        service, method, status.error_code(),
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  }
+  return status;
+}
+
 absl::StatusOr<std::string> ServiceToken::Get() {
   std::lock_guard lock(mu_);
   const auto now = options_.clock();

@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/auth/auth.h"
+#include "libs/metrics/metrics.h"
 
 namespace hc::grpc_client {
 
@@ -32,6 +33,11 @@ struct ChannelOptions {
 // A channel to another service: TLS (and mTLS) when configured; INVALID_ARGUMENT for plaintext
 // off loopback or half a client certificate.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options);
+
+// Runs `call` (a blocking stub call of `method` on `service`) and, when `metrics` is given,
+// records its outcome and latency there.
+grpc::Status Observed(metrics::GrpcClientMetrics* metrics, std::string_view service,
+                      std::string_view method, const std::function<grpc::Status()>& call);
 
 // This service's own identity for internal RPCs, always fresh: a token re-read from
 // `token_file` (production: an issuer outside the service rotates it) whenever the one held is

@@ -30,6 +30,33 @@ GrpcServerMetrics::GrpcServerMetrics(prometheus::Registry& registry)
                           "application-level handled by the server.")
                     .Register(registry)) {}
 
+GrpcClientMetrics::GrpcClientMetrics(prometheus::Registry& registry)
+    : handled_(prometheus::BuildCounter()
+                   .Name("grpc_client_handled_total")
+                   .Help("Total number of RPCs completed by the client, regardless of success "
+                         "or failure.")
+                   .Register(registry)),
+      handling_(prometheus::BuildHistogram()
+                    .Name("grpc_client_handling_seconds")
+                    .Help("Histogram of response latency (seconds) of the gRPC until it is "
+                          "finished by the application.")
+                    .Register(registry)) {}
+
+void GrpcClientMetrics::Handled(std::string_view service, std::string_view method, int grpc_code,
+                                double seconds) {
+  // Calls to other services are few (one per sign-up at most): the family's own lookup is
+  // cheap enough here.
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  prometheus::Labels labels = {{"grpc_type", "unary"},
+                               {"grpc_service", std::string(service)},
+                               {"grpc_method", std::string(method)}};
+  std::lock_guard lock(mu_);
+  handling_.Add(labels, kBuckets).Observe(seconds);
+  labels["grpc_code"] = std::string(GrpcCodeName(grpc_code));
+  handled_.Add(labels).Increment();
+}
+
 GrpcServerMetrics::Method& GrpcServerMetrics::Find(std::string_view service,
                                                    std::string_view method) {
   std::string key;

@@ -55,6 +55,20 @@ class GrpcServerMetrics {
   std::map<std::string, std::unique_ptr<Method>, std::less<>> methods_;
 };
 
+// Calls this service makes to other services, named as go-grpc-prometheus's client metrics:
+// grpc_client_handled_total{grpc_service, grpc_method, grpc_code} and
+// grpc_client_handling_seconds, so a dashboard shows how a dependency answers (and fails).
+class GrpcClientMetrics {
+ public:
+  explicit GrpcClientMetrics(prometheus::Registry& registry);
+  void Handled(std::string_view service, std::string_view method, int grpc_code, double seconds);
+
+ private:
+  prometheus::Family<prometheus::Counter>& handled_;
+  prometheus::Family<prometheus::Histogram>& handling_;
+  std::mutex mu_;
+};
+
 // go-grpc-prometheus's spelling of a gRPC status code ("OK", "InvalidArgument", ...).
 std::string_view GrpcCodeName(int grpc_code);
 

@@ -32,6 +32,26 @@ TEST(GrpcServerMetrics, UsesGoGrpcPrometheusNamesAndLabels) {
                               "grpc_type=\"unary\",le=\"0.005\"} 1"));
 }
 
+TEST(GrpcClientMetrics, CountsCallsToOtherServicesByCodeWithTheirLatency) {
+  prometheus::Registry registry;
+  GrpcClientMetrics m(registry);
+  m.Handled("alumni.membership.v1.MembershipService", "CheckEligibility", 0, 0.003);
+  m.Handled("alumni.membership.v1.MembershipService", "CheckEligibility", 14, 2.0);
+  m.Handled("alumni.membership.v1.MembershipService", "CheckEligibility", 14, 2.0);
+  std::string text = Scrape(registry);
+  EXPECT_THAT(text, HasSubstr("grpc_client_handled_total{grpc_code=\"OK\","
+                              "grpc_method=\"CheckEligibility\","
+                              "grpc_service=\"alumni.membership.v1.MembershipService\","
+                              "grpc_type=\"unary\"} 1"));
+  EXPECT_THAT(text, HasSubstr("grpc_client_handled_total{grpc_code=\"Unavailable\","
+                              "grpc_method=\"CheckEligibility\","
+                              "grpc_service=\"alumni.membership.v1.MembershipService\","
+                              "grpc_type=\"unary\"} 2"));
+  EXPECT_THAT(text, HasSubstr("grpc_client_handling_seconds_count{grpc_method=\"CheckEligibility\","
+                              "grpc_service=\"alumni.membership.v1.MembershipService\","
+                              "grpc_type=\"unary\"} 3"));
+}
+
 TEST(GrpcCodeName, SpellsCodesLikeGo) {
   EXPECT_EQ(GrpcCodeName(0), "OK");
   EXPECT_EQ(GrpcCodeName(16), "Unauthenticated");

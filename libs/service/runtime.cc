@@ -7,6 +7,7 @@ namespace hc::service {
 Runtime::Runtime(const config::ServiceSettings& s, RuntimeOptions options)
     : exposer(s.metrics_address),
       grpc_metrics(exposer.registry()),
+      client_metrics(exposer.registry()),
       verifier(*auth::Verifier::Create(s.jwt)),
       pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
       revocations(pool, verifier, exposer.registry()),

@@ -54,6 +54,8 @@ class Runtime {
 
   metrics::Exposer exposer;
   metrics::GrpcServerMetrics grpc_metrics;
+  // Calls this service makes to others (membership's internal RPCs, ...).
+  metrics::GrpcClientMetrics client_metrics;
   auth::Verifier verifier;
   postgres::Pool pool;
   identity::RevocationSync revocations;

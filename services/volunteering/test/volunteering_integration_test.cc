@@ -503,6 +503,15 @@ TEST_F(VolunteeringTest, SoberTimeIsCheckedWithMembershipWithoutRevealingTheDate
   EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << s.error_message();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
   EXPECT_TRUE(SignUp(hc::ids::NewUuid(), open.shift_id()).ok());
+
+  // Ops see how membership answered: the client metrics count the answers and the failure.
+  const std::string metrics = hc::testing::HttpGet(app_->metrics_port(), "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("grpc_client_handled_total{grpc_code=\"OK\","
+                                 "grpc_method=\"CheckEligibility\","
+                                 "grpc_service=\"alumni.membership.v1.MembershipService\""));
+  EXPECT_THAT(metrics, HasSubstr("grpc_client_handled_total{grpc_code=\"Unavailable\","
+                                 "grpc_method=\"CheckEligibility\","
+                                 "grpc_service=\"alumni.membership.v1.MembershipService\""));
 }
 
 TEST_F(VolunteeringTest, WithdrawalsCloseAtTheCutOffAndSayWhen) {

@@ -8,10 +8,12 @@ namespace pb = alumni::membership::v1;
 
 MembershipNames::MembershipNames(std::shared_ptr<grpc::Channel> channel,
                                  hc::grpc_client::ServiceToken::Options token,
-                                 std::chrono::milliseconds deadline)
+                                 std::chrono::milliseconds deadline,
+                                 hc::metrics::GrpcClientMetrics* metrics)
     : stub_(pb::MembershipService::NewStub(std::move(channel))),
       token_(std::move(token)),
-      deadline_(deadline) {}
+      deadline_(deadline),
+      metrics_(metrics) {}
 
 absl::StatusOr<std::map<std::string, std::string>> MembershipNames::Visible(
     const std::vector<std::string>& member_ids) {
@@ -24,7 +26,9 @@ absl::StatusOr<std::map<std::string, std::string>> MembershipNames::Visible(
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
   ctx.AddMetadata("authorization", "Bearer " + token);
-  grpc::Status status = stub_->GetDisplayNames(&ctx, request, &response);
+  grpc::Status status = hc::grpc_client::Observed(
+      metrics_, pb::MembershipService::service_full_name(), "GetDisplayNames",
+      [&] { return stub_->GetDisplayNames(&ctx, request, &response); });
   if (!status.ok()) {
     return absl::UnavailableError("membership GetDisplayNames: " + status.error_message());
   }

@@ -31,7 +31,8 @@ class MembershipNames : public MemberNames {
  public:
   MembershipNames(std::shared_ptr<grpc::Channel> channel,
                   hc::grpc_client::ServiceToken::Options token,
-                  std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+                  std::chrono::milliseconds deadline = std::chrono::milliseconds(2000),
+                  hc::metrics::GrpcClientMetrics* metrics = nullptr);
 
   absl::StatusOr<std::map<std::string, std::string>> Visible(
       const std::vector<std::string>& member_ids) override;
@@ -40,6 +41,7 @@ class MembershipNames : public MemberNames {
   std::unique_ptr<alumni::membership::v1::MembershipService::Stub> stub_;
   hc::grpc_client::ServiceToken token_;
   std::chrono::milliseconds deadline_;
+  hc::metrics::GrpcClientMetrics* metrics_;
 };
 
 }  // namespace events::members

@@ -27,7 +27,10 @@ absl::StatusOr<std::set<std::string>> MembershipInterestCatalogue::Tags(
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + options_.deadline);
   ctx.AddMetadata("authorization", "Bearer " + *token);
-  if (grpc::Status status = stub_->ListInterestTags(&ctx, {}, &response); !status.ok()) {
+  grpc::Status status = hc::grpc_client::Observed(
+      options_.metrics, mpb::MembershipService::service_full_name(), "ListInterestTags",
+      [&] { return stub_->ListInterestTags(&ctx, {}, &response); });
+  if (!status.ok()) {
     return absl::UnavailableError("membership could not give its interest tags; try again shortly");
   }
   std::set<std::string> tags(response.tags().begin(), response.tags().end());

@@ -40,6 +40,7 @@ class MembershipInterestCatalogue : public InterestCatalogue {
   struct Options {
     std::chrono::milliseconds deadline{2000};
     std::chrono::seconds ttl{60};
+    hc::metrics::GrpcClientMetrics* metrics = nullptr;
   };
 
   MembershipInterestCatalogue(std::shared_ptr<grpc::Channel> channel,

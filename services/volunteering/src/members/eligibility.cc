@@ -6,10 +6,12 @@ namespace mpb = alumni::membership::v1;
 
 MembershipEligibility::MembershipEligibility(std::shared_ptr<grpc::Channel> channel,
                                              hc::grpc_client::ServiceToken::Options token,
-                                             std::chrono::milliseconds deadline)
+                                             std::chrono::milliseconds deadline,
+                                             hc::metrics::GrpcClientMetrics* metrics)
     : stub_(mpb::MembershipService::NewStub(std::move(channel))),
       token_(std::move(token)),
-      deadline_(deadline) {}
+      deadline_(deadline),
+      metrics_(metrics) {}
 
 absl::Status MembershipEligibility::Check(const std::string& member_id, int min_sober_days) {
   if (min_sober_days <= 0) return absl::OkStatus();
@@ -23,7 +25,9 @@ absl::Status MembershipEligibility::Check(const std::string& member_id, int min_
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
   ctx.AddMetadata("authorization", "Bearer " + *token);
-  grpc::Status status = stub_->CheckEligibility(&ctx, request, &response);
+  grpc::Status status = hc::grpc_client::Observed(
+      metrics_, mpb::MembershipService::service_full_name(), "CheckEligibility",
+      [&] { return stub_->CheckEligibility(&ctx, request, &response); });
   if (!status.ok()) {
     if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
       return absl::FailedPreconditionError(

@@ -28,13 +28,15 @@ class MembershipEligibility : public Eligibility {
  public:
   MembershipEligibility(std::shared_ptr<grpc::Channel> channel,
                         hc::grpc_client::ServiceToken::Options token,
-                        std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+                        std::chrono::milliseconds deadline = std::chrono::milliseconds(2000),
+                        hc::metrics::GrpcClientMetrics* metrics = nullptr);
   absl::Status Check(const std::string& member_id, int min_sober_days) override;
 
  private:
   std::unique_ptr<alumni::membership::v1::MembershipService::Stub> stub_;
   hc::grpc_client::ServiceToken token_;
   std::chrono::milliseconds deadline_;
+  hc::metrics::GrpcClientMetrics* metrics_;
 };
 
 }  // namespace volunteering::members

@@ -13,10 +13,12 @@ constexpr size_t kBatch = 500;
 
 MembershipDisplayNames::MembershipDisplayNames(std::shared_ptr<grpc::Channel> channel,
                                                hc::grpc_client::ServiceToken::Options token,
-                                               std::chrono::milliseconds deadline)
+                                               std::chrono::milliseconds deadline,
+                                               hc::metrics::GrpcClientMetrics* metrics)
     : stub_(mpb::MembershipService::NewStub(std::move(channel))),
       token_(std::move(token)),
-      deadline_(deadline) {}
+      deadline_(deadline),
+      metrics_(metrics) {}
 
 absl::StatusOr<std::map<std::string, DisplayName>> MembershipDisplayNames::Get(
     const std::vector<std::string>& member_ids) {
@@ -32,7 +34,10 @@ absl::StatusOr<std::map<std::string, DisplayName>> MembershipDisplayNames::Get(
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + deadline_);
     ctx.AddMetadata("authorization", "Bearer " + *token);
-    if (grpc::Status status = stub_->GetDisplayNames(&ctx, request, &response); !status.ok()) {
+    grpc::Status status = hc::grpc_client::Observed(
+        metrics_, mpb::MembershipService::service_full_name(), "GetDisplayNames",
+        [&] { return stub_->GetDisplayNames(&ctx, request, &response); });
+    if (!status.ok()) {
       return absl::UnavailableError("membership could not give display names");
     }
     for (const auto& listed : response.names()) {

@@ -38,7 +38,8 @@ class MembershipDisplayNames : public DisplayNames {
  public:
   MembershipDisplayNames(std::shared_ptr<grpc::Channel> channel,
                          hc::grpc_client::ServiceToken::Options token,
-                         std::chrono::milliseconds deadline = std::chrono::milliseconds(2000));
+                         std::chrono::milliseconds deadline = std::chrono::milliseconds(2000),
+                         hc::metrics::GrpcClientMetrics* metrics = nullptr);
   absl::StatusOr<std::map<std::string, DisplayName>> Get(
       const std::vector<std::string>& member_ids) override;
 
@@ -46,6 +47,7 @@ class MembershipDisplayNames : public DisplayNames {
   std::unique_ptr<alumni::membership::v1::MembershipService::Stub> stub_;
   hc::grpc_client::ServiceToken token_;
   std::chrono::milliseconds deadline_;
+  hc::metrics::GrpcClientMetrics* metrics_;
 };
 
 }  // namespace volunteering::members
