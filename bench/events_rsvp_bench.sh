@@ -42,91 +42,18 @@ if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
   exit 0
 fi
 
-SECS="${BENCH_SECONDS:-10}"
-WARMUP="${BENCH_WARMUP_SECONDS:-3}"
-CONNS="${BENCH_DB_CONNECTIONS:-8}"
-# Worker threads of the service: its default (16); the pool, not the workers, bounds what
-# reaches PostgreSQL, and RSVPs wait for a connection the same way pgbench clients do.
-WORKERS="${BENCH_WORKERS:-16}"
-CONCURRENCY="${BENCH_CONCURRENCY:-32}"
-EVENTS="${BENCH_EVENTS:-100000}"
-SERVER_CPU="${BENCH_SERVER_CPU:-1}"
-CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
-BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
-OUT="${BENCH_OUT:-${HC_HOME}/bench/events-$(date -u +%Y%m%dT%H%M%SZ)}"
-for v in SECS WARMUP CONNS CONCURRENCY EVENTS SERVER_CPU CLIENT_CPU; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
-done
-
-ECHO_BIN="${BUILD_DIR}/bench/echo_server"
-EVENTS_BIN="${BUILD_DIR}/services/events/events"
-TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
-EVENTS_PROTO="proto/alumni/events/v1/events_service.proto"
-HOST=127.0.0.1
-ISSUER="homecoming-bench"
-
-hc_require_root
-hc_need ghz pgbench psql taskset python3
-for b in "${ECHO_BIN}" "${EVENTS_BIN}" "${TOKEN_BIN}"; do
-  [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
-done
-mkdir -p "${OUT}"
-TMP="$(mktemp -d /tmp/hc-events-bench.XXXXXX)"
-
-STARTED_STACK=0 DB_NAME="" PG="" ECHO_PID="" EVENTS_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  if [[ -n "${EVENTS_PID}" ]]; then hc_stop_pid "${EVENTS_PID}" events 30; fi
-  if [[ -n "${ECHO_PID}" ]]; then hc_stop_pid "${ECHO_PID}" echo_server 10; fi
-  if [[ -n "${DB_NAME}" ]]; then
-    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${DB_NAME}\" WITH (FORCE)" \
-      >/dev/null || hc_warn "could not drop database ${DB_NAME}"
-  fi
-  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
-  rm -rf "${TMP}"
-  exit "${rc}"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # shellcheck source=bench/lib.sh
 source "${HC_REPO_ROOT}/bench/lib.sh"
+EVENTS="${BENCH_EVENTS:-100000}"
+bench_init events EVENTS
+EVENTS_PROTO="proto/alumni/events/v1/events_service.proto"
 
 hc_steps 6
 hc_step "test stack and a fresh database"
-if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
-  STARTED_STACK=1
-  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
-    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
-fi
-set -a
-# shellcheck disable=SC1091
-. "${HC_HOME}/test/stack.env"
-set +a
-PG="${HC_PG_URL_BASE}"
-DB_NAME="bench_events_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-psql -X -q -v ON_ERROR_STOP=1 "${PG}/postgres" -c "CREATE DATABASE \"${DB_NAME}\"" >/dev/null \
-  || { DB_NAME=""; hc_die "cannot create a database"; }
-IDLE="$(idle_pct)"
-((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+bench_stack_and_database
 
 hc_step "events service on core ${SERVER_CPU} (${CONNS} PostgreSQL connections)"
-head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
-mint() { "${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 "$@"; }
-MEMBER="$(python3 -c 'import uuid; print(uuid.uuid4())')"
-MEMBER_TOKEN="$(mint --sub "${MEMBER}" --roles alumnus)"
-env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \
-  HC_REDIS_ADDR="${HC_REDIS_ADDR}" HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" \
-  HC_CONSUMER_GROUP="events-bench-${DB_NAME}" HC_JWT_ISSUER="${ISSUER}" \
-  HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_WORKERS="${WORKERS}" HC_DB_POOL_SIZE="${CONNS}" \
-  HC_WORK_QUEUE=4096 HC_CACHE_TTL_SECONDS=3600 HC_LOG_LEVEL=info \
-  taskset -c "${SERVER_CPU}" "${EVENTS_BIN}" >"${OUT}/events.log" 2>&1 &
-EVENTS_PID=$!
-PORT="$(wait_for_line "${OUT}/events.log" 'serving gRPC on port ([0-9]+)' "${EVENTS_PID}" 60)"
-ADDR="${HOST}:${PORT}"
+bench_start_service
 
 hc_step "seeding ${EVENTS} events"
 psql -X -q -v ON_ERROR_STOP=1 "${PG}/${DB_NAME}" >/dev/null <<SQL
@@ -196,14 +123,14 @@ print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${O
     "(more calls than events in its slice: raise BENCH_EVENTS)"
 }
 grpc_rsvp_run rsvp-warmup warmup "${WARMUP}"
-M0="$(busy_ms)" S0="$(proc_ms "${EVENTS_PID}")"
+M0="$(busy_ms)" S0="$(proc_ms "${SERVICE_PID}")"
 grpc_rsvp_run rsvp-grpc full "${SECS}"
-M1="$(busy_ms)" S1="$(proc_ms "${EVENTS_PID}")"
+M1="$(busy_ms)" S1="$(proc_ms "${SERVICE_PID}")"
 read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats rsvp-grpc)"
 read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
-M0="$(busy_ms)" S0="$(proc_ms "${EVENTS_PID}")"
+M0="$(busy_ms)" S0="$(proc_ms "${SERVICE_PID}")"
 pgbench_run rsvp-pgbench "${TMP}/rsvp.sql"
-M1="$(busy_ms)" S1="$(proc_ms "${EVENTS_PID}")"
+M1="$(busy_ms)" S1="$(proc_ms "${SERVICE_PID}")"
 read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/rsvp-pgbench.stats"
 read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
 grpc_rsvp_run rsvp-grpc-half half "${SECS}" --rps "$(half "${G_RPS}")"
@@ -221,20 +148,7 @@ ghz_run get "${ADDR}" "${CALL_GET}" "${SECS}" "${GET_ARGS[@]}"
 read -r E_RPS E_P50 E_P99 E_ERR <<<"$(ghz_stats get)"
 ghz_run get-half "${ADDR}" "${CALL_GET}" "${SECS}" "${GET_ARGS[@]}" --rps "$(half "${E_RPS}")"
 read -r EH_RPS EH_P50 EH_P99 EH_ERR <<<"$(ghz_stats get-half)"
-hc_stop_pid "${EVENTS_PID}" events 30
-EVENTS_PID=""
-
-taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/echo_server.log" 2>&1 &
-ECHO_PID=$!
-ECHO_PORT="$(wait_for_line "${OUT}/echo_server.log" 'listening on port ([0-9]+)' "${ECHO_PID}" 20)"
-ECHO_ARGS=(--proto proto/homecoming/testing/v1/echo.proto -d '{"message":"hello"}')
-CALL_ECHO="homecoming.testing.v1.EchoService/Echo"
-ghz_run echo-warmup "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${WARMUP}" "${ECHO_ARGS[@]}"
-ghz_run echo "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${SECS}" "${ECHO_ARGS[@]}"
-read -r X_RPS X_P50 X_P99 X_ERR <<<"$(ghz_stats echo)"
-ghz_run echo-half "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${SECS}" "${ECHO_ARGS[@]}" \
-  --rps "$(half "${X_RPS}")"
-read -r XH_RPS XH_P50 XH_P99 XH_ERR <<<"$(ghz_stats echo-half)"
+bench_echo_ceiling
 
 hc_step "summary"
 {

@@ -1,7 +1,9 @@
-# Helpers the service benchmarks share (events_rsvp_bench.sh, volunteering_signup_bench.sh).
-# Sourced after scripts/lib.sh; the caller sets OUT (reports), TMP (scratch), CLIENT_CPU (the
-# core of ghz and pgbench), CONCURRENCY (ghz calls in flight), CONNS (pgbench clients), SECS
-# (seconds per pgbench run), PG and DB_NAME (pgbench's database).
+# What the service benchmarks share (events_rsvp_bench.sh, volunteering_signup_bench.sh):
+# measuring helpers, then the frame of a run (bench_init, bench_stack_and_database,
+# bench_start_service, bench_echo_ceiling). Sourced after scripts/lib.sh. The helpers read OUT
+# (reports), TMP (scratch), CLIENT_CPU (the core of ghz and pgbench), CONCURRENCY (ghz calls in
+# flight), CONNS (pgbench clients), SECS (seconds per pgbench run), PG and DB_NAME (pgbench's
+# database), all set by bench_init and bench_stack_and_database.
 
 # wait_for_line FILE REGEX PID SECONDS: prints the first capture group of REGEX in FILE.
 wait_for_line() {
@@ -92,4 +94,124 @@ def snap():
     f = list(map(int, open("/proc/stat").readline().split()[1:]))
     return f[3] + f[4], sum(f)
 i0, t0 = snap(); time.sleep(1); i1, t1 = snap(); print(round(100 * (i1 - i0) / (t1 - t0)))'
+}
+
+# ---------------------------------------------------------------------------------------------
+# The frame of a service benchmark (events_rsvp_bench.sh, volunteering_signup_bench.sh).
+
+# bench_init SERVICE EXTRA_COUNT_VARIABLE...: reads the settings every service benchmark has
+# (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_DB_CONNECTIONS, BENCH_WORKERS, BENCH_CONCURRENCY,
+# BENCH_SERVER_CPU, BENCH_CLIENT_CPU, BENCH_BUILD_DIR, BENCH_OUT; see the scripts' headers),
+# checks them and the named extra ones are whole numbers, checks the tools and binaries, makes
+# the scratch folder and sets the cleanup trap. SERVICE is the service's name (its binary is
+# build/services/SERVICE/SERVICE).
+bench_init() {
+  SERVICE_NAME="$1"; shift
+  SECS="${BENCH_SECONDS:-10}"
+  WARMUP="${BENCH_WARMUP_SECONDS:-3}"
+  CONNS="${BENCH_DB_CONNECTIONS:-8}"
+  # Worker threads of the service: its default (16); the pool, not the workers, bounds what
+  # reaches PostgreSQL, and calls wait for a connection the same way pgbench clients do.
+  WORKERS="${BENCH_WORKERS:-16}"
+  CONCURRENCY="${BENCH_CONCURRENCY:-32}"
+  SERVER_CPU="${BENCH_SERVER_CPU:-1}"
+  CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
+  BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
+  OUT="${BENCH_OUT:-${HC_HOME}/bench/${SERVICE_NAME}-$(date -u +%Y%m%dT%H%M%SZ)}"
+  local v
+  for v in SECS WARMUP CONNS WORKERS CONCURRENCY SERVER_CPU CLIENT_CPU "$@"; do
+    [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
+  done
+  ECHO_BIN="${BUILD_DIR}/bench/echo_server"
+  SERVICE_BIN="${BUILD_DIR}/services/${SERVICE_NAME}/${SERVICE_NAME}"
+  TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
+  HOST=127.0.0.1
+  ISSUER="homecoming-bench"
+  hc_require_root
+  hc_need ghz pgbench psql taskset python3
+  local b
+  for b in "${ECHO_BIN}" "${SERVICE_BIN}" "${TOKEN_BIN}"; do
+    [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
+  done
+  mkdir -p "${OUT}"
+  TMP="$(mktemp -d "/tmp/hc-${SERVICE_NAME}-bench.XXXXXX")"
+  STARTED_STACK=0 DB_NAME="" PG="" ECHO_PID="" SERVICE_PID=""
+  trap bench_cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# The EXIT trap: servers, the database, the stack if this run started it, the scratch folder.
+bench_cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  if [[ -n "${SERVICE_PID}" ]]; then hc_stop_pid "${SERVICE_PID}" "${SERVICE_NAME}" 30; fi
+  if [[ -n "${ECHO_PID}" ]]; then hc_stop_pid "${ECHO_PID}" echo_server 10; fi
+  if [[ -n "${DB_NAME}" ]]; then
+    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${DB_NAME}\" WITH (FORCE)" \
+      >/dev/null || hc_warn "could not drop database ${DB_NAME}"
+  fi
+  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
+  rm -rf "${TMP}"
+  exit "${rc}"
+}
+
+# bench_stack_and_database: the test stack (started here, and stopped at the end, only when it
+# was not running) and a fresh database; sets PG, DB_NAME and IDLE (% of the CPU idle before).
+bench_stack_and_database() {
+  if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
+    STARTED_STACK=1
+    scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
+      || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
+  fi
+  set -a
+  # shellcheck disable=SC1091
+  . "${HC_HOME}/test/stack.env"
+  set +a
+  PG="${HC_PG_URL_BASE}"
+  DB_NAME="bench_${SERVICE_NAME}_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  psql -X -q -v ON_ERROR_STOP=1 "${PG}/postgres" -c "CREATE DATABASE \"${DB_NAME}\"" >/dev/null \
+    || { DB_NAME=""; hc_die "cannot create a database"; }
+  IDLE="$(idle_pct)"
+  ((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+}
+
+# bench_start_service [VAR=VALUE...]: a signing key, a member's token (MEMBER, MEMBER_TOKEN),
+# and the service on SERVER_CPU against the fresh database with CONNS connections and WORKERS
+# workers, plus the extra settings given; sets SERVICE_PID and ADDR.
+bench_start_service() {
+  head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
+  MEMBER="$(python3 -c 'import uuid; print(uuid.uuid4())')"
+  MEMBER_TOKEN="$("${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 \
+    --sub "${MEMBER}" --roles alumnus)"
+  env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \
+    HC_REDIS_ADDR="${HC_REDIS_ADDR}" HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" \
+    HC_CONSUMER_GROUP="${SERVICE_NAME}-bench-${DB_NAME}" HC_JWT_ISSUER="${ISSUER}" \
+    HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_WORKERS="${WORKERS}" HC_DB_POOL_SIZE="${CONNS}" \
+    HC_WORK_QUEUE=4096 HC_CACHE_TTL_SECONDS=3600 HC_LOG_LEVEL=info "$@" \
+    taskset -c "${SERVER_CPU}" "${SERVICE_BIN}" >"${OUT}/${SERVICE_NAME}.log" 2>&1 &
+  SERVICE_PID=$!
+  local port
+  port="$(wait_for_line "${OUT}/${SERVICE_NAME}.log" 'serving gRPC on port ([0-9]+)' \
+    "${SERVICE_PID}" 60)"
+  ADDR="${HOST}:${port}"
+}
+
+# bench_echo_ceiling: stops the service, then measures the echo server at full load (X_RPS
+# X_P50 X_P99 X_ERR) and at half of it (XH_RPS ...).
+bench_echo_ceiling() {
+  hc_stop_pid "${SERVICE_PID}" "${SERVICE_NAME}" 30
+  SERVICE_PID=""
+  taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/echo_server.log" 2>&1 &
+  ECHO_PID=$!
+  local port
+  port="$(wait_for_line "${OUT}/echo_server.log" 'listening on port ([0-9]+)' "${ECHO_PID}" 20)"
+  local args=(--proto proto/homecoming/testing/v1/echo.proto -d '{"message":"hello"}')
+  local call="homecoming.testing.v1.EchoService/Echo"
+  ghz_run echo-warmup "${HOST}:${port}" "${call}" "${WARMUP}" "${args[@]}"
+  ghz_run echo "${HOST}:${port}" "${call}" "${SECS}" "${args[@]}"
+  read -r X_RPS X_P50 X_P99 X_ERR <<<"$(ghz_stats echo)"
+  ghz_run echo-half "${HOST}:${port}" "${call}" "${SECS}" "${args[@]}" --rps "$(half "${X_RPS}")"
+  read -r XH_RPS XH_P50 XH_P99 XH_ERR <<<"$(ghz_stats echo-half)"
 }

@@ -45,90 +45,18 @@ if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
   exit 0
 fi
 
-SECS="${BENCH_SECONDS:-10}"
-WARMUP="${BENCH_WARMUP_SECONDS:-3}"
-CONNS="${BENCH_DB_CONNECTIONS:-8}"
-WORKERS="${BENCH_WORKERS:-16}"
-CONCURRENCY="${BENCH_CONCURRENCY:-32}"
-SHIFTS="${BENCH_SHIFTS:-100000}"
-SERVER_CPU="${BENCH_SERVER_CPU:-1}"
-CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
-BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
-OUT="${BENCH_OUT:-${HC_HOME}/bench/volunteering-$(date -u +%Y%m%dT%H%M%SZ)}"
-for v in SECS WARMUP CONNS CONCURRENCY SHIFTS SERVER_CPU CLIENT_CPU; do
-  [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
-done
-
-ECHO_BIN="${BUILD_DIR}/bench/echo_server"
-SERVICE_BIN="${BUILD_DIR}/services/volunteering/volunteering"
-TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
-PROTO="proto/alumni/volunteering/v1/volunteering_service.proto"
-HOST=127.0.0.1
-ISSUER="homecoming-bench"
-
-hc_require_root
-hc_need ghz pgbench psql taskset python3
-for b in "${ECHO_BIN}" "${SERVICE_BIN}" "${TOKEN_BIN}"; do
-  [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
-done
-mkdir -p "${OUT}"
-TMP="$(mktemp -d /tmp/hc-volunteering-bench.XXXXXX)"
-
-STARTED_STACK=0 DB_NAME="" PG="" ECHO_PID="" SERVICE_PID=""
-cleanup() {
-  local rc=$?
-  trap - EXIT INT TERM
-  set +e
-  if [[ -n "${SERVICE_PID}" ]]; then hc_stop_pid "${SERVICE_PID}" volunteering 30; fi
-  if [[ -n "${ECHO_PID}" ]]; then hc_stop_pid "${ECHO_PID}" echo_server 10; fi
-  if [[ -n "${DB_NAME}" ]]; then
-    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${DB_NAME}\" WITH (FORCE)" \
-      >/dev/null || hc_warn "could not drop database ${DB_NAME}"
-  fi
-  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
-  rm -rf "${TMP}"
-  exit "${rc}"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
 # shellcheck source=bench/lib.sh
 source "${HC_REPO_ROOT}/bench/lib.sh"
+SHIFTS="${BENCH_SHIFTS:-100000}"
+bench_init volunteering SHIFTS
+PROTO="proto/alumni/volunteering/v1/volunteering_service.proto"
 
 hc_steps 6
 hc_step "test stack and a fresh database"
-if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
-  STARTED_STACK=1
-  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
-    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
-fi
-set -a
-# shellcheck disable=SC1091
-. "${HC_HOME}/test/stack.env"
-set +a
-PG="${HC_PG_URL_BASE}"
-DB_NAME="bench_volunteering_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
-psql -X -q -v ON_ERROR_STOP=1 "${PG}/postgres" -c "CREATE DATABASE \"${DB_NAME}\"" >/dev/null \
-  || { DB_NAME=""; hc_die "cannot create a database"; }
-IDLE="$(idle_pct)"
-((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+bench_stack_and_database
 
 hc_step "volunteering service on core ${SERVER_CPU} (${CONNS} PostgreSQL connections)"
-head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
-mint() { "${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 "$@"; }
-MEMBER="$(python3 -c 'import uuid; print(uuid.uuid4())')"
-MEMBER_TOKEN="$(mint --sub "${MEMBER}" --roles alumnus)"
-env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \
-  HC_REDIS_ADDR="${HC_REDIS_ADDR}" HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" \
-  HC_CONSUMER_GROUP="volunteering-bench-${DB_NAME}" \
-  HC_EVENTS_CONSUMER_GROUP="volunteering-events-bench-${DB_NAME}" HC_JWT_ISSUER="${ISSUER}" \
-  HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_WORKERS="${WORKERS}" HC_DB_POOL_SIZE="${CONNS}" \
-  HC_WORK_QUEUE=4096 HC_CACHE_TTL_SECONDS=3600 HC_LOG_LEVEL=info \
-  taskset -c "${SERVER_CPU}" "${SERVICE_BIN}" >"${OUT}/volunteering.log" 2>&1 &
-SERVICE_PID=$!
-PORT="$(wait_for_line "${OUT}/volunteering.log" 'serving gRPC on port ([0-9]+)' "${SERVICE_PID}" 60)"
-ADDR="${HOST}:${PORT}"
+bench_start_service HC_EVENTS_CONSUMER_GROUP="volunteering-events-bench-${DB_NAME}"
 
 hc_step "seeding ${SHIFTS} roles with a shift each"
 RID="('20000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid"
@@ -246,20 +174,7 @@ ghz_run list "${ADDR}" "${CALL_LIST}" "${SECS}" "${LIST_ARGS[@]}"
 read -r L_RPS L_P50 L_P99 L_ERR <<<"$(ghz_stats list)"
 ghz_run list-half "${ADDR}" "${CALL_LIST}" "${SECS}" "${LIST_ARGS[@]}" --rps "$(half "${L_RPS}")"
 read -r LH_RPS LH_P50 LH_P99 LH_ERR <<<"$(ghz_stats list-half)"
-hc_stop_pid "${SERVICE_PID}" volunteering 30
-SERVICE_PID=""
-
-taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/echo_server.log" 2>&1 &
-ECHO_PID=$!
-ECHO_PORT="$(wait_for_line "${OUT}/echo_server.log" 'listening on port ([0-9]+)' "${ECHO_PID}" 20)"
-ECHO_ARGS=(--proto proto/homecoming/testing/v1/echo.proto -d '{"message":"hello"}')
-CALL_ECHO="homecoming.testing.v1.EchoService/Echo"
-ghz_run echo-warmup "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${WARMUP}" "${ECHO_ARGS[@]}"
-ghz_run echo "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${SECS}" "${ECHO_ARGS[@]}"
-read -r X_RPS X_P50 X_P99 X_ERR <<<"$(ghz_stats echo)"
-ghz_run echo-half "${HOST}:${ECHO_PORT}" "${CALL_ECHO}" "${SECS}" "${ECHO_ARGS[@]}" \
-  --rps "$(half "${X_RPS}")"
-read -r XH_RPS XH_P50 XH_P99 XH_ERR <<<"$(ghz_stats echo-half)"
+bench_echo_ceiling
 
 hc_step "summary"
 {
