@@ -11,6 +11,7 @@
 #include "services/volunteering/src/members/eligibility.h"
 #include "services/volunteering/src/members/names.h"
 #include "services/volunteering/src/messaging/facts.h"
+#include "services/volunteering/src/storage/hours_store.h"
 #include "services/volunteering/src/storage/role_store.h"
 
 // Generated from services/volunteering/migrations/ (see hc_embed_migrations).
@@ -68,6 +69,7 @@ struct App::Parts {
                                    .cache_name = "role"}),
         recorder(settings.volunteering_topic),
         store(runtime.pool, recorder),
+        hours(runtime.pool, recorder),
         eligibility(MembershipChannel(settings),
                     {.service = "volunteering",
                      .token_file = settings.service.service_token_file,
@@ -79,7 +81,7 @@ struct App::Parts {
                .jwt = settings.service.jwt},
               settings.membership_deadline),
         service(
-            runtime.runner, store, runtime.cache, zones, eligibility, names,
+            runtime.runner, store, hours, runtime.cache, zones, eligibility, names,
             {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},
             [] { return std::chrono::system_clock::now(); }),
         membership(
@@ -88,6 +90,8 @@ struct App::Parts {
              .group = settings.consumer_group,
              .service = "volunteering"},
             [this](hc::postgres::Tx& tx, const std::string& member_id) {
+              // Hours first: RoleStore's erasure ends by forgetting the member's outbox rows.
+              hours.EraseMemberIn(tx, member_id, Now());
               return store.EraseMemberIn(tx, member_id, Now());
             },
             [this](const std::string& role_id) { service.Invalidate(role_id); }) {}
@@ -96,6 +100,7 @@ struct App::Parts {
   hc::tz::SystemTimeZones zones;
   facts::Recorder recorder;
   storage::RoleStore store;
+  storage::HoursStore hours;
   members::MembershipEligibility eligibility;
   members::MembershipDisplayNames names;
   api::VolunteeringService service;

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "libs/postgres/pool.h"
+#include "services/volunteering/src/domain/hours.h"
 #include "services/volunteering/src/domain/volunteering.h"
 
 namespace volunteering::facts {
@@ -29,6 +30,9 @@ class Recorder {
   void Promoted(hc::postgres::Tx& tx, const domain::Shift& shift, const std::string& member_id,
                 domain::Time at) const;
   void Filled(hc::postgres::Tx& tx, const domain::Shift& shift, domain::Time at) const;
+  // Hours facts name the member (a subject, so an erasure forgets them).
+  void HoursLogged(hc::postgres::Tx& tx, const domain::HoursEntry& entry) const;
+  void HoursApproved(hc::postgres::Tx& tx, const domain::HoursEntry& entry, domain::Time at) const;
 
  private:
   std::string topic_;
