@@ -497,6 +497,12 @@ TEST_F(HoursTest, AnErasedMembersHoursStayOnlyAsAnonymousRoleTotals) {
   EXPECT_EQ(before.volunteers(), 2);
   ASSERT_EQ(Board().entries_size(), 2);
 
+  // Hours facts name the member as a subject of their outbox rows, so the erasure forgets them.
+  const std::string hours_rows =
+      "SELECT count(*) FROM outbox WHERE ce_type LIKE "
+      "'alumni.volunteering.v1.Hours%' AND subjects @> ARRAY['" +
+      ana + "']";
+  EXPECT_EQ(Count(hours_rows), 5);  // three HoursLogged, two HoursApproved
   const std::string ce_id = hc::ids::NewUuid();
   PublishMemberDeleted(ana, ce_id);
   PublishMemberDeleted(ana, ce_id);  // redelivered
@@ -510,6 +516,8 @@ TEST_F(HoursTest, AnErasedMembersHoursStayOnlyAsAnonymousRoleTotals) {
       [&] { return Count("SELECT count(*) FROM inbox WHERE ce_id = '" + again + "'") == 1; },
       std::chrono::seconds(60)));
 
+  EXPECT_TRUE(
+      hc::testing::WaitFor([&] { return Count(hours_rows) == 0; }, std::chrono::seconds(60)));
   const pb::GetVolunteerSummaryResponse after = RoleTotals();
   EXPECT_EQ(after.approved_minutes(), before.approved_minutes());
   EXPECT_EQ(after.shifts(), before.shifts());
