@@ -21,6 +21,16 @@ CREATE INDEX hours_by_role ON hours (role_id, logged_at, shift_id, member_id);
 -- Summaries, the board and erasure.
 CREATE INDEX hours_by_member ON hours (member_id, role_id);
 
+-- Each member's approved minutes, the sum of their APPROVED entries, kept in step by the
+-- approval (under the member's lock) so the thank-you board walks an index instead of summing
+-- every entry on each call.
+CREATE TABLE hours_member_totals (
+  member_id uuid PRIMARY KEY,
+  minutes   bigint NOT NULL,
+  CONSTRAINT hours_member_totals_positive CHECK (minutes > 0)
+);
+CREATE INDEX hours_member_totals_board ON hours_member_totals (minutes DESC, member_id);
+
 CREATE TABLE hours_anonymous (
   role_id    uuid PRIMARY KEY,
   minutes    bigint NOT NULL DEFAULT 0,

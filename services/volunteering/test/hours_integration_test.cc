@@ -93,8 +93,17 @@ class HoursTest : public ::testing::Test {
     role_id_ = Post();
   }
 
+  // The totals invariant, after every test: each member's total is the sum of their approved
+  // entries.
   void TearDown() override {
-    if (app_) app_->Shutdown();
+    if (app_) {
+      EXPECT_EQ(Count("SELECT count(*) FROM (SELECT member_id, sum(minutes) AS m FROM hours "
+                      "WHERE status = 2 GROUP BY member_id) h FULL JOIN hours_member_totals t "
+                      "USING (member_id) WHERE h.m IS DISTINCT FROM t.minutes"),
+                0)
+          << "hours_member_totals differ from the approved entries";
+      app_->Shutdown();
+    }
     if (membership_) membership_->Shutdown();
   }
 

@@ -6,7 +6,11 @@
 //           member the entry or opt-in belongs to; exclusive for an erasure)
 //   -> shift row (FOR SHARE, LogHours only: a cancellation, which takes it FOR UPDATE, can't
 //      slip between the checks and the write)
-//   -> the entry's hours row (FOR UPDATE).
+//   -> the entry's hours row (FOR UPDATE)
+//   -> the member's hours_member_totals row (an approval adds the entry's minutes to it).
+// Invariant: hours_member_totals.minutes = the sum of the member's APPROVED entries. Only an
+// approval (PENDING -> APPROVED, once per entry) changes that sum, and it adds to the total in
+// the same transaction; approved entries are never changed again; an erasure deletes both.
 // An hours row is only ever written under its own member's lock, so an erasure (exclusive)
 // waits for every log and review of that member in flight, and none starts until it commits;
 // after the tombstone, writes are refused. So no entry of an erased member survives, and no
@@ -141,7 +145,13 @@ absl::StatusOr<HoursEntry> HoursStore::Review(const std::string& shift_id,
                    shift_id, member_id, static_cast<int>(next), Ms(now));
     entry.status = next;
     entry.reviewed_at = now;
-    if (next == HoursStatus::kApproved) recorder_.HoursApproved(tx, entry, now);
+    if (next == HoursStatus::kApproved) {
+      tx.exec_params(
+          "INSERT INTO hours_member_totals AS t (member_id, minutes) VALUES ($1, $2) "
+          "ON CONFLICT (member_id) DO UPDATE SET minutes = t.minutes + EXCLUDED.minutes",
+          member_id, entry.minutes);
+      recorder_.HoursApproved(tx, entry, now);
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -278,10 +288,9 @@ absl::StatusOr<BoardPage> HoursStore::Board(int page_size, const std::string& af
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     page = BoardPage{};
     auto rows = tx.exec_params(
-        "SELECT t.member_id::text, t.minutes FROM (SELECT h.member_id, sum(h.minutes)::bigint "
-        "AS minutes FROM hours h JOIN thank_you_board b ON b.member_id = h.member_id WHERE "
-        "h.status = 2 GROUP BY h.member_id) t WHERE NOT $1 OR t.minutes < $2 OR (t.minutes = "
-        "$2 AND t.member_id > $3::uuid) ORDER BY t.minutes DESC, t.member_id LIMIT $4",
+        "SELECT t.member_id::text, t.minutes FROM hours_member_totals t JOIN thank_you_board b "
+        "ON b.member_id = t.member_id WHERE NOT $1 OR t.minutes < $2 OR (t.minutes = $2 AND "
+        "t.member_id > $3::uuid) ORDER BY t.minutes DESC, t.member_id LIMIT $4",
         !after.empty(), after_minutes, after_member, page_size + 1);
     for (const auto& row : rows) {
       if (static_cast<int>(page.entries.size()) == page_size) {
@@ -312,6 +321,7 @@ void HoursStore::EraseMemberIn(Tx& tx, const std::string& member_id, domain::Tim
           "updated_at = EXCLUDED.updated_at",
       member_id, Ms(now));
   tx.exec_params("DELETE FROM hours WHERE member_id = $1", member_id);
+  tx.exec_params("DELETE FROM hours_member_totals WHERE member_id = $1", member_id);
   tx.exec_params("DELETE FROM thank_you_board WHERE member_id = $1", member_id);
 }
 
