@@ -14,6 +14,7 @@
 #include "services/volunteering/src/members/names.h"
 #include "services/volunteering/src/messaging/event_facts_handler.h"
 #include "services/volunteering/src/messaging/facts.h"
+#include "services/volunteering/src/storage/hours_store.h"
 #include "services/volunteering/src/storage/role_store.h"
 
 // Generated from services/volunteering/migrations/ (see hc_embed_migrations).
@@ -75,6 +76,7 @@ struct App::Parts {
                                    .cache_name = "role"}),
         recorder(settings.volunteering_topic),
         store(runtime.pool, recorder),
+        hours(runtime.pool, recorder),
         eligibility(MembershipChannel(settings),
                     {.service = "volunteering",
                      .token_file = settings.service.service_token_file,
@@ -93,7 +95,7 @@ struct App::Parts {
                    .ttl = settings.interest_tags_ttl,
                    .metrics = &runtime.client_metrics}),
         service(
-            runtime.runner, store, runtime.cache, zones, eligibility, names, catalogue,
+            runtime.runner, store, hours, runtime.cache, zones, eligibility, names, catalogue,
             {.cache_ttl = settings.service.cache_ttl, .withdraw_cutoff = settings.withdraw_cutoff},
             [] { return std::chrono::system_clock::now(); }),
         membership(
@@ -102,6 +104,8 @@ struct App::Parts {
              .group = settings.consumer_group,
              .service = "volunteering"},
             [this](hc::postgres::Tx& tx, const std::string& member_id) {
+              // Hours first: RoleStore's erasure ends by forgetting the member's outbox rows.
+              hours.EraseMemberIn(tx, member_id, Now());
               return store.EraseMemberIn(tx, member_id, Now());
             },
             [this](const std::string& role_id) { service.Invalidate(role_id); }),
@@ -123,6 +127,7 @@ struct App::Parts {
   hc::tz::SystemTimeZones zones;
   facts::Recorder recorder;
   storage::RoleStore store;
+  storage::HoursStore hours;
   members::MembershipEligibility eligibility;
   members::MembershipDisplayNames names;
   members::MembershipInterestCatalogue catalogue;

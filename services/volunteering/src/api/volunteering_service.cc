@@ -94,15 +94,14 @@ std::string RandomGeneration() {
 
 }  // namespace
 
-VolunteeringService::VolunteeringService(hc::grpc_server::UnaryRunner& runner,
-                                         storage::RoleStore& store, hc::redis::Cache& cache,
-                                         const domain::TimeZoneCatalog& zones,
-                                         members::Eligibility& eligibility,
-                                         members::DisplayNames& names,
-                                         members::InterestCatalogue& catalogue, Options options,
-                                         Clock clock)
+VolunteeringService::VolunteeringService(
+    hc::grpc_server::UnaryRunner& runner, storage::RoleStore& store, storage::HoursStore& hours,
+    hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
+    members::Eligibility& eligibility, members::DisplayNames& names,
+    members::InterestCatalogue& catalogue, Options options, Clock clock)
     : runner_(runner),
       store_(store),
+      hours_(hours),
       cache_(cache),
       zones_(zones),
       eligibility_(eligibility),

@@ -11,6 +11,7 @@
 #include "services/volunteering/src/members/catalogue.h"
 #include "services/volunteering/src/members/eligibility.h"
 #include "services/volunteering/src/members/names.h"
+#include "services/volunteering/src/storage/hours_store.h"
 #include "services/volunteering/src/storage/role_store.h"
 
 namespace volunteering::api {
@@ -28,9 +29,10 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   };
 
   VolunteeringService(hc::grpc_server::UnaryRunner& runner, storage::RoleStore& store,
-                      hc::redis::Cache& cache, const domain::TimeZoneCatalog& zones,
-                      members::Eligibility& eligibility, members::DisplayNames& names,
-                      members::InterestCatalogue& catalogue, Options options, Clock clock);
+                      storage::HoursStore& hours, hc::redis::Cache& cache,
+                      const domain::TimeZoneCatalog& zones, members::Eligibility& eligibility,
+                      members::DisplayNames& names, members::InterestCatalogue& catalogue,
+                      Options options, Clock clock);
 
   grpc::ServerUnaryReactor* PostRole(grpc::CallbackServerContext* ctx,
                                      const pb::PostRoleRequest* req,
@@ -72,6 +74,28 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   grpc::ServerUnaryReactor* ListVolunteers(grpc::CallbackServerContext* ctx,
                                            const pb::ListVolunteersRequest* req,
                                            pb::ListVolunteersResponse* resp) override;
+  // Hours and the thank-you board (defined in hours_rpcs.cc).
+  grpc::ServerUnaryReactor* LogHours(grpc::CallbackServerContext* ctx,
+                                     const pb::LogHoursRequest* req,
+                                     pb::LogHoursResponse* resp) override;
+  grpc::ServerUnaryReactor* ApproveHours(grpc::CallbackServerContext* ctx,
+                                         const pb::ReviewHoursRequest* req,
+                                         pb::ReviewHoursResponse* resp) override;
+  grpc::ServerUnaryReactor* RejectHours(grpc::CallbackServerContext* ctx,
+                                        const pb::ReviewHoursRequest* req,
+                                        pb::ReviewHoursResponse* resp) override;
+  grpc::ServerUnaryReactor* ListHours(grpc::CallbackServerContext* ctx,
+                                      const pb::ListHoursRequest* req,
+                                      pb::ListHoursResponse* resp) override;
+  grpc::ServerUnaryReactor* GetVolunteerSummary(grpc::CallbackServerContext* ctx,
+                                                const pb::GetVolunteerSummaryRequest* req,
+                                                pb::GetVolunteerSummaryResponse* resp) override;
+  grpc::ServerUnaryReactor* SetThankYouBoard(grpc::CallbackServerContext* ctx,
+                                             const pb::SetThankYouBoardRequest* req,
+                                             pb::SetThankYouBoardResponse* resp) override;
+  grpc::ServerUnaryReactor* ListThankYouBoard(grpc::CallbackServerContext* ctx,
+                                              const pb::ListThankYouBoardRequest* req,
+                                              pb::ListThankYouBoardResponse* resp) override;
 
   // Drops the cached reads a change of `role_id` made stale (after its commit).
   void Invalidate(const std::string& role_id);
@@ -105,10 +129,25 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   absl::Status DoListVolunteers(const hc::auth::Principal& caller,
                                 const pb::ListVolunteersRequest& req,
                                 pb::ListVolunteersResponse& resp);
+  absl::Status DoLogHours(const hc::auth::Principal& caller, const pb::LogHoursRequest& req,
+                          pb::LogHoursResponse& resp);
+  absl::Status DoReviewHours(const hc::auth::Principal& caller, const pb::ReviewHoursRequest& req,
+                             domain::HoursDecision decision, pb::ReviewHoursResponse& resp);
+  absl::Status DoListHours(const hc::auth::Principal& caller, const pb::ListHoursRequest& req,
+                           pb::ListHoursResponse& resp);
+  absl::Status DoSummary(const hc::auth::Principal& caller,
+                         const pb::GetVolunteerSummaryRequest& req,
+                         pb::GetVolunteerSummaryResponse& resp);
+  absl::Status DoSetBoard(const hc::auth::Principal& caller, const pb::SetThankYouBoardRequest& req,
+                          pb::SetThankYouBoardResponse& resp);
+  absl::Status DoListBoard(const hc::auth::Principal& caller,
+                           const pb::ListThankYouBoardRequest& req,
+                           pb::ListThankYouBoardResponse& resp);
   domain::Time Now() const;
 
   hc::grpc_server::UnaryRunner& runner_;
   storage::RoleStore& store_;
+  storage::HoursStore& hours_;
   hc::redis::Cache& cache_;
   const domain::TimeZoneCatalog& zones_;
   members::Eligibility& eligibility_;

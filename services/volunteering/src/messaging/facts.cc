@@ -169,4 +169,25 @@ void Recorder::Declined(hc::postgres::Tx& tx, const domain::Shift& shift,
   hc::outbox::Append(tx, topic_, shift.role_id, fact, {member_id});
 }
 
+void Recorder::HoursLogged(hc::postgres::Tx& tx, const domain::HoursEntry& entry) const {
+  pb::HoursLogged fact;
+  fact.set_role_id(entry.role_id);
+  fact.set_shift_id(entry.shift_id);
+  fact.set_member_id(entry.member_id);
+  fact.set_minutes(entry.minutes);
+  *fact.mutable_logged_at() = Ts(entry.logged_at);
+  hc::outbox::Append(tx, topic_, entry.role_id, fact, {entry.member_id});
+}
+
+void Recorder::HoursApproved(hc::postgres::Tx& tx, const domain::HoursEntry& entry,
+                             domain::Time at) const {
+  pb::HoursApproved fact;
+  fact.set_role_id(entry.role_id);
+  fact.set_shift_id(entry.shift_id);
+  fact.set_member_id(entry.member_id);
+  fact.set_minutes(entry.minutes);
+  *fact.mutable_approved_at() = Ts(at);
+  hc::outbox::Append(tx, topic_, entry.role_id, fact, {entry.member_id});
+}
+
 }  // namespace volunteering::facts

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "libs/postgres/pool.h"
+#include "services/volunteering/src/domain/hours.h"
 #include "services/volunteering/src/domain/volunteering.h"
 
 namespace volunteering::facts {
@@ -51,6 +52,9 @@ class Recorder {
                 const domain::Signup& signup) const;
   void Declined(hc::postgres::Tx& tx, const domain::Shift& shift, const std::string& member_id,
                 domain::Time at) const;
+  // Hours facts name the member (a subject, so an erasure forgets them).
+  void HoursLogged(hc::postgres::Tx& tx, const domain::HoursEntry& entry) const;
+  void HoursApproved(hc::postgres::Tx& tx, const domain::HoursEntry& entry, domain::Time at) const;
 
  private:
   std::string topic_;
