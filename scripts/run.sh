@@ -190,6 +190,20 @@ JSON
     )" || hc_die "demo data: could not add a shift"
   done
   sed -n 's/.*"shift_id": "\([^"]*\)".*/\1/p' <<<"${out}" | head -n1 >"${DEMO_SHIFT_FILE}"
+  # A role that needs a coordinator's approval and 90 days of sober time, online.
+  out="$(volunteering PostRole <<JSON
+{"role": {"title": "Peer greeter for newcomer night", "tags": ["peer-support"],
+  "online_url": "https://meet.demo.homecoming.local/newcomers", "min_sober_days": 90,
+  "requires_approval": true, "max_shifts_per_person": 1}}
+JSON
+  )" || hc_die "demo data: could not post the approval role"
+  role_id="$(sed -n 's/.*"role_id": "\([^"]*\)".*/\1/p' <<<"${out}" | head -n1)"
+  start="$(date -u -d "+12 days" +%Y-%m-%dT01:00:00Z)"
+  end="$(date -u -d "+12 days" +%Y-%m-%dT02:30:00Z)"
+  volunteering AddShift >/dev/null <<JSON || hc_die "demo data: could not add a shift"
+{"role_id": "${role_id}", "start_time": "${start}", "end_time": "${end}",
+ "time_zone": "America/New_York", "slots": 2}
+JSON
 fi
 DEMO_SHIFT="$(cat "${DEMO_SHIFT_FILE}")"
 
@@ -217,6 +231,10 @@ Try it:
     ${EVENTS_ADDR} alumni.events.v1.EventsService/Rsvp
   grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{"shift_id": "${DEMO_SHIFT}"}' \\
     ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/SignUp
+  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{}' \\
+    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/ListRoles
+  grpcurl -plaintext -H "authorization: Bearer \$TOKEN" -d '{"shift_id": "${DEMO_SHIFT}"}' \\
+    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/ListVolunteers
   kcat -b ${HC_KAFKA_BROKERS} -t alumni.membership.v1 -C -e -f '%k %h\n'
 
 Stop everything with: scripts/run.sh stop

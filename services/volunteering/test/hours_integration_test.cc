@@ -17,9 +17,15 @@
 #include "libs/testing/testing.h"
 #include "services/membership/src/app.h"
 #include "services/volunteering/src/app.h"
+#include "services/volunteering/test/test_support.h"
 
 namespace volunteering {
 namespace {
+
+using test_support::At;
+using test_support::Common;
+using test_support::Ctx;
+using test_support::Token;
 
 namespace pb = alumni::volunteering::v1;
 namespace mpb = alumni::membership::v1;
@@ -27,41 +33,7 @@ using google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
 using Clock = std::chrono::system_clock;
 
-const std::string kSecret = "volunteering-hours-test-secret-0123456789abcd";
 constexpr char kTitle[] = "Kitchen crew";
-
-std::string Token(const std::string& subject, std::vector<std::string> roles = {"alumnus"}) {
-  return *hc::auth::Mint({.algorithm = "HS256",
-                          .key = kSecret,
-                          .issuer = "hc-test",
-                          .subject = subject,
-                          .roles = std::move(roles)});
-}
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(Clock::now() + std::chrono::seconds(30));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
-
-google::protobuf::Timestamp At(Clock::time_point t) {
-  return TimeUtil::MillisecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
-
-hc::config::ServiceSettings Common(const std::string& db_url, const std::string& redis) {
-  hc::config::ServiceSettings s;
-  s.server.address = "127.0.0.1:0";
-  s.metrics_address = "127.0.0.1:0";
-  s.database_url = db_url;
-  s.redis_address = redis;
-  s.kafka_brokers = hc::testing::KafkaBrokers();
-  s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
-  s.workers = 4;
-  s.db_pool_size = 4;
-  return s;
-}
 
 class HoursTest : public ::testing::Test {
  protected:

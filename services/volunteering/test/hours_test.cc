@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+
 namespace volunteering::domain {
 namespace {
 
@@ -84,6 +86,20 @@ TEST(Review, TheOtherDecisionAfterAReviewIsRefused) {
   s = Review(HoursStatus::kRejected, HoursDecision::kApprove);
   EXPECT_EQ(Code(s.status()), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(s.status().message(), "these hours were already rejected");
+}
+
+TEST(AuthorizeReview, CoordinatorsReviewOthersHoursNeverTheirOwn) {
+  const hc::auth::Principal coordinator{.subject = kMember, .roles = {"coordinator"}};
+  const std::string other = "5b1f6c2e-8d4a-4e3b-9c7d-2a1b0c9d8e7f";
+  EXPECT_TRUE(AuthorizeReview(coordinator, other).ok());
+  auto own = AuthorizeReview(coordinator, kMember);
+  EXPECT_EQ(Code(own), absl::StatusCode::kPermissionDenied);
+  // The same id in another spelling is still their own.
+  std::string upper = kMember;
+  for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  EXPECT_EQ(Code(AuthorizeReview(coordinator, upper)), absl::StatusCode::kPermissionDenied);
+  const hc::auth::Principal member{.subject = kMember, .roles = {"alumnus"}};
+  EXPECT_EQ(Code(AuthorizeReview(member, other)), absl::StatusCode::kPermissionDenied);
 }
 
 TEST(SummaryFor, AMemberSeesTheirOwn) {

@@ -16,41 +16,22 @@
 #include "libs/kafka/kafka.h"
 #include "libs/testing/testing.h"
 #include "services/volunteering/src/app.h"
+#include "services/volunteering/test/test_support.h"
 
 namespace volunteering {
 namespace {
+
+using test_support::At;
+using test_support::Ctx;
+using test_support::FromTs;
+using test_support::kSecret;
+using test_support::Token;
 
 namespace pb = alumni::volunteering::v1;
 namespace epb = alumni::events::v1;
 using google::protobuf::util::TimeUtil;
 using Clock = std::chrono::system_clock;
 using std::chrono::hours;
-
-const std::string kSecret = "volunteering-shifts-secret-0123456789abcdef";
-
-std::string Token(const std::string& subject, std::vector<std::string> roles) {
-  return *hc::auth::Mint({.algorithm = "HS256",
-                          .key = kSecret,
-                          .issuer = "hc-test",
-                          .subject = subject,
-                          .roles = std::move(roles)});
-}
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(Clock::now() + std::chrono::seconds(30));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
-
-google::protobuf::Timestamp At(Clock::time_point t) {
-  return TimeUtil::MillisecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
-
-Clock::time_point FromTs(const google::protobuf::Timestamp& t) {
-  return Clock::time_point(std::chrono::milliseconds(TimeUtil::TimestampToMilliseconds(t)));
-}
 
 class ShiftLifecycleTest : public ::testing::Test {
  protected:

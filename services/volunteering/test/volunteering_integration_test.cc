@@ -26,52 +26,22 @@
 #include "services/membership/src/app.h"
 #include "services/volunteering/src/app.h"
 #include "services/volunteering/src/members/names.h"
+#include "services/volunteering/test/test_support.h"
 
 namespace volunteering {
 namespace {
+
+using test_support::At;
+using test_support::Common;
+using test_support::Ctx;
+using test_support::kSecret;
+using test_support::Token;
 
 namespace pb = alumni::volunteering::v1;
 namespace mpb = alumni::membership::v1;
 using google::protobuf::util::TimeUtil;
 using ::testing::HasSubstr;
 using Clock = std::chrono::system_clock;
-
-const std::string kSecret = "volunteering-integration-secret-0123456789ab";
-
-std::string Token(const std::string& subject, std::vector<std::string> roles) {
-  return *hc::auth::Mint({.algorithm = "HS256",
-                          .key = kSecret,
-                          .issuer = "hc-test",
-                          .subject = subject,
-                          .roles = std::move(roles)});
-}
-
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& token) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(Clock::now() + std::chrono::seconds(30));
-  ctx->AddMetadata("authorization", "Bearer " + token);
-  return ctx;
-}
-
-google::protobuf::Timestamp At(Clock::time_point t) {
-  return TimeUtil::MillisecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-}
-
-hc::config::ServiceSettings Common(const std::string& db_url, const std::string& redis) {
-  hc::config::ServiceSettings s;
-  s.server.address = "127.0.0.1:0";
-  s.metrics_address = "127.0.0.1:0";
-  s.database_url = db_url;
-  s.redis_address = redis;
-  s.kafka_brokers = hc::testing::KafkaBrokers();
-  s.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
-  // 200 concurrent callers on 2 cores: sign-ups to one shift queue on its row lock anyway.
-  s.workers = 24;
-  s.db_pool_size = 24;
-  s.work_queue = 4096;
-  return s;
-}
 
 class VolunteeringTest : public ::testing::Test {
  protected:
@@ -83,13 +53,14 @@ class VolunteeringTest : public ::testing::Test {
     redis_.Start();
     membership::Settings m;
     m.service = Common(membership_db_.url(), redis_.address());
-    m.service.workers = 4;
     m.data_key_hex = std::string(64, 'f');
     membership_ = std::make_unique<membership::App>(m);
     ASSERT_TRUE(membership_->Start().ok());
 
     Settings v;
-    v.service = Common(db_.url(), redis_.address());
+    // 200 concurrent callers on 2 cores: sign-ups to one shift queue on its row lock anyway.
+    v.service = Common(db_.url(), redis_.address(), /*workers=*/24);
+    v.service.work_queue = 4096;
     v.volunteering_topic = topic_;
     v.membership_topic = membership_topic_;
     v.consumer_group = hc::testing::UniqueName("volunteering-test");

@@ -87,9 +87,9 @@ absl::Status VolunteeringService::DoReviewHours(const hc::auth::Principal& calle
                                                 const pb::ReviewHoursRequest& req,
                                                 domain::HoursDecision decision,
                                                 pb::ReviewHoursResponse& resp) {
-  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
   HC_RETURN_IF_ERROR(CheckUuid("shift_id", req.shift_id()));
   HC_RETURN_IF_ERROR(CheckUuid("member_id", req.member_id()));
+  HC_RETURN_IF_ERROR(domain::AuthorizeReview(caller, req.member_id()));
   HC_ASSIGN_OR_RETURN(domain::HoursEntry entry,
                       hours_.Review(hc::ids::Canonical(req.shift_id()),
                                     hc::ids::Canonical(req.member_id()), decision, Now()));

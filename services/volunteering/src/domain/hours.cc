@@ -37,6 +37,15 @@ absl::StatusOr<HoursStatus> Review(HoursStatus current, HoursDecision decision) 
                                            : "these hours were already rejected");
 }
 
+absl::Status AuthorizeReview(const hc::auth::Principal& caller, const std::string& member_id) {
+  HC_RETURN_IF_ERROR(AuthorizeManage(caller));
+  if (hc::ids::IsUuid(caller.subject) &&
+      hc::ids::Canonical(caller.subject) == hc::ids::Canonical(member_id)) {
+    return absl::PermissionDeniedError("your own hours are reviewed by another coordinator");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<SummaryTarget> SummaryFor(const hc::auth::Principal& caller,
                                          const std::string& member_id, const std::string& role_id) {
   if (!member_id.empty() && !hc::ids::IsUuid(member_id)) {
