@@ -9,6 +9,8 @@
 #include <condition_variable>
 #include <mutex>
 
+#include "services/volunteering/src/members/eligibility.h"
+
 namespace volunteering::members {
 namespace {
 
@@ -35,6 +37,14 @@ class FakeMembership final : public mpb::MembershipService::Service {
     return grpc::Status::OK;
   }
 
+  // Answers eligibility with `eligibility_answer` (a status and message).
+  grpc::Status CheckEligibility(grpc::ServerContext*, const mpb::CheckEligibilityRequest*,
+                                mpb::CheckEligibilityResponse* resp) override {
+    resp->set_eligibility(mpb::ELIGIBILITY_YES);
+    return eligibility_answer;
+  }
+  grpc::Status eligibility_answer = grpc::Status::OK;
+
   void Release() {
     std::lock_guard lock(mu);
     hold = false;
@@ -57,6 +67,7 @@ class CatalogueTest : public ::testing::Test {
     builder.RegisterService(&membership_);
     server_ = builder.BuildAndStart();
     ASSERT_NE(port, 0);
+    port_ = port;
     catalogue_ = std::make_unique<MembershipInterestCatalogue>(
         grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
                             grpc::InsecureChannelCredentials()),
@@ -73,6 +84,7 @@ class CatalogueTest : public ::testing::Test {
   }
 
   FakeMembership membership_;
+  int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
   std::chrono::steady_clock::time_point now_{};
   std::unique_ptr<MembershipInterestCatalogue> catalogue_;
@@ -117,6 +129,27 @@ TEST_F(CatalogueTest, ASlowMembershipIsUnavailableWithinTheDeadline) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, seconds(2));
   membership_.Release();
   EXPECT_TRUE(catalogue_->Check({"art"}).ok()) << "nothing remembered from the failed call";
+}
+
+// A busy membership (its worker pool full: RESOURCE_EXHAUSTED) is a reason to try again, not a
+// "no"; only its limit on probing one member's thresholds is a refusal.
+TEST_F(CatalogueTest, EligibilityTellsABusyMembershipFromItsProbeLimit) {
+  MembershipEligibility eligibility(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials()),
+      {.service = "volunteering",
+       .jwt = {.algorithm = "HS256", .key = std::string(48, 'k'), .issuer = "hc-test"}},
+      std::chrono::milliseconds(2000));
+  const std::string member = "0b5a3c1e-8d2f-4a6b-9c7d-1e2f3a4b5c6d";
+  EXPECT_TRUE(eligibility.Check(member, 90).ok());
+  membership_.eligibility_answer =
+      grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "server busy, retry later");
+  EXPECT_EQ(eligibility.Check(member, 90).code(), absl::StatusCode::kUnavailable);
+  membership_.eligibility_answer = grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                                "min_sober_days: at most 4 thresholds a day");
+  EXPECT_EQ(eligibility.Check(member, 90).code(), absl::StatusCode::kFailedPrecondition);
+  // No requirement: membership is not asked at all.
+  membership_.eligibility_answer = grpc::Status(grpc::StatusCode::INTERNAL, "broken");
+  EXPECT_TRUE(eligibility.Check(member, 0).ok());
 }
 
 }  // namespace

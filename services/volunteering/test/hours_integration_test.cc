@@ -384,8 +384,14 @@ TEST_F(HoursTest, HoursAreRefusedOutsideTheRulesSayingWhich) {
   for (int minutes : {0, 121}) {
     s = Log(ana, upcoming, minutes);
     EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-    EXPECT_THAT(s.error_message(), HasSubstr("minutes: must be 1 to 120"));
+    EXPECT_THAT(s.error_message(), HasSubstr("minutes: must be "));
   }
+  // Too few minutes is named before anything is looked up, even for a shift that isn't there.
+  s = Log(ana, hc::ids::NewUuid(), 0);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("minutes: must be at least 1"));
+  s = Log(ana, upcoming, 121);
+  EXPECT_THAT(s.error_message(), HasSubstr("minutes: must be 1 to 120"));
   EXPECT_TRUE(Log(ana, upcoming, 120).ok());
 
   const std::string cancelled = WorkedShift({ana});

@@ -26,6 +26,8 @@
 #include "services/membership/src/app.h"
 #include "services/volunteering/src/app.h"
 #include "services/volunteering/src/members/names.h"
+#include "services/volunteering/src/messaging/facts.h"
+#include "services/volunteering/src/storage/role_store.h"
 #include "services/volunteering/test/test_support.h"
 
 namespace volunteering {
@@ -347,6 +349,21 @@ TEST_F(VolunteeringTest, OnlyCoordinatorsPostAndBadInputNamesTheField) {
   EXPECT_TRUE(stub_->ListRoles(Ctx(staff_).get(), {}, &listed).ok());
   pb::ListMySignupsResponse mine;
   EXPECT_TRUE(stub_->ListMySignups(Ctx(Token(hc::ids::NewUuid(), {})).get(), {}, &mine).ok());
+
+  // Bad fields are named before any lookup: an unknown role does not hide them.
+  pb::AddShiftRequest bad_shift;
+  bad_shift.set_role_id(hc::ids::NewUuid());
+  *bad_shift.mutable_start_time() = At(Clock::now() + std::chrono::hours(48));
+  *bad_shift.mutable_end_time() = At(Clock::now() + std::chrono::hours(50));
+  bad_shift.set_time_zone("America/Chicago");
+  bad_shift.set_slots(0);
+  pb::AddShiftResponse added;
+  s = stub_->AddShift(Ctx(staff_).get(), bad_shift, &added);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), HasSubstr("slots:"));
+  bad_shift.set_slots(3);
+  EXPECT_EQ(stub_->AddShift(Ctx(staff_).get(), bad_shift, &added).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(VolunteeringTest, TheLastThreeSlotsRacedByTwoHundredSignUpsTwentyTimesOver) {
@@ -788,6 +805,33 @@ TEST_F(VolunteeringTest, APendingSignUpIsApprovedIntoASlotThenTheLineOrDeclined)
     ASSERT_TRUE(fact.ParseFromString(m.value));
     EXPECT_EQ(fact.status(), pb::SIGNUP_STATUS_PENDING_APPROVAL);
   }
+
+  // A coordinator's own pending sign-up is answered by another coordinator.
+  const std::string coordinator = hc::ids::NewUuid();
+  const std::string coordinator_token = Token(coordinator, {"coordinator"});
+  pb::SignUpRequest own;
+  own.set_shift_id(shift.shift_id());
+  pb::SignUpResponse own_answer;
+  ASSERT_TRUE(stub_->SignUp(Ctx(coordinator_token).get(), own, &own_answer).ok());
+  EXPECT_EQ(own_answer.signup().status(), pb::SIGNUP_STATUS_PENDING_APPROVAL);
+  EXPECT_EQ(Review(true, coordinator, shift.shift_id(), nullptr, coordinator_token).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Review(false, coordinator, shift.shift_id(), nullptr, coordinator_token).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Review(true, coordinator, shift.shift_id(), &g).ok());  // another coordinator
+}
+
+// Eligibility is asked before the sign-up's transaction; a requirement raised in between wins.
+TEST_F(VolunteeringTest, ASignUpCheckedForLessSoberTimeThanTheRoleNowAsksIsAborted) {
+  pb::Role role = Post(90, 0);
+  pb::Shift shift = AddShift(role.role_id(), 3);
+  hc::postgres::Pool pool({.url = db_.url(), .size = 1});
+  facts::Recorder recorder(topic_);
+  storage::RoleStore store(pool, recorder);
+  const auto now = std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now());
+  auto stale = store.SignUp(shift.shift_id(), hc::ids::NewUuid(), /*checked_sober_days=*/30, now);
+  EXPECT_EQ(stale.status().code(), absl::StatusCode::kAborted) << stale.status();
+  EXPECT_TRUE(store.SignUp(shift.shift_id(), hc::ids::NewUuid(), 90, now).ok());
 }
 
 TEST_F(VolunteeringTest, APendingSignUpWithdrawsInsideTheCutOffAndEndedShiftsTakeNoApproval) {

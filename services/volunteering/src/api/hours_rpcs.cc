@@ -77,6 +77,8 @@ absl::Status VolunteeringService::DoLogHours(const hc::auth::Principal& caller,
                                              pb::LogHoursResponse& resp) {
   HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
   HC_RETURN_IF_ERROR(CheckUuid("shift_id", req.shift_id()));
+  // The upper bound is the shift's length, known once it is read; the lower one now.
+  if (req.minutes() < 1) return hc::InvalidField("minutes", "must be at least 1");
   HC_ASSIGN_OR_RETURN(domain::HoursEntry entry, hours_.Log(hc::ids::Canonical(req.shift_id()),
                                                            member_id, req.minutes(), Now()));
   ToProto(entry, *resp.mutable_entry());

@@ -285,6 +285,8 @@ absl::Status VolunteeringService::DoAddShift(const hc::auth::Principal& caller,
   HC_ASSIGN_OR_RETURN(shift.start,
                       TimeFromProto("start_time", req.has_start_time(), req.start_time()));
   HC_ASSIGN_OR_RETURN(shift.end, TimeFromProto("end_time", req.has_end_time(), req.end_time()));
+  // The fields first: bad input is INVALID_ARGUMENT whether or not the role exists.
+  HC_RETURN_IF_ERROR(domain::ValidateShiftFields(shift, zones_, Now()));
   const std::string role_id = hc::ids::Canonical(req.role_id());
   HC_ASSIGN_OR_RETURN(domain::Shift added, store_.AddShift(role_id, shift, zones_, Now()));
   Invalidate(role_id);
@@ -338,7 +340,8 @@ absl::Status VolunteeringService::DoSignUp(const hc::auth::Principal& caller,
   // Asked before the transaction: no lock is held while membership answers.
   HC_ASSIGN_OR_RETURN(domain::Role role, store_.RoleOfShift(shift_id));
   HC_RETURN_IF_ERROR(eligibility_.Check(member_id, role.details.min_sober_days));
-  HC_ASSIGN_OR_RETURN(storage::SignupResult result, store_.SignUp(shift_id, member_id, Now()));
+  HC_ASSIGN_OR_RETURN(storage::SignupResult result,
+                      store_.SignUp(shift_id, member_id, role.details.min_sober_days, Now()));
   if (result.changed) Invalidate(result.shift.role_id);
   ToProto(result.signup, *resp.mutable_signup());
   return absl::OkStatus();
@@ -382,9 +385,10 @@ absl::Status VolunteeringService::DoReview(const hc::auth::Principal& caller,
                                            const std::string& shift_id,
                                            const std::string& member_id, bool approve,
                                            pb::Signup& out) {
-  HC_RETURN_IF_ERROR(domain::AuthorizeManage(caller));
   HC_RETURN_IF_ERROR(CheckId("shift_id", shift_id));
   HC_RETURN_IF_ERROR(CheckId("member_id", member_id));
+  // Coordinators and admins, never on their own sign-up (as for hours).
+  HC_RETURN_IF_ERROR(domain::AuthorizeReview(caller, member_id));
   const std::string shift = hc::ids::Canonical(shift_id), member = hc::ids::Canonical(member_id);
   HC_ASSIGN_OR_RETURN(storage::SignupResult result, approve ? store_.Approve(shift, member, Now())
                                                             : store_.Decline(shift, member, Now()));

@@ -41,7 +41,8 @@ absl::Status AuthorizeReview(const hc::auth::Principal& caller, const std::strin
   HC_RETURN_IF_ERROR(AuthorizeManage(caller));
   if (hc::ids::IsUuid(caller.subject) &&
       hc::ids::Canonical(caller.subject) == hc::ids::Canonical(member_id)) {
-    return absl::PermissionDeniedError("your own hours are reviewed by another coordinator");
+    return absl::PermissionDeniedError(
+        "your own hours and sign-ups are reviewed by another coordinator");
   }
   return absl::OkStatus();
 }

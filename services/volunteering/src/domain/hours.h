@@ -39,8 +39,8 @@ absl::Status CheckLogHours(const Shift& shift, bool confirmed, std::optional<Hou
 // decision again answers with the entry as it stands (no change); the other decision after a
 // review is FAILED_PRECONDITION.
 absl::StatusOr<HoursStatus> Review(HoursStatus current, HoursDecision decision);
-// Who reviews `member_id`'s hours: coordinators and admins, never the member themself (a
-// coordinator's own hours are approved by another).
+// Who reviews `member_id`'s hours or pending sign-ups: coordinators and admins, never the member
+// themself (a coordinator's own are reviewed by another).
 absl::Status AuthorizeReview(const hc::auth::Principal& caller, const std::string& member_id);
 
 // What GetVolunteerSummary is asked for, once the caller may see it.

@@ -29,7 +29,10 @@ absl::Status MembershipEligibility::Check(const std::string& member_id, int min_
       metrics_, mpb::MembershipService::service_full_name(), "CheckEligibility",
       [&] { return stub_->CheckEligibility(&ctx, request, &response); });
   if (!status.ok()) {
-    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+    // Membership limits how many thresholds one member may be probed for (its message names
+    // the field); any other RESOURCE_EXHAUSTED is a busy server, so UNAVAILABLE: try again.
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED &&
+        status.error_message().rfind("min_sober_days:", 0) == 0) {
       return absl::FailedPreconditionError(
           "this role's sober-time requirement can't be confirmed right now; ask the coordinator");
     }

@@ -456,7 +456,8 @@ absl::StatusOr<Role> RoleStore::RoleOfShift(const std::string& shift_id) {
 }
 
 absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
-                                               const std::string& member_id, domain::Time now) {
+                                               const std::string& member_id, int checked_sober_days,
+                                               domain::Time now) {
   SignupResult result;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     result = SignupResult{};
@@ -472,6 +473,11 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
     auto locked_role = tx.exec_params(
         "SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1 FOR SHARE", role_id);
     const Role role = RoleFromRow(locked_role[0]);
+    // Eligibility was asked before the transaction (no lock held while membership answers);
+    // a coordinator who raised the requirement since then wins.
+    if (role.details.min_sober_days > checked_sober_days) {
+      return absl::AbortedError("this role's requirements changed while signing up; try again");
+    }
     HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
     result.shift = s.shift;
     if (auto active = Active(tx, shift_id, member_id)) {

@@ -85,8 +85,10 @@ class RoleStore {
                                          const domain::TimeZoneCatalog& zones, domain::Time now);
   // The role of a shift (for the eligibility check before signing up).
   absl::StatusOr<domain::Role> RoleOfShift(const std::string& shift_id);
+  // `checked_sober_days`: the sober time eligibility was confirmed for before the transaction;
+  // a role that asks for more by the time it is locked is ABORTED (ask again).
   absl::StatusOr<SignupResult> SignUp(const std::string& shift_id, const std::string& member_id,
-                                      domain::Time now);
+                                      int checked_sober_days, domain::Time now);
   absl::StatusOr<SignupResult> Withdraw(const std::string& shift_id, const std::string& member_id,
                                         domain::Time now, std::chrono::minutes cutoff);
   absl::StatusOr<MySignupPage> ListMine(const std::string& member_id, bool include_withdrawn,
