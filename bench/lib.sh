@@ -135,7 +135,7 @@ bench_init() {
   done
   mkdir -p "${OUT}"
   TMP="$(mktemp -d "/tmp/hc-${SERVICE_NAME}-bench.XXXXXX")"
-  STARTED_STACK=0 DB_NAME="" PG="" ECHO_PID="" SERVICE_PID=""
+  STARTED_STACK=0 DB_NAME="" PG="" ECHO_PID="" SERVICE_PID="" BENCH_TOPICS=()
   trap bench_cleanup EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
@@ -152,6 +152,11 @@ bench_cleanup() {
     psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${DB_NAME}\" WITH (FORCE)" \
       >/dev/null || hc_warn "could not drop database ${DB_NAME}"
   fi
+  local t
+  for t in "${BENCH_TOPICS[@]}"; do
+    kafka_topic_tool --delete --if-exists --topic "${t}" >/dev/null 2>&1 \
+      || hc_warn "could not delete topic ${t}"
+  done
   if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
   rm -rf "${TMP}"
   exit "${rc}"
@@ -177,17 +182,51 @@ bench_stack_and_database() {
   ((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
 }
 
+# kafka_topic_tool ARGS...: Kafka's TopicCommand against the test stack's broker.
+kafka_topic_tool() {
+  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dlog4j.configuration="file:${HC_HOME}/test/kafka/tools-log4j.properties" \
+    -cp "${HC_KAFKA_CLASSPATH}" org.apache.kafka.tools.TopicCommand \
+    --bootstrap-server "${HC_KAFKA_BROKERS}" "$@"
+}
+
+# bench_topics NAME...: empty topics of this run ("bench.<database>.<NAME>"), deleted at the
+# end, for the facts the service consumes. On the shared topics it would start with every fact
+# the tests ever left there (a new consumer group reads from the beginning): thousands of
+# erasures, each invalidating cached reads, measured as if they were the load. Sets
+# TOPIC_<NAME> for each.
+bench_topics() {
+  local name pids=() i
+  for name in "$@"; do
+    BENCH_TOPICS+=("bench.${DB_NAME}.${name}")
+    printf -v "TOPIC_${name}" '%s' "bench.${DB_NAME}.${name}"
+    kafka_topic_tool --create --if-not-exists --topic "bench.${DB_NAME}.${name}" --partitions 3 \
+      --replication-factor 1 >"${OUT}/topic-${name}.log" 2>&1 &
+    pids+=("$!")
+  done
+  local names=("$@")
+  for i in "${!pids[@]}"; do
+    wait "${pids[i]}" || {
+      hc_tail "${OUT}/topic-${names[i]}.log"
+      hc_die "could not create topic bench.${DB_NAME}.${names[i]}"
+    }
+  done
+}
+
 # bench_start_service [VAR=VALUE...]: a signing key, a member's token (MEMBER, MEMBER_TOKEN),
 # and the service on SERVER_CPU against the fresh database with CONNS connections and WORKERS
-# workers, plus the extra settings given; sets SERVICE_PID and ADDR.
+# workers, reading membership's facts from an empty topic of this run, plus the extra settings
+# given; sets SERVICE_PID and ADDR.
 bench_start_service() {
+  bench_topics membership
   head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
   MEMBER="$(python3 -c 'import uuid; print(uuid.uuid4())')"
   MEMBER_TOKEN="$("${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 \
     --sub "${MEMBER}" --roles alumnus)"
   env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \
     HC_REDIS_ADDR="${HC_REDIS_ADDR}" HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" \
-    HC_CONSUMER_GROUP="${SERVICE_NAME}-bench-${DB_NAME}" HC_JWT_ISSUER="${ISSUER}" \
+    HC_CONSUMER_GROUP="${SERVICE_NAME}-bench-${DB_NAME}" HC_MEMBERSHIP_TOPIC="${TOPIC_membership}" \
+    HC_JWT_ISSUER="${ISSUER}" \
     HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_WORKERS="${WORKERS}" HC_DB_POOL_SIZE="${CONNS}" \
     HC_WORK_QUEUE=4096 HC_CACHE_TTL_SECONDS=3600 HC_LOG_LEVEL=info "$@" \
     taskset -c "${SERVER_CPU}" "${SERVICE_BIN}" >"${OUT}/${SERVICE_NAME}.log" 2>&1 &

@@ -56,7 +56,9 @@ hc_step "test stack and a fresh database"
 bench_stack_and_database
 
 hc_step "volunteering service on core ${SERVER_CPU} (${CONNS} PostgreSQL connections)"
-bench_start_service HC_EVENTS_CONSUMER_GROUP="volunteering-events-bench-${DB_NAME}"
+bench_topics events
+bench_start_service HC_EVENTS_CONSUMER_GROUP="volunteering-events-bench-${DB_NAME}" \
+  HC_EVENTS_TOPIC="${TOPIC_events}"
 
 hc_step "seeding ${SHIFTS} roles with a shift each"
 RID="('20000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid"
@@ -166,7 +168,7 @@ pgbench_run signup-pgbench-half "${TMP}/signup.sql" --rate "$(half "${P_TPS}")"
 read -r PH_TPS PH_P50 PH_P99 PH_ERR <"${OUT}/signup-pgbench-half.stats"
 
 hc_step "cached ListRoles vs the echo server"
-LIST_ARGS=(--proto "${PROTO}" -d '{"page_size":20}'
+LIST_ARGS=(--proto "${PROTO}" -d "{\"page_size\":${BENCH_LIST_PAGE_SIZE:-20}}"
            -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
 CALL_LIST="alumni.volunteering.v1.VolunteeringService/ListRoles"
 ghz_run list-warmup "${ADDR}" "${CALL_LIST}" "${WARMUP}" "${LIST_ARGS[@]}"

@@ -134,6 +134,32 @@ domain::Time VolunteeringService::Now() const {
 void VolunteeringService::Invalidate(const std::string& role_id) {
   cache_.Invalidate(RoleKey(role_id));
   cache_.Invalidate(kListGenerationKey);
+  // After Redis moved on: a read that raced this invalidation can't keep the old generation.
+  std::lock_guard lock(generation_mu_);
+  ++generation_epoch_;
+  generation_.clear();
+}
+
+absl::StatusOr<std::string> VolunteeringService::ListGeneration() {
+  uint64_t epoch = 0;
+  {
+    std::lock_guard lock(generation_mu_);
+    if (!generation_.empty() &&
+        std::chrono::steady_clock::now() - generation_at_ < options_.list_generation_reuse) {
+      return generation_;
+    }
+    epoch = generation_epoch_;
+  }
+  HC_ASSIGN_OR_RETURN(
+      std::string generation,
+      cache_.GetOrLoad(kListGenerationKey, options_.cache_ttl,
+                       []() -> absl::StatusOr<std::string> { return RandomGeneration(); }));
+  std::lock_guard lock(generation_mu_);
+  if (generation_epoch_ == epoch) {
+    generation_ = generation;
+    generation_at_ = std::chrono::steady_clock::now();
+  }
+  return generation;
 }
 
 absl::Status VolunteeringService::DoPost(const hc::auth::Principal& caller,
@@ -154,7 +180,7 @@ absl::Status VolunteeringService::DoPost(const hc::auth::Principal& caller,
   HC_RETURN_IF_ERROR(domain::ValidateRole(d));
   HC_RETURN_IF_ERROR(catalogue_.Check(d.tags));
   HC_ASSIGN_OR_RETURN(domain::Role role, store_.Post(d, hc::ids::Canonical(caller.subject), Now()));
-  cache_.Invalidate(kListGenerationKey);
+  Invalidate(role.role_id);
   ToProto(role, *resp.mutable_role());
   return absl::OkStatus();
 }
@@ -247,10 +273,7 @@ absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
   }
   HC_ASSIGN_OR_RETURN(std::optional<std::string> after,
                       hc::paging::DecodePageToken(req.page_token(), filters));
-  HC_ASSIGN_OR_RETURN(
-      std::string generation,
-      cache_.GetOrLoad(kListGenerationKey, options_.cache_ttl,
-                       []() -> absl::StatusOr<std::string> { return RandomGeneration(); }));
+  HC_ASSIGN_OR_RETURN(std::string generation, ListGeneration());
   const std::string key = "volunteering:roles:v1:" + generation + ":" + filters +
                           ":n=" + std::to_string(page_size) + ":t=" + req.page_token();
   HC_ASSIGN_OR_RETURN(

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 #include <string>
 
 #include "alumni/volunteering/v1/volunteering_service.grpc.pb.h"
@@ -26,6 +27,10 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
     std::chrono::seconds cache_ttl{30};
     // Withdrawals close this long before a shift starts.
     std::chrono::minutes withdraw_cutoff{24 * 60};
+    // How long this process reuses the listing generation it read from Redis (one Redis round
+    // trip per ListRoles instead of two). Its own changes drop it at once; another replica's
+    // changes show in its listings at most this late. Zero: read it every time.
+    std::chrono::milliseconds list_generation_reuse{1000};
   };
 
   VolunteeringService(hc::grpc_server::UnaryRunner& runner, storage::RoleStore& store,
@@ -156,6 +161,13 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   members::InterestCatalogue& catalogue_;
   Options options_;
   Clock clock_;
+  // The listing generation as last read (see Options::list_generation_reuse). `epoch` counts
+  // this process's invalidations: a generation read before one of them is never kept.
+  absl::StatusOr<std::string> ListGeneration();
+  std::mutex generation_mu_;
+  std::string generation_;                                 // guarded by generation_mu_
+  std::chrono::steady_clock::time_point generation_at_{};  // guarded by generation_mu_
+  uint64_t generation_epoch_ = 0;                          // guarded by generation_mu_
 };
 
 }  // namespace volunteering::api
