@@ -1009,6 +1009,32 @@ TEST_F(VolunteeringTest, ADeletedMembersPendingSignUpGoesAndThePendingCountFollo
 
 // ListVolunteers flags names_unavailable on any failure of this client; a membership that
 // accepts the connection and never answers must fail it within the deadline, not hang a worker.
+TEST_F(VolunteeringTest, ThePerPersonLimitCountsOnlyShiftsThatHaveNotEnded) {
+  const pb::Role role = Post(/*min_sober_days=*/0, /*max_shifts=*/2);
+  std::vector<pb::Shift> shifts;
+  for (int i = 0; i < 5; ++i) {
+    shifts.push_back(AddShift(role.role_id(), 3, Clock::now() + std::chrono::hours(72 + 24 * i)));
+  }
+  const std::string regular = hc::ids::NewUuid();
+  ASSERT_TRUE(SignUp(regular, shifts[0].shift_id()).ok());
+  ASSERT_TRUE(SignUp(regular, shifts[1].shift_id()).ok());
+  EXPECT_EQ(SignUp(regular, shifts[2].shift_id()).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // Last week's two shifts have happened: they no longer hold a place in the limit.
+  Query(
+      "UPDATE shifts SET starts_at = now() - interval '7 days', ends_at = now() - interval '7 "
+      "days' + interval '2 hours' WHERE shift_id IN ('" +
+      shifts[0].shift_id() + "', '" + shifts[1].shift_id() + "')");
+
+  grpc::Status s = SignUp(regular, shifts[2].shift_id());
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  s = SignUp(regular, shifts[3].shift_id());
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  s = SignUp(regular, shifts[4].shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << "two current shifts again";
+  EXPECT_THAT(s.error_message(), HasSubstr("you hold 2 current shifts"));
+}
+
 TEST(MembershipDisplayNames, ASilentMembershipIsUnavailableWithinTheDeadline) {
   const int silent = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(silent, 0);

@@ -96,7 +96,9 @@ TEST(PlaceSignup, ConfirmedWhileSlotsRemainThenTheLine) {
 
 TEST(CheckShiftLimit, HoldsAtTheRolesMaximum) {
   EXPECT_TRUE(CheckShiftLimit(OpenRole(2), 1).ok());
-  EXPECT_EQ(CheckShiftLimit(OpenRole(2), 2).code(), absl::StatusCode::kFailedPrecondition);
+  const absl::Status full = CheckShiftLimit(OpenRole(2), 2);
+  EXPECT_EQ(full.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(full.message(), "you hold 2 current shifts of this role, the most one person may (2)");
 }
 
 TEST(CheckWithdraw, ClosesAtTheCutOffAndSaysWhen) {

@@ -216,7 +216,7 @@ absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time
 absl::Status CheckShiftLimit(const Role& role, int held) {
   if (held >= role.details.max_shifts_per_person) {
     return absl::FailedPreconditionError("you hold " + std::to_string(held) +
-                                         " shifts of this role, the most one person may (" +
+                                         " current shifts of this role, the most one person may (" +
                                          std::to_string(role.details.max_shifts_per_person) + ")");
   }
   return absl::OkStatus();

@@ -158,7 +158,9 @@ enum class Placement { kConfirmed, kWaitlisted, kPendingApproval };
 // otherwise confirmed while slots remain, else at the back of the line.
 // FAILED_PRECONDITION when the role is closed or the shift has started.
 absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time now);
-// FAILED_PRECONDITION when the member already holds `held` shifts of the role.
+// FAILED_PRECONDITION when the member already holds the role's most shifts. `held` counts the
+// member's active sign-ups of the role's shifts that have not ended: a shift that has happened
+// no longer holds a place, so a weekly volunteer is never locked out by their own record.
 absl::Status CheckShiftLimit(const Role& role, int held);
 // Withdrawals close `cutoff` before the shift: FAILED_PRECONDITION saying when they closed.
 absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cutoff);

@@ -11,8 +11,10 @@
 //   -> member-and-role (advisory, exclusive: the per-person limit)
 //   -> role row (FOR SHARE by sign-ups and new shifts, FOR UPDATE by CloseRole and UpdateRole)
 //   -> shift row (FOR UPDATE).
-// The per-person limit counts the member's active sign-ups of the role while holding the
-// member-and-role lock, so ten sign-ups of one member at once are counted one after another.
+// The per-person limit counts the member's active sign-ups of the role's shifts that have not
+// ended ("holds" = current shifts) while holding the member-and-role lock, so ten sign-ups of
+// one member at once are counted one after another. A shift ending needs no lock: it only
+// lowers the count.
 // A sign-up holds the role FOR SHARE, so CloseRole waits for sign-ups in flight and later ones
 // see the role closed. Withdrawals and promotions lock only the shift. UpdateRole holds the
 // role FOR UPDATE too, so a sign-up counts against the limit it sees before or after, never a
@@ -483,9 +485,11 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
     }
     HC_ASSIGN_OR_RETURN(domain::Placement placement, domain::PlaceSignup(role, s.shift, now));
     const int held = tx.exec_params1(
-                           "SELECT count(*) FROM signups WHERE member_id = $1 AND role_id = $2 "
-                           "AND status IN (1, 2, 4)",
-                           member_id, role_id)[0]
+                           "SELECT count(*) FROM signups g JOIN shifts s ON s.shift_id = "
+                           "g.shift_id WHERE g.member_id = $1 AND g.role_id = $2 AND g.status IN "
+                           "(1, 2, 4) AND s.ends_at > " +
+                               MsToTs("$3"),
+                           member_id, role_id, Ms(now))[0]
                          .as<int>();
     HC_RETURN_IF_ERROR(domain::CheckShiftLimit(role, held));
     domain::Signup& g = result.signup;
