@@ -195,6 +195,13 @@ TEST(CancelledShift, TakesNoSignUpsAndPromotesNobody) {
   EXPECT_FALSE(PromotesOnFree(cancelled, kNow));
 }
 
+TEST(HasEnded, FromTheShiftsEndOn) {
+  const Shift shift = ShiftOf(3, 0, kNow - hours(1));
+  EXPECT_FALSE(HasEnded(shift, kNow)) << "started, not ended";
+  EXPECT_TRUE(HasEnded(shift, shift.end));
+  EXPECT_TRUE(HasEnded(shift, kNow + hours(2)));
+}
+
 TEST(FollowsEvent, OnlyScheduledShiftsThatHaveNotStarted) {
   EXPECT_TRUE(FollowsEvent(ShiftOf(3, 0), kNow));
   EXPECT_FALSE(FollowsEvent(ShiftOf(3, 0, kNow), kNow));

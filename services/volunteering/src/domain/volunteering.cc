@@ -235,6 +235,8 @@ bool PromotesOnFree(const Shift& shift, Time now) {
   return shift.status == ShiftStatus::kScheduled && shift.start > now;
 }
 
+bool HasEnded(const Shift& shift, Time now) { return shift.end <= now; }
+
 bool IsActive(SignupStatus status) {
   return status == SignupStatus::kConfirmed || status == SignupStatus::kWaitlisted ||
          status == SignupStatus::kPendingApproval;

@@ -166,6 +166,9 @@ absl::Status CheckShiftLimit(const Role& role, int held);
 absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cutoff);
 // A freed slot goes to the line only before the shift starts, and never on a cancelled shift.
 bool PromotesOnFree(const Shift& shift, Time now);
+// A shift that has ended is record only: it holds no place in the per-person limit, and an
+// erased member's sign-up of it goes without a SignupWithdrawn (its line means nothing).
+bool HasEnded(const Shift& shift, Time now);
 
 // Coordinator approval.
 //

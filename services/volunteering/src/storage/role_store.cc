@@ -737,6 +737,9 @@ std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& mem
     if (!s.ok()) continue;  // signups reference shifts: can't happen
     auto active = Active(tx, s->shift.shift_id, member_id);
     if (!active) continue;
+    // The member's sign-up ends before the line moves (as in Withdraw), so the line never
+    // promotes the member being erased.
+    tx.exec_params("DELETE FROM signups WHERE signup_id = $1", active->signup_id);
     if (active->signup.status == SignupStatus::kConfirmed) {
       --s->shift.confirmed_count;
     } else if (active->signup.status == SignupStatus::kPendingApproval) {
@@ -744,9 +747,12 @@ std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& mem
     } else {
       --s->shift.waitlist_count;
     }
-    recorder_.Withdrawn(tx, s->shift, member_id, active->signup.status,
-                        facts::WithdrawReason::kMemberDeleted, now);
-    Promote(tx, recorder_, *s, now);
+    // An ended shift's line means nothing: its counts follow the rows, and nobody is told.
+    if (!domain::HasEnded(s->shift, now)) {
+      recorder_.Withdrawn(tx, s->shift, member_id, active->signup.status,
+                          facts::WithdrawReason::kMemberDeleted, now);
+      Promote(tx, recorder_, *s, now);
+    }
     SaveCounts(tx, *s);
     touched.insert(s->shift.role_id);
   }
