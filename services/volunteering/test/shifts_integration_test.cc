@@ -371,6 +371,23 @@ TEST_F(ShiftLifecycleTest, ErasureForgetsSignupsOfCancelledShiftsAndPromotesNobo
   EXPECT_EQ(promoted[0].shift_id(), open.shift_id());
 }
 
+TEST_F(ShiftLifecycleTest, CancelShiftRefusesAShiftThatHasStarted) {
+  const pb::Role role = Post();
+  const pb::Shift shift = AddShift(role.role_id(), 2, start_);
+  const std::string a = hc::ids::NewUuid();
+  ASSERT_TRUE(SignUp(a, shift.shift_id()).ok());
+  Query(
+      "UPDATE shifts SET starts_at = now() - interval '1 hour', ends_at = now() + interval '1 "
+      "hour' WHERE shift_id = '" +
+      shift.shift_id() + "'");
+
+  grpc::Status s = Cancel(shift.shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message(), "the shift has started");
+  EXPECT_EQ(SignupStatusOf(shift.shift_id(), a), 1) << "the volunteer on it keeps their record";
+  EXPECT_EQ(GetShift(role.role_id(), shift.shift_id()).status(), pb::SHIFT_STATUS_SCHEDULED);
+}
+
 // A shift that has ended keeps nothing of an erased member, and tells nobody: the past line
 // means nothing. The future shift's sign-up is withdrawn and its line moves up.
 TEST_F(ShiftLifecycleTest, ErasureDeletesEndedShiftsSignupsWithoutWithdrawalsOrPromotions) {

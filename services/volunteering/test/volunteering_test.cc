@@ -195,6 +195,16 @@ TEST(CancelledShift, TakesNoSignUpsAndPromotesNobody) {
   EXPECT_FALSE(PromotesOnFree(cancelled, kNow));
 }
 
+TEST(CheckCancel, RefusedOnceTheShiftHasStartedACancelledOneAsItStands) {
+  EXPECT_TRUE(CheckCancel(ShiftOf(3, 0), kNow).ok());
+  const absl::Status started = CheckCancel(ShiftOf(3, 0, kNow), kNow);
+  EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(started.message(), "the shift has started");
+  EXPECT_EQ(CheckCancel(ShiftOf(3, 0, kNow - hours(1)), kNow).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(CheckCancel(Cancelled(ShiftOf(3, 0, kNow - hours(1))), kNow).ok());
+}
+
 TEST(HasEnded, FromTheShiftsEndOn) {
   const Shift shift = ShiftOf(3, 0, kNow - hours(1));
   EXPECT_FALSE(HasEnded(shift, kNow)) << "started, not ended";

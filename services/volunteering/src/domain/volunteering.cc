@@ -199,6 +199,12 @@ absl::StatusOr<std::vector<std::string>> ApplyShiftChanges(Shift& shift,
   return changed;
 }
 
+absl::Status CheckCancel(const Shift& shift, Time now) {
+  if (shift.status == ShiftStatus::kCancelled) return absl::OkStatus();
+  if (shift.start <= now) return absl::FailedPreconditionError("the shift has started");
+  return absl::OkStatus();
+}
+
 bool FollowsEvent(const Shift& shift, Time now) {
   return shift.status == ShiftStatus::kScheduled && shift.start > now;
 }

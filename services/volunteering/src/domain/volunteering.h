@@ -149,6 +149,9 @@ absl::StatusOr<std::vector<std::string>> ApplyShiftChanges(Shift& shift,
                                                            const TimeZoneCatalog& zones, Time now);
 // FAILED_PRECONDITION once the shift was cancelled: no sign-ups, withdrawals or changes.
 absl::Status CheckScheduled(const Shift& shift);
+// CancelShift: FAILED_PRECONDITION "the shift has started" once it has (the people on it keep
+// their record, as when its event is cancelled); a cancelled shift answers as it stands.
+absl::Status CheckCancel(const Shift& shift, Time now);
 // A shift follows its event (moves or is cancelled with it) while it is scheduled and has not
 // started; the shifts already held keep their record.
 bool FollowsEvent(const Shift& shift, Time now);

@@ -21,8 +21,9 @@
 // half-changed role; it asks membership's catalogue before locking anything.
 //
 // Shift lifecycle: UpdateShift and CancelShift lock only the shift row, and read its status
-// after the lock, so a sign-up or withdrawal either finished before (and is cancelled or moved
-// with the rest) or sees the shift cancelled. The events consumer takes
+// and start after the lock (neither touches a shift that has started), so a sign-up or
+// withdrawal either finished before (and is cancelled or moved with the rest) or sees the
+// shift cancelled. The events consumer takes
 //   event_starts row (FOR UPDATE, EventUpdated) -> the event's roles (FOR SHARE, id order)
 //   -> their shifts (FOR UPDATE, id order),
 // the same direction as everything above; erasure's roles-then-shifts is too.
@@ -652,6 +653,7 @@ absl::StatusOr<Shift> RoleStore::CancelShift(const std::string& shift_id, domain
   Shift shift;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    HC_RETURN_IF_ERROR(domain::CheckCancel(s.shift, now));
     CancelLocked(tx, recorder_, s, "", now);
     shift = s.shift;
     return absl::OkStatus();
