@@ -1035,6 +1035,34 @@ TEST_F(VolunteeringTest, ThePerPersonLimitCountsOnlyShiftsThatHaveNotEnded) {
   EXPECT_THAT(s.error_message(), HasSubstr("you hold 2 current shifts"));
 }
 
+TEST_F(VolunteeringTest, GetRoleShowsShiftsThatHaveNotEndedFirstThenTheLatestEnded) {
+  const pb::Role role = Post();
+  const pb::Shift upcoming = AddShift(role.role_id(), 2);
+  // Seven months of a daily role's shifts, all ended (as AddShift calls then time would leave).
+  Query(
+      "INSERT INTO shifts (role_id, starts_at, ends_at, time_zone, slots, created_at, "
+      "updated_at) SELECT '" +
+      role.role_id() +
+      "', now() - make_interval(days => n), now() - make_interval(days => n, hours => -2), "
+      "'America/Denver', 2, now() - interval '1 year', now() FROM generate_series(1, 205) n");
+
+  pb::GetRoleRequest get;
+  get.set_role_id(role.role_id());
+  pb::GetRoleResponse got;
+  grpc::Status s = stub_->GetRole(Ctx(staff_).get(), get, &got);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(got.role().shifts_size(), 200);
+  EXPECT_EQ(got.role().shifts(0).shift_id(), upcoming.shift_id()) << "the upcoming shift first";
+  const auto start = [&](int i) {
+    return TimeUtil::TimestampToMilliseconds(got.role().shifts(i).start_time());
+  };
+  const int64_t day_ms = 24 * 3600 * 1000;
+  EXPECT_NEAR(start(1), TimeUtil::TimestampToMilliseconds(TimeUtil::GetCurrentTime()) - day_ms,
+              60 * 1000)
+      << "then the shift that ended last";
+  for (int i = 2; i < 200; ++i) ASSERT_LT(start(i), start(i - 1)) << "ended ones newest first";
+}
+
 TEST(MembershipDisplayNames, ASilentMembershipIsUnavailableWithinTheDeadline) {
   const int silent = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(silent, 0);

@@ -340,7 +340,8 @@ absl::StatusOr<Role> RoleStore::Close(const std::string& role_id, domain::Time n
   return role;
 }
 
-absl::StatusOr<std::pair<Role, std::vector<Shift>>> RoleStore::Get(const std::string& role_id) {
+absl::StatusOr<std::pair<Role, std::vector<Shift>>> RoleStore::Get(const std::string& role_id,
+                                                                   domain::Time now) {
   std::pair<Role, std::vector<Shift>> out;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     out.second.clear();
@@ -348,10 +349,12 @@ absl::StatusOr<std::pair<Role, std::vector<Shift>>> RoleStore::Get(const std::st
         tx.exec_params("SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1", role_id);
     if (rows.empty()) return absl::NotFoundError("no such role");
     out.first = RoleFromRow(rows[0]);
-    for (const auto& row : tx.exec_params("SELECT " + kShiftColumns +
-                                              " FROM shifts s WHERE s.role_id = $1 "
-                                              "ORDER BY s.starts_at, s.shift_id LIMIT 200",
-                                          role_id)) {
+    for (const auto& row : tx.exec_params(
+             "SELECT " + kShiftColumns +
+                 " FROM shifts s WHERE s.role_id = $1 ORDER BY s.ends_at <= " + MsToTs("$2") +
+                 ", CASE WHEN s.ends_at > " + MsToTs("$2") +
+                 " THEN s.starts_at END, s.ends_at DESC, s.shift_id LIMIT 200",
+             role_id, Ms(now))) {
       out.second.push_back(ShiftFromRow(row).shift);
     }
     return absl::OkStatus();
