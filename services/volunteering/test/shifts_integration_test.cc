@@ -371,6 +371,83 @@ TEST_F(ShiftLifecycleTest, ErasureForgetsSignupsOfCancelledShiftsAndPromotesNobo
   EXPECT_EQ(promoted[0].shift_id(), open.shift_id());
 }
 
+TEST_F(ShiftLifecycleTest, CancelShiftRefusesAShiftThatHasStarted) {
+  const pb::Role role = Post();
+  const pb::Shift shift = AddShift(role.role_id(), 2, start_);
+  const std::string a = hc::ids::NewUuid();
+  ASSERT_TRUE(SignUp(a, shift.shift_id()).ok());
+  Query(
+      "UPDATE shifts SET starts_at = now() - interval '1 hour', ends_at = now() + interval '1 "
+      "hour' WHERE shift_id = '" +
+      shift.shift_id() + "'");
+
+  grpc::Status s = Cancel(shift.shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(s.error_message(), "the shift has started");
+  EXPECT_EQ(SignupStatusOf(shift.shift_id(), a), 1) << "the volunteer on it keeps their record";
+  EXPECT_EQ(GetShift(role.role_id(), shift.shift_id()).status(), pb::SHIFT_STATUS_SCHEDULED);
+}
+
+// A shift that has ended keeps nothing of an erased member, and tells nobody: the past line
+// means nothing. The future shift's sign-up is withdrawn and its line moves up.
+TEST_F(ShiftLifecycleTest, ErasureDeletesEndedShiftsSignupsWithoutWithdrawalsOrPromotions) {
+  const pb::Role role = Post();
+  const pb::Shift past = AddShift(role.role_id(), 1, start_);
+  const pb::Shift future = AddShift(role.role_id(), 1, start_ + hours(24));
+  const std::string leaver = hc::ids::NewUuid(), next = hc::ids::NewUuid();
+  for (const auto& shift : {past, future}) {
+    ASSERT_TRUE(SignUp(leaver, shift.shift_id()).ok());
+    ASSERT_TRUE(SignUp(next, shift.shift_id()).ok());
+  }
+  Query(
+      "UPDATE shifts SET starts_at = now() - interval '1 day', ends_at = now() - interval '22 "
+      "hours' WHERE shift_id = '" +
+      past.shift_id() + "'");
+
+  alumni::membership::v1::MemberDeleted deleted;
+  deleted.set_member_id(leaver);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  const std::string ce_id = hc::ids::NewUuid();
+  Publish(membership_topic_, leaver, deleted, ce_id);
+  ASSERT_TRUE(Consumed(ce_id));
+
+  EXPECT_EQ(
+      Query("SELECT count(*) FROM signups WHERE member_id = '" + leaver + "'")[0][0].as<int>(), 0);
+  EXPECT_EQ(SignupStatusOf(past.shift_id(), next), 2) << "nobody promoted on an ended shift";
+  EXPECT_EQ(SignupStatusOf(future.shift_id(), next), 1);
+  const pb::Shift shown = GetShift(role.role_id(), past.shift_id());
+  EXPECT_EQ(shown.confirmed_count(), 0);
+  EXPECT_EQ(shown.waitlist_count(), 1);
+  auto withdrawn = Published<pb::SignupWithdrawn>(role.role_id(), 1);
+  ASSERT_EQ(withdrawn.size(), 1u) << "only the future shift's sign-up is withdrawn";
+  EXPECT_EQ(withdrawn[0].shift_id(), future.shift_id());
+  auto promoted = Published<pb::VolunteerPromoted>(role.role_id(), 1);
+  ASSERT_EQ(promoted.size(), 1u);
+  EXPECT_EQ(promoted[0].shift_id(), future.shift_id());
+}
+
+TEST_F(ShiftLifecycleTest, ErasureNeverPromotesTheErasedMember) {
+  const pb::Role role = Post();
+  const pb::Shift shift = AddShift(role.role_id(), 1, start_);
+  const std::string holder = hc::ids::NewUuid(), leaver = hc::ids::NewUuid(),
+                    next = hc::ids::NewUuid();
+  for (const auto& m : {holder, leaver, next}) ASSERT_TRUE(SignUp(m, shift.shift_id()).ok());
+  // A slot free while the leaver is first in line (a slot freed but not yet handed on).
+  Query("UPDATE shifts SET slots = 2 WHERE shift_id = '" + shift.shift_id() + "'");
+
+  alumni::membership::v1::MemberDeleted deleted;
+  deleted.set_member_id(leaver);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  const std::string ce_id = hc::ids::NewUuid();
+  Publish(membership_topic_, leaver, deleted, ce_id);
+  ASSERT_TRUE(Consumed(ce_id));
+
+  EXPECT_EQ(SignupStatusOf(shift.shift_id(), next), 1) << "the free slot goes to the next in line";
+  auto promoted = Published<pb::VolunteerPromoted>(role.role_id(), 1);
+  ASSERT_EQ(promoted.size(), 1u);
+  EXPECT_EQ(promoted[0].member_id(), next);
+}
+
 TEST_F(ShiftLifecycleTest, EventCancelledDeliveredTwiceCancelsLinkedShiftsOnce) {
   const std::string event_id = hc::ids::NewUuid();
   const pb::Role linked = Post(event_id);

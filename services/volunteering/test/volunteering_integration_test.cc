@@ -1053,6 +1053,60 @@ TEST_F(VolunteeringTest, ADeletedMembersPendingSignUpGoesAndThePendingCountFollo
 
 // ListVolunteers flags names_unavailable on any failure of this client; a membership that
 // accepts the connection and never answers must fail it within the deadline, not hang a worker.
+TEST_F(VolunteeringTest, ThePerPersonLimitCountsOnlyShiftsThatHaveNotEnded) {
+  const pb::Role role = Post(/*min_sober_days=*/0, /*max_shifts=*/2);
+  std::vector<pb::Shift> shifts;
+  for (int i = 0; i < 5; ++i) {
+    shifts.push_back(AddShift(role.role_id(), 3, Clock::now() + std::chrono::hours(72 + 24 * i)));
+  }
+  const std::string regular = hc::ids::NewUuid();
+  ASSERT_TRUE(SignUp(regular, shifts[0].shift_id()).ok());
+  ASSERT_TRUE(SignUp(regular, shifts[1].shift_id()).ok());
+  EXPECT_EQ(SignUp(regular, shifts[2].shift_id()).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+  // Last week's two shifts have happened: they no longer hold a place in the limit.
+  Query(
+      "UPDATE shifts SET starts_at = now() - interval '7 days', ends_at = now() - interval '7 "
+      "days' + interval '2 hours' WHERE shift_id IN ('" +
+      shifts[0].shift_id() + "', '" + shifts[1].shift_id() + "')");
+
+  grpc::Status s = SignUp(regular, shifts[2].shift_id());
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  s = SignUp(regular, shifts[3].shift_id());
+  EXPECT_TRUE(s.ok()) << s.error_message();
+  s = SignUp(regular, shifts[4].shift_id());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << "two current shifts again";
+  EXPECT_THAT(s.error_message(), HasSubstr("you hold 2 current shifts"));
+}
+
+TEST_F(VolunteeringTest, GetRoleShowsShiftsThatHaveNotEndedFirstThenTheLatestEnded) {
+  const pb::Role role = Post();
+  const pb::Shift upcoming = AddShift(role.role_id(), 2);
+  // Seven months of a daily role's shifts, all ended (as AddShift calls then time would leave).
+  Query(
+      "INSERT INTO shifts (role_id, starts_at, ends_at, time_zone, slots, created_at, "
+      "updated_at) SELECT '" +
+      role.role_id() +
+      "', now() - make_interval(days => n), now() - make_interval(days => n, hours => -2), "
+      "'America/Denver', 2, now() - interval '1 year', now() FROM generate_series(1, 205) n");
+
+  pb::GetRoleRequest get;
+  get.set_role_id(role.role_id());
+  pb::GetRoleResponse got;
+  grpc::Status s = stub_->GetRole(Ctx(staff_).get(), get, &got);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_EQ(got.role().shifts_size(), 200);
+  EXPECT_EQ(got.role().shifts(0).shift_id(), upcoming.shift_id()) << "the upcoming shift first";
+  const auto start = [&](int i) {
+    return TimeUtil::TimestampToMilliseconds(got.role().shifts(i).start_time());
+  };
+  const int64_t day_ms = 24 * 3600 * 1000;
+  EXPECT_NEAR(start(1), TimeUtil::TimestampToMilliseconds(TimeUtil::GetCurrentTime()) - day_ms,
+              60 * 1000)
+      << "then the shift that ended last";
+  for (int i = 2; i < 200; ++i) ASSERT_LT(start(i), start(i - 1)) << "ended ones newest first";
+}
+
 TEST(MembershipDisplayNames, ASilentMembershipIsUnavailableWithinTheDeadline) {
   const int silent = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(silent, 0);

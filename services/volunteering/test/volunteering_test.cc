@@ -96,7 +96,9 @@ TEST(PlaceSignup, ConfirmedWhileSlotsRemainThenTheLine) {
 
 TEST(CheckShiftLimit, HoldsAtTheRolesMaximum) {
   EXPECT_TRUE(CheckShiftLimit(OpenRole(2), 1).ok());
-  EXPECT_EQ(CheckShiftLimit(OpenRole(2), 2).code(), absl::StatusCode::kFailedPrecondition);
+  const absl::Status full = CheckShiftLimit(OpenRole(2), 2);
+  EXPECT_EQ(full.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(full.message(), "you hold 2 current shifts of this role, the most one person may (2)");
 }
 
 TEST(CheckWithdraw, ClosesAtTheCutOffAndSaysWhen) {
@@ -191,6 +193,23 @@ TEST(CancelledShift, TakesNoSignUpsAndPromotesNobody) {
   EXPECT_EQ(CheckScheduled(cancelled).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(CheckScheduled(ShiftOf(3, 0)).ok());
   EXPECT_FALSE(PromotesOnFree(cancelled, kNow));
+}
+
+TEST(CheckCancel, RefusedOnceTheShiftHasStartedACancelledOneAsItStands) {
+  EXPECT_TRUE(CheckCancel(ShiftOf(3, 0), kNow).ok());
+  const absl::Status started = CheckCancel(ShiftOf(3, 0, kNow), kNow);
+  EXPECT_EQ(started.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(started.message(), "the shift has started");
+  EXPECT_EQ(CheckCancel(ShiftOf(3, 0, kNow - hours(1)), kNow).code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(CheckCancel(Cancelled(ShiftOf(3, 0, kNow - hours(1))), kNow).ok());
+}
+
+TEST(HasEnded, FromTheShiftsEndOn) {
+  const Shift shift = ShiftOf(3, 0, kNow - hours(1));
+  EXPECT_FALSE(HasEnded(shift, kNow)) << "started, not ended";
+  EXPECT_TRUE(HasEnded(shift, shift.end));
+  EXPECT_TRUE(HasEnded(shift, kNow + hours(2)));
 }
 
 TEST(FollowsEvent, OnlyScheduledShiftsThatHaveNotStarted) {

@@ -196,7 +196,7 @@ absl::Status VolunteeringService::DoUpdate(const hc::auth::Principal& caller,
   // and only about tags the role does not have yet: the ones it has may stay though retired.
   std::set<std::string> vetted;
   if (changes.tags) {
-    HC_ASSIGN_OR_RETURN(auto current, store_.Get(role_id));
+    HC_ASSIGN_OR_RETURN(auto current, store_.Get(role_id, Now()));
     std::vector<std::string> added = domain::AddedTags(current.first.details.tags, *changes.tags);
     for (const auto& tag : added) {
       if (!domain::IsTag(tag))
@@ -227,19 +227,18 @@ absl::Status VolunteeringService::DoGet(const hc::auth::Principal& caller,
   (void)caller;  // any signed-in member
   HC_RETURN_IF_ERROR(CheckId("role_id", req.role_id()));
   const std::string role_id = hc::ids::Canonical(req.role_id());
-  HC_ASSIGN_OR_RETURN(std::string bytes, cache_.GetOrLoad(
-                                             RoleKey(role_id), options_.cache_ttl,
-                                             [&]() -> absl::StatusOr<std::string> {
-                                               HC_ASSIGN_OR_RETURN(auto found, store_.Get(role_id));
-                                               pb::Role proto;
-                                               ToProto(found.first, proto);
-                                               for (const auto& s : found.second)
-                                                 ToProto(s, *proto.add_shifts());
-                                               return proto.SerializeAsString();
-                                             },
-                                             [](const std::string& cached) {
-                                               return pb::Role().ParseFromString(cached);
-                                             }));
+  HC_ASSIGN_OR_RETURN(
+      std::string bytes,
+      cache_.GetOrLoad(
+          RoleKey(role_id), options_.cache_ttl,
+          [&]() -> absl::StatusOr<std::string> {
+            HC_ASSIGN_OR_RETURN(auto found, store_.Get(role_id, Now()));
+            pb::Role proto;
+            ToProto(found.first, proto);
+            for (const auto& s : found.second) ToProto(s, *proto.add_shifts());
+            return proto.SerializeAsString();
+          },
+          [](const std::string& cached) { return pb::Role().ParseFromString(cached); }));
   if (!resp.mutable_role()->ParseFromString(bytes)) return absl::InternalError("corrupt role");
   return absl::OkStatus();
 }

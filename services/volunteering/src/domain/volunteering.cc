@@ -199,6 +199,12 @@ absl::StatusOr<std::vector<std::string>> ApplyShiftChanges(Shift& shift,
   return changed;
 }
 
+absl::Status CheckCancel(const Shift& shift, Time now) {
+  if (shift.status == ShiftStatus::kCancelled) return absl::OkStatus();
+  if (shift.start <= now) return absl::FailedPreconditionError("the shift has started");
+  return absl::OkStatus();
+}
+
 bool FollowsEvent(const Shift& shift, Time now) {
   return shift.status == ShiftStatus::kScheduled && shift.start > now;
 }
@@ -216,7 +222,7 @@ absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time
 absl::Status CheckShiftLimit(const Role& role, int held) {
   if (held >= role.details.max_shifts_per_person) {
     return absl::FailedPreconditionError("you hold " + std::to_string(held) +
-                                         " shifts of this role, the most one person may (" +
+                                         " current shifts of this role, the most one person may (" +
                                          std::to_string(role.details.max_shifts_per_person) + ")");
   }
   return absl::OkStatus();
@@ -234,6 +240,8 @@ absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cu
 bool PromotesOnFree(const Shift& shift, Time now) {
   return shift.status == ShiftStatus::kScheduled && shift.start > now;
 }
+
+bool HasEnded(const Shift& shift, Time now) { return shift.end <= now; }
 
 bool IsActive(SignupStatus status) {
   return status == SignupStatus::kConfirmed || status == SignupStatus::kWaitlisted ||

@@ -149,6 +149,9 @@ absl::StatusOr<std::vector<std::string>> ApplyShiftChanges(Shift& shift,
                                                            const TimeZoneCatalog& zones, Time now);
 // FAILED_PRECONDITION once the shift was cancelled: no sign-ups, withdrawals or changes.
 absl::Status CheckScheduled(const Shift& shift);
+// CancelShift: FAILED_PRECONDITION "the shift has started" once it has (the people on it keep
+// their record, as when its event is cancelled); a cancelled shift answers as it stands.
+absl::Status CheckCancel(const Shift& shift, Time now);
 // A shift follows its event (moves or is cancelled with it) while it is scheduled and has not
 // started; the shifts already held keep their record.
 bool FollowsEvent(const Shift& shift, Time now);
@@ -158,12 +161,17 @@ enum class Placement { kConfirmed, kWaitlisted, kPendingApproval };
 // otherwise confirmed while slots remain, else at the back of the line.
 // FAILED_PRECONDITION when the role is closed or the shift has started.
 absl::StatusOr<Placement> PlaceSignup(const Role& role, const Shift& shift, Time now);
-// FAILED_PRECONDITION when the member already holds `held` shifts of the role.
+// FAILED_PRECONDITION when the member already holds the role's most shifts. `held` counts the
+// member's active sign-ups of the role's shifts that have not ended: a shift that has happened
+// no longer holds a place, so a weekly volunteer is never locked out by their own record.
 absl::Status CheckShiftLimit(const Role& role, int held);
 // Withdrawals close `cutoff` before the shift: FAILED_PRECONDITION saying when they closed.
 absl::Status CheckWithdraw(const Shift& shift, Time now, std::chrono::minutes cutoff);
 // A freed slot goes to the line only before the shift starts, and never on a cancelled shift.
 bool PromotesOnFree(const Shift& shift, Time now);
+// A shift that has ended is record only: it holds no place in the per-person limit, and an
+// erased member's sign-up of it goes without a SignupWithdrawn (its line means nothing).
+bool HasEnded(const Shift& shift, Time now);
 
 // Coordinator approval.
 //

@@ -11,16 +11,19 @@
 //   -> member-and-role (advisory, exclusive: the per-person limit)
 //   -> role row (FOR SHARE by sign-ups and new shifts, FOR UPDATE by CloseRole and UpdateRole)
 //   -> shift row (FOR UPDATE).
-// The per-person limit counts the member's active sign-ups of the role while holding the
-// member-and-role lock, so ten sign-ups of one member at once are counted one after another.
+// The per-person limit counts the member's active sign-ups of the role's shifts that have not
+// ended ("holds" = current shifts) while holding the member-and-role lock, so ten sign-ups of
+// one member at once are counted one after another. A shift ending needs no lock: it only
+// lowers the count.
 // A sign-up holds the role FOR SHARE, so CloseRole waits for sign-ups in flight and later ones
 // see the role closed. Withdrawals and promotions lock only the shift. UpdateRole holds the
 // role FOR UPDATE too, so a sign-up counts against the limit it sees before or after, never a
 // half-changed role; it asks membership's catalogue before locking anything.
 //
 // Shift lifecycle: UpdateShift and CancelShift lock only the shift row, and read its status
-// after the lock, so a sign-up or withdrawal either finished before (and is cancelled or moved
-// with the rest) or sees the shift cancelled. The events consumer takes
+// and start after the lock (neither touches a shift that has started), so a sign-up or
+// withdrawal either finished before (and is cancelled or moved with the rest) or sees the
+// shift cancelled. The events consumer takes
 //   event_starts row (FOR UPDATE, EventUpdated) -> the event's roles (FOR SHARE, id order)
 //   -> their shifts (FOR UPDATE, id order),
 // the same direction as everything above; erasure's roles-then-shifts is too.
@@ -337,7 +340,8 @@ absl::StatusOr<Role> RoleStore::Close(const std::string& role_id, domain::Time n
   return role;
 }
 
-absl::StatusOr<std::pair<Role, std::vector<Shift>>> RoleStore::Get(const std::string& role_id) {
+absl::StatusOr<std::pair<Role, std::vector<Shift>>> RoleStore::Get(const std::string& role_id,
+                                                                   domain::Time now) {
   std::pair<Role, std::vector<Shift>> out;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     out.second.clear();
@@ -345,10 +349,12 @@ absl::StatusOr<std::pair<Role, std::vector<Shift>>> RoleStore::Get(const std::st
         tx.exec_params("SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1", role_id);
     if (rows.empty()) return absl::NotFoundError("no such role");
     out.first = RoleFromRow(rows[0]);
-    for (const auto& row : tx.exec_params("SELECT " + kShiftColumns +
-                                              " FROM shifts s WHERE s.role_id = $1 "
-                                              "ORDER BY s.starts_at, s.shift_id LIMIT 200",
-                                          role_id)) {
+    for (const auto& row : tx.exec_params(
+             "SELECT " + kShiftColumns +
+                 " FROM shifts s WHERE s.role_id = $1 ORDER BY s.ends_at <= " + MsToTs("$2") +
+                 ", CASE WHEN s.ends_at > " + MsToTs("$2") +
+                 " THEN s.starts_at END, s.ends_at DESC, s.shift_id LIMIT 200",
+             role_id, Ms(now))) {
       out.second.push_back(ShiftFromRow(row).shift);
     }
     return absl::OkStatus();
@@ -489,9 +495,11 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
     }
     HC_ASSIGN_OR_RETURN(domain::Placement placement, domain::PlaceSignup(role, s.shift, now));
     const int held = tx.exec_params1(
-                           "SELECT count(*) FROM signups WHERE member_id = $1 AND role_id = $2 "
-                           "AND status IN (1, 2, 4)",
-                           member_id, role_id)[0]
+                           "SELECT count(*) FROM signups g JOIN shifts s ON s.shift_id = "
+                           "g.shift_id WHERE g.member_id = $1 AND g.role_id = $2 AND g.status IN "
+                           "(1, 2, 4) AND s.ends_at > " +
+                               MsToTs("$3"),
+                           member_id, role_id, Ms(now))[0]
                          .as<int>();
     HC_RETURN_IF_ERROR(domain::CheckShiftLimit(role, held));
     domain::Signup& g = result.signup;
@@ -654,6 +662,7 @@ absl::StatusOr<Shift> RoleStore::CancelShift(const std::string& shift_id, domain
   Shift shift;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
+    HC_RETURN_IF_ERROR(domain::CheckCancel(s.shift, now));
     CancelLocked(tx, recorder_, s, "", now);
     shift = s.shift;
     return absl::OkStatus();
@@ -739,6 +748,9 @@ std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& mem
     if (!s.ok()) continue;  // signups reference shifts: can't happen
     auto active = Active(tx, s->shift.shift_id, member_id);
     if (!active) continue;
+    // The member's sign-up ends before the line moves (as in Withdraw), so the line never
+    // promotes the member being erased.
+    tx.exec_params("DELETE FROM signups WHERE signup_id = $1", active->signup_id);
     if (active->signup.status == SignupStatus::kConfirmed) {
       --s->shift.confirmed_count;
     } else if (active->signup.status == SignupStatus::kPendingApproval) {
@@ -746,9 +758,12 @@ std::vector<std::string> RoleStore::EraseMemberIn(Tx& tx, const std::string& mem
     } else {
       --s->shift.waitlist_count;
     }
-    recorder_.Withdrawn(tx, s->shift, member_id, active->signup.status,
-                        facts::WithdrawReason::kMemberDeleted, now);
-    Promote(tx, recorder_, *s, now);
+    // An ended shift's line means nothing: its counts follow the rows, and nobody is told.
+    if (!domain::HasEnded(s->shift, now)) {
+      recorder_.Withdrawn(tx, s->shift, member_id, active->signup.status,
+                          facts::WithdrawReason::kMemberDeleted, now);
+      Promote(tx, recorder_, *s, now);
+    }
     SaveCounts(tx, *s);
     touched.insert(s->shift.role_id);
   }

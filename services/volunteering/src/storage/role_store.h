@@ -73,9 +73,11 @@ class RoleStore {
   absl::StatusOr<RoleUpdate> Update(const std::string& role_id, const domain::RoleChanges& changes,
                                     const std::set<std::string>& vetted, domain::Time now);
   absl::StatusOr<domain::Role> Close(const std::string& role_id, domain::Time now);
-  // The role with its shifts; NOT_FOUND when there is none.
+  // The role with up to 200 of its shifts: those that have not ended at `now`, soonest first,
+  // then ended ones, the latest first (so a long-running role still shows what is coming).
+  // NOT_FOUND when there is none.
   absl::StatusOr<std::pair<domain::Role, std::vector<domain::Shift>>> Get(
-      const std::string& role_id);
+      const std::string& role_id, domain::Time now);
   // Open roles matching `filter`, newest first, each with its listed shifts (one query for
   // the shifts of the whole page); with a range, only roles with such a shift. `after` is a
   // cursor from a previous page.
