@@ -1051,8 +1051,6 @@ TEST_F(VolunteeringTest, ADeletedMembersPendingSignUpGoesAndThePendingCountFollo
   EXPECT_EQ(g.status(), pb::SIGNUP_STATUS_CONFIRMED);
 }
 
-// ListVolunteers flags names_unavailable on any failure of this client; a membership that
-// accepts the connection and never answers must fail it within the deadline, not hang a worker.
 TEST_F(VolunteeringTest, ThePerPersonLimitCountsOnlyShiftsThatHaveNotEnded) {
   const pb::Role role = Post(/*min_sober_days=*/0, /*max_shifts=*/2);
   std::vector<pb::Shift> shifts;
@@ -1077,6 +1075,25 @@ TEST_F(VolunteeringTest, ThePerPersonLimitCountsOnlyShiftsThatHaveNotEnded) {
   s = SignUp(regular, shifts[4].shift_id());
   EXPECT_EQ(s.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << "two current shifts again";
   EXPECT_THAT(s.error_message(), HasSubstr("you hold 2 current shifts"));
+
+  // Their list shows what is coming; the ended shifts only on request (to log hours), and a
+  // token of one listing is refused by the other.
+  pb::ListMySignupsRequest list;
+  pb::ListMySignupsResponse mine;
+  ASSERT_TRUE(stub_->ListMySignups(Ctx(Token(regular, {})).get(), list, &mine).ok());
+  EXPECT_EQ(mine.signups_size(), 2);
+  list.set_include_past(true);
+  list.set_page_size(3);
+  ASSERT_TRUE(stub_->ListMySignups(Ctx(Token(regular, {})).get(), list, &mine).ok());
+  ASSERT_EQ(mine.signups_size(), 3);
+  EXPECT_EQ(mine.signups(0).shift().shift_id(), shifts[0].shift_id());  // ended: soonest first
+  ASSERT_FALSE(mine.next_page_token().empty());
+  list.set_page_token(mine.next_page_token());
+  ASSERT_TRUE(stub_->ListMySignups(Ctx(Token(regular, {})).get(), list, &mine).ok());
+  EXPECT_EQ(mine.signups_size(), 1);
+  list.set_include_past(false);
+  EXPECT_EQ(stub_->ListMySignups(Ctx(Token(regular, {})).get(), list, &mine).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 TEST_F(VolunteeringTest, GetRoleShowsShiftsThatHaveNotEndedFirstThenTheLatestEnded) {
@@ -1107,6 +1124,8 @@ TEST_F(VolunteeringTest, GetRoleShowsShiftsThatHaveNotEndedFirstThenTheLatestEnd
   for (int i = 2; i < 200; ++i) ASSERT_LT(start(i), start(i - 1)) << "ended ones newest first";
 }
 
+// ListVolunteers flags names_unavailable on any failure of this client; a membership that
+// accepts the connection and never answers must fail it within the deadline, not hang a worker.
 TEST(MembershipDisplayNames, ASilentMembershipIsUnavailableWithinTheDeadline) {
   const int silent = socket(AF_INET, SOCK_STREAM, 0);
   ASSERT_GE(silent, 0);

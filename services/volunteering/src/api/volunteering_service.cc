@@ -387,12 +387,13 @@ absl::Status VolunteeringService::DoListMine(const hc::auth::Principal& caller,
                                              pb::ListMySignupsResponse& resp) {
   HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
   HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
-  const std::string filters = std::string("w=") + (req.include_withdrawn() ? "1" : "0");
+  std::string filters = std::string("w=") + (req.include_withdrawn() ? "1" : "0");
+  if (req.include_past()) filters += ";p=1";
   HC_ASSIGN_OR_RETURN(std::optional<std::string> after,
                       hc::paging::DecodePageToken(req.page_token(), filters));
-  HC_ASSIGN_OR_RETURN(
-      storage::MySignupPage page,
-      store_.ListMine(member_id, req.include_withdrawn(), page_size, after.value_or("")));
+  HC_ASSIGN_OR_RETURN(storage::MySignupPage page,
+                      store_.ListMine(member_id, req.include_withdrawn(), req.include_past(), Now(),
+                                      page_size, after.value_or("")));
   for (const auto& m : page.signups) {
     auto* out = resp.add_signups();
     ToProto(m.signup, *out->mutable_signup());

@@ -582,7 +582,8 @@ absl::StatusOr<SignupResult> RoleStore::Withdraw(const std::string& shift_id,
 }
 
 absl::StatusOr<MySignupPage> RoleStore::ListMine(const std::string& member_id,
-                                                 bool include_withdrawn, int page_size,
+                                                 bool include_withdrawn, bool include_past,
+                                                 domain::Time now, int page_size,
                                                  const std::string& after) {
   int64_t after_ms = 0, after_id = 0;
   if (!after.empty()) {
@@ -603,8 +604,10 @@ absl::StatusOr<MySignupPage> RoleStore::ListMine(const std::string& member_id,
             "FROM signups g JOIN shifts s ON s.shift_id = g.shift_id JOIN roles r ON r.role_id "
             "= g.role_id WHERE g.member_id = $1 AND ($2 OR g.status IN (1, 2, 4)) AND (NOT $3 OR "
             "(s.starts_at, g.signup_id) > (" +
-            MsToTs("$4") + ", $5::bigint)) ORDER BY s.starts_at, g.signup_id LIMIT $6",
-        member_id, include_withdrawn, !after.empty(), after_ms, after_id, page_size + 1);
+            MsToTs("$4") + ", $5::bigint)) AND ($7 OR s.ends_at > " + MsToTs("$8") +
+            ") ORDER BY s.starts_at, g.signup_id LIMIT $6",
+        member_id, include_withdrawn, !after.empty(), after_ms, after_id, page_size + 1,
+        include_past, Ms(now));
     int64_t last_id = 0;
     for (const auto& row : rows) {
       if (static_cast<int>(page.signups.size()) == page_size) {

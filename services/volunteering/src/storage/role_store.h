@@ -93,8 +93,10 @@ class RoleStore {
                                       int checked_sober_days, domain::Time now);
   absl::StatusOr<SignupResult> Withdraw(const std::string& shift_id, const std::string& member_id,
                                         domain::Time now, std::chrono::minutes cutoff);
+  // Only shifts that have not ended at `now` unless `include_past`.
   absl::StatusOr<MySignupPage> ListMine(const std::string& member_id, bool include_withdrawn,
-                                        int page_size, const std::string& after);
+                                        bool include_past, domain::Time now, int page_size,
+                                        const std::string& after);
   // Applies an UpdateShift's changes under the shift's lock (domain::ApplyShiftChanges); more
   // slots promote from the line, FIFO. Records ShiftUpdated when something changed.
   absl::StatusOr<domain::Shift> UpdateShift(const std::string& shift_id,
