@@ -20,10 +20,12 @@ JWT_KEY="${STATE}/jwt-hs256.key"
 DATA_KEY="${STATE}/data-key.hex"
 JWT_ISSUER="homecoming-local"
 # name, gRPC port, metrics port (Prometheus scrapes 17101..17104, see stack.sh).
-SERVICES=("membership 17001 17101" "events 17002 17102" "volunteering 17003 17103")
+SERVICES=("membership 17001 17101" "events 17002 17102" "volunteering 17003 17103"
+  "notifications 17004 17104")
 MEMBERSHIP_ADDR="127.0.0.1:17001"
 EVENTS_ADDR="127.0.0.1:17002"
 VOLUNTEERING_ADDR="127.0.0.1:17003"
+NOTIFICATIONS_ADDR="127.0.0.1:17004"
 
 stop_service() {
   local name="$1" pid
@@ -214,9 +216,10 @@ Homecoming is running (all on 127.0.0.1):
   membership gRPC   ${MEMBERSHIP_ADDR}   metrics http://127.0.0.1:17101/metrics
   events gRPC       ${EVENTS_ADDR}   metrics http://127.0.0.1:17102/metrics
   volunteering gRPC ${VOLUNTEERING_ADDR}   metrics http://127.0.0.1:17103/metrics
+  notifications gRPC ${NOTIFICATIONS_ADDR}  metrics http://127.0.0.1:17104/metrics
                     (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
   Prometheus        ${HC_PROMETHEUS_URL}
-  PostgreSQL        ${HC_PG_URL_BASE}/{membership,events,volunteering}
+  PostgreSQL        ${HC_PG_URL_BASE}/{membership,events,volunteering,notifications}
   Redis             ${HC_REDIS_ADDR}
   Kafka             ${HC_KAFKA_BROKERS}
   service logs      ${SERVICES_DIR}/
@@ -235,6 +238,8 @@ Try it:
     ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/ListRoles
   grpcurl -plaintext -H "authorization: Bearer \$TOKEN" -d '{"shift_id": "${DEMO_SHIFT}"}' \\
     ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/ListVolunteers
+  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{}' \\
+    ${NOTIFICATIONS_ADDR} alumni.notifications.v1.NotificationsService/ListInbox
   kcat -b ${HC_KAFKA_BROKERS} -t alumni.membership.v1 -C -e -f '%k %h\n'
 
 Stop everything with: scripts/run.sh stop

@@ -4,6 +4,7 @@
 
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
+#include "services/notifications/src/domain/inbox.h"
 #include "services/notifications/src/domain/preferences.h"
 #include "services/notifications/src/domain/schedule.h"
 
@@ -191,6 +192,20 @@ TEST(Dedupe, OneKeyPerFactMemberAndChannel) {
   EXPECT_EQ(DedupeKey("f1", "m1", Channel::kEmail), "f1|m1|email");
   EXPECT_NE(DedupeKey("f1", "m1", Channel::kEmail), DedupeKey("f1", "m1", Channel::kSms));
   EXPECT_NE(DedupeKey("f1", "m1", Channel::kEmail), DedupeKey("f1", "m2", Channel::kEmail));
+}
+
+TEST(Inbox, KindsRoundTripAndTheirTextIsDiscreet) {
+  for (InboxKind kind :
+       {InboxKind::kRsvpConfirmed, InboxKind::kRsvpWaitlisted, InboxKind::kWaitlistPromoted}) {
+    EXPECT_EQ(InboxKindFromName(InboxKindName(kind)), kind);
+    EXPECT_EQ(CategoryOf(kind), Category::kEvents);
+    const std::string text(InboxText(kind));
+    EXPECT_FALSE(text.empty());
+    for (const char* word : {"recovery", "sober", "treatment", "addiction", "IOP", "detox"}) {
+      EXPECT_EQ(text.find(word), std::string::npos) << text;
+    }
+  }
+  EXPECT_EQ(InboxKindFromName("member_deleted"), std::nullopt);
 }
 
 }  // namespace

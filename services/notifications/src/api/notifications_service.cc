@@ -1,0 +1,268 @@
+#include "services/notifications/src/api/notifications_service.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/numbers.h"
+#include "libs/convert/time.h"
+#include "libs/fieldmask/field_mask.h"
+#include "libs/ids/ids.h"
+#include "libs/paging/paging.h"
+#include "libs/status/status.h"
+
+namespace notifications::api {
+namespace {
+
+using domain::Category;
+using domain::Channel;
+constexpr auto Ts = hc::convert::TimeToProto;
+constexpr int kMaxMarkRead = 100;
+
+// Every RPC acts for the token's subject: a member, never a service identity or someone else.
+absl::StatusOr<std::string> Self(const hc::auth::Principal& caller, const std::string& member_id) {
+  if (caller.IsService()) {
+    return absl::PermissionDeniedError("only the member themself may do this");
+  }
+  if (!member_id.empty() && hc::ids::Canonical(member_id) != hc::ids::Canonical(caller.subject)) {
+    return absl::PermissionDeniedError("only the member themself may do this");
+  }
+  return hc::ids::Canonical(caller.subject);
+}
+
+const pb::ChannelChoices& Choices(const pb::Preferences& p, Category c) {
+  switch (c) {
+    case Category::kEvents:
+      return p.events();
+    case Category::kReminders:
+      return p.reminders();
+    case Category::kVolunteering:
+      return p.volunteering();
+    case Category::kMilestones:
+      return p.milestones();
+    case Category::kCommunityNews:
+      return p.community_news();
+  }
+  return p.events();
+}
+
+pb::ChannelChoices* MutableChoices(pb::Preferences& p, Category c) {
+  switch (c) {
+    case Category::kEvents:
+      return p.mutable_events();
+    case Category::kReminders:
+      return p.mutable_reminders();
+    case Category::kVolunteering:
+      return p.mutable_volunteering();
+    case Category::kMilestones:
+      return p.mutable_milestones();
+    case Category::kCommunityNews:
+      return p.mutable_community_news();
+  }
+  return p.mutable_events();
+}
+
+bool ChannelChoice(const pb::ChannelChoices& choices, Channel ch) {
+  switch (ch) {
+    case Channel::kEmail:
+      return choices.email();
+    case Channel::kSms:
+      return choices.sms();
+    case Channel::kInApp:
+      return choices.in_app();
+  }
+  return false;
+}
+
+void ToProto(const domain::Preferences& d, pb::Preferences& out) {
+  out.set_time_zone(d.time_zone);
+  for (int c = 0; c < domain::kCategories; ++c) {
+    const auto category = static_cast<Category>(c);
+    pb::ChannelChoices* choices = MutableChoices(out, category);
+    choices->set_email(d.Enabled(category, Channel::kEmail));
+    choices->set_sms(d.Enabled(category, Channel::kSms));
+    choices->set_in_app(d.Enabled(category, Channel::kInApp));
+    choices->set_digest(d.Digest(category));
+  }
+  out.mutable_quiet_hours()->set_start_minute(d.quiet.start_minute);
+  out.mutable_quiet_hours()->set_end_minute(d.quiet.end_minute);
+  out.set_role_suggestions(d.role_suggestions);
+}
+
+// The setters of UpdatePreferences' mask, each copying one field of `from` into `to`.
+hc::field_mask::Setters PreferenceSetters(const pb::Preferences& from, domain::Preferences& to) {
+  auto set = [](std::function<void()> f) -> hc::field_mask::Setter {
+    return [f = std::move(f)] {
+      f();
+      return absl::OkStatus();
+    };
+  };
+  hc::field_mask::Setters setters;
+  setters["time_zone"] = set([&] { to.time_zone = from.time_zone(); });
+  setters["quiet_hours"] = set([&] {
+    to.quiet.start_minute = from.quiet_hours().start_minute();
+    to.quiet.end_minute = from.quiet_hours().end_minute();
+  });
+  setters["role_suggestions"] = set([&] { to.role_suggestions = from.role_suggestions(); });
+  for (int c = 0; c < domain::kCategories; ++c) {
+    const auto category = static_cast<Category>(c);
+    const std::string name(domain::CategoryName(category));
+    setters[name] = set([&, category, c] {
+      const pb::ChannelChoices& choices = Choices(from, category);
+      for (int ch = 0; ch < domain::kChannels; ++ch) {
+        to.Set(category, static_cast<Channel>(ch),
+               ChannelChoice(choices, static_cast<Channel>(ch)));
+      }
+      to.digest[c] = choices.digest();
+    });
+    for (int ch = 0; ch < domain::kChannels; ++ch) {
+      const auto channel = static_cast<Channel>(ch);
+      setters[name + "." + std::string(domain::ChannelName(channel))] = set([&, category, channel] {
+        to.Set(category, channel, ChannelChoice(Choices(from, category), channel));
+      });
+    }
+    setters[name + ".digest"] =
+        set([&, category, c] { to.digest[c] = Choices(from, category).digest(); });
+  }
+  return setters;
+}
+
+pb::Category CategoryToProto(Category c) {
+  return static_cast<pb::Category>(static_cast<int>(c) + 1);
+}
+
+pb::InboxItemKind KindToProto(domain::InboxKind kind) {
+  switch (kind) {
+    case domain::InboxKind::kRsvpConfirmed:
+      return pb::INBOX_ITEM_KIND_RSVP_CONFIRMED;
+    case domain::InboxKind::kRsvpWaitlisted:
+      return pb::INBOX_ITEM_KIND_RSVP_WAITLISTED;
+    case domain::InboxKind::kWaitlistPromoted:
+      return pb::INBOX_ITEM_KIND_WAITLIST_PROMOTED;
+  }
+  return pb::INBOX_ITEM_KIND_UNSPECIFIED;
+}
+
+void ToProto(const storage::InboxItem& item, pb::InboxItem& out) {
+  out.set_item_id(item.item_id);
+  out.set_category(CategoryToProto(domain::CategoryOf(item.kind)));
+  out.set_kind(KindToProto(item.kind));
+  if (!item.event_id.empty()) out.set_event_id(item.event_id);
+  out.set_text(std::string(domain::InboxText(item.kind)));
+  *out.mutable_created_at() = Ts(item.created_at);
+  if (item.read_at) *out.mutable_read_at() = Ts(*item.read_at);
+}
+
+// "<created_at ms>|<item_id>": where the next page starts.
+std::string EncodeCursor(const storage::InboxItem& last) {
+  return std::to_string(last.created_at.time_since_epoch().count()) + "|" + last.item_id;
+}
+
+std::optional<storage::InboxCursor> DecodeCursor(const std::string& cursor) {
+  const size_t bar = cursor.find('|');
+  if (bar == std::string::npos) return std::nullopt;
+  storage::InboxCursor out;
+  if (!absl::SimpleAtoi(absl::string_view(cursor.data(), bar), &out.created_at_ms)) {
+    return std::nullopt;
+  }
+  out.item_id = cursor.substr(bar + 1);
+  if (!hc::ids::IsUuid(out.item_id)) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+NotificationsService::NotificationsService(hc::grpc_server::UnaryRunner& runner,
+                                           storage::NotificationStore& store,
+                                           const hc::tz::TimeZoneCatalog& zones, Clock clock)
+    : runner_(runner), store_(store), zones_(zones), clock_(std::move(clock)) {}
+
+HC_UNARY_RPC(NotificationsService, GetPreferences, DoGetPreferences(caller, rq, rs))
+HC_UNARY_RPC(NotificationsService, UpdatePreferences, DoUpdatePreferences(caller, rq, rs))
+HC_UNARY_RPC(NotificationsService, ListInbox, DoListInbox(caller, rq, rs))
+HC_UNARY_RPC(NotificationsService, MarkRead, DoMarkRead(caller, rq, rs))
+HC_UNARY_RPC(NotificationsService, UnreadCount, ((void)rq, DoUnreadCount(caller, rs)))
+
+storage::Time NotificationsService::Now() const {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_());
+}
+
+absl::Status NotificationsService::DoGetPreferences(const hc::auth::Principal& caller,
+                                                    const pb::GetPreferencesRequest& req,
+                                                    pb::GetPreferencesResponse& resp) {
+  HC_ASSIGN_OR_RETURN(const std::string member_id, Self(caller, req.member_id()));
+  HC_ASSIGN_OR_RETURN(const domain::Preferences preferences, store_.GetPreferences(member_id));
+  ToProto(preferences, *resp.mutable_preferences());
+  return absl::OkStatus();
+}
+
+absl::Status NotificationsService::DoUpdatePreferences(const hc::auth::Principal& caller,
+                                                       const pb::UpdatePreferencesRequest& req,
+                                                       pb::UpdatePreferencesResponse& resp) {
+  HC_ASSIGN_OR_RETURN(const std::string member_id, Self(caller, req.member_id()));
+  // The mask is checked before any lookup, against a scratch copy.
+  domain::Preferences scratch;
+  HC_RETURN_IF_ERROR(
+      hc::field_mask::Apply(req.update_mask(), PreferenceSetters(req.preferences(), scratch)));
+  HC_ASSIGN_OR_RETURN(const domain::Preferences updated,
+                      store_.UpdatePreferences(
+                          member_id,
+                          [&](domain::Preferences& p) {
+                            HC_RETURN_IF_ERROR(hc::field_mask::Apply(
+                                req.update_mask(), PreferenceSetters(req.preferences(), p)));
+                            return domain::ValidatePreferences(p, zones_);
+                          },
+                          Now()));
+  ToProto(updated, *resp.mutable_preferences());
+  return absl::OkStatus();
+}
+
+absl::Status NotificationsService::DoListInbox(const hc::auth::Principal& caller,
+                                               const pb::ListInboxRequest& req,
+                                               pb::ListInboxResponse& resp) {
+  HC_ASSIGN_OR_RETURN(const std::string member_id, Self(caller, ""));
+  HC_ASSIGN_OR_RETURN(const int page_size, hc::paging::PageSize(req.page_size()));
+  const std::string filters = req.unread_only() ? "unread" : "all";
+  HC_ASSIGN_OR_RETURN(const std::optional<std::string> cursor,
+                      hc::paging::DecodePageToken(req.page_token(), filters));
+  std::optional<storage::InboxCursor> after;
+  if (cursor) {
+    after = DecodeCursor(*cursor);
+    if (!after) return hc::InvalidField("page_token", "is not a token this listing gave out");
+  }
+  HC_ASSIGN_OR_RETURN(std::vector<storage::InboxItem> items,
+                      store_.ListInbox(member_id, req.unread_only(), after, page_size + 1));
+  const bool more = static_cast<int>(items.size()) > page_size;
+  if (more) items.resize(page_size);
+  for (const auto& item : items) ToProto(item, *resp.add_items());
+  if (more)
+    resp.set_next_page_token(hc::paging::EncodePageToken(EncodeCursor(items.back()), filters));
+  return absl::OkStatus();
+}
+
+absl::Status NotificationsService::DoMarkRead(const hc::auth::Principal& caller,
+                                              const pb::MarkReadRequest& req,
+                                              pb::MarkReadResponse& resp) {
+  HC_ASSIGN_OR_RETURN(const std::string member_id, Self(caller, ""));
+  if (req.item_ids().empty() || req.item_ids_size() > kMaxMarkRead) {
+    return hc::InvalidField("item_ids",
+                            "must name 1 to " + std::to_string(kMaxMarkRead) + " items");
+  }
+  std::vector<std::string> ids;
+  for (const auto& id : req.item_ids()) {
+    if (!hc::ids::IsUuid(id)) return hc::InvalidField("item_ids", "must be UUIDs");
+    ids.push_back(hc::ids::Canonical(id));
+  }
+  HC_ASSIGN_OR_RETURN(const int unread, store_.MarkRead(member_id, ids, Now()));
+  resp.set_unread_count(unread);
+  return absl::OkStatus();
+}
+
+absl::Status NotificationsService::DoUnreadCount(const hc::auth::Principal& caller,
+                                                 pb::UnreadCountResponse& resp) {
+  HC_ASSIGN_OR_RETURN(const std::string member_id, Self(caller, ""));
+  HC_ASSIGN_OR_RETURN(const int unread, store_.UnreadCount(member_id));
+  resp.set_unread_count(unread);
+  return absl::OkStatus();
+}
+
+}  // namespace notifications::api

@@ -1,0 +1,60 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "alumni/notifications/v1/notifications_service.grpc.pb.h"
+#include "libs/grpc/server.h"
+#include "libs/tz/time_zones.h"
+#include "services/notifications/src/storage/notification_store.h"
+
+namespace notifications::api {
+
+namespace pb = alumni::notifications::v1;
+
+// The gRPC adapter: proto <-> domain, authorisation (every RPC acts for the token's subject
+// only), validation.
+class NotificationsService final : public pb::NotificationsService::CallbackService {
+ public:
+  using Clock = std::function<std::chrono::system_clock::time_point()>;
+
+  NotificationsService(hc::grpc_server::UnaryRunner& runner, storage::NotificationStore& store,
+                       const hc::tz::TimeZoneCatalog& zones, Clock clock);
+
+  grpc::ServerUnaryReactor* GetPreferences(grpc::CallbackServerContext* ctx,
+                                           const pb::GetPreferencesRequest* req,
+                                           pb::GetPreferencesResponse* resp) override;
+  grpc::ServerUnaryReactor* UpdatePreferences(grpc::CallbackServerContext* ctx,
+                                              const pb::UpdatePreferencesRequest* req,
+                                              pb::UpdatePreferencesResponse* resp) override;
+  grpc::ServerUnaryReactor* ListInbox(grpc::CallbackServerContext* ctx,
+                                      const pb::ListInboxRequest* req,
+                                      pb::ListInboxResponse* resp) override;
+  grpc::ServerUnaryReactor* MarkRead(grpc::CallbackServerContext* ctx,
+                                     const pb::MarkReadRequest* req,
+                                     pb::MarkReadResponse* resp) override;
+  grpc::ServerUnaryReactor* UnreadCount(grpc::CallbackServerContext* ctx,
+                                        const pb::UnreadCountRequest* req,
+                                        pb::UnreadCountResponse* resp) override;
+
+ private:
+  absl::Status DoGetPreferences(const hc::auth::Principal& caller,
+                                const pb::GetPreferencesRequest& req,
+                                pb::GetPreferencesResponse& resp);
+  absl::Status DoUpdatePreferences(const hc::auth::Principal& caller,
+                                   const pb::UpdatePreferencesRequest& req,
+                                   pb::UpdatePreferencesResponse& resp);
+  absl::Status DoListInbox(const hc::auth::Principal& caller, const pb::ListInboxRequest& req,
+                           pb::ListInboxResponse& resp);
+  absl::Status DoMarkRead(const hc::auth::Principal& caller, const pb::MarkReadRequest& req,
+                          pb::MarkReadResponse& resp);
+  absl::Status DoUnreadCount(const hc::auth::Principal& caller, pb::UnreadCountResponse& resp);
+  storage::Time Now() const;
+
+  hc::grpc_server::UnaryRunner& runner_;
+  storage::NotificationStore& store_;
+  const hc::tz::TimeZoneCatalog& zones_;
+  Clock clock_;
+};
+
+}  // namespace notifications::api

@@ -1,0 +1,112 @@
+#include "services/notifications/src/app.h"
+
+#include <spdlog/spdlog.h>
+
+#include "libs/kafka/consumer.h"
+#include "libs/service/membership_consumer.h"
+#include "libs/service/runtime.h"
+#include "libs/status/status.h"
+#include "libs/tz/time_zones.h"
+#include "services/notifications/src/api/notifications_service.h"
+#include "services/notifications/src/messaging/event_facts_handler.h"
+#include "services/notifications/src/storage/notification_store.h"
+
+// Generated from services/notifications/migrations/ (see hc_embed_migrations).
+const std::vector<hc::postgres::Migration>& notifications_lib_migrations();
+
+namespace notifications {
+
+hc::config::ServiceSettings Settings::Defaults() {
+  hc::config::ServiceSettings d;
+  d.server.address = "127.0.0.1:17004";
+  d.metrics_address = "127.0.0.1:17104";
+  return d;
+}
+
+absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
+  Settings s;
+  s.membership_topic = env.String("HC_MEMBERSHIP_TOPIC", s.membership_topic);
+  s.consumer_group = env.String("HC_CONSUMER_GROUP", s.consumer_group);
+  s.events_topic = env.String("HC_EVENTS_TOPIC", s.events_topic);
+  s.events_consumer_group = env.String("HC_EVENTS_CONSUMER_GROUP", s.events_consumer_group);
+  HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
+  return s;
+}
+
+namespace {
+
+storage::Time Now() {
+  return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+}  // namespace
+
+struct App::Parts {
+  explicit Parts(const Settings& settings)
+      : runtime(settings.service, {.name = "notifications",
+                                   .grpc_service = "alumni.notifications.v1.NotificationsService",
+                                   .cache_name = "notifications"}),
+        store(runtime.pool),
+        service(runtime.runner, store, zones, [] { return std::chrono::system_clock::now(); }),
+        membership(
+            runtime, settings.service,
+            {.topic = settings.membership_topic,
+             .group = settings.consumer_group,
+             .service = "notifications"},
+            [this](hc::postgres::Tx& tx, const std::string& member_id) {
+              store.EraseMemberIn(tx, member_id);
+              // Nothing of a member is cached.
+              return std::vector<std::string>();
+            },
+            [](const std::string&) {}),
+        event_facts(store, Now, runtime.exposer.registry()),
+        events(
+            {.brokers = settings.service.kafka_brokers,
+             .group_id = settings.events_consumer_group,
+             .topics = {settings.events_topic},
+             .service = "notifications",
+             .after_commit = [this](const hc::kafka::Message& m) { event_facts.AfterCommit(m); }},
+            runtime.pool,
+            [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
+              return event_facts.Handle(tx, m);
+            },
+            runtime.exposer.registry()) {}
+
+  hc::service::Runtime runtime;
+  hc::tz::SystemTimeZones zones;
+  storage::NotificationStore store;
+  api::NotificationsService service;
+  hc::service::MembershipConsumer membership;
+  messaging::EventFactsHandler event_facts;
+  hc::kafka::Consumer events;
+};
+
+App::App(Settings settings) : settings_(std::move(settings)) {}
+
+App::~App() { Shutdown(); }
+
+absl::Status App::Start() {
+  HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(
+      settings_.service, notifications_lib_migrations(), /*consumes_events=*/true));
+  parts_ = std::make_unique<Parts>(settings_);
+  HC_RETURN_IF_ERROR(parts_->membership.Start());
+  HC_RETURN_IF_ERROR(parts_->events.Start());
+  HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
+  spdlog::info("notifications serving gRPC on port {} and metrics on port {}", grpc_port(),
+               metrics_port());
+  return absl::OkStatus();
+}
+
+void App::Shutdown() {
+  if (!parts_) return;
+  // The consumers first: a fact they are handling commits or is redelivered later.
+  parts_->events.Stop();
+  parts_->membership.Stop();
+  parts_->runtime.Shutdown();
+  parts_.reset();
+}
+
+int App::grpc_port() const { return parts_ ? parts_->runtime.grpc_port() : 0; }
+int App::metrics_port() const { return parts_ ? parts_->runtime.metrics_port() : 0; }
+
+}  // namespace notifications

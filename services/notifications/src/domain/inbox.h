@@ -1,0 +1,25 @@
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "services/notifications/src/domain/preferences.h"
+
+// What lands in a member's in-app inbox. Rows hold only the kind and the ids it is about; the
+// text is rendered when the item is read, so wording can change without touching stored rows
+// and no row holds anything but ids.
+namespace notifications::domain {
+
+enum class InboxKind { kRsvpConfirmed = 1, kRsvpWaitlisted, kWaitlistPromoted };
+
+std::string_view InboxKindName(InboxKind kind);
+std::optional<InboxKind> InboxKindFromName(std::string_view name);
+
+// The preference category an item of `kind` belongs to.
+Category CategoryOf(InboxKind kind);
+
+// Discreet by design: it could show on a shared screen, so it never names recovery, treatment
+// or the event (the client shows the event's details from its id when opened).
+std::string_view InboxText(InboxKind kind);
+
+}  // namespace notifications::domain

@@ -1,0 +1,8 @@
+// notifications: wiring only. Settings come from HC_* environment variables (see README.md).
+#include "libs/service/main.h"
+
+#include "services/notifications/src/app.h"
+
+int main() {
+  return hc::service::RunMain<notifications::App, notifications::Settings>("notifications");
+}

@@ -1,0 +1,419 @@
+// notifications end to end in one process: the real gRPC server, PostgreSQL, Redis and Kafka.
+// Facts are produced to real (per-test) topics exactly as events and membership publish them.
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+#include <set>
+
+#include "alumni/events/v1/events_events.pb.h"
+#include "alumni/membership/v1/membership_events.pb.h"
+#include "alumni/notifications/v1/notifications_service.grpc.pb.h"
+#include "libs/auth/auth.h"
+#include "libs/ids/ids.h"
+#include "libs/kafka/kafka.h"
+#include "libs/postgres/pool.h"
+#include "libs/testing/testing.h"
+#include "services/notifications/src/app.h"
+#include "services/notifications/src/domain/schedule.h"
+#include "services/notifications/src/storage/notification_store.h"
+
+namespace notifications {
+namespace {
+
+namespace pb = alumni::notifications::v1;
+namespace epb = alumni::events::v1;
+namespace mpb = alumni::membership::v1;
+using google::protobuf::util::TimeUtil;
+using Clock = std::chrono::system_clock;
+
+const std::string kSecret = "notifications-integration-secret-0123456789";
+
+std::string Token(const std::string& subject, std::vector<std::string> roles = {"alumnus"}) {
+  return *hc::auth::Mint({.algorithm = "HS256",
+                          .key = kSecret,
+                          .issuer = "hc-test",
+                          .subject = subject,
+                          .roles = std::move(roles)});
+}
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& subject) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(Clock::now() + std::chrono::seconds(30));
+  ctx->AddMetadata("authorization", "Bearer " + Token(subject));
+  return ctx;
+}
+
+class NotificationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(),
+                                        {events_topic_, membership_topic_}, 3,
+                                        std::chrono::seconds(30))
+                    .ok());
+    Settings s;
+    s.service.server.address = "127.0.0.1:0";
+    s.service.metrics_address = "127.0.0.1:0";
+    s.service.database_url = db_.url();
+    s.service.redis_address = hc::testing::RedisAddress();
+    s.service.kafka_brokers = hc::testing::KafkaBrokers();
+    s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
+    s.service.workers = 4;
+    s.service.db_pool_size = 4;
+    s.events_topic = events_topic_;
+    s.membership_topic = membership_topic_;
+    s.consumer_group = hc::testing::UniqueName("notifications-test");
+    s.events_consumer_group = events_group_;
+    app_ = std::make_unique<App>(s);
+    ASSERT_TRUE(app_->Start().ok());
+    stub_ = pb::NotificationsService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(app_->grpc_port()), grpc::InsecureChannelCredentials()));
+  }
+
+  void TearDown() override {
+    if (app_) app_->Shutdown();
+  }
+
+  int Count(const std::string& sql) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec(sql)[0][0].as<int>();
+  }
+
+  void Produce(const std::string& topic, const std::string& key,
+               const google::protobuf::Message& fact, const std::string& ce_id) {
+    auto producer = hc::kafka::NewIdempotentProducer(hc::testing::KafkaBrokers(), nullptr, "t");
+    ASSERT_TRUE(producer.ok());
+    const std::string value = fact.SerializeAsString();
+    RdKafka::Headers* headers =
+        hc::kafka::NewHeaders({{hc::kafka::kCeId, ce_id},
+                               {hc::kafka::kCeType, fact.GetDescriptor()->full_name()},
+                               {hc::kafka::kCeSource, "/homecoming/test"},
+                               {hc::kafka::kCeSpecVersion, "1.0"}});
+    ASSERT_EQ(
+        (*producer)->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                             const_cast<char*>(value.data()), value.size(),
+                             const_cast<char*>(key.data()), key.size(), 0, headers, nullptr),
+        RdKafka::ERR_NO_ERROR);
+    ASSERT_EQ((*producer)->flush(10000), RdKafka::ERR_NO_ERROR);
+  }
+
+  void RsvpConfirmed(const std::string& event_id, const std::string& member_id,
+                     const std::string& ce_id) {
+    epb::RsvpConfirmed fact;
+    fact.set_event_id(event_id);
+    fact.set_member_id(member_id);
+    *fact.mutable_confirmed_at() = TimeUtil::GetCurrentTime();
+    Produce(events_topic_, event_id, fact, ce_id);
+  }
+
+  // Facts of one event share its key, so they are handled in order: once `marker`'s item is
+  // stored, every fact of the event produced before it has been handled.
+  void WaitForItemOf(const std::string& member_id) {
+    ASSERT_TRUE(
+        hc::testing::WaitFor([&] { return UnreadCount(member_id) > 0; }, std::chrono::seconds(60)))
+        << "the consumer did not store the marker's item";
+  }
+
+  // The value of one series on the service's /metrics, -1 when absent.
+  double Metric(const std::string& series) {
+    const std::string text = hc::testing::HttpGet(app_->metrics_port(), "/metrics");
+    const size_t at = text.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(text.substr(at + series.size() + 2));
+  }
+
+  int UnreadCount(const std::string& member_id) {
+    pb::UnreadCountResponse resp;
+    grpc::Status s = stub_->UnreadCount(Ctx(member_id).get(), {}, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.unread_count();
+  }
+
+  pb::ListInboxResponse Inbox(const std::string& member_id, int page_size = 0,
+                              const std::string& token = "") {
+    pb::ListInboxRequest req;
+    req.set_page_size(page_size);
+    req.set_page_token(token);
+    pb::ListInboxResponse resp;
+    grpc::Status s = stub_->ListInbox(Ctx(member_id).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  grpc::Status Update(const std::string& caller, const pb::Preferences& preferences,
+                      std::vector<std::string> paths, pb::Preferences* out = nullptr,
+                      const std::string& member_id = "") {
+    pb::UpdatePreferencesRequest req;
+    req.set_member_id(member_id);
+    *req.mutable_preferences() = preferences;
+    for (auto& path : paths) req.mutable_update_mask()->add_paths(std::move(path));
+    pb::UpdatePreferencesResponse resp;
+    grpc::Status s = stub_->UpdatePreferences(Ctx(caller).get(), req, &resp);
+    if (out) *out = resp.preferences();
+    return s;
+  }
+
+  pb::Preferences Get(const std::string& member_id) {
+    pb::GetPreferencesResponse resp;
+    grpc::Status s = stub_->GetPreferences(Ctx(member_id).get(), {}, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.preferences();
+  }
+
+  hc::testing::TestDatabase db_{"notifications"};
+  std::string events_topic_ = hc::testing::UniqueName("alumni.events.v1.notiftest");
+  std::string membership_topic_ = hc::testing::UniqueName("alumni.membership.v1.notiftest");
+  std::string events_group_ = hc::testing::UniqueName("notifications-events-test");
+  std::unique_ptr<App> app_;
+  std::unique_ptr<pb::NotificationsService::Stub> stub_;
+};
+
+TEST_F(NotificationsTest, PreferencesStartAsTheDefaultsAndUpdateOnlyTheMaskedFields) {
+  const std::string ana = hc::ids::NewUuid();
+  const pb::Preferences defaults = Get(ana);
+  EXPECT_EQ(defaults.time_zone(), "UTC");
+  EXPECT_TRUE(defaults.events().in_app());
+  EXPECT_TRUE(defaults.events().email());
+  EXPECT_FALSE(defaults.events().sms());
+  EXPECT_FALSE(defaults.milestones().in_app());
+
+  pb::Preferences change;
+  change.set_time_zone("America/New_York");
+  change.mutable_quiet_hours()->set_start_minute(22 * 60);
+  change.mutable_quiet_hours()->set_end_minute(7 * 60);
+  change.mutable_milestones()->set_in_app(true);
+  // Unmasked: must not change.
+  change.set_role_suggestions(true);
+  change.mutable_reminders()->set_email(false);
+  pb::Preferences updated;
+  grpc::Status s = Update(ana, change, {"time_zone", "quiet_hours", "milestones.in_app"}, &updated);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  const pb::Preferences read = Get(ana);
+  EXPECT_EQ(read.SerializeAsString(), updated.SerializeAsString());
+  EXPECT_EQ(read.time_zone(), "America/New_York");
+  EXPECT_EQ(read.quiet_hours().start_minute(), 22 * 60);
+  EXPECT_EQ(read.quiet_hours().end_minute(), 7 * 60);
+  EXPECT_TRUE(read.milestones().in_app());
+  EXPECT_FALSE(read.milestones().email());
+  EXPECT_FALSE(read.role_suggestions());
+  EXPECT_TRUE(read.reminders().email());
+  EXPECT_TRUE(read.events().in_app());
+}
+
+TEST_F(NotificationsTest, BadPreferencesNameTheFieldAndChangeNothing) {
+  const std::string ana = hc::ids::NewUuid();
+  struct Case {
+    std::vector<std::string> paths;
+    pb::Preferences preferences;
+    std::string field;
+  };
+  std::vector<Case> cases(5);
+  cases[0] = {{"time_zone"}, {}, "time_zone"};
+  cases[0].preferences.set_time_zone("Mars/Olympus_Mons");
+  cases[1] = {{"quiet_hours"}, {}, "quiet_hours.start_minute"};
+  cases[1].preferences.mutable_quiet_hours()->set_start_minute(1440);
+  cases[2] = {{"events.digest"}, {}, "digest"};
+  cases[2].preferences.mutable_events()->set_digest(true);
+  cases[2].paths = {"events"};  // digest on with email off
+  cases[3] = {{}, {}, "update_mask"};
+  cases[4] = {{"colour"}, {}, "update_mask"};
+  for (const auto& c : cases) {
+    grpc::Status s = Update(ana, c.preferences, c.paths);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << c.field;
+    EXPECT_EQ(s.error_message().rfind(c.field + ":", 0), 0u) << s.error_message();
+  }
+  EXPECT_EQ(Get(ana).time_zone(), "UTC");
+  EXPECT_EQ(Get(ana).quiet_hours().start_minute(), 0);
+  EXPECT_TRUE(Get(ana).events().email());
+}
+
+TEST_F(NotificationsTest, NobodyReadsOrChangesAnotherMembersPreferences) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string ben = hc::ids::NewUuid();
+  pb::GetPreferencesRequest get;
+  get.set_member_id(ben);
+  pb::GetPreferencesResponse got;
+  EXPECT_EQ(stub_->GetPreferences(Ctx(ana).get(), get, &got).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  pb::Preferences change;
+  change.mutable_events()->set_in_app(false);
+  EXPECT_EQ(Update(ana, change, {"events.in_app"}, nullptr, ben).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(Get(ben).events().in_app());
+
+  // A service identity is not a member either.
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->AddMetadata("authorization", "Bearer " + Token("events", {"service"}));
+  EXPECT_EQ(stub_->GetPreferences(ctx.get(), get, &got).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  // Asking for one's own by id is fine.
+  get.set_member_id(ana);
+  EXPECT_TRUE(stub_->GetPreferences(Ctx(ana).get(), get, &got).ok());
+}
+
+TEST_F(NotificationsTest, AnRsvpDeliveredTwiceMakesOneInboxItem) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string marker = hc::ids::NewUuid();
+  const std::string event_id = hc::ids::NewUuid();
+  const std::string ce_id = hc::ids::NewUuid();
+  RsvpConfirmed(event_id, ana, ce_id);
+  RsvpConfirmed(event_id, ana, ce_id);  // redelivered
+  RsvpConfirmed(event_id, marker, hc::ids::NewUuid());
+  WaitForItemOf(marker);
+
+  const pb::ListInboxResponse inbox = Inbox(ana);
+  ASSERT_EQ(inbox.items_size(), 1);
+  const pb::InboxItem& item = inbox.items(0);
+  EXPECT_EQ(item.kind(), pb::INBOX_ITEM_KIND_RSVP_CONFIRMED);
+  EXPECT_EQ(item.category(), pb::CATEGORY_EVENTS);
+  EXPECT_EQ(item.event_id(), event_id);
+  EXPECT_EQ(item.text(), "Your RSVP is confirmed");
+  EXPECT_FALSE(item.has_read_at());
+  EXPECT_EQ(UnreadCount(ana), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM inbox WHERE ce_id = '" + ce_id + "'"), 1);
+  // The second delivery did reach the service, and was recognised.
+  EXPECT_EQ(
+      Metric("hc_consumer_messages_total{group=\"" + events_group_ + "\",outcome=\"duplicate\"}"),
+      1);
+  EXPECT_EQ(Metric("notifications_deliveries_total{channel=\"in_app\",status=\"sent\"}"), 2);
+
+  // Another member can't mark it, and learns nothing from trying.
+  pb::MarkReadRequest mark;
+  mark.add_item_ids(item.item_id());
+  pb::MarkReadResponse marked;
+  EXPECT_EQ(stub_->MarkRead(Ctx(marker).get(), mark, &marked).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(UnreadCount(ana), 1);
+
+  grpc::Status s = stub_->MarkRead(Ctx(ana).get(), mark, &marked);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(marked.unread_count(), 0);
+  EXPECT_EQ(UnreadCount(ana), 0);
+  EXPECT_TRUE(Inbox(ana).items(0).has_read_at());
+  // Idempotent.
+  EXPECT_TRUE(stub_->MarkRead(Ctx(ana).get(), mark, &marked).ok());
+  EXPECT_EQ(marked.unread_count(), 0);
+}
+
+TEST_F(NotificationsTest, TheDedupeKeyAloneKeepsAFactToOneItem) {
+  // Even were the consumer's inbox bypassed (a fact handled twice), the UNIQUE key holds.
+  hc::postgres::Pool pool({.url = db_.url(), .size = 1});
+  storage::NotificationStore store(pool);
+  const std::string ana = hc::ids::NewUuid();
+  const std::string key = domain::DedupeKey(hc::ids::NewUuid(), ana, domain::Channel::kInApp);
+  std::vector<bool> stored;
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(pool.InTransaction([&](hc::postgres::Tx& tx) {
+                      stored.push_back(store.AddInboxItemIn(
+                          tx,
+                          {.item_id = hc::ids::NewUuid(),
+                           .member_id = ana,
+                           .kind = domain::InboxKind::kRsvpConfirmed,
+                           .event_id = hc::ids::NewUuid(),
+                           .created_at = std::chrono::time_point_cast<std::chrono::milliseconds>(
+                               Clock::now())},
+                          key));
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+  EXPECT_EQ(stored, (std::vector<bool>{true, false}));
+  EXPECT_EQ(UnreadCount(ana), 1);
+}
+
+TEST_F(NotificationsTest, AMemberWithTheEventsInboxOffGetsNothing) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string marker = hc::ids::NewUuid();
+  pb::Preferences off;
+  off.mutable_events()->set_in_app(false);
+  ASSERT_TRUE(Update(ana, off, {"events.in_app"}).ok());
+  const std::string event_id = hc::ids::NewUuid();
+  RsvpConfirmed(event_id, ana, hc::ids::NewUuid());
+  RsvpConfirmed(event_id, marker, hc::ids::NewUuid());
+  WaitForItemOf(marker);
+  EXPECT_EQ(UnreadCount(ana), 0);
+  EXPECT_EQ(Inbox(ana).items_size(), 0);
+  EXPECT_EQ(Count("SELECT count(*) FROM inbox_items WHERE member_id = '" + ana + "'"), 0);
+  EXPECT_EQ(Metric("notifications_deliveries_total{channel=\"in_app\",status=\"suppressed\"}"), 1);
+}
+
+TEST_F(NotificationsTest, TheInboxPagesNewestFirst) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string event_id = hc::ids::NewUuid();
+  RsvpConfirmed(event_id, ana, hc::ids::NewUuid());
+  epb::RsvpWaitlisted waitlisted;
+  waitlisted.set_event_id(event_id);
+  waitlisted.set_member_id(ana);
+  waitlisted.set_waitlist_position(1);
+  Produce(events_topic_, event_id, waitlisted, hc::ids::NewUuid());
+  epb::WaitlistPromoted promoted;
+  promoted.set_event_id(event_id);
+  promoted.set_member_id(ana);
+  Produce(events_topic_, event_id, promoted, hc::ids::NewUuid());
+  ASSERT_TRUE(
+      hc::testing::WaitFor([&] { return UnreadCount(ana) == 3; }, std::chrono::seconds(60)));
+
+  const pb::ListInboxResponse first = Inbox(ana, 2);
+  ASSERT_EQ(first.items_size(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+  const pb::ListInboxResponse second = Inbox(ana, 2, first.next_page_token());
+  ASSERT_EQ(second.items_size(), 1);
+  EXPECT_TRUE(second.next_page_token().empty());
+  std::vector<pb::InboxItem> all(first.items().begin(), first.items().end());
+  all.push_back(second.items(0));
+  std::set<std::string> ids;
+  for (size_t i = 0; i < all.size(); ++i) {
+    ids.insert(all[i].item_id());
+    if (i > 0) {
+      EXPECT_LE(TimeUtil::TimestampToMilliseconds(all[i].created_at()),
+                TimeUtil::TimestampToMilliseconds(all[i - 1].created_at()));
+    }
+  }
+  EXPECT_EQ(ids.size(), 3u);
+
+  // A token is only good for the listing it came from.
+  pb::ListInboxRequest unread;
+  unread.set_unread_only(true);
+  unread.set_page_token(first.next_page_token());
+  pb::ListInboxResponse refused;
+  grpc::Status s = stub_->ListInbox(Ctx(ana).get(), unread, &refused);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(s.error_message().rfind("page_token:", 0), 0u) << s.error_message();
+}
+
+TEST_F(NotificationsTest, MemberDeletedErasesTheirPreferencesAndInbox) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string ben = hc::ids::NewUuid();
+  pb::Preferences change;
+  change.set_time_zone("Europe/Lisbon");
+  ASSERT_TRUE(Update(ana, change, {"time_zone"}).ok());
+  const std::string event_id = hc::ids::NewUuid();
+  RsvpConfirmed(event_id, ana, hc::ids::NewUuid());
+  RsvpConfirmed(event_id, ben, hc::ids::NewUuid());
+  WaitForItemOf(ben);
+  ASSERT_EQ(UnreadCount(ana), 1);
+
+  mpb::MemberDeleted deleted;
+  deleted.set_member_id(ana);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  Produce(membership_topic_, ana, deleted, hc::ids::NewUuid());
+  const std::string held = "SELECT (SELECT count(*) FROM inbox_items WHERE member_id = '" + ana +
+                           "') + (SELECT count(*) FROM preferences WHERE member_id = '" + ana +
+                           "')";
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return Count(held) == 0; }, std::chrono::seconds(60)));
+
+  // A fact still in flight for them stores nothing; others are untouched.
+  RsvpConfirmed(event_id, ana, hc::ids::NewUuid());
+  RsvpConfirmed(event_id, ben, hc::ids::NewUuid());
+  ASSERT_TRUE(
+      hc::testing::WaitFor([&] { return UnreadCount(ben) == 2; }, std::chrono::seconds(60)));
+  EXPECT_EQ(Count(held), 0);
+}
+
+}  // namespace
+}  // namespace notifications
