@@ -280,7 +280,7 @@ TEST_F(NotificationsTest, AnRsvpDeliveredTwiceMakesOneInboxItem) {
   EXPECT_EQ(
       Metric("hc_consumer_messages_total{group=\"" + events_group_ + "\",outcome=\"duplicate\"}"),
       1);
-  EXPECT_EQ(Metric("notifications_deliveries_total{channel=\"in_app\",status=\"sent\"}"), 2);
+  EXPECT_EQ(Metric("hc_notifications_deliveries_total{channel=\"in_app\",status=\"sent\"}"), 2);
 
   // Another member can't mark it, and learns nothing from trying.
   pb::MarkReadRequest mark;
@@ -339,7 +339,7 @@ TEST_F(NotificationsTest, AMemberWithTheEventsInboxOffGetsNothing) {
   EXPECT_EQ(UnreadCount(ana), 0);
   EXPECT_EQ(Inbox(ana).items_size(), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM inbox_items WHERE member_id = '" + ana + "'"), 0);
-  EXPECT_EQ(Metric("notifications_deliveries_total{channel=\"in_app\",status=\"suppressed\"}"), 1);
+  EXPECT_EQ(Metric("hc_notifications_deliveries_total{channel=\"in_app\",status=\"suppressed\"}"), 1);
 }
 
 TEST_F(NotificationsTest, TheInboxPagesNewestFirst) {

@@ -36,7 +36,7 @@ absl::StatusOr<Subject> Read(const hc::kafka::Message& message) {
 
 prometheus::Family<prometheus::Counter>& Deliveries(prometheus::Registry& registry) {
   return prometheus::BuildCounter()
-      .Name("notifications_deliveries_total")
+      .Name("hc_notifications_deliveries_total")
       .Help("Notifications decided, by channel and status")
       .Register(registry);
 }
