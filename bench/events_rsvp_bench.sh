@@ -109,45 +109,14 @@ SQL
 
 hc_step "RSVP: gRPC vs pgbench, full load then half load"
 RSVP_ARGS=(--proto "${EVENTS_PROTO}" -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
-CALL_RSVP="alumni.events.v1.EventsService/Rsvp"
-rsvp_rows() { psql -X -Atq "${PG}/${DB_NAME}" -c 'SELECT count(*) FROM rsvps'; }
-# grpc_rsvp_run NAME SLICE [ghz args]: a gRPC RSVP run, checked to have made one row per OK.
-grpc_rsvp_run() {
-  local name="$1" slice="$2" before after ok; shift 2
-  before="$(rsvp_rows)"
-  ghz_run "${name}" "${ADDR}" "${CALL_RSVP}" "$@" "${RSVP_ARGS[@]}" -D "${TMP}/rsvp-${slice}.json"
-  after="$(rsvp_rows)"
-  ok="$(python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${OUT}/${name}.json")"
-  ((after - before == ok)) || hc_warn "${name}: ${ok} RSVPs OK but $((after - before)) new rows" \
-    "(more calls than events in its slice: raise BENCH_EVENTS)"
-}
-grpc_rsvp_run rsvp-warmup warmup "${WARMUP}"
-M0="$(busy_ms)" S0="$(proc_ms "${SERVICE_PID}")"
-grpc_rsvp_run rsvp-grpc full "${SECS}"
-M1="$(busy_ms)" S1="$(proc_ms "${SERVICE_PID}")"
-read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats rsvp-grpc)"
-read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
-M0="$(busy_ms)" S0="$(proc_ms "${SERVICE_PID}")"
-pgbench_run rsvp-pgbench "${TMP}/rsvp.sql"
-M1="$(busy_ms)" S1="$(proc_ms "${SERVICE_PID}")"
-read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/rsvp-pgbench.stats"
-read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
-grpc_rsvp_run rsvp-grpc-half half "${SECS}" --rps "$(half "${G_RPS}")"
-read -r GH_RPS GH_P50 GH_P99 GH_ERR <<<"$(ghz_stats rsvp-grpc-half)"
-pgbench_run rsvp-pgbench-half "${TMP}/rsvp.sql" --rate "$(half "${P_TPS}")"
-read -r PH_TPS PH_P50 PH_P99 PH_ERR <"${OUT}/rsvp-pgbench-half.stats"
+bench_write_vs_pgbench rsvp alumni.events.v1.EventsService/Rsvp rsvps "${TMP}/rsvp.sql" \
+  "${RSVP_ARGS[@]}"
 
 hc_step "cached GetEvent vs the echo server"
 EVENT1="00000000-0000-4000-8000-000000000001"
 GET_ARGS=(--proto "${EVENTS_PROTO}" -d "{\"event_id\":\"${EVENT1}\"}"
           -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
-CALL_GET="alumni.events.v1.EventsService/GetEvent"
-ghz_run get-warmup "${ADDR}" "${CALL_GET}" "${WARMUP}" "${GET_ARGS[@]}"
-ghz_run get "${ADDR}" "${CALL_GET}" "${SECS}" "${GET_ARGS[@]}"
-read -r E_RPS E_P50 E_P99 E_ERR <<<"$(ghz_stats get)"
-ghz_run get-half "${ADDR}" "${CALL_GET}" "${SECS}" "${GET_ARGS[@]}" --rps "$(half "${E_RPS}")"
-read -r EH_RPS EH_P50 EH_P99 EH_ERR <<<"$(ghz_stats get-half)"
+bench_cached_read get alumni.events.v1.EventsService/GetEvent "${GET_ARGS[@]}"
 bench_echo_ceiling
 
 hc_step "summary"
@@ -164,14 +133,14 @@ hc_step "summary"
   row "RSVP via pgbench, full load" "${P_TPS}" "${P_P50}" "${P_P99}" "${P_ERR}"
   row "RSVP via gRPC, half load" "${GH_RPS}" "${GH_P50}" "${GH_P99}" "${GH_ERR}"
   row "RSVP via pgbench, half load" "${PH_TPS}" "${PH_P50}" "${PH_P99}" "${PH_ERR}"
-  row "GetEvent (cached), full" "${E_RPS}" "${E_P50}" "${E_P99}" "${E_ERR}"
+  row "GetEvent (cached), full" "${R_RPS}" "${R_P50}" "${R_P99}" "${R_ERR}"
   row "echo server, full" "${X_RPS}" "${X_P50}" "${X_P99}" "${X_ERR}"
-  row "GetEvent (cached), half" "${EH_RPS}" "${EH_P50}" "${EH_P99}" "${EH_ERR}"
+  row "GetEvent (cached), half" "${RH_RPS}" "${RH_P50}" "${RH_P99}" "${RH_ERR}"
   row "echo server, half" "${XH_RPS}" "${XH_P50}" "${XH_P99}" "${XH_ERR}"
   echo
   echo "RSVP gRPC / pgbench:     $(ratio "${G_RPS}" "${P_TPS}")   (aim >= 0.85)"
   echo "  CPU per RSVP, whole machine: ${G_CPU} us via gRPC (${G_SVC} us of it in the events" \
     "process), ${P_CPU} us via pgbench (${P_SVC} us in the events process: its relay)"
-  echo "GetEvent / echo server:  $(ratio "${E_RPS}" "${X_RPS}")   (aim >= 0.7)"
+  echo "GetEvent / echo server:  $(ratio "${R_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"

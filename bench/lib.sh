@@ -254,3 +254,54 @@ bench_echo_ceiling() {
   ghz_run echo-half "${HOST}:${port}" "${call}" "${SECS}" "${args[@]}" --rps "$(half "${X_RPS}")"
   read -r XH_RPS XH_P50 XH_P99 XH_ERR <<<"$(ghz_stats echo-half)"
 }
+
+# bench_grpc_write_run RUN CALL TABLE DATA SECONDS [ghz args...]: one gRPC run of a write that
+# makes a row of TABLE per OK call (ghz sends the JSON array DATA round robin), warned about
+# when the rows and the OK calls differ.
+bench_grpc_write_run() {
+  local run="$1" call="$2" table="$3" data="$4" secs="$5" before after ok; shift 5
+  before="$(psql -X -Atq "${PG}/${DB_NAME}" -c "SELECT count(*) FROM ${table}")"
+  ghz_run "${run}" "${ADDR}" "${call}" "${secs}" "$@" -D "${data}"
+  after="$(psql -X -Atq "${PG}/${DB_NAME}" -c "SELECT count(*) FROM ${table}")"
+  ok="$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${OUT}/${run}.json")"
+  ((after - before == ok)) || hc_warn "${run}: ${ok} calls OK but $((after - before)) new rows" \
+    "in ${table} (more calls than rows seeded for its slice: seed more)"
+}
+
+# bench_write_vs_pgbench NAME CALL TABLE SCRIPT [ghz args...]: the write through gRPC (a
+# warm-up, full load, then half of it; data slices $TMP/NAME-{warmup,full,half}.json) beside
+# pgbench running SCRIPT (full load, then half of it). Sets G_RPS G_P50 G_P99 G_ERR (gRPC, full),
+# GH_* (gRPC, half), P_TPS P_P50 P_P99 P_ERR (pgbench, full), PH_* (pgbench, half), and the CPU
+# per call of the whole machine and of the service: G_CPU G_SVC, P_CPU P_SVC.
+bench_write_vs_pgbench() {
+  local name="$1" call="$2" table="$3" script="$4" m0 m1 s0 s1; shift 4
+  bench_grpc_write_run "${name}-warmup" "${call}" "${table}" "${TMP}/${name}-warmup.json" \
+    "${WARMUP}" "$@"
+  m0="$(busy_ms)" s0="$(proc_ms "${SERVICE_PID}")"
+  bench_grpc_write_run "${name}-grpc" "${call}" "${table}" "${TMP}/${name}-full.json" "${SECS}" "$@"
+  m1="$(busy_ms)" s1="$(proc_ms "${SERVICE_PID}")"
+  read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats "${name}-grpc")"
+  read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
+  m0="$(busy_ms)" s0="$(proc_ms "${SERVICE_PID}")"
+  pgbench_run "${name}-pgbench" "${script}"
+  m1="$(busy_ms)" s1="$(proc_ms "${SERVICE_PID}")"
+  read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/${name}-pgbench.stats"
+  read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
+  bench_grpc_write_run "${name}-grpc-half" "${call}" "${table}" "${TMP}/${name}-half.json" \
+    "${SECS}" "$@" --rps "$(half "${G_RPS}")"
+  read -r GH_RPS GH_P50 GH_P99 GH_ERR <<<"$(ghz_stats "${name}-grpc-half")"
+  pgbench_run "${name}-pgbench-half" "${script}" --rate "$(half "${P_TPS}")"
+  read -r PH_TPS PH_P50 PH_P99 PH_ERR <"${OUT}/${name}-pgbench-half.stats"
+}
+
+# bench_cached_read NAME CALL [ghz args...]: a read at full load after a warm-up, then at half
+# of it; sets R_RPS R_P50 R_P99 R_ERR and RH_*.
+bench_cached_read() {
+  local name="$1" call="$2"; shift 2
+  ghz_run "${name}-warmup" "${ADDR}" "${call}" "${WARMUP}" "$@"
+  ghz_run "${name}" "${ADDR}" "${call}" "${SECS}" "$@"
+  read -r R_RPS R_P50 R_P99 R_ERR <<<"$(ghz_stats "${name}")"
+  ghz_run "${name}-half" "${ADDR}" "${call}" "${SECS}" "$@" --rps "$(half "${R_RPS}")"
+  read -r RH_RPS RH_P50 RH_P99 RH_ERR <<<"$(ghz_stats "${name}-half")"
+}

@@ -137,45 +137,13 @@ SQL
 
 hc_step "SignUp: gRPC vs pgbench, full load then half load"
 SIGNUP_ARGS=(--proto "${PROTO}" -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
-CALL_SIGNUP="alumni.volunteering.v1.VolunteeringService/SignUp"
-signup_rows() { psql -X -Atq "${PG}/${DB_NAME}" -c 'SELECT count(*) FROM signups'; }
-# grpc_signup_run NAME SLICE [ghz args]: a gRPC SignUp run, checked to have made one row per OK.
-grpc_signup_run() {
-  local name="$1" slice="$2" before after ok; shift 2
-  before="$(signup_rows)"
-  ghz_run "${name}" "${ADDR}" "${CALL_SIGNUP}" "$@" "${SIGNUP_ARGS[@]}" \
-    -D "${TMP}/signup-${slice}.json"
-  after="$(signup_rows)"
-  ok="$(python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${OUT}/${name}.json")"
-  ((after - before == ok)) || hc_warn "${name}: ${ok} sign-ups OK but $((after - before))" \
-    "new rows (more calls than shifts in its slice: raise BENCH_SHIFTS)"
-}
-grpc_signup_run signup-warmup warmup "${WARMUP}"
-M0="$(busy_ms)" S0="$(proc_ms "${SERVICE_PID}")"
-grpc_signup_run signup-grpc full "${SECS}"
-M1="$(busy_ms)" S1="$(proc_ms "${SERVICE_PID}")"
-read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats signup-grpc)"
-read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
-M0="$(busy_ms)" S0="$(proc_ms "${SERVICE_PID}")"
-pgbench_run signup-pgbench "${TMP}/signup.sql"
-M1="$(busy_ms)" S1="$(proc_ms "${SERVICE_PID}")"
-read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/signup-pgbench.stats"
-read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${M0}" "${M1}" "${S0}" "${S1}")"
-grpc_signup_run signup-grpc-half half "${SECS}" --rps "$(half "${G_RPS}")"
-read -r GH_RPS GH_P50 GH_P99 GH_ERR <<<"$(ghz_stats signup-grpc-half)"
-pgbench_run signup-pgbench-half "${TMP}/signup.sql" --rate "$(half "${P_TPS}")"
-read -r PH_TPS PH_P50 PH_P99 PH_ERR <"${OUT}/signup-pgbench-half.stats"
+bench_write_vs_pgbench signup alumni.volunteering.v1.VolunteeringService/SignUp signups \
+  "${TMP}/signup.sql" "${SIGNUP_ARGS[@]}"
 
 hc_step "cached ListRoles vs the echo server"
 LIST_ARGS=(--proto "${PROTO}" -d "{\"page_size\":${BENCH_LIST_PAGE_SIZE:-20}}"
            -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
-CALL_LIST="alumni.volunteering.v1.VolunteeringService/ListRoles"
-ghz_run list-warmup "${ADDR}" "${CALL_LIST}" "${WARMUP}" "${LIST_ARGS[@]}"
-ghz_run list "${ADDR}" "${CALL_LIST}" "${SECS}" "${LIST_ARGS[@]}"
-read -r L_RPS L_P50 L_P99 L_ERR <<<"$(ghz_stats list)"
-ghz_run list-half "${ADDR}" "${CALL_LIST}" "${SECS}" "${LIST_ARGS[@]}" --rps "$(half "${L_RPS}")"
-read -r LH_RPS LH_P50 LH_P99 LH_ERR <<<"$(ghz_stats list-half)"
+bench_cached_read list alumni.volunteering.v1.VolunteeringService/ListRoles "${LIST_ARGS[@]}"
 bench_echo_ceiling
 
 hc_step "summary"
@@ -192,14 +160,14 @@ hc_step "summary"
   row "SignUp via pgbench, full" "${P_TPS}" "${P_P50}" "${P_P99}" "${P_ERR}"
   row "SignUp via gRPC, half load" "${GH_RPS}" "${GH_P50}" "${GH_P99}" "${GH_ERR}"
   row "SignUp via pgbench, half" "${PH_TPS}" "${PH_P50}" "${PH_P99}" "${PH_ERR}"
-  row "ListRoles (cached), full" "${L_RPS}" "${L_P50}" "${L_P99}" "${L_ERR}"
+  row "ListRoles (cached), full" "${R_RPS}" "${R_P50}" "${R_P99}" "${R_ERR}"
   row "echo server, full" "${X_RPS}" "${X_P50}" "${X_P99}" "${X_ERR}"
-  row "ListRoles (cached), half" "${LH_RPS}" "${LH_P50}" "${LH_P99}" "${LH_ERR}"
+  row "ListRoles (cached), half" "${RH_RPS}" "${RH_P50}" "${RH_P99}" "${RH_ERR}"
   row "echo server, half" "${XH_RPS}" "${XH_P50}" "${XH_P99}" "${XH_ERR}"
   echo
   echo "SignUp gRPC / pgbench:     $(ratio "${G_RPS}" "${P_TPS}")   (aim >= 0.85)"
   echo "  CPU per SignUp, whole machine: ${G_CPU} us via gRPC (${G_SVC} us of it in the" \
     "volunteering process), ${P_CPU} us via pgbench (${P_SVC} us in the process: its relay)"
-  echo "ListRoles / echo server:   $(ratio "${L_RPS}" "${X_RPS}")   (aim >= 0.7)"
+  echo "ListRoles / echo server:   $(ratio "${R_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"
