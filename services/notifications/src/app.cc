@@ -9,6 +9,8 @@
 #include "libs/tz/time_zones.h"
 #include "services/notifications/src/api/notifications_service.h"
 #include "services/notifications/src/messaging/event_facts_handler.h"
+#include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/messaging/volunteering_facts_handler.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 // Generated from services/notifications/migrations/ (see hc_embed_migrations).
@@ -29,6 +31,9 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.consumer_group = env.String("HC_CONSUMER_GROUP", s.consumer_group);
   s.events_topic = env.String("HC_EVENTS_TOPIC", s.events_topic);
   s.events_consumer_group = env.String("HC_EVENTS_CONSUMER_GROUP", s.events_consumer_group);
+  s.volunteering_topic = env.String("HC_VOLUNTEERING_TOPIC", s.volunteering_topic);
+  s.volunteering_consumer_group =
+      env.String("HC_VOLUNTEERING_CONSUMER_GROUP", s.volunteering_consumer_group);
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
   return s;
 }
@@ -37,6 +42,25 @@ namespace {
 
 storage::Time Now() {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+}
+
+// A consumer of another service's facts (inbox dedupe, DLQ) that `handler` turns into inbox
+// items.
+hc::kafka::Consumer FactsConsumer(hc::service::Runtime& runtime,
+                                  const hc::config::ServiceSettings& settings,
+                                  const std::string& topic, const std::string& group,
+                                  messaging::InboxFactsHandler& handler) {
+  return hc::kafka::Consumer(
+      {.brokers = settings.kafka_brokers,
+       .group_id = group,
+       .topics = {topic},
+       .service = "notifications",
+       .after_commit = [&handler](const hc::kafka::Message&) { handler.AfterCommit(); }},
+      runtime.pool,
+      [&handler](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
+        return handler.Handle(tx, m);
+      },
+      runtime.exposer.registry());
 }
 
 }  // namespace
@@ -59,26 +83,24 @@ struct App::Parts {
               return std::vector<std::string>();
             },
             [](const std::string&) {}),
-        event_facts(store, Now, runtime.exposer.registry()),
-        events(
-            {.brokers = settings.service.kafka_brokers,
-             .group_id = settings.events_consumer_group,
-             .topics = {settings.events_topic},
-             .service = "notifications",
-             .after_commit = [this](const hc::kafka::Message& m) { event_facts.AfterCommit(m); }},
-            runtime.pool,
-            [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
-              return event_facts.Handle(tx, m);
-            },
-            runtime.exposer.registry()) {}
+        deliveries(store, Now, runtime.exposer.registry()),
+        event_facts(deliveries, messaging::EventFactItems),
+        events(FactsConsumer(runtime, settings.service, settings.events_topic,
+                             settings.events_consumer_group, event_facts)),
+        volunteering_facts(deliveries, messaging::VolunteeringFactItems),
+        volunteering(FactsConsumer(runtime, settings.service, settings.volunteering_topic,
+                                   settings.volunteering_consumer_group, volunteering_facts)) {}
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
   storage::NotificationStore store;
   api::NotificationsService service;
   hc::service::MembershipConsumer membership;
-  messaging::EventFactsHandler event_facts;
+  messaging::InboxDeliveries deliveries;
+  messaging::InboxFactsHandler event_facts;
   hc::kafka::Consumer events;
+  messaging::InboxFactsHandler volunteering_facts;
+  hc::kafka::Consumer volunteering;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -91,6 +113,7 @@ absl::Status App::Start() {
   parts_ = std::make_unique<Parts>(settings_);
   HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->events.Start());
+  HC_RETURN_IF_ERROR(parts_->volunteering.Start());
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("notifications serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -100,6 +123,7 @@ absl::Status App::Start() {
 void App::Shutdown() {
   if (!parts_) return;
   // The consumers first: a fact they are handling commits or is redelivered later.
+  parts_->volunteering.Stop();
   parts_->events.Stop();
   parts_->membership.Stop();
   parts_->runtime.Shutdown();

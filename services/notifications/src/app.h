@@ -20,14 +20,18 @@ struct Settings {
   // group reading them.
   std::string events_topic = "alumni.events.v1";
   std::string events_consumer_group = "notifications.events";
+  // Where volunteering's facts come from (sign-ups and shifts become inbox items), and the
+  // consumer group reading them.
+  std::string volunteering_topic = "alumni.volunteering.v1";
+  std::string volunteering_consumer_group = "notifications.volunteering";
 
   static hc::config::ServiceSettings Defaults();
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.
   static absl::StatusOr<Settings> FromEnv(hc::config::Env& env);
 };
 
-// The whole service wired together: migrations, gRPC server, outbox relay, the membership and
-// events consumers, metrics.
+// The whole service wired together: migrations, gRPC server, outbox relay, the membership,
+// events and volunteering consumers, metrics.
 class App {
  public:
   explicit App(Settings settings);

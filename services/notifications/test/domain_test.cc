@@ -2,6 +2,11 @@
 // changes, reminders, retries, the daily cap.
 #include <gtest/gtest.h>
 
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
 #include "services/notifications/src/domain/inbox.h"
@@ -195,16 +200,37 @@ TEST(Dedupe, OneKeyPerFactMemberAndChannel) {
 }
 
 TEST(Inbox, KindsRoundTripAndTheirTextIsDiscreet) {
-  for (InboxKind kind :
-       {InboxKind::kRsvpConfirmed, InboxKind::kRsvpWaitlisted, InboxKind::kWaitlistPromoted}) {
+  const std::vector<std::pair<InboxKind, Category>> kinds = {
+      {InboxKind::kRsvpConfirmed, Category::kEvents},
+      {InboxKind::kRsvpWaitlisted, Category::kEvents},
+      {InboxKind::kWaitlistPromoted, Category::kEvents},
+      {InboxKind::kVolunteerConfirmed, Category::kVolunteering},
+      {InboxKind::kVolunteerWaitlisted, Category::kVolunteering},
+      {InboxKind::kVolunteerPendingApproval, Category::kVolunteering},
+      {InboxKind::kSignupApproved, Category::kVolunteering},
+      {InboxKind::kSignupApprovedWaitlisted, Category::kVolunteering},
+      {InboxKind::kSignupDeclined, Category::kVolunteering},
+      {InboxKind::kVolunteerPromoted, Category::kVolunteering},
+      {InboxKind::kShiftCancelled, Category::kVolunteering},
+      {InboxKind::kShiftMoved, Category::kVolunteering},
+  };
+  std::set<std::string> names;
+  std::set<std::string> texts;
+  for (const auto& [kind, category] : kinds) {
     EXPECT_EQ(InboxKindFromName(InboxKindName(kind)), kind);
-    EXPECT_EQ(CategoryOf(kind), Category::kEvents);
+    EXPECT_EQ(CategoryOf(kind), category);
+    names.emplace(InboxKindName(kind));
     const std::string text(InboxText(kind));
+    texts.insert(text);
     EXPECT_FALSE(text.empty());
-    for (const char* word : {"recovery", "sober", "treatment", "addiction", "IOP", "detox"}) {
+    for (const char* word :
+         {"recovery", "sober", "sobriety", "treatment", "addiction", "IOP", "detox"}) {
       EXPECT_EQ(text.find(word), std::string::npos) << text;
     }
   }
+  // Each kind has its own stored name and its own wording.
+  EXPECT_EQ(names.size(), kinds.size());
+  EXPECT_EQ(texts.size(), kinds.size());
   EXPECT_EQ(InboxKindFromName("member_deleted"), std::nullopt);
 }
 

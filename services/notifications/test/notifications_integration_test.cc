@@ -4,12 +4,14 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <pqxx/pqxx>
 #include <set>
 
 #include "alumni/events/v1/events_events.pb.h"
 #include "alumni/membership/v1/membership_events.pb.h"
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
+#include "alumni/volunteering/v1/volunteering_events.pb.h"
 #include "libs/auth/auth.h"
 #include "libs/ids/ids.h"
 #include "libs/kafka/kafka.h"
@@ -17,6 +19,8 @@
 #include "libs/testing/testing.h"
 #include "services/notifications/src/app.h"
 #include "services/notifications/src/domain/schedule.h"
+#include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/messaging/volunteering_facts_handler.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 namespace notifications {
@@ -25,6 +29,7 @@ namespace {
 namespace pb = alumni::notifications::v1;
 namespace epb = alumni::events::v1;
 namespace mpb = alumni::membership::v1;
+namespace vpb = alumni::volunteering::v1;
 using google::protobuf::util::TimeUtil;
 using Clock = std::chrono::system_clock;
 
@@ -49,7 +54,7 @@ class NotificationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(),
-                                        {events_topic_, membership_topic_}, 3,
+                                        {events_topic_, membership_topic_, volunteering_topic_}, 3,
                                         std::chrono::seconds(30))
                     .ok());
     Settings s;
@@ -65,6 +70,8 @@ class NotificationsTest : public ::testing::Test {
     s.membership_topic = membership_topic_;
     s.consumer_group = hc::testing::UniqueName("notifications-test");
     s.events_consumer_group = events_group_;
+    s.volunteering_topic = volunteering_topic_;
+    s.volunteering_consumer_group = volunteering_group_;
     app_ = std::make_unique<App>(s);
     ASSERT_TRUE(app_->Start().ok());
     stub_ = pb::NotificationsService::NewStub(grpc::CreateChannel(
@@ -106,6 +113,18 @@ class NotificationsTest : public ::testing::Test {
     fact.set_member_id(member_id);
     *fact.mutable_confirmed_at() = TimeUtil::GetCurrentTime();
     Produce(events_topic_, event_id, fact, ce_id);
+  }
+
+  // Volunteering keys its facts by role, as volunteering does.
+  void SignedUp(const std::string& role_id, const std::string& shift_id,
+                const std::string& member_id, vpb::SignupStatus status, const std::string& ce_id) {
+    vpb::VolunteerSignedUp fact;
+    fact.set_role_id(role_id);
+    fact.set_shift_id(shift_id);
+    fact.set_member_id(member_id);
+    fact.set_status(status);
+    *fact.mutable_signed_up_at() = TimeUtil::GetCurrentTime();
+    Produce(volunteering_topic_, role_id, fact, ce_id);
   }
 
   // Facts of one event share its key, so they are handled in order: once `marker`'s item is
@@ -166,6 +185,8 @@ class NotificationsTest : public ::testing::Test {
   std::string events_topic_ = hc::testing::UniqueName("alumni.events.v1.notiftest");
   std::string membership_topic_ = hc::testing::UniqueName("alumni.membership.v1.notiftest");
   std::string events_group_ = hc::testing::UniqueName("notifications-events-test");
+  std::string volunteering_topic_ = hc::testing::UniqueName("alumni.volunteering.v1.notiftest");
+  std::string volunteering_group_ = hc::testing::UniqueName("notifications-volunteering-test");
   std::unique_ptr<App> app_;
   std::unique_ptr<pb::NotificationsService::Stub> stub_;
 };
@@ -339,7 +360,8 @@ TEST_F(NotificationsTest, AMemberWithTheEventsInboxOffGetsNothing) {
   EXPECT_EQ(UnreadCount(ana), 0);
   EXPECT_EQ(Inbox(ana).items_size(), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM inbox_items WHERE member_id = '" + ana + "'"), 0);
-  EXPECT_EQ(Metric("hc_notifications_deliveries_total{channel=\"in_app\",status=\"suppressed\"}"), 1);
+  EXPECT_EQ(Metric("hc_notifications_deliveries_total{channel=\"in_app\",status=\"suppressed\"}"),
+            1);
 }
 
 TEST_F(NotificationsTest, TheInboxPagesNewestFirst) {
@@ -413,6 +435,184 @@ TEST_F(NotificationsTest, MemberDeletedErasesTheirPreferencesAndInbox) {
   ASSERT_TRUE(
       hc::testing::WaitFor([&] { return UnreadCount(ben) == 2; }, std::chrono::seconds(60)));
   EXPECT_EQ(Count(held), 0);
+}
+
+class VolunteeringFactsTest : public NotificationsTest {
+ protected:
+  const std::string role_id_ = hc::ids::NewUuid();
+  const std::string shift_id_ = hc::ids::NewUuid();
+
+  // One page of a ShiftCancelled of this test's shift.
+  vpb::ShiftCancelled Cancelled(std::vector<std::string> member_ids, int page, int page_count) {
+    vpb::ShiftCancelled fact;
+    fact.set_role_id(role_id_);
+    fact.set_shift_id(shift_id_);
+    *fact.mutable_cancelled_at() = TimeUtil::GetCurrentTime();
+    for (auto& id : member_ids) fact.add_affected_member_ids(std::move(id));
+    fact.set_page(page);
+    fact.set_page_count(page_count);
+    return fact;
+  }
+
+  int ItemsOf(const std::string& member_id) {
+    return Count("SELECT count(*) FROM inbox_items WHERE member_id = '" + member_id + "'");
+  }
+};
+
+TEST_F(VolunteeringFactsTest, ASignUpDeliveredTwiceMakesOneInboxItemAboutTheShift) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string marker = hc::ids::NewUuid();
+  const std::string ce_id = hc::ids::NewUuid();
+  SignedUp(role_id_, shift_id_, ana, vpb::SIGNUP_STATUS_CONFIRMED, ce_id);
+  SignedUp(role_id_, shift_id_, ana, vpb::SIGNUP_STATUS_CONFIRMED, ce_id);  // redelivered
+  SignedUp(role_id_, shift_id_, marker, vpb::SIGNUP_STATUS_CONFIRMED, hc::ids::NewUuid());
+  WaitForItemOf(marker);
+
+  const pb::ListInboxResponse inbox = Inbox(ana);
+  ASSERT_EQ(inbox.items_size(), 1);
+  const pb::InboxItem& item = inbox.items(0);
+  EXPECT_EQ(item.kind(), pb::INBOX_ITEM_KIND_VOLUNTEER_CONFIRMED);
+  EXPECT_EQ(item.category(), pb::CATEGORY_VOLUNTEERING);
+  EXPECT_EQ(item.shift_id(), shift_id_);
+  EXPECT_EQ(item.role_id(), role_id_);
+  EXPECT_FALSE(item.has_event_id());
+  EXPECT_EQ(item.text(), "You're signed up for the shift");
+  EXPECT_EQ(Count("SELECT count(*) FROM inbox WHERE ce_id = '" + ce_id + "'"), 1);
+  EXPECT_EQ(Metric("hc_consumer_messages_total{group=\"" + volunteering_group_ +
+                   "\",outcome=\"duplicate\"}"),
+            1);
+}
+
+TEST_F(VolunteeringFactsTest, AShiftCancelledOverTwoPagesReachesEachMemberOnceAlsoWhenRedelivered) {
+  const std::vector<std::string> members = {hc::ids::NewUuid(), hc::ids::NewUuid(),
+                                            hc::ids::NewUuid()};
+  const std::string marker = hc::ids::NewUuid();
+  const vpb::ShiftCancelled first = Cancelled({members[0], members[1]}, 1, 2);
+  const vpb::ShiftCancelled second = Cancelled({members[2]}, 2, 2);
+  const std::string first_ce = hc::ids::NewUuid();
+  const std::string second_ce = hc::ids::NewUuid();
+  Produce(volunteering_topic_, role_id_, first, first_ce);
+  Produce(volunteering_topic_, role_id_, second, second_ce);
+  SignedUp(role_id_, shift_id_, marker, vpb::SIGNUP_STATUS_CONFIRMED, hc::ids::NewUuid());
+  WaitForItemOf(marker);
+  for (const std::string& member : members) {
+    ASSERT_EQ(ItemsOf(member), 1) << member;
+    const pb::InboxItem item = Inbox(member).items(0);
+    EXPECT_EQ(item.kind(), pb::INBOX_ITEM_KIND_SHIFT_CANCELLED);
+    EXPECT_EQ(item.shift_id(), shift_id_);
+    EXPECT_EQ(item.text(), "A shift you signed up for was cancelled");
+  }
+
+  // Both pages delivered again, then a second marker behind them.
+  Produce(volunteering_topic_, role_id_, first, first_ce);
+  Produce(volunteering_topic_, role_id_, second, second_ce);
+  const std::string second_marker = hc::ids::NewUuid();
+  SignedUp(role_id_, shift_id_, second_marker, vpb::SIGNUP_STATUS_CONFIRMED, hc::ids::NewUuid());
+  WaitForItemOf(second_marker);
+  for (const std::string& member : members) EXPECT_EQ(ItemsOf(member), 1) << member;
+  EXPECT_EQ(Metric("hc_consumer_messages_total{group=\"" + volunteering_group_ +
+                   "\",outcome=\"duplicate\"}"),
+            2);
+}
+
+TEST_F(VolunteeringFactsTest, APageHandledTwiceStoresOneItemPerMember) {
+  // Past the consumer's inbox (as after a crash between commit and offset), the dedupe key per
+  // member still holds.
+  hc::postgres::Pool pool({.url = db_.url(), .size = 1});
+  storage::NotificationStore store(pool);
+  prometheus::Registry registry;
+  messaging::InboxDeliveries deliveries(
+      store, [] { return std::chrono::time_point_cast<std::chrono::milliseconds>(Clock::now()); },
+      registry);
+  messaging::InboxFactsHandler handler(deliveries, messaging::VolunteeringFactItems);
+  const std::vector<std::string> members = {hc::ids::NewUuid(), hc::ids::NewUuid()};
+  hc::kafka::Message message;
+  message.value = Cancelled(members, 1, 1).SerializeAsString();
+  message.headers = {{hc::kafka::kCeId, hc::ids::NewUuid()},
+                     {hc::kafka::kCeType, vpb::ShiftCancelled::descriptor()->full_name()}};
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_TRUE(
+        pool.InTransaction([&](hc::postgres::Tx& tx) { return handler.Handle(tx, message); }).ok());
+  }
+  for (const std::string& member : members) EXPECT_EQ(ItemsOf(member), 1) << member;
+}
+
+TEST_F(VolunteeringFactsTest, AMemberWithTheVolunteeringInboxOffGetsNothing) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string marker = hc::ids::NewUuid();
+  pb::Preferences off;
+  off.mutable_volunteering()->set_in_app(false);
+  ASSERT_TRUE(Update(ana, off, {"volunteering.in_app"}).ok());
+  SignedUp(role_id_, shift_id_, ana, vpb::SIGNUP_STATUS_CONFIRMED, hc::ids::NewUuid());
+  Produce(volunteering_topic_, role_id_, Cancelled({ana}, 1, 1), hc::ids::NewUuid());
+  SignedUp(role_id_, shift_id_, marker, vpb::SIGNUP_STATUS_CONFIRMED, hc::ids::NewUuid());
+  WaitForItemOf(marker);
+  EXPECT_EQ(UnreadCount(ana), 0);
+  EXPECT_EQ(ItemsOf(ana), 0);
+  EXPECT_EQ(Metric("hc_notifications_deliveries_total{channel=\"in_app\",status=\"suppressed\"}"),
+            2);
+}
+
+TEST_F(VolunteeringFactsTest, TheInboxShowsEachVolunteeringKindsText) {
+  const std::string ana = hc::ids::NewUuid();
+  SignedUp(role_id_, shift_id_, ana, vpb::SIGNUP_STATUS_WAITLISTED, hc::ids::NewUuid());
+  SignedUp(role_id_, shift_id_, ana, vpb::SIGNUP_STATUS_PENDING_APPROVAL, hc::ids::NewUuid());
+  // Statuses that tell the member nothing new make no item.
+  SignedUp(role_id_, shift_id_, ana, vpb::SIGNUP_STATUS_WITHDRAWN, hc::ids::NewUuid());
+  for (vpb::SignupStatus status : {vpb::SIGNUP_STATUS_CONFIRMED, vpb::SIGNUP_STATUS_WAITLISTED}) {
+    vpb::SignupApproved approved;
+    approved.set_role_id(role_id_);
+    approved.set_shift_id(shift_id_);
+    approved.set_member_id(ana);
+    approved.set_status(status);
+    Produce(volunteering_topic_, role_id_, approved, hc::ids::NewUuid());
+  }
+  vpb::SignupDeclined declined;
+  declined.set_role_id(role_id_);
+  declined.set_shift_id(shift_id_);
+  declined.set_member_id(ana);
+  Produce(volunteering_topic_, role_id_, declined, hc::ids::NewUuid());
+  vpb::VolunteerPromoted promoted;
+  promoted.set_role_id(role_id_);
+  promoted.set_shift_id(shift_id_);
+  promoted.set_member_id(ana);
+  Produce(volunteering_topic_, role_id_, promoted, hc::ids::NewUuid());
+  // Only a new start time is news to the people on the shift.
+  for (const char* changed : {"slots", "start_time"}) {
+    vpb::ShiftUpdated updated;
+    updated.set_role_id(role_id_);
+    updated.set_shift_id(shift_id_);
+    updated.add_changed_fields(changed);
+    updated.add_affected_member_ids(ana);
+    updated.set_page(1);
+    updated.set_page_count(1);
+    Produce(volunteering_topic_, role_id_, updated, hc::ids::NewUuid());
+  }
+  const std::string marker = hc::ids::NewUuid();
+  SignedUp(role_id_, shift_id_, marker, vpb::SIGNUP_STATUS_CONFIRMED, hc::ids::NewUuid());
+  WaitForItemOf(marker);
+
+  std::map<pb::InboxItemKind, std::string> texts;
+  const pb::ListInboxResponse inbox = Inbox(ana, 100);
+  for (const pb::InboxItem& item : inbox.items()) {
+    EXPECT_EQ(item.category(), pb::CATEGORY_VOLUNTEERING);
+    EXPECT_EQ(item.shift_id(), shift_id_);
+    EXPECT_EQ(item.role_id(), role_id_);
+    EXPECT_TRUE(texts.emplace(item.kind(), item.text()).second) << item.kind();
+  }
+  const std::map<pb::InboxItemKind, std::string> expected = {
+      {pb::INBOX_ITEM_KIND_VOLUNTEER_WAITLISTED,
+       "The shift is full: you're on its waitlist; we'll tell you if a spot opens"},
+      {pb::INBOX_ITEM_KIND_VOLUNTEER_PENDING_APPROVAL,
+       "Thanks for signing up: the organiser will confirm your place"},
+      {pb::INBOX_ITEM_KIND_SIGNUP_APPROVED, "Your sign-up was approved: you're on the shift"},
+      {pb::INBOX_ITEM_KIND_SIGNUP_APPROVED_WAITLISTED,
+       "Your sign-up was approved; the shift is full, so you're on its waitlist"},
+      {pb::INBOX_ITEM_KIND_SIGNUP_DECLINED, "Your sign-up for a shift wasn't accepted this time"},
+      {pb::INBOX_ITEM_KIND_VOLUNTEER_PROMOTED, "A spot opened up on the shift: you're in"},
+      {pb::INBOX_ITEM_KIND_SHIFT_MOVED, "Your shift moved: check its new time"},
+  };
+  EXPECT_EQ(texts, expected);
 }
 
 }  // namespace

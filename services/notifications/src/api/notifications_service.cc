@@ -138,6 +138,24 @@ pb::InboxItemKind KindToProto(domain::InboxKind kind) {
       return pb::INBOX_ITEM_KIND_RSVP_WAITLISTED;
     case domain::InboxKind::kWaitlistPromoted:
       return pb::INBOX_ITEM_KIND_WAITLIST_PROMOTED;
+    case domain::InboxKind::kVolunteerConfirmed:
+      return pb::INBOX_ITEM_KIND_VOLUNTEER_CONFIRMED;
+    case domain::InboxKind::kVolunteerWaitlisted:
+      return pb::INBOX_ITEM_KIND_VOLUNTEER_WAITLISTED;
+    case domain::InboxKind::kVolunteerPendingApproval:
+      return pb::INBOX_ITEM_KIND_VOLUNTEER_PENDING_APPROVAL;
+    case domain::InboxKind::kSignupApproved:
+      return pb::INBOX_ITEM_KIND_SIGNUP_APPROVED;
+    case domain::InboxKind::kSignupApprovedWaitlisted:
+      return pb::INBOX_ITEM_KIND_SIGNUP_APPROVED_WAITLISTED;
+    case domain::InboxKind::kSignupDeclined:
+      return pb::INBOX_ITEM_KIND_SIGNUP_DECLINED;
+    case domain::InboxKind::kVolunteerPromoted:
+      return pb::INBOX_ITEM_KIND_VOLUNTEER_PROMOTED;
+    case domain::InboxKind::kShiftCancelled:
+      return pb::INBOX_ITEM_KIND_SHIFT_CANCELLED;
+    case domain::InboxKind::kShiftMoved:
+      return pb::INBOX_ITEM_KIND_SHIFT_MOVED;
   }
   return pb::INBOX_ITEM_KIND_UNSPECIFIED;
 }
@@ -147,6 +165,8 @@ void ToProto(const storage::InboxItem& item, pb::InboxItem& out) {
   out.set_category(CategoryToProto(domain::CategoryOf(item.kind)));
   out.set_kind(KindToProto(item.kind));
   if (!item.event_id.empty()) out.set_event_id(item.event_id);
+  if (!item.shift_id.empty()) out.set_shift_id(item.shift_id);
+  if (!item.role_id.empty()) out.set_role_id(item.role_id);
   out.set_text(std::string(domain::InboxText(item.kind)));
   *out.mutable_created_at() = Ts(item.created_at);
   if (item.read_at) *out.mutable_read_at() = Ts(*item.read_at);

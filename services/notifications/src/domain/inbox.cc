@@ -12,12 +12,30 @@ struct KindInfo {
   std::string_view text;
 };
 
-constexpr std::array<KindInfo, 3> kKinds = {{
+constexpr std::array<KindInfo, 12> kKinds = {{
     {InboxKind::kRsvpConfirmed, "rsvp_confirmed", Category::kEvents, "Your RSVP is confirmed"},
     {InboxKind::kRsvpWaitlisted, "rsvp_waitlisted", Category::kEvents,
      "You're on the waitlist; we'll tell you if a spot opens"},
     {InboxKind::kWaitlistPromoted, "waitlist_promoted", Category::kEvents,
      "A spot opened up: you're in"},
+    {InboxKind::kVolunteerConfirmed, "volunteer_confirmed", Category::kVolunteering,
+     "You're signed up for the shift"},
+    {InboxKind::kVolunteerWaitlisted, "volunteer_waitlisted", Category::kVolunteering,
+     "The shift is full: you're on its waitlist; we'll tell you if a spot opens"},
+    {InboxKind::kVolunteerPendingApproval, "volunteer_pending_approval", Category::kVolunteering,
+     "Thanks for signing up: the organiser will confirm your place"},
+    {InboxKind::kSignupApproved, "signup_approved", Category::kVolunteering,
+     "Your sign-up was approved: you're on the shift"},
+    {InboxKind::kSignupApprovedWaitlisted, "signup_approved_waitlisted", Category::kVolunteering,
+     "Your sign-up was approved; the shift is full, so you're on its waitlist"},
+    {InboxKind::kSignupDeclined, "signup_declined", Category::kVolunteering,
+     "Your sign-up for a shift wasn't accepted this time"},
+    {InboxKind::kVolunteerPromoted, "volunteer_promoted", Category::kVolunteering,
+     "A spot opened up on the shift: you're in"},
+    {InboxKind::kShiftCancelled, "shift_cancelled", Category::kVolunteering,
+     "A shift you signed up for was cancelled"},
+    {InboxKind::kShiftMoved, "shift_moved", Category::kVolunteering,
+     "Your shift moved: check its new time"},
 }};
 
 const KindInfo& Info(InboxKind kind) {

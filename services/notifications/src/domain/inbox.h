@@ -10,7 +10,21 @@
 // and no row holds anything but ids.
 namespace notifications::domain {
 
-enum class InboxKind { kRsvpConfirmed = 1, kRsvpWaitlisted, kWaitlistPromoted };
+enum class InboxKind {
+  kRsvpConfirmed = 1,
+  kRsvpWaitlisted,
+  kWaitlistPromoted,
+  // Volunteering: a sign-up's outcome, and what happened to a shift the member is on.
+  kVolunteerConfirmed,
+  kVolunteerWaitlisted,
+  kVolunteerPendingApproval,
+  kSignupApproved,
+  kSignupApprovedWaitlisted,
+  kSignupDeclined,
+  kVolunteerPromoted,
+  kShiftCancelled,
+  kShiftMoved,
+};
 
 std::string_view InboxKindName(InboxKind kind);
 std::optional<InboxKind> InboxKindFromName(std::string_view name);
@@ -18,8 +32,8 @@ std::optional<InboxKind> InboxKindFromName(std::string_view name);
 // The preference category an item of `kind` belongs to.
 Category CategoryOf(InboxKind kind);
 
-// Discreet by design: it could show on a shared screen, so it never names recovery, treatment
-// or the event (the client shows the event's details from its id when opened).
+// Discreet by design: it could show on a shared screen, so it never names recovery, treatment,
+// the event or the role (the client shows their details from the ids when opened).
 std::string_view InboxText(InboxKind kind);
 
 }  // namespace notifications::domain

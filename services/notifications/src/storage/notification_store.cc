@@ -84,7 +84,8 @@ std::optional<domain::Preferences> StoredPreferences(Tx& tx, const std::string& 
 }
 
 const std::string kItemColumns = "item_id::text, member_id, kind, COALESCE(event_id::text, ''), " +
-                                 Epoch("created_at") + ", " + Epoch("read_at");
+                                 Epoch("created_at") + ", " + Epoch("read_at") +
+                                 ", COALESCE(shift_id::text, ''), COALESCE(role_id::text, '')";
 
 std::optional<InboxItem> ItemFromRow(const pqxx::row& row) {
   auto kind = domain::InboxKindFromName(row[2].as<std::string>());
@@ -94,6 +95,8 @@ std::optional<InboxItem> ItemFromRow(const pqxx::row& row) {
                  .member_id = row[1].as<std::string>(),
                  .kind = *kind,
                  .event_id = row[3].as<std::string>(),
+                 .shift_id = row[6].as<std::string>(),
+                 .role_id = row[7].as<std::string>(),
                  .created_at = FromMs(row[4].as<int64_t>())};
   if (!row[5].is_null()) item.read_at = FromMs(row[5].as<int64_t>());
   return item;
@@ -223,11 +226,13 @@ bool NotificationStore::AddInboxItemIn(Tx& tx, const InboxItem& item,
                                        const std::string& dedupe_key) {
   auto rows = tx.exec_params(
       "INSERT INTO inbox_items (item_id, member_id, dedupe_key, category, kind, event_id, "
-      "created_at) VALUES ($1::uuid, $2, $3, $4, $5, NULLIF($6, '')::uuid, " +
-          MsToTs("$7") + ") ON CONFLICT (dedupe_key) DO NOTHING RETURNING item_id",
+      "shift_id, role_id, created_at) VALUES ($1::uuid, $2, $3, $4, $5, NULLIF($6, '')::uuid, "
+      "NULLIF($7, '')::uuid, NULLIF($8, '')::uuid, " +
+          MsToTs("$9") + ") ON CONFLICT (dedupe_key) DO NOTHING RETURNING item_id",
       item.item_id, item.member_id, dedupe_key,
       std::string(domain::CategoryName(domain::CategoryOf(item.kind))),
-      std::string(domain::InboxKindName(item.kind)), item.event_id, Ms(item.created_at));
+      std::string(domain::InboxKindName(item.kind)), item.event_id, item.shift_id, item.role_id,
+      Ms(item.created_at));
   return !rows.empty();
 }
 

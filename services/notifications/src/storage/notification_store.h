@@ -20,7 +20,10 @@ struct InboxItem {
   std::string item_id;
   std::string member_id;
   domain::InboxKind kind = domain::InboxKind::kRsvpConfirmed;
+  // What the item is about: an event, or a shift and the role it belongs to ("" when not).
   std::string event_id;
+  std::string shift_id;
+  std::string role_id;
   Time created_at;
   std::optional<Time> read_at;
 };
