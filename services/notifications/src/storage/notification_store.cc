@@ -239,6 +239,8 @@ bool NotificationStore::AddInboxItemIn(Tx& tx, const InboxItem& item,
 void NotificationStore::EraseMemberIn(Tx& tx, const std::string& member_id) {
   tx.exec_params("DELETE FROM inbox_items WHERE member_id = $1", member_id);
   tx.exec_params("DELETE FROM preferences WHERE member_id = $1", member_id);
+  tx.exec_params("DELETE FROM deliveries WHERE member_id = $1", member_id);
+  tx.exec_params("DELETE FROM consents WHERE member_id = $1", member_id);
 }
 
 }  // namespace notifications::storage
