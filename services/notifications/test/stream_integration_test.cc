@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <optional>
+#include <pqxx/pqxx>
 #include <set>
 #include <thread>
 #include <vector>
@@ -264,7 +265,9 @@ TEST_F(StreamInboxTest, TheStreamStartsWithTheUnreadCountAndSendsItemsInOrder) {
 
 TEST_F(StreamInboxTest, AnItemStoredByOneReplicaReachesAStreamOpenOnTheOther) {
   // The second replica reads RSVPs from a topic nobody writes to: only the first stores.
-  StartReplica(second_, hc::testing::UniqueName("alumni.events.v1.streamtest.idle"));
+  const std::string idle = hc::testing::UniqueName("alumni.events.v1.streamtest.idle");
+  ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(), {idle}, 1, seconds(30)).ok());
+  StartReplica(second_, idle);
   const std::string ana = hc::ids::NewUuid();
   StreamClient stream(*second_.stub, Token(ana));
   ASSERT_TRUE(stream.WaitForResponses(1));
@@ -275,6 +278,41 @@ TEST_F(StreamInboxTest, AnItemStoredByOneReplicaReachesAStreamOpenOnTheOther) {
   EXPECT_LT(Latency(got), seconds(1));
   std::printf("cross-replica stream latency: %lld ms\n",
               static_cast<long long>(Latency(got).count()));
+}
+
+TEST_F(StreamInboxTest, TheListenerReconnectsAndCatchesUpWhatItMissed) {
+  const std::string ana = hc::ids::NewUuid();
+  StreamClient stream(*main_.stub, Token(ana));
+  ASSERT_TRUE(stream.WaitForResponses(1));
+  pqxx::connection conn(db_.url());
+  // An item whose notification was lost: written without one, as if while the listener was
+  // away. Only the catch-up read after a reconnection can bring it.
+  const std::string missed = hc::ids::NewUuid();
+  pqxx::nontransaction(conn).exec_params(
+      "INSERT INTO inbox_items (item_id, member_id, dedupe_key, category, kind, event_id, "
+      "created_at) VALUES ($1::uuid, $2, $3, 'events', 'rsvp_waitlisted', $4::uuid, now())",
+      missed, ana, "test-" + missed, hc::ids::NewUuid());
+  const std::string listener_pid =
+      "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE "
+      "'LISTEN%notifications_inbox%'";
+  const int before = pqxx::nontransaction(conn).exec1(listener_pid)[0].as<int>();
+  pqxx::nontransaction(conn).exec("SELECT pg_terminate_backend(" + std::to_string(before) + ")");
+  ASSERT_TRUE(stream.WaitForResponses(2, seconds(10)));
+  EXPECT_EQ(stream.received()[1].response.item().item_id(), missed);
+  EXPECT_EQ(stream.received()[1].response.item().kind(), pb::INBOX_ITEM_KIND_RSVP_WAITLISTED);
+
+  // The new session listens: a new item comes by its notification, at once.
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        auto rows = pqxx::nontransaction(conn).exec(listener_pid);
+        return rows.size() == 1 && rows[0][0].as<int>() != before;
+      },
+      seconds(10)));
+  RsvpConfirmed(ana, hc::ids::NewUuid());
+  ASSERT_TRUE(stream.WaitForResponses(3, seconds(60)));
+  EXPECT_EQ(stream.received()[2].response.item().kind(), pb::INBOX_ITEM_KIND_RSVP_CONFIRMED);
+  EXPECT_EQ(stream.received()[2].response.unread_count(), 2);
+  EXPECT_LT(Latency(stream.received()[2]), seconds(1));
 }
 
 TEST_F(StreamInboxTest, ShutdownFinishesOpenStreamsCleanlyAndPromptly) {
