@@ -62,6 +62,7 @@ class StreamClient {
       std::lock_guard lock(mu_);
       status_ = status;
       ended_ = true;
+      ended_at_ = std::chrono::steady_clock::now();
       cv_.notify_all();
     });
   }
@@ -87,6 +88,11 @@ class StreamClient {
     if (!cv_.wait_for(lock, timeout, [&] { return ended_; })) return std::nullopt;
     return status_;
   }
+  // When the call ended (after WaitForEnd said it did).
+  std::chrono::steady_clock::time_point ended_at() {
+    std::lock_guard lock(mu_);
+    return ended_at_;
+  }
   std::vector<Received> received() {
     std::lock_guard lock(mu_);
     return received_;
@@ -100,6 +106,7 @@ class StreamClient {
   std::condition_variable cv_;
   std::vector<Received> received_;
   bool ended_ = false;
+  std::chrono::steady_clock::time_point ended_at_;
   grpc::Status status_;
   std::thread thread_;
 };
@@ -332,6 +339,11 @@ TEST_F(StreamInboxTest, ShutdownFinishesOpenStreamsCleanlyAndPromptly) {
     auto status = s->WaitForEnd(seconds(5));
     ASSERT_TRUE(status.has_value());
     EXPECT_TRUE(status->ok()) << status->error_code() << " " << status->error_message();
+    // Finished first thing, before the consumers and the server stop.
+    EXPECT_LT(s->ended_at() - start, milliseconds(500));
+    std::printf("a stream ended %lld ms after shutdown began\n",
+                static_cast<long long>(
+                    std::chrono::duration_cast<milliseconds>(s->ended_at() - start).count()));
   }
 }
 
