@@ -24,6 +24,9 @@ struct Settings {
   // consumer group reading them.
   std::string volunteering_topic = "alumni.volunteering.v1";
   std::string volunteering_consumer_group = "notifications.volunteering";
+  // StreamInbox: open streams allowed per member and in the process.
+  int streams_per_member = 5;
+  int max_streams = 1000;
 
   static hc::config::ServiceSettings Defaults();
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.
