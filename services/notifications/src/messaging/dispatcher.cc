@@ -96,7 +96,6 @@ void Dispatcher::Loop() {
 int Dispatcher::RunOnce() {
   const storage::Time now = clock_();
   if (now < paused_until_) return 0;
-  paused_.Set(0);
   auto claimed = deliveries_.Claim(options_.channel, now, options_.lease, options_.batch);
   if (!claimed.ok()) {
     spdlog::warn("notifications {} dispatcher: {}", domain::ChannelName(options_.channel),
@@ -202,9 +201,13 @@ Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
       Finish(d, DeliveryStatus::kSent, d.due_at, d.attempts + 1, "", finished);
       latency_.Observe(std::chrono::duration<double>(finished - d.created_at).count());
       pause_ = std::chrono::milliseconds(0);
+      paused_.Set(0);
       return Step::kDone;
     case Outcome::kPermanent:
+      // The provider answered (it refused this one message): it is up.
       Finish(d, DeliveryStatus::kFailed, d.due_at, d.attempts + 1, result.detail, finished);
+      pause_ = std::chrono::milliseconds(0);
+      paused_.Set(0);
       return Step::kDone;
     case Outcome::kTransient:
       break;

@@ -120,6 +120,8 @@ class Dispatcher {
   Clock clock_;
   prometheus::Family<prometheus::Counter>& outcomes_;
   prometheus::Histogram& latency_;
+  // 1 from a provider failure until the provider next answers (kept through the pauses, so a
+  // scrape during an outage never sees 0).
   prometheus::Gauge& paused_;
   std::mt19937_64 random_;
 
