@@ -151,7 +151,15 @@ class DispatcherTest : public ::testing::Test {
         Dispatcher::Options{.channel = channel,
                             .daily_cap = daily_cap,
                             .retry = {.base = std::chrono::milliseconds(1000), .max_attempts = 3},
-                            .outage_pause_min = std::chrono::milliseconds(1)},
+                            .outage_pause_min = std::chrono::milliseconds(1),
+                            .render_digest =
+                                [this](const std::vector<storage::Delivery>& items,
+                                       const members::Contact&, const absl::TimeZone&) {
+                                  std::lock_guard<std::mutex> lock(clock_mu_);
+                                  digest_sizes_.push_back(static_cast<int>(items.size()));
+                                  return Dispatcher::Rendered{.subject = "Your Homecoming summary",
+                                                              .text = "items"};
+                                }},
         p, *deliveries_, *store_, *contacts_, zones_,
         [](const storage::Delivery& d, const members::Contact& c, const absl::TimeZone&) {
           return Dispatcher::Rendered{
@@ -261,6 +269,7 @@ class DispatcherTest : public ::testing::Test {
   std::mutex clock_mu_;
   storage::Time now_ = At("2026-06-10T16:00:00Z");  // noon in New York
   int consent_seq_ = 0;
+  std::vector<int> digest_sizes_;
   std::string email_;
 };
 
@@ -474,6 +483,41 @@ TEST_F(DispatcherTest, TwoReplicasNeverSendOneTwice) {
   auto left = deliveries_->CountByStatus(domain::Channel::kEmail, DeliveryStatus::kQueued);
   ASSERT_TRUE(left.ok());
   EXPECT_EQ(*left, 0);
+}
+
+// A member who chose the daily digest for events gets one email at 08:00 their time gathering
+// everything since, once, even with two replicas' dispatchers looking.
+TEST_F(DispatcherTest, TheDigestGathersADaysMessagesIntoOneEmailAtEightLocal) {
+  const std::string member = Register(true, false);
+  Prefer(member, [](domain::Preferences& p) {
+    p.time_zone = "America/New_York";
+    p.digest[static_cast<int>(domain::Category::kEvents)] = true;
+  });
+  SetNow(At("2026-06-10T16:00:00Z"));
+  for (int i = 0; i < 3; ++i) {
+    Deliver(hc::ids::NewUuid(), member);
+    SetNow(Now() + std::chrono::minutes(5));
+  }
+  EXPECT_EQ(Statuses(member, domain::Channel::kEmail),
+            (std::vector<std::string>{"digested", "digested", "digested"}));
+  hc::postgres::Pool other(hc::postgres::PoolOptions{.url = db_.url()});
+  Provider provider;
+  auto first = MakeDispatcher(domain::Channel::kEmail, provider);
+  auto second = MakeDispatcher(domain::Channel::kEmail, provider, &other);
+  SetNow(At("2026-06-11T11:59:00Z"));  // 07:59 EDT
+  first->RunOnce();
+  EXPECT_EQ(provider.calls(), 0) << "the digest went out before 08:00";
+  SetNow(At("2026-06-11T12:00:00Z"));
+  std::thread a([&] { first->RunOnce(); });
+  std::thread b([&] { second->RunOnce(); });
+  a.join();
+  b.join();
+  ASSERT_EQ(provider.sent().size(), 1u);
+  EXPECT_EQ(provider.sent()[0].address, email_);
+  EXPECT_EQ(digest_sizes_, std::vector<int>{3});
+  SetNow(At("2026-06-12T12:00:00Z"));
+  first->RunOnce();
+  EXPECT_EQ(provider.sent().size(), 1u) << "a digest was sent twice";
 }
 
 TEST_F(DispatcherTest, MembershipDownIsARetryNotALoss) {

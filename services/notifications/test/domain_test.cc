@@ -103,6 +103,26 @@ TEST(Decide, PreferenceThenConsentThenDigest) {
   EXPECT_EQ(Decide(p, both, Category::kEvents, Channel::kInApp), Decision::kSend);
 }
 
+TEST(Digest, GoesAtEightOnTheMembersClockTodayOrTomorrow) {
+  const absl::TimeZone ny = NewYork();
+  const QuietHours none;
+  // 07:00 EDT -> 08:00 EDT the same day; 08:00 exactly is now; a minute later is tomorrow.
+  EXPECT_EQ(NextDigestTime(Utc(2026, 6, 10, 11, 0), none, ny), Utc(2026, 6, 10, 12, 0));
+  EXPECT_EQ(NextDigestTime(Utc(2026, 6, 10, 12, 0), none, ny), Utc(2026, 6, 10, 12, 0));
+  EXPECT_EQ(NextDigestTime(Utc(2026, 6, 10, 12, 1), none, ny), Utc(2026, 6, 11, 12, 0));
+}
+
+TEST(Digest, AcrossTheNightTheClocksFallBackItIsEightStandardTime) {
+  // Saturday 31 October 09:00 EDT; the next 08:00 is Sunday's, after the change: 13:00 UTC.
+  EXPECT_EQ(NextDigestTime(Utc(2026, 10, 31, 13, 0), QuietHours{}, NewYork()),
+            Utc(2026, 11, 1, 13, 0));
+}
+
+TEST(Digest, WaitsForQuietHoursCoveringEightToEnd) {
+  EXPECT_EQ(NextDigestTime(Utc(2026, 6, 10, 11, 0), Window(22, 0, 9, 30), NewYork()),
+            Utc(2026, 6, 10, 13, 30));
+}
+
 TEST(QuietHours, OutsideTheWindowGoesNowAndTheInboxIsNeverHeld) {
   const absl::TimeZone ny = NewYork();
   const QuietHours night = Window(22, 0, 7, 0);

@@ -49,6 +49,17 @@ absl::Time NextAllowed(absl::Time now, const QuietHours& quiet, const absl::Time
   return std::max(now, FirstAtOrAfter(zone, end, now));
 }
 
+absl::Time NextDigestTime(absl::Time now, const QuietHours& quiet, const absl::TimeZone& zone) {
+  const absl::CivilDay today(zone.At(now).cs);
+  for (absl::CivilDay day : {today, today + 1, today + 2}) {
+    const absl::CivilSecond at(day.year(), day.month(), day.day(), kDigestMinute / 60,
+                               kDigestMinute % 60, 0);
+    const absl::Time t = FirstAtOrAfter(zone, at, now);
+    if (t >= now) return NextAllowed(t, quiet, zone);
+  }
+  return NextAllowed(now, quiet, zone);  // not reached: a day always has an 08:00 ahead
+}
+
 std::vector<Reminder> ReminderSchedule(absl::Time start, absl::Time now) {
   std::vector<Reminder> out;
   for (auto [kind, before] : {std::pair{ReminderKind::kDayBefore, kDayBefore},

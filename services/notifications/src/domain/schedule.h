@@ -21,6 +21,11 @@ bool QuietHoursApply(Channel channel);
 // that is still ahead.
 absl::Time NextAllowed(absl::Time now, const QuietHours& quiet, const absl::TimeZone& zone);
 
+// When a member's daily digest goes out: the next 08:00 on their wall clock at or after `now`
+// (a 08:00 the clocks skip counts from when they jump), later if quiet hours cover it.
+inline constexpr int kDigestMinute = 8 * 60;
+absl::Time NextDigestTime(absl::Time now, const QuietHours& quiet, const absl::TimeZone& zone);
+
 enum class ReminderKind { kDayBefore = 1, kTwoHoursBefore = 2 };
 inline constexpr absl::Duration kDayBefore = absl::Hours(24);
 inline constexpr absl::Duration kTwoHoursBefore = absl::Hours(2);

@@ -116,7 +116,102 @@ int Dispatcher::RunOnce() {
     }
     ++done;
   }
+  if (options_.render_digest && !stopping_) done += RunDigests();
   return done;
+}
+
+int Dispatcher::RunDigests() {
+  int done = 0;
+  for (int i = 0; i < options_.batch && !stopping_; ++i) {
+    const storage::Time now = clock_();
+    if (now < paused_until_) break;
+    auto claimed = deliveries_.ClaimDigest(now, options_.lease, options_.digest_limit);
+    if (!claimed.ok() || claimed->empty()) break;
+    if (ProcessDigest(*claimed, now) == Step::kOutage) break;
+    ++done;
+  }
+  return done;
+}
+
+Dispatcher::Step Dispatcher::ProcessDigest(const std::vector<storage::Delivery>& items,
+                                           storage::Time now) {
+  const std::string& member_id = items.front().member_id;
+  std::vector<std::string> ids;
+  for (const auto& d : items) ids.push_back(d.delivery_id);
+  auto settle = [&](std::optional<DeliveryStatus> status, bool sent, storage::Time retry_at) {
+    const absl::Status finished = deliveries_.FinishDigest(ids, status, sent, retry_at, clock_());
+    if (!finished.ok()) {
+      spdlog::warn("notifications digest: recording an outcome: {}", finished.ToString());
+    }
+  };
+  domain::Preferences preferences;
+  domain::Consent consent;
+  if (!pool_
+           .InTransaction([&](hc::postgres::Tx& tx) {
+             preferences = store_.PreferencesIn(tx, member_id);
+             consent = deliveries_.ConsentIn(tx, member_id);
+             return absl::OkStatus();
+           })
+           .ok()) {
+    settle(std::nullopt, false, now);
+    return Step::kOutage;
+  }
+  if (!consent.email) {
+    settle(DeliveryStatus::kSuppressedConsent, false, now);
+    return Step::kDone;
+  }
+  const absl::TimeZone zone = zones_.Load(preferences.time_zone).value_or(absl::UTCTimeZone());
+  const absl::Time allowed = domain::NextAllowed(absl::FromChrono(now), preferences.quiet, zone);
+  if (allowed > absl::FromChrono(now)) {
+    settle(std::nullopt, false, FromAbsl(allowed));
+    return Step::kDone;
+  }
+  const auto contact = contacts_.Get(member_id, "notifications.digest");
+  if (absl::IsNotFound(contact.status())) {
+    settle(DeliveryStatus::kFailed, false, now);
+    return Step::kDone;
+  }
+  Result result;
+  if (!contact.ok()) {
+    result = {Outcome::kTransient, "contact_unavailable"};
+  } else if (contact->email.empty()) {
+    settle(DeliveryStatus::kSuppressedConsent, false, now);
+    return Step::kDone;
+  } else {
+    Rendered rendered = options_.render_digest(items, *contact, zone);
+    result = send_({.address = contact->email,
+                    .subject = std::move(rendered.subject),
+                    .text = std::move(rendered.text),
+                    .message_id = items.front().delivery_id,
+                    .unsubscribe_url = std::move(rendered.unsubscribe_url)});
+  }
+  const storage::Time finished = clock_();
+  switch (result.outcome) {
+    case Outcome::kSent:
+      settle(std::nullopt, true, finished);
+      outcomes_.Add({{"channel", "email"}, {"status", "digest_sent"}}).Increment();
+      pause_ = std::chrono::milliseconds(0);
+      paused_.Set(0);
+      return Step::kDone;
+    case Outcome::kPermanent:
+      settle(DeliveryStatus::kFailed, false, finished);
+      return Step::kDone;
+    case Outcome::kTransient:
+      break;
+  }
+  const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+  settle(std::nullopt, false,
+         finished + domain::RetryDelay(options_.retry, items.front().attempts + 1, unit));
+  PauseAfterFailure(finished);
+  return Step::kOutage;
+}
+
+void Dispatcher::PauseAfterFailure(storage::Time now) {
+  // The provider (or membership) is failing: this channel waits a growing while before it
+  // tries the next one, so an outage costs one probe per pause, not one per message.
+  pause_ = std::clamp(pause_ * 2, options_.outage_pause_min, options_.outage_pause_max);
+  paused_until_ = now + pause_;
+  paused_.Set(1);
 }
 
 Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
@@ -132,6 +227,8 @@ Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
     Finish(d, DeliveryStatus::kQueued, d.due_at, d.attempts, "", now);
     return Step::kOutage;
   }
+  const absl::TimeZone zone = zones_.Load(preferences.time_zone).value_or(absl::UTCTimeZone());
+  const absl::Time now_absl = absl::FromChrono(now);
   switch (domain::Decide(preferences, consent, d.category, d.channel)) {
     case domain::Decision::kSuppressedByPreference:
       Finish(d, DeliveryStatus::kSuppressedPreference, d.due_at, d.attempts, "", now);
@@ -140,13 +237,14 @@ Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
       Finish(d, DeliveryStatus::kSuppressedConsent, d.due_at, d.attempts, "", now);
       return Step::kDone;
     case domain::Decision::kDigest:
-      Finish(d, DeliveryStatus::kDigested, d.due_at, d.attempts, "", now);
+      // The member chose the digest for this category since the fact arrived.
+      Finish(d, DeliveryStatus::kDigested,
+             FromAbsl(domain::NextDigestTime(now_absl, preferences.quiet, zone)), d.attempts, "",
+             now);
       return Step::kDone;
     case domain::Decision::kSend:
       break;
   }
-  const absl::TimeZone zone = zones_.Load(preferences.time_zone).value_or(absl::UTCTimeZone());
-  const absl::Time now_absl = absl::FromChrono(now);
   const absl::Time allowed = domain::NextAllowed(now_absl, preferences.quiet, zone);
   if (allowed > now_absl) {
     Finish(d, DeliveryStatus::kHeld, FromAbsl(allowed), d.attempts, "", now);
@@ -160,7 +258,9 @@ Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
   }
   switch (domain::ApplyDailyCap(d.channel, *sent_today, options_.daily_cap)) {
     case domain::CapOutcome::kDigest:
-      Finish(d, DeliveryStatus::kDigested, d.due_at, d.attempts, "daily_cap", now);
+      Finish(d, DeliveryStatus::kDigested,
+             FromAbsl(domain::NextDigestTime(now_absl, preferences.quiet, zone)), d.attempts,
+             "daily_cap", now);
       return Step::kDone;
     case domain::CapOutcome::kDrop:
       Finish(d, DeliveryStatus::kCapped, d.due_at, d.attempts, "daily_cap", now);
@@ -221,11 +321,7 @@ Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
            finished + domain::RetryDelay(options_.retry, attempts, unit), attempts, result.detail,
            finished);
   }
-  // The provider (or membership) is failing: this channel waits a growing while before it
-  // tries the next one, so an outage costs one probe per pause, not one per message.
-  pause_ = std::clamp(pause_ * 2, options_.outage_pause_min, options_.outage_pause_max);
-  paused_until_ = finished + pause_;
-  paused_.Set(1);
+  PauseAfterFailure(finished);
   return Step::kOutage;
 }
 

@@ -70,6 +70,9 @@ class Dispatcher {
   };
   using Render = std::function<Rendered(const storage::Delivery&, const members::Contact&,
                                         const absl::TimeZone&)>;
+  // One email gathering a member's digested deliveries.
+  using RenderDigest = std::function<Rendered(const std::vector<storage::Delivery>&,
+                                              const members::Contact&, const absl::TimeZone&)>;
 
   struct Options {
     domain::Channel channel = domain::Channel::kEmail;
@@ -84,6 +87,10 @@ class Dispatcher {
     // The pause after a provider failure doubles from the first to the last.
     std::chrono::milliseconds outage_pause_min{500};
     std::chrono::milliseconds outage_pause_max{std::chrono::seconds(15)};
+    // Email only: sends each member's daily digest when it falls due (none when unset).
+    RenderDigest render_digest;
+    // The most deliveries one digest gathers (the rest wait for the next one).
+    int digest_limit = 50;
   };
 
   Dispatcher(Options options, hc::postgres::Pool& pool, storage::DeliveryStore& deliveries,
@@ -105,6 +112,11 @@ class Dispatcher {
  private:
   enum class Step { kDone, kOutage };
   Step Process(storage::Delivery& delivery, storage::Time now);
+  // Due digests, one member at a time; how many it sent or settled.
+  int RunDigests();
+  Step ProcessDigest(const std::vector<storage::Delivery>& items, storage::Time now);
+  // A provider or membership failure: this channel pauses a growing while.
+  void PauseAfterFailure(storage::Time now);
   void Finish(const storage::Delivery& d, storage::DeliveryStatus status, storage::Time due,
               int attempts, const std::string& error, storage::Time now);
   void Loop();

@@ -76,6 +76,11 @@ void InboxDeliveries::Queue(hc::postgres::Tx& tx, const std::string& ce_id,
     tally.not_chosen.push_back(channel);
     return;
   }
+  const absl::TimeZone zone =
+      channels_.zones != nullptr
+          ? channels_.zones->Load(preferences.time_zone).value_or(absl::UTCTimeZone())
+          : absl::UTCTimeZone();
+  const absl::Time now = absl::FromChrono(item.created_at);
   storage::Delivery d{.delivery_id = hc::ids::NewUuid(),
                       .member_id = item.member_id,
                       .channel = channel,
@@ -92,14 +97,11 @@ void InboxDeliveries::Queue(hc::postgres::Tx& tx, const std::string& ce_id,
       break;
     case domain::Decision::kDigest:
       d.status = DeliveryStatus::kDigested;
+      d.due_at = std::chrono::time_point_cast<std::chrono::milliseconds>(
+          absl::ToChronoTime(domain::NextDigestTime(now, preferences.quiet, zone)));
       break;
     default: {
       // Quiet hours hold it until they end, read on the member's own wall clock.
-      const absl::TimeZone zone =
-          channels_.zones != nullptr
-              ? channels_.zones->Load(preferences.time_zone).value_or(absl::UTCTimeZone())
-              : absl::UTCTimeZone();
-      const absl::Time now = absl::FromChrono(item.created_at);
       const absl::Time allowed = domain::NextAllowed(now, preferences.quiet, zone);
       if (allowed > now) {
         d.status = DeliveryStatus::kHeld;

@@ -138,6 +138,90 @@ absl::Status DeliveryStore::Finish(const std::string& delivery_id, DeliveryStatu
   });
 }
 
+absl::StatusOr<std::vector<Delivery>> DeliveryStore::ClaimDigest(Time now,
+                                                                 std::chrono::milliseconds lease,
+                                                                 int limit) {
+  std::vector<Delivery> claimed;
+  HC_RETURN_IF_ERROR(pool_.InTransaction([&](Tx& tx) {
+    claimed.clear();
+    const std::string due =
+        "channel = 'email' AND status = 'digested' AND sent_at IS NULL AND due_at <= " + At("$1") +
+        " AND (lease_until IS NULL OR lease_until <= " + At("$1") + ")";
+    // A few candidates; the first whose member lock is free is this dispatcher's.
+    const auto members =
+        tx.exec_params("SELECT DISTINCT member_id FROM (SELECT member_id FROM deliveries WHERE " +
+                           due + " ORDER BY due_at LIMIT 16) m",
+                       Ms(now));
+    for (const auto& member : members) {
+      const std::string id = member[0].as<std::string>();
+      if (!tx.exec_params1("SELECT pg_try_advisory_xact_lock(hashtext('digest:' || $1))", id)[0]
+               .as<bool>()) {
+        continue;
+      }
+      const auto rows = tx.exec_params(
+          "UPDATE deliveries SET lease_until = " + At("$3") + ", updated_at = " + At("$1") +
+              " WHERE delivery_id IN (SELECT delivery_id FROM deliveries WHERE member_id = $2 "
+              "AND " +
+              due +
+              " ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING delivery_id::text, "
+              "category, kind, coalesce(event_id::text, ''), coalesce(shift_id::text, ''), "
+              "coalesce(role_id::text, ''), attempts, " +
+              EpochMs("due_at") + ", " + EpochMs("created_at"),
+          Ms(now), id, Ms(now + lease), limit);
+      for (const auto& row : rows) {
+        const auto kind = domain::InboxKindFromName(row[2].as<std::string>());
+        if (!kind) continue;
+        Delivery d;
+        d.delivery_id = row[0].as<std::string>();
+        d.member_id = id;
+        d.channel = domain::Channel::kEmail;
+        d.category =
+            domain::CategoryFromName(row[1].as<std::string>()).value_or(domain::Category::kEvents);
+        d.kind = *kind;
+        d.event_id = row[3].as<std::string>();
+        d.shift_id = row[4].as<std::string>();
+        d.role_id = row[5].as<std::string>();
+        d.status = DeliveryStatus::kDigested;
+        d.attempts = row[6].as<int>();
+        d.due_at = FromMs(row[7].as<int64_t>());
+        d.created_at = FromMs(row[8].as<int64_t>());
+        claimed.push_back(std::move(d));
+      }
+      if (!claimed.empty()) break;
+    }
+    std::sort(claimed.begin(), claimed.end(), [](const Delivery& a, const Delivery& b) {
+      return std::tie(a.created_at, a.delivery_id) < std::tie(b.created_at, b.delivery_id);
+    });
+    return absl::OkStatus();
+  }));
+  return claimed;
+}
+
+absl::Status DeliveryStore::FinishDigest(const std::vector<std::string>& delivery_ids,
+                                         std::optional<DeliveryStatus> status, bool sent,
+                                         Time retry_at, Time now) {
+  return pool_.InTransaction([&](Tx& tx) {
+    for (const std::string& id : delivery_ids) {
+      if (status) {
+        tx.exec_params("UPDATE deliveries SET status = $2, lease_until = NULL, updated_at = " +
+                           At("$3") + " WHERE delivery_id = $1",
+                       id, std::string(DeliveryStatusName(*status)), Ms(now));
+      } else if (sent) {
+        tx.exec_params("UPDATE deliveries SET sent_at = " + At("$2") +
+                           ", lease_until = NULL, attempts = attempts + 1, updated_at = " +
+                           At("$2") + " WHERE delivery_id = $1",
+                       id, Ms(now));
+      } else {
+        tx.exec_params("UPDATE deliveries SET due_at = " + At("$2") +
+                           ", lease_until = NULL, attempts = attempts + 1, updated_at = " +
+                           At("$3") + " WHERE delivery_id = $1",
+                       id, Ms(retry_at), Ms(now));
+      }
+    }
+    return absl::OkStatus();
+  });
+}
+
 absl::StatusOr<int> DeliveryStore::SentSince(const std::string& member_id, domain::Channel channel,
                                              Time since) {
   int count = 0;

@@ -78,6 +78,18 @@ class DeliveryStore {
   absl::Status Finish(const std::string& delivery_id, DeliveryStatus status, Time due_at,
                       int attempts, const std::string& error, Time now);
 
+  // One member's email deliveries waiting for their digest and due at `now` (status digested,
+  // not yet sent), claimed until now + lease; empty when no member's digest is due. A member is
+  // taken under a transaction-scoped advisory lock, so two replicas never gather the same
+  // member's digest at once.
+  absl::StatusOr<std::vector<Delivery>> ClaimDigest(Time now, std::chrono::milliseconds lease,
+                                                    int limit);
+  // The end of a claimed digest: sent (they stay `digested`, with sent_at), or back to wait
+  // until `retry_at`, or moved to `status` (e.g. suppressed_consent) for good.
+  absl::Status FinishDigest(const std::vector<std::string>& delivery_ids,
+                            std::optional<DeliveryStatus> status, bool sent, Time retry_at,
+                            Time now);
+
   // How many deliveries of `channel` went to the member since `since`.
   absl::StatusOr<int> SentSince(const std::string& member_id, domain::Channel channel, Time since);
   // Deliveries of `channel` per status (for tests and the backlog gauge).
