@@ -2,15 +2,19 @@
 
 #include <spdlog/spdlog.h>
 
+#include "absl/time/time.h"
 #include "libs/kafka/consumer.h"
 #include "libs/service/membership_consumer.h"
 #include "libs/service/runtime.h"
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
 #include "services/notifications/src/api/notifications_service.h"
+#include "services/notifications/src/messaging/attendance_effects.h"
 #include "services/notifications/src/messaging/event_facts_handler.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/messaging/reminder_poller.h"
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
+#include "services/notifications/src/storage/attendance_store.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 // Generated from services/notifications/migrations/ (see hc_embed_migrations).
@@ -34,6 +38,15 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.volunteering_topic = env.String("HC_VOLUNTEERING_TOPIC", s.volunteering_topic);
   s.volunteering_consumer_group =
       env.String("HC_VOLUNTEERING_CONSUMER_GROUP", s.volunteering_consumer_group);
+  const std::string interval = env.String("HC_REMINDER_POLL_INTERVAL", "1s");
+  absl::Duration parsed;
+  if (!absl::ParseDuration(interval, &parsed) || parsed < absl::Milliseconds(10) ||
+      parsed > absl::Hours(1)) {
+    return absl::InvalidArgumentError(
+        "HC_REMINDER_POLL_INTERVAL: must be a duration from 10ms to 1h, such as 1s");
+  }
+  s.reminder_poll_interval = absl::ToChronoMilliseconds(parsed);
+  s.reminder_batch = static_cast<int>(env.Int("HC_REMINDER_BATCH", s.reminder_batch, 1, 10000));
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
   return s;
 }
@@ -84,12 +97,24 @@ struct App::Parts {
             },
             [](const std::string&) {}),
         deliveries(store, Now, runtime.exposer.registry()),
-        event_facts(deliveries, messaging::EventFactItems),
+        attendance(attendance_store, deliveries, Now),
+        event_facts(deliveries, messaging::EventFactItems,
+                    [this](hc::postgres::Tx& tx, const hc::kafka::Message& m,
+                           messaging::InboxDeliveries::Tally& tally) {
+                      return attendance.Events(tx, m, tally);
+                    }),
         events(FactsConsumer(runtime, settings.service, settings.events_topic,
                              settings.events_consumer_group, event_facts)),
-        volunteering_facts(deliveries, messaging::VolunteeringFactItems),
+        volunteering_facts(deliveries, messaging::VolunteeringFactItems,
+                           [this](hc::postgres::Tx& tx, const hc::kafka::Message& m,
+                                  messaging::InboxDeliveries::Tally& tally) {
+                             return attendance.Volunteering(tx, m, tally);
+                           }),
         volunteering(FactsConsumer(runtime, settings.service, settings.volunteering_topic,
-                                   settings.volunteering_consumer_group, volunteering_facts)) {}
+                                   settings.volunteering_consumer_group, volunteering_facts)),
+        reminders(runtime.pool, attendance_store, deliveries, Now,
+                  {.interval = settings.reminder_poll_interval, .batch = settings.reminder_batch},
+                  runtime.exposer.registry()) {}
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
@@ -97,10 +122,14 @@ struct App::Parts {
   api::NotificationsService service;
   hc::service::MembershipConsumer membership;
   messaging::InboxDeliveries deliveries;
+  // The attendance projection and reminders (events' and volunteering's effects step).
+  storage::AttendanceStore attendance_store;
+  messaging::AttendanceEffects attendance;
   messaging::InboxFactsHandler event_facts;
   hc::kafka::Consumer events;
   messaging::InboxFactsHandler volunteering_facts;
   hc::kafka::Consumer volunteering;
+  messaging::ReminderPoller reminders;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -114,6 +143,7 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->events.Start());
   HC_RETURN_IF_ERROR(parts_->volunteering.Start());
+  parts_->reminders.Start();
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("notifications serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -122,6 +152,8 @@ absl::Status App::Start() {
 
 void App::Shutdown() {
   if (!parts_) return;
+  // A batch of reminders in flight commits or is taken again later.
+  parts_->reminders.Stop();
   // The consumers first: a fact they are handling commits or is redelivered later.
   parts_->volunteering.Stop();
   parts_->events.Stop();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -24,6 +25,10 @@ struct Settings {
   // consumer group reading them.
   std::string volunteering_topic = "alumni.volunteering.v1";
   std::string volunteering_consumer_group = "notifications.volunteering";
+  // How often due reminders are looked for (HC_REMINDER_POLL_INTERVAL, a duration such as
+  // "1s" or "250ms"), and how many one transaction takes (HC_REMINDER_BATCH).
+  std::chrono::milliseconds reminder_poll_interval{1000};
+  int reminder_batch = 100;
 
   static hc::config::ServiceSettings Defaults();
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.
