@@ -88,6 +88,10 @@ absl::Status ReminderPoller::PollAll() {
     HC_ASSIGN_OR_RETURN(const Batch batch, PollOnce());
     if (batch.taken < options_.batch) break;
   }
+  return RefreshBacklog();
+}
+
+absl::Status ReminderPoller::RefreshBacklog() {
   return pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
     backlog_.Set(store_.BacklogIn(tx, clock_()));
     return absl::OkStatus();

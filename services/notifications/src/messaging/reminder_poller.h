@@ -58,6 +58,8 @@ class ReminderPoller {
   absl::StatusOr<Batch> PollOnce();
   // Batches until one takes fewer than `batch`, then refreshes the backlog gauge.
   absl::Status PollAll();
+  // Sets hc_notifications_reminder_backlog from the table.
+  absl::Status RefreshBacklog();
 
  private:
   void Loop();
