@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <fstream>
 #include <latch>
+#include <map>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -16,6 +18,7 @@
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
 #include "alumni/volunteering/v1/volunteering_events.pb.h"
 #include "libs/auth/auth.h"
+#include "libs/config/config.h"
 #include "libs/ids/ids.h"
 #include "libs/kafka/kafka.h"
 #include "libs/postgres/pool.h"
@@ -315,6 +318,24 @@ TEST_F(RemindersTest, AnRsvpThirtyHoursAheadGetsTwoRemindersEachSentOnceWhenDue)
   EXPECT_EQ(newest.text(), "Reminder: an event you're going to is coming up");
 }
 
+TEST_F(RemindersTest, TheServicesOwnPollerSendsAReminderWhenItFallsDue) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string event_id = hc::ids::NewUuid();
+  // Only the two-hour reminder is still ahead, due in ten seconds (time for the consumer to join
+  // and handle the fact first).
+  Produce(events_topic_, event_id,
+          Confirmed(event_id, ana, Now() + hours(2) + std::chrono::seconds(10)),
+          hc::ids::NewUuid());
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return ItemsOf(ana, "event_reminder") == 1; },
+                                   std::chrono::seconds(60)));
+  EXPECT_EQ(Count("SELECT count(*) FROM reminders WHERE member_id = '" + ana +
+                  "' AND kind = 'two_hours' AND status = 'sent'"),
+            1);
+  const std::string metrics = hc::testing::HttpGet(app_->metrics_port(), "/metrics");
+  EXPECT_NE(metrics.find("\nhc_notifications_reminders_sent_total 1\n"), std::string::npos);
+  EXPECT_NE(metrics.find("\nhc_notifications_reminder_backlog 0\n"), std::string::npos);
+}
+
 TEST_F(RemindersTest, AnRsvpCancelledLeavesNoReminders) {
   const std::string ana = hc::ids::NewUuid();
   const std::string event_id = hc::ids::NewUuid();
@@ -584,6 +605,7 @@ TEST_F(RemindersTest, TwoPollersRacingOverFiveHundredDueRemindersSendEachOnce) {
   std::vector<int> sent(2, 0);
   std::vector<int> duplicates(2, 0);
   std::vector<bool> failed(2, false);
+  const auto began = std::chrono::steady_clock::now();
   std::vector<std::thread> threads;
   for (int i = 0; i < 2; ++i) {
     threads.emplace_back([&, i] {
@@ -602,8 +624,11 @@ TEST_F(RemindersTest, TwoPollersRacingOverFiveHundredDueRemindersSendEachOnce) {
     });
   }
   for (auto& t : threads) t.join();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - began);
   EXPECT_FALSE(failed[0] || failed[1]);
-  std::cout << "taken by the two pollers: " << taken[0] << " + " << taken[1] << "\n";
+  std::cout << "taken by the two pollers: " << taken[0] << " + " << taken[1] << " in "
+            << took.count() << " ms\n";
   // Rows taken by one are skipped by the other: together exactly once each.
   EXPECT_EQ(taken[0] + taken[1], kReminders);
   EXPECT_EQ(sent[0] + sent[1], kReminders);
@@ -635,6 +660,41 @@ TEST_F(RemindersTest, TheBacklogGaugeCountsPendingRemindersAlreadyDue) {
   ASSERT_TRUE(side_->poller.PollAll().ok());
   EXPECT_EQ(Metric(side_->registry, "hc_notifications_reminder_backlog"), 0);
   EXPECT_EQ(ItemsOf(ana, "event_reminder"), 2);
+}
+
+TEST(RemindersSettings, ThePollIntervalIsADurationDefaultingToASecond) {
+  const std::string key_file = ::testing::TempDir() + "/reminders-jwt-key";
+  {
+    std::ofstream out(key_file);
+    out << kSecret;
+  }
+  std::map<std::string, std::string> vars = {{"HC_DATABASE_URL", "postgresql://localhost/x"},
+                                             {"HC_KAFKA_BROKERS", "127.0.0.1:9092"},
+                                             {"HC_JWT_KEY_FILE", key_file}};
+  auto read = [&vars] {
+    hc::config::Env env([&vars](const std::string& name) -> std::optional<std::string> {
+      auto it = vars.find(name);
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    });
+    return Settings::FromEnv(env);
+  };
+  auto defaults = read();
+  ASSERT_TRUE(defaults.ok()) << defaults.status();
+  EXPECT_EQ(defaults->reminder_poll_interval, std::chrono::milliseconds(1000));
+  EXPECT_EQ(defaults->reminder_batch, 100);
+  vars["HC_REMINDER_POLL_INTERVAL"] = "250ms";
+  vars["HC_REMINDER_BATCH"] = "500";
+  auto set = read();
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->reminder_poll_interval, std::chrono::milliseconds(250));
+  EXPECT_EQ(set->reminder_batch, 500);
+  for (const char* bad : {"soon", "0s", "2h"}) {
+    vars["HC_REMINDER_POLL_INTERVAL"] = bad;
+    auto refused = read();
+    EXPECT_TRUE(absl::IsInvalidArgument(refused.status())) << bad;
+    EXPECT_NE(refused.status().message().find("HC_REMINDER_POLL_INTERVAL"), std::string::npos);
+  }
 }
 
 }  // namespace

@@ -26,6 +26,10 @@ namespace notifications::messaging {
 //   be sent later; the dedupe base domain::ReminderFactId (subject, kind, the start it was
 //   computed from) makes a batch re-run after an unknown commit outcome store nothing twice.
 // - A reminder due only after its subject started (an outage) is marked missed, not sent.
+// - It is the one writer that takes a member's write lock (in Deliver) after row locks (the
+//   reminders it took). Against another writer both are shared, so nothing waits; against that
+//   member's erasure (exclusive lock, then deleting their reminders) PostgreSQL detects the
+//   deadlock and the pool runs the batch again, by then without the erased member's rows.
 //
 // Metrics: hc_notifications_reminder_backlog (pending reminders already due, after each round)
 // and hc_notifications_reminders_sent_total.
