@@ -357,6 +357,15 @@ TEST_F(RemindersTest, AnRsvpCancelledLeavesNoReminders) {
   EXPECT_EQ(Count("SELECT count(*) FROM attendance WHERE member_id = '" + ana +
                   "' AND status = 'waiting'"),
             1);
+  // Promoted from the waitlist: going, so reminded.
+  epb::WaitlistPromoted promoted;
+  promoted.set_event_id(event_id);
+  promoted.set_member_id(ana);
+  *promoted.mutable_start_time() = Ts(start_);
+  HandleEvent(promoted, hc::ids::NewUuid());
+  EXPECT_EQ(Reminders(ana),
+            (std::vector<std::string>{At("day_before", start_ - hours(24), "pending"),
+                                      At("two_hours", start_ - hours(2), "pending")}));
 }
 
 TEST_F(RemindersTest, AnEventMovedByTwoHoursMovesItsRemindersAndTellsEveryoneOnItOnce) {
@@ -389,6 +398,11 @@ TEST_F(RemindersTest, AnEventMovedByTwoHoursMovesItsRemindersAndTellsEveryoneOnI
   EXPECT_EQ(ItemsOf(ana, "event_moved"), 1);
   EXPECT_EQ(ItemsOf(ben, "event_moved"), 1);
   EXPECT_EQ(ItemsOf(cai, "event_moved"), 0);
+  const pb::InboxItem told = Inbox(ben).items(0);
+  EXPECT_EQ(told.kind(), pb::INBOX_ITEM_KIND_EVENT_MOVED);
+  EXPECT_EQ(told.category(), pb::CATEGORY_EVENTS);
+  EXPECT_EQ(told.event_id(), event_id);
+  EXPECT_EQ(told.text(), "An event you signed up for changed its time or place: check the details");
 
   // Nothing at the old times, each at the new one.
   EXPECT_EQ(PollAt(start_ - hours(24) + minutes(1)), 0);
