@@ -8,6 +8,7 @@
 #include "libs/service/runtime.h"
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
+#include "services/notifications/src/api/inbox_stream.h"
 #include "services/notifications/src/api/notifications_service.h"
 #include "services/notifications/src/messaging/attendance_effects.h"
 #include "services/notifications/src/messaging/event_facts_handler.h"
@@ -15,6 +16,7 @@
 #include "services/notifications/src/messaging/reminder_poller.h"
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
 #include "services/notifications/src/storage/attendance_store.h"
+#include "services/notifications/src/storage/inbox_listener.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 // Generated from services/notifications/migrations/ (see hc_embed_migrations).
@@ -38,6 +40,9 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.volunteering_topic = env.String("HC_VOLUNTEERING_TOPIC", s.volunteering_topic);
   s.volunteering_consumer_group =
       env.String("HC_VOLUNTEERING_CONSUMER_GROUP", s.volunteering_consumer_group);
+  s.streams_per_member =
+      static_cast<int>(env.Int("HC_STREAMS_PER_MEMBER", s.streams_per_member, 1, 100));
+  s.max_streams = static_cast<int>(env.Int("HC_MAX_STREAMS", s.max_streams, 1, 100000));
   const std::string interval = env.String("HC_REMINDER_POLL_INTERVAL", "1s");
   absl::Duration parsed;
   if (!absl::ParseDuration(interval, &parsed) || parsed < absl::Milliseconds(10) ||
@@ -112,9 +117,19 @@ struct App::Parts {
                            }),
         volunteering(FactsConsumer(runtime, settings.service, settings.volunteering_topic,
                                    settings.volunteering_consumer_group, volunteering_facts)),
+        streams(
+            {.max_per_member = settings.streams_per_member, .max_streams = settings.max_streams},
+            store, runtime.verifier, runtime.workers, runtime.grpc_metrics,
+            runtime.exposer.registry(), "alumni.notifications.v1.NotificationsService"),
+        listener(
+            {.url = settings.service.database_url},
+            [this](const std::string& member_id) { streams.Wake(member_id); },
+            [this] { streams.WakeAll(); }),
         reminders(runtime.pool, attendance_store, deliveries, Now,
                   {.interval = settings.reminder_poll_interval, .batch = settings.reminder_batch},
-                  runtime.exposer.registry()) {}
+                  runtime.exposer.registry()) {
+    service.ServeStreams(streams);
+  }
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
@@ -129,6 +144,10 @@ struct App::Parts {
   hc::kafka::Consumer events;
   messaging::InboxFactsHandler volunteering_facts;
   hc::kafka::Consumer volunteering;
+  // StreamInbox: the open streams, woken by the listener when an item of their member is
+  // committed on any replica.
+  api::InboxStreams streams;
+  storage::InboxListener listener;
   messaging::ReminderPoller reminders;
 };
 
@@ -143,6 +162,8 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->events.Start());
   HC_RETURN_IF_ERROR(parts_->volunteering.Start());
+  parts_->streams.Start();
+  parts_->listener.Start();
   parts_->reminders.Start();
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("notifications serving gRPC on port {} and metrics on port {}", grpc_port(),
@@ -154,6 +175,10 @@ void App::Shutdown() {
   if (!parts_) return;
   // A batch of reminders in flight commits or is taken again later.
   parts_->reminders.Stop();
+  // Streams never end by themselves: they are finished (OK, the client reconnects elsewhere)
+  // before the server drains, which would otherwise wait out its whole grace for them.
+  parts_->streams.Shutdown(std::chrono::seconds(5));
+  parts_->listener.Stop();
   // The consumers first: a fact they are handling commits or is redelivered later.
   parts_->volunteering.Stop();
   parts_->events.Stop();

@@ -25,6 +25,9 @@ struct Settings {
   // consumer group reading them.
   std::string volunteering_topic = "alumni.volunteering.v1";
   std::string volunteering_consumer_group = "notifications.volunteering";
+  // StreamInbox: open streams allowed per member and in the process.
+  int streams_per_member = 5;
+  int max_streams = 1000;
   // How often due reminders are looked for (HC_REMINDER_POLL_INTERVAL, a duration such as
   // "1s" or "250ms"), and how many one transaction takes (HC_REMINDER_BATCH).
   std::chrono::milliseconds reminder_poll_interval{1000};
