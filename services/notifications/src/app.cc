@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "absl/time/time.h"
 #include "libs/kafka/consumer.h"
 #include "libs/service/membership_consumer.h"
 #include "libs/service/runtime.h"
@@ -9,9 +10,12 @@
 #include "libs/tz/time_zones.h"
 #include "services/notifications/src/api/inbox_stream.h"
 #include "services/notifications/src/api/notifications_service.h"
+#include "services/notifications/src/messaging/attendance_effects.h"
 #include "services/notifications/src/messaging/event_facts_handler.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/messaging/reminder_poller.h"
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
+#include "services/notifications/src/storage/attendance_store.h"
 #include "services/notifications/src/storage/inbox_listener.h"
 #include "services/notifications/src/storage/notification_store.h"
 
@@ -39,6 +43,15 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.streams_per_member =
       static_cast<int>(env.Int("HC_STREAMS_PER_MEMBER", s.streams_per_member, 1, 100));
   s.max_streams = static_cast<int>(env.Int("HC_MAX_STREAMS", s.max_streams, 1, 100000));
+  const std::string interval = env.String("HC_REMINDER_POLL_INTERVAL", "1s");
+  absl::Duration parsed;
+  if (!absl::ParseDuration(interval, &parsed) || parsed < absl::Milliseconds(10) ||
+      parsed > absl::Hours(1)) {
+    return absl::InvalidArgumentError(
+        "HC_REMINDER_POLL_INTERVAL: must be a duration from 10ms to 1h, such as 1s");
+  }
+  s.reminder_poll_interval = absl::ToChronoMilliseconds(parsed);
+  s.reminder_batch = static_cast<int>(env.Int("HC_REMINDER_BATCH", s.reminder_batch, 1, 10000));
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
   return s;
 }
@@ -89,10 +102,19 @@ struct App::Parts {
             },
             [](const std::string&) {}),
         deliveries(store, Now, runtime.exposer.registry()),
-        event_facts(deliveries, messaging::EventFactItems),
+        attendance(attendance_store, deliveries, Now),
+        event_facts(deliveries, messaging::EventFactItems,
+                    [this](hc::postgres::Tx& tx, const hc::kafka::Message& m,
+                           messaging::InboxDeliveries::Tally& tally) {
+                      return attendance.Events(tx, m, tally);
+                    }),
         events(FactsConsumer(runtime, settings.service, settings.events_topic,
                              settings.events_consumer_group, event_facts)),
-        volunteering_facts(deliveries, messaging::VolunteeringFactItems),
+        volunteering_facts(deliveries, messaging::VolunteeringFactItems,
+                           [this](hc::postgres::Tx& tx, const hc::kafka::Message& m,
+                                  messaging::InboxDeliveries::Tally& tally) {
+                             return attendance.Volunteering(tx, m, tally);
+                           }),
         volunteering(FactsConsumer(runtime, settings.service, settings.volunteering_topic,
                                    settings.volunteering_consumer_group, volunteering_facts)),
         streams(
@@ -102,7 +124,10 @@ struct App::Parts {
         listener(
             {.url = settings.service.database_url},
             [this](const std::string& member_id) { streams.Wake(member_id); },
-            [this] { streams.WakeAll(); }) {
+            [this] { streams.WakeAll(); }),
+        reminders(runtime.pool, attendance_store, deliveries, Now,
+                  {.interval = settings.reminder_poll_interval, .batch = settings.reminder_batch},
+                  runtime.exposer.registry()) {
     service.ServeStreams(streams);
   }
 
@@ -112,6 +137,9 @@ struct App::Parts {
   api::NotificationsService service;
   hc::service::MembershipConsumer membership;
   messaging::InboxDeliveries deliveries;
+  // The attendance projection and reminders (events' and volunteering's effects step).
+  storage::AttendanceStore attendance_store;
+  messaging::AttendanceEffects attendance;
   messaging::InboxFactsHandler event_facts;
   hc::kafka::Consumer events;
   messaging::InboxFactsHandler volunteering_facts;
@@ -120,6 +148,7 @@ struct App::Parts {
   // committed on any replica.
   api::InboxStreams streams;
   storage::InboxListener listener;
+  messaging::ReminderPoller reminders;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -135,6 +164,7 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(parts_->volunteering.Start());
   parts_->streams.Start();
   parts_->listener.Start();
+  parts_->reminders.Start();
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("notifications serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -143,6 +173,8 @@ absl::Status App::Start() {
 
 void App::Shutdown() {
   if (!parts_) return;
+  // A batch of reminders in flight commits or is taken again later.
+  parts_->reminders.Stop();
   // Streams never end by themselves: they are finished (OK, the client reconnects elsewhere)
   // before the server drains, which would otherwise wait out its whole grace for them.
   parts_->streams.Shutdown(std::chrono::seconds(5));

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -27,6 +28,10 @@ struct Settings {
   // StreamInbox: open streams allowed per member and in the process.
   int streams_per_member = 5;
   int max_streams = 1000;
+  // How often due reminders are looked for (HC_REMINDER_POLL_INTERVAL, a duration such as
+  // "1s" or "250ms"), and how many one transaction takes (HC_REMINDER_BATCH).
+  std::chrono::milliseconds reminder_poll_interval{1000};
+  int reminder_batch = 100;
 
   static hc::config::ServiceSettings Defaults();
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.

@@ -9,6 +9,7 @@
 
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
+#include "services/notifications/src/domain/attendance.h"
 #include "services/notifications/src/domain/inbox.h"
 #include "services/notifications/src/domain/preferences.h"
 #include "services/notifications/src/domain/schedule.h"
@@ -233,6 +234,10 @@ TEST(Inbox, KindsRoundTripAndTheirTextIsDiscreet) {
       {InboxKind::kVolunteerPromoted, Category::kVolunteering},
       {InboxKind::kShiftCancelled, Category::kVolunteering},
       {InboxKind::kShiftMoved, Category::kVolunteering},
+      {InboxKind::kEventMoved, Category::kEvents},
+      {InboxKind::kEventCancelled, Category::kEvents},
+      {InboxKind::kEventReminder, Category::kReminders},
+      {InboxKind::kShiftReminder, Category::kReminders},
   };
   std::set<std::string> names;
   std::set<std::string> texts;
@@ -252,6 +257,102 @@ TEST(Inbox, KindsRoundTripAndTheirTextIsDiscreet) {
   EXPECT_EQ(names.size(), kinds.size());
   EXPECT_EQ(texts.size(), kinds.size());
   EXPECT_EQ(InboxKindFromName("member_deleted"), std::nullopt);
+}
+
+TEST(Attendance, OnlyATimeOrPlaceChangeMovesAnEvent) {
+  for (const char* field : {"start_time", "end_time", "venue", "online_url"}) {
+    EXPECT_TRUE(EventMoved({"title", field})) << field;
+  }
+  EXPECT_FALSE(EventMoved({"title", "description", "capacity", "waitlist_enabled"}));
+  EXPECT_FALSE(EventMoved({}));
+}
+
+TEST(Attendance, NamesRoundTrip) {
+  for (SubjectKind kind : {SubjectKind::kEvent, SubjectKind::kShift}) {
+    EXPECT_EQ(SubjectKindFromName(SubjectKindName(kind)), kind);
+  }
+  for (ReminderKind kind : {ReminderKind::kDayBefore, ReminderKind::kTwoHoursBefore}) {
+    EXPECT_EQ(ReminderKindFromName(ReminderKindName(kind)), kind);
+  }
+  EXPECT_EQ(SubjectKindFromName("meeting"), std::nullopt);
+  EXPECT_EQ(ReminderKindFromName("week_before"), std::nullopt);
+  EXPECT_EQ(PresenceName(Presence::kGoing), "going");
+  EXPECT_EQ(PresenceName(Presence::kWaiting), "waiting");
+}
+
+using Action = ReminderChange::Action;
+
+// The actions by kind (day before, two hours before) and the due times of those scheduled.
+std::vector<std::pair<ReminderKind, Action>> Actions(const std::vector<ReminderChange>& changes) {
+  std::vector<std::pair<ReminderKind, Action>> out;
+  for (const auto& c : changes) out.emplace_back(c.kind, c.action);
+  return out;
+}
+
+TEST(Attendance, ANewGoerGetsBothRemindersStillAhead) {
+  const absl::Time start = Utc(2026, 6, 10, 18, 0);
+  const auto changes = ReconcileReminders({}, start, start - absl::Hours(30));
+  ASSERT_EQ(Actions(changes), (std::vector<std::pair<ReminderKind, Action>>{
+                                  {ReminderKind::kDayBefore, Action::kSchedule},
+                                  {ReminderKind::kTwoHoursBefore, Action::kSchedule}}));
+  EXPECT_EQ(changes[0].due, start - absl::Hours(24));
+  EXPECT_EQ(changes[1].due, start - absl::Hours(2));
+  // Three hours ahead: only the two-hour one; an hour ahead: none.
+  EXPECT_EQ(Actions(ReconcileReminders({}, start, start - absl::Hours(3))),
+            (std::vector<std::pair<ReminderKind, Action>>{
+                {ReminderKind::kTwoHoursBefore, Action::kSchedule}}));
+  EXPECT_TRUE(ReconcileReminders({}, start, start - absl::Hours(1)).empty());
+}
+
+TEST(Attendance, RemindersOfTheSameStartStayAsTheyAreSentOrNot) {
+  const absl::Time start = Utc(2026, 6, 10, 18, 0);
+  const std::vector<StoredReminder> stored = {
+      {.kind = ReminderKind::kDayBefore, .start = start, .sent = true},
+      {.kind = ReminderKind::kTwoHoursBefore, .start = start, .sent = false}};
+  // A redelivered fact, even after the day-before one went out: nothing is made again.
+  EXPECT_EQ(Actions(ReconcileReminders(stored, start, start - absl::Hours(20))),
+            (std::vector<std::pair<ReminderKind, Action>>{
+                {ReminderKind::kDayBefore, Action::kKeep},
+                {ReminderKind::kTwoHoursBefore, Action::kKeep}}));
+}
+
+TEST(Attendance, AMovedStartMovesPendingRemindersAndRemakesSentOnesStillAhead) {
+  const absl::Time old_start = Utc(2026, 6, 10, 18, 0);
+  const absl::Time new_start = old_start + absl::Hours(2);
+  const absl::Time now = old_start - absl::Hours(20);  // the day-before one went out
+  const std::vector<StoredReminder> stored = {
+      {.kind = ReminderKind::kDayBefore, .start = old_start, .sent = true},
+      {.kind = ReminderKind::kTwoHoursBefore, .start = old_start, .sent = false}};
+  auto changes = ReconcileReminders(stored, new_start, now);
+  // The day-before one is behind for the new start too (it was 22 h ahead): it stays as sent.
+  ASSERT_EQ(Actions(changes), (std::vector<std::pair<ReminderKind, Action>>{
+                                  {ReminderKind::kTwoHoursBefore, Action::kSchedule}}));
+  EXPECT_EQ(changes[0].due, new_start - absl::Hours(2));
+
+  // Moved a day later: the sent day-before one is ahead again, so it is made again.
+  changes = ReconcileReminders(stored, old_start + absl::Hours(24), now);
+  ASSERT_EQ(Actions(changes), (std::vector<std::pair<ReminderKind, Action>>{
+                                  {ReminderKind::kDayBefore, Action::kSchedule},
+                                  {ReminderKind::kTwoHoursBefore, Action::kSchedule}}));
+  EXPECT_EQ(changes[0].due, old_start);
+
+  // Moved to an hour from now: the pending one can't be ahead any more and goes.
+  EXPECT_EQ(Actions(ReconcileReminders(stored, now + absl::Hours(1), now)),
+            (std::vector<std::pair<ReminderKind, Action>>{
+                {ReminderKind::kTwoHoursBefore, Action::kDrop}}));
+}
+
+TEST(Attendance, AReminderIsSentOnlyBeforeTheStartUnderAKeyNamingItsStart) {
+  const absl::Time start = Utc(2026, 6, 10, 18, 0);
+  EXPECT_TRUE(StillWorthSending(start, start - absl::Minutes(1)));
+  EXPECT_FALSE(StillWorthSending(start, start));
+  EXPECT_FALSE(StillWorthSending(start, start + absl::Hours(3)));
+  const std::string id = ReminderFactId(SubjectKind::kEvent, "e1", ReminderKind::kDayBefore, start);
+  EXPECT_EQ(id, "reminder|event|e1|day_before|" + std::to_string(absl::ToUnixMillis(start)));
+  EXPECT_NE(id, ReminderFactId(SubjectKind::kEvent, "e1", ReminderKind::kTwoHoursBefore, start));
+  EXPECT_NE(id, ReminderFactId(SubjectKind::kShift, "e1", ReminderKind::kDayBefore, start));
+  EXPECT_NE(id, ReminderFactId(SubjectKind::kEvent, "e1", ReminderKind::kDayBefore,
+                               start + absl::Hours(2)));
 }
 
 }  // namespace

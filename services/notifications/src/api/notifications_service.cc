@@ -157,6 +157,14 @@ pb::InboxItemKind KindToProto(domain::InboxKind kind) {
       return pb::INBOX_ITEM_KIND_SHIFT_CANCELLED;
     case domain::InboxKind::kShiftMoved:
       return pb::INBOX_ITEM_KIND_SHIFT_MOVED;
+    case domain::InboxKind::kEventMoved:
+      return pb::INBOX_ITEM_KIND_EVENT_MOVED;
+    case domain::InboxKind::kEventCancelled:
+      return pb::INBOX_ITEM_KIND_EVENT_CANCELLED;
+    case domain::InboxKind::kEventReminder:
+      return pb::INBOX_ITEM_KIND_EVENT_REMINDER;
+    case domain::InboxKind::kShiftReminder:
+      return pb::INBOX_ITEM_KIND_SHIFT_REMINDER;
   }
   return pb::INBOX_ITEM_KIND_UNSPECIFIED;
 }

@@ -12,7 +12,7 @@ struct KindInfo {
   std::string_view text;
 };
 
-constexpr std::array<KindInfo, 12> kKinds = {{
+constexpr std::array<KindInfo, 16> kKinds = {{
     {InboxKind::kRsvpConfirmed, "rsvp_confirmed", Category::kEvents, "Your RSVP is confirmed"},
     {InboxKind::kRsvpWaitlisted, "rsvp_waitlisted", Category::kEvents,
      "You're on the waitlist; we'll tell you if a spot opens"},
@@ -36,6 +36,14 @@ constexpr std::array<KindInfo, 12> kKinds = {{
      "A shift you signed up for was cancelled"},
     {InboxKind::kShiftMoved, "shift_moved", Category::kVolunteering,
      "Your shift moved: check its new time"},
+    {InboxKind::kEventMoved, "event_moved", Category::kEvents,
+     "An event you signed up for changed its time or place: check the details"},
+    {InboxKind::kEventCancelled, "event_cancelled", Category::kEvents,
+     "An event you signed up for was cancelled"},
+    {InboxKind::kEventReminder, "event_reminder", Category::kReminders,
+     "Reminder: an event you're going to is coming up"},
+    {InboxKind::kShiftReminder, "shift_reminder", Category::kReminders,
+     "Reminder: your shift is coming up"},
 }};
 
 const KindInfo& Info(InboxKind kind) {

@@ -24,6 +24,12 @@ enum class InboxKind {
   kVolunteerPromoted,
   kShiftCancelled,
   kShiftMoved,
+  // What happened to an event the member is going to or waiting for, and reminders before
+  // what they are going to (events) or confirmed on (shifts).
+  kEventMoved,
+  kEventCancelled,
+  kEventReminder,
+  kShiftReminder,
 };
 
 std::string_view InboxKindName(InboxKind kind);

@@ -151,6 +151,7 @@ absl::Status InboxFactsHandler::Handle(hc::postgres::Tx& tx, const hc::kafka::Me
   for (storage::InboxItem& item : items) {
     HC_RETURN_IF_ERROR(deliveries_.Deliver(tx, ce_id, std::move(item), tally_));
   }
+  if (effects_) HC_RETURN_IF_ERROR(effects_(tx, message, tally_));
   return absl::OkStatus();
 }
 

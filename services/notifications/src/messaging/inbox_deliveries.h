@@ -118,6 +118,11 @@ class InboxDeliveries {
 using FactItems =
     std::function<absl::StatusOr<std::vector<storage::InboxItem>>(const hc::kafka::Message&)>;
 
+// What else a consumed fact does in the same transaction (projections, notices that need them:
+// AttendanceEffects), with the handling's Tally for what it delivers. Optional.
+using FactEffects = std::function<absl::Status(hc::postgres::Tx&, const hc::kafka::Message&,
+                                               InboxDeliveries::Tally&)>;
+
 // A handler for libs/kafka's Consumer (inbox dedupe in the same transaction, DLQ) that delivers
 // each fact's items through InboxDeliveries. Runs on the consumer's one thread.
 //
@@ -127,6 +132,9 @@ class InboxFactsHandler {
  public:
   InboxFactsHandler(InboxDeliveries& deliveries, FactItems items)
       : deliveries_(deliveries), items_(std::move(items)) {}
+  // Also runs `effects` after the items, in the same transaction.
+  InboxFactsHandler(InboxDeliveries& deliveries, FactItems items, FactEffects effects)
+      : deliveries_(deliveries), items_(std::move(items)), effects_(std::move(effects)) {}
 
   // The Consumer's handler.
   absl::Status Handle(hc::postgres::Tx& tx, const hc::kafka::Message& message);
@@ -136,6 +144,7 @@ class InboxFactsHandler {
  private:
   InboxDeliveries& deliveries_;
   FactItems items_;
+  FactEffects effects_;
   // What the last Handle call did (a retry starts afresh).
   InboxDeliveries::Tally tally_;
 };
