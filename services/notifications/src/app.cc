@@ -10,7 +10,10 @@
 #include "services/notifications/src/api/notifications_service.h"
 #include "services/notifications/src/messaging/event_facts_handler.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/messaging/membership_facts_handler.h"
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
+#include "services/notifications/src/storage/delivery_store.h"
+#include "services/notifications/src/storage/interest_store.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 // Generated from services/notifications/migrations/ (see hc_embed_migrations).
@@ -34,6 +37,8 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.volunteering_topic = env.String("HC_VOLUNTEERING_TOPIC", s.volunteering_topic);
   s.volunteering_consumer_group =
       env.String("HC_VOLUNTEERING_CONSUMER_GROUP", s.volunteering_consumer_group);
+  s.membership_facts_consumer_group =
+      env.String("HC_MEMBERSHIP_FACTS_CONSUMER_GROUP", s.membership_facts_consumer_group);
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
   return s;
 }
@@ -45,17 +50,19 @@ storage::Time Now() {
 }
 
 // A consumer of another service's facts (inbox dedupe, DLQ) that `handler` turns into inbox
-// items.
+// items. `inbox_scope` (libs/kafka) for a topic another consumer of ours also reads.
+template <typename Handler>
 hc::kafka::Consumer FactsConsumer(hc::service::Runtime& runtime,
                                   const hc::config::ServiceSettings& settings,
                                   const std::string& topic, const std::string& group,
-                                  messaging::InboxFactsHandler& handler) {
+                                  Handler& handler, const std::string& inbox_scope = "") {
   return hc::kafka::Consumer(
       {.brokers = settings.kafka_brokers,
        .group_id = group,
        .topics = {topic},
        .service = "notifications",
-       .after_commit = [&handler](const hc::kafka::Message&) { handler.AfterCommit(); }},
+       .after_commit = [&handler](const hc::kafka::Message&) { handler.AfterCommit(); },
+       .inbox_scope = inbox_scope},
       runtime.pool,
       [&handler](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
         return handler.Handle(tx, m);
@@ -87,20 +94,30 @@ struct App::Parts {
         event_facts(deliveries, messaging::EventFactItems),
         events(FactsConsumer(runtime, settings.service, settings.events_topic,
                              settings.events_consumer_group, event_facts)),
-        volunteering_facts(deliveries, messaging::VolunteeringFactItems),
+        volunteering_facts(deliveries, interests),
         volunteering(FactsConsumer(runtime, settings.service, settings.volunteering_topic,
-                                   settings.volunteering_consumer_group, volunteering_facts)) {}
+                                   settings.volunteering_consumer_group, volunteering_facts)),
+        delivery_store(runtime.pool),
+        membership_facts(deliveries, delivery_store, interests),
+        // The MembershipConsumer above reads the same topic and records the same ce_ids.
+        members(FactsConsumer(runtime, settings.service, settings.membership_topic,
+                              settings.membership_facts_consumer_group, membership_facts,
+                              /*inbox_scope=*/"members")) {}
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
   storage::NotificationStore store;
+  storage::InterestStore interests;
   api::NotificationsService service;
   hc::service::MembershipConsumer membership;
   messaging::InboxDeliveries deliveries;
   messaging::InboxFactsHandler event_facts;
   hc::kafka::Consumer events;
-  messaging::InboxFactsHandler volunteering_facts;
+  messaging::VolunteeringFactsHandler volunteering_facts;
   hc::kafka::Consumer volunteering;
+  storage::DeliveryStore delivery_store;
+  messaging::MembershipFactsHandler membership_facts;
+  hc::kafka::Consumer members;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -114,6 +131,7 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->events.Start());
   HC_RETURN_IF_ERROR(parts_->volunteering.Start());
+  HC_RETURN_IF_ERROR(parts_->members.Start());
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("notifications serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -123,6 +141,7 @@ absl::Status App::Start() {
 void App::Shutdown() {
   if (!parts_) return;
   // The consumers first: a fact they are handling commits or is redelivered later.
+  parts_->members.Stop();
   parts_->volunteering.Stop();
   parts_->events.Stop();
   parts_->membership.Stop();

@@ -24,6 +24,8 @@ struct Settings {
   // consumer group reading them.
   std::string volunteering_topic = "alumni.volunteering.v1";
   std::string volunteering_consumer_group = "notifications.volunteering";
+  // A second consumer group on membership_topic: consent, interests, welcome and milestones.
+  std::string membership_facts_consumer_group = "notifications.members";
 
   static hc::config::ServiceSettings Defaults();
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.

@@ -12,7 +12,7 @@ struct KindInfo {
   std::string_view text;
 };
 
-constexpr std::array<KindInfo, 12> kKinds = {{
+constexpr std::array<KindInfo, 15> kKinds = {{
     {InboxKind::kRsvpConfirmed, "rsvp_confirmed", Category::kEvents, "Your RSVP is confirmed"},
     {InboxKind::kRsvpWaitlisted, "rsvp_waitlisted", Category::kEvents,
      "You're on the waitlist; we'll tell you if a spot opens"},
@@ -36,6 +36,11 @@ constexpr std::array<KindInfo, 12> kKinds = {{
      "A shift you signed up for was cancelled"},
     {InboxKind::kShiftMoved, "shift_moved", Category::kVolunteering,
      "Your shift moved: check its new time"},
+    {InboxKind::kWelcome, "welcome", Category::kEvents, "Welcome! Have a look at what's coming up"},
+    {InboxKind::kMilestone, "milestone", Category::kMilestones,
+     "Congratulations — a milestone today."},
+    {InboxKind::kRoleSuggested, "role_suggested", Category::kVolunteering,
+     "A new volunteer role matches your interests"},
 }};
 
 const KindInfo& Info(InboxKind kind) {

@@ -241,6 +241,7 @@ void NotificationStore::EraseMemberIn(Tx& tx, const std::string& member_id) {
   tx.exec_params("DELETE FROM preferences WHERE member_id = $1", member_id);
   tx.exec_params("DELETE FROM deliveries WHERE member_id = $1", member_id);
   tx.exec_params("DELETE FROM consents WHERE member_id = $1", member_id);
+  tx.exec_params("DELETE FROM member_interests WHERE member_id = $1", member_id);
 }
 
 }  // namespace notifications::storage
