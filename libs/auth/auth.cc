@@ -182,8 +182,9 @@ absl::StatusOr<Verifier::Verified> Verifier::VerifyUncached(std::string_view tok
   const char* sub = jwt_get_grant(jwt.get(), "sub");
   if (sub == nullptr || *sub == '\0') return Unauthenticated("no subject");
 
-  Verified verified{.principal = {.subject = sub, .roles = {}, .issued_at = *iat},
-                    .expires_at = *exp};
+  Verified verified{
+      .principal = {.subject = sub, .roles = {}, .issued_at = *iat, .expires_at = *exp},
+      .expires_at = *exp};
   Principal& principal = verified.principal;
   if (char* roles_json = jwt_get_grants_json(jwt.get(), "roles")) {
     auto roles = nlohmann::json::parse(roles_json, nullptr, /*allow_exceptions=*/false);

@@ -33,6 +33,9 @@ struct Principal {
   std::set<std::string, std::less<>> roles;
   // The token's `iat`, in seconds since the epoch (revocations compare against it).
   long issued_at = 0;
+  // The token's `exp`, in seconds since the epoch: a call that outlives one request (a stream)
+  // ends when it passes.
+  long expires_at = 0;
 
   bool HasRole(std::string_view role) const { return roles.contains(role); }
   bool IsStaff() const { return HasRole(kRoleCoordinator) || HasRole(kRoleAdmin); }

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <typeinfo>
 
 namespace hc::kafka {
@@ -27,7 +28,12 @@ Consumer::Consumer(ConsumerOptions options, postgres::Pool& pool, Handler handle
       handled_(messages_.Add({{"group", options_.group_id}, {"outcome", "handled"}})),
       duplicates_(messages_.Add({{"group", options_.group_id}, {"outcome", "duplicate"}})),
       dead_lettered_(messages_.Add({{"group", options_.group_id}, {"outcome", "dead_lettered"}})),
-      retries_(messages_.Add({{"group", options_.group_id}, {"outcome", "retried"}})) {}
+      retries_(messages_.Add({{"group", options_.group_id}, {"outcome", "retried"}})),
+      lag_(prometheus::BuildGauge()
+               .Name("hc_consumer_lag")
+               .Help("Messages on the broker not yet handled, per consumer group, topic and "
+                     "partition assigned here.")
+               .Register(registry)) {}
 
 Consumer::~Consumer() { Stop(); }
 
@@ -73,8 +79,41 @@ void Consumer::Stop() {
   }
 }
 
+void Consumer::ReportLag() {
+  std::vector<RdKafka::TopicPartition*> assigned;
+  if (consumer_->assignment(assigned) != RdKafka::ERR_NO_ERROR) return;
+  consumer_->position(assigned);
+  std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> now_assigned;
+  for (RdKafka::TopicPartition* tp : assigned) {
+    int64_t low = 0;
+    int64_t high = 0;
+    if (consumer_->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) !=
+            RdKafka::ERR_NO_ERROR ||
+        high < 0) {
+      continue;
+    }
+    auto handled = next_offset_.find({tp->topic(), tp->partition()});
+    const int64_t next = handled != next_offset_.end() ? handled->second : tp->offset();
+    if (next < 0) continue;  // nothing fetched yet: unknown, not zero
+    prometheus::Gauge& gauge = lag_.Add({{"group", options_.group_id},
+                                         {"topic", tp->topic()},
+                                         {"partition", std::to_string(tp->partition())}});
+    gauge.Set(static_cast<double>(std::max<int64_t>(0, high - next)));
+    now_assigned[{tp->topic(), tp->partition()}] = &gauge;
+  }
+  RdKafka::TopicPartition::destroy(assigned);
+  for (const auto& [partition, gauge] : lag_gauges_) {
+    if (!now_assigned.contains(partition)) lag_.Remove(gauge);
+  }
+  lag_gauges_ = std::move(now_assigned);
+}
+
 void Consumer::Loop() {
   while (!stop_) {
+    if (const auto now = std::chrono::steady_clock::now(); now >= next_lag_report_) {
+      next_lag_report_ = now + std::chrono::seconds(2);
+      ReportLag();
+    }
     std::unique_ptr<RdKafka::Message> raw(consumer_->consume(200));
     if (!raw) continue;
     if (raw->err() == RdKafka::ERR__TIMED_OUT || raw->err() == RdKafka::ERR__PARTITION_EOF) {
@@ -90,6 +129,7 @@ void Consumer::Loop() {
           RdKafka::TopicPartition::create(message.topic, message.partition, message.offset + 1)};
       consumer_->offsets_store(offsets);
       RdKafka::TopicPartition::destroy(offsets);
+      next_offset_[{message.topic, message.partition}] = message.offset + 1;
     } else {
       // Stopping mid-message: rewind so the next owner of the partition sees it again.
       std::vector<RdKafka::TopicPartition*> here = {

@@ -1,11 +1,13 @@
 #pragma once
 
 #include <prometheus/counter.h>
+#include <prometheus/gauge.h>
 #include <prometheus/registry.h>
 
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <thread>
@@ -65,6 +67,9 @@ class Consumer {
   void Loop();
   // Returns true when the offset may be stored.
   bool Process(const Message& message);
+  // hc_consumer_lag per assigned partition: the newest offset the broker reported minus the
+  // next one this consumer will handle (from librdkafka's cached watermarks: no broker call).
+  void ReportLag();
   absl::Status DeadLetter(const Message& message, const std::string& error);
 
   ConsumerOptions options_;
@@ -93,6 +98,12 @@ class Consumer {
   prometheus::Counter& duplicates_;
   prometheus::Counter& dead_lettered_;
   prometheus::Counter& retries_;
+  prometheus::Family<prometheus::Gauge>& lag_;
+  // The next offset to handle per (topic, partition), once one was handled here.
+  std::map<std::pair<std::string, int32_t>, int64_t> next_offset_;
+  std::chrono::steady_clock::time_point next_lag_report_{};
+  // The lag gauges of the partitions assigned at the last report (a revoked one is removed).
+  std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_gauges_;
 };
 
 }  // namespace hc::kafka

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "libs/kafka/consumer.h"
@@ -212,6 +213,45 @@ TEST_F(ConsumerTest, AfterCommitRunsOncePerHandledMessageOnceItsEffectIsCommitte
   std::lock_guard lock(mu);
   EXPECT_EQ(calls, (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(committed_effects, (std::vector<int>{1, 1}));
+}
+
+// hc_consumer_lag of this group's partition, or -1 while it reports none.
+double Lag(prometheus::Registry& registry, const std::string& group) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "hc_consumer_lag") continue;
+    for (const auto& metric : family.metric) {
+      for (const auto& label : metric.label) {
+        if (label.name == "group" && label.value == group) return metric.gauge.value;
+      }
+    }
+  }
+  return -1;
+}
+
+TEST_F(ConsumerTest, LagIsReportedPerPartitionAndFallsToZero) {
+  Producer producer(brokers_);
+  for (int i = 0; i < 12; ++i) producer.Send(topic_, "k", "v", testing::UniqueName("id"));
+  const std::string group = testing::UniqueName("g");
+  std::atomic<int> handled{0};
+  Consumer consumer(
+      ConsumerOptions{
+          .brokers = brokers_, .group_id = group, .topics = {topic_}, .service = service_},
+      pool_,
+      [&](postgres::Tx&, const Message&) -> absl::Status {
+        // Slow enough that a report (every 2 s) lands while most are still waiting.
+        std::this_thread::sleep_for(std::chrono::milliseconds(400));
+        ++handled;
+        return absl::OkStatus();
+      },
+      registry_);
+  ASSERT_TRUE(consumer.Start().ok());
+  ASSERT_TRUE(testing::WaitFor([&] { return Lag(registry_, group) > 0; }, std::chrono::seconds(30)))
+      << "no lag reported while messages waited";
+  ASSERT_TRUE(testing::WaitFor([&] { return handled == 12; }, std::chrono::seconds(60)));
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return Lag(registry_, group) == 0; }, std::chrono::seconds(10)))
+      << Lag(registry_, group);
+  consumer.Stop();
 }
 
 }  // namespace

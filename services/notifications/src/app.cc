@@ -7,6 +7,7 @@
 #include "libs/service/runtime.h"
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
+#include "services/notifications/src/api/inbox_stream.h"
 #include "services/notifications/src/api/notifications_service.h"
 #include "services/notifications/src/messaging/event_facts_handler.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
@@ -14,6 +15,7 @@
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
 #include "services/notifications/src/storage/delivery_store.h"
 #include "services/notifications/src/storage/interest_store.h"
+#include "services/notifications/src/storage/inbox_listener.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 // Generated from services/notifications/migrations/ (see hc_embed_migrations).
@@ -39,6 +41,9 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
       env.String("HC_VOLUNTEERING_CONSUMER_GROUP", s.volunteering_consumer_group);
   s.membership_facts_consumer_group =
       env.String("HC_MEMBERSHIP_FACTS_CONSUMER_GROUP", s.membership_facts_consumer_group);
+  s.streams_per_member =
+      static_cast<int>(env.Int("HC_STREAMS_PER_MEMBER", s.streams_per_member, 1, 100));
+  s.max_streams = static_cast<int>(env.Int("HC_MAX_STREAMS", s.max_streams, 1, 100000));
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
   return s;
 }
@@ -102,7 +107,17 @@ struct App::Parts {
         // The MembershipConsumer above reads the same topic and records the same ce_ids.
         members(FactsConsumer(runtime, settings.service, settings.membership_topic,
                               settings.membership_facts_consumer_group, membership_facts,
-                              /*inbox_scope=*/"members")) {}
+                              /*inbox_scope=*/"members")),
+        streams(
+            {.max_per_member = settings.streams_per_member, .max_streams = settings.max_streams},
+            store, runtime.verifier, runtime.workers, runtime.grpc_metrics,
+            runtime.exposer.registry(), "alumni.notifications.v1.NotificationsService"),
+        listener(
+            {.url = settings.service.database_url},
+            [this](const std::string& member_id) { streams.Wake(member_id); },
+            [this] { streams.WakeAll(); }) {
+    service.ServeStreams(streams);
+  }
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
@@ -118,6 +133,10 @@ struct App::Parts {
   storage::DeliveryStore delivery_store;
   messaging::MembershipFactsHandler membership_facts;
   hc::kafka::Consumer members;
+  // StreamInbox: the open streams, woken by the listener when an item of their member is
+  // committed on any replica.
+  api::InboxStreams streams;
+  storage::InboxListener listener;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -132,6 +151,8 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(parts_->events.Start());
   HC_RETURN_IF_ERROR(parts_->volunteering.Start());
   HC_RETURN_IF_ERROR(parts_->members.Start());
+  parts_->streams.Start();
+  parts_->listener.Start();
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
   spdlog::info("notifications serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -140,6 +161,10 @@ absl::Status App::Start() {
 
 void App::Shutdown() {
   if (!parts_) return;
+  // Streams never end by themselves: they are finished (OK, the client reconnects elsewhere)
+  // before the server drains, which would otherwise wait out its whole grace for them.
+  parts_->streams.Shutdown(std::chrono::seconds(5));
+  parts_->listener.Stop();
   // The consumers first: a fact they are handling commits or is redelivered later.
   parts_->members.Stop();
   parts_->volunteering.Stop();

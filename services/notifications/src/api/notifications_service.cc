@@ -9,6 +9,7 @@
 #include "libs/ids/ids.h"
 #include "libs/paging/paging.h"
 #include "libs/status/status.h"
+#include "services/notifications/src/api/inbox_stream.h"
 
 namespace notifications::api {
 namespace {
@@ -197,6 +198,8 @@ std::optional<storage::InboxCursor> DecodeCursor(const std::string& cursor) {
 
 }  // namespace
 
+void InboxItemToProto(const storage::InboxItem& item, pb::InboxItem& out) { ToProto(item, out); }
+
 NotificationsService::NotificationsService(hc::grpc_server::UnaryRunner& runner,
                                            storage::NotificationStore& store,
                                            const hc::tz::TimeZoneCatalog& zones, Clock clock)
@@ -207,6 +210,11 @@ HC_UNARY_RPC(NotificationsService, UpdatePreferences, DoUpdatePreferences(caller
 HC_UNARY_RPC(NotificationsService, ListInbox, DoListInbox(caller, rq, rs))
 HC_UNARY_RPC(NotificationsService, MarkRead, DoMarkRead(caller, rq, rs))
 HC_UNARY_RPC(NotificationsService, UnreadCount, ((void)rq, DoUnreadCount(caller, rs)))
+
+grpc::ServerWriteReactor<pb::StreamInboxResponse>* NotificationsService::StreamInbox(
+    grpc::CallbackServerContext* ctx, const pb::StreamInboxRequest*) {
+  return streams_->Open(ctx);
+}
 
 storage::Time NotificationsService::Now() const {
   return std::chrono::time_point_cast<std::chrono::milliseconds>(clock_());

@@ -12,6 +12,11 @@ namespace notifications::api {
 
 namespace pb = alumni::notifications::v1;
 
+class InboxStreams;
+
+// An inbox item as the API shows it (ListInbox, StreamInbox).
+void InboxItemToProto(const storage::InboxItem& item, pb::InboxItem& out);
+
 // The gRPC adapter: proto <-> domain, authorisation (every RPC acts for the token's subject
 // only), validation.
 class NotificationsService final : public pb::NotificationsService::CallbackService {
@@ -36,6 +41,10 @@ class NotificationsService final : public pb::NotificationsService::CallbackServ
   grpc::ServerUnaryReactor* UnreadCount(grpc::CallbackServerContext* ctx,
                                         const pb::UnreadCountRequest* req,
                                         pb::UnreadCountResponse* resp) override;
+  grpc::ServerWriteReactor<pb::StreamInboxResponse>* StreamInbox(
+      grpc::CallbackServerContext* ctx, const pb::StreamInboxRequest* req) override;
+  // Where StreamInbox's streams live; set before serving.
+  void ServeStreams(InboxStreams& streams) { streams_ = &streams; }
 
  private:
   absl::Status DoGetPreferences(const hc::auth::Principal& caller,
@@ -55,6 +64,7 @@ class NotificationsService final : public pb::NotificationsService::CallbackServ
   storage::NotificationStore& store_;
   const hc::tz::TimeZoneCatalog& zones_;
   Clock clock_;
+  InboxStreams* streams_ = nullptr;
 };
 
 }  // namespace notifications::api

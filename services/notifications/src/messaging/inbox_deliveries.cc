@@ -23,13 +23,14 @@ prometheus::Counter& In(prometheus::Family<prometheus::Counter>& family,
 }  // namespace
 
 InboxDeliveries::InboxDeliveries(storage::NotificationStore& store, Clock clock,
-                                 prometheus::Registry& registry)
+                                 prometheus::Registry& registry, QueuedChannels channels)
     : store_(store),
       clock_(std::move(clock)),
       family_(Deliveries(registry)),
       sent_(In(family_, "sent")),
       suppressed_(In(family_, "suppressed")),
-      duplicate_(In(family_, "duplicate")) {}
+      duplicate_(In(family_, "duplicate")),
+      channels_(std::move(channels)) {}
 
 absl::Status InboxDeliveries::Deliver(hc::postgres::Tx& tx, const std::string& ce_id,
                                       storage::InboxItem item, Tally& tally) {
@@ -43,6 +44,12 @@ absl::Status InboxDeliveries::Deliver(hc::postgres::Tx& tx, const std::string& c
     return locked;
   }
   const domain::Preferences preferences = store_.PreferencesIn(tx, item.member_id);
+  item.created_at = clock_();
+  if (channels_.deliveries != nullptr) {
+    const domain::Consent consent = channels_.deliveries->ConsentIn(tx, item.member_id);
+    Queue(tx, ce_id, item, preferences, consent, domain::Channel::kEmail, tally);
+    Queue(tx, ce_id, item, preferences, consent, domain::Channel::kSms, tally);
+  }
   // The inbox needs no consent beyond membership itself.
   if (domain::Decide(preferences, domain::Consent{}, domain::CategoryOf(item.kind),
                      domain::Channel::kInApp) != domain::Decision::kSend) {
@@ -50,7 +57,6 @@ absl::Status InboxDeliveries::Deliver(hc::postgres::Tx& tx, const std::string& c
     return absl::OkStatus();
   }
   item.item_id = hc::ids::NewUuid();
-  item.created_at = clock_();
   const std::string key = domain::DedupeKey(ce_id, item.member_id, domain::Channel::kInApp);
   if (store_.AddInboxItemIn(tx, item, key)) {
     ++tally.sent;
@@ -60,10 +66,80 @@ absl::Status InboxDeliveries::Deliver(hc::postgres::Tx& tx, const std::string& c
   return absl::OkStatus();
 }
 
+void InboxDeliveries::Queue(hc::postgres::Tx& tx, const std::string& ce_id,
+                            const storage::InboxItem& item, const domain::Preferences& preferences,
+                            const domain::Consent& consent, domain::Channel channel, Tally& tally) {
+  using storage::DeliveryStatus;
+  const domain::Category category = domain::CategoryOf(item.kind);
+  const domain::Decision decision = domain::Decide(preferences, consent, category, channel);
+  if (decision == domain::Decision::kSuppressedByPreference) {
+    tally.not_chosen.push_back(channel);
+    return;
+  }
+  storage::Delivery d{.delivery_id = hc::ids::NewUuid(),
+                      .member_id = item.member_id,
+                      .channel = channel,
+                      .category = category,
+                      .kind = item.kind,
+                      .event_id = item.event_id,
+                      .shift_id = item.shift_id,
+                      .role_id = item.role_id,
+                      .due_at = item.created_at,
+                      .created_at = item.created_at};
+  switch (decision) {
+    case domain::Decision::kSuppressedByConsent:
+      d.status = DeliveryStatus::kSuppressedConsent;
+      break;
+    case domain::Decision::kDigest:
+      d.status = DeliveryStatus::kDigested;
+      break;
+    default: {
+      // Quiet hours hold it until they end, read on the member's own wall clock.
+      const absl::TimeZone zone =
+          channels_.zones != nullptr
+              ? channels_.zones->Load(preferences.time_zone).value_or(absl::UTCTimeZone())
+              : absl::UTCTimeZone();
+      const absl::Time now = absl::FromChrono(item.created_at);
+      const absl::Time allowed = domain::NextAllowed(now, preferences.quiet, zone);
+      if (allowed > now) {
+        d.status = DeliveryStatus::kHeld;
+        d.due_at =
+            std::chrono::time_point_cast<std::chrono::milliseconds>(absl::ToChronoTime(allowed));
+      } else {
+        d.status = DeliveryStatus::kQueued;
+      }
+    }
+  }
+  const std::string key = domain::DedupeKey(ce_id, item.member_id, channel);
+  if (channels_.deliveries->AddIn(tx, d, key)) {
+    tally.queued.emplace_back(channel, d.status);
+    if (d.status == DeliveryStatus::kQueued) tally.due_now = true;
+  } else {
+    tally.queued_duplicate.push_back(channel);
+  }
+}
+
 void InboxDeliveries::Count(const Tally& tally) {
   sent_.Increment(tally.sent);
   suppressed_.Increment(tally.suppressed);
   duplicate_.Increment(tally.duplicate);
+  for (const auto& [channel, status] : tally.queued) {
+    family_
+        .Add({{"channel", std::string(domain::ChannelName(channel))},
+              {"status", std::string(storage::DeliveryStatusName(status))}})
+        .Increment();
+  }
+  for (domain::Channel channel : tally.queued_duplicate) {
+    family_.Add({{"channel", std::string(domain::ChannelName(channel))}, {"status", "duplicate"}})
+        .Increment();
+  }
+  for (domain::Channel channel : tally.not_chosen) {
+    family_
+        .Add({{"channel", std::string(domain::ChannelName(channel))},
+              {"status", "suppressed_preference"}})
+        .Increment();
+  }
+  if (tally.due_now && channels_.wake) channels_.wake();
 }
 
 absl::Status InboxFactsHandler::Handle(hc::postgres::Tx& tx, const hc::kafka::Message& message) {

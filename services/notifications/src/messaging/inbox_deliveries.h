@@ -13,6 +13,8 @@
 #include "libs/ids/ids.h"
 #include "libs/kafka/kafka.h"
 #include "libs/postgres/pool.h"
+#include "libs/tz/time_zones.h"
+#include "services/notifications/src/storage/delivery_store.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 namespace notifications::messaging {
@@ -39,8 +41,17 @@ absl::StatusOr<std::string> UuidField(const std::string& id, std::string_view fi
   return hc::ids::Canonical(id);
 }
 
-// The in-app inbox side of every fact handler: one fact's item for one member, as their
-// preferences allow, exactly once, and `hc_notifications_deliveries_total{channel="in_app"}`.
+// InboxDeliveries' email and SMS deliveries are queued only when `deliveries` is given (otherwise
+// only the inbox is served); `wake` runs after a commit that queued something due now.
+struct QueuedChannels {
+  storage::DeliveryStore* deliveries = nullptr;
+  const hc::tz::SystemTimeZones* zones = nullptr;
+  std::function<void()> wake;
+};
+
+// What every fact handler does for one member: the in-app item, and the email and SMS
+// deliveries (rows in `deliveries` the dispatchers send later), as their preferences, consent
+// and quiet hours allow, exactly once, and `hc_notifications_deliveries_total{channel,status}`.
 // Shared by the handlers (each on its own consumer thread): the counters are thread-safe and
 // what one handling did is kept in the caller's Tally.
 //
@@ -50,7 +61,11 @@ absl::StatusOr<std::string> UuidField(const std::string& id, std::string_view fi
 //   fact for many members takes their shared locks one after another in one transaction: only
 //   an erasure takes one exclusively, and it waits on no other member, so this can't deadlock.
 // - The item's dedupe key is domain::DedupeKey(ce_id, member, in_app) and UNIQUE, so a fact
-//   handled twice (even past the consumer's inbox) stores one item per member.
+//   handled twice (even past the consumer's inbox) stores one item per member; the same holds
+//   for each delivery with (ce_id, member, email / sms).
+// - A channel the member did not choose for the category makes no row (it is only counted);
+//   one they chose but have no consent for is kept as suppressed_consent, so the member's
+//   history says why nothing came. Consent is asked again at send time.
 class InboxDeliveries {
  public:
   using Clock = std::function<storage::Time()>;
@@ -60,9 +75,16 @@ class InboxDeliveries {
     int sent = 0;
     int suppressed = 0;
     int duplicate = 0;
+    // Email and SMS: one (channel, status) per decision.
+    std::vector<std::pair<domain::Channel, storage::DeliveryStatus>> queued;
+    std::vector<domain::Channel> queued_duplicate;
+    std::vector<domain::Channel> not_chosen;
+    // A delivery is due now: the dispatchers may be woken after commit.
+    bool due_now = false;
   };
 
-  InboxDeliveries(storage::NotificationStore& store, Clock clock, prometheus::Registry& registry);
+  InboxDeliveries(storage::NotificationStore& store, Clock clock, prometheus::Registry& registry,
+                  QueuedChannels channels = {});
 
   // Stores `item` (its member, kind and subject ids; the item id and time are filled in here)
   // for the fact `ce_id` when Decide(preferences, events' or volunteering's category, in_app)
@@ -72,13 +94,22 @@ class InboxDeliveries {
   // After the handling's transaction committed.
   void Count(const Tally& tally);
 
+  // The family every channel's decisions and sends are counted in.
+  prometheus::Family<prometheus::Counter>& family() { return family_; }
+
  private:
+  // The email or SMS delivery of `item` on `channel`.
+  void Queue(hc::postgres::Tx& tx, const std::string& ce_id, const storage::InboxItem& item,
+             const domain::Preferences& preferences, const domain::Consent& consent,
+             domain::Channel channel, Tally& tally);
+
   storage::NotificationStore& store_;
   Clock clock_;
   prometheus::Family<prometheus::Counter>& family_;
   prometheus::Counter& sent_;
   prometheus::Counter& suppressed_;
   prometheus::Counter& duplicate_;
+  QueuedChannels channels_;
 };
 
 // What a consumed fact means for the inbox: the items it makes (member, kind, the ids it is

@@ -1,6 +1,8 @@
 #include "services/notifications/src/storage/delivery_store.h"
 
+#include <algorithm>
 #include <array>
+#include <tuple>
 
 #include "libs/status/status.h"
 
@@ -86,7 +88,7 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
             " WHERE delivery_id IN (SELECT delivery_id FROM deliveries WHERE channel = $1 AND ("
             "(status IN ('queued', 'held') AND due_at <= " +
             At("$2") + ") OR (status = 'sending' AND lease_until <= " + At("$2") +
-            ")) ORDER BY due_at LIMIT $4 FOR UPDATE SKIP LOCKED) "
+            ")) ORDER BY due_at, created_at LIMIT $4 FOR UPDATE SKIP LOCKED) "
             "RETURNING delivery_id::text, member_id, category, kind, "
             "coalesce(event_id::text, ''), coalesce(shift_id::text, ''), "
             "coalesce(role_id::text, ''), attempts, " +
@@ -112,6 +114,11 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
       d.created_at = FromMs(row[9].as<int64_t>());
       claimed.push_back(std::move(d));
     }
+    // RETURNING keeps no order: send the oldest due first.
+    std::sort(claimed.begin(), claimed.end(), [](const Delivery& a, const Delivery& b) {
+      return std::tie(a.due_at, a.created_at, a.delivery_id) <
+             std::tie(b.due_at, b.created_at, b.delivery_id);
+    });
     return absl::OkStatus();
   }));
   return claimed;

@@ -233,7 +233,34 @@ bool NotificationStore::AddInboxItemIn(Tx& tx, const InboxItem& item,
       std::string(domain::CategoryName(domain::CategoryOf(item.kind))),
       std::string(domain::InboxKindName(item.kind)), item.event_id, item.shift_id, item.role_id,
       Ms(item.created_at));
-  return !rows.empty();
+  if (rows.empty()) return false;
+  tx.exec_params("SELECT pg_notify($1, $2)", std::string(kInboxChannel), item.member_id);
+  return true;
+}
+
+absl::StatusOr<NewItems> NotificationStore::ItemsSince(const std::string& member_id, Time since,
+                                                       const std::vector<std::string>& known,
+                                                       int limit) {
+  NewItems out;
+  const absl::Status status = pool_.InTransaction(
+      [&](Tx& tx) -> absl::Status {
+        out = NewItems();
+        auto rows = tx.exec_params(
+            "SELECT " + kItemColumns +
+                " FROM inbox_items WHERE member_id = $1 AND created_at >= " + MsToTs("$2") +
+                " AND NOT (item_id = ANY(string_to_array($3, ',')::uuid[])) "
+                "ORDER BY created_at, item_id LIMIT $4",
+            member_id, Ms(since), absl::StrJoin(known, ","), limit);
+        for (const auto& row : rows) {
+          out.rows.emplace_back(row[0].as<std::string>(), FromMs(row[4].as<int64_t>()));
+          if (auto item = ItemFromRow(row)) out.items.push_back(std::move(*item));
+        }
+        out.unread = CountUnread(tx, member_id);
+        return absl::OkStatus();
+      },
+      hc::postgres::Isolation::kRepeatableRead);
+  if (!status.ok()) return status;
+  return out;
 }
 
 void NotificationStore::EraseMemberIn(Tx& tx, const std::string& member_id) {

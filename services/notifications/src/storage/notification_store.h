@@ -28,6 +28,21 @@ struct InboxItem {
   std::optional<Time> read_at;
 };
 
+// The PostgreSQL channel told of each new inbox item (payload: the member id), on commit, so
+// every replica's StreamInbox streams of that member read it.
+inline constexpr char kInboxChannel[] = "notifications_inbox";
+
+// What a live stream reads after its cursor (NotificationStore::ItemsSince).
+struct NewItems {
+  // Oldest first.
+  std::vector<InboxItem> items;
+  // Every row read, shown in `items` or not (a kind this build does not know), with its
+  // created_at: the stream remembers them all so none is read twice.
+  std::vector<std::pair<std::string, Time>> rows;
+  // The member's unread count, read in the same snapshot as the items.
+  int unread = 0;
+};
+
 // Where a page of the inbox starts: after this item (newest first).
 struct InboxCursor {
   int64_t created_at_ms = 0;
@@ -63,10 +78,15 @@ class NotificationStore {
   absl::StatusOr<int> MarkRead(const std::string& member_id, const std::vector<std::string>& ids,
                                Time now);
   absl::StatusOr<int> UnreadCount(const std::string& member_id);
+  // The member's items created at or after `since` except those in `known`, oldest first, up
+  // to `limit`, and the unread count: what a StreamInbox stream has not sent yet.
+  absl::StatusOr<NewItems> ItemsSince(const std::string& member_id, Time since,
+                                      const std::vector<std::string>& known, int limit);
 
   // Inside a consumer's transaction.
   domain::Preferences PreferencesIn(hc::postgres::Tx& tx, const std::string& member_id);
-  // True when stored, false when the dedupe key was already there.
+  // True when stored, false when the dedupe key was already there. A stored item also
+  // notifies kInboxChannel, delivered when `tx` commits.
   bool AddInboxItemIn(hc::postgres::Tx& tx, const InboxItem& item, const std::string& dedupe_key);
   // Everything held on the member (MemberDeleted).
   void EraseMemberIn(hc::postgres::Tx& tx, const std::string& member_id);
