@@ -142,6 +142,8 @@ void Consumer::Loop() {
 
 bool Consumer::Process(const Message& message) {
   const std::string ce_id = message.Header(kCeId);
+  const std::string inbox_key =
+      options_.inbox_scope.empty() ? ce_id : options_.inbox_scope + ":" + ce_id;
   int failures = 0;
   std::string last_error = "message has no ce_id header";
   auto backoff = options_.retry_backoff;
@@ -151,7 +153,7 @@ bool Consumer::Process(const Message& message) {
     absl::Status status = pool_.InTransaction([&](postgres::Tx& tx) -> absl::Status {
       auto inserted =
           tx.exec_params("INSERT INTO inbox (ce_id, topic) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                         ce_id, message.topic);
+                         inbox_key, message.topic);
       if (inserted.affected_rows() == 0) {
         duplicate = true;
         return absl::OkStatus();

@@ -33,6 +33,11 @@ struct ConsumerOptions {
   // duplicates or dead letters), for effects that must follow the commit, such as dropping
   // cache entries the handler's changes made stale.
   std::function<void(const Message&)> after_commit;
+  // Optional: set when another consumer of the same service reads the same topic (in its own
+  // group). The inbox is keyed by ce_id alone, so without a scope whichever consumer handles a
+  // fact first would make the other drop it as a duplicate; with one, this consumer records
+  // "<inbox_scope>:<ce_id>" and dedupes only against itself.
+  std::string inbox_scope;
 };
 
 // Handles one message inside the transaction that also records its ce_id in the inbox.

@@ -48,7 +48,8 @@ class ConsumerTest : public ::testing::Test {
   }
 
   std::unique_ptr<Consumer> NewConsumer(const std::string& group,
-                                        std::function<void(const Message&)> after_commit = {}) {
+                                        std::function<void(const Message&)> after_commit = {},
+                                        const std::string& inbox_scope = "") {
     auto consumer = std::make_unique<Consumer>(
         ConsumerOptions{.brokers = brokers_,
                         .group_id = group,
@@ -56,7 +57,8 @@ class ConsumerTest : public ::testing::Test {
                         .service = service_,
                         .max_attempts = 3,
                         .retry_backoff = std::chrono::milliseconds(10),
-                        .after_commit = std::move(after_commit)},
+                        .after_commit = std::move(after_commit),
+                        .inbox_scope = inbox_scope},
         pool_,
         [](postgres::Tx& tx, const Message& m) -> absl::Status {
           if (m.value == "poison") return absl::InvalidArgumentError("cannot handle poison");
@@ -110,6 +112,21 @@ TEST_F(ConsumerTest, ARedeliveredMessageHasNoSecondEffect) {
   auto consumer = NewConsumer(testing::UniqueName("g"));
   ASSERT_TRUE(testing::WaitFor([&] { return Effects("b") == 1; }, std::chrono::seconds(30)));
   EXPECT_EQ(Effects("a"), 1);
+}
+
+TEST_F(ConsumerTest, AScopedSecondConsumerOfTheTopicHandlesWhatTheFirstAlreadyRecorded) {
+  Producer producer(brokers_);
+  producer.Send(topic_, "k", "a", "id-a");
+  auto first = NewConsumer(testing::UniqueName("g"));
+  ASSERT_TRUE(testing::WaitFor([&] { return Effects("a") == 1; }, std::chrono::seconds(30)));
+  // Its own group, same database: without a scope the first consumer's inbox row would drop it.
+  auto second = NewConsumer(testing::UniqueName("g"), {}, "second");
+  ASSERT_TRUE(testing::WaitFor([&] { return Effects("a") == 2; }, std::chrono::seconds(30)));
+  // Each still drops its own redeliveries.
+  producer.Send(topic_, "k", "a", "id-a");
+  producer.Send(topic_, "k", "b", "id-b");
+  ASSERT_TRUE(testing::WaitFor([&] { return Effects("b") == 2; }, std::chrono::seconds(30)));
+  EXPECT_EQ(Effects("a"), 2);
 }
 
 TEST_F(ConsumerTest, ARestartedGroupResumesAfterTheLastCommittedMessage) {

@@ -233,6 +233,8 @@ TEST_F(MembershipTest, UpdateProfileIsSeenAtOnceDespiteTheCacheAndIsPublished) {
   ASSERT_TRUE(event.ParseFromString(messages[1].value));
   EXPECT_THAT(event.changed_fields(),
               ::testing::UnorderedElementsAre("last_name", "display_name", "interests"));
+  // The new set of interests itself, for consumers that project them.
+  EXPECT_THAT(event.interests(), ::testing::ElementsAre("art"));
   EXPECT_EQ(messages[1].value.find("Lopez"), std::string::npos);
 }
 

@@ -13,10 +13,13 @@
 #include "services/notifications/src/messaging/attendance_effects.h"
 #include "services/notifications/src/messaging/event_facts_handler.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/messaging/membership_facts_handler.h"
 #include "services/notifications/src/messaging/reminder_poller.h"
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
 #include "services/notifications/src/storage/attendance_store.h"
+#include "services/notifications/src/storage/delivery_store.h"
 #include "services/notifications/src/storage/inbox_listener.h"
+#include "services/notifications/src/storage/interest_store.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 // Generated from services/notifications/migrations/ (see hc_embed_migrations).
@@ -40,6 +43,8 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.volunteering_topic = env.String("HC_VOLUNTEERING_TOPIC", s.volunteering_topic);
   s.volunteering_consumer_group =
       env.String("HC_VOLUNTEERING_CONSUMER_GROUP", s.volunteering_consumer_group);
+  s.membership_facts_consumer_group =
+      env.String("HC_MEMBERSHIP_FACTS_CONSUMER_GROUP", s.membership_facts_consumer_group);
   s.streams_per_member =
       static_cast<int>(env.Int("HC_STREAMS_PER_MEMBER", s.streams_per_member, 1, 100));
   s.max_streams = static_cast<int>(env.Int("HC_MAX_STREAMS", s.max_streams, 1, 100000));
@@ -63,17 +68,19 @@ storage::Time Now() {
 }
 
 // A consumer of another service's facts (inbox dedupe, DLQ) that `handler` turns into inbox
-// items.
+// items. `inbox_scope` (libs/kafka) for a topic another consumer of ours also reads.
+template <typename Handler>
 hc::kafka::Consumer FactsConsumer(hc::service::Runtime& runtime,
                                   const hc::config::ServiceSettings& settings,
                                   const std::string& topic, const std::string& group,
-                                  messaging::InboxFactsHandler& handler) {
+                                  Handler& handler, const std::string& inbox_scope = "") {
   return hc::kafka::Consumer(
       {.brokers = settings.kafka_brokers,
        .group_id = group,
        .topics = {topic},
        .service = "notifications",
-       .after_commit = [&handler](const hc::kafka::Message&) { handler.AfterCommit(); }},
+       .after_commit = [&handler](const hc::kafka::Message&) { handler.AfterCommit(); },
+       .inbox_scope = inbox_scope},
       runtime.pool,
       [&handler](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
         return handler.Handle(tx, m);
@@ -110,13 +117,19 @@ struct App::Parts {
                     }),
         events(FactsConsumer(runtime, settings.service, settings.events_topic,
                              settings.events_consumer_group, event_facts)),
-        volunteering_facts(deliveries, messaging::VolunteeringFactItems,
+        volunteering_facts(deliveries, interests,
                            [this](hc::postgres::Tx& tx, const hc::kafka::Message& m,
                                   messaging::InboxDeliveries::Tally& tally) {
                              return attendance.Volunteering(tx, m, tally);
                            }),
         volunteering(FactsConsumer(runtime, settings.service, settings.volunteering_topic,
                                    settings.volunteering_consumer_group, volunteering_facts)),
+        delivery_store(runtime.pool),
+        membership_facts(deliveries, delivery_store, interests),
+        // The MembershipConsumer above reads the same topic and records the same ce_ids.
+        members(FactsConsumer(runtime, settings.service, settings.membership_topic,
+                              settings.membership_facts_consumer_group, membership_facts,
+                              /*inbox_scope=*/"members")),
         streams(
             {.max_per_member = settings.streams_per_member, .max_streams = settings.max_streams},
             store, runtime.verifier, runtime.workers, runtime.grpc_metrics,
@@ -134,6 +147,7 @@ struct App::Parts {
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
   storage::NotificationStore store;
+  storage::InterestStore interests;
   api::NotificationsService service;
   hc::service::MembershipConsumer membership;
   messaging::InboxDeliveries deliveries;
@@ -142,8 +156,11 @@ struct App::Parts {
   messaging::AttendanceEffects attendance;
   messaging::InboxFactsHandler event_facts;
   hc::kafka::Consumer events;
-  messaging::InboxFactsHandler volunteering_facts;
+  messaging::VolunteeringFactsHandler volunteering_facts;
   hc::kafka::Consumer volunteering;
+  storage::DeliveryStore delivery_store;
+  messaging::MembershipFactsHandler membership_facts;
+  hc::kafka::Consumer members;
   // StreamInbox: the open streams, woken by the listener when an item of their member is
   // committed on any replica.
   api::InboxStreams streams;
@@ -162,6 +179,7 @@ absl::Status App::Start() {
   HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->events.Start());
   HC_RETURN_IF_ERROR(parts_->volunteering.Start());
+  HC_RETURN_IF_ERROR(parts_->members.Start());
   parts_->streams.Start();
   parts_->listener.Start();
   parts_->reminders.Start();
@@ -180,6 +198,7 @@ void App::Shutdown() {
   parts_->streams.Shutdown(std::chrono::seconds(5));
   parts_->listener.Stop();
   // The consumers first: a fact they are handling commits or is redelivered later.
+  parts_->members.Stop();
   parts_->volunteering.Stop();
   parts_->events.Stop();
   parts_->membership.Stop();

@@ -25,6 +25,8 @@ struct Settings {
   // consumer group reading them.
   std::string volunteering_topic = "alumni.volunteering.v1";
   std::string volunteering_consumer_group = "notifications.volunteering";
+  // A second consumer group on membership_topic: consent, interests, welcome and milestones.
+  std::string membership_facts_consumer_group = "notifications.members";
   // StreamInbox: open streams allowed per member and in the process.
   int streams_per_member = 5;
   int max_streams = 1000;

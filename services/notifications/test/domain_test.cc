@@ -238,6 +238,9 @@ TEST(Inbox, KindsRoundTripAndTheirTextIsDiscreet) {
       {InboxKind::kEventCancelled, Category::kEvents},
       {InboxKind::kEventReminder, Category::kReminders},
       {InboxKind::kShiftReminder, Category::kReminders},
+      {InboxKind::kWelcome, Category::kEvents},
+      {InboxKind::kMilestone, Category::kMilestones},
+      {InboxKind::kRoleSuggested, Category::kVolunteering},
   };
   std::set<std::string> names;
   std::set<std::string> texts;
@@ -248,8 +251,8 @@ TEST(Inbox, KindsRoundTripAndTheirTextIsDiscreet) {
     const std::string text(InboxText(kind));
     texts.insert(text);
     EXPECT_FALSE(text.empty());
-    for (const char* word :
-         {"recovery", "sober", "sobriety", "treatment", "addiction", "IOP", "detox"}) {
+    for (const char* word : {"recovery", "sober", "sobriety", "treatment", "addiction", "IOP",
+                             "detox", "days", "year", "month"}) {
       EXPECT_EQ(text.find(word), std::string::npos) << text;
     }
   }

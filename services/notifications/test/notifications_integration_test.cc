@@ -72,6 +72,7 @@ class NotificationsTest : public ::testing::Test {
     s.events_consumer_group = events_group_;
     s.volunteering_topic = volunteering_topic_;
     s.volunteering_consumer_group = volunteering_group_;
+    s.membership_facts_consumer_group = hc::testing::UniqueName("notifications-members-test");
     app_ = std::make_unique<App>(s);
     ASSERT_TRUE(app_->Start().ok());
     stub_ = pb::NotificationsService::NewStub(grpc::CreateChannel(

@@ -239,9 +239,10 @@ TEST_F(StreamInboxTest, ANewItemReachesTheOpenStreamWithinASecondAndNobodyElses)
 TEST_F(StreamInboxTest, TheStreamStartsWithTheUnreadCountAndSendsItemsInOrder) {
   const std::string ana = hc::ids::NewUuid();
   const std::string first_event = hc::ids::NewUuid();
-  RsvpConfirmed(ana, first_event);
+  // The waiter is open before the first item can be stored, so it sees that item arrive.
   StreamClient waiter(*main_.stub, Token(ana));
   ASSERT_TRUE(waiter.WaitForResponses(1));
+  RsvpConfirmed(ana, first_event);
   // The first item is stored before the stream below opens; it is counted, not sent.
   ASSERT_TRUE(waiter.WaitForResponses(2, seconds(60)));
   StreamClient stream(*main_.stub, Token(ana));
@@ -302,7 +303,16 @@ TEST_F(StreamInboxTest, TheListenerReconnectsAndCatchesUpWhatItMissed) {
   const std::string listener_pid =
       "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND query LIKE "
       "'LISTEN%notifications_inbox%'";
-  const int before = pqxx::nontransaction(conn).exec1(listener_pid)[0].as<int>();
+  // The listener may still be starting: wait until its session has said LISTEN.
+  int before = 0;
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        auto rows = pqxx::nontransaction(conn).exec(listener_pid);
+        if (rows.size() != 1) return false;
+        before = rows[0][0].as<int>();
+        return true;
+      },
+      seconds(10)));
   pqxx::nontransaction(conn).exec("SELECT pg_terminate_backend(" + std::to_string(before) + ")");
   ASSERT_TRUE(stream.WaitForResponses(2, seconds(10)));
   EXPECT_EQ(stream.received()[1].response.item().item_id(), missed);

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include <algorithm>
+
 #include "alumni/membership/v1/membership_events.pb.h"
 #include "libs/outbox/outbox.h"
 
@@ -31,6 +33,11 @@ void AppendMemberProfileUpdated(hc::postgres::Tx& tx, const domain::Member& memb
   *event.mutable_updated_at() = TimeUtil::MillisecondsToTimestamp(member.updated_at_ms);
   for (const auto& field : changed_fields) event.add_changed_fields(field);
   event.set_version(version);
+  // Consumers projecting interests (notifications' role suggestions) need the new set itself.
+  if (std::find(changed_fields.begin(), changed_fields.end(), "interests") !=
+      changed_fields.end()) {
+    for (const auto& interest : member.interests) event.add_interests(interest);
+  }
   hc::outbox::Append(tx, kTopic, member.member_id, event, {member.member_id});
 }
 

@@ -165,6 +165,12 @@ pb::InboxItemKind KindToProto(domain::InboxKind kind) {
       return pb::INBOX_ITEM_KIND_EVENT_REMINDER;
     case domain::InboxKind::kShiftReminder:
       return pb::INBOX_ITEM_KIND_SHIFT_REMINDER;
+    case domain::InboxKind::kWelcome:
+      return pb::INBOX_ITEM_KIND_WELCOME;
+    case domain::InboxKind::kMilestone:
+      return pb::INBOX_ITEM_KIND_MILESTONE;
+    case domain::InboxKind::kRoleSuggested:
+      return pb::INBOX_ITEM_KIND_ROLE_SUGGESTED;
   }
   return pb::INBOX_ITEM_KIND_UNSPECIFIED;
 }

@@ -12,7 +12,7 @@ struct KindInfo {
   std::string_view text;
 };
 
-constexpr std::array<KindInfo, 16> kKinds = {{
+constexpr std::array<KindInfo, 19> kKinds = {{
     {InboxKind::kRsvpConfirmed, "rsvp_confirmed", Category::kEvents, "Your RSVP is confirmed"},
     {InboxKind::kRsvpWaitlisted, "rsvp_waitlisted", Category::kEvents,
      "You're on the waitlist; we'll tell you if a spot opens"},
@@ -44,6 +44,11 @@ constexpr std::array<KindInfo, 16> kKinds = {{
      "Reminder: an event you're going to is coming up"},
     {InboxKind::kShiftReminder, "shift_reminder", Category::kReminders,
      "Reminder: your shift is coming up"},
+    {InboxKind::kWelcome, "welcome", Category::kEvents, "Welcome! Have a look at what's coming up"},
+    {InboxKind::kMilestone, "milestone", Category::kMilestones,
+     "Congratulations — a milestone today."},
+    {InboxKind::kRoleSuggested, "role_suggested", Category::kVolunteering,
+     "A new volunteer role matches your interests"},
 }};
 
 const KindInfo& Info(InboxKind kind) {

@@ -30,6 +30,11 @@ enum class InboxKind {
   kEventCancelled,
   kEventReminder,
   kShiftReminder,
+  // Membership: a new member's welcome, a milestone they chose to celebrate (never which one),
+  // and a new volunteer role matching their interests.
+  kWelcome,
+  kMilestone,
+  kRoleSuggested,
 };
 
 std::string_view InboxKindName(InboxKind kind);

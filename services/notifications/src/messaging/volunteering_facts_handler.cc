@@ -114,4 +114,30 @@ absl::StatusOr<Items> VolunteeringFactItems(const hc::kafka::Message& message) {
   return Items();
 }
 
+absl::Status VolunteeringFactsHandler::Handle(hc::postgres::Tx& tx,
+                                              const hc::kafka::Message& message) {
+  suggested_ =
+      message.Header(hc::kafka::kCeType) == vpb::VolunteerRolePosted::descriptor()->full_name();
+  if (!suggested_) return items_.Handle(tx, message);
+  tally_ = {};
+  HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::VolunteerRolePosted>(message));
+  HC_ASSIGN_OR_RETURN(const std::string role_id,
+                      UuidField<vpb::VolunteerRolePosted>(fact.role_id(), "role_id"));
+  const std::vector<std::string> tags(fact.tags().begin(), fact.tags().end());
+  for (const std::string& member_id : interests_.RoleSuggestionRecipientsIn(tx, tags)) {
+    HC_RETURN_IF_ERROR(deliveries_.Deliver(
+        tx, "role_suggested:" + role_id,
+        {.member_id = member_id, .kind = InboxKind::kRoleSuggested, .role_id = role_id}, tally_));
+  }
+  return absl::OkStatus();
+}
+
+void VolunteeringFactsHandler::AfterCommit() {
+  if (suggested_) {
+    deliveries_.Count(tally_);
+  } else {
+    items_.AfterCommit();
+  }
+}
+
 }  // namespace notifications::messaging

@@ -4,6 +4,9 @@
 
 #include "absl/status/statusor.h"
 #include "libs/kafka/kafka.h"
+#include "libs/postgres/pool.h"
+#include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/storage/interest_store.h"
 #include "services/notifications/src/storage/notification_store.h"
 
 namespace notifications::messaging {
@@ -18,5 +21,41 @@ namespace notifications::messaging {
 // Other facts and statuses make none.
 absl::StatusOr<std::vector<storage::InboxItem>> VolunteeringFactItems(
     const hc::kafka::Message& message);
+
+// The handler of `alumni.volunteering.v1` for libs/kafka's Consumer: VolunteeringFactItems'
+// items through an InboxFactsHandler, and for VolunteerRolePosted one ROLE_SUGGESTED item
+// (category volunteering, about the role) for every member who opted in to role suggestions and
+// holds one of the role's tags (InterestStore::RoleSuggestionRecipientsIn, one statement), each
+// through InboxDeliveries::Deliver. Runs on the consumer's one thread.
+//
+// Invariants:
+// - A suggestion's dedupe base is the role, not the fact: a member is told of a role once,
+//   however often it is redelivered or announced again.
+// - One fact's suggestions are one transaction: all of them or none. Each takes its member's
+//   shared lock (Deliver), so PostgreSQL's lock table must hold one lock per recipient
+//   (max_locks_per_transaction x max_connections; see the README).
+class VolunteeringFactsHandler {
+ public:
+  // `effects` (optional) runs after each fact's items in the same transaction (the attendance
+  // projection and reminders).
+  VolunteeringFactsHandler(InboxDeliveries& deliveries, storage::InterestStore& interests,
+                           FactEffects effects = {})
+      : deliveries_(deliveries),
+        interests_(interests),
+        items_(deliveries, VolunteeringFactItems, std::move(effects)) {}
+
+  // The Consumer's handler.
+  absl::Status Handle(hc::postgres::Tx& tx, const hc::kafka::Message& message);
+  // The Consumer's after_commit: counts what the committed handling did.
+  void AfterCommit();
+
+ private:
+  InboxDeliveries& deliveries_;
+  storage::InterestStore& interests_;
+  InboxFactsHandler items_;
+  // Whether the last Handle was a role's suggestions, and what it did (a retry starts afresh).
+  bool suggested_ = false;
+  InboxDeliveries::Tally tally_;
+};
 
 }  // namespace notifications::messaging

@@ -271,6 +271,7 @@ void NotificationStore::EraseMemberIn(Tx& tx, const std::string& member_id) {
   // What they were going to and their reminders (migration 0004).
   tx.exec_params("DELETE FROM attendance WHERE member_id = $1", member_id);
   tx.exec_params("DELETE FROM reminders WHERE member_id = $1", member_id);
+  tx.exec_params("DELETE FROM member_interests WHERE member_id = $1", member_id);
 }
 
 }  // namespace notifications::storage

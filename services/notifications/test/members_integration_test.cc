@@ -1,0 +1,485 @@
+// Membership's facts in notifications, end to end in one process: the real gRPC server,
+// PostgreSQL, Redis and Kafka. Facts are produced to real (per-test) topics exactly as membership
+// and volunteering publish them: consent, welcome, milestones, the interests projection and the
+// role suggestions made from it.
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "alumni/membership/v1/membership_events.pb.h"
+#include "alumni/notifications/v1/notifications_service.grpc.pb.h"
+#include "alumni/volunteering/v1/volunteering_events.pb.h"
+#include "libs/auth/auth.h"
+#include "libs/ids/ids.h"
+#include "libs/kafka/kafka.h"
+#include "libs/postgres/pool.h"
+#include "libs/testing/testing.h"
+#include "services/notifications/src/app.h"
+#include "services/notifications/src/storage/delivery_store.h"
+
+namespace notifications {
+namespace {
+
+namespace pb = alumni::notifications::v1;
+namespace mpb = alumni::membership::v1;
+namespace vpb = alumni::volunteering::v1;
+using google::protobuf::util::TimeUtil;
+using Clock = std::chrono::system_clock;
+
+const std::string kSecret = "notifications-members-integration-secret-0123";
+
+std::unique_ptr<grpc::ClientContext> Ctx(const std::string& subject) {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(Clock::now() + std::chrono::seconds(30));
+  ctx->AddMetadata("authorization", "Bearer " + *hc::auth::Mint({.algorithm = "HS256",
+                                                                 .key = kSecret,
+                                                                 .issuer = "hc-test",
+                                                                 .subject = subject,
+                                                                 .roles = {"alumnus"}}));
+  return ctx;
+}
+
+google::protobuf::Timestamp Ago(std::chrono::minutes minutes) {
+  return TimeUtil::MillisecondsToTimestamp(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                               (Clock::now() - minutes).time_since_epoch())
+                                               .count());
+}
+
+class MembersTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(),
+                                        {events_topic_, membership_topic_, volunteering_topic_}, 3,
+                                        std::chrono::seconds(30))
+                    .ok());
+    Settings s;
+    s.service.server.address = "127.0.0.1:0";
+    s.service.metrics_address = "127.0.0.1:0";
+    s.service.database_url = db_.url();
+    s.service.redis_address = hc::testing::RedisAddress();
+    s.service.kafka_brokers = hc::testing::KafkaBrokers();
+    s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
+    s.service.workers = 4;
+    s.service.db_pool_size = 6;
+    s.events_topic = events_topic_;
+    s.membership_topic = membership_topic_;
+    s.consumer_group = hc::testing::UniqueName("notifications-test");
+    s.events_consumer_group = hc::testing::UniqueName("notifications-events-test");
+    s.volunteering_topic = volunteering_topic_;
+    s.volunteering_consumer_group = hc::testing::UniqueName("notifications-volunteering-test");
+    s.membership_facts_consumer_group = members_group_;
+    app_ = std::make_unique<App>(s);
+    ASSERT_TRUE(app_->Start().ok());
+    stub_ = pb::NotificationsService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(app_->grpc_port()), grpc::InsecureChannelCredentials()));
+    auto producer = hc::kafka::NewIdempotentProducer(hc::testing::KafkaBrokers(), nullptr, "t");
+    ASSERT_TRUE(producer.ok());
+    producer_ = std::move(*producer);
+  }
+
+  void TearDown() override {
+    if (app_) app_->Shutdown();
+  }
+
+  int Count(const std::string& sql) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec(sql)[0][0].as<int>();
+  }
+
+  void Exec(const std::string& sql) {
+    pqxx::connection conn(db_.url());
+    pqxx::work tx(conn);
+    tx.exec(sql);
+    tx.commit();
+  }
+
+  // Queues `fact` on `topic` (facts of one key stay in order); Flush sends what is queued.
+  void Queue(const std::string& topic, const std::string& key,
+             const google::protobuf::Message& fact, const std::string& ce_id) {
+    const std::string value = fact.SerializeAsString();
+    RdKafka::Headers* headers =
+        hc::kafka::NewHeaders({{hc::kafka::kCeId, ce_id},
+                               {hc::kafka::kCeType, fact.GetDescriptor()->full_name()},
+                               {hc::kafka::kCeSource, "/homecoming/test"},
+                               {hc::kafka::kCeSpecVersion, "1.0"}});
+    RdKafka::ErrorCode error;
+    while ((error = producer_->produce(
+                topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                const_cast<char*>(value.data()), value.size(), const_cast<char*>(key.data()),
+                key.size(), 0, headers, nullptr)) == RdKafka::ERR__QUEUE_FULL) {
+      producer_->poll(100);
+    }
+    ASSERT_EQ(error, RdKafka::ERR_NO_ERROR);
+  }
+  void Flush() { ASSERT_EQ(producer_->flush(30000), RdKafka::ERR_NO_ERROR); }
+  void Produce(const std::string& topic, const std::string& key,
+               const google::protobuf::Message& fact, const std::string& ce_id) {
+    Queue(topic, key, fact, ce_id);
+    Flush();
+  }
+
+  // Membership keys its facts by member id, so one member's facts are handled in order.
+  void Registered(const std::string& member_id, std::vector<std::string> interests,
+                  const std::string& ce_id, bool flush = true) {
+    mpb::MemberRegistered fact;
+    fact.set_member_id(member_id);
+    *fact.mutable_registered_at() = TimeUtil::GetCurrentTime();
+    fact.set_time_zone("UTC");
+    for (auto& tag : interests) fact.add_interests(std::move(tag));
+    Queue(membership_topic_, member_id, fact, ce_id);
+    if (flush) Flush();
+  }
+
+  void Consent(const std::string& member_id, mpb::ContactChannel channel, bool granted,
+               std::chrono::minutes ago) {
+    mpb::MemberConsentChanged fact;
+    fact.set_member_id(member_id);
+    fact.set_channel(channel);
+    fact.set_granted(granted);
+    *fact.mutable_changed_at() = Ago(ago);
+    Produce(membership_topic_, member_id, fact, hc::ids::NewUuid());
+  }
+
+  void Milestone(const std::string& member_id, mpb::Milestone milestone, int years = 0) {
+    mpb::SobrietyMilestoneReached fact;
+    fact.set_member_id(member_id);
+    fact.set_milestone(milestone);
+    fact.set_years(years);
+    Produce(membership_topic_, member_id, fact, hc::ids::NewUuid());
+  }
+
+  void InterestsChanged(const std::string& member_id, std::vector<std::string> changed_fields,
+                        std::vector<std::string> interests, int version) {
+    mpb::MemberProfileUpdated fact;
+    fact.set_member_id(member_id);
+    *fact.mutable_updated_at() = TimeUtil::GetCurrentTime();
+    for (auto& field : changed_fields) fact.add_changed_fields(std::move(field));
+    for (auto& tag : interests) fact.add_interests(std::move(tag));
+    fact.set_version(version);
+    Produce(membership_topic_, member_id, fact, hc::ids::NewUuid());
+  }
+
+  // Volunteering keys its facts by role.
+  void RolePosted(const std::string& role_id, std::vector<std::string> tags,
+                  const std::string& ce_id) {
+    vpb::VolunteerRolePosted fact;
+    fact.set_role_id(role_id);
+    for (auto& tag : tags) fact.add_tags(std::move(tag));
+    fact.set_event_id(hc::ids::NewUuid());
+    *fact.mutable_posted_at() = TimeUtil::GetCurrentTime();
+    Produce(volunteering_topic_, role_id, fact, ce_id);
+  }
+
+  // A sign-up of `marker` on the role, after its other facts: once the marker's item is stored,
+  // every fact of the role produced before it has been handled.
+  void WaitPastRoleFacts(const std::string& role_id) {
+    const std::string marker = hc::ids::NewUuid();
+    vpb::VolunteerSignedUp fact;
+    fact.set_role_id(role_id);
+    fact.set_shift_id(hc::ids::NewUuid());
+    fact.set_member_id(marker);
+    fact.set_status(vpb::SIGNUP_STATUS_CONFIRMED);
+    *fact.mutable_signed_up_at() = TimeUtil::GetCurrentTime();
+    Produce(volunteering_topic_, role_id, fact, hc::ids::NewUuid());
+    ASSERT_TRUE(
+        hc::testing::WaitFor([&] { return ItemsOf(marker) == 1; }, std::chrono::seconds(60)))
+        << "the volunteering consumer did not reach the marker";
+  }
+
+  // Waits until the members consumer has committed the fact `ce_id` (its inbox is scoped).
+  void WaitHandled(const std::string& ce_id) {
+    ASSERT_TRUE(hc::testing::WaitFor(
+        [&] {
+          return Count("SELECT count(*) FROM inbox WHERE ce_id = 'members:" + ce_id + "'") == 1;
+        },
+        std::chrono::seconds(60)))
+        << "the members consumer did not handle the fact";
+  }
+
+  int ItemsOf(const std::string& member_id, const std::string& kind = "") {
+    return Count("SELECT count(*) FROM inbox_items WHERE member_id = '" + member_id + "'" +
+                 (kind.empty() ? "" : " AND kind = '" + kind + "'"));
+  }
+
+  int Suggestions(const std::string& role_id) {
+    return Count("SELECT count(*) FROM inbox_items WHERE kind = 'role_suggested' AND role_id = '" +
+                 role_id + "'");
+  }
+
+  void SetPreference(const std::string& member_id, const std::string& path) {
+    pb::UpdatePreferencesRequest req;
+    req.mutable_preferences()->set_role_suggestions(true);
+    req.mutable_preferences()->mutable_milestones()->set_in_app(true);
+    req.mutable_update_mask()->add_paths(path);
+    pb::UpdatePreferencesResponse resp;
+    grpc::Status s = stub_->UpdatePreferences(Ctx(member_id).get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+
+  pb::ListInboxResponse Inbox(const std::string& member_id) {
+    pb::ListInboxRequest req;
+    req.set_page_size(100);
+    pb::ListInboxResponse resp;
+    grpc::Status s = stub_->ListInbox(Ctx(member_id).get(), req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  domain::Consent ConsentOf(const std::string& member_id) {
+    hc::postgres::Pool pool({.url = db_.url(), .size = 1});
+    storage::DeliveryStore store(pool);
+    domain::Consent consent;
+    EXPECT_TRUE(pool.InTransaction([&](hc::postgres::Tx& tx) {
+                      consent = store.ConsentIn(tx, member_id);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return consent;
+  }
+
+  hc::testing::TestDatabase db_{"notifications"};
+  std::string events_topic_ = hc::testing::UniqueName("alumni.events.v1.memtest");
+  std::string membership_topic_ = hc::testing::UniqueName("alumni.membership.v1.memtest");
+  std::string volunteering_topic_ = hc::testing::UniqueName("alumni.volunteering.v1.memtest");
+  std::string members_group_ = hc::testing::UniqueName("notifications-members-test");
+  std::unique_ptr<App> app_;
+  std::unique_ptr<pb::NotificationsService::Stub> stub_;
+  std::unique_ptr<RdKafka::Producer> producer_;
+};
+
+TEST_F(MembersTest, ConsentFollowsTheNewestFactAndAReplayedOlderOneChangesNothing) {
+  const std::string ana = hc::ids::NewUuid();
+  Consent(ana, mpb::CONTACT_CHANNEL_EMAIL, true, std::chrono::minutes(3));
+  Consent(ana, mpb::CONTACT_CHANNEL_SMS, true, std::chrono::minutes(3));
+  Consent(ana, mpb::CONTACT_CHANNEL_EMAIL, false, std::chrono::minutes(2));
+  // An older grant replayed after the revocation (another ce_id): the revocation stands.
+  Consent(ana, mpb::CONTACT_CHANNEL_EMAIL, true, std::chrono::minutes(10));
+  // Push is not a channel of notifications: nothing to record, nothing to fail.
+  Consent(ana, mpb::CONTACT_CHANNEL_PUSH, false, std::chrono::minutes(1));
+  const std::string marker = hc::ids::NewUuid();
+  Registered(ana, {}, marker);
+  WaitHandled(marker);
+
+  const domain::Consent consent = ConsentOf(ana);
+  EXPECT_FALSE(consent.email);
+  EXPECT_TRUE(consent.sms);
+
+  // A newer grant does count.
+  Consent(ana, mpb::CONTACT_CHANNEL_EMAIL, true, std::chrono::minutes(0));
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return ConsentOf(ana).email; }, std::chrono::seconds(60)));
+  EXPECT_EQ(Count("SELECT count(*) FROM consents WHERE member_id = '" + ana + "'"), 2);
+}
+
+TEST_F(MembersTest, AMemberIsWelcomedOnceEvenWhenTheFactIsRedeliveredOrAnnouncedAgain) {
+  const std::string ana = hc::ids::NewUuid();
+  SetPreference(ana, "milestones.in_app");
+  const std::string ce_id = hc::ids::NewUuid();
+  Registered(ana, {"gardening"}, ce_id);
+  Registered(ana, {"gardening"}, ce_id);               // redelivered
+  Registered(ana, {"gardening"}, hc::ids::NewUuid());  // announced again
+  Milestone(ana, mpb::MILESTONE_30_DAYS);              // the marker, after them
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return ItemsOf(ana, "milestone") == 1; },
+                                   std::chrono::seconds(60)));
+
+  EXPECT_EQ(ItemsOf(ana, "welcome"), 1);
+  const pb::ListInboxResponse inbox = Inbox(ana);
+  ASSERT_EQ(inbox.items_size(), 2);
+  const pb::InboxItem& welcome = inbox.items(1);
+  EXPECT_EQ(welcome.kind(), pb::INBOX_ITEM_KIND_WELCOME);
+  EXPECT_EQ(welcome.category(), pb::CATEGORY_EVENTS);
+  EXPECT_EQ(welcome.text(), "Welcome! Have a look at what's coming up");
+  EXPECT_EQ(welcome.subject_case(), pb::InboxItem::SUBJECT_NOT_SET);
+  EXPECT_EQ(Count("SELECT count(*) FROM member_interests WHERE member_id = '" + ana +
+                  "' AND tag = 'gardening'"),
+            1);
+}
+
+TEST_F(MembersTest, AMilestoneReachesOnlyAMemberWhoTurnedMilestonesOnAndNeverSaysWhich) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string ben = hc::ids::NewUuid();
+  SetPreference(ana, "milestones.in_app");
+  Milestone(ana, mpb::MILESTONE_YEARS, 2);
+  Milestone(ben, mpb::MILESTONE_90_DAYS);
+  const std::string marker = hc::ids::NewUuid();
+  Registered(ben, {}, marker);  // after ben's milestone
+  WaitHandled(marker);
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return ItemsOf(ana) == 1; }, std::chrono::seconds(60)));
+
+  const pb::ListInboxResponse inbox = Inbox(ana);
+  ASSERT_EQ(inbox.items_size(), 1);
+  EXPECT_EQ(inbox.items(0).kind(), pb::INBOX_ITEM_KIND_MILESTONE);
+  EXPECT_EQ(inbox.items(0).category(), pb::CATEGORY_MILESTONES);
+  EXPECT_EQ(inbox.items(0).text(), "Congratulations — a milestone today.");
+  EXPECT_EQ(inbox.items(0).subject_case(), pb::InboxItem::SUBJECT_NOT_SET);
+  EXPECT_TRUE(inbox.items(0).role_id().empty());
+  // The row holds ids and the kind only: which milestone it was is nowhere.
+  EXPECT_EQ(Count("SELECT count(*) FROM inbox_items WHERE member_id = '" + ana +
+                  "' AND kind = 'milestone' AND category = 'milestones' AND event_id IS NULL "
+                  "AND shift_id IS NULL AND role_id IS NULL"),
+            1);
+
+  // Ben left milestones off (the default): his welcome only.
+  EXPECT_EQ(ItemsOf(ben), 1);
+  EXPECT_EQ(ItemsOf(ben, "welcome"), 1);
+}
+
+TEST_F(MembersTest, ARoleMatching1000OptedInMembersSuggestsItToEachOnceAndToNobodyElse) {
+  const std::string role_id = hc::ids::NewUuid();
+  const std::vector<std::string> tags = {"gardening", "cooking"};
+  std::vector<std::string> matching;
+  std::vector<std::string> not_opted_in;
+  std::vector<std::string> not_matching;
+  for (int i = 0; i < 1000; ++i) {
+    matching.push_back(hc::ids::NewUuid());
+    // Half match on one tag, half on the other beside one that doesn't.
+    Registered(matching.back(),
+               i % 2 == 0 ? std::vector<std::string>{"gardening"}
+                          : std::vector<std::string>{"music", "cooking"},
+               hc::ids::NewUuid(), /*flush=*/false);
+  }
+  for (int i = 0; i < 50; ++i) {
+    not_opted_in.push_back(hc::ids::NewUuid());
+    Registered(not_opted_in.back(), {"gardening"}, hc::ids::NewUuid(), false);
+    not_matching.push_back(hc::ids::NewUuid());
+    Registered(not_matching.back(), {"music", "birding"}, hc::ids::NewUuid(), false);
+  }
+  Flush();
+  for (const auto& id : matching) SetPreference(id, "role_suggestions");
+  for (const auto& id : not_matching) SetPreference(id, "role_suggestions");
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] { return Count("SELECT count(DISTINCT member_id) FROM member_interests") == 1100; },
+      std::chrono::seconds(120)))
+      << "the interests projection did not fill";
+
+  const std::string ce_id = hc::ids::NewUuid();
+  const auto posted = std::chrono::steady_clock::now();
+  RolePosted(role_id, tags, ce_id);
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return Suggestions(role_id) >= 1000; },
+                                   std::chrono::seconds(120)));
+  const auto took = std::chrono::steady_clock::now() - posted;
+  std::printf(
+      "[ measure  ] 1000 role suggestions stored in %lld ms after the fact was produced\n",
+      static_cast<long long>(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+
+  RolePosted(role_id, tags, ce_id);               // redelivered
+  RolePosted(role_id, tags, hc::ids::NewUuid());  // announced again
+  WaitPastRoleFacts(role_id);
+
+  EXPECT_EQ(Suggestions(role_id), 1000);
+  EXPECT_EQ(Count("SELECT count(DISTINCT member_id) FROM inbox_items WHERE kind = "
+                  "'role_suggested'"),
+            1000);
+  for (const auto& id : not_opted_in) EXPECT_EQ(ItemsOf(id, "role_suggested"), 0) << id;
+  for (const auto& id : not_matching) EXPECT_EQ(ItemsOf(id, "role_suggested"), 0) << id;
+  for (const auto& id : matching) ASSERT_EQ(ItemsOf(id, "role_suggested"), 1) << id;
+
+  // What the member sees: the role, never its name.
+  const pb::ListInboxResponse inbox = Inbox(matching[1]);
+  ASSERT_EQ(inbox.items_size(), 2);  // the suggestion, then the welcome
+  EXPECT_EQ(inbox.items(0).kind(), pb::INBOX_ITEM_KIND_ROLE_SUGGESTED);
+  EXPECT_EQ(inbox.items(0).category(), pb::CATEGORY_VOLUNTEERING);
+  EXPECT_EQ(inbox.items(0).role_id(), role_id);
+  EXPECT_EQ(inbox.items(0).subject_case(), pb::InboxItem::SUBJECT_NOT_SET);
+  EXPECT_EQ(inbox.items(0).text(), "A new volunteer role matches your interests");
+}
+
+TEST_F(MembersTest, AProfileUpdateOfInterestsChangesWhoARoleIsSuggestedTo) {
+  const std::string ana = hc::ids::NewUuid();
+  const std::string ben = hc::ids::NewUuid();
+  SetPreference(ana, "role_suggestions");
+  SetPreference(ben, "role_suggestions");
+  Registered(ana, {"art"}, hc::ids::NewUuid());
+  Registered(ben, {"music"}, hc::ids::NewUuid());
+  InterestsChanged(ana, {"interests", "display_name"}, {"music", "yoga"}, 2);
+  // Not naming interests: ben's set stays.
+  InterestsChanged(ben, {"display_name"}, {}, 2);
+  const std::string marker = hc::ids::NewUuid();
+  Registered(ben, {"music"}, marker);  // announced again, after ben's update
+  WaitHandled(marker);
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return Count("SELECT count(*) FROM member_interests WHERE member_id = '" + ana +
+                     "' AND tag IN ('music', 'yoga')") == 2;
+      },
+      std::chrono::seconds(60)));
+  EXPECT_EQ(Count("SELECT count(*) FROM member_interests WHERE member_id = '" + ana + "'"), 2);
+  EXPECT_EQ(Count("SELECT count(*) FROM member_interests WHERE member_id = '" + ben +
+                  "' AND tag = 'music'"),
+            1);
+
+  const std::string art = hc::ids::NewUuid();
+  RolePosted(art, {"art"}, hc::ids::NewUuid());
+  WaitPastRoleFacts(art);
+  EXPECT_EQ(Suggestions(art), 0);
+
+  const std::string music = hc::ids::NewUuid();
+  RolePosted(music, {"music"}, hc::ids::NewUuid());
+  WaitPastRoleFacts(music);
+  EXPECT_EQ(Suggestions(music), 2);
+  EXPECT_EQ(ItemsOf(ana, "role_suggested"), 1);
+  EXPECT_EQ(ItemsOf(ben, "role_suggested"), 1);
+}
+
+TEST_F(MembersTest, MemberDeletedRemovesInterestsAndConsentAndLaterFactsBringNothingBack) {
+  const std::string ana = hc::ids::NewUuid();
+  Registered(ana, {"art"}, hc::ids::NewUuid());
+  Consent(ana, mpb::CONTACT_CHANNEL_EMAIL, true, std::chrono::minutes(1));
+  const std::string held = "SELECT (SELECT count(*) FROM member_interests WHERE member_id = '" +
+                           ana + "') + (SELECT count(*) FROM consents WHERE member_id = '" + ana +
+                           "') + (SELECT count(*) FROM inbox_items WHERE member_id = '" + ana +
+                           "')";
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return Count(held) == 3; }, std::chrono::seconds(60)));
+
+  mpb::MemberDeleted deleted;
+  deleted.set_member_id(ana);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  Produce(membership_topic_, ana, deleted, hc::ids::NewUuid());
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return Count(held) == 0; }, std::chrono::seconds(60)));
+
+  // Facts still in flight for them change nothing.
+  Consent(ana, mpb::CONTACT_CHANNEL_SMS, true, std::chrono::minutes(0));
+  InterestsChanged(ana, {"interests"}, {"music"}, 2);
+  const std::string last = hc::ids::NewUuid();
+  Registered(ana, {"art"}, last);
+  WaitHandled(last);
+  EXPECT_EQ(Count(held), 0);
+}
+
+// The fan-out at scale: the projection is seeded directly (10,000 members who opted in and hold
+// the tag), the role's fact goes through Kafka; prints the rate.
+TEST_F(MembersTest, ARoleMatching10000MembersReachesEachOnce) {
+  constexpr int kMembers = 10000;
+  const std::string template_member = hc::ids::NewUuid();
+  SetPreference(template_member, "role_suggestions");
+  Exec(
+      "INSERT INTO preferences SELECT gen_random_uuid()::text, time_zone, enabled, digest, "
+      "quiet_start_minute, quiet_end_minute, role_suggestions, updated_at FROM preferences, "
+      "generate_series(1, " +
+      std::to_string(kMembers - 1) + ") WHERE member_id = '" + template_member + "'");
+  Exec("INSERT INTO member_interests SELECT member_id, 'gardening' FROM preferences");
+  Exec("ANALYZE preferences; ANALYZE member_interests");
+  ASSERT_EQ(Count("SELECT count(*) FROM member_interests"), kMembers);
+
+  const std::string role_id = hc::ids::NewUuid();
+  const auto posted = std::chrono::steady_clock::now();
+  RolePosted(role_id, {"gardening", "cooking"}, hc::ids::NewUuid());
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return Suggestions(role_id) >= kMembers; },
+                                   std::chrono::seconds(240), std::chrono::milliseconds(100)));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - posted).count();
+  std::printf("[ measure  ] %d role suggestions stored in %.2f s: %.0f items/s\n", kMembers,
+              seconds, kMembers / seconds);
+  WaitPastRoleFacts(role_id);
+  EXPECT_EQ(Suggestions(role_id), kMembers);
+  EXPECT_EQ(Count("SELECT count(DISTINCT member_id) FROM inbox_items WHERE kind = "
+                  "'role_suggested'"),
+            kMembers);
+}
+
+}  // namespace
+}  // namespace notifications
