@@ -8,6 +8,10 @@
 #include "libs/status/status.h"
 #include "libs/tz/time_zones.h"
 #include "services/notifications/src/api/notifications_service.h"
+#include "services/notifications/src/api/unsubscribe_http.h"
+#include "services/notifications/src/channels/email.h"
+#include "services/notifications/src/channels/sms.h"
+#include "services/notifications/src/domain/unsubscribe.h"
 #include "services/notifications/src/messaging/event_facts_handler.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
@@ -35,6 +39,7 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.volunteering_consumer_group =
       env.String("HC_VOLUNTEERING_CONSUMER_GROUP", s.volunteering_consumer_group);
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
+  HC_ASSIGN_OR_RETURN(s.channels, channels::ChannelSettings::FromEnv(env));
   return s;
 }
 
@@ -63,6 +68,17 @@ hc::kafka::Consumer FactsConsumer(hc::service::Runtime& runtime,
       runtime.exposer.registry());
 }
 
+// The key signing unsubscribe links (checked by App::Start), or a random one per process.
+domain::UnsubscribeKey UnsubscribeKeyOf(const channels::ChannelSettings& settings) {
+  if (settings.unsubscribe_key_hex.empty()) {
+    spdlog::warn(
+        "HC_UNSUBSCRIBE_KEY_FILE not set: unsubscribe links are signed with a random key and "
+        "stop working when notifications restarts");
+    return domain::UnsubscribeKey::Generate();
+  }
+  return *domain::UnsubscribeKey::FromHex(settings.unsubscribe_key_hex);
+}
+
 }  // namespace
 
 struct App::Parts {
@@ -89,7 +105,11 @@ struct App::Parts {
                              settings.events_consumer_group, event_facts)),
         volunteering_facts(deliveries, messaging::VolunteeringFactItems),
         volunteering(FactsConsumer(runtime, settings.service, settings.volunteering_topic,
-                                   settings.volunteering_consumer_group, volunteering_facts)) {}
+                                   settings.volunteering_consumer_group, volunteering_facts)),
+        email(std::make_unique<channels::SmtpSender>(settings.channels.smtp)),
+        sms(std::make_unique<channels::HttpSmsSender>(settings.channels.sms)),
+        unsubscribe_key(UnsubscribeKeyOf(settings.channels)),
+        unsubscribe_http(store, unsubscribe_key, Now) {}
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
@@ -101,6 +121,11 @@ struct App::Parts {
   hc::kafka::Consumer events;
   messaging::InboxFactsHandler volunteering_facts;
   hc::kafka::Consumer volunteering;
+  // The channels the dispatcher sends through.
+  std::unique_ptr<channels::EmailSender> email;
+  std::unique_ptr<channels::SmsSender> sms;
+  domain::UnsubscribeKey unsubscribe_key;
+  api::UnsubscribeHttp unsubscribe_http;
 };
 
 App::App(Settings settings) : settings_(std::move(settings)) {}
@@ -110,11 +135,15 @@ App::~App() { Shutdown(); }
 absl::Status App::Start() {
   HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(
       settings_.service, notifications_lib_migrations(), /*consumes_events=*/true));
+  if (const std::string& hex = settings_.channels.unsubscribe_key_hex; !hex.empty()) {
+    HC_RETURN_IF_ERROR(domain::UnsubscribeKey::FromHex(hex).status());
+  }
   parts_ = std::make_unique<Parts>(settings_);
   HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->events.Start());
   HC_RETURN_IF_ERROR(parts_->volunteering.Start());
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service}));
+  HC_RETURN_IF_ERROR(parts_->unsubscribe_http.Start(settings_.channels.http_address));
   spdlog::info("notifications serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
   return absl::OkStatus();
@@ -123,6 +152,8 @@ absl::Status App::Start() {
 void App::Shutdown() {
   if (!parts_) return;
   // The consumers first: a fact they are handling commits or is redelivered later.
+  // The unsubscribe endpoint first too: it writes preferences through the pool.
+  parts_->unsubscribe_http.Stop();
   parts_->volunteering.Stop();
   parts_->events.Stop();
   parts_->membership.Stop();
@@ -132,5 +163,6 @@ void App::Shutdown() {
 
 int App::grpc_port() const { return parts_ ? parts_->runtime.grpc_port() : 0; }
 int App::metrics_port() const { return parts_ ? parts_->runtime.metrics_port() : 0; }
+int App::http_port() const { return parts_ ? parts_->unsubscribe_http.port() : 0; }
 
 }  // namespace notifications

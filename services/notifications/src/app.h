@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "libs/config/config.h"
 #include "libs/config/service_settings.h"
+#include "services/notifications/src/channels/channel_settings.h"
 
 namespace notifications {
 
@@ -24,6 +25,8 @@ struct Settings {
   // consumer group reading them.
   std::string volunteering_topic = "alumni.volunteering.v1";
   std::string volunteering_consumer_group = "notifications.volunteering";
+  // The email and SMS channels and the unsubscribe endpoint.
+  channels::ChannelSettings channels;
 
   static hc::config::ServiceSettings Defaults();
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.
@@ -42,6 +45,8 @@ class App {
   void Shutdown();
   int grpc_port() const;
   int metrics_port() const;
+  // The unsubscribe endpoint's port.
+  int http_port() const;
 
  private:
   struct Parts;
