@@ -145,7 +145,9 @@ absl::StatusOr<std::string> BuildMessage(const SmtpSettings& settings, const Ema
   absl::StrAppend(&m, "MIME-Version: 1.0\r\n");
   absl::StrAppend(&m, "Content-Type: text/plain; charset=utf-8\r\n");
   absl::StrAppend(&m, "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
-  absl::StrAppend(&m, QuotedPrintable(email.text), "\r\n");
+  const std::string body = QuotedPrintable(email.text);
+  // The message ends with a line break (SMTP's end of data follows on a line of its own).
+  absl::StrAppend(&m, body, absl::EndsWith(body, "\r\n") ? "" : "\r\n");
   return m;
 }
 
