@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <pqxx/pqxx>
 #include <sstream>
 
 #include "absl/strings/match.h"
@@ -342,6 +343,31 @@ TEST_F(UnsubscribeEndpointTest, ATamperedTokenGets400AndChangesNothing) {
   ASSERT_TRUE(foreign_res);
   EXPECT_EQ(foreign_res->status, 400);
   EXPECT_TRUE(Get(ben).events().email());
+}
+
+TEST_F(UnsubscribeEndpointTest, AnErasedMembersLinkGetsTheSamePageAndStoresNothing) {
+  const std::string erased = hc::ids::NewUuid();
+  {
+    // What MemberDeleted leaves behind (libs/identity): a tombstone.
+    pqxx::connection conn(db_.url());
+    pqxx::work tx(conn);
+    tx.exec_params(
+        "INSERT INTO token_revocations (subject, revoked_through, erased) VALUES ($1, now(), true)",
+        erased);
+    tx.commit();
+  }
+  const std::string token = TokenFor(erased, domain::Category::kEvents);
+  auto res = OneClick(token);
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  auto someone = OneClick(TokenFor(hc::ids::NewUuid(), domain::Category::kEvents));
+  ASSERT_TRUE(someone);
+  EXPECT_EQ(res->body, someone->body) << "the page must not tell an erased member apart";
+  pqxx::connection conn(db_.url());
+  pqxx::nontransaction tx(conn);
+  EXPECT_EQ(tx.exec_params("SELECT count(*) FROM preferences WHERE member_id = $1", erased)[0][0]
+                .as<int>(),
+            0);
 }
 
 }  // namespace

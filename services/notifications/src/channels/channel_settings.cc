@@ -44,7 +44,7 @@ absl::StatusOr<ChannelSettings> ChannelSettings::FromEnv(hc::config::Env& env) {
   s.sms.from = env.String("HC_SMS_FROM", "");
   const std::string key_file = env.String("HC_UNSUBSCRIBE_KEY_FILE", "");
   s.public_base_url = env.String("HC_PUBLIC_BASE_URL", s.public_base_url);
-  s.http_address = env.Address("HC_HTTP_ADDRESS", s.http_address);
+  s.http_address = env.Address("HC_HTTP_ADDRESS", "127.0.0.1:17084");
   if (absl::Status checked = env.Check(); !checked.ok()) return checked;
 
   for (absl::Status status :
