@@ -6,6 +6,9 @@
 #
 #   --tools   also `go install` grpcurl and ghz into /usr/local/bin (needs Go >= 1.22)
 #
+# Always `go install`s Mailpit (the local SMTP server notifications' email channel, its tests
+# and run.sh use) into /usr/local/bin; the first build takes a few minutes.
+#
 # Environment: HC_HOME (default /var/tmp/homecoming) — the Kafka jars go to
 # "$HC_HOME/kafka/libs", resolved by Maven from deploy/kafka/pom.xml.
 set -euo pipefail
@@ -23,7 +26,7 @@ for arg in "$@"; do
 done
 
 hc_require_root
-hc_steps $((4 + WITH_TOOLS))
+hc_steps $((5 + WITH_TOOLS))
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -31,6 +34,7 @@ PACKAGES=(
   librdkafka-dev libhiredis-dev prometheus-cpp-dev libpqxx-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev nlohmann-json3-dev libjwt-dev libsodium-dev libssl-dev
+  libcurl4-openssl-dev libcpp-httplib-dev
   postgresql postgresql-contrib redis-server prometheus kcat
   python3-icalendar openssl clang-format
 )
@@ -176,7 +180,23 @@ else
   GOBIN=/usr/local/bin go install sigs.k8s.io/kustomize/kustomize/v5@v5.7.1
 fi
 
-# --- 5. optional Go tools -----------------------------------------------------
+# --- 5. Mailpit, the local SMTP server (scripts/stack.sh) ----------------------
+MAILPIT_VERSION="v1.33.1"
+hc_step "mailpit ${MAILPIT_VERSION}"
+if [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:${PATH}"; fi
+# `mailpit version` says "dev" for a go-installed build (and asks GitHub); the module's
+# version is in the binary's build info.
+if hc_have mailpit && hc_have go \
+    && go version -m "$(command -v mailpit)" 2>/dev/null \
+      | grep -Eq "^[[:space:]]+mod[[:space:]]+github.com/axllent/mailpit[[:space:]]+${MAILPIT_VERSION}"; then
+  hc_log "present ($(command -v mailpit))"
+else
+  hc_have go || hc_die "Go (>= 1.26) is needed to build Mailpit (install it into /usr/local/go)"
+  hc_log "go install github.com/axllent/mailpit@${MAILPIT_VERSION} (a few minutes the first time)"
+  GOBIN=/usr/local/bin go install "github.com/axllent/mailpit@${MAILPIT_VERSION}"
+fi
+
+# --- 6. optional Go tools -----------------------------------------------------
 if ((WITH_TOOLS)); then
   hc_step "grpcurl and ghz"
   if [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:${PATH}"; fi

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one run command: installs what is missing, builds, starts the local stack (PostgreSQL,
-# Redis, Kafka, Prometheus) and the services on loopback, loads demo data, and prints where
+# Redis, Kafka, Prometheus, Mailpit, the SMS capture server) and the services on loopback, loads demo data, and prints where
 # everything listens. Safe to run again (it restarts the services on the new build).
 #
 #   scripts/run.sh          start (or restart) everything
@@ -18,6 +18,7 @@ STATE="${HC_HOME}/dev"
 SERVICES_DIR="${STATE}/services"
 JWT_KEY="${STATE}/jwt-hs256.key"
 DATA_KEY="${STATE}/data-key.hex"
+UNSUBSCRIBE_KEY="${STATE}/unsubscribe-key.hex"
 JWT_ISSUER="homecoming-local"
 # name, gRPC port, metrics port (Prometheus scrapes 17101..17104, see stack.sh).
 SERVICES=("membership 17001 17101" "events 17002 17102" "volunteering 17003 17103"
@@ -65,7 +66,7 @@ hc_step "installing dependencies (with grpcurl and ghz)"
 scripts/install-deps.sh --tools
 hc_step "building"
 scripts/build.sh
-hc_step "starting PostgreSQL, Redis, Kafka and Prometheus"
+hc_step "starting PostgreSQL, Redis, Kafka, Prometheus, Mailpit and the SMS capture"
 scripts/stack.sh up --profile dev
 set -a
 # shellcheck disable=SC1091
@@ -84,6 +85,11 @@ if [[ ! -s "${DATA_KEY}" ]]; then
   openssl rand -hex 32 >"${DATA_KEY}"
   chmod 600 "${DATA_KEY}"
 fi
+if [[ ! -s "${UNSUBSCRIBE_KEY}" ]]; then
+  # Signs the unsubscribe links in notifications' emails.
+  openssl rand -hex 32 >"${UNSUBSCRIBE_KEY}"
+  chmod 600 "${UNSUBSCRIBE_KEY}"
+fi
 start_service() {
   local name="$1" port="$2" metrics="$3"
   stop_service "${name}"
@@ -92,6 +98,9 @@ start_service() {
     export HC_DATABASE_URL="${HC_PG_URL_BASE}/${name}" HC_REDIS_ADDR HC_KAFKA_BROKERS
     export HC_JWT_ALG=HS256 HC_JWT_ISSUER="${JWT_ISSUER}" HC_JWT_KEY_FILE="${JWT_KEY}"
     export HC_DATA_KEY_FILE="${DATA_KEY}"
+    # notifications' email and SMS channels: Mailpit and the SMS capture server (stack.env).
+    export HC_SMTP_URL HC_SMS_BASE_URL HC_SMS_ACCOUNT_ID HC_SMS_TOKEN_FILE HC_SMS_FROM=Homecoming
+    export HC_UNSUBSCRIBE_KEY_FILE="${UNSUBSCRIBE_KEY}" HC_PUBLIC_BASE_URL="http://127.0.0.1:17084"
     nohup "build/services/${name}/${name}" >>"${SERVICES_DIR}/${name}.log" 2>&1 &
     echo $! >"${SERVICES_DIR}/${name}.pid"
   )
@@ -219,6 +228,9 @@ Homecoming is running (all on 127.0.0.1):
   notifications gRPC ${NOTIFICATIONS_ADDR}  metrics http://127.0.0.1:17104/metrics
                     (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
   Prometheus        ${HC_PROMETHEUS_URL}
+  Mailpit (email)   ${HC_MAILPIT_URL}   (SMTP ${HC_SMTP_URL})
+  SMS capture       ${HC_SMS_BASE_URL}
+  unsubscribe page  http://127.0.0.1:17084/unsubscribe (links in notifications' emails)
   PostgreSQL        ${HC_PG_URL_BASE}/{membership,events,volunteering,notifications}
   Redis             ${HC_REDIS_ADDR}
   Kafka             ${HC_KAFKA_BROKERS}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Local Homecoming stack: PostgreSQL 15, Redis, Kafka (KRaft) and, for dev, Prometheus,
-# as plain processes on 127.0.0.1. State lives in "$HC_HOME/<profile>/" (not in the repo).
+# Local Homecoming stack: PostgreSQL 15, Redis, Kafka (KRaft), Mailpit and an SMS capture
+# server (scripts/stack-channels.sh) and, for dev, Prometheus, as plain processes on 127.0.0.1. State lives in "$HC_HOME/<profile>/" (not in the repo).
 #
 #   scripts/stack.sh up|down|status [--profile dev|test]
 #
@@ -8,8 +8,13 @@
 #   dev      15432     16379  19092 (19093)       19090
 #   test     25432     26379  29092 (29093)       -
 #
+#   profile  SMTP (Mailpit)  Mailpit UI/API  SMS capture
+#   dev      11025           18025           18026
+#   test     21025           28025           28026
+#
 # `up` is idempotent (reuses what already runs) and writes "$HC_HOME/<profile>/stack.env"
-# (HC_PG_URL_BASE, HC_REDIS_ADDR, HC_KAFKA_BROKERS, ...); load it with
+# (HC_PG_URL_BASE, HC_REDIS_ADDR, HC_KAFKA_BROKERS, HC_SMTP_URL, HC_MAILPIT_URL,
+# HC_SMS_BASE_URL, ...); load it with
 #   set -a; . "$HC_HOME/test/stack.env"; set +a
 # `down` stops the profile's processes; `status` exits 0 only when everything runs.
 #
@@ -82,6 +87,10 @@ PROM_CONFIG="${PROM_DIR}/prometheus.yml"
 PROM_TARGETS=(membership:17101 events:17102 volunteering:17103 notifications:17104)
 NUM_COMPONENTS=3
 if [[ -n "${PROM_PORT}" ]]; then NUM_COMPONENTS=4; fi
+# Mailpit and the SMS capture server: one step.
+NUM_COMPONENTS=$((NUM_COMPONENTS + 1))
+# shellcheck source=scripts/stack-channels.sh
+source "$(dirname "${BASH_SOURCE[0]}")/stack-channels.sh"
 
 # One `up`/`down` per profile at a time. Daemons are started with `9>&-` so they do
 # not inherit (and keep holding) the lock.
@@ -495,6 +504,7 @@ write_env() {
     if [[ -n "${PROM_PORT}" ]]; then
       echo "HC_PROMETHEUS_URL=http://${HOST}:${PROM_PORT}"
     fi
+    channels_env
   } >"${tmp}"
   mv "${tmp}" "${ENV_FILE}"
 }
@@ -506,6 +516,7 @@ do_up() {
   hc_step "postgres";   pg_up
   hc_step "redis";      redis_up
   hc_step "kafka";      kafka_up
+  hc_step "mailpit and sms-capture"; channels_up
   if [[ -n "${PROM_PORT}" ]]; then
     hc_step "prometheus"; prom_up
   fi
@@ -524,6 +535,7 @@ do_up() {
     if [[ -n "${PROM_PORT}" ]]; then
       echo "  Prometheus  http://${HOST}:${PROM_PORT}    log ${PROM_LOG}"
     fi
+    channels_summary
     echo "  env file    ${ENV_FILE}"
     echo "              (set -a; . ${ENV_FILE}; set +a)"
   }
@@ -535,6 +547,7 @@ do_down() {
   if [[ -n "${PROM_PORT}" ]]; then
     hc_step "prometheus"; prom_down
   fi
+  hc_step "mailpit and sms-capture"; channels_down
   hc_step "kafka";    kafka_down
   hc_step "redis";    redis_down
   hc_step "postgres"; pg_down
@@ -573,6 +586,7 @@ do_status() {
       line prometheus stopped "" "http://${HOST}:${PROM_PORT}"; bad=$((bad + 1))
     fi
   fi
+  channels_status
   if [[ -f "${ENV_FILE}" ]]; then echo "  env file    ${ENV_FILE}"; fi
   ((bad == 0)) || return 3
 }

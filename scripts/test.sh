@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds, starts the test stack (real
-# PostgreSQL, Redis and Kafka on loopback), runs every unit and integration test, and stops
+# PostgreSQL, Redis, Kafka, Mailpit and the SMS capture server on loopback), runs every unit and integration test, and stops
 # the stack again.
 #
 #   scripts/test.sh [ctest arguments...]     e.g. scripts/test.sh -R Outbox
@@ -33,6 +33,11 @@ export HC_TEST_PG_URL_BASE="${HC_PG_URL_BASE}"
 export HC_TEST_REDIS_ADDR="${HC_REDIS_ADDR}"
 export HC_TEST_KAFKA_BROKERS="${HC_KAFKA_BROKERS}"
 export HC_KAFKA_CLASSPATH
+export HC_TEST_SMTP_URL="${HC_SMTP_URL}"
+export HC_TEST_MAILPIT_URL="${HC_MAILPIT_URL}"
+export HC_TEST_SMS_BASE_URL="${HC_SMS_BASE_URL}"
+export HC_TEST_SMS_ACCOUNT_ID="${HC_SMS_ACCOUNT_ID}"
+export HC_TEST_SMS_TOKEN_FILE="${HC_SMS_TOKEN_FILE}"
 
 hc_step "running the tests"
 # Unit tests in parallel; integration tests are RUN_SERIAL (they start brokers of their own).

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "libs/config/config.h"
 #include "libs/config/service_settings.h"
+#include "services/notifications/src/channels/channel_settings.h"
 
 namespace notifications {
 
@@ -34,6 +35,21 @@ struct Settings {
   // "1s" or "250ms"), and how many one transaction takes (HC_REMINDER_BATCH).
   std::chrono::milliseconds reminder_poll_interval{1000};
   int reminder_batch = 100;
+  // The email and SMS channels and the unsubscribe endpoint.
+  channels::ChannelSettings channels;
+  // Membership's GetContact (the address at send time), and where the details filled into
+  // messages come from (GetEvent, GetRole), each asked with notifications' own identity.
+  std::string membership_address = "127.0.0.1:17001";
+  std::string events_address = "127.0.0.1:17002";
+  std::string volunteering_address = "127.0.0.1:17003";
+  std::chrono::milliseconds call_deadline{2000};
+  // The email and SMS dispatchers: how often an idle one looks for due work, how many
+  // deliveries one pass claims, the per-member cap of email and SMS a day, how many tries a
+  // delivery gets.
+  std::chrono::milliseconds dispatch_poll_interval{250};
+  int dispatch_batch = 16;
+  int daily_cap = 12;
+  int delivery_max_attempts = 8;
 
   static hc::config::ServiceSettings Defaults();
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.
@@ -52,6 +68,8 @@ class App {
   void Shutdown();
   int grpc_port() const;
   int metrics_port() const;
+  // The unsubscribe endpoint's port.
+  int http_port() const;
 
  private:
   struct Parts;

@@ -72,7 +72,7 @@ class Provider {
  public:
   Dispatcher::Result Send(const Dispatcher::Outgoing& out) {
     std::lock_guard<std::mutex> lock(mu_);
-    Dispatcher::Result result;
+    Dispatcher::Result result{.outcome = Dispatcher::Outcome::kSent};
     if (!answers_.empty()) {
       result = answers_.front();
       answers_.erase(answers_.begin());

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "libs/postgres/pool.h"
 #include "libs/tz/time_zones.h"
+#include "services/notifications/src/channels/email.h"
 #include "services/notifications/src/domain/schedule.h"
 #include "services/notifications/src/members/contacts.h"
 #include "services/notifications/src/storage/delivery_store.h"
@@ -54,12 +55,9 @@ class Dispatcher {
     // The member's one-click unsubscribe link for the category (email only; may be empty).
     std::string unsubscribe_url;
   };
-  enum class Outcome { kSent, kTransient, kPermanent };
-  struct Result {
-    Outcome outcome = Outcome::kSent;
-    // Why it failed, without addresses (kept in deliveries.last_error).
-    std::string detail;
-  };
+  // What the provider answered (src/channels): sent, worth retrying, or refused for good.
+  using Result = channels::SendResult;
+  using Outcome = channels::SendResult::Outcome;
   using Send = std::function<Result(const Outgoing&)>;
   // The subject and text of a delivery for this member, in their zone; it fills in the
   // details (event title, time, place) at send time.
