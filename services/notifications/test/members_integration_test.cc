@@ -20,6 +20,7 @@
 #include "libs/testing/testing.h"
 #include "services/notifications/src/app.h"
 #include "services/notifications/src/storage/delivery_store.h"
+#include "services/notifications/test/test_support.h"
 
 namespace notifications {
 namespace {
@@ -56,21 +57,9 @@ class MembersTest : public ::testing::Test {
                                         {events_topic_, membership_topic_, volunteering_topic_}, 3,
                                         std::chrono::seconds(30))
                     .ok());
-    Settings s;
-    s.service.server.address = "127.0.0.1:0";
-    s.service.metrics_address = "127.0.0.1:0";
-    s.service.database_url = db_.url();
-    s.service.redis_address = hc::testing::RedisAddress();
-    s.service.kafka_brokers = hc::testing::KafkaBrokers();
-    s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
-    s.service.workers = 4;
-    s.service.db_pool_size = 6;
-    s.events_topic = events_topic_;
-    s.membership_topic = membership_topic_;
-    s.consumer_group = hc::testing::UniqueName("notifications-test");
-    s.events_consumer_group = hc::testing::UniqueName("notifications-events-test");
-    s.volunteering_topic = volunteering_topic_;
-    s.volunteering_consumer_group = hc::testing::UniqueName("notifications-volunteering-test");
+    Settings s = test_support::AppSettings(
+        db_.url(), kSecret, {events_topic_, membership_topic_, volunteering_topic_},
+        "notifications-members-test", /*workers=*/4, /*db_pool_size=*/6);
     s.membership_facts_consumer_group = members_group_;
     app_ = std::make_unique<App>(s);
     ASSERT_TRUE(app_->Start().ok());

@@ -31,6 +31,7 @@
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
 #include "services/notifications/src/storage/attendance_store.h"
 #include "services/notifications/src/storage/notification_store.h"
+#include "services/notifications/test/test_support.h"
 
 namespace notifications {
 namespace {
@@ -101,21 +102,9 @@ class RemindersTest : public ::testing::Test {
                                         {events_topic_, membership_topic_, volunteering_topic_}, 3,
                                         std::chrono::seconds(30))
                     .ok());
-    Settings s;
-    s.service.server.address = "127.0.0.1:0";
-    s.service.metrics_address = "127.0.0.1:0";
-    s.service.database_url = db_.url();
-    s.service.redis_address = hc::testing::RedisAddress();
-    s.service.kafka_brokers = hc::testing::KafkaBrokers();
-    s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
-    s.service.workers = 2;
-    s.service.db_pool_size = 6;
-    s.events_topic = events_topic_;
-    s.membership_topic = membership_topic_;
-    s.consumer_group = hc::testing::UniqueName("notifications-rem-test");
-    s.events_consumer_group = hc::testing::UniqueName("notifications-rem-events");
-    s.volunteering_topic = volunteering_topic_;
-    s.volunteering_consumer_group = hc::testing::UniqueName("notifications-rem-volunteering");
+    const Settings s = test_support::AppSettings(
+        db_.url(), kSecret, {events_topic_, membership_topic_, volunteering_topic_},
+        "notifications-rem-test", /*workers=*/2, /*db_pool_size=*/6);
     app_ = std::make_unique<App>(s);
     ASSERT_TRUE(app_->Start().ok());
     stub_ = pb::NotificationsService::NewStub(grpc::CreateChannel(

@@ -21,6 +21,7 @@
 #include "libs/kafka/kafka.h"
 #include "libs/testing/testing.h"
 #include "services/notifications/src/app.h"
+#include "services/notifications/test/test_support.h"
 
 namespace notifications {
 namespace {
@@ -134,21 +135,9 @@ class StreamInboxTest : public ::testing::Test {
 
   // `events_topic` is where this replica reads RSVP facts from.
   void StartReplica(Replica& replica, const std::string& events_topic) {
-    Settings s;
-    s.service.server.address = "127.0.0.1:0";
-    s.service.metrics_address = "127.0.0.1:0";
-    s.service.database_url = db_.url();
-    s.service.redis_address = hc::testing::RedisAddress();
-    s.service.kafka_brokers = hc::testing::KafkaBrokers();
-    s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
-    s.service.workers = 4;
-    s.service.db_pool_size = 4;
-    s.events_topic = events_topic;
-    s.membership_topic = membership_topic_;
-    s.consumer_group = hc::testing::UniqueName("notifications-stream-test");
-    s.events_consumer_group = hc::testing::UniqueName("notifications-stream-events");
-    s.volunteering_topic = volunteering_topic_;
-    s.volunteering_consumer_group = hc::testing::UniqueName("notifications-stream-vol");
+    const Settings s = test_support::AppSettings(
+        db_.url(), kSecret, {events_topic, membership_topic_, volunteering_topic_},
+        "notifications-stream-test");
     replica.app = std::make_unique<App>(s);
     ASSERT_TRUE(replica.app->Start().ok());
     replica.stub = pb::NotificationsService::NewStub(
