@@ -515,9 +515,90 @@ TEST_F(DispatcherTest, TheDigestGathersADaysMessagesIntoOneEmailAtEightLocal) {
   ASSERT_EQ(provider.sent().size(), 1u);
   EXPECT_EQ(provider.sent()[0].address, email_);
   EXPECT_EQ(digest_sizes_, std::vector<int>{3});
+  EXPECT_EQ(Statuses(member, domain::Channel::kEmail),
+            (std::vector<std::string>{"digest_sent", "digest_sent", "digest_sent"}));
   SetNow(At("2026-06-12T12:00:00Z"));
   first->RunOnce();
   EXPECT_EQ(provider.sent().size(), 1u) << "a digest was sent twice";
+}
+
+// One-click unsubscribe (or any change of mind) after items were gathered for the digest:
+// they are not sent at 08:00.
+TEST_F(DispatcherTest, TheDigestLeavesOutWhatTheMemberTurnedOffSince) {
+  const std::string member = Register(true, false);
+  Prefer(member, [](domain::Preferences& p) {
+    p.time_zone = "America/New_York";
+    p.digest[static_cast<int>(domain::Category::kEvents)] = true;
+  });
+  Deliver(hc::ids::NewUuid(), member);
+  Deliver(hc::ids::NewUuid(), member);
+  Prefer(member, [](domain::Preferences& p) {
+    p.Set(domain::Category::kEvents, domain::Channel::kEmail, false);
+    p.digest[static_cast<int>(domain::Category::kEvents)] = false;
+  });
+  Provider provider;
+  SetNow(At("2026-06-11T12:00:00Z"));
+  MakeDispatcher(domain::Channel::kEmail, provider)->RunOnce();
+  EXPECT_EQ(provider.calls(), 0);
+  EXPECT_EQ(Statuses(member, domain::Channel::kEmail),
+            (std::vector<std::string>{"suppressed_preference", "suppressed_preference"}));
+}
+
+// A dispatcher that is slow rather than dead: its lease ran out and another claimed and sent
+// the delivery. The slow one may neither send it (Renew says no) nor record an outcome over
+// the new owner's.
+TEST_F(DispatcherTest, ADispatcherWhoseLeaseRanOutNeitherSendsNorRecords) {
+  const std::string member = Register(true, false);
+  Deliver(hc::ids::NewUuid(), member);
+  auto slow = deliveries_->Claim(domain::Channel::kEmail, Now(), std::chrono::seconds(60), 10);
+  ASSERT_TRUE(slow.ok());
+  ASSERT_EQ(slow->size(), 1u);
+  SetNow(Now() + std::chrono::seconds(61));
+  Provider provider;
+  MakeDispatcher(domain::Channel::kEmail, provider)->RunOnce();
+  ASSERT_EQ(provider.sent().size(), 1u);
+  storage::Delivery& mine = (*slow)[0];
+  auto renewed = deliveries_->Renew(mine, Now(), std::chrono::seconds(60));
+  ASSERT_TRUE(renewed.ok());
+  EXPECT_FALSE(*renewed) << "a lost claim was renewed";
+  ASSERT_TRUE(deliveries_->Finish(mine, DeliveryStatus::kQueued, Now(), 1, "late", Now()).ok());
+  EXPECT_EQ(Statuses(member, domain::Channel::kEmail), std::vector<std::string>{"sent"});
+}
+
+// A reminder held for quiet hours whose RSVP was cancelled meanwhile is dropped, not sent; one
+// for someone still going, before the start, goes.
+TEST_F(DispatcherTest, AReminderGoesOnlyWhileTheMemberIsStillGoingBeforeTheStart) {
+  const std::string going = Register(true, false);
+  const std::string gone = Register(true, false);
+  const std::string event_id = hc::ids::NewUuid();
+  for (const std::string& member : {going, gone}) {
+    messaging::InboxDeliveries::Tally tally;
+    ASSERT_TRUE(pool_
+                    ->InTransaction([&](hc::postgres::Tx& tx) {
+                      return inbox_->Deliver(tx, hc::ids::NewUuid(),
+                                             {.member_id = member,
+                                              .kind = domain::InboxKind::kEventReminder,
+                                              .event_id = event_id},
+                                             tally);
+                    })
+                    .ok());
+  }
+  ASSERT_TRUE(pool_
+                  ->InTransaction([&](hc::postgres::Tx& tx) {
+                    tx.exec_params(
+                        "INSERT INTO attendance (subject_kind, subject_id, member_id, status, "
+                        "start_time) VALUES ('event', $1::uuid, $2, 'going', "
+                        "to_timestamp($3::bigint / 1000.0))",
+                        event_id, going,
+                        (Now() + std::chrono::hours(2)).time_since_epoch().count());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Provider provider;
+  MakeDispatcher(domain::Channel::kEmail, provider)->RunOnce();
+  ASSERT_EQ(provider.sent().size(), 1u);
+  EXPECT_EQ(Statuses(going, domain::Channel::kEmail), std::vector<std::string>{"sent"});
+  EXPECT_EQ(Statuses(gone, domain::Channel::kEmail), std::vector<std::string>{"dropped"});
 }
 
 TEST_F(DispatcherTest, MembershipDownIsARetryNotALoss) {

@@ -127,19 +127,27 @@ int Dispatcher::RunDigests() {
     if (now < paused_until_) break;
     auto claimed = deliveries_.ClaimDigest(now, options_.lease, options_.digest_limit);
     if (!claimed.ok() || claimed->empty()) break;
-    if (ProcessDigest(*claimed, now) == Step::kOutage) break;
+    if (ProcessDigest(std::move(*claimed), now) == Step::kOutage) break;
     ++done;
   }
   return done;
 }
 
-Dispatcher::Step Dispatcher::ProcessDigest(const std::vector<storage::Delivery>& items,
+Dispatcher::Step Dispatcher::ProcessDigest(std::vector<storage::Delivery> items,
                                            storage::Time now) {
-  const std::string& member_id = items.front().member_id;
-  std::vector<std::string> ids;
-  for (const auto& d : items) ids.push_back(d.delivery_id);
-  auto settle = [&](std::optional<DeliveryStatus> status, bool sent, storage::Time retry_at) {
-    const absl::Status finished = deliveries_.FinishDigest(ids, status, sent, retry_at, clock_());
+  const std::string member_id = items.front().member_id;
+  // Ends each of `of` as `status` (due at `due`; `tried` counts this as a try).
+  auto settle = [&](const std::vector<storage::Delivery>& of, DeliveryStatus status,
+                    storage::Time due, bool tried) {
+    std::vector<storage::DeliveryStore::DigestOutcome> outcomes;
+    for (const auto& d : of) {
+      outcomes.push_back({.delivery_id = d.delivery_id,
+                          .lease_until = d.lease_until,
+                          .status = status,
+                          .due_at = due,
+                          .attempts = d.attempts + (tried ? 1 : 0)});
+    }
+    const absl::Status finished = deliveries_.FinishDigest(outcomes, clock_());
     if (!finished.ok()) {
       spdlog::warn("notifications digest: recording an outcome: {}", finished.ToString());
     }
@@ -153,55 +161,84 @@ Dispatcher::Step Dispatcher::ProcessDigest(const std::vector<storage::Delivery>&
              return absl::OkStatus();
            })
            .ok()) {
-    settle(std::nullopt, false, now);
+    settle(items, DeliveryStatus::kDigested, now, /*tried=*/false);
     return Step::kOutage;
   }
+  // What the member wants now: an item whose category they since turned off (or unsubscribed
+  // from) is not sent; consent revoked suppresses them all.
+  std::vector<storage::Delivery> wanted;
+  std::vector<storage::Delivery> unwanted;
+  for (auto& d : items) {
+    (domain::Decide(preferences, consent, d.category, domain::Channel::kEmail) ==
+             domain::Decision::kSuppressedByPreference
+         ? unwanted
+         : wanted)
+        .push_back(std::move(d));
+  }
+  settle(unwanted, DeliveryStatus::kSuppressedPreference, now, false);
+  if (wanted.empty()) return Step::kDone;
   if (!consent.email) {
-    settle(DeliveryStatus::kSuppressedConsent, false, now);
+    settle(wanted, DeliveryStatus::kSuppressedConsent, now, false);
     return Step::kDone;
   }
   const absl::TimeZone zone = zones_.Load(preferences.time_zone).value_or(absl::UTCTimeZone());
   const absl::Time allowed = domain::NextAllowed(absl::FromChrono(now), preferences.quiet, zone);
   if (allowed > absl::FromChrono(now)) {
-    settle(std::nullopt, false, FromAbsl(allowed));
+    settle(wanted, DeliveryStatus::kDigested, FromAbsl(allowed), false);
     return Step::kDone;
   }
   const auto contact = contacts_.Get(member_id, "notifications.digest");
   if (absl::IsNotFound(contact.status())) {
-    settle(DeliveryStatus::kFailed, false, now);
+    settle(wanted, DeliveryStatus::kFailed, now, true);
     return Step::kDone;
   }
   Result result;
   if (!contact.ok()) {
     result = {Outcome::kTransient, "contact_unavailable"};
   } else if (contact->email.empty()) {
-    settle(DeliveryStatus::kSuppressedConsent, false, now);
+    settle(wanted, DeliveryStatus::kSuppressedConsent, now, false);
     return Step::kDone;
   } else {
-    Rendered rendered = options_.render_digest(items, *contact, zone);
+    Rendered rendered = options_.render_digest(wanted, *contact, zone);
+    // The lookups above take time: send only while the claim is still this dispatcher's.
+    const auto renewed = deliveries_.RenewDigest(wanted, clock_(), options_.lease);
+    if (!renewed.ok() || !*renewed) return Step::kDone;
     result = send_({.address = contact->email,
                     .subject = std::move(rendered.subject),
                     .text = std::move(rendered.text),
-                    .message_id = items.front().delivery_id,
+                    .message_id = wanted.front().delivery_id,
                     .unsubscribe_url = std::move(rendered.unsubscribe_url)});
   }
   const storage::Time finished = clock_();
   switch (result.outcome) {
     case Outcome::kSent:
-      settle(std::nullopt, true, finished);
+      settle(wanted, DeliveryStatus::kDigestSent, finished, true);
+      // More than one digest's worth waits for the next digest, not a second email now.
+      if (const absl::Status postponed = deliveries_.PostponeDigest(
+              member_id, finished,
+              FromAbsl(domain::NextDigestTime(absl::FromChrono(finished) + absl::Minutes(1),
+                                              preferences.quiet, zone)));
+          !postponed.ok()) {
+        spdlog::warn("notifications digest: postponing the rest: {}", postponed.ToString());
+      }
       outcomes_.Add({{"channel", "email"}, {"status", "digest_sent"}}).Increment();
       pause_ = std::chrono::milliseconds(0);
       paused_.Set(0);
       return Step::kDone;
     case Outcome::kPermanent:
-      settle(DeliveryStatus::kFailed, false, finished);
+      settle(wanted, DeliveryStatus::kFailed, finished, true);
       return Step::kDone;
     case Outcome::kTransient:
       break;
   }
-  const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
-  settle(std::nullopt, false,
-         finished + domain::RetryDelay(options_.retry, items.front().attempts + 1, unit));
+  const int attempts = wanted.front().attempts + 1;
+  if (domain::GivesUp(options_.retry, attempts)) {
+    settle(wanted, DeliveryStatus::kFailed, finished, true);
+  } else {
+    const double unit = std::uniform_real_distribution<double>(0.0, 1.0)(random_);
+    settle(wanted, DeliveryStatus::kDigested,
+           finished + domain::RetryDelay(options_.retry, attempts, unit), true);
+  }
   PauseAfterFailure(finished);
   return Step::kOutage;
 }
@@ -218,14 +255,31 @@ Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
   // What the member wants now, not when the fact arrived.
   domain::Preferences preferences;
   domain::Consent consent;
+  // A reminder is worth sending only while the member is still going and it hasn't started
+  // (the RSVP, event or shift may have been cancelled while it was held or retried).
+  bool still_going = true;
   const absl::Status read = pool_.InTransaction([&](hc::postgres::Tx& tx) {
     preferences = store_.PreferencesIn(tx, d.member_id);
     consent = deliveries_.ConsentIn(tx, d.member_id);
+    if (d.kind == domain::InboxKind::kEventReminder ||
+        d.kind == domain::InboxKind::kShiftReminder) {
+      still_going = !tx.exec_params(
+                           "SELECT 1 FROM attendance WHERE subject_id = NULLIF($1, '')::uuid AND "
+                           "member_id = $2 AND status = 'going' AND start_time > "
+                           "to_timestamp($3::bigint / 1000.0)",
+                           d.kind == domain::InboxKind::kEventReminder ? d.event_id : d.shift_id,
+                           d.member_id, now.time_since_epoch().count())
+                         .empty();
+    }
     return absl::OkStatus();
   });
   if (!read.ok()) {
     Finish(d, DeliveryStatus::kQueued, d.due_at, d.attempts, "", now);
     return Step::kOutage;
+  }
+  if (!still_going) {
+    Finish(d, DeliveryStatus::kDropped, d.due_at, d.attempts, "", now);
+    return Step::kDone;
   }
   const absl::TimeZone zone = zones_.Load(preferences.time_zone).value_or(absl::UTCTimeZone());
   const absl::Time now_absl = absl::FromChrono(now);
@@ -288,6 +342,14 @@ Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
         zones_.Load(contact->time_zone.empty() ? preferences.time_zone : contact->time_zone)
             .value_or(zone);
     Rendered rendered = render_(d, *contact, member_zone);
+    // The lookups above take time: send only while the claim is still this dispatcher's (a
+    // lease that ran out may have been claimed, and sent, by another).
+    const auto renewed = deliveries_.Renew(d, clock_(), options_.lease);
+    if (!renewed.ok()) {
+      Finish(d, DeliveryStatus::kQueued, d.due_at, d.attempts, "", clock_());
+      return Step::kOutage;
+    }
+    if (!*renewed) return Step::kDone;
     result = send_({.address = contact->Address(d.channel),
                     .subject = std::move(rendered.subject),
                     .text = std::move(rendered.text),
@@ -327,8 +389,7 @@ Dispatcher::Step Dispatcher::Process(storage::Delivery& d, storage::Time now) {
 
 void Dispatcher::Finish(const storage::Delivery& d, DeliveryStatus status, storage::Time due,
                         int attempts, const std::string& error, storage::Time now) {
-  const absl::Status finished =
-      deliveries_.Finish(d.delivery_id, status, due, attempts, error, now);
+  const absl::Status finished = deliveries_.Finish(d, status, due, attempts, error, now);
   if (!finished.ok()) {
     // The claim runs out and the delivery is taken again; nothing is lost.
     spdlog::warn("notifications {} dispatcher: recording an outcome: {}",

@@ -112,7 +112,7 @@ class Dispatcher {
   Step Process(storage::Delivery& delivery, storage::Time now);
   // Due digests, one member at a time; how many it sent or settled.
   int RunDigests();
-  Step ProcessDigest(const std::vector<storage::Delivery>& items, storage::Time now);
+  Step ProcessDigest(std::vector<storage::Delivery> items, storage::Time now);
   // A provider or membership failure: this channel pauses a growing while.
   void PauseAfterFailure(storage::Time now);
   void Finish(const storage::Delivery& d, storage::DeliveryStatus status, storage::Time due,

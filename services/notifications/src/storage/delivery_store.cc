@@ -11,9 +11,19 @@ namespace {
 
 using hc::postgres::Tx;
 
-constexpr std::array<std::string_view, 9> kStatusNames = {
-    "queued",   "held",  "sending", "sent", "failed", "suppressed_preference", "suppressed_consent",
-    "digested", "capped"};
+// In the order of DeliveryStatus.
+constexpr std::array<std::string_view, 11> kStatusNames = {"queued",
+                                                           "held",
+                                                           "sending",
+                                                           "sent",
+                                                           "failed",
+                                                           "suppressed_preference",
+                                                           "suppressed_consent",
+                                                           "digested",
+                                                           "capped",
+                                                           "digest_sent",
+                                                           "dropped"};
+static_assert(kStatusNames.size() == static_cast<size_t>(DeliveryStatus::kDropped) + 1);
 
 int64_t Ms(Time t) { return t.time_since_epoch().count(); }
 Time FromMs(int64_t ms) { return Time(std::chrono::milliseconds(ms)); }
@@ -94,6 +104,7 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
             "coalesce(role_id::text, ''), attempts, " +
             EpochMs("due_at") + ", " + EpochMs("created_at"),
         ChannelText(channel), Ms(now), Ms(now + lease), limit);
+    const Time token = now + lease;
     for (const auto& row : rows) {
       Delivery d;
       d.delivery_id = row[0].as<std::string>();
@@ -112,6 +123,7 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
       d.attempts = row[7].as<int>();
       d.due_at = FromMs(row[8].as<int64_t>());
       d.created_at = FromMs(row[9].as<int64_t>());
+      d.lease_until = token;
       claimed.push_back(std::move(d));
     }
     // RETURNING keeps no order: send the oldest due first.
@@ -124,16 +136,33 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
   return claimed;
 }
 
-absl::Status DeliveryStore::Finish(const std::string& delivery_id, DeliveryStatus status,
-                                   Time due_at, int attempts, const std::string& error, Time now) {
+absl::StatusOr<bool> DeliveryStore::Renew(Delivery& d, Time now, std::chrono::milliseconds lease) {
+  bool renewed = false;
+  HC_RETURN_IF_ERROR(pool_.InTransaction([&](Tx& tx) {
+    renewed = tx.exec_params("UPDATE deliveries SET lease_until = " + At("$3") +
+                                 " WHERE delivery_id = $1 AND status = 'sending' AND "
+                                 "lease_until = " +
+                                 At("$2"),
+                             d.delivery_id, Ms(d.lease_until), Ms(now + lease))
+                  .affected_rows() == 1;
+    return absl::OkStatus();
+  }));
+  if (renewed) d.lease_until = now + lease;
+  return renewed;
+}
+
+absl::Status DeliveryStore::Finish(const Delivery& d, DeliveryStatus status, Time due_at,
+                                   int attempts, const std::string& error, Time now) {
   return pool_.InTransaction([&](Tx& tx) {
     tx.exec_params("UPDATE deliveries SET status = $2, due_at = " + At("$3") +
                        ", attempts = $4, last_error = NULLIF($5, ''), lease_until = NULL, "
                        "updated_at = " +
                        At("$6") + ", sent_at = CASE WHEN $2 = 'sent' THEN " + At("$6") +
-                       " ELSE sent_at END WHERE delivery_id = $1 AND status = 'sending'",
-                   delivery_id, std::string(DeliveryStatusName(status)), Ms(due_at), attempts,
-                   error, Ms(now));
+                       " ELSE sent_at END WHERE delivery_id = $1 AND status = 'sending' AND "
+                       "lease_until = " +
+                       At("$7"),
+                   d.delivery_id, std::string(DeliveryStatusName(status)), Ms(due_at), attempts,
+                   error, Ms(now), Ms(d.lease_until));
     return absl::OkStatus();
   });
 }
@@ -144,9 +173,9 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::ClaimDigest(Time now,
   std::vector<Delivery> claimed;
   HC_RETURN_IF_ERROR(pool_.InTransaction([&](Tx& tx) {
     claimed.clear();
-    const std::string due =
-        "channel = 'email' AND status = 'digested' AND sent_at IS NULL AND due_at <= " + At("$1") +
-        " AND (lease_until IS NULL OR lease_until <= " + At("$1") + ")";
+    const std::string due = "status = 'digested' AND due_at <= " + At("$1") +
+                            " AND (lease_until IS NULL OR lease_until <= " + At("$1") +
+                            ") AND channel = 'email'";
     // A few candidates; the first whose member lock is free is this dispatcher's.
     const auto members =
         tx.exec_params("SELECT DISTINCT member_id FROM (SELECT member_id FROM deliveries WHERE " +
@@ -185,6 +214,7 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::ClaimDigest(Time now,
         d.attempts = row[6].as<int>();
         d.due_at = FromMs(row[7].as<int64_t>());
         d.created_at = FromMs(row[8].as<int64_t>());
+        d.lease_until = now + lease;
         claimed.push_back(std::move(d));
       }
       if (!claimed.empty()) break;
@@ -197,27 +227,54 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::ClaimDigest(Time now,
   return claimed;
 }
 
-absl::Status DeliveryStore::FinishDigest(const std::vector<std::string>& delivery_ids,
-                                         std::optional<DeliveryStatus> status, bool sent,
-                                         Time retry_at, Time now) {
-  return pool_.InTransaction([&](Tx& tx) {
-    for (const std::string& id : delivery_ids) {
-      if (status) {
-        tx.exec_params("UPDATE deliveries SET status = $2, lease_until = NULL, updated_at = " +
-                           At("$3") + " WHERE delivery_id = $1",
-                       id, std::string(DeliveryStatusName(*status)), Ms(now));
-      } else if (sent) {
-        tx.exec_params("UPDATE deliveries SET sent_at = " + At("$2") +
-                           ", lease_until = NULL, attempts = attempts + 1, updated_at = " +
-                           At("$2") + " WHERE delivery_id = $1",
-                       id, Ms(now));
-      } else {
-        tx.exec_params("UPDATE deliveries SET due_at = " + At("$2") +
-                           ", lease_until = NULL, attempts = attempts + 1, updated_at = " +
-                           At("$3") + " WHERE delivery_id = $1",
-                       id, Ms(retry_at), Ms(now));
+absl::StatusOr<bool> DeliveryStore::RenewDigest(std::vector<Delivery>& items, Time now,
+                                                std::chrono::milliseconds lease) {
+  bool renewed = true;
+  const absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    renewed = true;
+    for (const Delivery& d : items) {
+      if (tx.exec_params(
+                "UPDATE deliveries SET lease_until = " + At("$3") +
+                    " WHERE delivery_id = $1 AND status = 'digested' AND lease_until = " + At("$2"),
+                d.delivery_id, Ms(d.lease_until), Ms(now + lease))
+              .affected_rows() != 1) {
+        renewed = false;
+        // Rolls back the renewals already made: the digest is no longer this claim's.
+        return absl::FailedPreconditionError("digest claim lost");
       }
     }
+    return absl::OkStatus();
+  });
+  if (!renewed) return false;
+  HC_RETURN_IF_ERROR(status);
+  for (Delivery& d : items) d.lease_until = now + lease;
+  return true;
+}
+
+absl::Status DeliveryStore::FinishDigest(const std::vector<DigestOutcome>& outcomes, Time now) {
+  return pool_.InTransaction([&](Tx& tx) {
+    for (const DigestOutcome& o : outcomes) {
+      tx.exec_params("UPDATE deliveries SET status = $2, due_at = " + At("$3") +
+                         ", attempts = $4, lease_until = NULL, updated_at = " + At("$5") +
+                         ", sent_at = CASE WHEN $2 = 'digest_sent' THEN " + At("$5") +
+                         " ELSE sent_at END WHERE delivery_id = $1 AND status = 'digested' AND "
+                         "lease_until = " +
+                         At("$6"),
+                     o.delivery_id, std::string(DeliveryStatusName(o.status)), Ms(o.due_at),
+                     o.attempts, Ms(now), Ms(o.lease_until));
+    }
+    return absl::OkStatus();
+  });
+}
+
+absl::Status DeliveryStore::PostponeDigest(const std::string& member_id, Time now,
+                                           Time next_digest) {
+  return pool_.InTransaction([&](Tx& tx) {
+    tx.exec_params("UPDATE deliveries SET due_at = " + At("$3") +
+                       " WHERE member_id = $1 AND channel = 'email' AND status = 'digested' AND "
+                       "due_at <= " +
+                       At("$2") + " AND (lease_until IS NULL OR lease_until <= " + At("$2") + ")",
+                   member_id, Ms(now), Ms(next_digest));
     return absl::OkStatus();
   });
 }

@@ -24,6 +24,10 @@ enum class DeliveryStatus {
   kSuppressedConsent,
   kDigested,
   kCapped,
+  // Went out in the member's digest.
+  kDigestSent,
+  // A reminder whose RSVP, event or shift was cancelled, or whose start passed, before it went.
+  kDropped,
 };
 std::string_view DeliveryStatusName(DeliveryStatus status);
 std::optional<DeliveryStatus> DeliveryStatusFromName(std::string_view name);
@@ -42,6 +46,9 @@ struct Delivery {
   Time due_at;
   int attempts = 0;
   Time created_at;
+  // The claim's token: the lease end its claim set. Finish and Renew act only while it is still
+  // the row's, so a dispatcher whose lease ran out (and was claimed again) changes nothing.
+  Time lease_until;
 };
 
 // The `consents` and `deliveries` tables.
@@ -72,23 +79,39 @@ class DeliveryStore {
   // transaction. Digested ones are not claimed here (see ClaimDigests).
   absl::StatusOr<std::vector<Delivery>> Claim(domain::Channel channel, Time now,
                                               std::chrono::milliseconds lease, int limit);
+  // Extends the claim of `delivery` to now + lease just before it is sent; false (nothing to
+  // send) when the claim is no longer this dispatcher's.
+  absl::StatusOr<bool> Renew(Delivery& delivery, Time now, std::chrono::milliseconds lease);
   // The end of a claimed delivery: sent, failed, suppressed, capped, or back to queued / held /
-  // digested with a new due time (`attempts` counts the tries so far). Only while still
-  // `sending` (a lease that ran out and was claimed again is the new owner's).
-  absl::Status Finish(const std::string& delivery_id, DeliveryStatus status, Time due_at,
-                      int attempts, const std::string& error, Time now);
+  // digested with a new due time (`attempts` counts the tries so far). Only while the claim is
+  // still this one (status `sending` and the same lease token).
+  absl::Status Finish(const Delivery& delivery, DeliveryStatus status, Time due_at, int attempts,
+                      const std::string& error, Time now);
 
-  // One member's email deliveries waiting for their digest and due at `now` (status digested,
-  // not yet sent), claimed until now + lease; empty when no member's digest is due. A member is
-  // taken under a transaction-scoped advisory lock, so two replicas never gather the same
-  // member's digest at once.
+  // One member's email deliveries waiting for their digest and due at `now` (status digested),
+  // claimed until now + lease (their lease_until is the claim's token); empty when no member's
+  // digest is due. A member is taken under a transaction-scoped advisory lock, so two replicas
+  // never gather the same member's digest at once.
   absl::StatusOr<std::vector<Delivery>> ClaimDigest(Time now, std::chrono::milliseconds lease,
                                                     int limit);
-  // The end of a claimed digest: sent (they stay `digested`, with sent_at), or back to wait
-  // until `retry_at`, or moved to `status` (e.g. suppressed_consent) for good.
-  absl::Status FinishDigest(const std::vector<std::string>& delivery_ids,
-                            std::optional<DeliveryStatus> status, bool sent, Time retry_at,
-                            Time now);
+  // Extends a digest's claim (all its rows) just before it is sent; false when it is no longer
+  // this dispatcher's.
+  absl::StatusOr<bool> RenewDigest(std::vector<Delivery>& items, Time now,
+                                   std::chrono::milliseconds lease);
+  // How a claimed digest item ends: `digest_sent`, or for good as `failed` / suppressed, or
+  // waiting again (status digested) until `due_at` with `attempts` tries so far. Only while the
+  // claim is still this one.
+  struct DigestOutcome {
+    std::string delivery_id;
+    Time lease_until;
+    DeliveryStatus status = DeliveryStatus::kDigested;
+    Time due_at;
+    int attempts = 0;
+  };
+  absl::Status FinishDigest(const std::vector<DigestOutcome>& outcomes, Time now);
+  // After a member's digest went out: what is still due for them (past the digest's limit)
+  // waits for the next one instead of making a second email at once.
+  absl::Status PostponeDigest(const std::string& member_id, Time now, Time next_digest);
 
   // How many deliveries of `channel` went to the member since `since`.
   absl::StatusOr<int> SentSince(const std::string& member_id, domain::Channel channel, Time since);
