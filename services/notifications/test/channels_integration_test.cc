@@ -195,15 +195,28 @@ TEST_F(SmsChannelTest, TheCaptureServerRecordsToFromAndBody) {
   EXPECT_EQ(found.value("body", ""), body);
 }
 
-TEST_F(SmsChannelTest, AWrongTokenIsPermanent) {
+// A wrong token refuses every message alike: the channel pauses and retries (the operator
+// fixes the token) rather than failing everything queued for good.
+TEST_F(SmsChannelTest, AWrongTokenIsTransient) {
   REQUIRE_ENV(base_url, "HC_TEST_SMS_BASE_URL");
   REQUIRE_ENV(account, "HC_TEST_SMS_ACCOUNT_ID");
   channels::SmsSettings settings = Settings();
   settings.token = "not-the-token";
   const SendResult result =
       channels::HttpSmsSender(settings).Send({.to = "+15550100123", .body = "x"});
-  EXPECT_EQ(result.outcome, Outcome::kPermanent) << result.detail;
+  EXPECT_EQ(result.outcome, Outcome::kTransient) << result.detail;
   EXPECT_EQ(result.detail, "sms: HTTP 401");
+}
+
+// A refusal of this one message (the capture server answers 400 without a body, as providers
+// do for a bad number) is permanent: retrying can't help.
+TEST_F(SmsChannelTest, AMessageTheProviderRefusesIsPermanent) {
+  REQUIRE_ENV(base_url, "HC_TEST_SMS_BASE_URL");
+  REQUIRE_ENV(account, "HC_TEST_SMS_ACCOUNT_ID");
+  const SendResult result =
+      channels::HttpSmsSender(Settings()).Send({.to = "+15550100123", .body = ""});
+  EXPECT_EQ(result.outcome, Outcome::kPermanent) << result.detail;
+  EXPECT_EQ(result.detail, "sms: HTTP 400");
 }
 
 TEST_F(SmsChannelTest, AServerThatIsDownIsTransient) {

@@ -191,7 +191,13 @@ SendResult SmtpSender::Send(const Email& email) {
   // Only curl's own wording and the reply code: the server's text may echo the address.
   std::string detail = absl::StrCat("smtp: ", curl_easy_strerror(code));
   if (reply != 0) absl::StrAppend(&detail, " (reply ", reply, ")");
-  if (reply >= 500 && reply <= 599) {
+  // Refusals of this one message (a recipient or its content: 550-554 after the envelope) are
+  // permanent. Refusals of the account or the session (login denied, 530 authentication or
+  // STARTTLS required, 534/535/538) are the operator's to fix for every message: transient, so
+  // a bad credential pauses the channel instead of failing everything queued for good.
+  const bool account_wide = code == CURLE_LOGIN_DENIED || code == CURLE_USE_SSL_FAILED ||
+                            reply == 530 || reply == 534 || reply == 535 || reply == 538;
+  if (reply >= 500 && reply <= 599 && !account_wide) {
     return Result(SendResult::Outcome::kPermanent, std::move(detail), provider_id);
   }
   return Result(SendResult::Outcome::kTransient, std::move(detail), provider_id);

@@ -71,7 +71,11 @@ SendResult HttpSmsSender::Send(const Sms& sms) {
     }
     return Result(SendResult::Outcome::kSent, sid.empty() ? detail + " without a sid" : "", sid);
   }
-  if (status >= 400 && status <= 499 && status != 429) {
+  // 401/403 (credentials, account suspended) and 404 (a wrong account id or base URL) refuse
+  // every message alike: the operator's to fix, so transient (the channel pauses, nothing
+  // queued is failed for good). Other 4xx refuse this message (e.g. 400 for a bad number).
+  const bool account_wide = status == 401 || status == 403 || status == 404 || status == 429;
+  if (status >= 400 && status <= 499 && !account_wide) {
     return Result(SendResult::Outcome::kPermanent, detail);
   }
   return Result(SendResult::Outcome::kTransient, detail);
