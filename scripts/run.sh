@@ -257,11 +257,12 @@ if [[ -n "${DEMO_ID}" && -n "${SMS_ID}" && ! -e "${DEMO_RSVP_FILE}" ]]; then
   grant "${DEMO_ID}" EMAIL
   grant "${SMS_ID}" EMAIL
   grant "${SMS_ID}" SMS
+  # The mask as an object: grpcurl (its dynamic messages) refuses FieldMask's "a,b" string form.
   member_call "${SMS_ID}" "${NOTIFICATIONS_ADDR}" \
     alumni.notifications.v1.NotificationsService/UpdatePreferences >/dev/null <<JSON ||
 {"preferences": {"time_zone": "America/New_York",
   "events": {"email": true, "sms": true, "in_app": true}},
- "update_mask": "time_zone,events"}
+ "update_mask": {"paths": ["time_zone", "events"]}}
 JSON
     hc_die "demo data: could not choose SMS for Eli"
   hc_wait_until 60 "notifications to learn the demo consents" consents_arrived ||
@@ -306,7 +307,8 @@ Homecoming is running (all on 127.0.0.1):
 
 What notifications did with the demo data (within seconds of the RSVPs):
   Open ${HC_MAILPIT_URL} : two "Your plans on <date>" emails (the social's RSVP confirmed),
-    to ana@ and eli@demo.homecoming.local, each with an unsubscribe link to the page above.
+    to ana@ and eli@demo.homecoming.local; each one's List-Unsubscribe header (Mailpit:
+    Headers) is a signed link to the unsubscribe page above.
   Open ${HC_SMS_BASE_URL}/ : "...you're confirmed for <when>." texted to Eli (+15555550123),
     the one who granted SMS consent and chose SMS for events.
   Both also have it in their in-app inbox (ListInbox below, as Ana).
