@@ -58,6 +58,10 @@ case "${1:-start}" in
     exec scripts/stack.sh status --profile dev
     ;;
   start) ;;
+  -h | --help)
+    sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    exit 0
+    ;;
   *) hc_die "usage: scripts/run.sh [start|stop|status]" ;;
 esac
 
@@ -101,6 +105,10 @@ start_service() {
     # notifications' email and SMS channels: Mailpit and the SMS capture server (stack.env).
     export HC_SMTP_URL HC_SMS_BASE_URL HC_SMS_ACCOUNT_ID HC_SMS_TOKEN_FILE HC_SMS_FROM=Homecoming
     export HC_UNSUBSCRIBE_KEY_FILE="${UNSUBSCRIBE_KEY}" HC_PUBLIC_BASE_URL="http://127.0.0.1:17084"
+    # Where notifications (and events, volunteering) reach the other services, and the
+    # unsubscribe page's listen address (the defaults, said out loud).
+    export HC_MEMBERSHIP_ADDR="${MEMBERSHIP_ADDR}" HC_EVENTS_ADDR="${EVENTS_ADDR}"
+    export HC_VOLUNTEERING_ADDR="${VOLUNTEERING_ADDR}" HC_HTTP_ADDRESS="127.0.0.1:17084"
     nohup "build/services/${name}/${name}" >>"${SERVICES_DIR}/${name}.log" 2>&1 &
     echo $! >"${SERVICES_DIR}/${name}.pid"
   )
@@ -128,10 +136,10 @@ token() {
 }
 COORDINATOR_TOKEN="$(token --sub demo-coordinator --roles coordinator)"
 demo_member() {
-  local first="$1" last="$2" email="$3" zone="$4" interests="$5" out
+  local first="$1" last="$2" email="$3" zone="$4" interests="$5" phone="${6:-}" out
   if out="$(grpcurl -plaintext -H "authorization: Bearer ${COORDINATOR_TOKEN}" -d @ \
       "${MEMBERSHIP_ADDR}" alumni.membership.v1.MembershipService/RegisterMember 2>&1 <<JSON
-{"first_name": "${first}", "last_name": "${last}", "email": "${email}",
+{"first_name": "${first}", "last_name": "${last}", "email": "${email}", "phone": "${phone}",
  "program": "PROGRAM_IOP", "time_zone": "${zone}", "interests": ${interests}}
 JSON
   )"; then
@@ -149,6 +157,12 @@ DEMO_ID="$(cat "${DEMO_ID_FILE}" 2>/dev/null || true)"
 demo_member Ben Okafor ben@demo.homecoming.local America/New_York '["music"]' >/dev/null
 demo_member Chloe Nguyen chloe@demo.homecoming.local America/Los_Angeles '["yoga","cooking"]' >/dev/null
 demo_member Dev Patel dev@demo.homecoming.local Europe/Dublin '["running"]' >/dev/null
+# The demo member with a phone (a 555 number), who will take texts.
+SMS_ID_FILE="${STATE}/demo-sms-member-id"
+id="$(demo_member Eli Romero eli@demo.homecoming.local America/New_York '["music"]' \
+  +15555550123)"
+[[ "${id}" == "(already registered)" ]] || echo "${id}" >"${SMS_ID_FILE}"
+SMS_ID="$(cat "${SMS_ID_FILE}" 2>/dev/null || true)"
 
 # Demo events, once per stack: next month's alumni meeting and a small sober social.
 DEMO_EVENT_FILE="${STATE}/demo-event-id"
@@ -218,6 +232,61 @@ JSON
 fi
 DEMO_SHIFT="$(cat "${DEMO_SHIFT_FILE}")"
 
+# Notifications a person can see: Ana grants email consent, Eli grants email and SMS consent
+# and chooses SMS for events; then both RSVP to the social, and notifications sends each an
+# email (Mailpit) and Eli a text (the SMS capture page). Consent reaches notifications as a
+# fact, and it is checked at send time, so the RSVPs wait until notifications has it.
+member_call() {
+  local who="$1" service="$2" method="$3"
+  grpcurl -plaintext -H "authorization: Bearer $(token --sub "${who}" --roles alumnus)" -d @ \
+    "${service}" "${method}"
+}
+grant() {
+  member_call "$1" "${MEMBERSHIP_ADDR}" alumni.membership.v1.MembershipService/UpdateConsent \
+    >/dev/null <<JSON || hc_die "demo data: could not grant $2 consent"
+{"member_id": "$1", "channel": "CONTACT_CHANNEL_$2", "granted": true}
+JSON
+}
+consents_arrived() {
+  [[ "$(psql "${HC_PG_URL_BASE}/notifications" -tAqc "SELECT count(*) FROM consents
+      WHERE granted AND ((member_id = '${DEMO_ID}' AND channel = 'email')
+        OR (member_id = '${SMS_ID}' AND channel IN ('email', 'sms')))" 2>/dev/null)" == 3 ]]
+}
+DEMO_RSVP_FILE="${STATE}/demo-rsvps-done"
+if [[ -n "${DEMO_ID}" && -n "${SMS_ID}" && ! -e "${DEMO_RSVP_FILE}" ]]; then
+  grant "${DEMO_ID}" EMAIL
+  grant "${SMS_ID}" EMAIL
+  grant "${SMS_ID}" SMS
+  # The mask as an object: grpcurl (its dynamic messages) refuses FieldMask's "a,b" string form.
+  member_call "${SMS_ID}" "${NOTIFICATIONS_ADDR}" \
+    alumni.notifications.v1.NotificationsService/UpdatePreferences >/dev/null <<JSON ||
+{"preferences": {"time_zone": "America/New_York",
+  "events": {"email": true, "sms": true, "in_app": true}},
+ "update_mask": {"paths": ["time_zone", "events"]}}
+JSON
+    hc_die "demo data: could not choose SMS for Eli"
+  hc_wait_until 60 "notifications to learn the demo consents" consents_arrived ||
+    hc_die "demo data: notifications did not receive the consents (${SERVICES_DIR}/notifications.log)"
+  for who in "${DEMO_ID}" "${SMS_ID}"; do
+    member_call "${who}" "${EVENTS_ADDR}" alumni.events.v1.EventsService/Rsvp >/dev/null <<JSON ||
+{"event_id": "${DEMO_EVENT}"}
+JSON
+      hc_die "demo data: could not RSVP"
+  done
+  touch "${DEMO_RSVP_FILE}"
+  # What the summary below promises, seen where a person would look: both emails in Mailpit's
+  # API and Eli's text on the capture server.
+  demo_sent() {
+    curl -fsS "${HC_MAILPIT_URL}/api/v1/messages" | python3 -c '
+import json, sys
+to = {a["Address"] for m in json.load(sys.stdin)["messages"] for a in m["To"]}
+sys.exit(not {"ana@demo.homecoming.local", "eli@demo.homecoming.local"} <= to)' &&
+      curl -fsS "${HC_SMS_BASE_URL}/messages" | grep -q '+15555550123'
+  }
+  hc_wait_until 60 "the demo emails and text" demo_sent ||
+    hc_warn "the demo notifications have not arrived yet; see ${SERVICES_DIR}/notifications.log"
+fi
+
 hc_step "ready"
 cat <<INFO
 
@@ -229,12 +298,20 @@ Homecoming is running (all on 127.0.0.1):
                     (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
   Prometheus        ${HC_PROMETHEUS_URL}
   Mailpit (email)   ${HC_MAILPIT_URL}   (SMTP ${HC_SMTP_URL})
-  SMS capture       ${HC_SMS_BASE_URL}
+  SMS capture       ${HC_SMS_BASE_URL}/   (JSON: ${HC_SMS_BASE_URL}/messages)
   unsubscribe page  http://127.0.0.1:17084/unsubscribe (links in notifications' emails)
   PostgreSQL        ${HC_PG_URL_BASE}/{membership,events,volunteering,notifications}
   Redis             ${HC_REDIS_ADDR}
   Kafka             ${HC_KAFKA_BROKERS}
   service logs      ${SERVICES_DIR}/
+
+What notifications did with the demo data (within seconds of the RSVPs):
+  Open ${HC_MAILPIT_URL} : two "Your plans on <date>" emails (the social's RSVP confirmed),
+    to ana@ and eli@demo.homecoming.local; each one's List-Unsubscribe header (Mailpit:
+    Headers) is a signed link to the unsubscribe page above.
+  Open ${HC_SMS_BASE_URL}/ : "...you're confirmed for <when>." texted to Eli (+15555550123),
+    the one who granted SMS consent and chose SMS for events.
+  Both also have it in their in-app inbox (ListInbox below, as Ana).
 
 Try it:
   export HC_JWT_KEY_FILE=${JWT_KEY}
