@@ -108,6 +108,19 @@ TEST(Templates, SubjectsAndSmsNeverCarryTitlesPlacesOrRecoveryWording) {
   }
 }
 
+// A lock screen or a mail app's list shows the subject and the start of the body: the first
+// 200 characters of every body are as discreet as the subject, whatever the details say.
+TEST(Templates, TheStartOfEveryEmailBodyIsDiscreetToo) {
+  for (InboxKind kind : AllKinds()) {
+    const RenderedEmail email = RenderEmail(kind, Revealing(), Zone("America/Chicago"), "Ana");
+    const std::string preview = email.text.substr(0, 200);
+    EXPECT_EQ(ForbiddenIn(preview), std::set<std::string>())
+        << InboxKindName(kind) << ": " << preview;
+    // The details are still there, further down.
+    EXPECT_TRUE(absl::StrContains(email.text, "Sober bowling night")) << InboxKindName(kind);
+  }
+}
+
 TEST(Templates, TheSelfTestOfTheForbiddenListCatchesALeak) {
   // Guards the test above against a tokenizer that never matches.
   EXPECT_EQ(ForbiddenIn("Your AA meeting: Sober bowling."),

@@ -84,13 +84,21 @@ constexpr std::array<Template, 19> kTemplates = {{
      "Welcome! Homecoming is where you'll find what's coming up and ways to stay connected.",
      "welcome! Find what's coming up in the app.", "welcome! Find what's coming up in the app."},
     {InboxKind::kMilestone, "A note from Homecoming", "A note from Homecoming",
-     "Congratulations on your milestone today. We're glad you're part of this community.",
+     "Congratulations from all of us today. We're glad you're part of this community.",
      "there's a note for you in the app.", "there's a note for you in the app."},
     {InboxKind::kRoleSuggested, "A new way to help out", "A new way to help out",
      "A new volunteer role matches your interests. The details are below.",
      "a new volunteer role matches your interests. See it in the app.",
      "a new volunteer role matches your interests. See it in the app."},
 }};
+
+// Mail apps and lock screens preview the first lines of a body: a fixed, neutral paragraph
+// comes before anything the organiser wrote (a title, a place), so the preview says nothing a
+// shared screen shouldn't show.
+constexpr std::string_view kPreviewBuffer =
+    "The details are below. You can change which messages Homecoming sends you, how they "
+    "reach you and at what hours, in your settings at any time. If this message wasn't meant "
+    "for you, please ignore it.\n\n";
 
 // For kinds without an entry yet (added by other parts of issue 9 before their wording is).
 constexpr Template kGeneric = {InboxKind::kRsvpConfirmed,
@@ -170,7 +178,7 @@ RenderedEmail RenderEmail(InboxKind kind, const Details& details, absl::TimeZone
   out.subject = Fill(when ? t.subject : t.subject_undated, when, member_zone);
   out.text =
       display_name.empty() ? "Hi,\n\n" : absl::StrCat("Hi ", std::string(display_name), ",\n\n");
-  absl::StrAppend(&out.text, std::string(t.lead), "\n\n");
+  absl::StrAppend(&out.text, std::string(t.lead), "\n\n", std::string(kPreviewBuffer));
   if (!details.event_title.empty())
     absl::StrAppend(&out.text, "Event: ", details.event_title, "\n");
   if (!details.role_title.empty()) absl::StrAppend(&out.text, "Role: ", details.role_title, "\n");
