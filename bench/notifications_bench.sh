@@ -236,6 +236,15 @@ N="$(wait_count 180 notifications "SELECT count(*) FROM inbox_items WHERE kind =
 N="$(wait_count 60 notifications "SELECT count(*) FROM consents WHERE channel = 'email' AND granted" \
   "${RSVPERS}")"
 ((N == RSVPERS)) || hc_die "only ${N} of ${RSVPERS} consents reached notifications"
+# GetContact gives the address only with membership's consent (the dispatcher checks at send
+# time), so it is seeded there too; directly, so no MemberConsentChanged races the seeding.
+psql -X -q -v ON_ERROR_STOP=1 "${PG}/${RUN}_membership" >/dev/null <<SQL
+CREATE TEMP TABLE fanout (member_id uuid);
+\copy fanout FROM '${TMP}/fanout.txt'
+INSERT INTO member_consents AS c (member_id, channel, granted)
+  SELECT member_id, 1, true FROM fanout
+  ON CONFLICT (member_id, channel) DO UPDATE SET granted = true, changed_at = now();
+SQL
 psql -X -q -v ON_ERROR_STOP=1 "${PG}/${RUN}_notifications" >/dev/null <<SQL
 CREATE TEMP TABLE fanout (member_id text);
 \copy fanout FROM '${TMP}/fanout.txt'
