@@ -254,6 +254,30 @@ void KafkaBroker::Start() {
   if (!up) throw std::runtime_error("Kafka broker did not start; see " + dir_);
 }
 
+absl::Status ProduceFact(const std::string& brokers, const std::string& topic,
+                         const std::string& key, const std::string& type, const std::string& value,
+                         const std::string& ce_id) {
+  auto producer = kafka::NewIdempotentProducer(brokers, nullptr, "test");
+  if (!producer.ok()) return producer.status();
+  RdKafka::Headers* headers = kafka::NewHeaders({{kafka::kCeId, ce_id},
+                                                 {kafka::kCeType, type},
+                                                 {kafka::kCeSource, "/homecoming/test"},
+                                                 {kafka::kCeSpecVersion, "1.0"}});
+  const RdKafka::ErrorCode produced =
+      (*producer)->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                           const_cast<char*>(value.data()), value.size(),
+                           const_cast<char*>(key.data()), key.size(), 0, headers, nullptr);
+  if (produced != RdKafka::ERR_NO_ERROR) {
+    delete headers;  // not taken over by a produce that failed
+    return absl::UnavailableError("produce: " + RdKafka::err2str(produced));
+  }
+  if (const RdKafka::ErrorCode flushed = (*producer)->flush(10000);
+      flushed != RdKafka::ERR_NO_ERROR) {
+    return absl::UnavailableError("flush: " + RdKafka::err2str(flushed));
+  }
+  return absl::OkStatus();
+}
+
 std::vector<kafka::Message> ReadTopic(const std::string& brokers, const std::string& topic,
                                       size_t count, std::chrono::milliseconds timeout,
                                       const std::function<bool(const kafka::Message&)>& keep) {

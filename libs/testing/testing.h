@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "libs/kafka/kafka.h"
 
 namespace hc::testing {
@@ -100,6 +101,13 @@ std::vector<kafka::Message> ReadTopic(
     const std::string& brokers, const std::string& topic, size_t count,
     std::chrono::milliseconds timeout,
     const std::function<bool(const kafka::Message&)>& keep = nullptr);
+
+// Produces one fact to `topic` as a service's relay would: `key`, the CloudEvents headers
+// (ce_id, ce_type = `type`, e.g. the message's full name, a test source, spec version 1.0) and
+// `value` (the serialised message), through an idempotent producer, flushed before it returns.
+absl::Status ProduceFact(const std::string& brokers, const std::string& topic,
+                         const std::string& key, const std::string& type, const std::string& value,
+                         const std::string& ce_id);
 
 // Commits the current end of every partition of `topic` for consumer group `group`, so a
 // consumer of that group starts with what is produced from now on (not the topic's history).

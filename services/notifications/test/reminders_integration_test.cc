@@ -179,20 +179,10 @@ class RemindersTest : public ::testing::Test {
 
   void Produce(const std::string& topic, const std::string& key,
                const google::protobuf::Message& fact, const std::string& ce_id) {
-    auto producer = hc::kafka::NewIdempotentProducer(hc::testing::KafkaBrokers(), nullptr, "t");
-    ASSERT_TRUE(producer.ok());
-    const std::string value = fact.SerializeAsString();
-    RdKafka::Headers* headers =
-        hc::kafka::NewHeaders({{hc::kafka::kCeId, ce_id},
-                               {hc::kafka::kCeType, fact.GetDescriptor()->full_name()},
-                               {hc::kafka::kCeSource, "/homecoming/test"},
-                               {hc::kafka::kCeSpecVersion, "1.0"}});
-    ASSERT_EQ(
-        (*producer)->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                             const_cast<char*>(value.data()), value.size(),
-                             const_cast<char*>(key.data()), key.size(), 0, headers, nullptr),
-        RdKafka::ERR_NO_ERROR);
-    ASSERT_EQ((*producer)->flush(10000), RdKafka::ERR_NO_ERROR);
+    ASSERT_TRUE(hc::testing::ProduceFact(hc::testing::KafkaBrokers(), topic, key,
+                                         fact.GetDescriptor()->full_name(),
+                                         fact.SerializeAsString(), ce_id)
+                    .ok());
   }
 
   static epb::RsvpConfirmed Confirmed(const std::string& event_id, const std::string& member_id,
