@@ -349,36 +349,47 @@ void InboxStreams::Remove(Stream* stream) {
   cv_.notify_all();
 }
 
+namespace {
+
+// Runs what each stream must do, decided under the registry's lock and run after it is
+// released (a stream with something to do is held alive by it; see the invariants).
+template <typename Decided>
+void RunDecided(Decided& decided) {
+  for (auto& [stream, actions] : decided) stream->Run(std::move(actions));
+}
+
+}  // namespace
+
 void InboxStreams::Wake(const std::string& member_id) {
-  std::vector<std::pair<Stream*, Stream::Actions>> todo;
+  std::vector<std::pair<Stream*, Stream::Actions>> decided;
   {
     std::lock_guard lock(mu_);
     auto [begin, end] = by_member_.equal_range(hc::ids::Canonical(member_id));
-    for (auto it = begin; it != end; ++it) todo.emplace_back(it->second, it->second->Wake());
+    for (auto it = begin; it != end; ++it) decided.emplace_back(it->second, it->second->Wake());
   }
   // Each stream with something to do is held alive by it (see the invariants).
-  for (auto& [stream, actions] : todo) stream->Run(std::move(actions));
+  RunDecided(decided);
 }
 
 void InboxStreams::WakeAll() {
-  std::vector<std::pair<Stream*, Stream::Actions>> todo;
+  std::vector<std::pair<Stream*, Stream::Actions>> decided;
   {
     std::lock_guard lock(mu_);
-    for (Stream* stream : streams_) todo.emplace_back(stream, stream->Wake());
+    for (Stream* stream : streams_) decided.emplace_back(stream, stream->Wake());
   }
-  for (auto& [stream, actions] : todo) stream->Run(std::move(actions));
+  RunDecided(decided);
 }
 
 void InboxStreams::Shutdown(std::chrono::milliseconds wait) {
-  std::vector<std::pair<Stream*, Stream::Actions>> todo;
+  std::vector<std::pair<Stream*, Stream::Actions>> decided;
   {
     std::lock_guard lock(mu_);
     closed_ = true;
     for (Stream* stream : streams_) {
-      todo.emplace_back(stream, stream->RequestFinish(absl::OkStatus()));
+      decided.emplace_back(stream, stream->RequestFinish(absl::OkStatus()));
     }
   }
-  for (auto& [stream, actions] : todo) stream->Run(std::move(actions));
+  RunDecided(decided);
   std::unique_lock lock(mu_);
   if (!cv_.wait_for(lock, wait, [this] { return streams_.empty(); })) {
     spdlog::warn("notifications: {} inbox streams still open at shutdown", streams_.size());
@@ -393,10 +404,10 @@ void InboxStreams::CheckLoop() {
     const auto& clock = verifier_.options().clock;
     const long now = static_cast<long>(
         std::chrono::system_clock::to_time_t(clock ? clock() : std::chrono::system_clock::now()));
-    std::vector<std::pair<Stream*, Stream::Actions>> todo;
-    for (Stream* stream : streams_) todo.emplace_back(stream, stream->Check(now));
+    std::vector<std::pair<Stream*, Stream::Actions>> decided;
+    for (Stream* stream : streams_) decided.emplace_back(stream, stream->Check(now));
     lock.unlock();
-    for (auto& [stream, actions] : todo) stream->Run(std::move(actions));
+    RunDecided(decided);
     lock.lock();
   }
 }
