@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Configures and builds Homecoming with CMake + Ninja (ccache when present).
+# Configures and builds Homecoming with CMake + Ninja (ccache when present), then the web app
+# (web/, with npm and Vite) into web/dist, which the edge serves.
 #
 #   scripts/build.sh [--build-dir DIR]   (default: build/)
 #
@@ -22,10 +23,20 @@ hc_need cmake ninja g++
 export CCACHE_DIR="${CCACHE_DIR:-${HOME}/.cache/ccache}"
 # Paths relative to the checkout, so another clone of the repo (CI's) reuses the cache.
 export CCACHE_BASEDIR="${CCACHE_BASEDIR:-${HC_REPO_ROOT}}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-true}"
-hc_steps 2
+hc_steps 3
 hc_step "configuring in ${BUILD_DIR}"
 cmake -S "${HC_REPO_ROOT}" -B "${BUILD_DIR}" -G Ninja \
   -DCMAKE_BUILD_TYPE="${HC_BUILD_TYPE:-RelWithDebInfo}" >/dev/null
 hc_step "compiling (this takes a few minutes on a cold cache)"
 ninja -C "${BUILD_DIR}"
+hc_step "building the web app (web/dist)"
+hc_need node npm
+(
+  cd "${HC_REPO_ROOT}/web"
+  # npm ci only when the lock file changed since the last install: it wipes node_modules.
+  if [[ ! node_modules/.package-lock.json -nt package-lock.json ]]; then
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  npm run --silent build
+)
 hc_log "built in $((SECONDS - _HC_T0))s"

@@ -26,7 +26,7 @@ for arg in "$@"; do
 done
 
 hc_require_root
-hc_steps $((5 + WITH_TOOLS))
+hc_steps $((6 + WITH_TOOLS))
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -37,6 +37,7 @@ PACKAGES=(
   libcurl4-openssl-dev libcpp-httplib-dev
   postgresql postgresql-contrib redis-server prometheus kcat
   python3-icalendar openssl clang-format
+  chromium chromium-driver fonts-dejavu-core wrk
 )
 # Only install a JRE / Maven when the machine has none.
 java -version >/dev/null 2>&1 || PACKAGES+=(openjdk-17-jre-headless)
@@ -196,7 +197,18 @@ else
   GOBIN=/usr/local/bin go install "github.com/axllent/mailpit@${MAILPIT_VERSION}"
 fi
 
-# --- 6. optional Go tools -----------------------------------------------------
+# --- 6. Node.js for the web app (web/, built with Vite 8) ------------------------
+# Vite 8 needs Node.js >= 20.19; Debian 12's own nodejs is 18, so a machine without a newer
+# Node is told what to do rather than handed a build that fails later.
+hc_step "Node.js for the web app"
+node_major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+if ((node_major >= 20)) && hc_have npm; then
+  hc_log "node $(node --version), npm $(npm --version)"
+else
+  hc_die "the web app needs Node.js >= 20.19 with npm (found: $(node --version 2>/dev/null || echo none))"
+fi
+
+# --- 7. optional Go tools -----------------------------------------------------
 if ((WITH_TOOLS)); then
   hc_step "grpcurl and ghz"
   if [[ -x /usr/local/go/bin/go ]]; then PATH="/usr/local/go/bin:${PATH}"; fi

@@ -58,7 +58,7 @@ PG_DIR="${STATE}/postgres"
 PG_DATA="${PG_DIR}/data"
 PG_RUN="${PG_DIR}/run"
 PG_LOG="${PG_DIR}/postgres.log"
-DATABASES=(membership events volunteering notifications)
+DATABASES=(membership events volunteering notifications edge)
 
 REDIS_DIR="${STATE}/redis"
 REDIS_PID="${REDIS_DIR}/redis.pid"
@@ -84,7 +84,7 @@ PROM_PID="${PROM_DIR}/prometheus.pid"
 PROM_LOG="${PROM_DIR}/prometheus.log"
 PROM_CONFIG="${PROM_DIR}/prometheus.yml"
 # job name -> metrics port of the service
-PROM_TARGETS=(membership:17101 events:17102 volunteering:17103 notifications:17104)
+PROM_TARGETS=(membership:17101 events:17102 volunteering:17103 notifications:17104 edge:17180)
 NUM_COMPONENTS=3
 if [[ -n "${PROM_PORT}" ]]; then NUM_COMPONENTS=4; fi
 # Mailpit and the SMS capture server: one step.

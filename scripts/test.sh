@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The one test command: installs what is missing, builds, starts the test stack (real
-# PostgreSQL, Redis, Kafka, Mailpit and the SMS capture server on loopback), runs every unit and integration test, and stops
-# the stack again.
+# PostgreSQL, Redis, Kafka, Mailpit and the SMS capture server on loopback), runs every unit and
+# integration test, then the browser tests (scripts/browser-test.sh: the whole system driven
+# through the web app in Chromium), and stops the stack again.
 #
 #   scripts/test.sh [ctest arguments...]     e.g. scripts/test.sh -R Outbox
+#                                            (with arguments, only those ctest tests run)
 #
 # Environment: HC_HOME (default /var/tmp/homecoming), HC_KEEP_STACK=1 leaves the test stack
 # running afterwards (for re-running single tests by hand).
@@ -13,9 +15,9 @@ HC_LOG_TAG="test"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "${HC_REPO_ROOT}"
 
-hc_steps 4
-hc_step "installing dependencies"
-scripts/install-deps.sh
+hc_steps 5
+hc_step "installing dependencies (grpcurl seeds the browser tests' members)"
+scripts/install-deps.sh --tools
 hc_step "building"
 scripts/build.sh
 hc_step "starting the test stack"
@@ -42,4 +44,8 @@ export HC_TEST_SMS_TOKEN_FILE="${HC_SMS_TOKEN_FILE}"
 hc_step "running the tests"
 # Unit tests in parallel; integration tests are RUN_SERIAL (they start brokers of their own).
 ctest --test-dir build --output-on-failure --timeout 600 -j 2 "$@"
+if (($# == 0)); then
+  hc_step "running the browser tests"
+  scripts/browser-test.sh
+fi
 hc_log "all tests passed in $((SECONDS - _HC_T0))s"
