@@ -88,6 +88,9 @@ test('Pages.CoordinatorPagesAreAccessible', async ({ browser }) => {
 });
 
 test('Pages.KeyboardOnlyReachesAnEvent', async ({ browser }) => {
+  const coord = await Api.as(coordinator);
+  await createEvent(coord, `Pottery class ${Date.now()}`, 6);
+  await coord.dispose();
   const context = await browser.newContext();
   const page = await signInBrowser(context, alumna);
   await page.goto('/');
