@@ -25,8 +25,7 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
     } finally {
       setLoading(false);
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, deps);
+  }, deps); // the caller names what `load` reads
   useEffect(() => {
     void reload();
   }, [reload]);
