@@ -1,0 +1,69 @@
+import { useEffect } from 'preact/hooks';
+import { notifications } from '../api';
+import { onInboxItem, setUnread } from '../inbox-stream';
+import type { InboxItem } from '../types';
+import { Alert, Loading, formatWhen, useAction, useLoad, useTitle } from '../ui';
+
+function itemLink(i: InboxItem): string | null {
+  if (i.eventId) return `/events/${i.eventId}`;
+  if (i.roleId) return `/volunteer/roles/${i.roleId}`;
+  return null;
+}
+
+export function InboxPage() {
+  useTitle('Inbox');
+  const { data, error, loading, setData } = useLoad(() => notifications.inbox(), []);
+  const act = useAction();
+  // New items arrive live on the stream; put them on top without asking again.
+  useEffect(
+    () =>
+      onInboxItem((item) =>
+        setData((d) => (d ? { ...d, items: [item, ...d.items.filter((x) => x.itemId !== item.itemId)] } : d)),
+      ),
+    [setData],
+  );
+  const unreadIds = (data?.items ?? []).filter((i) => !i.readAt).map((i) => i.itemId);
+  return (
+    <section>
+      <h1>Inbox</h1>
+      <Alert message={error} />
+      <Alert message={act.error} />
+      {unreadIds.length > 0 && (
+        <button
+          type="button"
+          disabled={act.busy}
+          onClick={() =>
+            act.run(async () => {
+              const r = await notifications.markRead(unreadIds.slice(0, 100));
+              setUnread(r.unreadCount);
+              const now = new Date().toISOString();
+              setData((d) => (d ? { ...d, items: d.items.map((i) => (i.readAt ? i : { ...i, readAt: now })) } : d));
+            })
+          }
+        >
+          Mark all read
+        </button>
+      )}
+      {loading && !data ? (
+        <Loading what="your inbox" />
+      ) : !data || data.items.length === 0 ? (
+        <p>Nothing here yet.</p>
+      ) : (
+        <ul class="cards" aria-label="Messages" data-testid="inbox-list">
+          {data.items.map((i) => {
+            const href = itemLink(i);
+            return (
+              <li class={`card ${i.readAt ? '' : 'unread'}`} key={i.itemId}>
+                <p class="card-title">
+                  {!i.readAt && <span class="visually-hidden">Unread: </span>}
+                  {href ? <a href={href}>{i.text}</a> : i.text}
+                </p>
+                <p class="meta">{formatWhen(i.createdAt)}</p>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </section>
+  );
+}
