@@ -248,11 +248,13 @@ absl::StatusOr<std::string> SignIn::AccessToken(const Session& session) {
 }
 
 bool SignIn::SameOrigin(const httplib::Request& req) const {
-  std::optional<std::string_view> origin;
-  std::optional<std::string_view> fetch_site;
-  if (req.has_header("Origin")) origin = req.get_header_value("Origin");
-  if (req.has_header("Sec-Fetch-Site")) fetch_site = req.get_header_value("Sec-Fetch-Site");
-  return IsSameOrigin(origin, fetch_site, origin_);
+  // get_header_value returns a copy: keep it alive while views of it are compared.
+  const std::string origin = req.get_header_value("Origin");
+  const std::string fetch_site = req.get_header_value("Sec-Fetch-Site");
+  return IsSameOrigin(
+      req.has_header("Origin") ? std::optional<std::string_view>(origin) : std::nullopt,
+      req.has_header("Sec-Fetch-Site") ? std::optional<std::string_view>(fetch_site) : std::nullopt,
+      origin_);
 }
 
 void SignIn::Register(httplib::Server& server) {
