@@ -649,5 +649,67 @@ TEST_F(PrivacyTest, MilestonesFollowTheMembersTimeZoneAndSurviveALongOutage) {
   EXPECT_EQ(Sql("SELECT count(*) FROM member_milestones WHERE member_id = '" + late + "'"), "0|\n");
 }
 
+TEST_F(PrivacyTest, ResolveSignInAnswersOnlyTheEdgeAndNeverFindsAnErasedMember) {
+  const std::string email = hc::testing::UniqueName("signin") + "@example.org";
+  pb::Member me = RegisterWith("Sid", "Inn", email);
+  pb::ResolveSignInRequest by_email;
+  // Addresses are compared normalised: case and surrounding spaces don't matter.
+  std::string shouted = email;
+  for (char& c : shouted) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  by_email.set_email("  " + shouted + " ");
+  pb::ResolveSignInResponse resp;
+
+  // Only the edge's service identity: not a member, staff, or another service.
+  for (const std::string& token :
+       {Token(me.member_id(), {"alumnus"}), Token("admin-1", {"admin"}),
+        Token("notifications", {"service"}), Token("edge", {"alumnus"})}) {
+    EXPECT_EQ(stub_->ResolveSignIn(Ctx(token).get(), by_email, &resp).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  const std::string edge = Token("edge", {"service"});
+  ASSERT_TRUE(stub_->ResolveSignIn(Ctx(edge).get(), by_email, &resp).ok());
+  EXPECT_TRUE(resp.found());
+  EXPECT_EQ(resp.member_id(), me.member_id());
+  EXPECT_EQ(resp.display_name(), "Sid I.");
+  EXPECT_THAT(resp.roles(), ::testing::ElementsAre(pb::ROLE_ALUMNUS));
+
+  // Roles are the current ones, by id too.
+  pb::AssignRoleRequest assign;
+  assign.set_member_id(me.member_id());
+  assign.set_role(pb::ROLE_COORDINATOR);
+  pb::AssignRoleResponse assigned;
+  ASSERT_TRUE(stub_->AssignRole(Ctx(Token("admin-1", {"admin"})).get(), assign, &assigned).ok());
+  pb::ResolveSignInRequest by_id;
+  by_id.set_member_id(me.member_id());
+  ASSERT_TRUE(stub_->ResolveSignIn(Ctx(edge).get(), by_id, &resp).ok());
+  EXPECT_TRUE(resp.found());
+  EXPECT_THAT(resp.roles(), ::testing::ElementsAre(pb::ROLE_ALUMNUS, pb::ROLE_COORDINATOR));
+
+  pb::ResolveSignInRequest stranger;
+  stranger.set_email(hc::testing::UniqueName("nobody") + "@example.org");
+  ASSERT_TRUE(stub_->ResolveSignIn(Ctx(edge).get(), stranger, &resp).ok());
+  EXPECT_FALSE(resp.found());
+  EXPECT_TRUE(resp.member_id().empty());
+
+  pb::ResolveSignInRequest neither;
+  EXPECT_EQ(stub_->ResolveSignIn(Ctx(edge).get(), neither, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  pb::ResolveSignInRequest bad_id;
+  bad_id.set_member_id("not-a-uuid");
+  EXPECT_EQ(stub_->ResolveSignIn(Ctx(edge).get(), bad_id, &resp).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+
+  // Erased: found by neither address nor id.
+  pb::DeleteMemberRequest del;
+  del.set_member_id(me.member_id());
+  pb::DeleteMemberResponse deleted;
+  ASSERT_TRUE(stub_->DeleteMember(Ctx(Token("admin-1", {"admin"})).get(), del, &deleted).ok());
+  ASSERT_TRUE(stub_->ResolveSignIn(Ctx(edge).get(), by_email, &resp).ok());
+  EXPECT_FALSE(resp.found());
+  ASSERT_TRUE(stub_->ResolveSignIn(Ctx(edge).get(), by_id, &resp).ok());
+  EXPECT_FALSE(resp.found());
+  EXPECT_TRUE(resp.roles().empty());
+}
+
 }  // namespace
 }  // namespace membership

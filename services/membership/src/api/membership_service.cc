@@ -157,6 +157,7 @@ HC_UNARY_RPC(MembershipService, RetireInterestTag,
 HC_UNARY_RPC(MembershipService, GetContact, DoGetContact(caller, rq, rs))
 HC_UNARY_RPC(MembershipService, CheckEligibility, DoCheckEligibility(caller, rq, rs))
 HC_UNARY_RPC(MembershipService, GetDisplayNames, DoGetDisplayNames(caller, rq, rs))
+HC_UNARY_RPC(MembershipService, ResolveSignIn, DoResolveSignIn(caller, rq, rs))
 
 std::string MembershipService::CacheKey(const std::string& member_id) {
   return "membership:member:v1:" + hc::ids::Canonical(member_id);
@@ -442,6 +443,36 @@ absl::Status MembershipService::DoGetDisplayNames(const hc::auth::Principal& cal
     out->set_display_name(n.display_name);
     out->set_hidden(n.hidden);
   }
+  return absl::OkStatus();
+}
+
+absl::Status MembershipService::DoResolveSignIn(const hc::auth::Principal& caller,
+                                                const pb::ResolveSignInRequest& req,
+                                                pb::ResolveSignInResponse& resp) {
+  // No member ids to audit a refusal against when asked by address; the refusal is enough.
+  HC_RETURN_IF_ERROR(hc::auth::RequireService(caller, kResolveSignInCallers));
+  std::optional<storage::MemberStore::SignInIdentity> found;
+  switch (req.who_case()) {
+    case pb::ResolveSignInRequest::kEmail: {
+      if (req.email().empty() || req.email().size() > domain::kMaxEmailLength) {
+        return hc::InvalidField("email", "must be 1 to 254 characters");
+      }
+      HC_ASSIGN_OR_RETURN(found, store_.ResolveSignInByEmail(req.email()));
+      break;
+    }
+    case pb::ResolveSignInRequest::kMemberId: {
+      HC_RETURN_IF_ERROR(CheckMemberId(req.member_id()));
+      HC_ASSIGN_OR_RETURN(found, store_.ResolveSignInById(req.member_id()));
+      break;
+    }
+    default:
+      return hc::InvalidField("who", "must name an email or a member_id");
+  }
+  resp.set_found(found.has_value());
+  if (!found) return absl::OkStatus();
+  resp.set_member_id(found->member_id);
+  resp.set_display_name(found->display_name);
+  for (domain::Role role : found->roles) resp.add_roles(static_cast<pb::Role>(role));
   return absl::OkStatus();
 }
 

@@ -67,6 +67,9 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   grpc::ServerUnaryReactor* GetDisplayNames(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::GetDisplayNamesRequest* req,
       alumni::membership::v1::GetDisplayNamesResponse* resp) override;
+  grpc::ServerUnaryReactor* ResolveSignIn(
+      grpc::CallbackServerContext* ctx, const alumni::membership::v1::ResolveSignInRequest* req,
+      alumni::membership::v1::ResolveSignInResponse* resp) override;
   grpc::ServerUnaryReactor* CheckEligibility(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::CheckEligibilityRequest* req,
       alumni::membership::v1::CheckEligibilityResponse* resp) override;
@@ -78,6 +81,7 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   static constexpr std::string_view kGetContactCallers[] = {"notifications"};
   static constexpr std::string_view kCheckEligibilityCallers[] = {"volunteering"};
   static constexpr std::string_view kGetDisplayNamesCallers[] = {"events", "volunteering"};
+  static constexpr std::string_view kResolveSignInCallers[] = {"edge"};
 
  private:
   // PERMISSION_DENIED unless `caller` is one of the `allowed` services; a refusal is audited
@@ -120,6 +124,9 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   absl::Status DoGetDisplayNames(const hc::auth::Principal& caller,
                                  const alumni::membership::v1::GetDisplayNamesRequest& req,
                                  alumni::membership::v1::GetDisplayNamesResponse& resp);
+  absl::Status DoResolveSignIn(const hc::auth::Principal& caller,
+                               const alumni::membership::v1::ResolveSignInRequest& req,
+                               alumni::membership::v1::ResolveSignInResponse& resp);
   absl::Status DoCheckEligibility(const hc::auth::Principal& caller,
                                   const alumni::membership::v1::CheckEligibilityRequest& req,
                                   alumni::membership::v1::CheckEligibilityResponse& resp);

@@ -574,6 +574,39 @@ absl::StatusOr<std::vector<MemberStore::ListedName>> MemberStore::DisplayNames(
   return out;
 }
 
+absl::StatusOr<std::optional<MemberStore::SignInIdentity>> MemberStore::ResolveSignInByEmail(
+    const std::string& email) {
+  return ResolveSignIn("email_fingerprint = $1", keys_.Fingerprint(domain::NormalizeEmail(email)),
+                       true);
+}
+
+absl::StatusOr<std::optional<MemberStore::SignInIdentity>> MemberStore::ResolveSignInById(
+    const std::string& member_id) {
+  return ResolveSignIn("member_id = $1::uuid", member_id, false);
+}
+
+absl::StatusOr<std::optional<MemberStore::SignInIdentity>> MemberStore::ResolveSignIn(
+    const std::string& where, const std::string& param, bool binary) {
+  std::optional<SignInIdentity> found;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    found.reset();
+    // status = 1 (active): an erased member keeps a tombstone row but can no longer sign in.
+    const std::string sql =
+        "SELECT member_id::text, display_name, array_to_json(roles)::text FROM members WHERE " +
+        where + " AND status = 1";
+    pqxx::result rows = binary ? tx.exec_params(sql, Binary(param)) : tx.exec_params(sql, param);
+    if (rows.empty()) return absl::OkStatus();
+    SignInIdentity id{rows[0][0].as<std::string>(), rows[0][1].as<std::string>(), {}};
+    for (int role : nlohmann::json::parse(rows[0][2].as<std::string>()).get<std::vector<int>>()) {
+      id.roles.push_back(static_cast<domain::Role>(role));
+    }
+    found = std::move(id);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return found;
+}
+
 absl::Status MemberStore::AuditRefused(const std::vector<std::string>& member_ids,
                                        const std::string& accessed_by, const std::string& what) {
   return pool_.InTransaction([&](Tx& tx) -> absl::Status {

@@ -97,6 +97,15 @@ class MemberStore {
   };
   // Names for attendee and volunteer lists: active members only; hidden ones blank.
   absl::StatusOr<std::vector<ListedName>> DisplayNames(const std::vector<std::string>& ids);
+  struct SignInIdentity {
+    std::string member_id;
+    std::string display_name;
+    std::vector<domain::Role> roles;
+  };
+  // The active member with this email address (looked up by its keyed fingerprint) or id, for
+  // the edge's sign-in; nullopt for anyone else, erased members included.
+  absl::StatusOr<std::optional<SignInIdentity>> ResolveSignInByEmail(const std::string& email);
+  absl::StatusOr<std::optional<SignInIdentity>> ResolveSignInById(const std::string& member_id);
   // The catalogue of interest tags members choose from: the active ones, sorted.
   absl::StatusOr<std::vector<std::string>> ListInterestTags();
   // Adds a tag, or brings back a retired one; OK if already active. FAILED_PRECONDITION beyond
@@ -118,6 +127,9 @@ class MemberStore {
   // The active member with consents, or nullopt.
   absl::StatusOr<std::optional<domain::Member>> LoadActive(hc::postgres::Tx& tx,
                                                            const std::string& member_id) const;
+  absl::StatusOr<std::optional<SignInIdentity>> ResolveSignIn(const std::string& where,
+                                                              const std::string& param,
+                                                              bool binary);
   std::string SealOrEmpty(const std::string& value, const std::string& member_id,
                           const char* column) const;
 

@@ -1,28 +1,13 @@
 #pragma once
 
-#include <curl/curl.h>
+#include "libs/smtp/curl.h"
 
-#include <memory>
-#include <string>
-
-// What the SMTP and SMS senders share of libcurl.
+// The libcurl helpers live in libs/smtp; the SMS sender uses them under the old names.
 namespace notifications::channels {
 
-struct CurlCleanup {
-  void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
-};
-using CurlHandle = std::unique_ptr<CURL, CurlCleanup>;
-
-struct SlistFree {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
-};
-using CurlList = std::unique_ptr<curl_slist, SlistFree>;
-
-// A fresh easy handle; curl_global_init runs once first.
-CurlHandle NewCurl();
-
-// Failures that say nothing about the message: the peer could not be reached or answered
-// nothing in time.
-bool IsConnectionFailure(CURLcode code);
+using hc::smtp::CurlHandle;
+using hc::smtp::CurlList;
+using hc::smtp::IsConnectionFailure;
+using hc::smtp::NewCurl;
 
 }  // namespace notifications::channels

@@ -1,6 +1,6 @@
-#include "services/notifications/src/channels/curl.h"
+#include "libs/smtp/curl.h"
 
-namespace notifications::channels {
+namespace hc::smtp {
 
 CurlHandle NewCurl() {
   // libcurl >= 7.84 makes curl_global_init thread-safe; the static keeps it to once anyway.
@@ -24,4 +24,4 @@ bool IsConnectionFailure(CURLcode code) {
   }
 }
 
-}  // namespace notifications::channels
+}  // namespace hc::smtp

@@ -1,4 +1,4 @@
-#include "services/notifications/src/channels/email.h"
+#include "libs/smtp/smtp.h"
 
 #include <algorithm>
 #include <cstring>
@@ -10,9 +10,9 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
-#include "services/notifications/src/channels/curl.h"
+#include "libs/smtp/curl.h"
 
-namespace notifications::channels {
+namespace hc::smtp {
 namespace {
 
 bool HasLineBreak(std::string_view value) {
@@ -203,4 +203,4 @@ SendResult SmtpSender::Send(const Email& email) {
   return Result(SendResult::Outcome::kTransient, std::move(detail), provider_id);
 }
 
-}  // namespace notifications::channels
+}  // namespace hc::smtp
