@@ -10,12 +10,15 @@
 #include <prometheus/text_serializer.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/numbers.h"
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
 #include "libs/auth/auth.h"
 #include "libs/testing/testing.h"
@@ -142,6 +145,11 @@ struct Stack {
     backends.notifications = grpc::CreateChannel("127.0.0.1:" + std::to_string(fake_port),
                                                  grpc::InsecureChannelCredentials());
 
+    std::filesystem::create_directories(web_dir + "/assets");
+    std::ofstream(web_dir + "/index.html") << "<!doctype html><title>Homecoming</title>";
+    std::ofstream(web_dir + "/assets/app-1a2b3c.js") << "console.log('hi');";
+    std::ofstream(web_dir + "/favicon.svg") << "<svg/>";
+    settings.web_dir = web_dir;
     settings.http_address = "127.0.0.1:0";
     settings.threads = 8;
     settings.max_streams = 1;
@@ -161,7 +169,10 @@ struct Stack {
     if (server) server->Stop();
     if (fake_server) fake_server->Shutdown(std::chrono::system_clock::now());
     if (events_app) events_app->Shutdown();
+    std::filesystem::remove_all(web_dir);
   }
+
+  std::string web_dir = "/tmp/" + hc::testing::UniqueName("edge-web-");
 
   hc::testing::TestDatabase db{"edge_events"};
   std::string topic;
@@ -453,6 +464,83 @@ TEST_F(EdgeTest, InboxStreamRelaysEventsAndCancelsTheCallWhenTheBrowserLeaves) {
                                    std::chrono::seconds(10)));
   EXPECT_TRUE(
       hc::testing::WaitFor([&] { return fake.open.load() == 0; }, std::chrono::seconds(10)));
+}
+
+TEST_F(EdgeTest, ServesTheAppWithItsRoutesAndHashedAssets) {
+  auto asset = Client().Get("/assets/app-1a2b3c.js");
+  ASSERT_TRUE(asset);
+  EXPECT_EQ(asset->status, 200);
+  EXPECT_EQ(asset->body, "console.log('hi');");
+  EXPECT_THAT(asset->get_header_value("Content-Type"), HasSubstr("text/javascript"));
+  EXPECT_THAT(asset->get_header_value("Cache-Control"), HasSubstr("immutable"));
+
+  for (const char* route : {"/", "/events/1234", "/coordinator/roles/new", "/my/rsvps"}) {
+    auto page = Client().Get(route);
+    ASSERT_TRUE(page);
+    EXPECT_EQ(page->status, 200) << route;
+    EXPECT_THAT(page->body, HasSubstr("<title>Homecoming</title>")) << route;
+    EXPECT_EQ(page->get_header_value("Cache-Control"), "no-cache") << route;
+  }
+  for (const char* missing : {"/assets/gone.js", "/robots.txt", "/auth/unknown", "/stream/other",
+                              "/assets/../../../etc/passwd.txt"}) {
+    auto r = Client().Get(missing);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 404) << missing;
+  }
+  EXPECT_NE(Series("http_requests_total{code=\"200\",method=\"GET\",route=\"app\"}"), "");
+  EXPECT_NE(Series("http_requests_total{code=\"200\",method=\"GET\",route=\"static\"}"), "");
+}
+
+TEST_F(EdgeTest, ARefusedRequestLeavesTheKeepAliveConnectionUsable) {
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  httplib::Client client("127.0.0.1", stack().server->port());
+  client.set_keep_alive(true);
+  const httplib::Headers headers = {{"Cookie", "hc_session=" + alumna},
+                                    {"X-CSRF-Token", stack().sessions.Get(alumna).csrf_token}};
+  httplib::Headers cross_site = headers;
+  cross_site.emplace("Origin", "https://evil.example");
+  const std::string path = std::string("/") + kEvents + "ListMyRsvps";
+  // A refused body stays unread only if the edge gets it wrong; the next request on the same
+  // connection would then be parsed from it.
+  auto refused = client.Post(path.c_str(), cross_site, R"({"pageSize": 5})", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  auto next = client.Post(path.c_str(), headers, R"({"pageSize": 5})", "application/json");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200) << next->body;
+}
+
+TEST_F(EdgeTest, TooManyRequestsFromOneAddressGet429WithRetryAfter) {
+  Settings strict = stack().settings;
+  strict.ip_rate_per_minute = 2;
+  strict.rate_key = hc::testing::UniqueName("key");  // a fresh count for this test
+  prometheus::Registry registry;
+  http::EdgeServer edge(strict, stack().sessions, *stack().rate_limiter, stack().backends,
+                        registry);
+  ASSERT_TRUE(edge.Start().ok());
+  httplib::Client client("127.0.0.1", edge.port());
+  // Within one minute's window (two requests might straddle a window's end: then a third is
+  // still allowed, so retry once).
+  int refused_status = 0;
+  std::string retry_after;
+  for (int attempt = 0; attempt < 2 && refused_status == 0; ++attempt) {
+    for (int i = 0; i < 3; ++i) {
+      auto r = client.Get("/");
+      ASSERT_TRUE(r);
+      if (r->status == 429) {
+        refused_status = r->status;
+        retry_after = r->get_header_value("Retry-After");
+        EXPECT_EQ(json::parse(r->body)["code"], "resource_exhausted");
+        break;
+      }
+    }
+  }
+  EXPECT_EQ(refused_status, 429);
+  int seconds = 0;
+  EXPECT_TRUE(absl::SimpleAtoi(retry_after, &seconds)) << retry_after;
+  EXPECT_GE(seconds, 1);
+  EXPECT_LE(seconds, 60);
+  edge.Stop();
 }
 
 TEST(RedisRateLimiter, CountsFixedWindowsInRedisAndFallsBackWhenItIsDown) {

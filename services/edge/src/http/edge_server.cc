@@ -37,6 +37,8 @@ struct RequestState {
   std::chrono::steady_clock::time_point started;
   // The metrics label: a route pattern or an RPC's full name, never a raw path.
   std::string route;
+  std::string method;      // as the client sent it (a refused request's is changed)
+  int refused_status = 0;  // the pre-routing handler refused the request with this status
   std::string request_id;
 };
 thread_local RequestState current;
@@ -117,6 +119,22 @@ std::optional<std::string> ReadWebFile(const std::string& dir, std::string_view 
   std::ostringstream content;
   content << in.rdbuf();
   return content.str();
+}
+
+// Refuses `req` with the answer already in the response. For a request with a body, returning
+// Handled from the pre-routing handler would leave the body unread on a keep-alive connection,
+// where httplib 0.11 parses it as the next request (it ignores a response's
+// `Connection: close`). So such a request goes on as a PATCH, which httplib reads (or skips)
+// the body of and for which the edge has no route; the refusal in the response is then sent as
+// it stands (the error handler restores its status). httplib's Request is a non-const object
+// it passes on as const, so changing it here is defined.
+httplib::Server::HandlerResponse Refuse(const httplib::Request& req, httplib::Response& res) {
+  current.refused_status = res.status;
+  if (req.method == "GET" || req.method == "HEAD" || req.method == "OPTIONS") {
+    return httplib::Server::HandlerResponse::Handled;  // no body to read
+  }
+  const_cast<httplib::Request&>(req).method = "PATCH";
+  return httplib::Server::HandlerResponse::Unhandled;
 }
 
 bool SkipsAddressLimit(const std::string& path) { return path == "/healthz" || path == "/metrics"; }
@@ -209,13 +227,15 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     current.started = std::chrono::steady_clock::now();
     current.route = "unmatched";
+    current.method = req.method;
+    current.refused_status = 0;
     current.request_id = RequestId(req.get_header_value("X-Request-Id"));
     if (!SkipsAddressLimit(req.path) &&
         !rate_limiter_.Allow("ip", AddressKey(settings_.rate_key, req.remote_addr),
                              settings_.ip_rate_per_minute, std::chrono::seconds(60))) {
       current.route = "rate_limited";
       TooManyRequests(res);
-      return httplib::Server::HandlerResponse::Handled;
+      return Refuse(req, res);
     }
     if (IsStateChanging(req.method) &&
         !SameOrigin(req.get_header_value("Sec-Fetch-Site"), req.get_header_value("Origin"),
@@ -223,32 +243,31 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
       current.route = "cross_site";
       Answer(res, MakeConnectError(grpc::StatusCode::PERMISSION_DENIED,
                                    "cross-site requests are refused"));
-      return httplib::Server::HandlerResponse::Handled;
+      return Refuse(req, res);
     }
-    uint64_t length = 0;
-    if (req.has_header("Content-Length") &&
-        (!absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) ||
-         length > settings_.max_body_bytes)) {
-      current.route = "too_large";
-      Answer(res, MakeConnectError(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                   "the request body is too large"));
-      res.status = 413;
-      return httplib::Server::HandlerResponse::Handled;
-    }
+    // Bodies over HC_EDGE_MAX_BODY_BYTES: httplib answers 413 itself (set_payload_max_length)
+    // and skips the body; the error handler below gives the answer its JSON.
     return httplib::Server::HandlerResponse::Unhandled;
   });
 
   // Errors httplib produces itself (no route, a body over the limit) get a body in the same
   // shape as ours.
-  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request& req,
+  server.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&,
                                                                    httplib::Response& res) {
-    if (!res.body.empty() || res.content_length_ > 0) {
-      return httplib::Server::HandlerResponse::Unhandled;
+    // Handled (even when the body is ours already) makes httplib add the Content-Length of a
+    // response that took its unrouted path.
+    if (current.refused_status != 0) {
+      res.status = current.refused_status;
+      return httplib::Server::HandlerResponse::Handled;
     }
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Handled;
+    if (res.content_length_ > 0) return httplib::Server::HandlerResponse::Unhandled;
     if (res.status == 413) {
+      current.route = "too_large";
       Answer(res, MakeConnectError(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                    "the request body is too large"));
-    } else if (req.method == "POST") {
+      res.status = 413;
+    } else if (current.method == "POST") {
       Answer(res, MakeConnectError(grpc::StatusCode::UNIMPLEMENTED, "no such method"));
       res.status = 404;
     } else {
@@ -257,7 +276,7 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
     return httplib::Server::HandlerResponse::Handled;
   }));
 
-  server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+  server.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
     res.set_header("Content-Security-Policy", kCsp);
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("X-Frame-Options", "DENY");
@@ -271,7 +290,7 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
         std::chrono::duration<double>(std::chrono::steady_clock::now() - current.started).count();
     requests_
         .Add({{"route", current.route},
-              {"method", req.method},
+              {"method", current.method},
               {"code", std::to_string(res.status)}})
         .Increment();
     static const prometheus::Histogram::BucketBoundaries kBuckets = {
