@@ -101,6 +101,15 @@ class FakeNotifications final : public alumni::notifications::v1::NotificationsS
     --open;
     return grpc::Status::OK;
   }
+  // Answers only when the caller's deadline has passed (or it gave up): shows the deadline
+  // the edge forwarded.
+  grpc::Status UnreadCount(grpc::ServerContext* context,
+                           const alumni::notifications::v1::UnreadCountRequest*,
+                           alumni::notifications::v1::UnreadCountResponse*) override {
+    hc::testing::WaitFor([&] { return context->IsCancelled(); }, std::chrono::seconds(30),
+                         std::chrono::milliseconds(5));
+    return grpc::Status::OK;
+  }
   std::atomic<int> open{0};
   std::atomic<int> cancelled{0};
 };
@@ -418,6 +427,19 @@ TEST_F(EdgeTest, OversizedBodiesAreRefused) {
   EXPECT_EQ(Body(r)["code"], "resource_exhausted");
 }
 
+TEST_F(EdgeTest, ConnectTimeoutBecomesTheBackendDeadline) {
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  const auto started = std::chrono::steady_clock::now();
+  auto r = Call("alumni.notifications.v1.NotificationsService/UnreadCount", "{}", alumna,
+                {{"Connect-Timeout-Ms", "200"}});
+  const auto took = std::chrono::steady_clock::now() - started;
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 504);
+  EXPECT_EQ(Body(r)["code"], "deadline_exceeded");
+  EXPECT_GE(took, std::chrono::milliseconds(190));
+  EXPECT_LT(took, std::chrono::seconds(5));  // not the 10 s default, nor the fake's 30 s
+}
+
 TEST_F(EdgeTest, ABackendThatIsDownAnswers503Quickly) {
   const std::string alumna = stack().sessions.Add({"alumnus"});
   const auto started = std::chrono::steady_clock::now();
@@ -540,6 +562,40 @@ TEST_F(EdgeTest, TooManyRequestsFromOneAddressGet429WithRetryAfter) {
   EXPECT_TRUE(absl::SimpleAtoi(retry_after, &seconds)) << retry_after;
   EXPECT_GE(seconds, 1);
   EXPECT_LE(seconds, 60);
+  edge.Stop();
+}
+
+TEST_F(EdgeTest, WithTlsItServesHttpsWithHstsAndTheHostPrefixedCookie) {
+  hc::testing::TestCertificates certificates;
+  Settings tls = stack().settings;
+  tls.tls_cert_file = certificates.path("server.pem");
+  tls.tls_key_file = certificates.path("server.key");
+  prometheus::Registry registry;
+  http::EdgeServer edge(tls, stack().sessions, *stack().rate_limiter, stack().backends, registry);
+  ASSERT_TRUE(edge.Start().ok());
+  httplib::SSLClient client("127.0.0.1", edge.port());
+  client.set_ca_cert_path(certificates.path("ca.pem").c_str());
+  client.enable_server_certificate_verification(true);
+
+  auto page = client.Get("/");
+  ASSERT_TRUE(page) << httplib::to_string(page.error());
+  EXPECT_EQ(page->status, 200);
+  EXPECT_THAT(page->get_header_value("Strict-Transport-Security"), HasSubstr("max-age="));
+
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  const std::string csrf = stack().sessions.Get(alumna).csrf_token;
+  const std::string path = std::string("/") + kEvents + "ListMyRsvps";
+  auto secure =
+      client.Post(path.c_str(), {{"Cookie", "__Host-hc_session=" + alumna}, {"X-CSRF-Token", csrf}},
+                  "{}", "application/json");
+  ASSERT_TRUE(secure);
+  EXPECT_EQ(secure->status, 200) << secure->body;
+  // Over TLS only the __Host- cookie counts (a plain one could have been set by a sibling).
+  auto plain =
+      client.Post(path.c_str(), {{"Cookie", "hc_session=" + alumna}, {"X-CSRF-Token", csrf}}, "{}",
+                  "application/json");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->status, 401);
   edge.Stop();
 }
 
