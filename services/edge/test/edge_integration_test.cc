@@ -440,6 +440,16 @@ TEST_F(EdgeTest, ConnectTimeoutBecomesTheBackendDeadline) {
   EXPECT_LT(took, std::chrono::seconds(5));  // not the 10 s default, nor the fake's 30 s
 }
 
+TEST_F(EdgeTest, HealthNamesTheBackendsThatDontAnswer) {
+  auto r = Client().Get("/healthz");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 503);
+  // events is up; nothing listens for membership and volunteering.
+  EXPECT_THAT(r->body, HasSubstr("membership"));
+  EXPECT_THAT(r->body, HasSubstr("volunteering"));
+  EXPECT_THAT(r->body, ::testing::Not(HasSubstr("events")));
+}
+
 TEST_F(EdgeTest, ABackendThatIsDownAnswers503Quickly) {
   const std::string alumna = stack().sessions.Add({"alumnus"});
   const auto started = std::chrono::steady_clock::now();

@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "absl/strings/ascii.h"
@@ -425,16 +426,21 @@ void EdgeServer::HandleHealth(httplib::Response& res) {
       {"events", backends_.events},
       {"volunteering", backends_.volunteering},
       {"notifications", backends_.notifications}};
-  for (const auto& [name, channel] : backends) {
-    auto stub = grpc::health::v1::Health::NewStub(channel);
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
-    grpc::health::v1::HealthCheckRequest request;
-    grpc::health::v1::HealthCheckResponse response;
-    const grpc::Status status = stub->Check(&context, request, &response);
-    if (!status.ok() || response.status() != grpc::health::v1::HealthCheckResponse::SERVING) {
-      absl::StrAppend(&down, down.empty() ? "" : " ", name);
-    }
+  // Asked all at once: one slow backend must not add its wait to the others'.
+  std::vector<std::future<bool>> serving;
+  for (const auto& backend : backends) {
+    serving.push_back(std::async(std::launch::async, [channel = backend.second] {
+      auto stub = grpc::health::v1::Health::NewStub(channel);
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+      grpc::health::v1::HealthCheckResponse response;
+      const grpc::Status status =
+          stub->Check(&context, grpc::health::v1::HealthCheckRequest(), &response);
+      return status.ok() && response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+    }));
+  }
+  for (size_t i = 0; i < serving.size(); ++i) {
+    if (!serving[i].get()) absl::StrAppend(&down, down.empty() ? "" : " ", backends[i].first);
   }
   res.set_header("Cache-Control", "no-store");
   if (down.empty()) {
