@@ -1,0 +1,147 @@
+#include "services/edge/src/gateway/inbox_stream.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <deque>
+#include <thread>
+
+#include "alumni/notifications/v1/notifications_service.grpc.pb.h"
+#include "services/edge/src/gateway/connect.h"
+#include "services/edge/src/gateway/transcoder.h"
+
+namespace edge::gateway {
+
+namespace pb = alumni::notifications::v1;
+
+struct InboxStreams::Stream {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<pb::StreamInboxResponse>> reader;
+  std::thread reader_thread;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::string> events;  // ready-to-write SSE frames
+  bool finished = false;           // the backend ended the call (status is set)
+  bool stopping = false;           // the edge is shutting down
+  grpc::Status status;
+};
+
+InboxStreams::InboxStreams(std::shared_ptr<grpc::Channel> notifications, int max_streams,
+                           std::chrono::milliseconds heartbeat,
+                           hc::metrics::GrpcClientMetrics* metrics)
+    : channel_(std::move(notifications)),
+      max_streams_(max_streams),
+      heartbeat_(heartbeat),
+      metrics_(metrics) {}
+
+InboxStreams::~InboxStreams() { Shutdown(); }
+
+void InboxStreams::Shutdown() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  for (const auto& stream : live_) {
+    {
+      std::lock_guard stream_lock(stream->mu);
+      stream->stopping = true;
+    }
+    stream->cv.notify_all();
+  }
+}
+
+absl::Status InboxStreams::Open(const std::string& bearer_token,
+                                std::chrono::system_clock::time_point ends_at,
+                                const std::string& request_id, httplib::Response& res) {
+  if (open_.fetch_add(1) >= max_streams_) {
+    open_.fetch_sub(1);
+    return absl::UnavailableError("too many live streams just now; try again shortly");
+  }
+  auto stream = std::make_shared<Stream>();
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      open_.fetch_sub(1);
+      return absl::UnavailableError("the server is shutting down");
+    }
+    live_.insert(stream);
+  }
+  stream->context.set_deadline(ends_at);
+  stream->context.AddMetadata("authorization", "Bearer " + bearer_token);
+  if (!request_id.empty()) stream->context.AddMetadata("x-request-id", request_id);
+  auto stub = pb::NotificationsService::NewStub(channel_);
+  stream->reader = stub->StreamInbox(&stream->context, pb::StreamInboxRequest());
+  // The reader blocks in Read(); the HTTP worker waits on the queue so it can send heartbeats
+  // and notice a browser that went away (a failed write) while the backend is quiet.
+  stream->reader_thread = std::thread([s = stream.get()] {
+    pb::StreamInboxResponse message;
+    while (s->reader->Read(&message)) {
+      std::string json;
+      if (!PrintJson(message, &json).ok()) continue;
+      {
+        std::lock_guard lock(s->mu);
+        s->events.push_back("event: inbox\ndata: " + json + "\n\n");
+      }
+      s->cv.notify_all();
+    }
+    grpc::Status status = s->reader->Finish();
+    {
+      std::lock_guard lock(s->mu);
+      s->status = std::move(status);
+      s->finished = true;
+    }
+    s->cv.notify_all();
+  });
+
+  res.set_header("Cache-Control", "no-store");
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [s = stream.get(), heartbeat = heartbeat_](size_t, httplib::DataSink& sink) {
+        std::unique_lock lock(s->mu);
+        s->cv.wait_for(lock, heartbeat,
+                       [s] { return !s->events.empty() || s->finished || s->stopping; });
+        std::deque<std::string> ready;
+        ready.swap(s->events);
+        const bool finished = s->finished;
+        const bool stopping = s->stopping;
+        const grpc::Status status = s->status;
+        lock.unlock();
+        if (ready.empty() && !finished && !stopping) {
+          return sink.write(": keep-alive\n\n", 14);
+        }
+        for (const std::string& frame : ready) {
+          if (!sink.write(frame.data(), frame.size())) return false;
+        }
+        if (finished || stopping) {
+          if (finished && !status.ok() &&
+              status.error_code() != grpc::StatusCode::DEADLINE_EXCEEDED) {
+            // EventSource reconnects by itself; the app reads this to know why it ended.
+            const std::string frame = "event: error\ndata: " + ToConnectError(status).body + "\n\n";
+            sink.write(frame.data(), frame.size());
+          }
+          sink.done();
+        }
+        return true;
+      },
+      [this, stream](bool) {
+        // The browser went away or the stream ended: cancel the call (a no-op when it has
+        // finished) and wait for the reader, so neither outlives the response.
+        stream->context.TryCancel();
+        if (stream->reader_thread.joinable()) stream->reader_thread.join();
+        if (metrics_) {
+          metrics_->Handled(
+              pb::NotificationsService::service_full_name(), "StreamInbox",
+              stream->status.error_code(),
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - stream->started)
+                  .count());
+        }
+        {
+          std::lock_guard lock(mu_);
+          live_.erase(stream);
+        }
+        open_.fetch_sub(1);
+      });
+  return absl::OkStatus();
+}
+
+}  // namespace edge::gateway
