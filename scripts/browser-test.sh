@@ -5,7 +5,8 @@
 #
 #   scripts/stack.sh up --profile test && scripts/browser-test.sh [playwright arguments...]
 #
-# Needs a build (scripts/build.sh). Fresh databases (e2e_*) every run; screenshots and the
+# Needs a build (scripts/build.sh). Fresh databases (e2e_*) and empty topics every run (it
+# resets the test stack's topics: don't run it beside integration tests); screenshots and the
 # measured first-load size go to $HC_HOME/test/e2e/screenshots.
 # Environment: HC_HOME (default /var/tmp/homecoming), HC_KEEP_SYSTEM=1 leaves the system running.
 set -euo pipefail
@@ -31,6 +32,9 @@ hc_need grpcurl curl python3 node
 hc_steps 4
 hc_step "starting the services and the edge on 127.0.0.1:$((SYS_PORT_BASE + 1))..$((SYS_PORT_BASE + 80))"
 sys_stop_all
+# Earlier tests leave facts (some deliberately malformed) on the shared topics; a system that
+# started by consuming them would be busy for minutes before it saw this run's own.
+scripts/stack.sh reset-topics --profile test
 rm -rf "${SYS_STATE}"
 sys_make_keys
 for name in "${SYS_SERVICES[@]}" edge; do

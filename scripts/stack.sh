@@ -2,7 +2,7 @@
 # Local Homecoming stack: PostgreSQL 15, Redis, Kafka (KRaft), Mailpit and an SMS capture
 # server (scripts/stack-channels.sh) and, for dev, Prometheus, as plain processes on 127.0.0.1. State lives in "$HC_HOME/<profile>/" (not in the repo).
 #
-#   scripts/stack.sh up|down|status [--profile dev|test]
+#   scripts/stack.sh up|down|status|reset-topics [--profile dev|test]
 #
 #   profile  postgres  redis  kafka (controller)  prometheus
 #   dev      15432     16379  19092 (19093)       19090
@@ -16,7 +16,9 @@
 # (HC_PG_URL_BASE, HC_REDIS_ADDR, HC_KAFKA_BROKERS, HC_SMTP_URL, HC_MAILPIT_URL,
 # HC_SMS_BASE_URL, ...); load it with
 #   set -a; . "$HC_HOME/test/stack.env"; set +a
-# `down` stops the profile's processes; `status` exits 0 only when everything runs.
+# `down` stops the profile's processes; `status` exits 0 only when everything runs;
+# `reset-topics` deletes Homecoming's topics (and what they hold) and creates them empty, so a
+# freshly started system does not first work through facts that earlier tests left behind.
 #
 # Environment: HC_HOME (default /var/tmp/homecoming), HC_PROFILE (default dev).
 # Needs root (PostgreSQL runs as the `postgres` user). Run scripts/install-deps.sh first.
@@ -31,7 +33,7 @@ ACTION=""
 PROFILE="${HC_PROFILE:-dev}"
 while (($#)); do
   case "$1" in
-    up|down|status) ACTION="$1" ;;
+    up|down|status|reset-topics) ACTION="$1" ;;
     --profile) [[ $# -ge 2 ]] || hc_die "--profile needs a value"; PROFILE="$2"; shift ;;
     --profile=*) PROFILE="${1#--profile=}" ;;
     -h|--help) usage; exit 0 ;;
@@ -347,6 +349,23 @@ kafka_wait_ready() {
   done
 }
 
+# Deletes every topic in TOPICS and waits until the broker no longer lists them (deletion is
+# asynchronous), then creates them again.
+kafka_reset_topics() {
+  local pattern
+  pattern="^($(IFS='|'; echo "${TOPICS[*]//./\\.}"))$"
+  kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server "${HOST}:${KAFKA_PORT}" \
+    --delete --if-exists --topic "${pattern}" >"${KAFKA_DIR}/logs/topic-delete.log" 2>&1 ||
+    { hc_tail "${KAFKA_DIR}/logs/topic-delete.log"; hc_die "kafka: deleting the topics failed"; }
+  topics_gone() {
+    ! kcat -b "${HOST}:${KAFKA_PORT}" -L -m 5 2>/dev/null |
+      sed -n 's/^  topic "\([^"]*\)" with .*/\1/p' | grep -Eq "${pattern}"
+  }
+  hc_wait_until 60 "the deleted topics to go" topics_gone || hc_die "kafka: topics not deleted"
+  hc_log "kafka: deleted ${#TOPICS[@]} topics"
+  kafka_create_topics
+}
+
 kafka_create_topics() {
   local existing t missing=() pids=() failed=0 i
   existing="$(kcat -b "${HOST}:${KAFKA_PORT}" -L -m 5 2>/dev/null \
@@ -596,4 +615,5 @@ case "${ACTION}" in
   up) do_up ;;
   down) do_down ;;
   status) do_status ;;
+  reset-topics) lock_state; kafka_reset_topics ;;
 esac

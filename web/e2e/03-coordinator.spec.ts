@@ -28,7 +28,8 @@ test('Coordinator.CreatesChecksInAndCancels', async ({ browser }) => {
   await page.getByLabel('Venue', { exact: true }).fill('Riverside Park pavilion');
   await page.getByLabel('Capacity', { exact: true }).fill('10');
   await page.getByRole('button', { name: 'Create event' }).click();
-  await expect(page).toHaveURL(/\/coordinator\/events\/[^/]+$/);
+  // "/coordinator/events/new" matches a looser pattern: wait for the new event's own id.
+  await expect(page).toHaveURL(/\/coordinator\/events\/[0-9a-f-]{36}$/);
   const eventId = page.url().split('/').pop()!;
   await expect(page.getByRole('heading', { name: title })).toBeVisible();
 

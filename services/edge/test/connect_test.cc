@@ -117,6 +117,10 @@ TEST(CrossCutting, SameOriginRefusesCrossSiteRequests) {
   EXPECT_FALSE(http::SameOrigin("same-site", "", "127.0.0.1:17080"));
   EXPECT_FALSE(http::SameOrigin("", "https://evil.example", "127.0.0.1:17080"));
   EXPECT_FALSE(http::SameOrigin("", "null", "127.0.0.1:17080"));
+  // The sign-in link's page (no-referrer) posts with Origin: null, and the browser says
+  // same-origin; a null origin from anywhere else is refused.
+  EXPECT_TRUE(http::SameOrigin("same-origin", "null", "127.0.0.1:17080"));
+  EXPECT_FALSE(http::SameOrigin("cross-site", "null", "127.0.0.1:17080"));
 }
 
 TEST(CrossCutting, RequestIdKeepsPlainIdsAndReplacesOthers) {

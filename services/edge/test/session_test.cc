@@ -67,6 +67,10 @@ TEST(Origins, OnlyTheSameOriginOrNoBrowserHeadersPass) {
   EXPECT_TRUE(IsSameOrigin("https://home.example.org", std::nullopt, origin));
   EXPECT_FALSE(IsSameOrigin("https://evil.example", std::nullopt, origin));
   EXPECT_FALSE(IsSameOrigin("null", std::nullopt, origin));
+  // The sign-in link's page (no-referrer) posts with Origin: null and Sec-Fetch-Site saying
+  // same-origin.
+  EXPECT_TRUE(IsSameOrigin("null", "same-origin", origin));
+  EXPECT_FALSE(IsSameOrigin("null", "cross-site", origin));
   EXPECT_FALSE(IsSameOrigin("https://home.example.org:8443", std::nullopt, origin));
   EXPECT_TRUE(IsSameOrigin(std::nullopt, "same-origin", origin));
   EXPECT_FALSE(IsSameOrigin(std::nullopt, "cross-site", origin));

@@ -161,6 +161,9 @@ bool SameOrigin(std::string_view sec_fetch_site, std::string_view origin, std::s
     return false;
   }
   if (origin.empty()) return true;
+  // A page served with `Referrer-Policy: no-referrer` (the sign-in link's) posts its form with
+  // `Origin: null`; the browser's own Sec-Fetch-Site still says where it came from.
+  if (origin == "null" && sec_fetch_site == "same-origin") return true;
   // "scheme://host[:port]": the authority must be the Host the browser sent to us.
   const size_t scheme_end = origin.find("://");
   if (scheme_end == std::string_view::npos) return false;  // "null" and anything odd

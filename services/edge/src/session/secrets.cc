@@ -82,7 +82,13 @@ std::string OriginOf(std::string_view url) {
 
 bool IsSameOrigin(std::optional<std::string_view> origin_header,
                   std::optional<std::string_view> sec_fetch_site, std::string_view origin) {
-  if (origin_header) return absl::AsciiStrToLower(std::string(*origin_header)) == origin;
+  // A page served with `Referrer-Policy: no-referrer` (the sign-in link's) posts its form with
+  // `Origin: null`; the browser's own Sec-Fetch-Site still says where it came from.
+  const bool null_but_same_site_said =
+      origin_header == "null" && sec_fetch_site == std::string_view("same-origin");
+  if (origin_header && !null_but_same_site_said) {
+    return absl::AsciiStrToLower(std::string(*origin_header)) == origin;
+  }
   if (sec_fetch_site) return *sec_fetch_site == "same-origin" || *sec_fetch_site == "none";
   return true;
 }
