@@ -57,6 +57,12 @@ std::vector<Interval> Occurrences(const Availability& a, absl::Time from, absl::
 
 }  // namespace
 
+bool IsTag(std::string_view v) {
+  return !v.empty() && v.size() <= 40 && std::all_of(v.begin(), v.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
 absl::Status ValidateAvailability(const Availability& a, const hc::tz::SystemTimeZones& zones,
                                   const std::string& field) {
   if (!zones.Load(a.time_zone)) {
@@ -88,11 +94,11 @@ absl::Status ValidateProfileShape(int capacity, const std::vector<std::string>& 
   }
   for (const auto* list : {&programs, &interests, &languages}) {
     for (const auto& v : *list) {
-      if (v.empty() || v.size() > 40) {
+      if (!IsTag(v)) {
         return hc::InvalidField(list == &programs    ? "programs"
                                 : list == &interests ? "interests"
                                                      : "languages",
-                                "each must be 1 to 40 characters");
+                                "each must be 1 to 40 of a-z, 0-9 and '-'");
       }
     }
   }

@@ -98,9 +98,38 @@ enum class Ineligible {
   kOverlap,
 };
 
+enum class MatchStatus {
+  kChosen = 1,
+  kActive = 2,
+  kDeclined = 3,
+  kExpired = 4,
+  kEnded = 5,
+  kPaused = 6,
+};
+enum class EndReason { kCompleted = 1, kNotAFit = 2, kNoTime = 3, kOther = 4, kMemberLeft = 5 };
+
+// A mentee's choice of a mentor and, once the mentor accepts, their match.
+struct Match {
+  std::string match_id;
+  std::string request_id;
+  std::string mentor_id;
+  std::string mentee_id;
+  MatchStatus status = MatchStatus::kChosen;
+  absl::Time respond_by;
+  absl::Time created_at;
+  absl::Time started_at = absl::InfinitePast();
+  // Active and paused matches hold one of the mentor's places.
+  bool HoldsPlace() const {
+    return status == MatchStatus::kActive || status == MatchStatus::kPaused;
+  }
+  bool Live() const { return HoldsPlace() || status == MatchStatus::kChosen; }
+};
+
 // INVALID_ARGUMENT naming the field (`field`.time_zone, `field`.windows).
 absl::Status ValidateAvailability(const Availability& a, const hc::tz::SystemTimeZones& zones,
                                   const std::string& field);
+// Programs, interests and languages: 1 to 40 of a-z, 0-9 and '-' (stored as text arrays).
+bool IsTag(std::string_view v);
 // capacity 1..5, up to kMaxTags programs and interests, 1..kMaxLanguages languages.
 absl::Status ValidateProfileShape(int capacity, const std::vector<std::string>& programs,
                                   const std::vector<std::string>& interests,

@@ -1,0 +1,236 @@
+// MentorshipStore against the real PostgreSQL: capacity under concurrent accepts, the choice's
+// deadline, sealing, and erasure.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <latch>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "libs/ids/ids.h"
+#include "libs/service/runtime.h"
+#include "libs/testing/testing.h"
+#include "services/volunteering/src/storage/mentorship_store.h"
+#include "services/volunteering/test/test_support.h"
+
+const std::vector<hc::postgres::Migration>& volunteering_lib_migrations();
+
+namespace volunteering::storage {
+namespace {
+
+using mentorship::MatchStatus;
+
+const absl::Time kNow = absl::FromCivil(absl::CivilHour(2027, 1, 11, 9), absl::UTCTimeZone());
+
+mentorship::Availability Evenings() {
+  mentorship::Availability a{.time_zone = "Europe/Berlin"};
+  for (int d = 0; d < 7; ++d) a.windows.push_back({d, 18 * 60, 21 * 60});
+  return a;
+}
+
+class MentorshipStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_ = test_support::Common(db_.url(), "127.0.0.1:1", 8);
+    ASSERT_TRUE(hc::service::Runtime::Migrate(settings_, volunteering_lib_migrations(), true).ok());
+    pool_ = std::make_unique<hc::postgres::Pool>(hc::postgres::PoolOptions{
+        .url = db_.url(), .size = 16, .acquire_timeout = std::chrono::seconds(30)});
+    store_ = std::make_unique<MentorshipStore>(*pool_, keys_, facts_, zones_);
+  }
+
+  std::string Mentor(int capacity, const std::string& language, const std::string& intro = "") {
+    MentorProfileRecord p{.mentor = {.member_id = hc::ids::NewUuid(),
+                                     .capacity = capacity,
+                                     .accepting = true,
+                                     .programs = {"outpatient"},
+                                     .interests = {"running"},
+                                     .languages = {language},
+                                     .availability = Evenings()},
+                          .introduction = intro};
+    auto saved = store_->UpsertProfile(p, kNow);
+    EXPECT_TRUE(saved.ok()) << saved.status();
+    return p.mentor.member_id;
+  }
+
+  struct Asked {
+    std::string mentee_id;
+    std::string request_id;
+  };
+  // A new mentee's request in `language`.
+  Asked Ask(const std::string& language) {
+    mentorship::MenteeRequest r{.member_id = hc::ids::NewUuid(),
+                                .programs = {"outpatient"},
+                                .language = language,
+                                .availability = Evenings()};
+    auto requested = store_->Request(r, "", kNow);
+    EXPECT_TRUE(requested.ok()) << requested.status();
+    return {r.member_id, requested->request_id};
+  }
+
+  mentorship::Match Choose(const Asked& asked, const std::string& mentor) {
+    auto chosen =
+        store_->Choose(asked.mentee_id, asked.request_id, mentor, kNow, kNow + absl::Hours(72));
+    EXPECT_TRUE(chosen.ok()) << chosen.status();
+    return *chosen;
+  }
+
+  // A new mentee's request in `language`, and their choice of `mentor`.
+  mentorship::Match Chosen(const std::string& mentor, const std::string& language) {
+    return Choose(Ask(language), mentor);
+  }
+
+  int Count(const std::string& sql) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<int>();
+  }
+
+  hc::testing::TestDatabase db_{"mentorship"};
+  hc::config::ServiceSettings settings_;
+  hc::crypto::DataKeys keys_ = *hc::crypto::DataKeys::FromHex(std::string(64, 'a'));
+  facts::MentorshipFacts facts_{"alumni.volunteering.v1"};
+  hc::tz::SystemTimeZones zones_;
+  std::unique_ptr<hc::postgres::Pool> pool_;
+  std::unique_ptr<MentorshipStore> store_;
+};
+
+TEST_F(MentorshipStoreTest, FiftyConcurrentAcceptsForTenPlacesMakeTenMatches) {
+  // Five mentors of capacity 5 with 3 places taken each: 10 places left, 10 choices waiting
+  // for each mentor, all 50 accepted at once.
+  std::vector<std::string> mentors;
+  std::vector<mentorship::Match> waiting;
+  for (int i = 0; i < 5; ++i) {
+    const std::string language = "l" + std::to_string(i);
+    mentors.push_back(Mentor(5, language));
+    // Asked before any choice: a mentor's waiting choices count as load in the ranking, so
+    // later requests would no longer be shown a mentor with 5 choices waiting.
+    std::vector<Asked> asked;
+    for (int j = 0; j < 13; ++j) asked.push_back(Ask(language));
+    std::vector<mentorship::Match> mine;
+    for (const auto& a : asked) mine.push_back(Choose(a, mentors.back()));
+    for (int j = 0; j < 3; ++j) {
+      auto r = store_->Respond(mentors.back(), mine[j].match_id, true, kNow);
+      ASSERT_TRUE(r.ok() && r->status.ok());
+    }
+    waiting.insert(waiting.end(), mine.begin() + 3, mine.end());
+  }
+  ASSERT_EQ(waiting.size(), 50u);
+  std::atomic<int> started = 0, full = 0, other = 0;
+  std::latch go(static_cast<std::ptrdiff_t>(waiting.size()));
+  std::vector<std::thread> threads;
+  for (const auto& m : waiting) {
+    threads.emplace_back([&, m] {
+      go.arrive_and_wait();
+      auto r = store_->Respond(m.mentor_id, m.match_id, true, kNow + absl::Minutes(1));
+      if (r.ok() && r->status.ok() && r->match.status == MatchStatus::kActive) {
+        ++started;
+      } else if (r.ok() && absl::IsFailedPrecondition(r->status)) {
+        ++full;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(started.load(), 10);
+  EXPECT_EQ(full.load(), 40);
+  EXPECT_EQ(other.load(), 0);
+  for (const auto& mentor : mentors) {
+    EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_matches WHERE status = 2 AND "
+                    "mentor_id = '" +
+                    mentor + "'"),
+              5);
+  }
+  EXPECT_EQ(Count("SELECT count(*)::int FROM outbox WHERE ce_type LIKE '%MentorshipStarted'"), 25);
+}
+
+TEST_F(MentorshipStoreTest, AnAnswerAfterTheDeadlineExpiresTheChoice) {
+  const std::string mentor = Mentor(2, "en");
+  auto m = Chosen(mentor, "en");
+  auto late = store_->Respond(mentor, m.match_id, true, kNow + absl::Hours(73));
+  ASSERT_TRUE(late.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(late->status));
+  EXPECT_EQ(late->match.status, MatchStatus::kExpired);
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_matches WHERE status = 4"), 1);
+  // The mentee may pick again, but not the one who let it lapse.
+  auto again = store_->Choose(m.mentee_id, m.request_id, mentor, kNow, kNow + absl::Hours(72));
+  EXPECT_TRUE(absl::IsFailedPrecondition(again.status())) << again.status();
+}
+
+TEST_F(MentorshipStoreTest, OnlyTheChosenMentorAnswersAndOnlyTheMenteeChooses) {
+  const std::string mentor = Mentor(2, "en");
+  auto m = Chosen(mentor, "en");
+  EXPECT_TRUE(
+      absl::IsNotFound(store_->Respond(hc::ids::NewUuid(), m.match_id, true, kNow).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      store_->Choose(hc::ids::NewUuid(), m.request_id, mentor, kNow, kNow).status()));
+}
+
+TEST_F(MentorshipStoreTest, IntroductionIsSealedAndShownToTheMatchedMentee) {
+  const std::string mentor = Mentor(2, "en", "Ten years sober, happy to walk with you.");
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentor_profiles WHERE position('Ten years' in "
+                  "convert_from(introduction, 'LATIN1')) > 0"),
+            0);
+  auto m = Chosen(mentor, "en");
+  auto before = store_->Mine(m.mentee_id);
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE(before->introductions.empty()) << "not before the mentor said yes";
+  ASSERT_TRUE(store_->Respond(mentor, m.match_id, true, kNow)->status.ok());
+  auto after = store_->Mine(m.mentee_id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->introductions.at(mentor), "Ten years sober, happy to walk with you.");
+  EXPECT_EQ(after->as_mentee.size(), 1u);
+  auto as_mentor = store_->Mine(mentor);
+  EXPECT_EQ(as_mentor->as_mentor.size(), 1u);
+}
+
+TEST_F(MentorshipStoreTest, SameGenderMatchesTheNormalisedFingerprintOnly) {
+  MentorProfileRecord p{.mentor = {.member_id = hc::ids::NewUuid(),
+                                   .capacity = 2,
+                                   .accepting = true,
+                                   .languages = {"en"},
+                                   .availability = Evenings()},
+                        .gender = "Non-binary"};
+  ASSERT_TRUE(store_->UpsertProfile(p, kNow).ok());
+  Mentor(2, "en");  // no gender given
+  mentorship::MenteeRequest r{.member_id = hc::ids::NewUuid(),
+                              .language = "en",
+                              .availability = Evenings(),
+                              .same_gender = true};
+  auto got = store_->Request(r, "  non-BINARY ", kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->proposals.size(), 1u);
+  EXPECT_EQ(got->proposals[0].mentor_id, p.mentor.member_id);
+  EXPECT_EQ(store_->GetProfile(p.mentor.member_id)->gender, "Non-binary");
+}
+
+TEST_F(MentorshipStoreTest, ErasureEndsMatchesFreesThePlaceAndNamesOnlyTheOtherParty) {
+  const std::string mentor = Mentor(1, "en");
+  auto m = Chosen(mentor, "en");
+  ASSERT_TRUE(store_->Respond(mentor, m.match_id, true, kNow)->status.ok());
+  ASSERT_TRUE(pool_
+                  ->InTransaction([&](hc::postgres::Tx& tx) {
+                    store_->EraseMemberIn(tx, m.mentee_id, kNow);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_matches"), 0);
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_requests WHERE mentee_id = '" +
+                  m.mentee_id + "'"),
+            0);
+  // The place is free again: a new mentee's choice can be accepted.
+  auto next = Chosen(mentor, "en");
+  EXPECT_TRUE(store_->Respond(mentor, next.match_id, true, kNow)->status.ok());
+  // The MentorshipEnded fact names the mentor only.
+  pqxx::connection conn(db_.url());
+  pqxx::nontransaction tx(conn);
+  auto rows =
+      tx.exec("SELECT payload FROM outbox WHERE ce_type LIKE '%MentorshipEnded' ORDER BY seq");
+  ASSERT_EQ(rows.size(), 1u);
+  const std::string payload = pqxx::binarystring(rows[0][0]).str();
+  EXPECT_NE(payload.find(mentor), std::string::npos);
+  EXPECT_EQ(payload.find(m.mentee_id), std::string::npos);
+}
+
+}  // namespace
+}  // namespace volunteering::storage
