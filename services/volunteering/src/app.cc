@@ -16,6 +16,7 @@
 #include "services/volunteering/src/members/names.h"
 #include "services/volunteering/src/messaging/event_facts_handler.h"
 #include "services/volunteering/src/messaging/facts.h"
+#include "services/volunteering/src/messaging/mentorship_poller.h"
 #include "services/volunteering/src/storage/hours_store.h"
 #include "services/volunteering/src/storage/mentorship_store.h"
 #include "services/volunteering/src/storage/role_store.h"
@@ -50,6 +51,10 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   const std::string data_key_file = env.Required("HC_DATA_KEY_FILE");
   s.mentor_response_window = std::chrono::hours(
       env.Int("HC_MENTOR_RESPONSE_HOURS", s.mentor_response_window.count(), 1, 14 * 24));
+  s.mentorship_poll_interval = std::chrono::seconds(
+      env.Int("HC_MENTORSHIP_POLL_SECONDS", s.mentorship_poll_interval.count(), 1, 3600));
+  s.mentor_check_in_days =
+      static_cast<int>(env.Int("HC_MENTOR_CHECK_IN_DAYS", s.mentor_check_in_days, 1, 365));
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
   auto data_key = hc::config::ReadFile(data_key_file);
   if (!data_key) {
@@ -121,6 +126,9 @@ struct App::Parts {
         mentorship(mentorship_runner, mentorships, zones, eligibility, names,
                    {.response_window = settings.mentor_response_window},
                    [] { return std::chrono::system_clock::now(); }),
+        mentorship_poller(mentorships, absl::Now,
+                          {.interval = settings.mentorship_poll_interval,
+                           .quiet = absl::Hours(24 * settings.mentor_check_in_days)}),
         membership(
             runtime, settings.service,
             {.topic = settings.membership_topic,
@@ -163,6 +171,7 @@ struct App::Parts {
   // Its own runner so its calls are counted under its own grpc_service label.
   hc::grpc_server::UnaryRunner mentorship_runner;
   api::MentorshipService mentorship;
+  messaging::MentorshipPoller mentorship_poller;
   hc::service::MembershipConsumer membership;
   messaging::EventFactsHandler event_facts;
   hc::kafka::Consumer events;
@@ -181,6 +190,7 @@ absl::Status App::Start() {
   parts_ = std::make_unique<Parts>(settings_);
   HC_RETURN_IF_ERROR(parts_->membership.Start());
   HC_RETURN_IF_ERROR(parts_->events.Start());
+  parts_->mentorship_poller.Start();
   HC_RETURN_IF_ERROR(parts_->runtime.Serve({&parts_->service, &parts_->mentorship}));
   spdlog::info("volunteering serving gRPC on port {} and metrics on port {}", grpc_port(),
                metrics_port());
@@ -190,6 +200,7 @@ absl::Status App::Start() {
 void App::Shutdown() {
   if (!parts_) return;
   // The consumers first: a fact they are handling commits or is redelivered later.
+  parts_->mentorship_poller.Stop();
   parts_->events.Stop();
   parts_->membership.Stop();
   parts_->runtime.Shutdown();

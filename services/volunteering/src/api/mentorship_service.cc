@@ -13,6 +13,7 @@ namespace {
 constexpr int kMentorSoberDays = 365;
 constexpr size_t kMaxIntroduction = 1000;
 constexpr size_t kMaxGender = 60;
+constexpr size_t kMaxNote = 2000;
 
 google::protobuf::Timestamp Ts(absl::Time t) {
   return google::protobuf::util::TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(t));
@@ -114,6 +115,15 @@ absl::StatusOr<std::map<std::string, members::DisplayName>> NamesOf(
   return names.Get(ids);
 }
 
+void ToProto(const storage::CheckIn& c, pb::CheckIn& out) {
+  out.set_check_in_id(c.check_in_id);
+  out.set_match_id(c.match_id);
+  out.set_author_id(c.author_id);
+  out.set_held_on(absl::FormatCivilTime(c.held_on));
+  out.set_note(c.note);
+  *out.mutable_created_at() = Ts(c.created_at);
+}
+
 }  // namespace
 
 MentorshipService::MentorshipService(hc::grpc_server::UnaryRunner& runner,
@@ -136,6 +146,10 @@ HC_UNARY_RPC(MentorshipService, ChooseMentor, DoChoose(caller, rq, rs))
 HC_UNARY_RPC(MentorshipService, RespondToRequest, DoRespond(caller, rq, rs))
 HC_UNARY_RPC(MentorshipService, GetMyMentorship, DoMine(caller, rq, rs))
 HC_UNARY_RPC(MentorshipService, EndMentorship, DoEnd(caller, rq, rs))
+HC_UNARY_RPC(MentorshipService, LogCheckIn, DoLogCheckIn(caller, rq, rs))
+HC_UNARY_RPC(MentorshipService, ListCheckIns, DoListCheckIns(caller, rq, rs))
+HC_UNARY_RPC(MentorshipService, ReportConcern, DoReportConcern(caller, rq, rs))
+HC_UNARY_RPC(MentorshipService, GetMentorshipOverview, DoOverview(caller, rq, rs))
 
 absl::Time MentorshipService::Now() const { return absl::FromChrono(clock_()); }
 
@@ -286,6 +300,74 @@ absl::Status MentorshipService::DoEnd(const hc::auth::Principal& caller,
                       store_.End(member_id, hc::ids::Canonical(req.match_id()),
                                  static_cast<mentorship::EndReason>(reason), Now()));
   ToProto(match, *resp.mutable_match());
+  return absl::OkStatus();
+}
+
+absl::Status MentorshipService::DoLogCheckIn(const hc::auth::Principal& caller,
+                                             const pb::LogCheckInRequest& req,
+                                             pb::LogCheckInResponse& resp) {
+  HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
+  HC_RETURN_IF_ERROR(CheckId("match_id", req.match_id()));
+  absl::CivilDay held_on;
+  if (!absl::ParseCivilTime(req.held_on(), &held_on)) {
+    return hc::InvalidField("held_on", "must be a date YYYY-MM-DD");
+  }
+  // Whatever the members' zones, a day ahead of UTC is the latest "today" anywhere.
+  const absl::Time now = Now();
+  const absl::CivilDay latest = absl::ToCivilDay(now, absl::UTCTimeZone()) + 1;
+  if (held_on > latest || held_on < latest - 366) {
+    return hc::InvalidField("held_on", "must be within the last year and not in the future");
+  }
+  if (req.note().size() > kMaxNote) return hc::InvalidField("note", "at most 2000 characters");
+  HC_ASSIGN_OR_RETURN(
+      storage::CheckIn saved,
+      store_.LogCheckIn(member_id, hc::ids::Canonical(req.match_id()), held_on, req.note(), now));
+  ToProto(saved, *resp.mutable_check_in());
+  return absl::OkStatus();
+}
+
+absl::Status MentorshipService::DoListCheckIns(const hc::auth::Principal& caller,
+                                               const pb::ListCheckInsRequest& req,
+                                               pb::ListCheckInsResponse& resp) {
+  HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
+  HC_RETURN_IF_ERROR(CheckId("match_id", req.match_id()));
+  HC_ASSIGN_OR_RETURN(std::vector<storage::CheckIn> check_ins,
+                      store_.ListCheckIns(member_id, hc::ids::Canonical(req.match_id())));
+  for (const auto& c : check_ins) ToProto(c, *resp.add_check_ins());
+  return absl::OkStatus();
+}
+
+absl::Status MentorshipService::DoReportConcern(const hc::auth::Principal& caller,
+                                                const pb::ReportConcernRequest& req,
+                                                pb::ReportConcernResponse& resp) {
+  HC_ASSIGN_OR_RETURN(std::string member_id, domain::MemberOf(caller));
+  HC_RETURN_IF_ERROR(CheckId("match_id", req.match_id()));
+  const int category = req.category();
+  if (category < pb::CONCERN_CATEGORY_UNRESPONSIVE || category > pb::CONCERN_CATEGORY_OTHER) {
+    return hc::InvalidField("category", "must be UNRESPONSIVE, BOUNDARIES, SAFETY or OTHER");
+  }
+  HC_ASSIGN_OR_RETURN(mentorship::Match match,
+                      store_.ReportConcern(member_id, hc::ids::Canonical(req.match_id()), category,
+                                           req.block(), Now()));
+  ToProto(match, *resp.mutable_match());
+  return absl::OkStatus();
+}
+
+absl::Status MentorshipService::DoOverview(const hc::auth::Principal& caller,
+                                           const pb::GetMentorshipOverviewRequest&,
+                                           pb::GetMentorshipOverviewResponse& resp) {
+  if (!caller.IsStaff()) {
+    return absl::PermissionDeniedError("coordinators and admins only");
+  }
+  HC_ASSIGN_OR_RETURN(storage::MentorshipOverview o, store_.Overview(Now()));
+  resp.set_mentors(o.mentors);
+  resp.set_accepting_mentors(o.accepting_mentors);
+  resp.set_places(o.places);
+  resp.set_active_matches(o.active);
+  resp.set_paused_matches(o.paused);
+  resp.set_awaiting_answer(o.awaiting_answer);
+  resp.set_open_requests(o.open_requests);
+  resp.set_open_requests_older_than_week(o.open_requests_older_than_week);
   return absl::OkStatus();
 }
 

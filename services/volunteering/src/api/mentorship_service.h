@@ -49,8 +49,30 @@ class MentorshipService final : public pb::MentorshipService::CallbackService {
   grpc::ServerUnaryReactor* EndMentorship(grpc::CallbackServerContext* ctx,
                                           const pb::EndMentorshipRequest* req,
                                           pb::EndMentorshipResponse* resp) override;
+  grpc::ServerUnaryReactor* LogCheckIn(grpc::CallbackServerContext* ctx,
+                                       const pb::LogCheckInRequest* req,
+                                       pb::LogCheckInResponse* resp) override;
+  grpc::ServerUnaryReactor* ListCheckIns(grpc::CallbackServerContext* ctx,
+                                         const pb::ListCheckInsRequest* req,
+                                         pb::ListCheckInsResponse* resp) override;
+  grpc::ServerUnaryReactor* ReportConcern(grpc::CallbackServerContext* ctx,
+                                          const pb::ReportConcernRequest* req,
+                                          pb::ReportConcernResponse* resp) override;
+  grpc::ServerUnaryReactor* GetMentorshipOverview(grpc::CallbackServerContext* ctx,
+                                                  const pb::GetMentorshipOverviewRequest* req,
+                                                  pb::GetMentorshipOverviewResponse* resp) override;
 
  private:
+  absl::Status DoLogCheckIn(const hc::auth::Principal& caller, const pb::LogCheckInRequest& req,
+                            pb::LogCheckInResponse& resp);
+  absl::Status DoListCheckIns(const hc::auth::Principal& caller, const pb::ListCheckInsRequest& req,
+                              pb::ListCheckInsResponse& resp);
+  absl::Status DoReportConcern(const hc::auth::Principal& caller,
+                               const pb::ReportConcernRequest& req,
+                               pb::ReportConcernResponse& resp);
+  absl::Status DoOverview(const hc::auth::Principal& caller,
+                          const pb::GetMentorshipOverviewRequest& req,
+                          pb::GetMentorshipOverviewResponse& resp);
   absl::Status DoUpsert(const hc::auth::Principal& caller,
                         const pb::UpsertMentorProfileRequest& req,
                         pb::UpsertMentorProfileResponse& resp);

@@ -88,4 +88,26 @@ void MentorshipFacts::Ended(hc::postgres::Tx& tx, const mentorship::Match& match
   hc::outbox::Append(tx, topic_, match.match_id, fact, subjects);
 }
 
+void MentorshipFacts::CheckInDue(hc::postgres::Tx& tx, const mentorship::Match& match,
+                                 absl::Time last_activity) const {
+  pb::MentorCheckInDue fact;
+  fact.set_match_id(match.match_id);
+  fact.set_mentee_id(match.mentee_id);
+  fact.set_mentor_id(match.mentor_id);
+  *fact.mutable_last_activity_at() = Ts(last_activity);
+  hc::outbox::Append(tx, topic_, match.match_id, fact, {match.mentee_id, match.mentor_id});
+}
+
+void MentorshipFacts::ConcernReported(hc::postgres::Tx& tx, const std::string& match_id,
+                                      const std::string& concern_id, int category, bool blocked,
+                                      absl::Time at) const {
+  pb::MentorshipConcernReported fact;
+  fact.set_match_id(match_id);
+  fact.set_concern_id(concern_id);
+  fact.set_category(category);
+  fact.set_blocked(blocked);
+  *fact.mutable_reported_at() = Ts(at);
+  hc::outbox::Append(tx, topic_, match_id, fact);
+}
+
 }  // namespace volunteering::facts

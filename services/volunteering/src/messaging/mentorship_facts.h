@@ -28,6 +28,12 @@ class MentorshipFacts {
   // With kMemberLeft, `left` is the party erased: their id is left out of the fact.
   void Ended(hc::postgres::Tx& tx, const mentorship::Match& match, mentorship::EndReason reason,
              absl::Time at, const std::string& left = "") const;
+  void CheckInDue(hc::postgres::Tx& tx, const mentorship::Match& match,
+                  absl::Time last_activity) const;
+  // Names no member: coordinators are told a match needs them, and look it up.
+  void ConcernReported(hc::postgres::Tx& tx, const std::string& match_id,
+                       const std::string& concern_id, int category, bool blocked,
+                       absl::Time at) const;
 
  private:
   std::string topic_;

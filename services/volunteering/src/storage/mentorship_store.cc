@@ -481,3 +481,202 @@ void MentorshipStore::EraseMemberIn(Tx& tx, const std::string& member_id, absl::
 }
 
 }  // namespace volunteering::storage
+
+namespace volunteering::storage {
+namespace {
+
+std::string NoteAd(const std::string& check_in_id) {
+  return "mentorship_check_ins.note:" + check_in_id;
+}
+
+absl::CivilDay ParseDay(const std::string& iso) {
+  absl::CivilDay day;
+  absl::ParseCivilTime(iso, &day);
+  return day;
+}
+
+}  // namespace
+
+absl::StatusOr<CheckIn> MentorshipStore::LogCheckIn(const std::string& member_id,
+                                                    const std::string& match_id,
+                                                    absl::CivilDay held_on, const std::string& note,
+                                                    absl::Time now) {
+  CheckIn out{.check_in_id = hc::ids::NewUuid(),
+              .match_id = match_id,
+              .author_id = member_id,
+              .held_on = held_on,
+              .note = note,
+              .created_at = now};
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, member_id));
+    auto match = LockMatch(tx, match_id);
+    if (!match || (match->mentor_id != member_id && match->mentee_id != member_id)) {
+      return absl::NotFoundError("no such mentorship of yours");
+    }
+    if (!match->HoldsPlace()) {
+      return absl::FailedPreconditionError("check-ins are logged on a mentorship going on");
+    }
+    const std::string sealed = note.empty() ? "" : keys_.Seal(note, NoteAd(out.check_in_id));
+    tx.exec_params(
+        "INSERT INTO mentorship_check_ins (check_in_id, match_id, author_id, held_on, "
+        "note, created_at) VALUES ($1, $2, $3, $4::date, NULLIF($5, ''::bytea), " +
+            MsToTs("$6") + ")",
+        out.check_in_id, match_id, member_id, absl::FormatCivilTime(held_on), Binary(sealed),
+        Ms(now));
+    // A check-in restarts the quiet spell and allows the next reminder.
+    tx.exec_params("UPDATE mentorship_matches SET last_activity_at = greatest(last_activity_at, " +
+                       MsToTs("$2") + "), check_in_due_at = NULL WHERE match_id = $1",
+                   match_id, Ms(now));
+    return absl::OkStatus();
+  });
+  HC_RETURN_IF_ERROR(status);
+  return out;
+}
+
+absl::StatusOr<std::vector<CheckIn>> MentorshipStore::ListCheckIns(const std::string& member_id,
+                                                                   const std::string& match_id) {
+  std::vector<CheckIn> out;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto match = tx.exec_params(
+        "SELECT 1 FROM mentorship_matches WHERE match_id = $1 AND (mentor_id = $2 OR "
+        "mentee_id = $2)",
+        match_id, member_id);
+    if (match.empty()) return absl::NotFoundError("no such mentorship of yours");
+    for (const auto& row : tx.exec_params(
+             "SELECT check_in_id::text, author_id::text, held_on::text, note, " +
+                 Epoch("created_at") +
+                 " FROM mentorship_check_ins WHERE match_id = $1 ORDER BY held_on, created_at",
+             match_id)) {
+      CheckIn c{.check_in_id = row[0].as<std::string>(),
+                .match_id = match_id,
+                .author_id = row[1].as<std::string>(),
+                .held_on = ParseDay(row[2].as<std::string>()),
+                .created_at = FromMs(row[4].as<int64_t>())};
+      if (c.author_id == member_id && !row[3].is_null()) {
+        HC_ASSIGN_OR_RETURN(c.note, keys_.Open(Bytes(row[3]), NoteAd(c.check_in_id)));
+      }
+      out.push_back(std::move(c));
+    }
+    return absl::OkStatus();
+  });
+  HC_RETURN_IF_ERROR(status);
+  return out;
+}
+
+absl::StatusOr<Match> MentorshipStore::ReportConcern(const std::string& member_id,
+                                                     const std::string& match_id, int category,
+                                                     bool block, absl::Time now) {
+  Match out;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, member_id));
+    auto match = LockMatch(tx, match_id);
+    if (!match || (match->mentor_id != member_id && match->mentee_id != member_id)) {
+      return absl::NotFoundError("no such mentorship of yours");
+    }
+    out = *match;
+    if (match->status == MatchStatus::kActive) {
+      tx.exec_params("UPDATE mentorship_matches SET status = 6 WHERE match_id = $1", match_id);
+      out.status = MatchStatus::kPaused;
+    } else if (match->status == MatchStatus::kChosen) {
+      tx.exec_params("UPDATE mentorship_matches SET status = 5, ended_at = " + MsToTs("$2") +
+                         ", end_reason = 4 WHERE match_id = $1",
+                     match_id, Ms(now));
+      out.status = MatchStatus::kEnded;
+      facts_.Ended(tx, out, mentorship::EndReason::kOther, now);
+    }
+    if (block) {
+      const std::string& other =
+          match->mentor_id == member_id ? match->mentee_id : match->mentor_id;
+      tx.exec_params(
+          "INSERT INTO mentorship_blocks (blocker_id, blocked_id, created_at) VALUES ($1, $2, " +
+              MsToTs("$3") + ") ON CONFLICT DO NOTHING",
+          member_id, other, Ms(now));
+    }
+    const std::string concern_id = hc::ids::NewUuid();
+    tx.exec_params(
+        "INSERT INTO mentorship_concerns (concern_id, match_id, category, created_at) "
+        "VALUES ($1, $2, $3, " +
+            MsToTs("$4") + ")",
+        concern_id, match_id, category, Ms(now));
+    facts_.ConcernReported(tx, match_id, concern_id, category, block, now);
+    return absl::OkStatus();
+  });
+  HC_RETURN_IF_ERROR(status);
+  return out;
+}
+
+absl::StatusOr<MentorshipOverview> MentorshipStore::Overview(absl::Time now) {
+  MentorshipOverview out;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    auto p = tx.exec1(
+        "SELECT count(*)::int, count(*) FILTER (WHERE accepting)::int, "
+        "coalesce(sum(capacity) FILTER (WHERE accepting), 0)::int FROM mentor_profiles");
+    out.mentors = p[0].as<int>();
+    out.accepting_mentors = p[1].as<int>();
+    out.places = p[2].as<int>();
+    auto m = tx.exec1(
+        "SELECT count(*) FILTER (WHERE status = 2)::int, count(*) FILTER (WHERE status = 6)::int, "
+        "count(*) FILTER (WHERE status = 1)::int FROM mentorship_matches WHERE status IN (1, 2, "
+        "6)");
+    out.active = m[0].as<int>();
+    out.paused = m[1].as<int>();
+    out.awaiting_answer = m[2].as<int>();
+    auto r = tx.exec_params1("SELECT count(*)::int, count(*) FILTER (WHERE created_at < " +
+                                 MsToTs("$1") + ")::int FROM mentorship_requests WHERE status = 1",
+                             Ms(now - absl::Hours(24 * 7)));
+    out.open_requests = r[0].as<int>();
+    out.open_requests_older_than_week = r[1].as<int>();
+    return absl::OkStatus();
+  });
+  HC_RETURN_IF_ERROR(status);
+  return out;
+}
+
+absl::StatusOr<int> MentorshipStore::ExpireChoices(absl::Time now, int batch) {
+  int n = 0;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    n = 0;
+    for (const auto& row : tx.exec_params(
+             "SELECT " + kMatchColumns + " FROM mentorship_matches m WHERE m.status = 1 AND " +
+                 "m.respond_by < " + MsToTs("$1") +
+                 " ORDER BY m.respond_by LIMIT $2 FOR UPDATE SKIP LOCKED",
+             Ms(now), batch)) {
+      Match m = MatchFromRow(row);
+      tx.exec_params("UPDATE mentorship_matches SET status = 4, ended_at = " + MsToTs("$2") +
+                         " WHERE match_id = $1",
+                     m.match_id, Ms(now));
+      m.status = MatchStatus::kExpired;
+      facts_.Lapsed(tx, m, /*expired=*/true, now);
+      ++n;
+    }
+    return absl::OkStatus();
+  });
+  HC_RETURN_IF_ERROR(status);
+  return n;
+}
+
+absl::StatusOr<int> MentorshipStore::MarkCheckInsDue(absl::Time now, absl::Duration quiet,
+                                                     int batch) {
+  int n = 0;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+    n = 0;
+    for (const auto& row : tx.exec_params(
+             "SELECT " + kMatchColumns + ", " + Epoch("m.last_activity_at") +
+                 " FROM mentorship_matches m WHERE m.status = 2 AND m.check_in_due_at IS NULL "
+                 "AND m.last_activity_at < " +
+                 MsToTs("$1") + " ORDER BY m.last_activity_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+             Ms(now - quiet), batch)) {
+      Match m = MatchFromRow(row);
+      tx.exec_params("UPDATE mentorship_matches SET check_in_due_at = " + MsToTs("$2") +
+                         " WHERE match_id = $1",
+                     m.match_id, Ms(now));
+      facts_.CheckInDue(tx, m, FromMs(row[8].as<int64_t>()));
+      ++n;
+    }
+    return absl::OkStatus();
+  });
+  HC_RETURN_IF_ERROR(status);
+  return n;
+}
+
+}  // namespace volunteering::storage

@@ -42,6 +42,28 @@ struct MyMentorship {
   std::map<std::string, std::string> introductions;
 };
 
+struct CheckIn {
+  std::string check_in_id;
+  std::string match_id;
+  std::string author_id;
+  absl::CivilDay held_on;
+  // Only for its author; empty for the other party.
+  std::string note;
+  absl::Time created_at;
+};
+
+// What coordinators see: aggregates only, no names, no conversations.
+struct MentorshipOverview {
+  int mentors = 0;
+  int accepting_mentors = 0;
+  int places = 0;  // capacity of accepting mentors
+  int active = 0;
+  int paused = 0;
+  int awaiting_answer = 0;
+  int open_requests = 0;
+  int open_requests_older_than_week = 0;
+};
+
 // Mentor profiles, requests, proposals and matches in PostgreSQL, with their facts in the
 // outbox. The lock order and the capacity invariant are written in mentorship_store.cc.
 class MentorshipStore {
@@ -75,6 +97,25 @@ class MentorshipStore {
   // Either party; a match already over answers as it stands.
   absl::StatusOr<mentorship::Match> End(const std::string& member_id, const std::string& match_id,
                                         mentorship::EndReason reason, absl::Time now);
+  // Either party of an active or paused match; the note sealed for its author.
+  absl::StatusOr<CheckIn> LogCheckIn(const std::string& member_id, const std::string& match_id,
+                                     absl::CivilDay held_on, const std::string& note,
+                                     absl::Time now);
+  // A match's check-ins, oldest first; notes only of the caller's own.
+  absl::StatusOr<std::vector<CheckIn>> ListCheckIns(const std::string& member_id,
+                                                    const std::string& match_id);
+  // Either party: an active match is paused (it keeps its place), a choice awaiting an answer
+  // ends; with `block` the pair is never proposed again. Returns the match as it is now.
+  absl::StatusOr<mentorship::Match> ReportConcern(const std::string& member_id,
+                                                  const std::string& match_id, int category,
+                                                  bool block, absl::Time now);
+  absl::StatusOr<MentorshipOverview> Overview(absl::Time now);
+  // The poller's two jobs, each one transaction of up to `batch` rows taken FOR UPDATE SKIP
+  // LOCKED (replicas take disjoint rows): choices unanswered past their deadline expire
+  // (MentorChoiceLapsed); active matches quiet for `quiet` get one MentorCheckInDue (again
+  // only after a new check-in and another quiet spell). Return how many rows they changed.
+  absl::StatusOr<int> ExpireChoices(absl::Time now, int batch);
+  absl::StatusOr<int> MarkCheckInsDue(absl::Time now, absl::Duration quiet, int batch);
   // Inside the erasing transaction (which holds the member's erasure lock): their live
   // matches end (MentorshipEnded, MEMBER_LEFT, naming only the other party), then their
   // profile, requests, matches with their check-ins, and blocks are deleted.
