@@ -317,5 +317,71 @@ TEST_F(MentorshipRpcTest, MemberDeletedEndsTheMatchAndFreesThePlace) {
   EXPECT_EQ(Ask(Register("Hal", 30)).proposals_size(), 1) << "the place is free again";
 }
 
+TEST_F(MentorshipRpcTest, CheckInsConcernsAndTheCoordinatorsOverview) {
+  const std::string mentor = Register("Ivy", 3 * 365), mentee = Register("Jo", 30);
+  ASSERT_TRUE(Upsert(mentor, Profile()).ok());
+  pb::RequestMentorResponse asked = Ask(mentee);
+  ASSERT_EQ(asked.proposals_size(), 1);
+  pb::ChooseMentorRequest choose;
+  choose.set_request_id(asked.request_id());
+  choose.set_mentor_id(mentor);
+  pb::ChooseMentorResponse chosen;
+  ASSERT_TRUE(stub_->ChooseMentor(Ctx(Token(mentee)).get(), choose, &chosen).ok());
+  const std::string match_id = chosen.match().match_id();
+  pb::RespondToRequestRequest respond;
+  respond.set_match_id(match_id);
+  respond.set_accept(true);
+  pb::RespondToRequestResponse answered;
+  ASSERT_TRUE(stub_->RespondToRequest(Ctx(Token(mentor)).get(), respond, &answered).ok());
+
+  pb::LogCheckInRequest log;
+  log.set_match_id(match_id);
+  log.set_held_on("yesterday");
+  pb::LogCheckInResponse logged;
+  grpc::Status s = stub_->LogCheckIn(Ctx(Token(mentee)).get(), log, &logged);
+  EXPECT_EQ(s.error_message().rfind("held_on:", 0), 0u) << s.error_message();
+  const absl::CivilDay today = absl::ToCivilDay(absl::Now(), absl::UTCTimeZone());
+  log.set_held_on(absl::FormatCivilTime(today));
+  log.set_note("Coffee after the Tuesday meeting");
+  ASSERT_TRUE(stub_->LogCheckIn(Ctx(Token(mentee)).get(), log, &logged).ok());
+  pb::ListCheckInsRequest list;
+  list.set_match_id(match_id);
+  pb::ListCheckInsResponse listed;
+  ASSERT_TRUE(stub_->ListCheckIns(Ctx(Token(mentor)).get(), list, &listed).ok());
+  ASSERT_EQ(listed.check_ins_size(), 1);
+  EXPECT_TRUE(listed.check_ins(0).note().empty()) << "the mentee's note is the mentee's";
+  ASSERT_TRUE(stub_->ListCheckIns(Ctx(Token(mentee)).get(), list, &listed).ok());
+  EXPECT_EQ(listed.check_ins(0).note(), "Coffee after the Tuesday meeting");
+  EXPECT_EQ(stub_->ListCheckIns(Ctx(Token(hc::ids::NewUuid())).get(), list, &listed).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  pb::ReportConcernRequest report;
+  report.set_match_id(match_id);
+  pb::ReportConcernResponse reported;
+  s = stub_->ReportConcern(Ctx(Token(mentee)).get(), report, &reported);
+  EXPECT_EQ(s.error_message().rfind("category:", 0), 0u) << s.error_message();
+  report.set_category(pb::CONCERN_CATEGORY_BOUNDARIES);
+  ASSERT_TRUE(stub_->ReportConcern(Ctx(Token(mentee)).get(), report, &reported).ok());
+  EXPECT_EQ(reported.match().status(), pb::MATCH_STATUS_PAUSED);
+  auto concern = hc::testing::ReadTopic(
+      hc::testing::KafkaBrokers(), topic_, 1, std::chrono::seconds(60),
+      [&](const hc::kafka::Message& m) {
+        return m.key == match_id &&
+               m.Header("ce_type") == "alumni.volunteering.v1.MentorshipConcernReported";
+      });
+  ASSERT_EQ(concern.size(), 1u);
+  EXPECT_EQ(concern[0].value.find(mentee), std::string::npos);
+
+  pb::GetMentorshipOverviewResponse overview;
+  EXPECT_EQ(stub_->GetMentorshipOverview(Ctx(Token(mentee)).get(), {}, &overview).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(stub_->GetMentorshipOverview(Ctx(staff_).get(), {}, &overview).ok());
+  EXPECT_EQ(overview.mentors(), 1);
+  EXPECT_EQ(overview.places(), 2);
+  EXPECT_EQ(overview.paused_matches(), 1);
+  EXPECT_EQ(overview.active_matches(), 0);
+  EXPECT_EQ(overview.open_requests(), 0);
+}
+
 }  // namespace
 }  // namespace volunteering
