@@ -58,6 +58,37 @@ TEST(MentorshipScore, AddsFocusInterestsOverlapAndFreePlaces) {
   EXPECT_EQ(s.total, 100);
 }
 
+// The worked example of services/volunteering/README.md ("why mentor A before B").
+TEST(MentorshipScore, ReadmeExampleRanksAOverB) {
+  MenteeRequest r = Request();
+  r.interests = {"running", "music"};
+  r.availability = Evenings("Europe/London");
+  MentorCandidate a = Mentor("a", 4, 0);
+  a.interests = {"running"};
+  MentorCandidate b = Mentor("b", 2, 1);
+  b.interests = {"running", "music"};
+  b.availability = Evenings("Europe/London");
+  auto ranked = Rank(r, {b, a}, kNow, kZones);
+  ASSERT_EQ(ranked.size(), 2u);
+  EXPECT_EQ(ranked[0].mentor_id, "a");
+  EXPECT_EQ(ranked[0].score, (ScoreBreakdown{.shared_programs = 1,
+                                             .shared_interests = 1,
+                                             .overlap_minutes = 840,
+                                             .focus_points = 30,
+                                             .interest_points = 10,
+                                             .overlap_points = 30,
+                                             .load_points = 40,
+                                             .total = 110}));
+  EXPECT_EQ(ranked[1].score, (ScoreBreakdown{.shared_programs = 1,
+                                             .shared_interests = 2,
+                                             .overlap_minutes = 1260,
+                                             .focus_points = 30,
+                                             .interest_points = 20,
+                                             .overlap_points = 30,
+                                             .load_points = 20,
+                                             .total = 100}));
+}
+
 TEST(MentorshipScore, LessLoadedMentorRanksFirstWhenAllElseIsEqual) {
   auto ranked = Rank(Request(), {Mentor("a", 3, 2), Mentor("b", 3, 0)}, kNow, kZones);
   ASSERT_EQ(ranked.size(), 2u);
