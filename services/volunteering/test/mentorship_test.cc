@@ -309,6 +309,8 @@ TEST(MentorshipProperty, TwoHundredMentorsThousandRequestsTwelveZones) {
     max = std::max(max, share);
     ++n;
   }
+  RecordProperty("max_over_mean", std::to_string(max / (sum / n)));
+  RecordProperty("placed", std::to_string(placed) + " of " + std::to_string(open_capacity));
   EXPECT_LE(max / (sum / n), 1.5);
 
   // The same ranking on a rerun.
