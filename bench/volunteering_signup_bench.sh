@@ -57,8 +57,10 @@ bench_stack_and_database
 
 hc_step "volunteering service on core ${SERVER_CPU} (${CONNS} PostgreSQL connections)"
 bench_topics events
+# Mentorship seals with a data key (HC_DATA_KEY_FILE), as membership does.
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/data.key"
 bench_start_service HC_EVENTS_CONSUMER_GROUP="volunteering-events-bench-${DB_NAME}" \
-  HC_EVENTS_TOPIC="${TOPIC_events}"
+  HC_EVENTS_TOPIC="${TOPIC_events}" HC_DATA_KEY_FILE="${TMP}/data.key"
 
 hc_step "seeding ${SHIFTS} roles with a shift each"
 RID="('20000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid"

@@ -31,6 +31,16 @@ struct Settings {
   std::chrono::seconds interest_tags_ttl{60};
   // Withdrawals close this long before a shift starts.
   std::chrono::minutes withdraw_cutoff{24 * 60};
+  // 64 hex characters from HC_DATA_KEY_FILE (as membership's): seals mentors' introductions,
+  // self-described gender and check-in notes.
+  std::string data_key_hex;
+  // How long a chosen mentor has to answer (HC_MENTOR_RESPONSE_HOURS).
+  std::chrono::hours mentor_response_window{72};
+  // How often expired choices and due check-ins are looked for (HC_MENTORSHIP_POLL_SECONDS),
+  // and how long an active match may stay quiet before MentorCheckInDue
+  // (HC_MENTOR_CHECK_IN_DAYS).
+  std::chrono::seconds mentorship_poll_interval{60};
+  int mentor_check_in_days = 30;
 
   static hc::config::ServiceSettings Defaults();
   // Reads HC_* environment variables; INVALID_ARGUMENT naming each bad one.

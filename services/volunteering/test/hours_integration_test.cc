@@ -49,6 +49,7 @@ class HoursTest : public ::testing::Test {
     ASSERT_TRUE(membership_->Start().ok());
 
     Settings v;
+    v.data_key_hex = std::string(64, 'e');
     v.service = Common(db_.url(), redis_.address());
     v.volunteering_topic = topic_;
     v.membership_topic = membership_topic_;

@@ -41,6 +41,7 @@ class ShiftLifecycleTest : public ::testing::Test {
                                         std::chrono::seconds(30))
                     .ok());
     Settings v;
+    v.data_key_hex = std::string(64, 'e');
     v.service.server.address = "127.0.0.1:0";
     v.service.metrics_address = "127.0.0.1:0";
     v.service.database_url = db_.url();

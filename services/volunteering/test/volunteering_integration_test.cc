@@ -60,6 +60,7 @@ class VolunteeringTest : public ::testing::Test {
     ASSERT_TRUE(membership_->Start().ok());
 
     Settings v;
+    v.data_key_hex = std::string(64, 'e');
     // 200 concurrent callers on 2 cores: sign-ups to one shift queue on its row lock anyway.
     v.service = Common(db_.url(), redis_.address(), /*workers=*/24);
     v.service.work_queue = 4096;

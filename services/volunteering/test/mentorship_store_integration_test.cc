@@ -1,0 +1,357 @@
+// MentorshipStore against the real PostgreSQL: capacity under concurrent accepts, the choice's
+// deadline, sealing, and erasure.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <latch>
+#include <pqxx/pqxx>
+#include <thread>
+
+#include "libs/ids/ids.h"
+#include "libs/service/runtime.h"
+#include "libs/testing/testing.h"
+#include "services/volunteering/src/storage/mentorship_store.h"
+#include "services/volunteering/test/test_support.h"
+
+const std::vector<hc::postgres::Migration>& volunteering_lib_migrations();
+
+namespace volunteering::storage {
+namespace {
+
+using mentorship::MatchStatus;
+
+const absl::Time kNow = absl::FromCivil(absl::CivilHour(2027, 1, 11, 9), absl::UTCTimeZone());
+
+mentorship::Availability Evenings() {
+  mentorship::Availability a{.time_zone = "Europe/Berlin"};
+  for (int d = 0; d < 7; ++d) a.windows.push_back({d, 18 * 60, 21 * 60});
+  return a;
+}
+
+class MentorshipStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    settings_ = test_support::Common(db_.url(), "127.0.0.1:1", 8);
+    ASSERT_TRUE(hc::service::Runtime::Migrate(settings_, volunteering_lib_migrations(), true).ok());
+    pool_ = std::make_unique<hc::postgres::Pool>(hc::postgres::PoolOptions{
+        .url = db_.url(), .size = 16, .acquire_timeout = std::chrono::seconds(30)});
+    store_ = std::make_unique<MentorshipStore>(*pool_, keys_, facts_, zones_);
+  }
+
+  std::string Mentor(int capacity, const std::string& language, const std::string& intro = "") {
+    MentorProfileRecord p{.mentor = {.member_id = hc::ids::NewUuid(),
+                                     .capacity = capacity,
+                                     .accepting = true,
+                                     .programs = {"outpatient"},
+                                     .interests = {"running"},
+                                     .languages = {language},
+                                     .availability = Evenings()},
+                          .introduction = intro};
+    auto saved = store_->UpsertProfile(p, kNow);
+    EXPECT_TRUE(saved.ok()) << saved.status();
+    return p.mentor.member_id;
+  }
+
+  struct Asked {
+    std::string mentee_id;
+    std::string request_id;
+  };
+  // A new mentee's request in `language`.
+  Asked Ask(const std::string& language) {
+    mentorship::MenteeRequest r{.member_id = hc::ids::NewUuid(),
+                                .programs = {"outpatient"},
+                                .language = language,
+                                .availability = Evenings()};
+    auto requested = store_->Request(r, "", kNow);
+    EXPECT_TRUE(requested.ok()) << requested.status();
+    return {r.member_id, requested->request_id};
+  }
+
+  mentorship::Match Choose(const Asked& asked, const std::string& mentor) {
+    auto chosen =
+        store_->Choose(asked.mentee_id, asked.request_id, mentor, kNow, kNow + absl::Hours(72));
+    EXPECT_TRUE(chosen.ok()) << chosen.status();
+    return *chosen;
+  }
+
+  // A new mentee's request in `language`, and their choice of `mentor`.
+  mentorship::Match Chosen(const std::string& mentor, const std::string& language) {
+    return Choose(Ask(language), mentor);
+  }
+
+  int Count(const std::string& sql) {
+    pqxx::connection conn(db_.url());
+    pqxx::nontransaction tx(conn);
+    return tx.exec1(sql)[0].as<int>();
+  }
+
+  hc::testing::TestDatabase db_{"mentorship"};
+  hc::config::ServiceSettings settings_;
+  hc::crypto::DataKeys keys_ = *hc::crypto::DataKeys::FromHex(std::string(64, 'a'));
+  facts::MentorshipFacts facts_{"alumni.volunteering.v1"};
+  hc::tz::SystemTimeZones zones_;
+  std::unique_ptr<hc::postgres::Pool> pool_;
+  std::unique_ptr<MentorshipStore> store_;
+};
+
+TEST_F(MentorshipStoreTest, FiftyConcurrentAcceptsForTenPlacesMakeTenMatches) {
+  // Five mentors of capacity 5 with 3 places taken each: 10 places left, 10 choices waiting
+  // for each mentor, all 50 accepted at once.
+  std::vector<std::string> mentors;
+  std::vector<mentorship::Match> waiting;
+  for (int i = 0; i < 5; ++i) {
+    const std::string language = "l" + std::to_string(i);
+    mentors.push_back(Mentor(5, language));
+    // Asked before any choice: a mentor's waiting choices count as load in the ranking, so
+    // later requests would no longer be shown a mentor with 5 choices waiting.
+    std::vector<Asked> asked;
+    for (int j = 0; j < 13; ++j) asked.push_back(Ask(language));
+    std::vector<mentorship::Match> mine;
+    for (const auto& a : asked) mine.push_back(Choose(a, mentors.back()));
+    for (int j = 0; j < 3; ++j) {
+      auto r = store_->Respond(mentors.back(), mine[j].match_id, true, kNow);
+      ASSERT_TRUE(r.ok() && r->status.ok());
+    }
+    waiting.insert(waiting.end(), mine.begin() + 3, mine.end());
+  }
+  ASSERT_EQ(waiting.size(), 50u);
+  std::atomic<int> started = 0, full = 0, other = 0;
+  std::latch go(static_cast<std::ptrdiff_t>(waiting.size()));
+  std::vector<std::thread> threads;
+  for (const auto& m : waiting) {
+    threads.emplace_back([&, m] {
+      go.arrive_and_wait();
+      auto r = store_->Respond(m.mentor_id, m.match_id, true, kNow + absl::Minutes(1));
+      if (r.ok() && r->status.ok() && r->match.status == MatchStatus::kActive) {
+        ++started;
+      } else if (r.ok() && absl::IsFailedPrecondition(r->status)) {
+        ++full;
+      } else {
+        ++other;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(started.load(), 10);
+  EXPECT_EQ(full.load(), 40);
+  EXPECT_EQ(other.load(), 0);
+  for (const auto& mentor : mentors) {
+    EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_matches WHERE status = 2 AND "
+                    "mentor_id = '" +
+                    mentor + "'"),
+              5);
+  }
+  EXPECT_EQ(Count("SELECT count(*)::int FROM outbox WHERE ce_type LIKE '%MentorshipStarted'"), 25);
+}
+
+TEST_F(MentorshipStoreTest, AnAnswerAfterTheDeadlineExpiresTheChoice) {
+  const std::string mentor = Mentor(2, "en");
+  auto m = Chosen(mentor, "en");
+  auto late = store_->Respond(mentor, m.match_id, true, kNow + absl::Hours(73));
+  ASSERT_TRUE(late.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(late->status));
+  EXPECT_EQ(late->match.status, MatchStatus::kExpired);
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_matches WHERE status = 4"), 1);
+  // The mentee may pick again, but not the one who let it lapse.
+  auto again = store_->Choose(m.mentee_id, m.request_id, mentor, kNow, kNow + absl::Hours(72));
+  EXPECT_TRUE(absl::IsFailedPrecondition(again.status())) << again.status();
+}
+
+TEST_F(MentorshipStoreTest, OnlyTheChosenMentorAnswersAndOnlyTheMenteeChooses) {
+  const std::string mentor = Mentor(2, "en");
+  auto m = Chosen(mentor, "en");
+  EXPECT_TRUE(
+      absl::IsNotFound(store_->Respond(hc::ids::NewUuid(), m.match_id, true, kNow).status()));
+  EXPECT_TRUE(absl::IsNotFound(
+      store_->Choose(hc::ids::NewUuid(), m.request_id, mentor, kNow, kNow).status()));
+}
+
+TEST_F(MentorshipStoreTest, IntroductionIsSealedAndShownToTheMatchedMentee) {
+  const std::string mentor = Mentor(2, "en", "Ten years sober, happy to walk with you.");
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentor_profiles WHERE position(convert_to('Ten "
+                  "years', 'UTF8') in "
+                  "introduction) > 0"),
+            0);
+  auto m = Chosen(mentor, "en");
+  auto before = store_->Mine(m.mentee_id);
+  ASSERT_TRUE(before.ok());
+  EXPECT_TRUE(before->introductions.empty()) << "not before the mentor said yes";
+  ASSERT_TRUE(store_->Respond(mentor, m.match_id, true, kNow)->status.ok());
+  auto after = store_->Mine(m.mentee_id);
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(after->introductions.at(mentor), "Ten years sober, happy to walk with you.");
+  EXPECT_EQ(after->as_mentee.size(), 1u);
+  auto as_mentor = store_->Mine(mentor);
+  EXPECT_EQ(as_mentor->as_mentor.size(), 1u);
+}
+
+TEST_F(MentorshipStoreTest, SameGenderMatchesTheNormalisedFingerprintOnly) {
+  MentorProfileRecord p{.mentor = {.member_id = hc::ids::NewUuid(),
+                                   .capacity = 2,
+                                   .accepting = true,
+                                   .languages = {"en"},
+                                   .availability = Evenings()},
+                        .gender = "Non-binary"};
+  ASSERT_TRUE(store_->UpsertProfile(p, kNow).ok());
+  Mentor(2, "en");  // no gender given
+  mentorship::MenteeRequest r{.member_id = hc::ids::NewUuid(),
+                              .language = "en",
+                              .availability = Evenings(),
+                              .same_gender = true};
+  auto got = store_->Request(r, "  non-BINARY ", kNow);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->proposals.size(), 1u);
+  EXPECT_EQ(got->proposals[0].mentor_id, p.mentor.member_id);
+  EXPECT_EQ(store_->GetProfile(p.mentor.member_id)->gender, "Non-binary");
+}
+
+TEST_F(MentorshipStoreTest, ErasureEndsMatchesFreesThePlaceAndNamesOnlyTheOtherParty) {
+  const std::string mentor = Mentor(1, "en");
+  auto m = Chosen(mentor, "en");
+  ASSERT_TRUE(store_->Respond(mentor, m.match_id, true, kNow)->status.ok());
+  ASSERT_TRUE(pool_
+                  ->InTransaction([&](hc::postgres::Tx& tx) {
+                    store_->EraseMemberIn(tx, m.mentee_id, kNow);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_matches"), 0);
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_requests WHERE mentee_id = '" +
+                  m.mentee_id + "'"),
+            0);
+  // The place is free again: a new mentee's choice can be accepted.
+  auto next = Chosen(mentor, "en");
+  EXPECT_TRUE(store_->Respond(mentor, next.match_id, true, kNow)->status.ok());
+  // The MentorshipEnded fact names the mentor only.
+  pqxx::connection conn(db_.url());
+  pqxx::nontransaction tx(conn);
+  auto rows =
+      tx.exec("SELECT payload FROM outbox WHERE ce_type LIKE '%MentorshipEnded' ORDER BY seq");
+  ASSERT_EQ(rows.size(), 1u);
+  const std::string payload = pqxx::binarystring(rows[0][0]).str();
+  EXPECT_NE(payload.find(mentor), std::string::npos);
+  EXPECT_EQ(payload.find(m.mentee_id), std::string::npos);
+}
+
+TEST_F(MentorshipStoreTest, CheckInNotesAreSealedAndShownOnlyToTheirAuthor) {
+  const std::string mentor = Mentor(2, "en");
+  auto m = Chosen(mentor, "en");
+  EXPECT_TRUE(absl::IsFailedPrecondition(
+      store_->LogCheckIn(m.mentee_id, m.match_id, absl::CivilDay(2027, 1, 11), "", kNow).status()))
+      << "not before the mentor said yes";
+  ASSERT_TRUE(store_->Respond(mentor, m.match_id, true, kNow)->status.ok());
+  ASSERT_TRUE(store_
+                  ->LogCheckIn(m.mentee_id, m.match_id, absl::CivilDay(2027, 1, 11),
+                               "Talked about my first month back at work", kNow)
+                  .ok());
+  ASSERT_TRUE(
+      store_->LogCheckIn(mentor, m.match_id, absl::CivilDay(2027, 1, 12), "Went well", kNow).ok());
+  EXPECT_TRUE(absl::IsNotFound(
+      store_->LogCheckIn(hc::ids::NewUuid(), m.match_id, absl::CivilDay(2027, 1, 12), "", kNow)
+          .status()));
+  EXPECT_EQ(Count("SELECT count(*)::int FROM mentorship_check_ins WHERE position(convert_to('first "
+                  "month', 'UTF8') in "
+                  "note) > 0"),
+            0);
+  auto as_mentee = store_->ListCheckIns(m.mentee_id, m.match_id);
+  ASSERT_TRUE(as_mentee.ok());
+  ASSERT_EQ(as_mentee->size(), 2u);
+  EXPECT_EQ((*as_mentee)[0].note, "Talked about my first month back at work");
+  EXPECT_EQ((*as_mentee)[1].note, "") << "the mentor's note is the mentor's";
+  auto as_mentor = store_->ListCheckIns(mentor, m.match_id);
+  EXPECT_EQ((*as_mentor)[0].note, "");
+  EXPECT_EQ((*as_mentor)[1].note, "Went well");
+  EXPECT_TRUE(absl::IsNotFound(store_->ListCheckIns(hc::ids::NewUuid(), m.match_id).status()));
+}
+
+TEST_F(MentorshipStoreTest, AConcernPausesTheMatchAndABlockedPairIsNeverProposedAgain) {
+  const std::string mentor = Mentor(2, "en");
+  auto m = Chosen(mentor, "en");
+  ASSERT_TRUE(store_->Respond(mentor, m.match_id, true, kNow)->status.ok());
+  auto paused = store_->ReportConcern(m.mentee_id, m.match_id, 2, /*block=*/true, kNow);
+  ASSERT_TRUE(paused.ok()) << paused.status();
+  EXPECT_EQ(paused->status, MatchStatus::kPaused);
+  auto overview = store_->Overview(kNow);
+  EXPECT_EQ(overview->paused, 1);
+  EXPECT_EQ(overview->active, 0);
+  ASSERT_TRUE(store_->End(m.mentee_id, m.match_id, mentorship::EndReason::kNotAFit, kNow).ok());
+  mentorship::MenteeRequest again{
+      .member_id = m.mentee_id, .language = "en", .availability = Evenings()};
+  auto asked = store_->Request(again, "", kNow);
+  ASSERT_TRUE(asked.ok()) << asked.status();
+  EXPECT_TRUE(asked->proposals.empty()) << "the only mentor is blocked";
+  // The fact names no member.
+  pqxx::connection conn(db_.url());
+  pqxx::nontransaction tx(conn);
+  auto rows = tx.exec(
+      "SELECT payload FROM outbox WHERE ce_type LIKE '%MentorshipConcernReported' ORDER BY seq");
+  ASSERT_EQ(rows.size(), 1u);
+  const std::string payload = pqxx::binarystring(rows[0][0]).str();
+  EXPECT_EQ(payload.find(mentor), std::string::npos);
+  EXPECT_EQ(payload.find(m.mentee_id), std::string::npos);
+}
+
+TEST_F(MentorshipStoreTest, PollerExpiresUnansweredChoicesAndRemindsQuietMatchesOnce) {
+  const std::string mentor = Mentor(3, "en");
+  auto unanswered = Chosen(mentor, "en");
+  auto active = Chosen(mentor, "en");
+  ASSERT_TRUE(store_->Respond(mentor, active.match_id, true, kNow)->status.ok());
+  EXPECT_EQ(*store_->ExpireChoices(kNow + absl::Hours(71), 100), 0);
+  EXPECT_EQ(*store_->ExpireChoices(kNow + absl::Hours(73), 100), 1);
+  EXPECT_EQ(*store_->ExpireChoices(kNow + absl::Hours(74), 100), 0);
+  EXPECT_EQ(
+      Count("SELECT status FROM mentorship_matches WHERE match_id = '" + unanswered.match_id + "'"),
+      4);
+  const absl::Duration month = absl::Hours(24 * 30);
+  EXPECT_EQ(*store_->MarkCheckInsDue(kNow + absl::Hours(24 * 29), month, 100), 0);
+  EXPECT_EQ(*store_->MarkCheckInsDue(kNow + absl::Hours(24 * 31), month, 100), 1);
+  EXPECT_EQ(*store_->MarkCheckInsDue(kNow + absl::Hours(24 * 40), month, 100), 0) << "once";
+  ASSERT_TRUE(store_
+                  ->LogCheckIn(active.mentee_id, active.match_id, absl::CivilDay(2027, 2, 20), "",
+                               kNow + absl::Hours(24 * 41))
+                  .ok());
+  EXPECT_EQ(*store_->MarkCheckInsDue(kNow + absl::Hours(24 * 60), month, 100), 0);
+  EXPECT_EQ(*store_->MarkCheckInsDue(kNow + absl::Hours(24 * 72), month, 100), 1);
+  EXPECT_EQ(Count("SELECT count(*)::int FROM outbox WHERE ce_type LIKE '%MentorCheckInDue'"), 2);
+  EXPECT_EQ(Count("SELECT count(*)::int FROM outbox WHERE ce_type LIKE '%MentorChoiceLapsed'"), 1);
+}
+
+// Measures RequestMentor's store path (ranking included) against 10,000 mentors in 12 zones.
+TEST_F(MentorshipStoreTest, ProposalLatencyWithTenThousandMentors) {
+  pqxx::connection conn(db_.url());
+  pqxx::nontransaction tx(conn);
+  tx.exec(
+      "INSERT INTO mentor_profiles (member_id, capacity, accepting, programs, interests, "
+      "languages, time_zone, windows, updated_at) SELECT gen_random_uuid(), 1 + i % 5, true, "
+      "ARRAY[(ARRAY['outpatient','residential','twelve-step'])[1 + i % 3]], "
+      "ARRAY[(ARRAY['running','music','books','art'])[1 + i % 4]], '{en}', "
+      "(ARRAY['America/Los_Angeles','America/Denver','America/Chicago','America/New_York',"
+      "'America/Sao_Paulo','Europe/London','Europe/Berlin','Europe/Helsinki','Asia/Kolkata',"
+      "'Asia/Tokyo','Australia/Sydney','Pacific/Auckland'])[1 + i % 12], "
+      "'{0,1020,1320,1,1020,1320,2,1020,1320,3,1020,1320,4,1020,1320,5,480,1200,6,480,1200}', "
+      "now() FROM generate_series(1, 10000) i");
+  std::vector<double> ms;
+  for (int i = 0; i < 40; ++i) {
+    mentorship::MenteeRequest r{.member_id = hc::ids::NewUuid(),
+                                .programs = {"outpatient"},
+                                .interests = {"music"},
+                                .language = "en",
+                                .availability = Evenings()};
+    const absl::Time start = absl::Now();
+    auto got = store_->Request(r, "", kNow);
+    ms.push_back(absl::ToDoubleMilliseconds(absl::Now() - start));
+    ASSERT_TRUE(got.ok()) << got.status();
+    EXPECT_EQ(got->proposals.size(), 3u);
+  }
+  std::sort(ms.begin(), ms.end());
+  const double p50 = ms[ms.size() / 2], p99 = ms[ms.size() * 99 / 100];
+  RecordProperty("p50_ms", std::to_string(p50));
+  RecordProperty("p99_ms", std::to_string(p99));
+  std::printf("RequestMentor with 10,000 mentors: p50 %.1f ms, p99 %.1f ms\n", p50, p99);
+  EXPECT_LT(p99, 5000.0);
+}
+
+}  // namespace
+}  // namespace volunteering::storage
