@@ -54,13 +54,14 @@ membership() {
   grpcurl -plaintext -H "authorization: Bearer ${ADMIN_TOKEN}" -d @ "$(sys_addr membership)" \
     "alumni.membership.v1.MembershipService/$1"
 }
-# register KEY FIRST LAST: registers a member and prints "KEY id email displayName".
+# register KEY FIRST LAST [EXTRA]: registers a member and prints "KEY id email displayName";
+# EXTRA is more JSON fields for RegisterMember (', "sobriety_date": {...}').
 register() {
-  local key="$1" first="$2" last="$3" email out id
+  local key="$1" first="$2" last="$3" extra="${4:-}" email out id
   email="${key}@e2e.homecoming.local"
   out="$(membership RegisterMember <<JSON
 {"first_name": "${first}", "last_name": "${last}", "email": "${email}",
- "program": "PROGRAM_IOP", "time_zone": "America/Chicago", "interests": ["hiking"]}
+ "program": "PROGRAM_IOP", "time_zone": "America/Chicago", "interests": ["hiking"]${extra}}
 JSON
   )" || hc_die "could not register ${key}: ${out}"
   id="$(sed -n 's/.*"member_id": "\([^"]*\)".*/\1/p' <<<"${out}" | head -n1)"
@@ -72,10 +73,16 @@ members="$(
   register alumna2 Bea Lopez
   register alumnus Cal Brooks
   register coordinator Dana Reed
+  # A peer mentor must be sober for a year (membership's CheckEligibility at 365 days).
+  register mentor Eli Grant ', "sobriety_date": {"year": 2019, "month": 3, "day": 14}'
 )"
 coordinator_id="$(awk '$1 == "coordinator" {print $2}' <<<"${members}")"
 membership AssignRole >/dev/null <<JSON || hc_die "could not make the coordinator one"
 {"member_id": "${coordinator_id}", "role": "ROLE_COORDINATOR"}
+JSON
+mentor_id="$(awk '$1 == "mentor" {print $2}' <<<"${members}")"
+membership AssignRole >/dev/null <<JSON || hc_die "could not make the mentor a peer mentor"
+{"member_id": "${mentor_id}", "role": "ROLE_PEER_MENTOR"}
 JSON
 awk '{print $2, $4, $5, "—", $1}' <<<"${members}" | sys_write_dev_users
 mkdir -p "${SYS_STATE}/screenshots"

@@ -9,7 +9,7 @@ export interface Member {
   displayName: string;
 }
 export interface Fixtures {
-  members: { alumna: Member; alumna2: Member; alumnus: Member; coordinator: Member };
+  members: { alumna: Member; alumna2: Member; alumnus: Member; coordinator: Member; mentor: Member };
   screenshotsDir: string;
 }
 
@@ -91,6 +91,7 @@ export const EVENTS = 'alumni.events.v1.EventsService';
 export const MEMBERSHIP = 'alumni.membership.v1.MembershipService';
 export const VOLUNTEERING = 'alumni.volunteering.v1.VolunteeringService';
 export const NOTIFICATIONS = 'alumni.notifications.v1.NotificationsService';
+export const MENTORSHIP = 'alumni.volunteering.v1.MentorshipService';
 
 /**
  * A day of its own for one test's event (far enough ahead and spread out that reruns on the

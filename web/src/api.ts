@@ -245,6 +245,36 @@ export const notifications = {
   unreadCount: () => call<object, { unreadCount: number }>(NO, 'UnreadCount', {}),
 };
 
+const ME = 'alumni.volunteering.v1.MentorshipService';
+
+export const mentorship = {
+  profile: () => call<object, { profile: T.MentorProfile }>(ME, 'GetMentorProfile', {}),
+  saveProfile: (profile: T.MentorProfile) =>
+    call<object, { profile: T.MentorProfile }>(ME, 'UpsertMentorProfile', { profile }),
+  request: (r: {
+    programs: string[];
+    interests: string[];
+    language: string;
+    availability: T.Availability;
+    sameGender: boolean;
+    gender: string;
+  }) => call<object, { requestId: string; proposals: T.Proposal[] }>(ME, 'RequestMentor', r),
+  choose: (requestId: string, mentorId: string) =>
+    call<object, { match: T.Match }>(ME, 'ChooseMentor', { requestId, mentorId }),
+  respond: (matchId: string, accept: boolean) =>
+    call<object, { match: T.Match }>(ME, 'RespondToRequest', { matchId, accept }),
+  mine: () => call<object, T.MyMentorship>(ME, 'GetMyMentorship', {}),
+  end: (matchId: string, reason: T.EndReason) =>
+    call<object, { match: T.Match }>(ME, 'EndMentorship', { matchId, reason }),
+  logCheckIn: (matchId: string, heldOn: string, note: string) =>
+    call<object, { checkIn: T.MentorCheckIn }>(ME, 'LogCheckIn', { matchId, heldOn, note }),
+  checkIns: (matchId: string) =>
+    call<object, { checkIns: T.MentorCheckIn[] }>(ME, 'ListCheckIns', { matchId }),
+  reportConcern: (matchId: string, category: T.ConcernCategory, block: boolean) =>
+    call<object, { match: T.Match }>(ME, 'ReportConcern', { matchId, category, block }),
+  overview: () => call<object, T.MentorshipOverview>(ME, 'GetMentorshipOverview', {}),
+};
+
 /** Saves text as a file through a temporary object URL (no data: URL, no server round trip). */
 export function download(filename: string, contentType: string, text: string): void {
   const url = URL.createObjectURL(new Blob([text], { type: contentType || 'text/calendar' }));

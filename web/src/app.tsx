@@ -11,6 +11,7 @@ import { VolunteerPage, RolePage, MyVolunteeringPage } from './pages/volunteer';
 import { InboxPage } from './pages/inbox';
 import { SettingsPage } from './pages/settings';
 import { DirectoryPage } from './pages/directory';
+import { FindMentorPage, MentorProfilePage, MentorshipOverviewPage, MyMentorshipPage } from './pages/mentorship';
 import {
   CoordinatorHub,
   CoordinatorEventNew,
@@ -77,6 +78,9 @@ function Routes({ path, session }: { path: string; session: Session }) {
   if (match('/inbox', path)) return <InboxPage />;
   if (match('/settings', path)) return <SettingsPage session={session} />;
   if (match('/directory', path)) return <DirectoryPage />;
+  if (match('/mentorship', path)) return <MyMentorshipPage session={session} />;
+  if (match('/mentorship/find', path)) return <FindMentorPage />;
+  if (match('/mentorship/profile', path)) return <MentorProfilePage session={session} />;
   if (path.startsWith('/coordinator')) {
     if (!staff) return <NotAllowed />;
     if (match('/coordinator', path)) return <CoordinatorHub />;
@@ -84,6 +88,7 @@ function Routes({ path, session }: { path: string; session: Session }) {
     if ((m = match('/coordinator/events/:id', path))) return <CoordinatorEvent id={m.id} />;
     if (match('/coordinator/roles/new', path)) return <CoordinatorRoleNew />;
     if ((m = match('/coordinator/roles/:id', path))) return <CoordinatorRole id={m.id} />;
+    if (match('/coordinator/mentorship', path)) return <MentorshipOverviewPage />;
   }
   return <NotFound />;
 }
@@ -175,6 +180,7 @@ function Layout({
                   )}
                 </>,
               )}
+              {link('/mentorship', 'Mentorship')}
               {link('/directory', 'Directory')}
               {link('/settings', 'Settings')}
               {isStaff(session) && link('/coordinator', 'Coordinate')}

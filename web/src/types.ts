@@ -227,3 +227,94 @@ export interface StreamInboxResponse {
   item?: InboxItem;
   unreadCount: number;
 }
+
+// Mentorship (alumni.volunteering.v1.MentorshipService).
+export interface WeeklyWindow {
+  /** 0 = Monday .. 6 = Sunday, wall-clock minutes in the owner's zone. */
+  day: number;
+  startMinute: number;
+  endMinute: number;
+}
+export interface Availability {
+  timeZone: string;
+  windows: WeeklyWindow[];
+}
+export interface MentorProfile {
+  memberId?: string;
+  capacity: number;
+  accepting: boolean;
+  programs: string[];
+  interests: string[];
+  languages: string[];
+  availability: Availability;
+  introduction: string;
+  gender: string;
+  activeMentees?: number;
+  updatedAt?: string;
+}
+export interface ScoreBreakdown {
+  sharedPrograms: number;
+  sharedInterests: number;
+  overlapMinutes: number;
+  focusPoints: number;
+  interestPoints: number;
+  overlapPoints: number;
+  loadPoints: number;
+  total: number;
+}
+export interface Proposal {
+  rank: number;
+  mentorId: string;
+  displayName: string;
+  score: ScoreBreakdown;
+}
+export type MatchStatus =
+  | 'MATCH_STATUS_UNSPECIFIED'
+  | 'MATCH_STATUS_CHOSEN'
+  | 'MATCH_STATUS_ACTIVE'
+  | 'MATCH_STATUS_DECLINED'
+  | 'MATCH_STATUS_EXPIRED'
+  | 'MATCH_STATUS_ENDED'
+  | 'MATCH_STATUS_PAUSED';
+export type EndReason = 'END_REASON_COMPLETED' | 'END_REASON_NOT_A_FIT' | 'END_REASON_NO_TIME' | 'END_REASON_OTHER';
+export type ConcernCategory =
+  | 'CONCERN_CATEGORY_UNRESPONSIVE'
+  | 'CONCERN_CATEGORY_BOUNDARIES'
+  | 'CONCERN_CATEGORY_SAFETY'
+  | 'CONCERN_CATEGORY_OTHER';
+export interface Match {
+  matchId: string;
+  requestId: string;
+  mentorId: string;
+  menteeId: string;
+  status: MatchStatus;
+  respondBy?: string;
+  startedAt?: string;
+  otherDisplayName: string;
+  mentorIntroduction: string;
+}
+export interface MyMentorship {
+  asMentee: Match[];
+  asMentor: Match[];
+  openRequestId: string;
+  openProposals: Proposal[];
+  namesUnavailable: boolean;
+}
+export interface MentorCheckIn {
+  checkInId: string;
+  matchId: string;
+  authorId: string;
+  heldOn: string;
+  note: string;
+  createdAt?: string;
+}
+export interface MentorshipOverview {
+  mentors: number;
+  acceptingMentors: number;
+  places: number;
+  activeMatches: number;
+  pausedMatches: number;
+  awaitingAnswer: number;
+  openRequests: number;
+  openRequestsOlderThanWeek: number;
+}

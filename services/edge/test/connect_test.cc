@@ -95,6 +95,24 @@ TEST(AllowList, CoordinatorActionsAreStaffOnlyAndMemberActionsAreNot) {
   EXPECT_EQ(post->backend, Backend::kVolunteering);
 }
 
+TEST(AllowList, MentorshipGoesToVolunteeringAndOnlyTheOverviewIsStaffOnly) {
+  constexpr std::string_view kService = "alumni.volunteering.v1.MentorshipService";
+  for (std::string_view method : {"UpsertMentorProfile", "GetMentorProfile", "RequestMentor",
+                                  "ChooseMentor", "RespondToRequest", "GetMyMentorship",
+                                  "EndMentorship", "LogCheckIn", "ListCheckIns", "ReportConcern"}) {
+    const PublicRpc* rpc = FindPublicRpc(kService, method);
+    ASSERT_NE(rpc, nullptr) << method;
+    EXPECT_EQ(rpc->access, Access::kMember) << method;
+    EXPECT_EQ(rpc->backend, Backend::kVolunteering) << method;
+  }
+  const PublicRpc* overview = FindPublicRpc(kService, "GetMentorshipOverview");
+  ASSERT_NE(overview, nullptr);
+  EXPECT_EQ(overview->access, Access::kStaff);
+  EXPECT_EQ(overview->backend, Backend::kVolunteering);
+  // Mentorship's methods are not reachable under the volunteering service's name.
+  EXPECT_EQ(FindPublicRpc("alumni.volunteering.v1.VolunteeringService", "RequestMentor"), nullptr);
+}
+
 TEST(AllowList, EveryEntryIsAUnaryMethodOfTheLinkedProtos) {
   EXPECT_TRUE(Transcoder::CheckAllowList().ok()) << Transcoder::CheckAllowList();
   std::set<std::string_view> names;

@@ -34,6 +34,9 @@ export function CoordinatorHub() {
         <a class="button" href="/coordinator/roles/new">
           Post a volunteer role
         </a>
+        <a class="button" href="/coordinator/mentorship">
+          Mentorship overview
+        </a>
       </div>
       <h2>Events</h2>
       <Alert message={evs.error} />

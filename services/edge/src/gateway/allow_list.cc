@@ -66,6 +66,22 @@ constexpr std::array kPublicRpcs = {
     PublicRpc{"alumni.volunteering.v1.VolunteeringService.ListThankYouBoard", kVolunteering,
               kMember},
 
+    // Mentorship (served by the volunteering process): the service acts only on the caller's own
+    // profile, requests and matches, so these are member-level; the overview is staff-only.
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.UpsertMentorProfile", kVolunteering,
+              kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.GetMentorProfile", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.RequestMentor", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.ChooseMentor", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.RespondToRequest", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.GetMyMentorship", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.EndMentorship", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.LogCheckIn", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.ListCheckIns", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.ReportConcern", kVolunteering, kMember},
+    PublicRpc{"alumni.volunteering.v1.MentorshipService.GetMentorshipOverview", kVolunteering,
+              kStaff},
+
     PublicRpc{"alumni.notifications.v1.NotificationsService.GetPreferences", kNotifications,
               kMember},
     PublicRpc{"alumni.notifications.v1.NotificationsService.UpdatePreferences", kNotifications,

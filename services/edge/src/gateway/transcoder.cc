@@ -11,6 +11,7 @@
 #include "alumni/events/v1/events_service.pb.h"
 #include "alumni/membership/v1/membership_service.pb.h"
 #include "alumni/notifications/v1/notifications_service.pb.h"
+#include "alumni/volunteering/v1/mentorship_service.pb.h"
 #include "alumni/volunteering/v1/volunteering_service.pb.h"
 #include "libs/grpc/client.h"
 #include "services/edge/src/gateway/connect.h"
@@ -28,6 +29,7 @@ void LinkDescriptors() {
     alumni::membership::v1::GetMemberRequest::descriptor();
     alumni::events::v1::GetEventRequest::descriptor();
     alumni::volunteering::v1::GetRoleRequest::descriptor();
+    alumni::volunteering::v1::GetMentorProfileRequest::descriptor();
     alumni::notifications::v1::GetPreferencesRequest::descriptor();
     return true;
   }();
