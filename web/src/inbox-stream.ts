@@ -1,33 +1,87 @@
 // The live inbox: one EventSource on /stream/inbox for the whole app. Pages subscribe to new
 // items (an event page refreshes its RSVP when an item about its event arrives, so a waitlist
-// promotion shows without a reload). EventSource reconnects by itself when the edge ends the
-// stream at the session token's expiry.
+// promotion shows without a reload).
+//
+// Reconnecting is ours, not the browser's: an EventSource that gets an HTTP error (503 when
+// every stream is taken, 429 when this account has its share open, 401 when the session is
+// over) closes for good, and one whose stream ended reconnects on its own timer. So on any
+// error the source is closed and reopened after a backoff: 1 s, doubling to 30 s, back to 1 s
+// once a message arrives. Before reopening, one unread-count call asks whether the session
+// still stands: a 401 there sends the app to sign-in (api.ts) and the stream stays stopped.
 import { useEffect, useState } from 'preact/hooks';
+import { ApiError, notifications } from './api';
 import type { InboxItem, StreamInboxResponse } from './types';
 
 type Listener = (item: InboxItem) => void;
 const itemListeners = new Set<Listener>();
 const countListeners = new Set<(n: number) => void>();
+const FIRST_RETRY_MS = 1000;
+const MAX_RETRY_MS = 30000;
+
+let running = false;
 let source: EventSource | null = null;
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+let retryMs = FIRST_RETRY_MS;
 let unread = 0;
 
-export function startInboxStream(): void {
-  if (source) return;
-  source = new EventSource('/stream/inbox', { withCredentials: true });
-  source.addEventListener('inbox', (e) => {
+function publishCount(n: number): void {
+  unread = n;
+  countListeners.forEach((l) => l(n));
+}
+
+function open(): void {
+  retryTimer = null;
+  if (!running || source) return;
+  const es = new EventSource('/stream/inbox', { withCredentials: true });
+  source = es;
+  es.addEventListener('inbox', (e) => {
+    retryMs = FIRST_RETRY_MS; // the stream works: a later failure starts its backoff afresh
     let msg: StreamInboxResponse;
     try {
       msg = JSON.parse((e as MessageEvent<string>).data) as StreamInboxResponse;
     } catch {
       return;
     }
-    unread = msg.unreadCount ?? unread;
-    countListeners.forEach((l) => l(unread));
+    publishCount(msg.unreadCount ?? unread);
     if (msg.item) itemListeners.forEach((l) => l(msg.item!));
   });
+  es.onerror = () => {
+    if (source !== es) return;
+    es.close();
+    source = null;
+    void retryLater();
+  };
+}
+
+async function retryLater(): Promise<void> {
+  if (!running || retryTimer) return;
+  const wait = retryMs;
+  retryMs = Math.min(retryMs * 2, MAX_RETRY_MS);
+  try {
+    // Keeps the badge right while the stream is away, and finds out whether the session is.
+    publishCount((await notifications.unreadCount()).unreadCount ?? unread);
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) {
+      stopInboxStream(); // the app goes to sign-in; signing in starts the stream again
+      return;
+    }
+    // Anything else (busy, offline): try the stream again after the wait.
+  }
+  if (!running || retryTimer || source) return;
+  retryTimer = setTimeout(open, wait);
+}
+
+export function startInboxStream(): void {
+  if (running) return;
+  running = true;
+  retryMs = FIRST_RETRY_MS;
+  open();
 }
 
 export function stopInboxStream(): void {
+  running = false;
+  if (retryTimer) clearTimeout(retryTimer);
+  retryTimer = null;
   source?.close();
   source = null;
 }
@@ -38,8 +92,7 @@ export function onInboxItem(l: Listener): () => void {
 }
 
 export function setUnread(n: number): void {
-  unread = n;
-  countListeners.forEach((l) => l(n));
+  publishCount(n);
 }
 
 export function useUnreadCount(): number {

@@ -44,6 +44,11 @@ int main() {
   auto settings = edge::Settings::FromEnv(env);
   hc::config::ExitIfInvalid(settings.status(), "edge");
   hc::log::Init("edge", settings->log_level);
+  // One decision for both halves: the gateway reads the cookie sign-in sets.
+  sign_in_settings.profile = settings->profile == edge::Profile::kLocal ? "local" : "production";
+  sign_in_settings.public_url = settings->public_url;
+  sign_in_settings.secure_cookies = settings->secure_cookies();
+  sign_in_settings.rate_key = settings->rate_key;
   hc::config::ExitIfInvalid(edge::session::MigrateSessionStore(sign_in_settings.database_url),
                             "edge");
 

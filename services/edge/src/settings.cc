@@ -17,7 +17,9 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   Settings s;
   s.http_address = env.Address("HC_EDGE_HTTP_ADDR", s.http_address);
   s.metrics_address = env.Address("HC_METRICS_ADDR", s.metrics_address);
-  const std::string profile = env.String("HC_EDGE_PROFILE", "local");
+  const std::string profile = env.String("HC_EDGE_PROFILE", "production");
+  const std::string public_url = env.String("HC_EDGE_PUBLIC_URL", "");
+  const std::string jwt_algorithm = env.String("HC_JWT_ALG", "HS256");
   s.tls_cert_file = env.String("HC_TLS_CERT_FILE", "");
   s.tls_key_file = env.String("HC_TLS_KEY_FILE", "");
   const std::string tls_ca = env.String("HC_TLS_CA_FILE", "");
@@ -32,6 +34,8 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
       env.Int("HC_EDGE_MAX_BODY_BYTES", static_cast<int64_t>(s.max_body_bytes), 1024, 16 << 20));
   s.threads = static_cast<int>(env.Int("HC_EDGE_THREADS", s.threads, 2, 4096));
   s.max_streams = static_cast<int>(env.Int("HC_EDGE_MAX_STREAMS", s.max_streams, 0, 4096));
+  s.max_streams_per_member = static_cast<int>(
+      env.Int("HC_EDGE_MAX_STREAMS_PER_MEMBER", s.max_streams_per_member, 1, 4096));
   s.keep_alive_requests =
       static_cast<int>(env.Int("HC_EDGE_KEEP_ALIVE_REQUESTS", s.keep_alive_requests, 1, 1000000));
   s.ip_rate_per_minute = static_cast<int>(
@@ -55,6 +59,28 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   } else {
     return absl::InvalidArgumentError("HC_EDGE_PROFILE=" + profile +
                                       " must be local or production");
+  }
+  if (s.profile == Profile::kLocal && !IsLoopback(s.http_address)) {
+    // The local profile serves /metrics and the dev sign-in page: never to a network.
+    return absl::InvalidArgumentError("HC_EDGE_HTTP_ADDR=" + s.http_address +
+                                      " is not loopback: HC_EDGE_PROFILE=local listens on "
+                                      "loopback only");
+  }
+  if (s.profile == Profile::kProduction && jwt_algorithm != "RS256") {
+    // With HS256 every service holding the verification secret could mint members' tokens.
+    return absl::InvalidArgumentError("HC_JWT_ALG=" + jwt_algorithm +
+                                      ": HC_EDGE_PROFILE=production needs RS256");
+  }
+  if (s.profile == Profile::kProduction) {
+    if (!public_url.starts_with("https://")) {
+      return absl::InvalidArgumentError(
+          "HC_EDGE_PUBLIC_URL=" + public_url +
+          " must be an https URL with HC_EDGE_PROFILE=production (browsers reach the edge over "
+          "TLS, here or at a proxy)");
+    }
+    s.public_url = public_url;
+  } else {
+    s.public_url = public_url.empty() ? "http://" + s.http_address : public_url;
   }
   if (s.tls_cert_file.empty() != s.tls_key_file.empty()) {
     return absl::InvalidArgumentError("HC_TLS_CERT_FILE and HC_TLS_KEY_FILE go together");

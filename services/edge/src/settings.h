@@ -16,12 +16,18 @@ enum class Profile { kLocal, kProduction };
 struct Settings {
   std::string http_address = "127.0.0.1:17080";     // HC_EDGE_HTTP_ADDR
   std::string metrics_address = "127.0.0.1:17180";  // HC_METRICS_ADDR
-  Profile profile = Profile::kLocal;                // HC_EDGE_PROFILE: local | production
+  // HC_EDGE_PROFILE: local | production. Production unless told otherwise: a forgotten
+  // variable must not expose /metrics, the dev sign-in page or a fixed rate key.
+  Profile profile = Profile::kProduction;
   // HTTPS when both are set (HC_TLS_CERT_FILE, HC_TLS_KEY_FILE): paths, as httplib's
   // SSLServer reads them itself.
   std::string tls_cert_file;
   std::string tls_key_file;
   std::string web_dir = "web/dist";  // HC_EDGE_WEB_DIR
+  // The origin browsers use (HC_EDGE_PUBLIC_URL): emailed links, the same-origin checks and,
+  // with https, Secure cookies. Required (https) in production; locally
+  // http://<HC_EDGE_HTTP_ADDR>.
+  std::string public_url;
   // The backends (HC_*_ADDR), with client TLS from HC_TLS_CA_FILE (and mTLS with the same
   // certificate as the server side) as every service reaches another.
   hc::grpc_client::ChannelOptions membership{.address = "127.0.0.1:17001"};
@@ -34,6 +40,7 @@ struct Settings {
   // stream cap (HC_EDGE_MAX_STREAMS) must leave most of them for unary calls.
   int threads = 64;
   int max_streams = 32;
+  int max_streams_per_member = 3;  // HC_EDGE_MAX_STREAMS_PER_MEMBER: beyond it, 429
   // Requests per keep-alive connection before the edge closes it (httplib's default is 5,
   // which makes a busy browser reconnect all the time).
   int keep_alive_requests = 1000;     // HC_EDGE_KEEP_ALIVE_REQUESTS
@@ -49,6 +56,10 @@ struct Settings {
   std::string log_level = "info";                     // HC_LOG_LEVEL
 
   bool tls() const { return !tls_cert_file.empty(); }
+  // Whether browsers reach the edge over HTTPS: TLS here, or a TLS-terminating proxy in front
+  // (an https public URL). The one decision behind the cookie's name (`__Host-hc_session`) and
+  // its Secure flag, for sign-in (which sets it) and the gateway (which reads it) alike.
+  bool secure_cookies() const { return tls() || public_url.starts_with("https://"); }
 
   // INVALID_ARGUMENT naming each bad variable.
   static absl::StatusOr<Settings> FromEnv(hc::config::Env& env);

@@ -8,6 +8,7 @@
 #include "services/edge/src/gateway/allow_list.h"
 #include "services/edge/src/gateway/transcoder.h"
 #include "services/edge/src/http/edge_server.h"
+#include "services/edge/src/http/origin.h"
 
 namespace edge::gateway {
 namespace {
@@ -128,17 +129,24 @@ TEST(CrossCutting, CookieValueFindsTheNamedCookieOnly) {
   EXPECT_EQ(http::CookieValue("", "hc_session"), "");
 }
 
-TEST(CrossCutting, SameOriginRefusesCrossSiteRequests) {
-  EXPECT_TRUE(http::SameOrigin("", "", "127.0.0.1:17080"));
-  EXPECT_TRUE(http::SameOrigin("same-origin", "http://127.0.0.1:17080", "127.0.0.1:17080"));
-  EXPECT_FALSE(http::SameOrigin("cross-site", "", "127.0.0.1:17080"));
-  EXPECT_FALSE(http::SameOrigin("same-site", "", "127.0.0.1:17080"));
-  EXPECT_FALSE(http::SameOrigin("", "https://evil.example", "127.0.0.1:17080"));
-  EXPECT_FALSE(http::SameOrigin("", "null", "127.0.0.1:17080"));
+TEST(CrossCutting, SameOriginMeansThePublicOriginNotTheHostHeader) {
+  const std::string origin = http::OriginOf("https://home.example.org");
+  EXPECT_TRUE(http::IsSameOrigin(std::nullopt, std::nullopt, origin));
+  EXPECT_TRUE(http::IsSameOrigin("https://home.example.org", "same-origin", origin));
+  EXPECT_FALSE(http::IsSameOrigin(std::nullopt, "cross-site", origin));
+  EXPECT_FALSE(http::IsSameOrigin(std::nullopt, "same-site", origin));
+  EXPECT_FALSE(http::IsSameOrigin("https://evil.example", std::nullopt, origin));
+  // Whatever Host the request names (a DNS-rebinding page names its own).
+  EXPECT_FALSE(http::IsSameOrigin("http://127.0.0.1:17080", "same-origin", origin));
+  // A matching Origin does not excuse a cross-site Sec-Fetch-Site.
+  EXPECT_FALSE(http::IsSameOrigin("https://home.example.org", "cross-site", origin));
+  EXPECT_FALSE(http::IsSameOrigin("null", std::nullopt, origin));
   // The sign-in link's page (no-referrer) posts with Origin: null, and the browser says
   // same-origin; a null origin from anywhere else is refused.
-  EXPECT_TRUE(http::SameOrigin("same-origin", "null", "127.0.0.1:17080"));
-  EXPECT_FALSE(http::SameOrigin("cross-site", "null", "127.0.0.1:17080"));
+  EXPECT_TRUE(http::IsSameOrigin("null", "same-origin", origin));
+  EXPECT_FALSE(http::IsSameOrigin("null", "cross-site", origin));
+  // No public origin configured: no Origin header matches it.
+  EXPECT_FALSE(http::IsSameOrigin("https://home.example.org", std::nullopt, ""));
 }
 
 TEST(CrossCutting, RequestIdKeepsPlainIdsAndReplacesOthers) {

@@ -20,6 +20,7 @@
 
 #include "absl/strings/numbers.h"
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/auth/auth.h"
 #include "libs/testing/testing.h"
 #include "services/edge/src/http/edge_server.h"
@@ -70,9 +71,27 @@ class TestSessions : public session::SessionAuthority {
     if (it == sessions_.end()) return absl::UnauthenticatedError("no such session");
     return it->second;
   }
+  // The next `count` tokens of the session of `cookie` are ones the services refuse (signed
+  // with a key they don't know), as a token minted before a role revocation would be.
+  void RefuseTokens(const std::string& cookie, int count) {
+    std::lock_guard lock(mu_);
+    refused_[sessions_.at(cookie).id] = count;
+  }
+  int forgotten() const { return forgotten_.load(); }
+
+  void ForgetToken(const session::Session&) override { ++forgotten_; }
   absl::StatusOr<std::string> AccessToken(const session::Session& s) override {
+    bool refused = false;
+    {
+      std::lock_guard lock(mu_);
+      auto it = refused_.find(s.id);
+      if (it != refused_.end() && it->second > 0) {
+        --it->second;
+        refused = true;
+      }
+    }
     return hc::auth::Mint({.algorithm = "HS256",
-                           .key = kSecret,
+                           .key = refused ? "a-key-no-service-knows-0123456789" : kSecret,
                            .issuer = "hc-test",
                            .subject = s.member_id,
                            .roles = s.roles,
@@ -82,6 +101,8 @@ class TestSessions : public session::SessionAuthority {
  private:
   std::mutex mu_;
   std::map<std::string, session::Session> sessions_;
+  std::map<std::string, int> refused_;
+  std::atomic<int> forgotten_{0};
 };
 
 // StreamInbox that says where the inbox stands, then waits until the caller goes away and
@@ -114,6 +135,18 @@ class FakeNotifications final : public alumni::notifications::v1::NotificationsS
   std::atomic<int> cancelled{0};
 };
 
+// gRPC health for the fake notifications server, counting the checks it answers.
+class CountingHealth final : public grpc::health::v1::Health::Service {
+ public:
+  grpc::Status Check(grpc::ServerContext*, const grpc::health::v1::HealthCheckRequest*,
+                     grpc::health::v1::HealthCheckResponse* response) override {
+    ++checks;
+    response->set_status(grpc::health::v1::HealthCheckResponse::SERVING);
+    return grpc::Status::OK;
+  }
+  std::atomic<int> checks{0};
+};
+
 struct Stack {
   Stack() {
     topic = hc::testing::UniqueName("alumni.events.v1.edgetest");
@@ -143,6 +176,7 @@ struct Stack {
     grpc::ServerBuilder builder;
     builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &fake_port);
     builder.RegisterService(&fake_notifications);
+    builder.RegisterService(&fake_health);
     fake_server = builder.BuildAndStart();
 
     const std::string events_address = "127.0.0.1:" + std::to_string(events_app->grpc_port());
@@ -160,6 +194,7 @@ struct Stack {
     std::ofstream(web_dir + "/favicon.svg") << "<svg/>";
     settings.web_dir = web_dir;
     settings.http_address = "127.0.0.1:0";
+    settings.public_url = "http://edge.test";
     settings.threads = 8;
     settings.max_streams = 1;
     settings.stream_heartbeat = std::chrono::milliseconds(50);
@@ -188,6 +223,7 @@ struct Stack {
   std::string membership_topic;
   std::unique_ptr<events::App> events_app;
   FakeNotifications fake_notifications;
+  CountingHealth fake_health;
   int fake_port = 0;
   std::unique_ptr<grpc::Server> fake_server;
   gateway::Backends backends;
@@ -342,6 +378,33 @@ TEST_F(EdgeTest, BackendErrorsBecomeConnectErrors) {
   EXPECT_EQ(bad_timeout->status, 400);
 }
 
+TEST_F(EdgeTest, ARefusedTokenIsForgottenAndTheCallRetriedOnce) {
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  const std::string method = std::string(kEvents) + "ListMyRsvps";
+  const int forgotten_before = stack().sessions.forgotten();
+  stack().sessions.RefuseTokens(alumna, 1);
+  auto retried = Call(method, "{}", alumna);
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, 200) << retried->body;
+  EXPECT_EQ(stack().sessions.forgotten(), forgotten_before + 1);
+
+  // Refused again with the fresh token: that is the answer, no third try.
+  const std::string refusals =
+      "grpc_client_handled_total{grpc_code=\"Unauthenticated\",grpc_method=\"ListMyRsvps\"";
+  auto count = [&] {
+    const std::string line = Series(refusals);
+    return line.empty() ? 0 : std::stoi(line.substr(line.rfind(' ') + 1));
+  };
+  const int refusals_before = count();
+  stack().sessions.RefuseTokens(alumna, 5);
+  auto refused = Call(method, "{}", alumna);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 401);
+  EXPECT_EQ(Body(refused)["code"], "unauthenticated");
+  EXPECT_EQ(stack().sessions.forgotten(), forgotten_before + 2);
+  EXPECT_EQ(count(), refusals_before + 2);
+}
+
 TEST_F(EdgeTest, OnlyPublicRpcsAndOnlyStaffForStaffRpcs) {
   const std::string alumnus = stack().sessions.Add({"alumnus"});
   for (const std::string method : {"alumni.membership.v1.MembershipService/GetContact",
@@ -390,12 +453,18 @@ TEST_F(EdgeTest, SessionsCsrfAndOriginAreChecked) {
   ASSERT_TRUE(fetch_cross_site);
   EXPECT_EQ(fetch_cross_site->status, 403);
 
-  const std::string origin = "http://127.0.0.1:" + std::to_string(stack().server->port());
+  // Same-origin means the configured public origin (HC_EDGE_PUBLIC_URL) ...
   auto same_origin =
-      Call(method, "{}", alumna, {{"Origin", origin}, {"Sec-Fetch-Site", "same-origin"}});
+      Call(method, "{}", alumna,
+           {{"Origin", stack().settings.public_url}, {"Sec-Fetch-Site", "same-origin"}});
   ASSERT_TRUE(same_origin);
   EXPECT_EQ(same_origin->status, 200) << same_origin->body;
   EXPECT_EQ(Body(same_origin)["rsvps"], json::array());
+  // ... not whatever the Host header names (a DNS-rebinding page sends its own).
+  const std::string host_origin = "http://127.0.0.1:" + std::to_string(stack().server->port());
+  auto host_only = Call(method, "{}", alumna, {{"Origin", host_origin}});
+  ASSERT_TRUE(host_only);
+  EXPECT_EQ(host_only->status, 403);
 }
 
 TEST_F(EdgeTest, EveryResponseCarriesTheSecurityHeaders) {
@@ -450,6 +519,43 @@ TEST_F(EdgeTest, HealthNamesTheBackendsThatDontAnswer) {
   EXPECT_THAT(r->body, ::testing::Not(HasSubstr("events")));
 }
 
+TEST_F(EdgeTest, HealthAsksTheBackendsAtMostOnceASecond) {
+  const int before = stack().fake_health.checks.load();
+  for (int i = 0; i < 10; ++i) {
+    auto r = Client().Get("/healthz");
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 503);  // membership and volunteering are down
+  }
+  // Ten requests within a second or two (they may straddle the cached answer's end): one or
+  // two checks of the backends, not ten.
+  EXPECT_GE(stack().fake_health.checks.load() - before, 0);
+  EXPECT_LE(stack().fake_health.checks.load() - before, 2);
+}
+
+// httplib answers an over-long URI (414) before routing: that answer must not carry the
+// previous request's state (its status, its request id) on the same connection.
+TEST_F(EdgeTest, AnOverLongUriAfterARefusalGets414WithAFreshRequestId) {
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  httplib::Client client("127.0.0.1", stack().server->port());
+  client.set_keep_alive(true);
+  const std::string path = std::string("/") + kEvents + "ListMyRsvps";
+  auto refused = client.Post(path.c_str(),
+                             {{"Cookie", "hc_session=" + alumna},
+                              {"Origin", "https://evil.example"},
+                              {"X-Request-Id", "the-refused-one"}},
+                             "{}", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(refused->get_header_value("X-Request-Id"), "the-refused-one");
+  auto too_long = client.Get(("/" + std::string(10000, 'a')).c_str());
+  ASSERT_TRUE(too_long) << httplib::to_string(too_long.error());
+  EXPECT_EQ(too_long->status, 414);
+  const std::string id = too_long->get_header_value("X-Request-Id");
+  EXPECT_FALSE(id.empty());
+  EXPECT_NE(id, "the-refused-one");
+  EXPECT_THAT(too_long->get_header_value("Content-Security-Policy"), HasSubstr("default-src"));
+}
+
 TEST_F(EdgeTest, ABackendThatIsDownAnswers503Quickly) {
   const std::string alumna = stack().sessions.Add({"alumnus"});
   const auto started = std::chrono::steady_clock::now();
@@ -496,6 +602,47 @@ TEST_F(EdgeTest, InboxStreamRelaysEventsAndCancelsTheCallWhenTheBrowserLeaves) {
                                    std::chrono::seconds(10)));
   EXPECT_TRUE(
       hc::testing::WaitFor([&] { return fake.open.load() == 0; }, std::chrono::seconds(10)));
+}
+
+TEST_F(EdgeTest, OneMemberCannotTakeEveryInboxStream) {
+  Settings capped = stack().settings;
+  capped.max_streams = 3;
+  capped.max_streams_per_member = 1;
+  prometheus::Registry registry;
+  http::EdgeServer edge(capped, stack().sessions, *stack().rate_limiter, stack().backends,
+                        registry);
+  ASSERT_TRUE(edge.Start().ok());
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  const std::string alumnus = stack().sessions.Add({"alumnus"});
+  FakeNotifications& fake = stack().fake_notifications;
+  const int open_before = fake.open.load();
+  std::atomic<bool> leave{false};
+  auto browser = [&](const std::string& cookie) {
+    return std::thread([&, cookie] {
+      httplib::Client c("127.0.0.1", edge.port());
+      c.Get("/stream/inbox", {{"Cookie", "hc_session=" + cookie}},
+            [&](const char*, size_t) { return !leave.load(); });
+    });
+  };
+  std::thread first = browser(alumna);
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return fake.open.load() == open_before + 1; },
+                                   std::chrono::seconds(10)));
+  httplib::Client client("127.0.0.1", edge.port());
+  auto second = client.Get("/stream/inbox", {{"Cookie", "hc_session=" + alumna}});
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->status, 429);
+  EXPECT_EQ(Body(second)["code"], "resource_exhausted");
+  EXPECT_FALSE(second->get_header_value("Retry-After").empty());
+  // Another member still gets theirs: the cap is per member, not a global one reached.
+  std::thread other = browser(alumnus);
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return fake.open.load() == open_before + 2; },
+                                   std::chrono::seconds(10)));
+  leave = true;
+  first.join();
+  other.join();
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return fake.open.load() == open_before; },
+                                   std::chrono::seconds(10)));
+  edge.Stop();
 }
 
 TEST_F(EdgeTest, ServesTheAppWithItsRoutesAndHashedAssets) {
@@ -557,7 +704,8 @@ TEST_F(EdgeTest, TooManyRequestsFromOneAddressGet429WithRetryAfter) {
   std::string retry_after;
   for (int attempt = 0; attempt < 2 && refused_status == 0; ++attempt) {
     for (int i = 0; i < 3; ++i) {
-      auto r = client.Get("/");
+      // /healthz counts against the address like any request.
+      auto r = client.Get(i == 2 ? "/healthz" : "/");
       ASSERT_TRUE(r);
       if (r->status == 429) {
         refused_status = r->status;

@@ -2,6 +2,7 @@
 // database, the real membership service in-process, and Mailpit for the emailed links.
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <prometheus/registry.h>
 
 #include <fstream>
 #include <map>
@@ -13,7 +14,10 @@
 #include "libs/auth/auth.h"
 #include "libs/testing/testing.h"
 #include "nlohmann/json.hpp"
+#include "services/edge/src/http/address_key.h"
+#include "services/edge/src/http/edge_server.h"
 #include "services/edge/src/session/sign_in.h"
+#include "services/edge/src/settings.h"
 #include "services/membership/src/app.h"
 
 namespace edge::session {
@@ -111,6 +115,8 @@ class SignInTest : public ::testing::Test {
     s.jwt_issuer = "hc-test";
     s.jwt_signing_key = jwt.signing_key;
     s.dev_users_file = dev_users_file_;
+    // Each test reads the store's truth at once (the cache has a test of its own).
+    s.session_cache_ttl = std::chrono::milliseconds(0);
     s.smtp.url = Env("HC_TEST_SMTP_URL");
     ASSERT_FALSE(s.smtp.url.empty()) << "HC_TEST_SMTP_URL is not set: start the test stack";
     settings_ = s;
@@ -333,10 +339,15 @@ TEST_F(SignInTest, NonMemberGetsTheSameAnswerAndNoEmail) {
   ASSERT_FALSE(WaitForLinkToken(alumna_email_).empty());
   EXPECT_EQ(MailsTo(stranger), 0u);
   EXPECT_EQ(Sql("SELECT count(*) FROM sign_in_links"), "1");
-  // The limiter saw hashes, never the address.
+  // The limiter saw hashes, never the email or the client's IP address: the same keyed hash
+  // the gateway's per-address limit uses.
+  bool ip_hashed = false;
   for (const auto& key : limiter_.keys()) {
     EXPECT_EQ(key.find('@'), std::string::npos) << key;
+    EXPECT_EQ(key.find("127.0.0.1"), std::string::npos) << key;
+    ip_hashed = ip_hashed || key == http::AddressKey(settings_.rate_key, "127.0.0.1");
   }
+  EXPECT_TRUE(ip_hashed);
 }
 
 TEST_F(SignInTest, MalformedAddressIsNamedAndRepeatedAsksAreRateLimited) {
@@ -480,7 +491,14 @@ TEST_F(SignInTest, AccessTokenCarriesCurrentRolesIsReusedAndEndsWithTheMember) {
   EXPECT_TRUE(principal->HasRole("coordinator"));
   EXPECT_EQ(principal->expires_at - principal->issued_at, 300);
 
-  // Erased: the next token is refused and the session is gone.
+  // A second session of the same member, on another device.
+  auto other_device =
+      Client().Post("/auth/dev", {{"Origin", settings_.public_url}}, "member_id=" + coordinator_,
+                    "application/x-www-form-urlencoded");
+  ASSERT_TRUE(other_device && other_device->status == 303);
+  const std::string other_cookie = CookieFrom(other_device);
+
+  // Erased: the next token is refused and every session of theirs is gone.
   pb::DeleteMemberRequest del;
   del.set_member_id(coordinator_);
   pb::DeleteMemberResponse deleted;
@@ -491,6 +509,122 @@ TEST_F(SignInTest, AccessTokenCarriesCurrentRolesIsReusedAndEndsWithTheMember) {
   auto refused = fresh.AccessToken(*session);
   EXPECT_TRUE(absl::IsUnauthenticated(refused.status())) << refused.status();
   EXPECT_TRUE(absl::IsUnauthenticated(sign_in_->Find(cookie).status()));
+  EXPECT_TRUE(absl::IsUnauthenticated(sign_in_->Find(other_cookie).status()));
+  EXPECT_EQ(Sql("SELECT count(*) FROM sessions WHERE member_id = '" + coordinator_ + "'"), "0");
+}
+
+TEST_F(SignInTest, APurgeThreadDeletesUsedAndExpiredLinksAndLongDeadSessions) {
+  // A live session and an unused link stay; so does a session revoked an hour ago.
+  auto dev = Client().Post("/auth/dev", {{"Origin", settings_.public_url}}, "member_id=" + alumna_,
+                           "application/x-www-form-urlencoded");
+  ASSERT_TRUE(dev && dev->status == 303);
+  const std::string live = CookieFrom(dev);
+  auto session = [&](const std::string& name, const std::string& expires,
+                     const std::string& revoked) {
+    Sql("INSERT INTO sessions (id, secret_hash, member_id, csrf_token, expires_at, revoked_at) "
+        "VALUES (gen_random_uuid(), sha256('" +
+        name + "'), '" + alumna_ + "', 'c', " + expires + ", " + revoked + ")");
+  };
+  session("expired-two-days-ago", "now() - interval '2 days'", "NULL");
+  session("revoked-two-days-ago", "now() + interval '1 hour'", "now() - interval '2 days'");
+  session("revoked-an-hour-ago", "now() + interval '1 hour'", "now() - interval '1 hour'");
+  auto link = [&](const std::string& name, const std::string& expires, const std::string& used) {
+    Sql("INSERT INTO sign_in_links (secret_hash, member_id, expires_at, used_at) VALUES (sha256('" +
+        name + "'), '" + alumna_ + "', " + expires + ", " + used + ")");
+  };
+  link("unused", "now() + interval '10 minutes'", "NULL");
+  link("used", "now() + interval '10 minutes'", "now()");
+  link("expired", "now() - interval '1 second'", "NULL");
+
+  SignInSettings often = settings_;
+  often.purge_interval = std::chrono::seconds(1);
+  SignIn purging(often, limiter_, channel_);
+  EXPECT_TRUE(
+      hc::testing::WaitFor([&] { return Sql("SELECT count(*) FROM sessions") == "2"; }, 15s, 100ms))
+      << Sql("SELECT count(*) FROM sessions");
+  EXPECT_EQ(Sql("SELECT count(*) FROM sessions WHERE secret_hash = sha256('revoked-an-hour-ago')"),
+            "1");
+  EXPECT_TRUE(sign_in_->Find(live).ok());
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return Sql("SELECT count(*) FROM sign_in_links") == "1"; },
+                                   15s, 100ms));
+  EXPECT_EQ(Sql("SELECT count(*) FROM sign_in_links WHERE secret_hash = sha256('unused')"), "1");
+}
+
+TEST_F(SignInTest, AfterARefusalTheTokenIsMintedAgainAfterTheRevocationSecond) {
+  auto dev = Client().Post("/auth/dev", {{"Origin", settings_.public_url}},
+                           "member_id=" + coordinator_, "application/x-www-form-urlencoded");
+  ASSERT_TRUE(dev && dev->status == 303);
+  auto session = sign_in_->Find(CookieFrom(dev));
+  ASSERT_TRUE(session.ok()) << session.status();
+  auto verifier = hc::auth::Verifier::Create(
+      {.algorithm = jwt_.algorithm, .key = jwt_.verify_key, .issuer = "hc-test"});
+  ASSERT_TRUE(verifier.ok());
+  auto first = sign_in_->AccessToken(*session);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto first_principal = verifier->Verify(*first);
+  ASSERT_TRUE(first_principal.ok());
+
+  // A role is revoked this very second: the services refuse every token issued up to it.
+  const long revoked_through = std::chrono::duration_cast<std::chrono::seconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+  verifier->revocations().Revoke(coordinator_, revoked_through);
+  ASSERT_FALSE(verifier->Verify(*first).ok());
+  EXPECT_EQ(*sign_in_->AccessToken(*session), *first);  // still cached: nobody said otherwise
+
+  sign_in_->ForgetToken(*session);
+  auto fresh = sign_in_->AccessToken(*session);
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  EXPECT_NE(*fresh, *first);
+  auto principal = verifier->Verify(*fresh);
+  ASSERT_TRUE(principal.ok()) << principal.status();
+  EXPECT_GE(principal->issued_at, first_principal->issued_at + 1);
+  EXPECT_GT(principal->issued_at, revoked_through);
+  // Membership accepts it too (an `iat` up to a second ahead is within its leeway).
+  pb::GetMemberRequest get;
+  get.set_member_id(coordinator_);
+  pb::GetMemberResponse got;
+  grpc::Status s = stub_->GetMember(Ctx(*fresh).get(), get, &got);
+  EXPECT_TRUE(s.ok()) << s.error_message();
+}
+
+TEST_F(SignInTest, LiveSessionsAreCachedBrieflyAndSignOutHereDropsThemAtOnce) {
+  SignInSettings cached = settings_;
+  cached.session_cache_ttl = std::chrono::milliseconds(60000);
+  const int port = hc::testing::FreePort();
+  cached.public_url = "http://127.0.0.1:" + std::to_string(port);
+  SignIn replica(cached, limiter_, channel_);
+  httplib::Server server;
+  replica.Register(server);
+  std::thread serving([&] { server.listen("127.0.0.1", port); });
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return server.is_running(); }, 5s));
+  auto sign_in = [&] {
+    auto dev = Client().Post("/auth/dev", {{"Origin", settings_.public_url}},
+                             "member_id=" + alumna_, "application/x-www-form-urlencoded");
+    EXPECT_TRUE(dev && dev->status == 303);
+    return CookieFrom(dev);
+  };
+
+  // Revoked by another replica: this one trusts its cached copy until the TTL ends ...
+  const std::string elsewhere = sign_in();
+  ASSERT_TRUE(replica.Find(elsewhere).ok());
+  Sql("UPDATE sessions SET revoked_at = now()");
+  EXPECT_TRUE(replica.Find(elsewhere).ok());
+  EXPECT_FALSE(sign_in_->Find(elsewhere).ok());  // (no cache there)
+
+  // ... but a sign-out on this replica holds at once.
+  const std::string here = sign_in();
+  auto found = replica.Find(here);
+  ASSERT_TRUE(found.ok()) << found.status();
+  httplib::Client c("127.0.0.1", port);
+  auto out = c.Post("/auth/sign-out",
+                    {{"Cookie", "hc_session=" + here}, {"X-CSRF-Token", found->csrf_token}}, "",
+                    "text/plain");
+  ASSERT_TRUE(out);
+  EXPECT_EQ(out->status, 204) << out->body;
+  EXPECT_TRUE(absl::IsUnauthenticated(replica.Find(here).status()));
+  server.stop();
+  serving.join();
 }
 
 TEST_F(SignInTest, DevPageListsDevUsersAndSignsInOnlyThem) {
@@ -505,6 +639,75 @@ TEST_F(SignInTest, DevPageListsDevUsersAndSignsInOnlyThem) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 400);
   EXPECT_TRUE(CookieFrom(refused).empty());
+}
+
+// Sign-in sets the cookie and the gateway reads it, so both must agree on its name: with TLS on
+// the edge (even when HC_EDGE_PUBLIC_URL says http) and behind a TLS-terminating proxy (the
+// edge plaintext, the public URL https), the cookie is `__Host-hc_session; Secure` and the
+// gateway reads that one.
+TEST_F(SignInTest, SignInAndTheGatewayAgreeOnTheSecureCookie) {
+  hc::testing::TestCertificates certificates;
+  for (const bool edge_tls : {true, false}) {
+    SCOPED_TRACE(edge_tls ? "TLS on the edge, http public URL" : "TLS at a proxy");
+    Settings settings;
+    settings.profile = Profile::kLocal;
+    settings.http_address = "127.0.0.1:" + std::to_string(hc::testing::FreePort());
+    settings.threads = 4;
+    settings.max_streams = 1;
+    settings.ip_rate_per_minute = 1000000;
+    settings.session_rate_per_minute = 1000000;
+    if (edge_tls) {
+      settings.tls_cert_file = certificates.path("server.pem");
+      settings.tls_key_file = certificates.path("server.key");
+      settings.public_url = "http://" + settings.http_address;
+    } else {
+      settings.public_url = "https://home.example.org";
+    }
+    ASSERT_TRUE(settings.secure_cookies());
+    SignInSettings s = settings_;
+    s.public_url = settings.public_url;
+    s.secure_cookies = settings.secure_cookies();
+    SignIn sign_in(s, limiter_, channel_);
+    prometheus::Registry registry;
+    http::EdgeServer edge(settings, sign_in, limiter_,
+                          {.membership = channel_,
+                           .events = channel_,
+                           .volunteering = channel_,
+                           .notifications = channel_},
+                          registry);
+    sign_in.Register(edge.server());
+    ASSERT_TRUE(edge.Start().ok());
+    httplib::Client client((edge_tls ? "https://" : "http://") + settings.http_address);
+    if (edge_tls) {
+      client.set_ca_cert_path(certificates.path("ca.pem").c_str());
+      client.enable_server_certificate_verification(true);
+    }
+    client.set_read_timeout(10);
+
+    auto dev =
+        client.Post("/auth/dev", "member_id=" + alumna_, "application/x-www-form-urlencoded");
+    ASSERT_TRUE(dev) << httplib::to_string(dev.error());
+    ASSERT_EQ(dev->status, 303) << dev->body;
+    const std::string set_cookie = dev->get_header_value("Set-Cookie");
+    EXPECT_NE(set_cookie.find("; Secure"), std::string::npos) << set_cookie;
+    std::smatch match;
+    static const std::regex kSecureCookie("^__Host-hc_session=([A-Za-z0-9_-]{43});");
+    ASSERT_TRUE(std::regex_search(set_cookie, match, kSecureCookie)) << set_cookie;
+    const httplib::Headers cookie = {{"Cookie", "__Host-hc_session=" + std::string(match[1])}};
+
+    auto info = client.Get("/auth/session", cookie);
+    ASSERT_TRUE(info);
+    ASSERT_EQ(info->status, 200) << info->body;
+    httplib::Headers call_headers = cookie;
+    call_headers.emplace("X-CSRF-Token", nlohmann::json::parse(info->body)["csrfToken"]);
+    // The gateway finds the session by the same cookie and calls membership as the member.
+    auto got = client.Post("/alumni.membership.v1.MembershipService/GetMember", call_headers,
+                           nlohmann::json{{"memberId", alumna_}}.dump(), "application/json");
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->status, 200) << got->body;
+    EXPECT_EQ(nlohmann::json::parse(got->body)["member"]["memberId"], alumna_);
+    edge.Stop();
+  }
 }
 
 class SignInProductionTest : public SignInTest {

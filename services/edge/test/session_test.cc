@@ -3,6 +3,7 @@
 
 #include <set>
 
+#include "services/edge/src/http/origin.h"
 #include "services/edge/src/session/secrets.h"
 #include "services/edge/src/session/sign_in.h"
 
@@ -62,20 +63,20 @@ TEST(Cookies, ValueIsReadFromTheRightNameOnly) {
 }
 
 TEST(Origins, OnlyTheSameOriginOrNoBrowserHeadersPass) {
-  const std::string origin = OriginOf("https://Home.Example.org/app/");
+  const std::string origin = http::OriginOf("https://Home.Example.org/app/");
   EXPECT_EQ(origin, "https://home.example.org");
-  EXPECT_TRUE(IsSameOrigin("https://home.example.org", std::nullopt, origin));
-  EXPECT_FALSE(IsSameOrigin("https://evil.example", std::nullopt, origin));
-  EXPECT_FALSE(IsSameOrigin("null", std::nullopt, origin));
+  EXPECT_TRUE(http::IsSameOrigin("https://home.example.org", std::nullopt, origin));
+  EXPECT_FALSE(http::IsSameOrigin("https://evil.example", std::nullopt, origin));
+  EXPECT_FALSE(http::IsSameOrigin("null", std::nullopt, origin));
   // The sign-in link's page (no-referrer) posts with Origin: null and Sec-Fetch-Site saying
   // same-origin.
-  EXPECT_TRUE(IsSameOrigin("null", "same-origin", origin));
-  EXPECT_FALSE(IsSameOrigin("null", "cross-site", origin));
-  EXPECT_FALSE(IsSameOrigin("https://home.example.org:8443", std::nullopt, origin));
-  EXPECT_TRUE(IsSameOrigin(std::nullopt, "same-origin", origin));
-  EXPECT_FALSE(IsSameOrigin(std::nullopt, "cross-site", origin));
-  EXPECT_FALSE(IsSameOrigin(std::nullopt, "same-site", origin));
-  EXPECT_TRUE(IsSameOrigin(std::nullopt, std::nullopt, origin));
+  EXPECT_TRUE(http::IsSameOrigin("null", "same-origin", origin));
+  EXPECT_FALSE(http::IsSameOrigin("null", "cross-site", origin));
+  EXPECT_FALSE(http::IsSameOrigin("https://home.example.org:8443", std::nullopt, origin));
+  EXPECT_TRUE(http::IsSameOrigin(std::nullopt, "same-origin", origin));
+  EXPECT_FALSE(http::IsSameOrigin(std::nullopt, "cross-site", origin));
+  EXPECT_FALSE(http::IsSameOrigin(std::nullopt, "same-site", origin));
+  EXPECT_TRUE(http::IsSameOrigin(std::nullopt, std::nullopt, origin));
 }
 
 TEST(Emails, PlausibleAddressesOnly) {

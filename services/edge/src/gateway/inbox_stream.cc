@@ -19,6 +19,7 @@ struct InboxStreams::Stream {
   std::unique_ptr<grpc::ClientReader<pb::StreamInboxResponse>> reader;
   std::thread reader_thread;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::string member_id;
 
   std::mutex mu;
   std::condition_variable cv;
@@ -29,10 +30,11 @@ struct InboxStreams::Stream {
 };
 
 InboxStreams::InboxStreams(std::shared_ptr<grpc::Channel> notifications, int max_streams,
-                           std::chrono::milliseconds heartbeat,
+                           int max_per_member, std::chrono::milliseconds heartbeat,
                            hc::metrics::GrpcClientMetrics* metrics)
     : channel_(std::move(notifications)),
       max_streams_(max_streams),
+      max_per_member_(max_per_member),
       heartbeat_(heartbeat),
       metrics_(metrics) {}
 
@@ -50,20 +52,26 @@ void InboxStreams::Shutdown() {
   }
 }
 
-absl::Status InboxStreams::Open(const std::string& bearer_token,
+absl::Status InboxStreams::Open(const std::string& member_id, const std::string& bearer_token,
                                 std::chrono::system_clock::time_point ends_at,
                                 const std::string& request_id, httplib::Response& res) {
-  if (open_.fetch_add(1) >= max_streams_) {
-    open_.fetch_sub(1);
-    return absl::UnavailableError("too many live streams just now; try again shortly");
-  }
   auto stream = std::make_shared<Stream>();
+  stream->member_id = member_id;
   {
+    // Both caps are checked and taken under one lock, so no race lets a member past theirs.
     std::lock_guard lock(mu_);
-    if (stopping_) {
-      open_.fetch_sub(1);
-      return absl::UnavailableError("the server is shutting down");
+    if (stopping_) return absl::UnavailableError("the server is shutting down");
+    if (open_.load() >= max_streams_) {
+      return absl::UnavailableError("too many live streams just now; try again shortly");
     }
+    int& mine = per_member_[member_id];
+    if (mine >= max_per_member_) {
+      if (mine == 0) per_member_.erase(member_id);
+      return absl::ResourceExhaustedError(
+          "too many live streams for this account; close another tab or try again shortly");
+    }
+    ++mine;
+    open_.fetch_add(1);
     live_.insert(stream);
   }
   stream->context.set_deadline(ends_at);
@@ -138,8 +146,9 @@ absl::Status InboxStreams::Open(const std::string& bearer_token,
         {
           std::lock_guard lock(mu_);
           live_.erase(stream);
+          if (--per_member_[stream->member_id] <= 0) per_member_.erase(stream->member_id);
+          open_.fetch_sub(1);
         }
-        open_.fetch_sub(1);
       });
   return absl::OkStatus();
 }

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -27,13 +28,17 @@ namespace edge::gateway {
 // cancelled, never left running.
 class InboxStreams {
  public:
-  InboxStreams(std::shared_ptr<grpc::Channel> notifications, int max_streams,
+  // At most `max_streams` open in all, and `max_per_member` of one member's (so one member's
+  // tabs, or a script with their cookie, cannot take every stream).
+  InboxStreams(std::shared_ptr<grpc::Channel> notifications, int max_streams, int max_per_member,
                std::chrono::milliseconds heartbeat, hc::metrics::GrpcClientMetrics* metrics);
   ~InboxStreams();
 
-  // Starts a stream into `res`. UNAVAILABLE when `max_streams` are open already.
-  absl::Status Open(const std::string& bearer_token, std::chrono::system_clock::time_point ends_at,
-                    const std::string& request_id, httplib::Response& res);
+  // Starts a stream of `member_id`'s inbox into `res`. UNAVAILABLE when `max_streams` are
+  // open already, RESOURCE_EXHAUSTED when the member has `max_per_member` open.
+  absl::Status Open(const std::string& member_id, const std::string& bearer_token,
+                    std::chrono::system_clock::time_point ends_at, const std::string& request_id,
+                    httplib::Response& res);
 
   // Ends every open stream (server shutdown) and refuses new ones.
   void Shutdown();
@@ -45,11 +50,15 @@ class InboxStreams {
 
   std::shared_ptr<grpc::Channel> channel_;
   const int max_streams_;
+  const int max_per_member_;
   const std::chrono::milliseconds heartbeat_;
   hc::metrics::GrpcClientMetrics* metrics_;
   std::atomic<int> open_{0};
-  std::mutex mu_;  // guards live_, stopping_
+  std::mutex mu_;  // guards live_, per_member_, stopping_
   std::set<std::shared_ptr<Stream>> live_;
+  // Open streams by member; an entry is erased when its count drops to zero (so the map holds
+  // at most max_streams entries).
+  std::map<std::string, int> per_member_;
   bool stopping_ = false;
 };
 

@@ -17,6 +17,8 @@
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "services/edge/src/gateway/allow_list.h"
 #include "services/edge/src/gateway/connect.h"
+#include "services/edge/src/http/address_key.h"
+#include "services/edge/src/http/origin.h"
 
 namespace edge::http {
 namespace {
@@ -41,6 +43,10 @@ struct RequestState {
   std::string method;      // as the client sent it (a refused request's is changed)
   int refused_status = 0;  // the pre-routing handler refused the request with this status
   std::string request_id;
+  // Set by the pre-routing handler. A response httplib writes without it (414 for an
+  // over-long URI, 400 for a malformed request line) must not reuse the previous request's
+  // state, so the post-routing handler resets the whole struct when it is done.
+  bool active = false;
 };
 thread_local RequestState current;
 
@@ -65,19 +71,6 @@ void TooManyRequests(httplib::Response& res) {
 
 bool IsStateChanging(const std::string& method) {
   return method != "GET" && method != "HEAD" && method != "OPTIONS";
-}
-
-// A keyed hash of the client's address: rate-limit keys must not carry the address itself.
-std::string AddressKey(const std::string& rate_key, const std::string& address) {
-  unsigned char key[crypto_generichash_KEYBYTES];
-  crypto_generichash(key, sizeof key, reinterpret_cast<const unsigned char*>(rate_key.data()),
-                     rate_key.size(), nullptr, 0);
-  unsigned char out[16];
-  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(address.data()),
-                     address.size(), key, sizeof key);
-  char hex[sizeof out * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
-  return hex;
 }
 
 std::string_view ContentTypeOf(std::string_view path) {
@@ -138,7 +131,9 @@ httplib::Server::HandlerResponse Refuse(const httplib::Request& req, httplib::Re
   return httplib::Server::HandlerResponse::Unhandled;
 }
 
-bool SkipsAddressLimit(const std::string& path) { return path == "/healthz" || path == "/metrics"; }
+// /healthz counts like any request (its answer is cached, but a flood still costs a thread);
+// /metrics is only on the main port in the local profile.
+bool SkipsAddressLimit(const std::string& path) { return path == "/metrics"; }
 
 }  // namespace
 
@@ -154,22 +149,6 @@ std::string CookieValue(std::string_view header, std::string_view name) {
     }
   }
   return "";
-}
-
-bool SameOrigin(std::string_view sec_fetch_site, std::string_view origin, std::string_view host) {
-  if (!sec_fetch_site.empty() && sec_fetch_site != "same-origin" && sec_fetch_site != "none") {
-    return false;
-  }
-  if (origin.empty()) return true;
-  // A page served with `Referrer-Policy: no-referrer` (the sign-in link's) posts its form with
-  // `Origin: null`; the browser's own Sec-Fetch-Site still says where it came from.
-  if (origin == "null" && sec_fetch_site == "same-origin") return true;
-  // "scheme://host[:port]": the authority must be the Host the browser sent to us.
-  const size_t scheme_end = origin.find("://");
-  if (scheme_end == std::string_view::npos) return false;  // "null" and anything odd
-  const std::string_view authority = origin.substr(scheme_end + 3);
-  return absl::EqualsIgnoreCase(absl::string_view(authority.data(), authority.size()),
-                                absl::string_view(host.data(), host.size()));
 }
 
 std::string RequestId(std::string_view header) {
@@ -202,8 +181,8 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
       registry_(registry),
       client_metrics_(registry),
       transcoder_(backends, &client_metrics_),
-      inbox_(backends.notifications, settings.max_streams, settings.stream_heartbeat,
-             &client_metrics_),
+      inbox_(backends.notifications, settings.max_streams, settings.max_streams_per_member,
+             settings.stream_heartbeat, &client_metrics_),
       requests_(prometheus::BuildCounter()
                     .Name("http_requests_total")
                     .Help("HTTP requests by route pattern, method and status code")
@@ -213,6 +192,7 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
                      .Help("HTTP request latency (to the response headers) by route pattern")
                      .Register(registry)) {
   if (sodium_init() < 0) spdlog::critical("edge: libsodium did not initialise");
+  public_origin_ = OriginOf(settings_.public_url);
   if (settings_.tls()) {
     server_ = std::make_unique<httplib::SSLServer>(settings_.tls_cert_file.c_str(),
                                                    settings_.tls_key_file.c_str());
@@ -229,6 +209,7 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
   server.set_payload_max_length(settings_.max_body_bytes);
 
   server.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    current.active = true;
     current.started = std::chrono::steady_clock::now();
     current.route = "unmatched";
     current.method = req.method;
@@ -241,9 +222,7 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
       TooManyRequests(res);
       return Refuse(req, res);
     }
-    if (IsStateChanging(req.method) &&
-        !SameOrigin(req.get_header_value("Sec-Fetch-Site"), req.get_header_value("Origin"),
-                    req.get_header_value("Host"))) {
+    if (IsStateChanging(req.method) && !IsSameOrigin(req, public_origin_)) {
       current.route = "cross_site";
       Answer(res, MakeConnectError(grpc::StatusCode::PERMISSION_DENIED,
                                    "cross-site requests are refused"));
@@ -280,7 +259,14 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
     return httplib::Server::HandlerResponse::Handled;
   }));
 
-  server.set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+  server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (!current.active) {
+      // httplib answered before routing (414, 400): this response's own state.
+      current.started = std::chrono::steady_clock::now();
+      current.route = "unrouted";
+      current.method = req.method.empty() ? "unknown" : req.method;
+      current.request_id = RequestId("");
+    }
     res.set_header("Content-Security-Policy", kCsp);
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_header("X-Frame-Options", "DENY");
@@ -300,6 +286,7 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
     static const prometheus::Histogram::BucketBoundaries kBuckets = {
         0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
     durations_.Add({{"route", current.route}}, kBuckets).Observe(seconds);
+    current = RequestState{};
   });
 
   // Connect unary: /<package>.<Service>/<Method>. The dot keeps /auth/... out of it.
@@ -327,7 +314,9 @@ EdgeServer::~EdgeServer() { Stop(); }
 
 std::optional<session::Session> EdgeServer::SessionOf(const httplib::Request& req,
                                                       httplib::Response& res) {
-  const std::string_view name = settings_.tls() ? session::kSecureCookieName : session::kCookieName;
+  // The same decision sign-in made when it set the cookie (Settings::secure_cookies()).
+  const std::string_view name =
+      settings_.secure_cookies() ? session::kSecureCookieName : session::kCookieName;
   const std::string cookie = CookieValue(req.get_header_value("Cookie"), name);
   if (cookie.empty()) {
     Answer(res, MakeConnectError(grpc::StatusCode::UNAUTHENTICATED, "sign in first"));
@@ -403,6 +392,19 @@ void EdgeServer::HandleUnary(const httplib::Request& req, httplib::Response& res
                                                           .bearer_token = *token,
                                                           .timeout = *timeout,
                                                           .request_id = current.request_id});
+  if (result.code == grpc::StatusCode::UNAUTHENTICATED) {
+    // The backend refused a token the edge still held (a role revoked since it was minted):
+    // mint a fresh one with the member's current roles and try once more. A second refusal is
+    // the answer (the session itself may be over).
+    sessions_.ForgetToken(*session);
+    token = sessions_.AccessToken(*session);
+    if (!token.ok()) return Answer(res, ToConnectError(token.status()));
+    result = transcoder_.Unary({.rpc = rpc,
+                                .json = req.body,
+                                .bearer_token = *token,
+                                .timeout = *timeout,
+                                .request_id = current.request_id});
+  }
   res.status = result.http_status;
   res.set_header("Cache-Control", "no-store");
   res.set_content(std::move(result.body), kJson);
@@ -415,14 +417,33 @@ void EdgeServer::HandleInboxStream(const httplib::Request& req, httplib::Respons
   if (!WithinSessionRate(*session, res)) return;
   auto token = sessions_.AccessToken(*session);
   if (!token.ok()) return Answer(res, ToConnectError(token.status()));
-  if (absl::Status opened = inbox_.Open(*token, session->expires_at, current.request_id, res);
+  if (absl::Status opened =
+          inbox_.Open(session->member_id, *token, session->expires_at, current.request_id, res);
       !opened.ok()) {
+    // 503 when every stream is taken, 429 when this member has their share open.
     Answer(res, ToConnectError(opened));
     res.set_header("Retry-After", "5");
   }
 }
 
 void EdgeServer::HandleHealth(httplib::Response& res) {
+  std::lock_guard lock(health_mu_);
+  const auto now = std::chrono::steady_clock::now();
+  if (health_checked_ == std::chrono::steady_clock::time_point{} ||
+      now - health_checked_ >= std::chrono::seconds(1)) {
+    health_down_ = CheckBackends();
+    health_checked_ = std::chrono::steady_clock::now();
+  }
+  res.set_header("Cache-Control", "no-store");
+  if (health_down_.empty()) {
+    res.set_content("ok\n", "text/plain; charset=utf-8");
+  } else {
+    res.status = 503;
+    res.set_content("unavailable: " + health_down_ + "\n", "text/plain; charset=utf-8");
+  }
+}
+
+std::string EdgeServer::CheckBackends() {
   std::string down;
   const std::pair<const char*, std::shared_ptr<grpc::Channel>> backends[] = {
       {"membership", backends_.membership},
@@ -445,13 +466,7 @@ void EdgeServer::HandleHealth(httplib::Response& res) {
   for (size_t i = 0; i < serving.size(); ++i) {
     if (!serving[i].get()) absl::StrAppend(&down, down.empty() ? "" : " ", backends[i].first);
   }
-  res.set_header("Cache-Control", "no-store");
-  if (down.empty()) {
-    res.set_content("ok\n", "text/plain; charset=utf-8");
-  } else {
-    res.status = 503;
-    res.set_content("unavailable: " + down + "\n", "text/plain; charset=utf-8");
-  }
+  return down;
 }
 
 void EdgeServer::HandleStatic(const httplib::Request& req, httplib::Response& res) {

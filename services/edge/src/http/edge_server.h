@@ -5,7 +5,9 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 
@@ -51,6 +53,8 @@ class EdgeServer {
   void HandleUnary(const httplib::Request& req, httplib::Response& res);
   void HandleInboxStream(const httplib::Request& req, httplib::Response& res);
   void HandleHealth(httplib::Response& res);
+  // The backends that don't answer gRPC health SERVING, space-separated ("" when all do).
+  std::string CheckBackends();
   void HandleStatic(const httplib::Request& req, httplib::Response& res);
   // The session named by the request's cookie; on failure the error is written to `res`.
   std::optional<session::Session> SessionOf(const httplib::Request& req, httplib::Response& res);
@@ -69,15 +73,19 @@ class EdgeServer {
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
   int port_ = -1;
+  // HC_EDGE_PUBLIC_URL's origin: what a same-origin request's Origin header names.
+  std::string public_origin_;
+  // /healthz asks every backend; its answer is reused for a second, so hammering it costs the
+  // backends nothing more. Callers within a check wait for it rather than start their own.
+  std::mutex health_mu_;
+  std::chrono::steady_clock::time_point health_checked_{};
+  std::string health_down_;  // "" when every backend answered SERVING
 };
 
 // Helpers of the cross-cutting checks, public for tests.
 
 // The value of cookie `name` in a Cookie header, or "".
 std::string CookieValue(std::string_view header, std::string_view name);
-// Whether a state-changing request came from this origin: `Sec-Fetch-Site` (when sent) is
-// same-origin or none, and `Origin` (when sent) names `host`.
-bool SameOrigin(std::string_view sec_fetch_site, std::string_view origin, std::string_view host);
 // A client-supplied request id when it is short and plain, else a fresh random one.
 std::string RequestId(std::string_view header);
 // Equal strings, in time independent of where they differ.

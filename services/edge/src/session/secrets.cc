@@ -73,26 +73,6 @@ std::string SessionCookieValue(std::string_view cookie_header, bool secure) {
   return "";
 }
 
-std::string OriginOf(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const size_t path = url.find('/', scheme + 3);
-  return absl::AsciiStrToLower(std::string(url.substr(0, path)));
-}
-
-bool IsSameOrigin(std::optional<std::string_view> origin_header,
-                  std::optional<std::string_view> sec_fetch_site, std::string_view origin) {
-  // A page served with `Referrer-Policy: no-referrer` (the sign-in link's) posts its form with
-  // `Origin: null`; the browser's own Sec-Fetch-Site still says where it came from.
-  const bool null_but_same_site_said =
-      origin_header == "null" && sec_fetch_site == std::string_view("same-origin");
-  if (origin_header && !null_but_same_site_said) {
-    return absl::AsciiStrToLower(std::string(*origin_header)) == origin;
-  }
-  if (sec_fetch_site) return *sec_fetch_site == "same-origin" || *sec_fetch_site == "none";
-  return true;
-}
-
 bool LooksLikeEmail(std::string_view email) {
   if (email.empty() || email.size() > 254) return false;
   const size_t at = email.find('@');

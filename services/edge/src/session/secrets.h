@@ -1,11 +1,11 @@
 #pragma once
 
 #include <chrono>
-#include <optional>
 #include <string>
 #include <string_view>
 
-// The small, pure pieces of sign-in: secrets, their hashes, cookies, the same-origin check.
+// The small, pure pieces of sign-in: secrets, their hashes, cookies (the same-origin rule is
+// services/edge/src/http/origin.h, shared with the gateway).
 namespace edge::session {
 
 // 32 random bytes (libsodium), base64url without padding: 43 characters. Sign-in link tokens,
@@ -24,14 +24,6 @@ std::string ClearedSessionCookie(bool secure);
 // The session cookie's value in a Cookie request header (the secure name when `secure`), or
 // empty.
 std::string SessionCookieValue(std::string_view cookie_header, bool secure);
-
-// The origin (scheme://host[:port]) of an absolute URL such as HC_EDGE_PUBLIC_URL.
-std::string OriginOf(std::string_view url);
-// A browser's POST is same-origin when its Origin header equals `origin`, or, without Origin,
-// when Sec-Fetch-Site says same-origin (or none: typed by the user). Requests without either
-// header come from outside a browser and cannot carry a victim's cookie by accident.
-bool IsSameOrigin(std::optional<std::string_view> origin_header,
-                  std::optional<std::string_view> sec_fetch_site, std::string_view origin);
 
 // A plausible email address (one @, no spaces or controls, <= 254 bytes); membership decides
 // whether it is anyone's.

@@ -41,6 +41,11 @@ class SessionAuthority {
   // behalf: reused until close to expiry, then minted again with the member's current roles.
   // UNAUTHENTICATED (and the session revoked) when the member no longer exists.
   virtual absl::StatusOr<std::string> AccessToken(const Session& session) = 0;
+
+  // A backend refused the session's token (UNAUTHENTICATED: a role was revoked since it was
+  // minted, say): the next AccessToken mints a fresh one, with current roles and an `iat` after
+  // the refusal's second (services refuse tokens issued at or before a revocation's second).
+  virtual void ForgetToken(const Session& session) = 0;
 };
 
 }  // namespace edge::session

@@ -14,6 +14,8 @@
 #include "libs/postgres/migrations.h"
 #include "libs/status/status.h"
 #include "nlohmann/json.hpp"
+#include "services/edge/src/http/address_key.h"
+#include "services/edge/src/http/origin.h"
 #include "services/edge/src/session/secrets.h"
 
 namespace edge::session {
@@ -61,8 +63,6 @@ std::string Rfc3339(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string RemoteKey(const httplib::Request& req) { return req.remote_addr; }
-
 }  // namespace
 
 std::vector<std::string> RoleNames(const google::protobuf::RepeatedField<int>& roles) {
@@ -90,8 +90,6 @@ std::vector<std::string> RoleNames(const google::protobuf::RepeatedField<int>& r
 
 SignInSettings ReadSignInSettings(hc::config::Env& env) {
   SignInSettings s;
-  s.profile = env.String("HC_EDGE_PROFILE", s.profile);
-  s.public_url = env.String("HC_EDGE_PUBLIC_URL", s.public_url);
   s.database_url = env.Required("HC_DATABASE_URL");
   s.session_ttl = std::chrono::hours(env.Int("HC_EDGE_SESSION_TTL_HOURS", 12, 1, 24 * 30));
   s.access_token_ttl =
@@ -109,6 +107,10 @@ SignInSettings ReadSignInSettings(hc::config::Env& env) {
       }
     }
   }
+  s.purge_interval = std::chrono::seconds(
+      env.Int("HC_EDGE_PURGE_INTERVAL_SECONDS", s.purge_interval.count(), 1, 7 * 24 * 3600));
+  s.session_cache_ttl = std::chrono::milliseconds(
+      env.Int("HC_EDGE_SESSION_CACHE_MS", s.session_cache_ttl.count(), 0, 60000));
   s.service_token_file = env.String("HC_SERVICE_TOKEN_FILE", "");
   s.dev_users_file = env.String("HC_EDGE_DEV_USERS_FILE", "");
   s.smtp.url = env.String("HC_SMTP_URL", s.smtp.url);
@@ -124,8 +126,8 @@ SignIn::SignIn(SignInSettings settings, http::RateLimiter& limiter,
                std::shared_ptr<grpc::Channel> membership,
                std::unique_ptr<hc::smtp::EmailSender> sender)
     : settings_(std::move(settings)),
-      secure_(settings_.public_url.starts_with("https://")),
-      origin_(OriginOf(settings_.public_url)),
+      secure_(settings_.secure_cookies),
+      origin_(http::OriginOf(settings_.public_url)),
       limiter_(limiter),
       membership_(pb::MembershipService::NewStub(std::move(membership))),
       sender_(sender ? std::move(sender) : std::make_unique<hc::smtp::SmtpSender>(settings_.smtp)),
@@ -151,10 +153,8 @@ SignIn::SignIn(SignInSettings settings, http::RateLimiter& limiter,
       spdlog::warn("HC_EDGE_DEV_USERS_FILE is not a JSON array; the dev page lists nobody");
     }
   }
-  // The rate-limit key for addresses: the same on every replica (derived from the signing key,
-  // which they share), useless to anyone without it.
-  address_key_ = HashSecret("hc-edge-rate-limit:" + settings_.jwt_signing_key);
   worker_ = std::thread([this] { Worker(); });
+  purger_ = std::thread([this] { Purger(); });
 }
 
 SignIn::~SignIn() {
@@ -163,7 +163,32 @@ SignIn::~SignIn() {
     stopping_ = true;
   }
   queue_cv_.notify_all();
+  purge_cv_.notify_all();
   worker_.join();
+  purger_.join();
+}
+
+absl::StatusOr<int64_t> SignIn::Purge() { return store_.Purge(settings_.purge_grace); }
+
+void SignIn::Purger() {
+  std::unique_lock lock(queue_mu_);
+  while (!stopping_) {
+    lock.unlock();
+    auto purged = Purge();
+    if (!purged.ok()) {
+      spdlog::warn("edge: purging old sessions and links failed: {}", purged.status().ToString());
+    } else if (*purged > 0) {
+      spdlog::info("edge: purged {} old sessions and sign-in links", *purged);
+    }
+    lock.lock();
+    purge_cv_.wait_for(lock, settings_.purge_interval, [this] { return stopping_; });
+  }
+}
+
+absl::Status SignIn::EndMemberSessions(const std::string& member_id) {
+  DropCachedSessions([&](const Session& s) { return s.member_id == member_id; });
+  HC_RETURN_IF_ERROR(store_.DeleteMemberSessions(member_id));
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::string> SignIn::ServiceTokenNow() {
@@ -207,9 +232,42 @@ absl::StatusOr<SignIn::Identity> SignIn::Resolve(const pb::ResolveSignInRequest&
 
 absl::StatusOr<Session> SignIn::Find(std::string_view cookie_value) {
   if (!LooksLikeSecret(cookie_value)) return absl::UnauthenticatedError("no session");
-  HC_ASSIGN_OR_RETURN(auto session, store_.FindSession(HashSecret(cookie_value)));
-  if (!session) return absl::UnauthenticatedError("no session");
+  const std::string hash = HashSecret(cookie_value);
+  const auto now = std::chrono::steady_clock::now();
+  if (settings_.session_cache_ttl.count() > 0) {
+    std::lock_guard lock(session_mu_);
+    auto it = sessions_.find(hash);
+    if (it != sessions_.end() && now - it->second.fetched < settings_.session_cache_ttl) {
+      // The store's own rule, applied to the cached copy: an expired session is no session.
+      if (it->second.session.expires_at <= std::chrono::system_clock::now()) {
+        sessions_.erase(it);
+        return absl::UnauthenticatedError("no session");
+      }
+      return it->second.session;
+    }
+  }
+  HC_ASSIGN_OR_RETURN(auto session, store_.FindSession(hash));
+  if (!session) {
+    DropCachedSession(hash);
+    return absl::UnauthenticatedError("no session");
+  }
+  if (settings_.session_cache_ttl.count() > 0) {
+    std::lock_guard lock(session_mu_);
+    // Bounded: when full, start again (every entry is at most a TTL from stale anyway).
+    if (sessions_.size() >= settings_.session_cache_size) sessions_.clear();
+    sessions_[hash] = {*session, now};
+  }
   return *session;
+}
+
+void SignIn::DropCachedSession(const std::string& secret_hash) {
+  std::lock_guard lock(session_mu_);
+  sessions_.erase(secret_hash);
+}
+
+void SignIn::DropCachedSessions(const std::function<bool(const Session&)>& which) {
+  std::lock_guard lock(session_mu_);
+  std::erase_if(sessions_, [&](const auto& entry) { return which(entry.second.session); });
 }
 
 absl::StatusOr<std::string> SignIn::AccessToken(const Session& session) {
@@ -225,13 +283,28 @@ absl::StatusOr<std::string> SignIn::AccessToken(const Session& session) {
   request.set_member_id(session.member_id);
   HC_ASSIGN_OR_RETURN(Identity id, Resolve(request));
   if (!id.found) {
-    // Erased or no longer active: the session ends here, not when its cookie expires.
-    HC_RETURN_IF_ERROR(store_.Revoke(session.id));
+    // Erased or no longer active: every session of theirs ends here, not when its cookie
+    // expires.
+    HC_RETURN_IF_ERROR(EndMemberSessions(session.member_id));
     std::lock_guard lock(token_mu_);
     tokens_.erase(session.id);
     return absl::UnauthenticatedError("the member no longer exists");
   }
-  if (id.roles != session.roles) HC_RETURN_IF_ERROR(store_.UpdateRoles(session.id, id.roles));
+  if (id.roles != session.roles) {
+    HC_RETURN_IF_ERROR(store_.UpdateRoles(session.id, id.roles));
+    // The gateway's staff check reads the session's roles: not from a stale cached copy.
+    DropCachedSessions([&](const Session& s) { return s.id == session.id; });
+  }
+  auto issued_at = now;
+  {
+    std::lock_guard lock(token_mu_);
+    auto refused = issue_not_before_.find(session.id);
+    if (refused != issue_not_before_.end()) {
+      // Within the verifiers' leeway for an `iat` in the future (60 s).
+      issued_at = std::max(now, refused->second);
+      issue_not_before_.erase(refused);
+    }
+  }
   HC_ASSIGN_OR_RETURN(std::string token, hc::auth::Mint({.algorithm = settings_.jwt_algorithm,
                                                          .key = settings_.jwt_signing_key,
                                                          .issuer = settings_.jwt_issuer,
@@ -239,22 +312,28 @@ absl::StatusOr<std::string> SignIn::AccessToken(const Session& session) {
                                                          .subject = id.member_id,
                                                          .roles = id.roles,
                                                          .ttl = settings_.access_token_ttl,
-                                                         .issued_at = now}));
+                                                         .issued_at = issued_at}));
   std::lock_guard lock(token_mu_);
   // Bounded by live sessions in practice; cleared whole if it ever grows past that.
   if (tokens_.size() > 100000) tokens_.clear();
-  tokens_[session.id] = {token, now + settings_.access_token_ttl};
+  tokens_[session.id] = {token, issued_at + settings_.access_token_ttl};
   return token;
 }
 
+void SignIn::ForgetToken(const Session& session) {
+  // The refused token was issued at or before the revocation's second, which is at or before
+  // now: the next second is after both.
+  const auto next_second =
+      std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) +
+      std::chrono::seconds(1);
+  std::lock_guard lock(token_mu_);
+  tokens_.erase(session.id);
+  if (issue_not_before_.size() > 100000) issue_not_before_.clear();
+  issue_not_before_[session.id] = next_second;
+}
+
 bool SignIn::SameOrigin(const httplib::Request& req) const {
-  // get_header_value returns a copy: keep it alive while views of it are compared.
-  const std::string origin = req.get_header_value("Origin");
-  const std::string fetch_site = req.get_header_value("Sec-Fetch-Site");
-  return IsSameOrigin(
-      req.has_header("Origin") ? std::optional<std::string_view>(origin) : std::nullopt,
-      req.has_header("Sec-Fetch-Site") ? std::optional<std::string_view>(fetch_site) : std::nullopt,
-      origin_);
+  return http::IsSameOrigin(req, origin_);
 }
 
 void SignIn::Register(httplib::Server& server) {
@@ -293,7 +372,7 @@ void SignIn::HandleSession(const httplib::Request& req, httplib::Response& res) 
     return;
   }
   if (!id->found) {
-    (void)store_.Revoke(session->id);
+    (void)EndMemberSessions(session->member_id);
     ConnectError(res, 401, "unauthenticated", "no session");
     return;
   }
@@ -317,18 +396,11 @@ void SignIn::HandleEmailLink(const httplib::Request& req, httplib::Response& res
   if (!LooksLikeEmail(email)) {
     return ConnectError(res, 400, "invalid_argument", "email: must be an email address");
   }
-  // Keyed hash: the limiter's keys (Redis) never hold an address.
-  std::string address_hash(crypto_generichash_BYTES, '\0');
-  crypto_generichash(reinterpret_cast<unsigned char*>(address_hash.data()), address_hash.size(),
-                     reinterpret_cast<const unsigned char*>(email.data()), email.size(),
-                     reinterpret_cast<const unsigned char*>(address_key_.data()),
-                     address_key_.size());
-  std::string hex(address_hash.size() * 2 + 1, '\0');
-  sodium_bin2hex(hex.data(), hex.size(),
-                 reinterpret_cast<const unsigned char*>(address_hash.data()), address_hash.size());
-  hex.pop_back();
-  if (!limiter_.Allow("signin-ip", RemoteKey(req), settings_.links_per_ip, settings_.link_ttl) ||
-      !limiter_.Allow("signin-address", hex, settings_.links_per_address, settings_.link_ttl)) {
+  // Keyed hashes: the limiter's keys (Redis) never hold an email or an IP address.
+  if (!limiter_.Allow("signin-ip", http::AddressKey(settings_.rate_key, req.remote_addr),
+                      settings_.links_per_ip, settings_.link_ttl) ||
+      !limiter_.Allow("signin-address", http::AddressKey(settings_.rate_key, email),
+                      settings_.links_per_address, settings_.link_ttl)) {
     res.set_header("Retry-After", std::to_string(settings_.link_ttl.count()));
     return ConnectError(res, 429, "resource_exhausted",
                         "too many sign-in requests; try again later");
@@ -487,6 +559,7 @@ void SignIn::HandleSignOut(const httplib::Request& req, httplib::Response& res) 
       sodium_memcmp(csrf.data(), session->csrf_token.data(), csrf.size()) != 0) {
     return ConnectError(res, 403, "permission_denied", "missing or wrong CSRF token");
   }
+  DropCachedSessions([&](const Session& s) { return s.id == session->id; });
   if (!store_.Revoke(session->id).ok()) {
     return ConnectError(res, 503, "unavailable", "sessions are unavailable; try again");
   }

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,10 +28,16 @@
 namespace edge::session {
 
 struct SignInSettings {
-  std::string profile = "local";                      // HC_EDGE_PROFILE
-  std::string public_url = "http://127.0.0.1:17080";  // HC_EDGE_PUBLIC_URL
-  std::string database_url;                           // HC_DATABASE_URL (the `edge` db)
-  std::chrono::seconds session_ttl{12 * 3600};        // HC_EDGE_SESSION_TTL_HOURS
+  // These three come from edge::Settings (main.cc copies them), so that sign-in and the
+  // gateway never disagree: HC_EDGE_PROFILE ("local" or "production"), HC_EDGE_PUBLIC_URL, and
+  // whether cookies are Secure with the __Host- name (edge::Settings::secure_cookies()).
+  std::string profile = "production";
+  std::string public_url = "http://127.0.0.1:17080";
+  bool secure_cookies = false;
+  // HC_EDGE_RATE_KEY (from edge::Settings too): the key of the hashes in rate-limit keys.
+  std::string rate_key = "homecoming-local-rate-key";
+  std::string database_url;                     // HC_DATABASE_URL (the `edge` db)
+  std::chrono::seconds session_ttl{12 * 3600};  // HC_EDGE_SESSION_TTL_HOURS
   std::chrono::seconds link_ttl{15 * 60};
   std::chrono::seconds access_token_ttl{300};  // HC_EDGE_ACCESS_TOKEN_TTL_SECONDS
   // Tokens are minted again when the held one has less than this left.
@@ -43,8 +50,18 @@ struct SignInSettings {
   std::string service_token_file;  // HC_SERVICE_TOKEN_FILE
   std::string dev_users_file;      // HC_EDGE_DEV_USERS_FILE
   hc::smtp::SmtpSettings smtp;     // HC_SMTP_URL, HC_SMTP_FROM
-  int links_per_address = 5;       // per link_ttl window
-  int links_per_ip = 30;           // per link_ttl window
+  // How often the purge runs (HC_EDGE_PURGE_INTERVAL_SECONDS), and how long revoked or
+  // expired sessions are kept before it deletes them.
+  std::chrono::seconds purge_interval{3600};
+  // How long a live session found in the store is trusted without asking it again
+  // (HC_EDGE_SESSION_CACHE_MS; 0: ask every time), and how many are kept. Sign-out and a
+  // member's end on this replica drop entries at once; other replicas see a revocation within
+  // this time.
+  std::chrono::milliseconds session_cache_ttl{1000};
+  size_t session_cache_size = 10000;
+  std::chrono::seconds purge_grace{24 * 3600};
+  int links_per_address = 5;  // per link_ttl window
+  int links_per_ip = 30;      // per link_ttl window
 };
 
 // Reads the settings above from the environment (problems are collected in `env`).
@@ -72,14 +89,19 @@ class SignIn : public SessionAuthority {
 
   void Register(httplib::Server& server);
 
-  // No in-process cache: one indexed look-up per request, so a revocation (sign-out, member
-  // erased) takes effect on the very next request on every replica.
+  // A live session is cached for session_cache_ttl after the store named it: a revocation on
+  // this replica (sign-out, the member gone) holds on the very next request, one on another
+  // replica within that time.
   absl::StatusOr<Session> Find(std::string_view cookie_value) override;
   absl::StatusOr<std::string> AccessToken(const Session& session) override;
+  void ForgetToken(const Session& session) override;
 
   // Email-link requests the worker has finished (sent, or found nobody to send to): tests
   // wait on it instead of sleeping.
   size_t links_processed() const { return processed_.load(); }
+  // Deletes used and expired links and long-dead sessions (SessionStore::Purge); a thread of
+  // SignIn's runs it every purge_interval.
+  absl::StatusOr<int64_t> Purge();
 
  private:
   struct Identity {
@@ -87,6 +109,10 @@ class SignIn : public SessionAuthority {
     std::string member_id;
     std::string display_name;
     std::vector<std::string> roles;
+  };
+  struct CachedSession {
+    Session session;
+    std::chrono::steady_clock::time_point fetched;
   };
   struct CachedToken {
     std::string token;
@@ -99,6 +125,9 @@ class SignIn : public SessionAuthority {
   void StartSession(const std::string& member_id, httplib::Response& res);
   bool SameOrigin(const httplib::Request& req) const;
   void Worker();
+  void Purger();
+  // The member is gone: every session of theirs ends, here and in the store.
+  absl::Status EndMemberSessions(const std::string& member_id);
   void SendLink(const std::string& email);
 
   void HandleSession(const httplib::Request& req, httplib::Response& res);
@@ -120,11 +149,20 @@ class SignIn : public SessionAuthority {
   std::unique_ptr<hc::grpc_client::ServiceToken> service_token_;
   // The dev users (local profile only): member id -> label.
   std::vector<std::pair<std::string, std::string>> dev_users_;
-  // Key for the address hash used in rate-limit keys (never the address itself).
-  std::string address_key_;
+
+  // Drops cached sessions: the one with this secret hash / every one of the member / the one
+  // with this id.
+  void DropCachedSession(const std::string& secret_hash);
+  void DropCachedSessions(const std::function<bool(const Session&)>& which);
+
+  std::mutex session_mu_;
+  std::unordered_map<std::string, CachedSession> sessions_;  // by secret hash
 
   std::mutex token_mu_;
   std::unordered_map<std::string, CachedToken> tokens_;  // by session id
+  // Sessions whose token a backend refused: the next token's `iat`, at least one second after
+  // the refusal (by session id; erased when that token is minted).
+  std::unordered_map<std::string, std::chrono::system_clock::time_point> issue_not_before_;
   CachedToken self_token_;
 
   std::mutex queue_mu_;
@@ -133,6 +171,8 @@ class SignIn : public SessionAuthority {
   bool stopping_ = false;
   std::atomic<size_t> processed_{0};
   std::thread worker_;
+  std::condition_variable purge_cv_;  // with queue_mu_ and stopping_
+  std::thread purger_;
 };
 
 // "alumnus", "peer_mentor", ... for membership's roles; unknown ones are left out.

@@ -135,6 +135,31 @@ absl::Status SessionStore::Revoke(const std::string& session_id) {
   });
 }
 
+absl::Status SessionStore::DeleteMemberSessions(const std::string& member_id) {
+  return pool_.InTransaction([&](Tx& tx) {
+    // sessions_member indexes live sessions by member: the revoked ones left are few.
+    tx.exec_params("DELETE FROM sessions WHERE member_id = $1::uuid", member_id);
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<int64_t> SessionStore::Purge(std::chrono::seconds grace) {
+  int64_t deleted = 0;
+  absl::Status status = pool_.InTransaction([&](Tx& tx) {
+    const double secs = static_cast<double>(grace.count());
+    pqxx::result links = tx.exec_params(
+        "DELETE FROM sign_in_links WHERE expires_at <= now() OR used_at IS NOT NULL");
+    pqxx::result sessions = tx.exec_params(
+        "DELETE FROM sessions WHERE expires_at < now() - make_interval(secs => $1) "
+        "OR revoked_at < now() - make_interval(secs => $1)",
+        secs);
+    deleted = links.affected_rows() + sessions.affected_rows();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return deleted;
+}
+
 const std::vector<hc::postgres::Migration>& Migrations() { return edge_session_migrations(); }
 
 }  // namespace edge::session

@@ -35,6 +35,12 @@ class SessionStore {
   // Records the roles membership gave when a token was last minted.
   absl::Status UpdateRoles(const std::string& session_id, const std::vector<std::string>& roles);
   absl::Status Revoke(const std::string& session_id);
+  // Deletes every session of `member_id` (the member is gone: erased or no longer active).
+  absl::Status DeleteMemberSessions(const std::string& member_id);
+  // Deletes what no request can use any more: links that expired or were used, sessions that
+  // expired or were revoked more than `grace` ago (kept that long for investigating a
+  // sign-in). Returns the number of rows deleted.
+  absl::StatusOr<int64_t> Purge(std::chrono::seconds grace);
 
  private:
   hc::postgres::Pool& pool_;
