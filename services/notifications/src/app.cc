@@ -253,9 +253,19 @@ struct App::Parts {
     auto render = [this, channel, public_base_url](const storage::Delivery& d,
                                                    const members::Contact& contact,
                                                    const absl::TimeZone& zone) {
-      const domain::Details looked_up = details.Lookup(d);
+      domain::Details looked_up = details.Lookup(d);
       if (channel == domain::Channel::kSms) {
         return messaging::Dispatcher::Rendered{.text = domain::RenderSms(d.kind, looked_up, zone)};
+      }
+      // A mentorship introduction names the other party in the email's body: their display name
+      // only (GetContact's address is theirs to share, and is not used). Best effort, like the
+      // other details: without an answer the email says less.
+      if (!d.other_member_id.empty()) {
+        if (const auto other =
+                contacts.Get(d.other_member_id, "notifications.mentorship_introduction.name");
+            other.ok()) {
+          looked_up.other_name = other->display_name;
+        }
       }
       const domain::RenderedEmail email =
           domain::RenderEmail(d.kind, looked_up, zone, contact.display_name);

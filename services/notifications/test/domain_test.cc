@@ -33,7 +33,8 @@ QuietHours Window(int start_hour, int start_minute, int end_hour, int end_minute
 
 TEST(Preferences, DefaultsAreTheInboxAndEmailForWhatMembersSignedUpForAndNothingSensitive) {
   const Preferences p = DefaultPreferences();
-  for (Category c : {Category::kEvents, Category::kReminders, Category::kVolunteering}) {
+  for (Category c :
+       {Category::kEvents, Category::kReminders, Category::kVolunteering, Category::kMentorship}) {
     EXPECT_TRUE(p.Enabled(c, Channel::kInApp));
     EXPECT_TRUE(p.Enabled(c, Channel::kEmail));
   }

@@ -472,3 +472,203 @@ TEST_F(MembersTest, ARoleMatching10000MembersReachesEachOnce) {
 
 }  // namespace
 }  // namespace notifications
+
+namespace notifications {
+namespace {
+
+// Mentorship (issue 12): volunteering's mentorship facts, keyed by match as volunteering keys
+// them, and the coordinators projection from membership's role facts.
+class MentorshipTest : public MembersTest {
+ protected:
+  void Mentorship(const std::string& match_id, const google::protobuf::Message& fact,
+                  const std::string& ce_id = hc::ids::NewUuid()) {
+    Produce(volunteering_topic_, match_id, fact, ce_id);
+  }
+
+  vpb::MentorshipStarted Started(const std::string& match, const std::string& mentee,
+                                 const std::string& mentor) {
+    vpb::MentorshipStarted fact;
+    fact.set_match_id(match);
+    fact.set_mentee_id(mentee);
+    fact.set_mentor_id(mentor);
+    *fact.mutable_started_at() = TimeUtil::GetCurrentTime();
+    return fact;
+  }
+
+  // A MentorChosen of a new match to `marker` on the key `key`, produced after the facts before
+  // it: once its item is stored, every fact of the key before it has been handled.
+  void WaitPastMatchFacts(const std::string& key) {
+    const std::string marker = hc::ids::NewUuid();
+    vpb::MentorChosen fact;
+    fact.set_match_id(hc::ids::NewUuid());
+    fact.set_request_id(hc::ids::NewUuid());
+    fact.set_mentee_id(hc::ids::NewUuid());
+    fact.set_mentor_id(marker);
+    Mentorship(key, fact);
+    ASSERT_TRUE(
+        hc::testing::WaitFor([&] { return ItemsOf(marker) == 1; }, std::chrono::seconds(60)))
+        << "the volunteering consumer did not reach the marker";
+  }
+
+  void Role(const std::string& member_id, const std::string& role, bool assigned,
+            std::chrono::minutes ago, const std::string& ce_id = hc::ids::NewUuid()) {
+    if (assigned) {
+      mpb::MemberRoleAssigned fact;
+      fact.set_member_id(member_id);
+      fact.set_role(role);
+      *fact.mutable_assigned_at() = Ago(ago);
+      Produce(membership_topic_, member_id, fact, ce_id);
+    } else {
+      mpb::MemberRoleRevoked fact;
+      fact.set_member_id(member_id);
+      fact.set_role(role);
+      *fact.mutable_revoked_at() = Ago(ago);
+      Produce(membership_topic_, member_id, fact, ce_id);
+    }
+  }
+
+  int Coordinators() { return Count("SELECT count(*) FROM coordinators WHERE coordinator"); }
+};
+
+TEST_F(MentorshipTest, AMatchIntroducesEachPartyOnceOnTheChannelsTheyConsentedTo) {
+  const std::string mentee = hc::ids::NewUuid();
+  const std::string mentor = hc::ids::NewUuid();
+  const std::string match = hc::ids::NewUuid();
+  // The mentee consented to email, the mentor did not.
+  Consent(mentee, mpb::CONTACT_CHANNEL_EMAIL, true, std::chrono::minutes(1));
+  ASSERT_TRUE(
+      hc::testing::WaitFor([&] { return ConsentOf(mentee).email; }, std::chrono::seconds(60)));
+
+  const std::string ce_id = hc::ids::NewUuid();
+  Mentorship(match, Started(match, mentee, mentor), ce_id);
+  Mentorship(match, Started(match, mentee, mentor), ce_id);               // redelivered
+  Mentorship(match, Started(match, mentee, mentor), hc::ids::NewUuid());  // published again
+  WaitPastMatchFacts(match);
+
+  EXPECT_EQ(ItemsOf(mentee, "mentorship_introduction"), 1);
+  EXPECT_EQ(ItemsOf(mentor, "mentorship_introduction"), 1);
+  const pb::ListInboxResponse inbox = Inbox(mentee);
+  ASSERT_EQ(inbox.items_size(), 1);
+  EXPECT_EQ(inbox.items(0).kind(), pb::INBOX_ITEM_KIND_MENTORSHIP_INTRODUCTION);
+  EXPECT_EQ(inbox.items(0).category(), pb::CATEGORY_MENTORSHIP);
+  EXPECT_EQ(inbox.items(0).subject_case(), pb::InboxItem::SUBJECT_NOT_SET);
+  // Email: one delivery each; the mentee's goes out (consent) and names the mentor by id only
+  // (the name is looked up at send time); the mentor's is kept as suppressed for want of
+  // consent. No SMS (nobody chose it).
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE member_id = '" + mentee +
+                  "' AND kind = 'mentorship_introduction' AND channel = 'email' AND category = "
+                  "'mentorship' AND status <> 'suppressed_consent' AND other_member_id = '" +
+                  mentor + "'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE member_id = '" + mentor +
+                  "' AND status = 'suppressed_consent'"),
+            1);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE member_id IN ('" + mentee + "', '" +
+                  mentor + "')"),
+            2);
+}
+
+TEST_F(MentorshipTest, EachFactTellsOnlyThePartiesItConcernsOnce) {
+  const std::string mentee = hc::ids::NewUuid();
+  const std::string mentor = hc::ids::NewUuid();
+  const std::string match = hc::ids::NewUuid();
+
+  vpb::MentorChosen chosen;
+  chosen.set_match_id(match);
+  chosen.set_request_id(hc::ids::NewUuid());
+  chosen.set_mentee_id(mentee);
+  chosen.set_mentor_id(mentor);
+  *chosen.mutable_respond_by() = TimeUtil::GetCurrentTime();
+  Mentorship(match, chosen);
+  Mentorship(match, chosen);  // published again
+
+  vpb::MentorChoiceLapsed lapsed;
+  lapsed.set_match_id(match);
+  lapsed.set_request_id(chosen.request_id());
+  lapsed.set_mentee_id(mentee);
+  lapsed.set_mentor_id(mentor);
+  lapsed.set_lapse(vpb::CHOICE_LAPSE_EXPIRED);
+  Mentorship(match, lapsed);
+
+  vpb::MentorCheckInDue due;
+  due.set_match_id(match);
+  due.set_mentee_id(mentee);
+  due.set_mentor_id(mentor);
+  *due.mutable_last_activity_at() = Ago(std::chrono::minutes(30 * 24 * 60));
+  Mentorship(match, due);
+  Mentorship(match, due);  // the same quiet spell again
+
+  // The mentor left: only the mentee remains named.
+  vpb::MentorshipEnded ended;
+  ended.set_match_id(match);
+  ended.set_mentee_id(mentee);
+  ended.set_reason(vpb::END_REASON_MEMBER_LEFT);
+  *ended.mutable_ended_at() = TimeUtil::GetCurrentTime();
+  Mentorship(match, ended);
+  WaitPastMatchFacts(match);
+
+  EXPECT_EQ(ItemsOf(mentor, "mentor_chosen"), 1);
+  EXPECT_EQ(ItemsOf(mentee, "mentor_chosen"), 0);
+  EXPECT_EQ(ItemsOf(mentee, "mentor_choice_lapsed"), 1);
+  EXPECT_EQ(ItemsOf(mentor, "mentor_choice_lapsed"), 0);
+  EXPECT_EQ(ItemsOf(mentee, "mentor_check_in_due"), 1);
+  EXPECT_EQ(ItemsOf(mentor, "mentor_check_in_due"), 1);
+  EXPECT_EQ(ItemsOf(mentee, "mentorship_ended"), 1);
+  EXPECT_EQ(ItemsOf(mentor, "mentorship_ended"), 0);
+  EXPECT_EQ(ItemsOf(mentee), 3);
+  EXPECT_EQ(ItemsOf(mentor), 2);
+  const pb::ListInboxResponse inbox = Inbox(mentee);
+  ASSERT_EQ(inbox.items_size(), 3);
+  EXPECT_EQ(inbox.items(0).kind(), pb::INBOX_ITEM_KIND_MENTORSHIP_ENDED);
+  EXPECT_EQ(inbox.items(0).text(), "Your mentorship has ended");
+}
+
+TEST_F(MentorshipTest, AConcernReachesTheCurrentCoordinatorsOnlyAndErasureRemovesOne) {
+  const std::string ada = hc::ids::NewUuid();  // coordinator
+  const std::string bo = hc::ids::NewUuid();   // coordinator, then revoked
+  const std::string cy = hc::ids::NewUuid();   // a peer mentor, not a coordinator
+  Role(ada, "coordinator", true, std::chrono::minutes(10));
+  Role(bo, "coordinator", true, std::chrono::minutes(10));
+  Role(bo, "coordinator", false, std::chrono::minutes(5));
+  // An older assignment handled after the revocation changes nothing.
+  Role(bo, "coordinator", true, std::chrono::minutes(8));
+  Role(cy, "peer_mentor", true, std::chrono::minutes(10));
+  const std::string last = hc::ids::NewUuid();
+  Role(cy, "alumnus", true, std::chrono::minutes(1), last);
+  WaitHandled(last);
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return Coordinators() == 1; }, std::chrono::seconds(60)));
+
+  const std::string match = hc::ids::NewUuid();
+  vpb::MentorshipConcernReported concern;
+  concern.set_match_id(match);
+  concern.set_concern_id(hc::ids::NewUuid());
+  concern.set_category(2);
+  concern.set_blocked(true);
+  *concern.mutable_reported_at() = TimeUtil::GetCurrentTime();
+  Mentorship(match, concern);
+  Mentorship(match, concern);  // published again
+  WaitPastMatchFacts(match);
+
+  EXPECT_EQ(ItemsOf(ada, "mentorship_attention"), 1);
+  EXPECT_EQ(ItemsOf(bo), 0);
+  EXPECT_EQ(ItemsOf(cy), 0);
+  const pb::ListInboxResponse inbox = Inbox(ada);
+  ASSERT_EQ(inbox.items_size(), 1);
+  EXPECT_EQ(inbox.items(0).text(), "A mentorship needs a coordinator's attention");
+  EXPECT_EQ(inbox.items(0).subject_case(), pb::InboxItem::SUBJECT_NOT_SET);
+
+  // Ada's erasure takes her out of the projection: a later concern reaches nobody.
+  mpb::MemberDeleted deleted;
+  deleted.set_member_id(ada);
+  *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
+  Produce(membership_topic_, ada, deleted, hc::ids::NewUuid());
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return Count("SELECT count(*) FROM coordinators WHERE member_id = '" + ada + "'") == 0;
+      },
+      std::chrono::seconds(60)));
+  EXPECT_EQ(Coordinators(), 0);
+}
+
+}  // namespace
+}  // namespace notifications

@@ -66,7 +66,7 @@ std::set<std::string> ForbiddenIn(const std::string& text) {
 }
 
 TEST(Templates, EveryKindHasItsOwnWording) {
-  EXPECT_EQ(AllKinds().size(), 19u);
+  EXPECT_EQ(AllKinds().size(), 25u);
   const std::string generic =
       RenderSms(static_cast<InboxKind>(10000), Details{}, absl::UTCTimeZone());
   for (InboxKind kind : AllKinds()) {
@@ -190,6 +190,65 @@ TEST(Templates, KindsWithoutAnEntryGetTheGenericWording) {
   EXPECT_EQ(email.subject, "An update about your plans on Sun 6 Dec");
   EXPECT_EQ(RenderSms(unknown, Details{}, Zone("UTC")),
             "Homecoming: there's an update for you in the app.");
+}
+
+}  // namespace
+}  // namespace notifications::domain
+
+namespace notifications::domain {
+namespace {
+
+const std::vector<InboxKind> kMentorshipKinds = {
+    InboxKind::kMentorChosen,           InboxKind::kMentorChoiceLapsed,
+    InboxKind::kMentorshipIntroduction, InboxKind::kMentorCheckInDue,
+    InboxKind::kMentorshipEnded,        InboxKind::kMentorshipAttention};
+
+TEST(MentorshipTemplates, AreInTheirOwnCategoryAndNeverNameAnyone) {
+  const Details d{.other_name = "Robin Sample", .other_email = "robin@example.org"};
+  for (InboxKind kind : kMentorshipKinds) {
+    EXPECT_EQ(CategoryOf(kind), Category::kMentorship) << InboxKindName(kind);
+    const RenderedEmail email = RenderEmail(kind, d, absl::UTCTimeZone(), "Ana");
+    const std::string sms = RenderSms(kind, d, absl::UTCTimeZone());
+    for (const std::string& shown : {email.subject, sms, std::string(InboxText(kind))}) {
+      EXPECT_FALSE(absl::StrContains(shown, "Robin")) << InboxKindName(kind) << ": " << shown;
+      EXPECT_FALSE(absl::StrContains(shown, "robin@")) << InboxKindName(kind) << ": " << shown;
+      EXPECT_EQ(ForbiddenIn(shown), std::set<std::string>()) << shown;
+    }
+    EXPECT_EQ(ForbiddenIn(email.text), std::set<std::string>()) << email.text;
+  }
+}
+
+TEST(MentorshipTemplates, TheIntroductionNamesTheOtherBelowThePreviewAndAnAddressOnlyIfShared) {
+  const RenderedEmail named =
+      RenderEmail(InboxKind::kMentorshipIntroduction, Details{.other_name = "Robin"},
+                  absl::UTCTimeZone(), "Ana");
+  EXPECT_EQ(named.subject, "Someone to meet");
+  EXPECT_TRUE(absl::StrContains(named.text, "Your match: Robin\n")) << named.text;
+  EXPECT_FALSE(absl::StrContains(named.text.substr(0, 200), "Robin")) << named.text;
+  EXPECT_FALSE(absl::StrContains(named.text, "email")) << named.text;
+
+  const RenderedEmail shared =
+      RenderEmail(InboxKind::kMentorshipIntroduction,
+                  Details{.other_name = "Robin", .other_email = "robin@example.org"},
+                  absl::UTCTimeZone(), "Ana");
+  EXPECT_TRUE(
+      absl::StrContains(shared.text, "Their email (they chose to share it): robin@example.org"))
+      << shared.text;
+}
+
+TEST(MentorshipTemplates, TheCoordinatorsNoticeSaysOnlyThatAMatchNeedsAttention) {
+  EXPECT_EQ(InboxText(InboxKind::kMentorshipAttention),
+            "A mentorship needs a coordinator's attention");
+  const RenderedEmail email =
+      RenderEmail(InboxKind::kMentorshipAttention, Details{}, absl::UTCTimeZone(), "Cy");
+  EXPECT_EQ(email.subject, "Something needs your attention");
+  for (const char* word : {"concern", "block", "report", "safety", "unsafe"}) {
+    EXPECT_FALSE(absl::StrContains(absl::AsciiStrToLower(email.text), word)) << word;
+    EXPECT_FALSE(absl::StrContains(absl::AsciiStrToLower(RenderSms(InboxKind::kMentorshipAttention,
+                                                                   Details{}, absl::UTCTimeZone())),
+                                   word))
+        << word;
+  }
 }
 
 }  // namespace

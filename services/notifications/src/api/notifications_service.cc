@@ -42,6 +42,8 @@ const pb::ChannelChoices& Choices(const pb::Preferences& p, Category c) {
       return p.milestones();
     case Category::kCommunityNews:
       return p.community_news();
+    case Category::kMentorship:
+      return p.mentorship();
   }
   return p.events();
 }
@@ -58,6 +60,8 @@ pb::ChannelChoices* MutableChoices(pb::Preferences& p, Category c) {
       return p.mutable_milestones();
     case Category::kCommunityNews:
       return p.mutable_community_news();
+    case Category::kMentorship:
+      return p.mutable_mentorship();
   }
   return p.mutable_events();
 }
@@ -171,6 +175,18 @@ pb::InboxItemKind KindToProto(domain::InboxKind kind) {
       return pb::INBOX_ITEM_KIND_MILESTONE;
     case domain::InboxKind::kRoleSuggested:
       return pb::INBOX_ITEM_KIND_ROLE_SUGGESTED;
+    case domain::InboxKind::kMentorChosen:
+      return pb::INBOX_ITEM_KIND_MENTOR_CHOSEN;
+    case domain::InboxKind::kMentorChoiceLapsed:
+      return pb::INBOX_ITEM_KIND_MENTOR_CHOICE_LAPSED;
+    case domain::InboxKind::kMentorshipIntroduction:
+      return pb::INBOX_ITEM_KIND_MENTORSHIP_INTRODUCTION;
+    case domain::InboxKind::kMentorCheckInDue:
+      return pb::INBOX_ITEM_KIND_MENTOR_CHECK_IN_DUE;
+    case domain::InboxKind::kMentorshipEnded:
+      return pb::INBOX_ITEM_KIND_MENTORSHIP_ENDED;
+    case domain::InboxKind::kMentorshipAttention:
+      return pb::INBOX_ITEM_KIND_MENTORSHIP_ATTENTION;
   }
   return pb::INBOX_ITEM_KIND_UNSPECIFIED;
 }

@@ -12,7 +12,7 @@ struct KindInfo {
   std::string_view text;
 };
 
-constexpr std::array<KindInfo, 19> kKinds = {{
+constexpr std::array<KindInfo, 25> kKinds = {{
     {InboxKind::kRsvpConfirmed, "rsvp_confirmed", Category::kEvents, "Your RSVP is confirmed"},
     {InboxKind::kRsvpWaitlisted, "rsvp_waitlisted", Category::kEvents,
      "You're on the waitlist; we'll tell you if a spot opens"},
@@ -49,6 +49,18 @@ constexpr std::array<KindInfo, 19> kKinds = {{
      "Congratulations — a milestone today."},
     {InboxKind::kRoleSuggested, "role_suggested", Category::kVolunteering,
      "A new volunteer role matches your interests"},
+    {InboxKind::kMentorChosen, "mentor_chosen", Category::kMentorship,
+     "Someone would like you as their mentor: please answer in the app soon"},
+    {InboxKind::kMentorChoiceLapsed, "mentor_choice_lapsed", Category::kMentorship,
+     "The mentor you chose isn't available: you can choose another of your proposals"},
+    {InboxKind::kMentorshipIntroduction, "mentorship_introduction", Category::kMentorship,
+     "Your mentorship has started: meet your match in the app"},
+    {InboxKind::kMentorCheckInDue, "mentor_check_in_due", Category::kMentorship,
+     "It's been a while: how about a check-in with your mentorship match?"},
+    {InboxKind::kMentorshipEnded, "mentorship_ended", Category::kMentorship,
+     "Your mentorship has ended"},
+    {InboxKind::kMentorshipAttention, "mentorship_attention", Category::kMentorship,
+     "A mentorship needs a coordinator's attention"},
 }};
 
 const KindInfo& Info(InboxKind kind) {

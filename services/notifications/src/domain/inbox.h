@@ -35,6 +35,16 @@ enum class InboxKind {
   kWelcome,
   kMilestone,
   kRoleSuggested,
+  // Mentorship (volunteering's MentorshipService facts): chosen as a mentor (answer in time);
+  // the chosen mentor is not available (pick another proposal); an introduction to the other
+  // party of a new match; a check-in reminder; a match ended; and, for coordinators only, a
+  // match needing attention (never who, never why).
+  kMentorChosen,
+  kMentorChoiceLapsed,
+  kMentorshipIntroduction,
+  kMentorCheckInDue,
+  kMentorshipEnded,
+  kMentorshipAttention,
 };
 
 std::string_view InboxKindName(InboxKind kind);

@@ -6,7 +6,7 @@ namespace notifications::domain {
 namespace {
 
 constexpr std::array<std::string_view, kCategories> kCategoryNames = {
-    "events", "reminders", "volunteering", "milestones", "community_news"};
+    "events", "reminders", "volunteering", "milestones", "community_news", "mentorship"};
 constexpr std::array<std::string_view, kChannels> kChannelNames = {"email", "sms", "in_app"};
 constexpr int kMinutesPerDay = 24 * 60;
 
@@ -33,7 +33,8 @@ std::optional<Channel> ChannelFromName(std::string_view name) {
 
 Preferences DefaultPreferences() {
   Preferences p;
-  for (Category c : {Category::kEvents, Category::kReminders, Category::kVolunteering}) {
+  for (Category c :
+       {Category::kEvents, Category::kReminders, Category::kVolunteering, Category::kMentorship}) {
     p.Set(c, Channel::kInApp, true);
     p.Set(c, Channel::kEmail, true);
   }

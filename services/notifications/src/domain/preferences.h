@@ -12,8 +12,18 @@
 // no I/O: the service stores these and asks these rules before every delivery.
 namespace notifications::domain {
 
-enum class Category { kEvents = 0, kReminders, kVolunteering, kMilestones, kCommunityNews };
-inline constexpr int kCategories = 5;
+// Stored by name (CategoryName), so a category is added at the end without touching rows.
+enum class Category {
+  kEvents = 0,
+  kReminders,
+  kVolunteering,
+  kMilestones,
+  kCommunityNews,
+  // Peer mentorship: a choice to answer, introductions, check-in reminders, a match ending, and
+  // (for coordinators) a match needing attention.
+  kMentorship,
+};
+inline constexpr int kCategories = 6;
 enum class Channel { kEmail = 0, kSms, kInApp };
 inline constexpr int kChannels = 3;
 
@@ -52,7 +62,7 @@ struct Preferences {
 
 // What a member has before they change anything: the in-app inbox for everything but
 // milestones and community news, email for what they signed up for (events, reminders,
-// volunteering), no SMS (it needs their explicit choice and consent), no milestones (a
+// volunteering, mentorship), no SMS (it needs their explicit choice and consent), no milestones (a
 // sobriety milestone is only ever mentioned to members who asked for it), no suggestions.
 Preferences DefaultPreferences();
 

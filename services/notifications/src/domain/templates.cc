@@ -21,7 +21,7 @@ struct Template {
   std::string_view sms_undated;
 };
 
-constexpr std::array<Template, 19> kTemplates = {{
+constexpr std::array<Template, 25> kTemplates = {{
     {InboxKind::kRsvpConfirmed, "Your plans on {date}", "Your plans are confirmed",
      "Your place is confirmed.", "you're confirmed for {when}.", "you're confirmed."},
     {InboxKind::kRsvpWaitlisted, "Your plans on {date}: on the waitlist", "You're on a waitlist",
@@ -90,6 +90,37 @@ constexpr std::array<Template, 19> kTemplates = {{
      "A new volunteer role matches your interests. The details are below.",
      "a new volunteer role matches your interests. See it in the app.",
      "a new volunteer role matches your interests. See it in the app."},
+    // Mentorship: no dates (a match has none worth a lock screen), and never a name, a reason
+    // or what a concern was about; "mentor" is as far as a subject goes.
+    {InboxKind::kMentorChosen, "Someone would like you as their mentor",
+     "Someone would like you as their mentor",
+     "Someone would like you as their mentor. Please answer in the app soon: if there's no answer "
+     "in time, they'll be offered another mentor.",
+     "someone would like you as their mentor. Please answer in the app soon.",
+     "someone would like you as their mentor. Please answer in the app soon."},
+    {InboxKind::kMentorChoiceLapsed, "About the mentor you chose", "About the mentor you chose",
+     "The mentor you chose isn't available this time. You can choose another of your proposals "
+     "in the app.",
+     "the mentor you chose isn't available. You can choose another in the app.",
+     "the mentor you chose isn't available. You can choose another in the app."},
+    {InboxKind::kMentorshipIntroduction, "Someone to meet", "Someone to meet",
+     "Your mentorship has started. Here is who you're matched with; say hello in the app.",
+     "your mentorship has started: see who you're matched with in the app.",
+     "your mentorship has started: see who you're matched with in the app."},
+    {InboxKind::kMentorCheckInDue, "Time for a check-in?", "Time for a check-in?",
+     "It's been a while since your last check-in. A short note or a call keeps things going; "
+     "log it in the app when you've talked.",
+     "it's been a while: how about a check-in with your match?",
+     "it's been a while: how about a check-in with your match?"},
+    {InboxKind::kMentorshipEnded, "Your mentorship has ended", "Your mentorship has ended",
+     "Your mentorship has ended. Thank you for the time you gave it; what's next is in the "
+     "app whenever you want it.",
+     "your mentorship has ended. Thank you for the time you gave it.",
+     "your mentorship has ended. Thank you for the time you gave it."},
+    {InboxKind::kMentorshipAttention, "Something needs your attention",
+     "Something needs your attention", "A mentorship needs a coordinator's attention.",
+     "a mentorship needs a coordinator's attention. Please look in the app.",
+     "a mentorship needs a coordinator's attention. Please look in the app."},
 }};
 
 // Mail apps and lock screens preview the first lines of a body: a fixed, neutral paragraph
@@ -186,6 +217,12 @@ RenderedEmail RenderEmail(InboxKind kind, const Details& details, absl::TimeZone
     const absl::CivilDay day(member_zone.At(*when).cs);
     absl::StrAppend(&out.text, "When: ", ShortDate(*when, member_zone), " ", day.year(), ", ",
                     ClockTime(*when, member_zone), "\n");
+  }
+  if (!details.other_name.empty()) {
+    absl::StrAppend(&out.text, "Your match: ", details.other_name, "\n");
+  }
+  if (!details.other_email.empty()) {
+    absl::StrAppend(&out.text, "Their email (they chose to share it): ", details.other_email, "\n");
   }
   if (details.online) {
     absl::StrAppend(&out.text, "Where: online\n");

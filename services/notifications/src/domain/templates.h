@@ -27,6 +27,10 @@ struct Details {
   bool online = false;
   std::string role_title;
   std::optional<absl::Time> shift_start;
+  // A mentorship introduction: the other party's display name, and their email only when they
+  // chose to share it (never otherwise). Shown in the body only, below the preview buffer.
+  std::string other_name;
+  std::string other_email;
 };
 
 struct RenderedEmail {

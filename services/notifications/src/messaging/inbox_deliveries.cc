@@ -89,6 +89,7 @@ void InboxDeliveries::Queue(hc::postgres::Tx& tx, const std::string& ce_id,
                       .event_id = item.event_id,
                       .shift_id = item.shift_id,
                       .role_id = item.role_id,
+                      .other_member_id = item.other_member_id,
                       .due_at = item.created_at,
                       .created_at = item.created_at};
   switch (decision) {

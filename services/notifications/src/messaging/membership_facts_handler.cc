@@ -16,6 +16,9 @@ namespace {
 namespace mpb = alumni::membership::v1;
 using google::protobuf::util::TimeUtil;
 
+// The role name in membership's role facts (and tokens) of those told about mentorships.
+constexpr char kCoordinatorRole[] = "coordinator";
+
 template <typename Fact>
 absl::StatusOr<std::string> MemberOf(const Fact& fact) {
   return UuidField<Fact>(fact.member_id(), "member_id");
@@ -34,6 +37,25 @@ std::vector<std::string> Tags(const google::protobuf::RepeatedPtrField<std::stri
 }
 
 }  // namespace
+
+template <typename Fact>
+absl::Status MembershipFactsHandler::SetCoordinator(hc::postgres::Tx& tx, const Fact& fact,
+                                                    bool holds,
+                                                    const google::protobuf::Timestamp& at) {
+  // Only coordinators are told anything through this projection; other roles are not kept.
+  if (fact.role() != kCoordinatorRole) return absl::OkStatus();
+  // The time orders role facts: without one a replayed fact could undo a newer change.
+  if (at.seconds() == 0 && at.nanos() == 0) {
+    return absl::InvalidArgumentError(Fact::descriptor()->name() + ": no time");
+  }
+  HC_ASSIGN_OR_RETURN(const std::string member_id, MemberOf(fact));
+  HC_ASSIGN_OR_RETURN(const bool live, LockLiveMember(tx, member_id));
+  if (!live) return absl::OkStatus();
+  coordinators_.SetIn(
+      tx, member_id, holds,
+      storage::Time(std::chrono::milliseconds(TimeUtil::TimestampToMilliseconds(at))));
+  return absl::OkStatus();
+}
 
 absl::Status MembershipFactsHandler::Handle(hc::postgres::Tx& tx,
                                             const hc::kafka::Message& message) {
@@ -86,6 +108,14 @@ absl::Status MembershipFactsHandler::Handle(hc::postgres::Tx& tx,
     if (!live) return absl::OkStatus();
     interests_.ReplaceIn(tx, member_id, Tags(fact.interests()));
     return absl::OkStatus();
+  }
+  if (type == mpb::MemberRoleAssigned::descriptor()->full_name()) {
+    HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<mpb::MemberRoleAssigned>(message));
+    return SetCoordinator(tx, fact, true, fact.assigned_at());
+  }
+  if (type == mpb::MemberRoleRevoked::descriptor()->full_name()) {
+    HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<mpb::MemberRoleRevoked>(message));
+    return SetCoordinator(tx, fact, false, fact.revoked_at());
   }
   if (type == mpb::SobrietyMilestoneReached::descriptor()->full_name()) {
     HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<mpb::SobrietyMilestoneReached>(message));

@@ -1,9 +1,12 @@
 #pragma once
 
+#include <google/protobuf/timestamp.pb.h>
+
 #include "absl/status/status.h"
 #include "libs/kafka/kafka.h"
 #include "libs/postgres/pool.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/storage/coordinator_store.h"
 #include "services/notifications/src/storage/delivery_store.h"
 #include "services/notifications/src/storage/interest_store.h"
 
@@ -19,6 +22,9 @@ namespace notifications::messaging {
 // - SobrietyMilestoneReached (membership emits it only for members who chose to celebrate): one
 //   MILESTONE item (category milestones, off unless the member turned it on) holding no more
 //   than its kind: which milestone it was is never stored.
+// - MemberRoleAssigned / MemberRoleRevoked of role "coordinator": the `coordinators` projection
+//   (who is told that a mentorship needs attention), newest assigned_at / revoked_at wins
+//   (CoordinatorStore::SetIn); other roles change nothing.
 // Other facts change nothing here. Runs on the consumer's one thread.
 //
 // Invariants:
@@ -39,9 +45,15 @@ class MembershipFactsHandler {
   void AfterCommit() { deliveries_.Count(tally_); }
 
  private:
+  // The coordinators projection from a role fact (`holds`: assigned), at the fact's time.
+  template <typename Fact>
+  absl::Status SetCoordinator(hc::postgres::Tx& tx, const Fact& fact, bool holds,
+                              const google::protobuf::Timestamp& at);
+
   InboxDeliveries& deliveries_;
   storage::DeliveryStore& consents_;
   storage::InterestStore& interests_;
+  storage::CoordinatorStore coordinators_;
   // What the last Handle call did (a retry starts afresh).
   InboxDeliveries::Tally tally_;
 };

@@ -1,9 +1,13 @@
 #include "services/notifications/src/messaging/volunteering_facts_handler.h"
 
+#include <google/protobuf/util/time_util.h>
+
 #include <algorithm>
 #include <optional>
 #include <vector>
 
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "alumni/volunteering/v1/volunteering_events.pb.h"
 #include "libs/status/status.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
@@ -13,6 +17,12 @@ namespace {
 
 namespace vpb = alumni::volunteering::v1;
 using domain::InboxKind;
+using google::protobuf::util::TimeUtil;
+
+// The mentorship facts' type names start with one of these (MentorChosen, MentorCheckInDue,
+// MentorshipStarted, ...); everything else on the topic is a shift's or a role's.
+constexpr char kMentorFactPrefix[] = "alumni.volunteering.v1.Mentor";
+constexpr char kMentorshipFactPrefix[] = "alumni.volunteering.v1.Mentorship";
 
 using Items = std::vector<storage::InboxItem>;
 
@@ -116,10 +126,15 @@ absl::StatusOr<Items> VolunteeringFactItems(const hc::kafka::Message& message) {
 
 absl::Status VolunteeringFactsHandler::Handle(hc::postgres::Tx& tx,
                                               const hc::kafka::Message& message) {
-  suggested_ =
-      message.Header(hc::kafka::kCeType) == vpb::VolunteerRolePosted::descriptor()->full_name();
-  if (!suggested_) return items_.Handle(tx, message);
+  const std::string type = message.Header(hc::kafka::kCeType);
+  own_tally_ = type == vpb::VolunteerRolePosted::descriptor()->full_name() ||
+               absl::StartsWith(type, kMentorFactPrefix) ||
+               absl::StartsWith(type, kMentorshipFactPrefix);
+  if (!own_tally_) return items_.Handle(tx, message);
   tally_ = {};
+  if (type != vpb::VolunteerRolePosted::descriptor()->full_name()) {
+    return HandleMentorship(tx, message);
+  }
   HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::VolunteerRolePosted>(message));
   HC_ASSIGN_OR_RETURN(const std::string role_id,
                       UuidField<vpb::VolunteerRolePosted>(fact.role_id(), "role_id"));
@@ -132,8 +147,95 @@ absl::Status VolunteeringFactsHandler::Handle(hc::postgres::Tx& tx,
   return absl::OkStatus();
 }
 
+absl::Status VolunteeringFactsHandler::HandleMentorship(hc::postgres::Tx& tx,
+                                                        const hc::kafka::Message& message) {
+  const std::string type = message.Header(hc::kafka::kCeType);
+  // Each notice's dedupe base is the match (or the concern, or the check-in period), not the
+  // fact: a fact redelivered or published again tells each party once.
+  const auto tell = [&](const std::string& base, const std::string& member_id, InboxKind kind,
+                        const std::string& other = "") {
+    return deliveries_.Deliver(
+        tx, base, {.member_id = member_id, .kind = kind, .other_member_id = other}, tally_);
+  };
+  if (type == vpb::MentorChosen::descriptor()->full_name()) {
+    HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorChosen>(message));
+    HC_ASSIGN_OR_RETURN(const auto match,
+                        UuidField<vpb::MentorChosen>(fact.match_id(), "match_id"));
+    HC_ASSIGN_OR_RETURN(const auto mentor,
+                        UuidField<vpb::MentorChosen>(fact.mentor_id(), "mentor_id"));
+    return tell("mentor_chosen:" + match, mentor, InboxKind::kMentorChosen);
+  }
+  if (type == vpb::MentorChoiceLapsed::descriptor()->full_name()) {
+    HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorChoiceLapsed>(message));
+    HC_ASSIGN_OR_RETURN(const auto match,
+                        UuidField<vpb::MentorChoiceLapsed>(fact.match_id(), "match_id"));
+    HC_ASSIGN_OR_RETURN(const auto mentee,
+                        UuidField<vpb::MentorChoiceLapsed>(fact.mentee_id(), "mentee_id"));
+    return tell("mentor_choice_lapsed:" + match, mentee, InboxKind::kMentorChoiceLapsed);
+  }
+  if (type == vpb::MentorshipStarted::descriptor()->full_name()) {
+    HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorshipStarted>(message));
+    HC_ASSIGN_OR_RETURN(const auto match,
+                        UuidField<vpb::MentorshipStarted>(fact.match_id(), "match_id"));
+    HC_ASSIGN_OR_RETURN(const auto mentee,
+                        UuidField<vpb::MentorshipStarted>(fact.mentee_id(), "mentee_id"));
+    HC_ASSIGN_OR_RETURN(const auto mentor,
+                        UuidField<vpb::MentorshipStarted>(fact.mentor_id(), "mentor_id"));
+    // One introduction per party per match: the key is (match, party, channel).
+    const std::string base = "mentorship_introduction:" + match;
+    HC_RETURN_IF_ERROR(tell(base, mentee, InboxKind::kMentorshipIntroduction, mentor));
+    return tell(base, mentor, InboxKind::kMentorshipIntroduction, mentee);
+  }
+  if (type == vpb::MentorCheckInDue::descriptor()->full_name()) {
+    HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorCheckInDue>(message));
+    HC_ASSIGN_OR_RETURN(const auto match,
+                        UuidField<vpb::MentorCheckInDue>(fact.match_id(), "match_id"));
+    HC_ASSIGN_OR_RETURN(const auto mentee,
+                        UuidField<vpb::MentorCheckInDue>(fact.mentee_id(), "mentee_id"));
+    HC_ASSIGN_OR_RETURN(const auto mentor,
+                        UuidField<vpb::MentorCheckInDue>(fact.mentor_id(), "mentor_id"));
+    // One reminder per quiet spell: a later one (after more silence) has a new last activity.
+    const std::string base =
+        absl::StrCat("mentor_check_in_due:", match, ":",
+                     TimeUtil::TimestampToMilliseconds(fact.last_activity_at()));
+    HC_RETURN_IF_ERROR(tell(base, mentee, InboxKind::kMentorCheckInDue));
+    return tell(base, mentor, InboxKind::kMentorCheckInDue);
+  }
+  if (type == vpb::MentorshipEnded::descriptor()->full_name()) {
+    HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorshipEnded>(message));
+    HC_ASSIGN_OR_RETURN(const auto match,
+                        UuidField<vpb::MentorshipEnded>(fact.match_id(), "match_id"));
+    // With MEMBER_LEFT only the remaining party is named; the reason is never passed on (the
+    // notice is the same neutral sentence whatever it was).
+    const std::string base = "mentorship_ended:" + match;
+    int told = 0;
+    for (const std::string* id : {&fact.mentee_id(), &fact.mentor_id()}) {
+      if (id->empty()) continue;
+      HC_ASSIGN_OR_RETURN(const auto member, UuidField<vpb::MentorshipEnded>(*id, "member id"));
+      HC_RETURN_IF_ERROR(tell(base, member, InboxKind::kMentorshipEnded));
+      ++told;
+    }
+    if (told == 0) return absl::InvalidArgumentError("MentorshipEnded: no member named");
+    return absl::OkStatus();
+  }
+  if (type == vpb::MentorshipConcernReported::descriptor()->full_name()) {
+    HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorshipConcernReported>(message));
+    HC_ASSIGN_OR_RETURN(const auto concern,
+                        UuidField<vpb::MentorshipConcernReported>(fact.concern_id(), "concern_id"));
+    // Coordinators learn only that a match needs attention: never who, the category or whether
+    // the other was blocked (they see that in volunteering's coordinator screens).
+    for (const std::string& coordinator : coordinators_.CoordinatorsIn(tx)) {
+      HC_RETURN_IF_ERROR(
+          tell("mentorship_attention:" + concern, coordinator, InboxKind::kMentorshipAttention));
+    }
+    return absl::OkStatus();
+  }
+  // MentorshipRequested, MentorProposed: the requester has the proposals in the RPC's answer.
+  return absl::OkStatus();
+}
+
 void VolunteeringFactsHandler::AfterCommit() {
-  if (suggested_) {
+  if (own_tally_) {
     deliveries_.Count(tally_);
   } else {
     items_.AfterCommit();

@@ -6,6 +6,7 @@
 #include "libs/kafka/kafka.h"
 #include "libs/postgres/pool.h"
 #include "services/notifications/src/messaging/inbox_deliveries.h"
+#include "services/notifications/src/storage/coordinator_store.h"
 #include "services/notifications/src/storage/interest_store.h"
 #include "services/notifications/src/storage/notification_store.h"
 
@@ -28,7 +29,22 @@ absl::StatusOr<std::vector<storage::InboxItem>> VolunteeringFactItems(
 // holds one of the role's tags (InterestStore::RoleSuggestionRecipientsIn, one statement), each
 // through InboxDeliveries::Deliver. Runs on the consumer's one thread.
 //
+// The mentorship facts (category mentorship, no subject ids; the client shows the match from
+// volunteering's GetMyMentorship), each notice through InboxDeliveries::Deliver:
+// - MentorChosen: the mentor ("someone would like you as their mentor");
+// - MentorChoiceLapsed: the mentee (choose another proposal);
+// - MentorshipStarted: an introduction to each party, whose email / SMS names the other
+//   (other_member_id; the display name is looked up at send time, never an address);
+// - MentorCheckInDue: a reminder to both (the dispatchers hold it through quiet hours);
+// - MentorshipEnded: a neutral notice to each party named (with MEMBER_LEFT only the one who
+//   remains), never the reason;
+// - MentorshipConcernReported: every coordinator (the `coordinators` projection) is told that a
+//   mentorship needs attention: no ids of people, no category.
+//
 // Invariants:
+// - Mentorship notices' dedupe bases are the match (introduction, choice, ending), the concern,
+//   or the match and its last activity (check-in): one per party whatever is redelivered or
+//   published again.
 // - A suggestion's dedupe base is the role, not the fact: a member is told of a role once,
 //   however often it is redelivered or announced again.
 // - One fact's suggestions are one transaction: all of them or none. Each takes its member's
@@ -50,11 +66,15 @@ class VolunteeringFactsHandler {
   void AfterCommit();
 
  private:
+  absl::Status HandleMentorship(hc::postgres::Tx& tx, const hc::kafka::Message& message);
+
   InboxDeliveries& deliveries_;
   storage::InterestStore& interests_;
   InboxFactsHandler items_;
-  // Whether the last Handle was a role's suggestions, and what it did (a retry starts afresh).
-  bool suggested_ = false;
+  storage::CoordinatorStore coordinators_;
+  // Whether the last Handle was a role's suggestions or a mentorship fact (counted from tally_
+  // rather than by items_), and what it did (a retry starts afresh).
+  bool own_tally_ = false;
   InboxDeliveries::Tally tally_;
 };
 

@@ -76,13 +76,15 @@ void DeliveryStore::SetConsentIn(Tx& tx, const std::string& member_id, domain::C
 bool DeliveryStore::AddIn(Tx& tx, const Delivery& d, const std::string& dedupe_key) {
   const auto result = tx.exec_params(
       "INSERT INTO deliveries (delivery_id, member_id, channel, category, kind, event_id, "
-      "shift_id, role_id, dedupe_key, status, due_at, created_at, updated_at) VALUES ($1, $2, $3, "
-      "$4, $5, NULLIF($6, '')::uuid, NULLIF($7, '')::uuid, NULLIF($8, '')::uuid, $9, $10, " +
-          At("$11") + ", " + At("$12") + ", " + At("$12") + ") ON CONFLICT (dedupe_key) DO NOTHING",
+      "shift_id, role_id, dedupe_key, status, due_at, created_at, updated_at, other_member_id) "
+      "VALUES ($1, $2, $3, $4, $5, NULLIF($6, '')::uuid, NULLIF($7, '')::uuid, "
+      "NULLIF($8, '')::uuid, $9, $10, " +
+          At("$11") + ", " + At("$12") + ", " + At("$12") +
+          ", NULLIF($13, '')) ON CONFLICT (dedupe_key) DO NOTHING",
       d.delivery_id, d.member_id, ChannelText(d.channel),
       std::string(domain::CategoryName(d.category)), std::string(domain::InboxKindName(d.kind)),
       d.event_id, d.shift_id, d.role_id, dedupe_key, std::string(DeliveryStatusName(d.status)),
-      Ms(d.due_at), Ms(d.created_at));
+      Ms(d.due_at), Ms(d.created_at), d.other_member_id);
   return result.affected_rows() == 1;
 }
 
@@ -102,7 +104,7 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
             "RETURNING delivery_id::text, member_id, category, kind, "
             "coalesce(event_id::text, ''), coalesce(shift_id::text, ''), "
             "coalesce(role_id::text, ''), attempts, " +
-            EpochMs("due_at") + ", " + EpochMs("created_at"),
+            EpochMs("due_at") + ", " + EpochMs("created_at") + ", coalesce(other_member_id, '')",
         ChannelText(channel), Ms(now), Ms(now + lease), limit);
     const Time token = now + lease;
     for (const auto& row : rows) {
@@ -123,6 +125,7 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
       d.attempts = row[7].as<int>();
       d.due_at = FromMs(row[8].as<int64_t>());
       d.created_at = FromMs(row[9].as<int64_t>());
+      d.other_member_id = row[10].as<std::string>();
       d.lease_until = token;
       claimed.push_back(std::move(d));
     }
@@ -195,7 +198,7 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::ClaimDigest(Time now,
               " ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING delivery_id::text, "
               "category, kind, coalesce(event_id::text, ''), coalesce(shift_id::text, ''), "
               "coalesce(role_id::text, ''), attempts, " +
-              EpochMs("due_at") + ", " + EpochMs("created_at"),
+              EpochMs("due_at") + ", " + EpochMs("created_at") + ", coalesce(other_member_id, '')",
           Ms(now), id, Ms(now + lease), limit);
       for (const auto& row : rows) {
         const auto kind = domain::InboxKindFromName(row[2].as<std::string>());
@@ -214,6 +217,7 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::ClaimDigest(Time now,
         d.attempts = row[6].as<int>();
         d.due_at = FromMs(row[7].as<int64_t>());
         d.created_at = FromMs(row[8].as<int64_t>());
+        d.other_member_id = row[9].as<std::string>();
         d.lease_until = now + lease;
         claimed.push_back(std::move(d));
       }

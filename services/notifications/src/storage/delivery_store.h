@@ -42,6 +42,9 @@ struct Delivery {
   std::string event_id;
   std::string shift_id;
   std::string role_id;
+  // A mentorship introduction: the other party, whose display name the message carries (looked
+  // up at send time; cleared when they are erased).
+  std::string other_member_id;
   DeliveryStatus status = DeliveryStatus::kQueued;
   Time due_at;
   int attempts = 0;

@@ -24,6 +24,9 @@ struct InboxItem {
   std::string event_id;
   std::string shift_id;
   std::string role_id;
+  // A mentorship introduction's other party: kept on its email / SMS deliveries only (the
+  // in-app row holds no one else's id; the client shows the match from volunteering).
+  std::string other_member_id;
   Time created_at;
   std::optional<Time> read_at;
 };
