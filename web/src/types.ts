@@ -205,6 +205,7 @@ export interface Preferences {
   events: ChannelChoices;
   reminders: ChannelChoices;
   volunteering: ChannelChoices;
+  mentorship: ChannelChoices;
   milestones: ChannelChoices;
   communityNews: ChannelChoices;
   quietHours: { startMinute: number; endMinute: number };

@@ -9,6 +9,7 @@ const CATEGORIES: [keyof Preferences, string][] = [
   ['events', 'Events'],
   ['reminders', 'Reminders'],
   ['volunteering', 'Volunteering'],
+  ['mentorship', 'Mentorship'],
   ['milestones', 'Milestones'],
   ['communityNews', 'Community news'],
 ];
@@ -45,6 +46,7 @@ function PreferencesForm() {
             'events',
             'reminders',
             'volunteering',
+            'mentorship',
             'milestones',
             'communityNews',
             'quietHours',
