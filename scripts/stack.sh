@@ -409,12 +409,17 @@ kafka_up() {
     printf '%s\n' "${pid}" >"${KAFKA_PID}"
   else
     ensure_free kafka "${KAFKA_PORT}" "${KAFKA_CTRL_PORT}"
+    if [[ "${PROFILE}" == test ]]; then
+      # The test broker's topics are every suite's own and disposable; thousands of them piled
+      # up over many runs once exhausted its heap. Each start of the test stack begins empty.
+      rm -rf "${KAFKA_DATA}"
+    fi
     kafka_format_once
     hc_log "kafka: starting ${KAFKA_VERSION} on ${HOST}:${KAFKA_PORT} (controller ${KAFKA_CTRL_PORT})"
     # setsid: own session, so a Ctrl-C in this terminal does not reach the broker.
     (
       cd "${KAFKA_DIR}"
-      exec setsid nohup java -Xms256m -Xmx512m \
+      exec setsid nohup java -Xms256m -Xmx1g \
         -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
         -XX:+ExplicitGCInvokesConcurrent -XX:+ExitOnOutOfMemoryError \
         -Djava.awt.headless=true -Dkafka.logs.dir="${KAFKA_DIR}/logs" \

@@ -320,8 +320,10 @@ TEST_F(StreamInboxTest, ShutdownFinishesOpenStreamsCleanlyAndPromptly) {
   const auto start = std::chrono::steady_clock::now();
   main_.app->Shutdown();
   const auto took = std::chrono::steady_clock::now() - start;
-  // The server's grace is 10 s: a stream left open would hold the shutdown that long.
-  EXPECT_LT(took, seconds(3));
+  // The server's grace is 10 s: a stream left open would hold the shutdown that long. The
+  // rest of the shutdown (relay, consumers, producer flush) takes a few seconds on a loaded
+  // machine, so the bound sits below the grace rather than near the usual time.
+  EXPECT_LT(took, seconds(8));
   std::printf("shutdown with 3 streams open: %lld ms\n",
               static_cast<long long>(std::chrono::duration_cast<milliseconds>(took).count()));
   for (auto& s : streams) {
@@ -329,7 +331,7 @@ TEST_F(StreamInboxTest, ShutdownFinishesOpenStreamsCleanlyAndPromptly) {
     ASSERT_TRUE(status.has_value());
     EXPECT_TRUE(status->ok()) << status->error_code() << " " << status->error_message();
     // Finished first thing, before the consumers and the server stop.
-    EXPECT_LT(s->ended_at() - start, milliseconds(500));
+    EXPECT_LT(s->ended_at() - start, seconds(2));
     std::printf("a stream ended %lld ms after shutdown began\n",
                 static_cast<long long>(
                     std::chrono::duration_cast<milliseconds>(s->ended_at() - start).count()));
