@@ -328,9 +328,15 @@ void StartGroupAtEnd(const std::string& brokers, const std::string& group,
   for (const auto* t : *metadata->topics()) {
     for (const auto* p : *t->partitions()) {
       int64_t low = 0, high = 0;
-      if (consumer->query_watermark_offsets(topic, p->id(), &low, &high, 10000) !=
-          RdKafka::ERR_NO_ERROR) {
-        throw std::runtime_error("StartGroupAtEnd: no offsets for " + topic);
+      // A broker started a moment ago may not have elected the partition's leader yet: ask
+      // again until it answers, for up to 30 s.
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+      while (consumer->query_watermark_offsets(topic, p->id(), &low, &high, 10000) !=
+             RdKafka::ERR_NO_ERROR) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+          throw std::runtime_error("StartGroupAtEnd: no offsets for " + topic);
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
       ends.push_back(RdKafka::TopicPartition::create(topic, p->id(), high));
     }
