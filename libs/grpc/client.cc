@@ -14,6 +14,19 @@ bool IsLoopback(const std::string& address) {
          address.rfind("[::1]:", 0) == 0 || address.rfind("ipv4:127.", 0) == 0;
 }
 
+// Every channel balances per call across all the addresses its name resolves to. gRPC's
+// default, pick_first, pins a channel to one pod for its whole life, so behind a Kubernetes
+// headless Service (`dns:///<svc>:17001`, one A record per ready pod) one replica would take
+// all of a client's calls. A default service config applies unless the resolver supplies one
+// (DNS TXT service configs are off by default).
+constexpr char kDefaultServiceConfig[] = R"({"loadBalancingConfig":[{"round_robin":{}}]})";
+
+grpc::ChannelArguments DefaultArguments() {
+  grpc::ChannelArguments args;
+  args.SetServiceConfigJSON(kDefaultServiceConfig);
+  return args;
+}
+
 // `exp` of a token, without checking it: the services it is sent to check it.
 std::chrono::system_clock::time_point ExpiryOf(const std::string& token) {
   jwt_t* raw = nullptr;
@@ -39,13 +52,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions&
       return absl::InvalidArgumentError(options.address +
                                         ": plaintext to another host; set the TLS CA bundle");
     }
-    return grpc::CreateChannel(options.address, grpc::InsecureChannelCredentials());
+    return grpc::CreateCustomChannel(options.address, grpc::InsecureChannelCredentials(),
+                                     DefaultArguments());
   }
   grpc::SslCredentialsOptions tls;
   tls.pem_root_certs = options.tls_ca_pem;
   tls.pem_cert_chain = options.tls_cert_pem;
   tls.pem_private_key = options.tls_key_pem;
-  grpc::ChannelArguments args;
+  grpc::ChannelArguments args = DefaultArguments();
   if (!options.tls_server_name.empty()) args.SetSslTargetNameOverride(options.tls_server_name);
   return grpc::CreateCustomChannel(options.address, grpc::SslCredentials(tls), args);
 }

@@ -31,7 +31,8 @@ struct ChannelOptions {
 };
 
 // A channel to another service: TLS (and mTLS) when configured; INVALID_ARGUMENT for plaintext
-// off loopback or half a client certificate.
+// off loopback or half a client certificate. Calls are balanced round robin over every address
+// the name resolves to (`dns:///<headless service>:<port>` gives one per pod).
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const ChannelOptions& options);
 
 // Runs `call` (a blocking stub call of `method` on `service`) and, when `metrics` is given,

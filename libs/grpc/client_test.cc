@@ -44,6 +44,19 @@ TEST(MakeChannel, SpeaksMutualTlsToAServerThatRequiresIt) {
   EXPECT_FALSE(Check(*plain).ok());
 }
 
+TEST(MakeChannel, BalancesCallsRoundRobin) {
+  grpc_server::Server server({}, {});
+  ASSERT_TRUE(server.Start().ok());
+  const std::string port = std::to_string(server.port());
+  for (const std::string& address : {"127.0.0.1:" + port, "dns:///127.0.0.1:" + port}) {
+    auto channel = MakeChannel({.address = address, .allow_plaintext_non_loopback = true});
+    ASSERT_TRUE(channel.ok()) << channel.status();
+    // The policy is chosen once the resolver has answered, which a call waits for.
+    ASSERT_TRUE(Check(*channel).ok()) << address;
+    EXPECT_EQ((*channel)->GetLoadBalancingPolicyName(), "round_robin") << address;
+  }
+}
+
 TEST(MakeChannel, RefusesPlaintextOffLoopbackAndHalfACertificate) {
   EXPECT_EQ(MakeChannel({.address = "membership.homecoming.svc:17001"}).status().code(),
             absl::StatusCode::kInvalidArgument);
