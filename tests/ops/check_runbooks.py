@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Every alert has a runbook and every runbook an alert.
 
-  check_runbooks.py RULES_FILE RUNBOOK_DIR
+  check_runbooks.py RULES_FILE RUNBOOK_DIR [RULES_TEST_FILE]
 
 Each `- alert: Name` of RULES_FILE must carry `runbook_url: docs/runbooks/Name.md` and the page
 RUNBOOK_DIR/Name.md must exist; each RUNBOOK_DIR/*.md other than README.md must be the page of
-an alert, and README.md must link every page. Only the standard library (no PyYAML in CI).
+an alert, and README.md must link every page. With RULES_TEST_FILE (promtool's unit tests),
+every alert must also be tested both firing and staying quiet. Only the standard library (no
+PyYAML in CI).
 """
 
 import os
@@ -43,6 +45,16 @@ def main():
     for page in pages:
         if f"({page}.md)" not in index:
             errors.append(f"{index_path}: does not link {page}.md")
+    if len(sys.argv) > 3:
+        tests = open(sys.argv[3], encoding="utf-8").read()
+        firing, quiet = set(), set()
+        for m in re.finditer(r"alertname:\s*(\S+)\s*\n\s*exp_alerts:(\s*\[\s*\])?", tests):
+            (quiet if m.group(2) else firing).add(m.group(1))
+        for name in alerts:
+            if name not in firing:
+                errors.append(f"alert {name}: no unit test shows it firing ({sys.argv[3]})")
+            if name not in quiet:
+                errors.append(f"alert {name}: no unit test shows it staying quiet ({sys.argv[3]})")
     for error in errors:
         print(error, file=sys.stderr)
     print(f"{len(alerts)} alerts, {len(pages)} runbooks, {len(errors)} problems")
