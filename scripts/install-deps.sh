@@ -36,6 +36,7 @@ PACKAGES=(
   libspdlog-dev nlohmann-json3-dev libjwt-dev libsodium-dev libssl-dev
   libcurl4-openssl-dev libcpp-httplib-dev
   postgresql postgresql-contrib redis-server prometheus kcat
+  prometheus-alertmanager
   python3-icalendar openssl clang-format
   chromium chromium-driver fonts-dejavu-core wrk
 )
@@ -136,6 +137,16 @@ if dpkg-query -W -f='${db:Status-Abbrev}' prometheus 2>/dev/null | grep -q '^ii'
     stop_service prometheus
     kill_user_procs prometheus prometheus
     hc_log "stopped system prometheus"
+  fi
+fi
+# Debian's alertmanager listens on 9093/9094; the dev stack runs its own on 19095. pgrep
+# matches the first 15 characters of a process name.
+if dpkg-query -W -f='${db:Status-Abbrev}' prometheus-alertmanager 2>/dev/null | grep -q '^ii'; then
+  disable_service prometheus-alertmanager
+  if pgrep -u prometheus -x prometheus-aler >/dev/null 2>&1; then
+    stop_service prometheus-alertmanager
+    kill_user_procs prometheus prometheus-aler
+    hc_log "stopped system prometheus-alertmanager"
   fi
 fi
 

@@ -89,6 +89,8 @@ Homecoming is running (all on 127.0.0.1):
   notifications gRPC ${NOTIFICATIONS_ADDR}  metrics http://127.0.0.1:17104/metrics
                     (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
   Prometheus        ${HC_PROMETHEUS_URL}
+  Alertmanager      ${HC_ALERTMANAGER_URL}   (rules: deploy/prometheus/alerts.yml; alerts are
+                    emailed to Mailpit; runbooks: docs/runbooks/)
   Mailpit (email)   ${HC_MAILPIT_URL}   (SMTP ${HC_SMTP_URL})
   SMS capture       ${HC_SMS_BASE_URL}/   (JSON: ${HC_SMS_BASE_URL}/messages)
   unsubscribe page  http://127.0.0.1:17084/unsubscribe (links in notifications' emails)

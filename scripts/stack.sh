@@ -12,6 +12,9 @@
 #   dev      11025           18025           18026
 #   test     21025           28025           28026
 #
+#   dev also runs Alertmanager on 19095: Prometheus loads deploy/prometheus/alerts.yml and sends
+#   what fires there, and Alertmanager emails it to Mailpit (see it in Mailpit's UI).
+#
 # `up` is idempotent (reuses what already runs) and writes "$HC_HOME/<profile>/stack.env"
 # (HC_PG_URL_BASE, HC_REDIS_ADDR, HC_KAFKA_BROKERS, HC_SMTP_URL, HC_MAILPIT_URL,
 # HC_SMS_BASE_URL, ...); load it with
@@ -49,6 +52,10 @@ case "${PROFILE}" in
   test) PG_PORT=25432 REDIS_PORT=26379 KAFKA_PORT=29092 KAFKA_CTRL_PORT=29093 PROM_PORT="" ;;
   *) hc_die "unknown profile '${PROFILE}' (dev|test)" ;;
 esac
+# Alertmanager runs beside Prometheus (dev only). 19093 is Kafka's controller and 19094 its SSL
+# listener, hence 19095.
+AM_PORT=""
+if [[ -n "${PROM_PORT}" ]]; then AM_PORT=19095; fi
 HC_LOG_TAG="stack:${PROFILE}"
 [[ "${HC_HOME}" != *[[:space:]]* ]] || hc_die "HC_HOME must not contain whitespace"
 
@@ -87,8 +94,14 @@ PROM_LOG="${PROM_DIR}/prometheus.log"
 PROM_CONFIG="${PROM_DIR}/prometheus.yml"
 # job name -> metrics port of the service
 PROM_TARGETS=(membership:17101 events:17102 volunteering:17103 notifications:17104 edge:17180)
+PROM_RULES="${HC_REPO_ROOT}/deploy/prometheus/alerts.yml"
+AM_DIR="${STATE}/alertmanager"
+AM_PID="${AM_DIR}/alertmanager.pid"
+AM_LOG="${AM_DIR}/alertmanager.log"
+AM_CONFIG="${AM_DIR}/alertmanager.yml"
 NUM_COMPONENTS=3
 if [[ -n "${PROM_PORT}" ]]; then NUM_COMPONENTS=4; fi
+if [[ -n "${AM_PORT}" ]]; then NUM_COMPONENTS=$((NUM_COMPONENTS + 1)); fi
 # Mailpit and the SMS capture server: one step.
 NUM_COMPONENTS=$((NUM_COMPONENTS + 1))
 # shellcheck source=scripts/stack-channels.sh
@@ -458,6 +471,14 @@ prom_write_config() {
     echo "global:"
     echo "  scrape_interval: 5s"
     echo "  evaluation_interval: 5s"
+    if [[ -n "${AM_PORT}" ]]; then
+      echo "rule_files:"
+      echo "  - ${PROM_RULES}"
+      echo "alerting:"
+      echo "  alertmanagers:"
+      echo "    - static_configs:"
+      echo "        - targets: ['${HOST}:${AM_PORT}']"
+    fi
     echo "scrape_configs:"
     for t in "${PROM_TARGETS[@]}"; do
       job="${t%%:*}" port="${t##*:}"
@@ -481,6 +502,10 @@ prom_up() {
   if pid="$(prom_pid)"; then
     if ((changed)); then
       hc_log "prometheus: already running (pid ${pid}), config changed: reloading"
+      kill -HUP "${pid}" 2>/dev/null || true
+    elif [[ -n "${AM_PORT}" ]]; then
+      # The rules live in the repository and may have changed since: a reload reads them again.
+      hc_log "prometheus: already running (pid ${pid}), reloading its rules"
       kill -HUP "${pid}" 2>/dev/null || true
     else
       hc_log "prometheus: already running (pid ${pid}), reusing"
@@ -513,6 +538,50 @@ prom_down() {
   rm -f "${PROM_PID}"
 }
 
+# ============================================================================ Alertmanager
+am_pid() { hc_pid_alive "${AM_PID}" "--web.listen-address=${HOST}:${AM_PORT}"; }
+am_ready() { curl -fsS -m 2 "http://${HOST}:${AM_PORT}/-/ready" >/dev/null 2>&1; }
+
+am_up() {
+  hc_need prometheus-alertmanager amtool curl
+  mkdir -p "${AM_DIR}/data"
+  local pid tmp="${AM_CONFIG}.tmp"
+  # Every alert goes by email to this stack's Mailpit.
+  "${HC_REPO_ROOT}/scripts/alertmanager-config.sh" "${HOST}:${SMTP_PORT}" >"${tmp}"
+  amtool check-config "${tmp}" >/dev/null || hc_die "alertmanager: invalid config ${tmp}"
+  mv "${tmp}" "${AM_CONFIG}"
+  if pid="$(am_pid)"; then
+    hc_log "alertmanager: already running (pid ${pid}), reloading its config"
+    kill -HUP "${pid}" 2>/dev/null || true
+  else
+    ensure_free alertmanager "${AM_PORT}"
+    hc_log "alertmanager: starting on ${HOST}:${AM_PORT}"
+    (
+      cd "${AM_DIR}"
+      # No cluster: one local instance (the gossip port would otherwise take 9094).
+      exec setsid nohup prometheus-alertmanager --config.file="${AM_CONFIG}" \
+        --storage.path="${AM_DIR}/data" --web.listen-address="${HOST}:${AM_PORT}" \
+        --cluster.listen-address=""
+    ) </dev/null >>"${AM_LOG}" 2>&1 9>&- &
+    pid=$!
+    printf '%s\n' "${pid}" >"${AM_PID}"
+  fi
+  hc_wait_until 30 "alertmanager /-/ready" am_ready \
+    || { hc_tail "${AM_LOG}"; hc_die "alertmanager: not ready (log: ${AM_LOG})"; }
+  hc_log "alertmanager: ready (pid ${pid}), alerts are emailed to Mailpit"
+}
+
+am_down() {
+  local pid
+  if pid="$(am_pid)"; then
+    hc_log "alertmanager: stopping (pid ${pid})"
+    hc_stop_pid "${pid}" alertmanager 30
+  else
+    hc_log "alertmanager: not running"
+  fi
+  rm -f "${AM_PID}"
+}
+
 # ============================================================================ actions
 write_env() {
   local tmp="${ENV_FILE}.tmp"
@@ -528,6 +597,9 @@ write_env() {
     if [[ -n "${PROM_PORT}" ]]; then
       echo "HC_PROMETHEUS_URL=http://${HOST}:${PROM_PORT}"
     fi
+    if [[ -n "${AM_PORT}" ]]; then
+      echo "HC_ALERTMANAGER_URL=http://${HOST}:${AM_PORT}"
+    fi
     channels_env
   } >"${tmp}"
   mv "${tmp}" "${ENV_FILE}"
@@ -541,6 +613,9 @@ do_up() {
   hc_step "redis";      redis_up
   hc_step "kafka";      kafka_up
   hc_step "mailpit and sms-capture"; channels_up
+  if [[ -n "${AM_PORT}" ]]; then
+    hc_step "alertmanager"; am_up
+  fi
   if [[ -n "${PROM_PORT}" ]]; then
     hc_step "prometheus"; prom_up
   fi
@@ -559,6 +634,9 @@ do_up() {
     if [[ -n "${PROM_PORT}" ]]; then
       echo "  Prometheus  http://${HOST}:${PROM_PORT}    log ${PROM_LOG}"
     fi
+    if [[ -n "${AM_PORT}" ]]; then
+      echo "  Alertmanager http://${HOST}:${AM_PORT}    log ${AM_LOG}    (emails alerts to Mailpit)"
+    fi
     channels_summary
     echo "  env file    ${ENV_FILE}"
     echo "              (set -a; . ${ENV_FILE}; set +a)"
@@ -570,6 +648,9 @@ do_down() {
   hc_steps "${NUM_COMPONENTS}"
   if [[ -n "${PROM_PORT}" ]]; then
     hc_step "prometheus"; prom_down
+  fi
+  if [[ -n "${AM_PORT}" ]]; then
+    hc_step "alertmanager"; am_down
   fi
   hc_step "mailpit and sms-capture"; channels_down
   hc_step "kafka";    kafka_down
@@ -608,6 +689,13 @@ do_status() {
       line prometheus running "pid ${pid}" "http://${HOST}:${PROM_PORT}"; ok=$((ok + 1))
     else
       line prometheus stopped "" "http://${HOST}:${PROM_PORT}"; bad=$((bad + 1))
+    fi
+  fi
+  if [[ -n "${AM_PORT}" ]]; then
+    if pid="$(am_pid)" && am_ready; then
+      line alertmanager running "pid ${pid}" "http://${HOST}:${AM_PORT}"; ok=$((ok + 1))
+    else
+      line alertmanager stopped "" "http://${HOST}:${AM_PORT}"; bad=$((bad + 1))
     fi
   fi
   channels_status

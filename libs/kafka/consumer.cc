@@ -33,7 +33,12 @@ Consumer::Consumer(ConsumerOptions options, postgres::Pool& pool, Handler handle
                .Name("hc_consumer_lag")
                .Help("Messages on the broker not yet handled, per consumer group, topic and "
                      "partition assigned here.")
-               .Register(registry)) {}
+               .Register(registry)),
+      dead_letters_(prometheus::BuildCounter()
+                        .Name("hc_consumer_dead_letters_total")
+                        .Help("Messages sent to the dead-letter topic, per consumer group and the "
+                              "topic they came from.")
+                        .Register(registry)) {}
 
 Consumer::~Consumer() { Stop(); }
 
@@ -192,6 +197,7 @@ bool Consumer::Process(const Message& message) {
     absl::Status dlq = DeadLetter(message, last_error);
     if (dlq.ok()) {
       dead_lettered_.Increment();
+      dead_letters_.Add({{"group", options_.group_id}, {"topic", message.topic}}).Increment();
       return true;
     }
     spdlog::error("consumer {}: dead-lettering failed: {}", options_.group_id, dlq.ToString());

@@ -99,6 +99,8 @@ class Consumer {
   prometheus::Counter& dead_lettered_;
   prometheus::Counter& retries_;
   prometheus::Family<prometheus::Gauge>& lag_;
+  // Dead letters per group and origin topic: what the DLQ alert and hc-dlq's triage start from.
+  prometheus::Family<prometheus::Counter>& dead_letters_;
   // The next offset to handle per (topic, partition), once one was handled here.
   std::map<std::pair<std::string, int32_t>, int64_t> next_offset_;
   std::chrono::steady_clock::time_point next_lag_report_{};

@@ -171,6 +171,36 @@ TEST_F(ConsumerTest, APoisonMessageGoesToTheDlqWithItsOriginAndThePartitionMoves
   EXPECT_EQ(Effects("poison"), 0);
 }
 
+// hc_consumer_dead_letters_total of this group and origin topic, or -1 while there is none.
+double DeadLetters(prometheus::Registry& registry, const std::string& group,
+                   const std::string& topic) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "hc_consumer_dead_letters_total") continue;
+    for (const auto& metric : family.metric) {
+      int matched = 0;
+      for (const auto& label : metric.label) {
+        if ((label.name == "group" && label.value == group) ||
+            (label.name == "topic" && label.value == topic)) {
+          ++matched;
+        }
+      }
+      if (matched == 2) return metric.counter.value;
+    }
+  }
+  return -1;
+}
+
+TEST_F(ConsumerTest, DeadLettersAreCountedPerGroupAndOriginTopic) {
+  Producer producer(brokers_);
+  producer.Send(topic_, "k", "poison", "id-p");
+  producer.Send(topic_, "k", "after", "id-after");
+  const std::string group = testing::UniqueName("g");
+  EXPECT_EQ(DeadLetters(registry_, group, topic_), -1);
+  auto consumer = NewConsumer(group);
+  ASSERT_TRUE(testing::WaitFor([&] { return Effects("after") == 1; }, std::chrono::seconds(30)));
+  EXPECT_EQ(DeadLetters(registry_, group, topic_), 1);
+}
+
 TEST_F(ConsumerTest, AfterCommitRunsOncePerHandledMessageOnceItsEffectIsCommitted) {
   Producer producer(brokers_);
   producer.Send(topic_, "k", "a", "id-a");
