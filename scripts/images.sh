@@ -101,6 +101,13 @@ cmd_build() {
   hc_step "staging the build context"
   stage_context
   apt_volumes
+  # apt in the builds reads the host's lists: refresh them when they are a day old, or it
+  # asks the mirror for package versions a point release has since replaced.
+  if ! find /var/lib/apt/lists -maxdepth 1 -name '*_Packages*' -mmin -1440 | grep -q .; then
+    hc_log "refreshing the host's apt lists"
+    apt-get update -q >"${WORK}/apt-update.log" 2>&1 \
+      || { hc_tail "${WORK}/apt-update.log"; hc_die "apt-get update failed"; }
+  fi
   hc_step "building ${#names[@]} images"
   for name in "${names[@]}"; do
     local t1="${SECONDS}"
