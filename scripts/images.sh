@@ -182,7 +182,7 @@ smoke_one() {
   port="$(smoke_port "${name}")"
   podman rm --force --ignore "${ctr}" >/dev/null
   local db="images_smoke_${name}"
-  psql -q -v ON_ERROR_STOP=1 "${HC_PG_URL_BASE}/postgres" \
+  PGOPTIONS="-c client_min_messages=warning" psql -q -v ON_ERROR_STOP=1 "${HC_PG_URL_BASE}/postgres" \
     -c "DROP DATABASE IF EXISTS \"${db}\" WITH (FORCE)" -c "CREATE DATABASE \"${db}\"" >/dev/null
   local env=(
     -e HC_GRPC_ADDR="127.0.0.1:${port}" -e HC_METRICS_ADDR="127.0.0.1:$((port + 100))"

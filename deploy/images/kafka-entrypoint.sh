@@ -1,17 +1,20 @@
 #!/bin/sh
 # Starts a single-node KRaft Kafka (broker and controller in one process) from the jars in
 # /opt/kafka/libs; formats /var/lib/kafka on the first start.
-#   KAFKA_ADVERTISED   host:port clients are told to use (default localhost:9092)
+#   KAFKA_PORT         client listener port (default 9092); KAFKA_CONTROLLER_PORT (default 9093)
+#   KAFKA_ADVERTISED   host:port clients are told to use (default localhost:KAFKA_PORT)
 #   KAFKA_HEAP         JVM heap (default 512m)
 set -eu
+port="${KAFKA_PORT:-9092}"
+ctrl="${KAFKA_CONTROLLER_PORT:-9093}"
 data=/var/lib/kafka/data
 conf=/var/lib/kafka/server.properties
 cat >"${conf}" <<PROPS
 process.roles=broker,controller
 node.id=1
-controller.quorum.voters=1@localhost:9093
-listeners=PLAINTEXT://:9092,CONTROLLER://localhost:9093
-advertised.listeners=PLAINTEXT://${KAFKA_ADVERTISED:-localhost:9092}
+controller.quorum.voters=1@localhost:${ctrl}
+listeners=PLAINTEXT://:${port},CONTROLLER://localhost:${ctrl}
+advertised.listeners=PLAINTEXT://${KAFKA_ADVERTISED:-localhost:${port}}
 controller.listener.names=CONTROLLER
 listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
