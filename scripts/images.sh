@@ -173,12 +173,8 @@ smoke_healthy() {
   fi
 }
 
-smoke_running() {
-  [[ "$(podman inspect --format '{{.State.Running}}' "$1" 2>/dev/null)" == true ]]
-}
-
-smoke_one() {
-  local name="$1" ctr="hc-smoke-$1" keys="${WORK}/smoke-keys" port uid code t0
+smoke_start() {
+  local name="$1" ctr="hc-smoke-$1" keys="${WORK}/smoke-keys" port uid
   port="$(smoke_port "${name}")"
   podman rm --force --ignore "${ctr}" >/dev/null
   local db="images_smoke_${name}"
@@ -208,7 +204,6 @@ smoke_one() {
     --volume "${keys}:/keys:ro" "${env[@]}" "$(image "${name}")" >/dev/null
   if ! hc_wait_until 60 "${name} (image) to answer health checks" smoke_healthy "${name}"; then
     podman logs --tail 30 "${ctr}" 2>&1 | sed 's/^/    | /' >&2
-    podman rm --force "${ctr}" >/dev/null
     hc_die "${name}: the image did not become healthy"
   fi
   # The server's uid, seen from the host (podman top reports the container's view too).
@@ -216,22 +211,36 @@ smoke_one() {
   local pid; pid="$(podman inspect --format '{{.State.Pid}}' "${ctr}")"
   local host_uid; host_uid="$(awk '/^Uid:/ { print $2 }' "/proc/${pid}/status")"
   if [[ "${uid}" == 0 || "${uid}" == root || "${host_uid}" == 0 ]]; then
-    podman rm --force "${ctr}" >/dev/null
     hc_die "${name}: the server runs as root"
   fi
-  t0="${SECONDS}"
+  hc_log "${name}: uid ${host_uid}, SERVING"
+}
+
+# smoke_stop NAME: SIGTERM (podman stop); the server must drain and exit 0 within the grace.
+smoke_stop() {
+  local name="$1" ctr="hc-smoke-$1" db="images_smoke_$1" code t0="${SECONDS}"
   podman stop --time 30 "${ctr}" >/dev/null
   code="$(podman inspect --format '{{.State.ExitCode}}' "${ctr}")"
   local took=$((SECONDS - t0))
   if [[ "${code}" != 0 ]]; then
     podman logs --tail 30 "${ctr}" 2>&1 | sed 's/^/    | /' >&2
-    podman rm --force "${ctr}" >/dev/null
     hc_die "${name}: exited ${code} on SIGTERM (137 means the 30 s grace ran out and it was killed)"
   fi
   podman rm --force "${ctr}" >/dev/null
-  psql -q "${HC_PG_URL_BASE}/postgres" -c "DROP DATABASE IF EXISTS \"${db}\" WITH (FORCE)" >/dev/null || true
-  hc_log "${name}: uid ${host_uid}, SERVING, stopped by SIGTERM with exit 0 in ${took}s"
+  PGOPTIONS="-c client_min_messages=warning" psql -q "${HC_PG_URL_BASE}/postgres" \
+    -c "DROP DATABASE IF EXISTS \"${db}\" WITH (FORCE)" >/dev/null || true
+  hc_log "${name}: stopped by SIGTERM, exit 0 in ${took}s"
 }
+
+# Containers of a failed run go too (only ours: they are named hc-smoke-NAME).
+SMOKE_NAMES=()
+smoke_cleanup() {
+  local name
+  for name in "${SMOKE_NAMES[@]}"; do
+    podman rm --force --ignore "hc-smoke-${name}" >/dev/null 2>&1 || true
+  done
+}
+
 
 cmd_smoke() {
   local names=("$@") name
@@ -253,11 +262,23 @@ cmd_smoke() {
   cp "${HC_SMS_TOKEN_FILE}" "${keys}/sms-token"
   chmod 755 "${keys}"
   chmod 644 "${keys}"/*
-  hc_steps "${#names[@]}"
-  for name in "${names[@]}"; do
-    hc_step "smoke-testing $(image "${name}")"
-    smoke_one "${name}"
-  done
+  # The edge's /healthz asks the services behind it, so they run while it is tested: start them
+  # in order (edge last), stop in reverse.
+  if [[ " ${names[*]} " == *" edge "* ]]; then
+    local order=(membership events volunteering notifications)
+    for name in "${names[@]}"; do
+      [[ " ${order[*]} " == *" ${name} "* ]] || order+=("${name}")
+    done
+    names=("${order[@]}")
+  fi
+  SMOKE_NAMES=("${names[@]}")
+  trap smoke_cleanup EXIT
+  hc_steps 2
+  hc_step "starting ${names[*]} from their images"
+  for name in "${names[@]}"; do smoke_start "${name}"; done
+  hc_step "stopping them with SIGTERM"
+  local i
+  for ((i = ${#names[@]} - 1; i >= 0; i--)); do smoke_stop "${names[i]}"; done
   hc_log "${#names[@]} images passed the smoke test"
 }
 
