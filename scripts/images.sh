@@ -61,8 +61,10 @@ stage_context() {
   [[ -x build/libs/auth/hc-token ]] || hc_die "build/libs/auth/hc-token is not built"
   strip --strip-unneeded -o "${ctx}/bin/tools/hc-token" build/libs/auth/hc-token
   ln -s hc-token "${ctx}/bin/tools/mint-token"
-  if [[ -x build/tools/hc-dlq/hc-dlq ]]; then
-    strip --strip-unneeded -o "${ctx}/bin/tools/hc-dlq" build/tools/hc-dlq/hc-dlq
+  # hc-dlq (tools/hc-dlq) joins the tools image once it is built.
+  local dlq; dlq="$(find build -name hc-dlq -type f -perm -u+x -print -quit 2>/dev/null || true)"
+  if [[ -n "${dlq}" ]]; then
+    strip --strip-unneeded -o "${ctx}/bin/tools/hc-dlq" "${dlq}"
   fi
   [[ -f web/dist/index.html ]] || hc_die "web/dist is not built (scripts/build.sh)"
   cp -a web/dist "${ctx}/web/dist"
