@@ -2,9 +2,10 @@
 # Installs what Homecoming needs to build and to run its local stack (Debian 12).
 # Idempotent: when everything is present it only checks and exits in a second or two.
 #
-#   scripts/install-deps.sh [--tools]
+#   scripts/install-deps.sh [--tools] [--images]
 #
 #   --tools   also `go install` grpcurl and ghz into /usr/local/bin (needs Go >= 1.22)
+#   --images  also install podman, buildah, mmdebstrap and runc (scripts/images.sh)
 #
 # Always `go install`s Mailpit (the local SMTP server notifications' email channel, its tests
 # and run.sh use) into /usr/local/bin; the first build takes a few minutes.
@@ -17,16 +18,18 @@ HC_LOG_TAG="install-deps"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WITH_TOOLS=0
+WITH_IMAGES=0
 for arg in "$@"; do
   case "${arg}" in
     --tools) WITH_TOOLS=1 ;;
+    --images) WITH_IMAGES=1 ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) hc_die "unknown argument '${arg}' (try --help)" ;;
   esac
 done
 
 hc_require_root
-hc_steps $((6 + WITH_TOOLS))
+hc_steps $((6 + WITH_TOOLS + WITH_IMAGES))
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
@@ -239,6 +242,27 @@ if ((WITH_TOOLS)); then
     hc_log "go install ${module}"
     GOBIN=/usr/local/bin go install "${module}"
   done
+fi
+
+# --- 8. optional container image tools -----------------------------------------
+# podman 4.3 on this machine kind needs runc (crun refuses its hybrid cgroup layout); the
+# settings live in deploy/images/containers.conf, which scripts/images.sh uses.
+if ((WITH_IMAGES)); then
+  hc_step "podman, buildah, mmdebstrap and runc"
+  image_pkgs=(podman buildah mmdebstrap runc)
+  missing=()
+  for pkg in "${image_pkgs[@]}"; do
+    status="$(dpkg-query -W -f='${db:Status-Abbrev}' "${pkg}" 2>/dev/null || true)"
+    [[ "${status}" == "ii"* ]] || missing+=("${pkg}")
+  done
+  if ((${#missing[@]} > 0)); then
+    hc_log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  else
+    hc_log "all present"
+  fi
 fi
 
 hc_log "done"

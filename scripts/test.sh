@@ -15,7 +15,7 @@ HC_LOG_TAG="test"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "${HC_REPO_ROOT}"
 
-hc_steps 5
+hc_steps 6
 hc_step "installing dependencies (grpcurl seeds the browser tests' members)"
 scripts/install-deps.sh --tools
 hc_step "building"
@@ -47,5 +47,11 @@ ctest --test-dir build --output-on-failure --timeout 600 -j 2 "$@"
 if (($# == 0)); then
   hc_step "running the browser tests"
   scripts/browser-test.sh
+  # Every image (deploy/images) built from the build above and smoke-tested against the stack:
+  # non-root, grpc.health.v1 SERVING, exit 0 on SIGTERM.
+  hc_step "building and smoke-testing the container images"
+  scripts/install-deps.sh --images
+  scripts/images.sh build
+  scripts/images.sh smoke
 fi
 hc_log "all tests passed in $((SECONDS - _HC_T0))s"
