@@ -78,6 +78,7 @@ class HcDlqTest : public ::testing::Test {
     return n;
   }
 
+  // The origin topic's records: ReadTopic lingers after `expected` arrived, so one more shows.
   std::vector<kafka::Message> Origin(size_t expected) {
     return testing::ReadTopic(brokers_, origin_, expected, std::chrono::seconds(30));
   }
@@ -136,7 +137,7 @@ TEST_F(HcDlqTest, ReplayPutsTheMessageBackOnceAndTheConsumerThenHandlesIt) {
   Result dry = Dlq({"replay", "--all", "--dry-run"});
   ASSERT_EQ(dry.status, kOk) << dry.err;
   EXPECT_THAT(dry.out, HasSubstr("would replay 0:0 -> " + origin_));
-  EXPECT_EQ(Origin(2).size(), 1u) << "a dry run produced something";
+  EXPECT_EQ(Origin(1).size(), 1u) << "a dry run produced something";
   EXPECT_THAT(Dlq({"list"}).out, HasSubstr(" held "));
 
   Result replay = Dlq({"replay", "--all"});
@@ -153,7 +154,7 @@ TEST_F(HcDlqTest, ReplayPutsTheMessageBackOnceAndTheConsumerThenHandlesIt) {
   ASSERT_EQ(one.status, kOk) << one.err;
   EXPECT_THAT(one.out, HasSubstr("already replayed"));
 
-  auto origin = Origin(3);
+  auto origin = Origin(2);
   ASSERT_EQ(origin.size(), 2u) << "the original and exactly one replay";
   const kafka::Message& replayed = origin[1];
   EXPECT_EQ(replayed.key, "key-id-replay-1");
@@ -175,13 +176,13 @@ TEST_F(HcDlqTest, ReplayOfOneOffsetRefusesToSkipAnOlderDeadLetter) {
   Result skip = Dlq({"replay", "--offset", "0:1"});
   EXPECT_EQ(skip.status, kFailure);
   EXPECT_THAT(skip.err, HasSubstr("older dead letter 0:0 is not replayed yet"));
-  EXPECT_EQ(Origin(3).size(), 2u);
+  EXPECT_EQ(Origin(2).size(), 2u);
 
   Result first = Dlq({"replay", "--offset", "0:0"});
   ASSERT_EQ(first.status, kOk) << first.err;
   Result second = Dlq({"replay", "--offset", "0:1"});
   ASSERT_EQ(second.status, kOk) << second.err;
-  EXPECT_EQ(Origin(5).size(), 4u);
+  EXPECT_EQ(Origin(4).size(), 4u);
 }
 
 TEST_F(HcDlqTest, PurgeRemovesReplayedDeadLettersOnceAndRefusesUnreplayedOnesWithoutForce) {
