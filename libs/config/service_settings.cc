@@ -13,22 +13,16 @@ bool IsLoopback(const std::string& address) {
 }
 
 // Fills in the protocol and checks the files: with ssl all three must be readable (librdkafka
-// would otherwise fail only when it first connects, far from the cause); with plaintext none
-// may be set, since a certificate that is silently not used hides a misconfigured deployment.
+// would otherwise fail only when it first connects, far from the cause). With plaintext the
+// files are ignored, not refused: the local stack's stack.env names its test certificates for
+// every process that loads it, and plaintext stays that stack's default.
 absl::Status CheckKafkaSecurity(const std::string& protocol, kafka::Security& security) {
   const std::tuple<const char*, const std::string&> files[] = {
       {"HC_KAFKA_SSL_CA_FILE", security.ca_file},
       {"HC_KAFKA_SSL_CERT_FILE", security.cert_file},
       {"HC_KAFKA_SSL_KEY_FILE", security.key_file}};
   if (protocol == "plaintext") {
-    security.protocol = kafka::Security::Protocol::kPlaintext;
-    for (const auto& [variable, path] : files) {
-      if (!path.empty()) {
-        return absl::InvalidArgumentError(std::string(variable) +
-                                          " is set but HC_KAFKA_SECURITY_PROTOCOL is plaintext "
-                                          "(set it to ssl to use the certificate)");
-      }
-    }
+    security = kafka::Security{};
     return absl::OkStatus();
   }
   if (protocol != "ssl") {
