@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "libs/kafka/security.h"
 #include "libs/postgres/migrations.h"
 #include "libs/postgres/pool.h"
 
