@@ -185,7 +185,7 @@ bench_stack_and_database() {
 # kafka_topic_tool ARGS...: Kafka's TopicCommand against the test stack's broker.
 kafka_topic_tool() {
   java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:${HC_HOME}/test/kafka/tools-log4j.properties" \
+    -Dlog4j2.configurationFile="${HC_HOME}/test/kafka/tools-log4j2.properties" \
     -cp "${HC_KAFKA_CLASSPATH}" org.apache.kafka.tools.TopicCommand \
     --bootstrap-server "${HC_KAFKA_BROKERS}" "$@"
 }

@@ -156,7 +156,7 @@ IDLE="$(idle_pct)"
 MEMBERSHIP_TOPIC=alumni.membership.v1 EVENTS_TOPIC=alumni.events.v1
 skip_to_end() {
   java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
-    -Dlog4j.configuration="file:${HC_HOME}/test/kafka/tools-log4j.properties" \
+    -Dlog4j2.configurationFile="${HC_HOME}/test/kafka/tools-log4j2.properties" \
     -cp "${HC_KAFKA_CLASSPATH}" org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
     --bootstrap-server "${HC_KAFKA_BROKERS}" --reset-offsets --to-latest --execute \
     --group "$1" --topic "$2" >"${OUT}/offsets-$1.log" 2>&1 \

@@ -40,6 +40,11 @@ export HC_TEST_MAILPIT_URL="${HC_MAILPIT_URL}"
 export HC_TEST_SMS_BASE_URL="${HC_SMS_BASE_URL}"
 export HC_TEST_SMS_ACCOUNT_ID="${HC_SMS_ACCOUNT_ID}"
 export HC_TEST_SMS_TOKEN_FILE="${HC_SMS_TOKEN_FILE}"
+# The stack's mTLS listener and the client certificate it accepts (libs/kafka's SSL tests).
+export HC_TEST_KAFKA_SSL_BROKERS="${HC_KAFKA_SSL_BROKERS:-}"
+export HC_TEST_KAFKA_SSL_CA_FILE="${HC_KAFKA_SSL_CA_FILE:-}"
+export HC_TEST_KAFKA_SSL_CERT_FILE="${HC_KAFKA_SSL_CERT_FILE:-}"
+export HC_TEST_KAFKA_SSL_KEY_FILE="${HC_KAFKA_SSL_KEY_FILE:-}"
 
 hc_step "running the tests"
 # Unit tests in parallel; integration tests are RUN_SERIAL (they start brokers of their own).

@@ -2,6 +2,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace hc::config {
 namespace {
@@ -9,6 +10,36 @@ namespace {
 bool IsLoopback(const std::string& address) {
   return address.rfind("127.", 0) == 0 || address.rfind("localhost:", 0) == 0 ||
          address.rfind("[::1]:", 0) == 0;
+}
+
+// Fills in the protocol and checks the files: with ssl all three must be readable (librdkafka
+// would otherwise fail only when it first connects, far from the cause). With plaintext the
+// files are ignored, not refused: the local stack's stack.env names its test certificates for
+// every process that loads it, and plaintext stays that stack's default.
+absl::Status CheckKafkaSecurity(const std::string& protocol, kafka::Security& security) {
+  const std::tuple<const char*, const std::string&> files[] = {
+      {"HC_KAFKA_SSL_CA_FILE", security.ca_file},
+      {"HC_KAFKA_SSL_CERT_FILE", security.cert_file},
+      {"HC_KAFKA_SSL_KEY_FILE", security.key_file}};
+  if (protocol == "plaintext") {
+    security = kafka::Security{};
+    return absl::OkStatus();
+  }
+  if (protocol != "ssl") {
+    return absl::InvalidArgumentError("HC_KAFKA_SECURITY_PROTOCOL=" + protocol +
+                                      " is not one of plaintext, ssl (SASL is not supported)");
+  }
+  security.protocol = kafka::Security::Protocol::kSsl;
+  for (const auto& [variable, path] : files) {
+    if (path.empty()) {
+      return absl::InvalidArgumentError(std::string(variable) +
+                                        " is required when HC_KAFKA_SECURITY_PROTOCOL=ssl");
+    }
+    if (!ReadFile(path)) {
+      return absl::InvalidArgumentError(std::string(variable) + "=" + path + " cannot be read");
+    }
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -36,6 +67,10 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   s.cache_ttl =
       std::chrono::seconds(env.Int("HC_CACHE_TTL_SECONDS", s.cache_ttl.count(), 1, 86400));
   s.kafka_brokers = env.Required("HC_KAFKA_BROKERS");
+  const std::string kafka_protocol = env.String("HC_KAFKA_SECURITY_PROTOCOL", "plaintext");
+  s.kafka_security.ca_file = env.String("HC_KAFKA_SSL_CA_FILE", "");
+  s.kafka_security.cert_file = env.String("HC_KAFKA_SSL_CERT_FILE", "");
+  s.kafka_security.key_file = env.String("HC_KAFKA_SSL_KEY_FILE", "");
   s.outbox_retention = std::chrono::hours(
       env.Int("HC_OUTBOX_RETENTION_HOURS", s.outbox_retention.count(), 1, 24 * 3650));
   s.jwt.algorithm = env.String("HC_JWT_ALG", "HS256");
@@ -81,6 +116,9 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
     // The same certificate serves this service's server side and, as a client, mTLS.
     s.client.tls_cert_pem = s.server.tls_cert_pem;
     s.client.tls_key_pem = s.server.tls_key_pem;
+  }
+  if (absl::Status kafka = CheckKafkaSecurity(kafka_protocol, s.kafka_security); !kafka.ok()) {
+    return kafka;
   }
   if (!s.service_token_file.empty() && !ReadFile(s.service_token_file)) {
     return absl::InvalidArgumentError("HC_SERVICE_TOKEN_FILE=" + s.service_token_file +

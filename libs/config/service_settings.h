@@ -9,6 +9,7 @@
 #include "libs/config/config.h"
 #include "libs/grpc/client.h"
 #include "libs/grpc/server.h"
+#include "libs/kafka/security.h"
 
 namespace hc::config {
 
@@ -23,7 +24,10 @@ struct ServiceSettings {
   std::string redis_address = "127.0.0.1:6379";  // HC_REDIS_ADDR
   std::chrono::seconds cache_ttl{60};            // HC_CACHE_TTL_SECONDS
   std::string kafka_brokers;                     // HC_KAFKA_BROKERS (required)
-  std::chrono::hours outbox_retention{24 * 7};   // HC_OUTBOX_RETENTION_HOURS
+  // HC_KAFKA_SECURITY_PROTOCOL (plaintext|ssl), HC_KAFKA_SSL_CA_FILE, HC_KAFKA_SSL_CERT_FILE,
+  // HC_KAFKA_SSL_KEY_FILE: every Kafka client of the service uses them.
+  kafka::Security kafka_security;
+  std::chrono::hours outbox_retention{24 * 7};  // HC_OUTBOX_RETENTION_HOURS
   // HC_JWT_ALG, HC_JWT_ISSUER, HC_JWT_AUDIENCE, HC_JWT_MAX_LIFETIME_SECONDS,
   // HC_JWT_KEY_FILE (required)
   auth::VerifierOptions jwt;

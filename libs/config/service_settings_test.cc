@@ -86,5 +86,71 @@ TEST_F(ServiceSettingsTest, AnUnreadableFileIsNamed) {
               HasSubstr("HC_JWT_KEY_FILE=/nonexistent/key cannot be read"));
 }
 
+TEST_F(ServiceSettingsTest, KafkaIsPlaintextByDefault) {
+  auto s = Read();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->kafka_security.protocol, kafka::Security::Protocol::kPlaintext);
+  EXPECT_TRUE(s->kafka_security.ca_file.empty());
+}
+
+TEST_F(ServiceSettingsTest, KafkaSslTakesTheThreeFiles) {
+  vars_["HC_KAFKA_SECURITY_PROTOCOL"] = "ssl";
+  // The key file stands in for the PEM files: only readability is checked here.
+  vars_["HC_KAFKA_SSL_CA_FILE"] = key_file_;
+  vars_["HC_KAFKA_SSL_CERT_FILE"] = key_file_;
+  vars_["HC_KAFKA_SSL_KEY_FILE"] = key_file_;
+  auto s = Read();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->kafka_security.protocol, kafka::Security::Protocol::kSsl);
+  EXPECT_EQ(s->kafka_security.ca_file, key_file_);
+  EXPECT_EQ(s->kafka_security.cert_file, key_file_);
+  EXPECT_EQ(s->kafka_security.key_file, key_file_);
+}
+
+TEST_F(ServiceSettingsTest, KafkaSslWithoutAFileNamesTheMissingVariable) {
+  for (const char* missing :
+       {"HC_KAFKA_SSL_CA_FILE", "HC_KAFKA_SSL_CERT_FILE", "HC_KAFKA_SSL_KEY_FILE"}) {
+    vars_["HC_KAFKA_SECURITY_PROTOCOL"] = "ssl";
+    vars_["HC_KAFKA_SSL_CA_FILE"] = key_file_;
+    vars_["HC_KAFKA_SSL_CERT_FILE"] = key_file_;
+    vars_["HC_KAFKA_SSL_KEY_FILE"] = key_file_;
+    vars_.erase(missing);
+    auto s = Read();
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << missing;
+    EXPECT_THAT(std::string(s.status().message()), HasSubstr(missing));
+  }
+}
+
+TEST_F(ServiceSettingsTest, KafkaSslWithAnUnreadableFileNamesIt) {
+  vars_["HC_KAFKA_SECURITY_PROTOCOL"] = "ssl";
+  vars_["HC_KAFKA_SSL_CA_FILE"] = key_file_;
+  vars_["HC_KAFKA_SSL_CERT_FILE"] = "/nonexistent/client.pem";
+  vars_["HC_KAFKA_SSL_KEY_FILE"] = key_file_;
+  auto s = Read();
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.status().message()),
+              HasSubstr("HC_KAFKA_SSL_CERT_FILE=/nonexistent/client.pem"));
+}
+
+TEST_F(ServiceSettingsTest, KafkaFilesWithPlaintextAreIgnored) {
+  // stack.env names the stack's test certificates for every process; plaintext stays plaintext.
+  vars_["HC_KAFKA_SSL_CA_FILE"] = key_file_;
+  vars_["HC_KAFKA_SSL_CERT_FILE"] = "/nonexistent/client.pem";
+  auto s = Read();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->kafka_security.protocol, kafka::Security::Protocol::kPlaintext);
+  EXPECT_TRUE(s->kafka_security.ca_file.empty());
+  EXPECT_TRUE(s->kafka_security.cert_file.empty());
+}
+
+TEST_F(ServiceSettingsTest, KafkaUnknownProtocolIsRejected) {
+  for (const char* protocol : {"sasl_ssl", "SSL", "tls"}) {
+    vars_["HC_KAFKA_SECURITY_PROTOCOL"] = protocol;
+    auto s = Read();
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << protocol;
+    EXPECT_THAT(std::string(s.status().message()), HasSubstr("HC_KAFKA_SECURITY_PROTOCOL"));
+  }
+}
+
 }  // namespace
 }  // namespace hc::config

@@ -58,10 +58,11 @@ absl::Status Consumer::Start() {
       return absl::InvalidArgumentError("kafka setting " + name + ": " + error);
     }
   }
+  if (auto s = ApplySecurity(*conf, options_.security); !s.ok()) return s;
   consumer_.reset(RdKafka::KafkaConsumer::create(conf.get(), error));
   if (!consumer_) return absl::InvalidArgumentError("kafka consumer: " + error);
-  auto producer =
-      NewIdempotentProducer(options_.brokers, &dlq_reports_, options_.group_id + "-dlq");
+  auto producer = NewIdempotentProducer(options_.brokers, &dlq_reports_, options_.group_id + "-dlq",
+                                        std::chrono::milliseconds(0), options_.security);
   if (!producer.ok()) return producer.status();
   dlq_producer_ = std::move(*producer);
   if (consumer_->subscribe(options_.topics) != RdKafka::ERR_NO_ERROR) {

@@ -38,6 +38,9 @@ struct ConsumerOptions {
   // fact first would make the other drop it as a duplicate; with one, this consumer records
   // "<inbox_scope>:<ce_id>" and dedupes only against itself.
   std::string inbox_scope;
+  // TLS towards the brokers (HC_KAFKA_SECURITY_PROTOCOL, HC_KAFKA_SSL_*), for the consumer and
+  // its dead-letter producer alike.
+  Security security;
 };
 
 // Handles one message inside the transaction that also records its ce_id in the inbox.

@@ -2,6 +2,8 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <utility>
+
 namespace hc::kafka {
 namespace {
 
@@ -13,11 +15,32 @@ absl::Status Set(RdKafka::Conf& conf, const std::string& name, const std::string
   return absl::OkStatus();
 }
 
+// librdkafka's names for `security`, in the order they are set.
+std::vector<std::pair<std::string, std::string>> SecuritySettings(const Security& security) {
+  if (security.protocol == Security::Protocol::kPlaintext) {
+    return {{"security.protocol", "plaintext"}};
+  }
+  // librdkafka verifies the broker's host name against its certificate by default
+  // (ssl.endpoint.identification.algorithm=https); that stays on.
+  return {{"security.protocol", "ssl"},
+          {"ssl.ca.location", security.ca_file},
+          {"ssl.certificate.location", security.cert_file},
+          {"ssl.key.location", security.key_file}};
+}
+
 }  // namespace
+
+absl::Status ApplySecurity(RdKafka::Conf& conf, const Security& security) {
+  for (const auto& [name, value] : SecuritySettings(security)) {
+    if (auto s = Set(conf, name, value); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<RdKafka::Producer>> NewIdempotentProducer(
     const std::string& brokers, RdKafka::DeliveryReportCb* delivery_reports,
-    const std::string& client_id, std::chrono::milliseconds message_timeout) {
+    const std::string& client_id, std::chrono::milliseconds message_timeout,
+    const Security& security) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
   for (const auto& [name, value] : std::map<std::string, std::string>{
            {"bootstrap.servers", brokers},
@@ -31,6 +54,7 @@ absl::StatusOr<std::unique_ptr<RdKafka::Producer>> NewIdempotentProducer(
        }) {
     if (auto s = Set(*conf, name, value); !s.ok()) return s;
   }
+  if (auto s = ApplySecurity(*conf, security); !s.ok()) return s;
   std::string error;
   if (delivery_reports && conf->set("dr_cb", delivery_reports, error) != RdKafka::Conf::CONF_OK) {
     return absl::InvalidArgumentError("kafka dr_cb: " + error);
@@ -65,13 +89,18 @@ Message FromRdKafka(RdKafka::Message& message) {
 }
 
 absl::Status EnsureTopics(const std::string& brokers, const std::vector<std::string>& topics,
-                          int partitions, std::chrono::milliseconds timeout) {
+                          int partitions, std::chrono::milliseconds timeout,
+                          const Security& security) {
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), errstr, sizeof(errstr)) !=
-      RD_KAFKA_CONF_OK) {
-    rd_kafka_conf_destroy(conf);
-    return absl::InvalidArgumentError(errstr);
+  auto settings = SecuritySettings(security);
+  settings.insert(settings.begin(), {"bootstrap.servers", brokers});
+  for (const auto& [name, value] : settings) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) !=
+        RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      return absl::InvalidArgumentError("kafka setting " + name + ": " + errstr);
+    }
   }
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   if (!rk) return absl::InternalError(errstr);

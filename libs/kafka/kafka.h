@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "libs/kafka/security.h"
 
 namespace hc::kafka {
 
@@ -44,7 +45,13 @@ struct Message {
 absl::StatusOr<std::unique_ptr<RdKafka::Producer>> NewIdempotentProducer(
     const std::string& brokers, RdKafka::DeliveryReportCb* delivery_reports,
     const std::string& client_id,
-    std::chrono::milliseconds message_timeout = std::chrono::milliseconds(0));
+    std::chrono::milliseconds message_timeout = std::chrono::milliseconds(0),
+    const Security& security = {});
+
+// Sets security.protocol and the ssl.* file locations on a client's configuration. Every
+// client we create goes through one of these, so a service's HC_KAFKA_SSL_* settings reach its
+// producers, consumers and admin calls alike.
+absl::Status ApplySecurity(RdKafka::Conf& conf, const Security& security);
 
 // Builds librdkafka headers from a name -> text map.
 RdKafka::Headers* NewHeaders(const std::map<std::string, std::string>& headers);
@@ -54,6 +61,7 @@ Message FromRdKafka(RdKafka::Message& message);
 
 // Creates the topics that do not exist yet.
 absl::Status EnsureTopics(const std::string& brokers, const std::vector<std::string>& topics,
-                          int partitions, std::chrono::milliseconds timeout);
+                          int partitions, std::chrono::milliseconds timeout,
+                          const Security& security = {});
 
 }  // namespace hc::kafka

@@ -300,7 +300,7 @@ void Relay::Lead(pqxx::connection& conn) {
   DeliveryReports reports;
   auto producer = kafka::NewIdempotentProducer(options_.brokers, &reports,
                                                "homecoming-" + options_.service + "-relay",
-                                               options_.delivery_timeout);
+                                               options_.delivery_timeout, options_.security);
   if (!producer.ok()) {
     spdlog::error("outbox relay {}: {}", options_.service, producer.status().ToString());
     give_up_lock();

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "libs/kafka/security.h"
 #include "libs/postgres/migrations.h"
 #include "libs/postgres/pool.h"
 
@@ -69,6 +70,8 @@ struct RelayOptions {
   // Called with every producer the leader creates, before its first row: tests inject producer
   // faults (rd_kafka_test_fatal_error) through it. Runs on the relay's thread.
   std::function<void(RdKafka::Producer&)> on_new_producer;
+  // TLS towards the brokers (HC_KAFKA_SECURITY_PROTOCOL, HC_KAFKA_SSL_*).
+  kafka::Security security;
 };
 
 // Publishes outbox rows to Kafka in order, with an idempotent producer, and marks a row

@@ -15,7 +15,8 @@ MembershipConsumer::MembershipConsumer(Runtime& runtime, const config::ServiceSe
            .group_id = options.group,
            .topics = {options.topic},
            .service = options.service,
-           .after_commit = [this](const kafka::Message& m) { handler_.AfterCommit(m); }},
+           .after_commit = [this](const kafka::Message& m) { handler_.AfterCommit(m); },
+           .security = settings.kafka_security},
           runtime.pool,
           [this](postgres::Tx& tx, const kafka::Message& m) { return handler_.Handle(tx, m); },
           runtime.exposer.registry()) {}

@@ -14,7 +14,10 @@ Runtime::Runtime(const config::ServiceSettings& s, RuntimeOptions options)
       // One Redis connection per worker (see CacheOptions::pool_size).
       cache({.address = s.redis_address, .pool_size = static_cast<size_t>(s.workers)},
             exposer.registry(), options.cache_name),
-      relay({.brokers = s.kafka_brokers, .service = options.name, .retention = s.outbox_retention},
+      relay({.brokers = s.kafka_brokers,
+             .service = options.name,
+             .retention = s.outbox_retention,
+             .security = s.kafka_security},
             pool, exposer.registry()),
       workers(static_cast<size_t>(s.workers), static_cast<size_t>(s.work_queue)),
       runner(options.grpc_service, verifier, workers, grpc_metrics),

@@ -48,6 +48,13 @@ std::string RandomHex(int bytes) {
 
 std::string PgUrlBase() { return Required("HC_TEST_PG_URL_BASE"); }
 std::string RedisAddress() { return Required("HC_TEST_REDIS_ADDR"); }
+std::string KafkaSslBrokers() { return Required("HC_TEST_KAFKA_SSL_BROKERS"); }
+kafka::Security KafkaSslSecurity() {
+  return {.protocol = kafka::Security::Protocol::kSsl,
+          .ca_file = Required("HC_TEST_KAFKA_SSL_CA_FILE"),
+          .cert_file = Required("HC_TEST_KAFKA_SSL_CERT_FILE"),
+          .key_file = Required("HC_TEST_KAFKA_SSL_KEY_FILE")};
+}
 std::string KafkaBrokers() { return Required("HC_TEST_KAFKA_BROKERS"); }
 std::string KafkaClasspath() { return Required("HC_KAFKA_CLASSPATH"); }
 
@@ -204,12 +211,16 @@ KafkaBroker::KafkaBroker()
         << "transaction.state.log.min.isr=1\n"
         << "group.initial.rebalance.delay.ms=0\n"
         << "auto.create.topics.enable=false\n";
-  std::ofstream log4j(dir_ + "/log4j.properties");
-  log4j << "log4j.rootLogger=WARN, file\n"
-        << "log4j.appender.file=org.apache.log4j.FileAppender\n"
-        << "log4j.appender.file.File=" << dir_ << "/broker.log\n"
-        << "log4j.appender.file.layout=org.apache.log4j.PatternLayout\n"
-        << "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n";
+  // Kafka 4 logs through log4j2.
+  std::ofstream log4j(dir_ + "/log4j2.properties");
+  log4j << "status = warn\n"
+        << "appender.file.type = File\n"
+        << "appender.file.name = file\n"
+        << "appender.file.fileName = " << dir_ << "/broker.log\n"
+        << "appender.file.layout.type = PatternLayout\n"
+        << "appender.file.layout.pattern = [%d] %p %m (%c)%n\n"
+        << "rootLogger.level = warn\n"
+        << "rootLogger.appenderRef.file.ref = file\n";
 }
 
 KafkaBroker::~KafkaBroker() {
@@ -220,7 +231,7 @@ KafkaBroker::~KafkaBroker() {
 
 void KafkaBroker::Start() {
   const std::string classpath = KafkaClasspath();
-  const std::string log4j = "-Dlog4j.configuration=file:" + dir_ + "/log4j.properties";
+  const std::string log4j = "-Dlog4j2.configurationFile=" + dir_ + "/log4j2.properties";
   if (!formatted_) {
     ChildProcess format;
     format.Start(

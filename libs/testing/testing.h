@@ -14,9 +14,13 @@ namespace hc::testing {
 
 // Settings of the test stack that scripts/test.sh starts (scripts/stack.sh --profile test).
 // A missing one fails the test with a message saying how to start the stack.
-std::string PgUrlBase();       // HC_TEST_PG_URL_BASE, e.g. postgresql://postgres@127.0.0.1:25432
-std::string RedisAddress();    // HC_TEST_REDIS_ADDR
-std::string KafkaBrokers();    // HC_TEST_KAFKA_BROKERS
+std::string PgUrlBase();     // HC_TEST_PG_URL_BASE, e.g. postgresql://postgres@127.0.0.1:25432
+std::string RedisAddress();  // HC_TEST_REDIS_ADDR
+std::string KafkaBrokers();  // HC_TEST_KAFKA_BROKERS
+// The stack's mTLS listener (HC_TEST_KAFKA_SSL_BROKERS) and the client certificate it accepts
+// (HC_TEST_KAFKA_SSL_CA_FILE, HC_TEST_KAFKA_SSL_CERT_FILE, HC_TEST_KAFKA_SSL_KEY_FILE).
+std::string KafkaSslBrokers();
+kafka::Security KafkaSslSecurity();
 std::string KafkaClasspath();  // HC_KAFKA_CLASSPATH (the broker's jars, for private brokers)
 
 // A name no other test run uses: prefix + random hex.

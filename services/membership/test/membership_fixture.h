@@ -26,10 +26,10 @@ class MembershipTest : public ::testing::Test {
  protected:
   void SetUp() override { StartApp(hc::testing::KafkaBrokers()); }
 
-  void StartApp(const std::string& brokers) {
-    ASSERT_TRUE(
-        hc::kafka::EnsureTopics(brokers, {"alumni.membership.v1"}, 3, std::chrono::seconds(30))
-            .ok());
+  void StartApp(const std::string& brokers, const hc::kafka::Security& security = {}) {
+    ASSERT_TRUE(hc::kafka::EnsureTopics(brokers, {"alumni.membership.v1"}, 3,
+                                        std::chrono::seconds(30), security)
+                    .ok());
     redis_.Start();
     Settings s;
     s.service.server.address = "127.0.0.1:0";
@@ -37,6 +37,7 @@ class MembershipTest : public ::testing::Test {
     s.service.database_url = db_.url();
     s.service.redis_address = redis_.address();
     s.service.kafka_brokers = brokers;
+    s.service.kafka_security = security;
     s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
     s.service.workers = 8;
     s.data_key_hex = std::string(64, 'c');

@@ -421,5 +421,25 @@ TEST_F(MembershipTest, ARevokedRoleRefusesTheMembersEarlierTokensAtOnce) {
   EXPECT_TRUE(Get(admin, m.member_id()).ok());
 }
 
+// A managed Kafka is reached over mTLS: the service knows only the stack's SSL listener and
+// its client certificate, so the fact can reach the topic only through a TLS-authenticated relay.
+class MembershipOverMtlsTest : public MembershipTest {
+ protected:
+  void SetUp() override {
+    StartApp(hc::testing::KafkaSslBrokers(), hc::testing::KafkaSslSecurity());
+  }
+};
+
+TEST_F(MembershipOverMtlsTest, TheRelayPublishesASignUpOverMutualTls) {
+  pb::Member created = Register(hc::testing::UniqueName("tls") + "@example.org");
+  ASSERT_FALSE(created.member_id().empty());
+  // Read back through the plaintext listener of the same broker.
+  auto messages = hc::testing::ReadTopic(
+      hc::testing::KafkaBrokers(), "alumni.membership.v1", 1, std::chrono::seconds(30),
+      [&](const hc::kafka::Message& m) { return m.key == created.member_id(); });
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].Header("ce_type"), "alumni.membership.v1.MemberRegistered");
+}
+
 }  // namespace
 }  // namespace membership

@@ -116,7 +116,8 @@ hc::kafka::Consumer FactsConsumer(hc::service::Runtime& runtime,
        .topics = {topic},
        .service = "notifications",
        .after_commit = [&handler](const hc::kafka::Message&) { handler.AfterCommit(); },
-       .inbox_scope = inbox_scope},
+       .inbox_scope = inbox_scope,
+       .security = settings.kafka_security},
       runtime.pool,
       [&handler](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
         return handler.Handle(tx, m);

@@ -149,7 +149,8 @@ struct App::Parts {
              .group_id = settings.events_consumer_group,
              .topics = {settings.events_topic},
              .service = "volunteering",
-             .after_commit = [this](const hc::kafka::Message& m) { event_facts.AfterCommit(m); }},
+             .after_commit = [this](const hc::kafka::Message& m) { event_facts.AfterCommit(m); },
+             .security = settings.service.kafka_security},
             runtime.pool,
             [this](hc::postgres::Tx& tx, const hc::kafka::Message& m) {
               return event_facts.Handle(tx, m);
