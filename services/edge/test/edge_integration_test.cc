@@ -763,7 +763,8 @@ TEST(RedisRateLimiter, CountsFixedWindowsInRedisAndFallsBackWhenItIsDown) {
   redis.Start();
   prometheus::Registry registry;
   http::RedisRateLimiter limiter(
-      {.address = redis.address(), .retry_after = std::chrono::milliseconds(0)}, registry);
+      {.connection = {.address = redis.address()}, .retry_after = std::chrono::milliseconds(0)},
+      registry);
   const std::string key = hc::testing::UniqueName("k");
   EXPECT_TRUE(limiter.Allow("ip", key, 2, std::chrono::seconds(3600)));
   EXPECT_TRUE(limiter.Allow("ip", key, 2, std::chrono::seconds(3600)));
