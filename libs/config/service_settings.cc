@@ -52,6 +52,73 @@ std::optional<std::string> ReadFile(const std::string& path) {
   return content.str();
 }
 
+absl::StatusOr<redis::ConnectionOptions> ReadRedisSettings(Env& env, const std::string& address) {
+  redis::ConnectionOptions c;
+  c.address = address;
+  c.username = env.String("HC_REDIS_USERNAME", "");
+  const std::string password_file = env.String("HC_REDIS_PASSWORD_FILE", "");
+  c.tls = env.Bool("HC_REDIS_TLS", false);
+  c.tls_ca_file = env.String("HC_REDIS_TLS_CA_FILE", "");
+  c.tls_cert_file = env.String("HC_REDIS_TLS_CERT_FILE", "");
+  c.tls_key_file = env.String("HC_REDIS_TLS_KEY_FILE", "");
+  c.tls_server_name = env.String("HC_REDIS_TLS_SERVER_NAME", "");
+  if (absl::Status checked = env.Check(); !checked.ok()) return checked;
+
+  if (!c.username.empty() && password_file.empty()) {
+    return absl::InvalidArgumentError("HC_REDIS_USERNAME needs HC_REDIS_PASSWORD_FILE");
+  }
+  if (!password_file.empty()) {
+    auto content = ReadFile(password_file);
+    if (!content) {
+      return absl::InvalidArgumentError("HC_REDIS_PASSWORD_FILE=" + password_file +
+                                        " cannot be read");
+    }
+    // Files written by `echo` or a Secret editor end in a newline that is not the password.
+    while (!content->empty() && (content->back() == '\n' || content->back() == '\r')) {
+      content->pop_back();
+    }
+    if (content->empty()) {
+      return absl::InvalidArgumentError("HC_REDIS_PASSWORD_FILE=" + password_file + " is empty");
+    }
+    c.password = *std::move(content);
+  }
+  if (!c.tls) {
+    for (const auto& [variable, value] :
+         {std::pair<const char*, const std::string&>{"HC_REDIS_TLS_CA_FILE", c.tls_ca_file},
+          {"HC_REDIS_TLS_CERT_FILE", c.tls_cert_file},
+          {"HC_REDIS_TLS_KEY_FILE", c.tls_key_file},
+          {"HC_REDIS_TLS_SERVER_NAME", c.tls_server_name}}) {
+      // Almost certainly a forgotten HC_REDIS_TLS=true: refuse rather than talk plaintext.
+      if (!value.empty()) {
+        return absl::InvalidArgumentError(std::string(variable) +
+                                          " is set but HC_REDIS_TLS is not true");
+      }
+    }
+    return c;
+  }
+  if (c.tls_ca_file.empty()) {
+    return absl::InvalidArgumentError("HC_REDIS_TLS_CA_FILE is required with HC_REDIS_TLS=true");
+  }
+  if (c.tls_cert_file.empty() != c.tls_key_file.empty()) {
+    return absl::InvalidArgumentError(
+        "HC_REDIS_TLS_CERT_FILE and HC_REDIS_TLS_KEY_FILE go together");
+  }
+  for (const auto& [variable, path] :
+       {std::pair<const char*, const std::string&>{"HC_REDIS_TLS_CA_FILE", c.tls_ca_file},
+        {"HC_REDIS_TLS_CERT_FILE", c.tls_cert_file},
+        {"HC_REDIS_TLS_KEY_FILE", c.tls_key_file}}) {
+    if (!path.empty() && !ReadFile(path)) {
+      return absl::InvalidArgumentError(std::string(variable) + "=" + path + " cannot be read");
+    }
+  }
+  if (auto connector = redis::Connector::Create(c); !connector.ok()) {
+    return absl::InvalidArgumentError(
+        "HC_REDIS_ADDR/HC_REDIS_TLS_CA_FILE/HC_REDIS_TLS_CERT_FILE/HC_REDIS_TLS_KEY_FILE: " +
+        std::string(connector.status().message()));
+  }
+  return c;
+}
+
 absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s) {
   s.server.address = env.Address("HC_GRPC_ADDR", s.server.address);
   s.server.max_message_bytes =
@@ -136,6 +203,9 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   if (auto verifier = auth::Verifier::Create(s.jwt); !verifier.ok()) {
     return absl::InvalidArgumentError("HC_JWT_*: " + std::string(verifier.status().message()));
   }
+  auto redis = ReadRedisSettings(env, s.redis_address);
+  if (!redis.ok()) return redis.status();
+  s.redis = *std::move(redis);
   return s;
 }
 

@@ -10,6 +10,7 @@
 #include "libs/grpc/client.h"
 #include "libs/grpc/server.h"
 #include "libs/kafka/security.h"
+#include "libs/redis/connection.h"
 
 namespace hc::config {
 
@@ -22,8 +23,11 @@ struct ServiceSettings {
   std::string database_url;           // HC_DATABASE_URL (required)
   int db_pool_size = 16;              // HC_DB_POOL_SIZE
   std::string redis_address = "127.0.0.1:6379";  // HC_REDIS_ADDR
-  std::chrono::seconds cache_ttl{60};            // HC_CACHE_TTL_SECONDS
-  std::string kafka_brokers;                     // HC_KAFKA_BROKERS (required)
+  // HC_REDIS_USERNAME, HC_REDIS_PASSWORD_FILE, HC_REDIS_TLS*: see ReadRedisSettings. Its
+  // address is redis_address (redis_connection() puts them together).
+  redis::ConnectionOptions redis;
+  std::chrono::seconds cache_ttl{60};  // HC_CACHE_TTL_SECONDS
+  std::string kafka_brokers;           // HC_KAFKA_BROKERS (required)
   // HC_KAFKA_SECURITY_PROTOCOL (plaintext|ssl), HC_KAFKA_SSL_CA_FILE, HC_KAFKA_SSL_CERT_FILE,
   // HC_KAFKA_SSL_KEY_FILE: every Kafka client of the service uses them.
   kafka::Security kafka_security;
@@ -41,12 +45,27 @@ struct ServiceSettings {
   int workers = 16;                // HC_WORKERS
   int work_queue = 512;            // HC_WORK_QUEUE
   std::string log_level = "info";  // HC_LOG_LEVEL
+
+  redis::ConnectionOptions redis_connection() const {
+    redis::ConnectionOptions c = redis;
+    c.address = redis_address;
+    return c;
+  }
 };
 
 // Reads the common settings over `defaults`, then checks everything read from `env` so far
 // (the service's own variables included) and reads the key and certificate files.
 // INVALID_ARGUMENT naming each bad variable.
 absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings defaults);
+
+// How to reach the Redis at `address` (HC_REDIS_ADDR, read by the caller): AUTH with
+// HC_REDIS_PASSWORD_FILE (its content, trailing newlines stripped; as HC_REDIS_USERNAME when
+// set), TLS when HC_REDIS_TLS=true with HC_REDIS_TLS_CA_FILE (required),
+// HC_REDIS_TLS_CERT_FILE/HC_REDIS_TLS_KEY_FILE (a client certificate, together) and
+// HC_REDIS_TLS_SERVER_NAME (default: the host of the address). Reads the password and loads
+// the TLS files once, so a bad one fails at startup. INVALID_ARGUMENT naming the variable.
+// Shared by the services (ReadServiceSettings) and the edge.
+absl::StatusOr<redis::ConnectionOptions> ReadRedisSettings(Env& env, const std::string& address);
 
 // The contents of `path`, or nullopt when it can't be read.
 std::optional<std::string> ReadFile(const std::string& path);

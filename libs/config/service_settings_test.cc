@@ -152,5 +152,81 @@ TEST_F(ServiceSettingsTest, KafkaUnknownProtocolIsRejected) {
   }
 }
 
+TEST_F(ServiceSettingsTest, RedisIsPlainAndUnauthenticatedByDefault) {
+  auto s = Read();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_TRUE(s->redis.password.empty());
+  EXPECT_FALSE(s->redis.tls);
+  vars_["HC_REDIS_ADDR"] = "10.0.0.7:6380";
+  s = Read();
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->redis_connection().address, "10.0.0.7:6380");
+}
+
+TEST_F(ServiceSettingsTest, RedisPasswordFileLosesItsTrailingNewline) {
+  const std::string password_file = key_file_ + ".redis";
+  std::ofstream(password_file) << "s3cret-pass\n";
+  vars_["HC_REDIS_PASSWORD_FILE"] = password_file;
+  vars_["HC_REDIS_USERNAME"] = "edge";
+  auto s = Read();
+  std::remove(password_file.c_str());
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->redis.password, "s3cret-pass");
+  EXPECT_EQ(s->redis_connection().username, "edge");
+}
+
+TEST_F(ServiceSettingsTest, RedisUsernameWithoutPasswordIsRefused) {
+  vars_["HC_REDIS_USERNAME"] = "edge";
+  EXPECT_THAT(std::string(Read().status().message()),
+              HasSubstr("HC_REDIS_USERNAME needs HC_REDIS_PASSWORD_FILE"));
+}
+
+TEST_F(ServiceSettingsTest, RedisBadPasswordFilesAreNamed) {
+  vars_["HC_REDIS_PASSWORD_FILE"] = "/nonexistent/redis-password";
+  EXPECT_THAT(std::string(Read().status().message()),
+              HasSubstr("HC_REDIS_PASSWORD_FILE=/nonexistent/redis-password cannot be read"));
+  const std::string empty_file = key_file_ + ".empty";
+  std::ofstream(empty_file) << "\n";
+  vars_["HC_REDIS_PASSWORD_FILE"] = empty_file;
+  const std::string message(Read().status().message());
+  std::remove(empty_file.c_str());
+  EXPECT_THAT(message, HasSubstr("HC_REDIS_PASSWORD_FILE=" + empty_file + " is empty"));
+}
+
+TEST_F(ServiceSettingsTest, RedisTlsNeedsItsCaFile) {
+  vars_["HC_REDIS_TLS"] = "true";
+  EXPECT_THAT(std::string(Read().status().message()),
+              HasSubstr("HC_REDIS_TLS_CA_FILE is required with HC_REDIS_TLS=true"));
+  vars_["HC_REDIS_TLS"] = "maybe";
+  EXPECT_THAT(std::string(Read().status().message()), HasSubstr("HC_REDIS_TLS"));
+}
+
+TEST_F(ServiceSettingsTest, RedisTlsFilesWithoutTlsAreRefused) {
+  vars_["HC_REDIS_TLS_CA_FILE"] = key_file_;
+  EXPECT_THAT(std::string(Read().status().message()),
+              HasSubstr("HC_REDIS_TLS_CA_FILE is set but HC_REDIS_TLS is not true"));
+  vars_.erase("HC_REDIS_TLS_CA_FILE");
+  vars_["HC_REDIS_TLS_SERVER_NAME"] = "redis.internal";
+  EXPECT_THAT(std::string(Read().status().message()),
+              HasSubstr("HC_REDIS_TLS_SERVER_NAME is set but HC_REDIS_TLS is not true"));
+}
+
+TEST_F(ServiceSettingsTest, RedisTlsClientCertificateAndKeyGoTogether) {
+  vars_["HC_REDIS_TLS"] = "true";
+  vars_["HC_REDIS_TLS_CA_FILE"] = key_file_;
+  vars_["HC_REDIS_TLS_CERT_FILE"] = key_file_;
+  EXPECT_THAT(std::string(Read().status().message()),
+              HasSubstr("HC_REDIS_TLS_CERT_FILE and HC_REDIS_TLS_KEY_FILE go together"));
+}
+
+TEST_F(ServiceSettingsTest, RedisTlsFilesAreCheckedAtStartup) {
+  vars_["HC_REDIS_TLS"] = "true";
+  vars_["HC_REDIS_TLS_CA_FILE"] = "/nonexistent/ca.pem";
+  EXPECT_THAT(std::string(Read().status().message()),
+              HasSubstr("HC_REDIS_TLS_CA_FILE=/nonexistent/ca.pem cannot be read"));
+  vars_["HC_REDIS_TLS_CA_FILE"] = key_file_;  // readable, but no certificate in it
+  EXPECT_THAT(std::string(Read().status().message()), HasSubstr("HC_REDIS_TLS_CA_FILE"));
+}
+
 }  // namespace
 }  // namespace hc::config

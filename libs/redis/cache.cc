@@ -1,7 +1,5 @@
 #include "libs/redis/cache.h"
 
-#include <hiredis/hiredis.h>
-
 #include <random>
 #include <string_view>
 
@@ -74,11 +72,6 @@ redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 return 1
 )lua";
 
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  return timeval{.tv_sec = static_cast<time_t>(ms.count() / 1000),
-                 .tv_usec = static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-}
-
 std::string VersionKey(const std::string& key) { return "cache-version:" + key; }
 
 std::string Tagged(const std::string& version, const std::string& value) {
@@ -107,15 +100,9 @@ std::optional<Entry> Untag(std::string stored) {
 }
 }  // namespace
 
-struct Cache::Reply {
-  int type = 0;
-  std::string str;
-  // The elements of an array reply; nullopt for a nil element.
-  std::vector<std::optional<std::string>> elements;
-};
-
 Cache::Cache(CacheOptions options, prometheus::Registry& registry, const std::string& name)
     : options_(std::move(options)),
+      pool_(options_.connection, options_.pool_size, options_.retry_after),
       hits_(prometheus::BuildCounter()
                 .Name("hc_cache_requests_total")
                 .Help("Cache lookups by result (hit, miss, corrupt, error).")
@@ -142,9 +129,6 @@ Cache::Cache(CacheOptions options, prometheus::Registry& registry, const std::st
                                "while above 0 the process bypasses the cache.")
                          .Register(registry)
                          .Add({{"cache", name}})) {
-  auto colon = options_.address.rfind(':');
-  host_ = options_.address.substr(0, colon);
-  port_ = std::stoi(options_.address.substr(colon + 1));
   replayer_ = std::thread([this] { ReplayLoop(); });
 }
 
@@ -156,72 +140,12 @@ Cache::~Cache() {
   pending_cv_.notify_all();
   replayer_.join();
   ReplayPending();  // a last try: other replicas would otherwise serve these until their TTL
-  for (auto* ctx : idle_) redisFree(ctx);
 }
 
-redisContext* Cache::Borrow(bool always) {
-  {
-    std::lock_guard lock(mu_);
-    if (!always && std::chrono::steady_clock::now() < down_until_) return nullptr;
-    if (!idle_.empty()) {
-      auto* ctx = idle_.back();
-      idle_.pop_back();
-      return ctx;
-    }
-  }
-  redisContext* ctx =
-      redisConnectWithTimeout(host_.c_str(), port_, ToTimeval(options_.connect_timeout));
-  if (ctx == nullptr || ctx->err) {
-    if (ctx) redisFree(ctx);
-    std::lock_guard lock(mu_);
-    down_until_ = std::chrono::steady_clock::now() + options_.retry_after;
-    return nullptr;
-  }
-  redisSetTimeout(ctx, ToTimeval(options_.command_timeout));
-  return ctx;
-}
-
-void Cache::Return(redisContext* ctx, bool healthy) {
-  std::lock_guard lock(mu_);
-  if (healthy && idle_.size() < options_.pool_size) {
-    idle_.push_back(ctx);
-    return;
-  }
-  redisFree(ctx);
-  if (!healthy) down_until_ = std::chrono::steady_clock::now() + options_.retry_after;
-}
-
-std::optional<Cache::Reply> Cache::Command(const std::vector<std::string>& args, bool always) {
-  redisContext* ctx = Borrow(always);
-  if (!ctx) return std::nullopt;
-  std::vector<const char*> argv;
-  std::vector<size_t> lens;
-  for (const auto& a : args) {
-    argv.push_back(a.data());
-    lens.push_back(a.size());
-  }
-  auto* raw = static_cast<redisReply*>(
-      redisCommandArgv(ctx, static_cast<int>(args.size()), argv.data(), lens.data()));
-  if (raw == nullptr || raw->type == REDIS_REPLY_ERROR) {
-    if (raw) freeReplyObject(raw);
-    Return(ctx, false);
-    return std::nullopt;
-  }
-  Reply reply{.type = raw->type, .str = {}, .elements = {}};
-  if (raw->type == REDIS_REPLY_STRING) reply.str.assign(raw->str, raw->len);
-  if (raw->type == REDIS_REPLY_ARRAY) {
-    for (size_t i = 0; i < raw->elements; ++i) {
-      const redisReply* e = raw->element[i];
-      if (e->type == REDIS_REPLY_STRING) {
-        reply.elements.emplace_back(std::string(e->str, e->len));
-      } else {
-        reply.elements.emplace_back(std::nullopt);
-      }
-    }
-  }
-  freeReplyObject(raw);
-  Return(ctx, true);
-  return reply;
+std::optional<Reply> Cache::Command(const std::vector<std::string>& args, bool always) {
+  auto replies = pool_.Run({args}, always);
+  if (!replies) return std::nullopt;
+  return std::move(replies->front());
 }
 
 absl::StatusOr<std::string> Cache::GetOrLoad(
@@ -233,10 +157,12 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   std::optional<std::string> version;
   if (pending_count_.load() == 0) {
     auto got = Command({"MGET", key, version_key});
-    if (got && got->type == REDIS_REPLY_ARRAY && got->elements.size() == 2) {
-      version = got->elements[1].value_or("");
-      if (got->elements[0]) {
-        std::optional<Entry> entry = Untag(std::move(*got->elements[0]));
+    if (got && got->type == Reply::Type::kArray && got->elements.size() == 2) {
+      const Reply& stored = got->elements[0];
+      const Reply& stored_version = got->elements[1];
+      version = stored_version.type == Reply::Type::kString ? stored_version.str : "";
+      if (stored.type == Reply::Type::kString) {
+        std::optional<Entry> entry = Untag(stored.str);
         if (entry && entry->version == *version) {
           if (!valid || valid(entry->value)) {
             hits_.Increment();

@@ -17,15 +17,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-
-struct redisContext;
+#include "libs/redis/connection.h"
 
 namespace hc::redis {
 
 struct CacheOptions {
-  std::string address = "127.0.0.1:6379";  // host:port
-  std::chrono::milliseconds connect_timeout{100};
-  std::chrono::milliseconds command_timeout{50};
+  // Address, AUTH, TLS and timeouts (see connection.h).
+  ConnectionOptions connection;
   // Idle connections kept for reuse. Keep it at least the number of threads that use the
   // cache at once (a service's workers): a smaller pool would open and close a connection per
   // command whenever more callers than connections are busy.
@@ -71,13 +69,10 @@ class Cache {
   size_t pending_invalidations() const { return pending_count_.load(); }
 
  private:
-  struct Reply;
   // Runs one command; nullopt on any Redis error (and the connection is discarded).
   // `always` tries Redis even inside the back-off after an error (invalidations must not be
   // skipped on a guess that Redis is still away).
   std::optional<Reply> Command(const std::vector<std::string>& args, bool always = false);
-  redisContext* Borrow(bool always);
-  void Return(redisContext* ctx, bool healthy);
   // Bumps the key's version and deletes its value, in one step; false when Redis failed.
   bool InvalidateInRedis(const std::string& key);
   void Remember(const std::string& key);
@@ -86,11 +81,7 @@ class Cache {
   void ReplayLoop();
 
   CacheOptions options_;
-  std::string host_;
-  int port_ = 0;
-  std::mutex mu_;  // guards idle_ and down_until_
-  std::vector<redisContext*> idle_;
-  std::chrono::steady_clock::time_point down_until_{};
+  Pool pool_;
 
   // Keys whose invalidation has not reached Redis yet, each with the number of the last
   // failed attempt: a replay that started before a newer failure must not forget it.

@@ -20,8 +20,8 @@ class CacheTest : public ::testing::Test {
   std::unique_ptr<Cache> NewCache(
       const std::string& name = "test",
       std::chrono::milliseconds command_timeout = std::chrono::milliseconds(50)) {
-    return std::make_unique<Cache>(CacheOptions{.address = redis_.address(),
-                                                .command_timeout = command_timeout,
+    return std::make_unique<Cache>(CacheOptions{.connection = {.address = redis_.address(),
+                                                               .command_timeout = command_timeout},
                                                 .retry_after = std::chrono::milliseconds(100)},
                                    registry_, name);
   }

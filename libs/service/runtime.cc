@@ -12,7 +12,7 @@ Runtime::Runtime(const config::ServiceSettings& s, RuntimeOptions options)
       pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
       revocations(pool, verifier, exposer.registry()),
       // One Redis connection per worker (see CacheOptions::pool_size).
-      cache({.address = s.redis_address, .pool_size = static_cast<size_t>(s.workers)},
+      cache({.connection = s.redis_connection(), .pool_size = static_cast<size_t>(s.workers)},
             exposer.registry(), options.cache_name),
       relay({.brokers = s.kafka_brokers,
              .service = options.name,

@@ -164,12 +164,28 @@ int ChildProcess::Stop(std::chrono::milliseconds grace) {
   return status;
 }
 
-RedisServer::RedisServer() : port_(FreePort()) {}
+RedisServer::RedisServer(RedisServerOptions options)
+    : options_(std::move(options)), port_(FreePort()) {}
 
 void RedisServer::Start() {
-  process_.Start({"redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--save",
-                  "", "--appendonly", "no"},
-                 "/tmp/" + UniqueName("hc-test-redis") + ".log");
+  std::vector<std::string> args = {"redis-server", "--bind", "127.0.0.1", "--save", "",
+                                   "--appendonly", "no"};
+  if (options_.tls_cert_file.empty()) {
+    args.insert(args.end(), {"--port", std::to_string(port_)});
+  } else {
+    args.insert(args.end(), {"--port", "0", "--tls-port", std::to_string(port_), "--tls-cert-file",
+                             options_.tls_cert_file, "--tls-key-file", options_.tls_key_file,
+                             "--tls-ca-cert-file", options_.tls_ca_file, "--tls-auth-clients",
+                             options_.tls_client_certificates_required ? "yes" : "optional"});
+  }
+  if (!options_.password.empty() && !options_.username.empty()) {
+    // redis-server joins the words after --user into one `user` configuration line.
+    args.insert(args.end(), {"--user", options_.username, "on", ">" + options_.password, "~*", "&*",
+                             "+@all", "--user", "default", "off"});
+  } else if (!options_.password.empty()) {
+    args.insert(args.end(), {"--requirepass", options_.password});
+  }
+  process_.Start(args, "/tmp/" + UniqueName("hc-test-redis") + ".log");
   bool up = WaitFor(
       [&] {
         int fd = socket(AF_INET, SOCK_STREAM, 0);

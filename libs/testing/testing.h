@@ -62,10 +62,24 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
+// How a private redis-server is reached (defaults: plaintext, no AUTH).
+struct RedisServerOptions {
+  // TLS only (no plaintext port) when set: the server's certificate and key, and the CA its
+  // clients' certificates must chain to.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_ca_file;
+  bool tls_client_certificates_required = false;  // tls-auth-clients yes (else optional)
+  // AUTH required when set: as ACL user `username` (the default user then switched off), or
+  // the default user's password (requirepass) when `username` is empty.
+  std::string username;
+  std::string password;
+};
+
 // A private redis-server on a free port, for tests that stop and restart it.
 class RedisServer {
  public:
-  RedisServer();
+  explicit RedisServer(RedisServerOptions options = {});
   void Start();
   void Stop();
   // Freezes (SIGSTOP) and thaws the server: it keeps its data but stops answering.
@@ -74,6 +88,7 @@ class RedisServer {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
 
  private:
+  RedisServerOptions options_;
   int port_;
   ChildProcess process_;
 };

@@ -53,9 +53,9 @@ int main() {
                             "edge");
 
   hc::metrics::Exposer exposer(settings->metrics_address);
-  edge::http::RedisRateLimiter rate_limiter(
-      {.address = settings->redis_address, .pool_size = static_cast<size_t>(settings->threads)},
-      exposer.registry());
+  edge::http::RedisRateLimiter rate_limiter({.connection = settings->redis_connection(),
+                                             .pool_size = static_cast<size_t>(settings->threads)},
+                                            exposer.registry());
   edge::gateway::Backends backends;
   const std::pair<const char*, std::pair<const hc::grpc_client::ChannelOptions*,
                                          std::shared_ptr<grpc::Channel>*>>

@@ -131,6 +131,9 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
     backend->tls_key_pem = key_pem;
     backend->allow_plaintext_non_loopback = plaintext_ok;
   }
+  auto redis = hc::config::ReadRedisSettings(env, s.redis_address);
+  if (!redis.ok()) return redis.status();
+  s.redis = *std::move(redis);
   return s;
 }
 

@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "libs/config/config.h"
 #include "libs/grpc/client.h"
+#include "libs/redis/connection.h"
 
 namespace edge {
 
@@ -35,7 +36,10 @@ struct Settings {
   hc::grpc_client::ChannelOptions volunteering{.address = "127.0.0.1:17003"};
   hc::grpc_client::ChannelOptions notifications{.address = "127.0.0.1:17004"};
   std::string redis_address = "127.0.0.1:6379";  // HC_REDIS_ADDR
-  size_t max_body_bytes = 64 * 1024;             // HC_EDGE_MAX_BODY_BYTES
+  // HC_REDIS_USERNAME, HC_REDIS_PASSWORD_FILE, HC_REDIS_TLS* (libs/config's ReadRedisSettings);
+  // its address is redis_address.
+  hc::redis::ConnectionOptions redis;
+  size_t max_body_bytes = 64 * 1024;  // HC_EDGE_MAX_BODY_BYTES
   // The HTTP worker pool (HC_EDGE_THREADS). Each open inbox stream holds one worker, so the
   // stream cap (HC_EDGE_MAX_STREAMS) must leave most of them for unary calls.
   int threads = 64;
@@ -56,6 +60,11 @@ struct Settings {
   std::string log_level = "info";                     // HC_LOG_LEVEL
 
   bool tls() const { return !tls_cert_file.empty(); }
+  hc::redis::ConnectionOptions redis_connection() const {
+    hc::redis::ConnectionOptions c = redis;
+    c.address = redis_address;
+    return c;
+  }
   // Whether browsers reach the edge over HTTPS: TLS here, or a TLS-terminating proxy in front
   // (an https public URL). The one decision behind the cookie's name (`__Host-hc_session`) and
   // its Secure flag, for sign-in (which sets it) and the gateway (which reads it) alike.

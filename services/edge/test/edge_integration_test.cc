@@ -202,7 +202,8 @@ struct Stack {
     settings.ip_rate_per_minute = 1000000;
     settings.session_rate_per_minute = 1000000;
     rate_limiter = std::make_unique<http::RedisRateLimiter>(
-        http::RedisRateLimiterOptions{.address = hc::testing::RedisAddress()}, registry);
+        http::RedisRateLimiterOptions{.connection = {.address = hc::testing::RedisAddress()}},
+        registry);
     server =
         std::make_unique<http::EdgeServer>(settings, sessions, *rate_limiter, backends, registry);
     if (absl::Status started = server->Start(); !started.ok()) {
@@ -762,7 +763,8 @@ TEST(RedisRateLimiter, CountsFixedWindowsInRedisAndFallsBackWhenItIsDown) {
   redis.Start();
   prometheus::Registry registry;
   http::RedisRateLimiter limiter(
-      {.address = redis.address(), .retry_after = std::chrono::milliseconds(0)}, registry);
+      {.connection = {.address = redis.address()}, .retry_after = std::chrono::milliseconds(0)},
+      registry);
   const std::string key = hc::testing::UniqueName("k");
   EXPECT_TRUE(limiter.Allow("ip", key, 2, std::chrono::seconds(3600)));
   EXPECT_TRUE(limiter.Allow("ip", key, 2, std::chrono::seconds(3600)));

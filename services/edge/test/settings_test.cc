@@ -3,6 +3,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 
 namespace edge {
@@ -115,6 +117,33 @@ TEST(EdgeSettings, TheLocalProfileListensOnLoopbackOnly) {
                   .message(),
               HasSubstr("HC_EDGE_HTTP_ADDR"));
   EXPECT_TRUE(Read({{"HC_EDGE_PROFILE", "local"}, {"HC_EDGE_HTTP_ADDR", "127.0.0.1:0"}}).ok());
+}
+
+TEST(EdgeSettings, RedisAuthAndTlsSettingsReachTheRateLimiter) {
+  const std::string password_file = "/tmp/edge-settings-test-" + std::to_string(getpid());
+  std::ofstream(password_file) << "limiter-secret\n";
+  auto s = Read(With(kProduction, {{"HC_REDIS_ADDR", "redis.internal:6380"},
+                                   {"HC_REDIS_USERNAME", "edge"},
+                                   {"HC_REDIS_PASSWORD_FILE", password_file}}));
+  std::remove(password_file.c_str());
+  ASSERT_TRUE(s.ok()) << s.status();
+  const hc::redis::ConnectionOptions c = s->redis_connection();
+  EXPECT_EQ(c.address, "redis.internal:6380");
+  EXPECT_EQ(c.username, "edge");
+  EXPECT_EQ(c.password, "limiter-secret");
+  EXPECT_FALSE(c.tls);
+}
+
+TEST(EdgeSettings, RedisTlsCombinationsNameTheVariable) {
+  EXPECT_THAT(Read(With(kProduction, {{"HC_REDIS_TLS", "true"}})).status().message(),
+              HasSubstr("HC_REDIS_TLS_CA_FILE is required"));
+  EXPECT_THAT(
+      Read(With(kProduction, {{"HC_REDIS_TLS_CA_FILE", "/etc/ssl/certs/ca-certificates.crt"}}))
+          .status()
+          .message(),
+      HasSubstr("HC_REDIS_TLS_CA_FILE is set but HC_REDIS_TLS is not true"));
+  EXPECT_THAT(Read(With(kProduction, {{"HC_REDIS_USERNAME", "edge"}})).status().message(),
+              HasSubstr("HC_REDIS_USERNAME needs HC_REDIS_PASSWORD_FILE"));
 }
 
 }  // namespace

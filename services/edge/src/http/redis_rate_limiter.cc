@@ -1,15 +1,9 @@
 #include "services/edge/src/http/redis_rate_limiter.h"
 
-#include <hiredis/hiredis.h>
 #include <prometheus/family.h>
 
 namespace edge::http {
 namespace {
-
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  return {static_cast<time_t>(ms.count() / 1000),
-          static_cast<suseconds_t>(ms.count() % 1000) * 1000};
-}
 
 // The fallback forgets everything past this many keys: the windows are short, and a flood of
 // distinct keys must not grow the process without bound.
@@ -19,6 +13,7 @@ constexpr size_t kMaxLocalKeys = 100000;
 
 RedisRateLimiter::RedisRateLimiter(RedisRateLimiterOptions options, prometheus::Registry& registry)
     : options_(std::move(options)),
+      pool_(options_.connection, options_.pool_size, options_.retry_after),
       refused_(prometheus::BuildCounter()
                    .Name("edge_rate_limited_total")
                    .Help("Requests refused by a rate limit")
@@ -28,77 +23,18 @@ RedisRateLimiter::RedisRateLimiter(RedisRateLimiterOptions options, prometheus::
                      .Name("edge_rate_limit_fallback_total")
                      .Help("Rate-limit checks counted in-process because Redis failed")
                      .Register(registry)
-                     .Add({})) {
-  const size_t colon = options_.address.rfind(':');
-  host_ = options_.address.substr(0, colon);
-  port_ = colon == std::string::npos ? 6379 : std::stoi(options_.address.substr(colon + 1));
-}
+                     .Add({})) {}
 
-RedisRateLimiter::~RedisRateLimiter() {
-  for (redisContext* ctx : idle_) redisFree(ctx);
-}
-
-redisContext* RedisRateLimiter::Borrow() {
-  {
-    std::lock_guard lock(mu_);
-    if (std::chrono::steady_clock::now() < down_until_) return nullptr;
-    if (!idle_.empty()) {
-      redisContext* ctx = idle_.back();
-      idle_.pop_back();
-      return ctx;
-    }
-  }
-  redisContext* ctx =
-      redisConnectWithTimeout(host_.c_str(), port_, ToTimeval(options_.connect_timeout));
-  if (ctx == nullptr || ctx->err != 0) {
-    if (ctx) redisFree(ctx);
-    Return(nullptr, false);
-    return nullptr;
-  }
-  redisSetTimeout(ctx, ToTimeval(options_.command_timeout));
-  return ctx;
-}
-
-void RedisRateLimiter::Return(redisContext* ctx, bool healthy) {
-  std::lock_guard lock(mu_);
-  if (!healthy) {
-    down_until_ = std::chrono::steady_clock::now() + options_.retry_after;
-    if (ctx) redisFree(ctx);
-    return;
-  }
-  if (idle_.size() < options_.pool_size) {
-    idle_.push_back(ctx);
-  } else {
-    redisFree(ctx);
-  }
-}
+RedisRateLimiter::~RedisRateLimiter() = default;
 
 long long RedisRateLimiter::CountInRedis(const std::string& redis_key,
                                          std::chrono::seconds window) {
-  redisContext* ctx = Borrow();
-  if (ctx == nullptr) return -1;
   // Both commands in one round trip. EXPIRE on every hit is harmless: the key names its
   // window, so it can only live one window past its last hit.
-  const std::string ttl = std::to_string(window.count() + 1);
-  redisAppendCommand(ctx, "INCR %b", redis_key.data(), redis_key.size());
-  redisAppendCommand(ctx, "EXPIRE %b %s", redis_key.data(), redis_key.size(), ttl.c_str());
-  long long count = -1;
-  bool healthy = true;
-  for (int i = 0; i < 2; ++i) {
-    void* raw = nullptr;
-    if (redisGetReply(ctx, &raw) != REDIS_OK || raw == nullptr) {
-      healthy = false;
-      break;
-    }
-    auto* reply = static_cast<redisReply*>(raw);
-    if (i == 0) {
-      if (reply->type == REDIS_REPLY_INTEGER) count = reply->integer;
-    }
-    if (reply->type == REDIS_REPLY_ERROR) healthy = false;
-    freeReplyObject(reply);
-  }
-  Return(ctx, healthy);
-  return healthy ? count : -1;
+  auto replies =
+      pool_.Run({{"INCR", redis_key}, {"EXPIRE", redis_key, std::to_string(window.count() + 1)}});
+  if (!replies || replies->front().type != hc::redis::Reply::Type::kInteger) return -1;
+  return replies->front().integer;
 }
 
 long long RedisRateLimiter::CountLocally(const std::string& redis_key) {

@@ -11,16 +11,14 @@
 #include <unordered_map>
 #include <vector>
 
+#include "libs/redis/connection.h"
 #include "services/edge/src/http/rate_limiter.h"
-
-struct redisContext;
 
 namespace edge::http {
 
 struct RedisRateLimiterOptions {
-  std::string address = "127.0.0.1:6379";
-  std::chrono::milliseconds connect_timeout{100};
-  std::chrono::milliseconds command_timeout{50};
+  // Address, AUTH, TLS and timeouts: libs/redis's connection layer, as the caches use.
+  hc::redis::ConnectionOptions connection;
   // Idle connections kept (at least the HTTP workers that may count at once).
   size_t pool_size = 64;
   // After a Redis error, count in this process for this long instead of adding a timeout to
@@ -47,15 +45,10 @@ class RedisRateLimiter : public RateLimiter {
   // The window's count after this hit, from Redis; -1 on any Redis error.
   long long CountInRedis(const std::string& redis_key, std::chrono::seconds window);
   long long CountLocally(const std::string& redis_key);
-  redisContext* Borrow();
-  void Return(redisContext* ctx, bool healthy);
 
   RedisRateLimiterOptions options_;
-  std::string host_;
-  int port_ = 0;
-  std::mutex mu_;  // guards idle_, down_until_, local_, local_window_
-  std::vector<redisContext*> idle_;
-  std::chrono::steady_clock::time_point down_until_{};
+  hc::redis::Pool pool_;
+  std::mutex mu_;  // guards local_
   // The fallback's counts, for the current windows only (dropped when they grow).
   std::unordered_map<std::string, long long> local_;
   prometheus::Counter& refused_;
