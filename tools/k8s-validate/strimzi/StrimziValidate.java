@@ -77,7 +77,7 @@ public class StrimziValidate {
       } catch (ClassNotFoundException e) {
         problems.add(ref + ": " + className + " is not in io.strimzi:api on the classpath");
         continue;
-      } catch (IOException e) {
+      } catch (com.fasterxml.jackson.core.JacksonException e) {
         problems.add(ref + ": " + e.getOriginalMessage() + " at " + pathOf(e));
       }
       for (String field : unknown) problems.add(ref + ": unknown field \"" + field + "\"");
@@ -125,7 +125,12 @@ public class StrimziValidate {
       @Override
       public boolean handleUnknownProperty(DeserializationContext context, JsonParser parser,
           JsonDeserializer<?> deserializer, Object bean, String name) throws IOException {
-        unknown.add(pathOf(parser.getParsingContext()));
+        // At an object or array value the parser has already stepped into it.
+        JsonStreamContext at = parser.getParsingContext();
+        if (parser.currentToken() != null && parser.currentToken().isStructStart()) {
+          at = at.getParent();
+        }
+        unknown.add(pathOf(at));
         parser.skipChildren();
         return true;
       }
