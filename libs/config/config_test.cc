@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <map>
 
 namespace hc::config {
@@ -49,6 +50,35 @@ TEST(Env, RejectsOutOfRangeNumbers) {
   Env env = FromMap({{"N", "101"}});
   EXPECT_EQ(env.Int("N", 5, 0, 100), 5);
   EXPECT_FALSE(env.Check().ok());
+}
+
+TEST(Env, ListingRecordsEachVariableOnceWithWhetherItIsRequired) {
+  Env env = Env::ForListing();
+  EXPECT_EQ(env.String("HC_A", "fallback"), "fallback");
+  EXPECT_EQ(env.Required("HC_DB_URL"), "");
+  const std::string key_file = env.Required("HC_KEY_FILE");
+  EXPECT_EQ(env.Int("HC_N", 7, 0, 10), 7);
+  env.Address("HC_A", "127.0.0.1:1");
+  // Nothing is set, yet the code must run on to its later reads.
+  EXPECT_TRUE(env.Check().ok());
+  EXPECT_TRUE(std::ifstream(key_file).good()) << key_file;
+  ASSERT_EQ(env.asked().size(), 4u);
+  EXPECT_EQ(env.asked()[0].name, "HC_A");
+  EXPECT_FALSE(env.asked()[0].required);
+  EXPECT_EQ(env.asked()[1].name, "HC_DB_URL");
+  EXPECT_TRUE(env.asked()[1].required);
+  EXPECT_TRUE(env.asked()[2].required);
+  EXPECT_FALSE(env.asked()[3].required);
+}
+
+TEST(ListSettingsRequested, FindsTheFlagAmongArguments) {
+  char program[] = "svc";
+  char flag[] = "--list-settings";
+  char* with[] = {program, flag};
+  char* without[] = {program};
+  EXPECT_TRUE(ListSettingsRequested(2, with));
+  EXPECT_FALSE(ListSettingsRequested(1, without));
+  EXPECT_FALSE(ListSettingsRequested(0, nullptr));
 }
 
 TEST(ExitIfInvalid, ExitsNonZeroWithTheMessage) {

@@ -36,7 +36,14 @@ int Serve(const edge::Settings& settings, edge::session::SignIn& sign_in,
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (hc::config::ListSettingsRequested(argc, argv)) {
+    hc::config::Env env = hc::config::Env::ForListing();
+    edge::session::ReadSignInSettings(env);
+    auto settings = edge::Settings::FromEnv(env);
+    hc::config::PrintSettingsList(env, settings.status());
+    return 0;
+  }
   hc::grpc_server::BlockTerminationSignals();
   hc::config::Env env;
   // Read first: Settings::FromEnv checks every variable read so far, sign-in's included.

@@ -3,4 +3,6 @@
 
 #include "services/events/src/app.h"
 
-int main() { return hc::service::RunMain<events::App, events::Settings>("events"); }
+int main(int argc, char** argv) {
+  return hc::service::RunMain<events::App, events::Settings>("events", argc, argv);
+}

@@ -3,4 +3,6 @@
 
 #include "services/membership/src/app.h"
 
-int main() { return hc::service::RunMain<membership::App, membership::Settings>("membership"); }
+int main(int argc, char** argv) {
+  return hc::service::RunMain<membership::App, membership::Settings>("membership", argc, argv);
+}

@@ -3,6 +3,7 @@
 
 #include "services/notifications/src/app.h"
 
-int main() {
-  return hc::service::RunMain<notifications::App, notifications::Settings>("notifications");
+int main(int argc, char** argv) {
+  return hc::service::RunMain<notifications::App, notifications::Settings>("notifications", argc,
+                                                                           argv);
 }

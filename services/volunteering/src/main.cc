@@ -3,6 +3,7 @@
 
 #include "services/volunteering/src/app.h"
 
-int main() {
-  return hc::service::RunMain<volunteering::App, volunteering::Settings>("volunteering");
+int main(int argc, char** argv) {
+  return hc::service::RunMain<volunteering::App, volunteering::Settings>("volunteering", argc,
+                                                                         argv);
 }
