@@ -258,14 +258,19 @@ struct App::Parts {
       if (channel == domain::Channel::kSms) {
         return messaging::Dispatcher::Rendered{.text = domain::RenderSms(d.kind, looked_up, zone)};
       }
-      // A mentorship introduction names the other party in the email's body: their display name
-      // only (GetContact's address is theirs to share, and is not used). Best effort, like the
-      // other details: without an answer the email says less.
+      // A mentorship introduction names the other party in the email's body: their display name,
+      // and an address of theirs only when they chose to share it (the choice is on the
+      // delivery, the address comes from membership now and is kept nowhere). Best effort, like
+      // the other details: without an answer the email says less.
       if (!d.other_member_id.empty()) {
-        if (const auto other =
-                contacts.Get(d.other_member_id, "notifications.mentorship_introduction.name");
+        const bool shares = d.other_shares_email || d.other_shares_phone;
+        if (const auto other = contacts.Get(
+                d.other_member_id, shares ? "notifications.mentorship_introduction.shared_contact"
+                                          : "notifications.mentorship_introduction.name");
             other.ok()) {
           looked_up.other_name = other->display_name;
+          if (d.other_shares_email) looked_up.other_email = other->email;
+          if (d.other_shares_phone) looked_up.other_phone = other->phone;
         }
       }
       const domain::RenderedEmail email =

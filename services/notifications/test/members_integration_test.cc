@@ -670,5 +670,105 @@ TEST_F(MentorshipTest, AConcernReachesTheCurrentCoordinatorsOnlyAndErasureRemove
   EXPECT_EQ(Coordinators(), 0);
 }
 
+TEST_F(MentorshipTest, AnIntroductionKeepsWhetherTheOtherPartySharesAndNeverAnAddress) {
+  const std::string mentee = hc::ids::NewUuid();
+  const std::string mentor = hc::ids::NewUuid();
+  const std::string match = hc::ids::NewUuid();
+  // The mentor shares their email; the mentee shares nothing.
+  vpb::MentorshipStarted started = Started(match, mentee, mentor);
+  started.set_mentor_shares_email(true);
+  Mentorship(match, started);
+  WaitPastMatchFacts(match);
+  const auto intro = [&](const std::string& member, const std::string& shares) {
+    return Count("SELECT count(*) FROM deliveries WHERE member_id = '" + member +
+                 "' AND kind = 'mentorship_introduction' AND channel = 'email' AND " + shares);
+  };
+  // The mentee's introduction may show the mentor's email (looked up when it is sent).
+  EXPECT_EQ(intro(mentee, "other_shares_email AND NOT other_shares_phone"), 1);
+  // The mentor's shows no address of the mentee.
+  EXPECT_EQ(intro(mentor, "NOT other_shares_email AND NOT other_shares_phone"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE other_member_id IS NOT NULL AND "
+                  "other_member_id LIKE '%@%'"),
+            0);
+}
+
+TEST_F(MentorshipTest, AChosenMentorsNoticeKeepsTheTimeToAnswerBy) {
+  const std::string mentor = hc::ids::NewUuid();
+  const std::string match = hc::ids::NewUuid();
+  vpb::MentorChosen chosen;
+  chosen.set_match_id(match);
+  chosen.set_request_id(hc::ids::NewUuid());
+  chosen.set_mentee_id(hc::ids::NewUuid());
+  chosen.set_mentor_id(mentor);
+  *chosen.mutable_respond_by() = TimeUtil::SecondsToTimestamp(1796212800);  // 2026-12-02 12:00Z
+  Mentorship(match, chosen);
+  WaitPastMatchFacts(match);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE member_id = '" + mentor +
+                  "' AND kind = 'mentor_chosen' AND answer_by = to_timestamp(1796212800)"),
+            1);
+}
+
+TEST_F(MentorshipTest, WhoEndedAMatchGetsAConfirmationAndTheOtherTheNeutralNotice) {
+  const std::string mentee = hc::ids::NewUuid();
+  const std::string mentor = hc::ids::NewUuid();
+  const std::string match = hc::ids::NewUuid();
+  vpb::MentorshipEnded ended;
+  ended.set_match_id(match);
+  ended.set_mentee_id(mentee);
+  ended.set_mentor_id(mentor);
+  ended.set_reason(vpb::END_REASON_NOT_A_FIT);
+  ended.set_ended_by(mentee);
+  *ended.mutable_ended_at() = TimeUtil::GetCurrentTime();
+  Mentorship(match, ended);
+  Mentorship(match, ended);  // published again
+  WaitPastMatchFacts(match);
+  EXPECT_EQ(ItemsOf(mentee, "mentorship_end_confirmed"), 1);
+  EXPECT_EQ(ItemsOf(mentee, "mentorship_ended"), 0);
+  EXPECT_EQ(ItemsOf(mentor, "mentorship_ended"), 1);
+  EXPECT_EQ(ItemsOf(mentor, "mentorship_end_confirmed"), 0);
+  const pb::ListInboxResponse inbox = Inbox(mentee);
+  ASSERT_EQ(inbox.items_size(), 1);
+  EXPECT_EQ(inbox.items(0).kind(), pb::INBOX_ITEM_KIND_MENTORSHIP_END_CONFIRMED);
+  EXPECT_EQ(inbox.items(0).text(), "You ended your mentorship");
+}
+
+TEST_F(MentorshipTest, AConcernReachesAdminsAsWellAsCoordinatorsDiscreetlyAndOnceEach) {
+  const std::string ada = hc::ids::NewUuid();  // admin
+  const std::string bo = hc::ids::NewUuid();   // coordinator and admin
+  const std::string cy = hc::ids::NewUuid();   // admin, then revoked
+  Role(ada, "admin", true, std::chrono::minutes(10));
+  Role(bo, "coordinator", true, std::chrono::minutes(10));
+  Role(bo, "admin", true, std::chrono::minutes(10));
+  Role(cy, "admin", true, std::chrono::minutes(10));
+  const std::string last = hc::ids::NewUuid();
+  Role(cy, "admin", false, std::chrono::minutes(5), last);
+  WaitHandled(last);
+  ASSERT_TRUE(
+      hc::testing::WaitFor([&] { return Count("SELECT count(*) FROM admins WHERE admin") == 2; },
+                           std::chrono::seconds(60)));
+
+  const std::string match = hc::ids::NewUuid();
+  vpb::MentorshipConcernReported concern;
+  concern.set_match_id(match);
+  concern.set_concern_id(hc::ids::NewUuid());
+  concern.set_category(3);
+  concern.set_blocked(true);
+  *concern.mutable_reported_at() = TimeUtil::GetCurrentTime();
+  Mentorship(match, concern);
+  WaitPastMatchFacts(match);
+  EXPECT_EQ(ItemsOf(ada, "mentorship_attention"), 1);
+  EXPECT_EQ(ItemsOf(bo, "mentorship_attention"), 1) << "a coordinator and admin is told once";
+  EXPECT_EQ(ItemsOf(cy), 0);
+  // Discreet: the item says only that a mentorship needs attention; its email / SMS (rendered
+  // from the kind alone) carry no reason, no name and no subject ids.
+  const pb::ListInboxResponse inbox = Inbox(ada);
+  ASSERT_EQ(inbox.items_size(), 1);
+  EXPECT_EQ(inbox.items(0).text(), "A mentorship needs a coordinator's attention");
+  EXPECT_EQ(inbox.items(0).subject_case(), pb::InboxItem::SUBJECT_NOT_SET);
+  EXPECT_EQ(Count("SELECT count(*) FROM deliveries WHERE member_id = '" + ada +
+                  "' AND kind = 'mentorship_attention' AND other_member_id IS NULL"),
+            Count("SELECT count(*) FROM deliveries WHERE member_id = '" + ada + "'"));
+}
+
 }  // namespace
 }  // namespace notifications

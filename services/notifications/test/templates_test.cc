@@ -201,7 +201,8 @@ namespace {
 const std::vector<InboxKind> kMentorshipKinds = {
     InboxKind::kMentorChosen,           InboxKind::kMentorChoiceLapsed,
     InboxKind::kMentorshipIntroduction, InboxKind::kMentorCheckInDue,
-    InboxKind::kMentorshipEnded,        InboxKind::kMentorshipAttention};
+    InboxKind::kMentorshipEnded,        InboxKind::kMentorshipAttention,
+    InboxKind::kMentorshipEndConfirmed};
 
 TEST(MentorshipTemplates, AreInTheirOwnCategoryAndNeverNameAnyone) {
   const Details d{.other_name = "Robin Sample", .other_email = "robin@example.org"};
@@ -234,6 +235,37 @@ TEST(MentorshipTemplates, TheIntroductionNamesTheOtherBelowThePreviewAndAnAddres
   EXPECT_TRUE(
       absl::StrContains(shared.text, "Their email (they chose to share it): robin@example.org"))
       << shared.text;
+}
+
+TEST(MentorshipTemplates, AChosenMentorIsToldTheTimeToAnswerByInTheirOwnZone) {
+  const absl::Time by =
+      absl::FromCivil(absl::CivilMinute(2026, 12, 2, 17, 30), absl::UTCTimeZone());
+  absl::TimeZone chicago;
+  ASSERT_TRUE(absl::LoadTimeZone("America/Chicago", &chicago));
+  const Details d{.answer_by = by};
+  const RenderedEmail email = RenderEmail(InboxKind::kMentorChosen, d, chicago, "Ana");
+  EXPECT_TRUE(absl::StrContains(email.text, "Please answer by: Wed 2 Dec 2026, 11:30 AM CST\n"))
+      << email.text;
+  EXPECT_EQ(RenderSms(InboxKind::kMentorChosen, d, chicago),
+            "Homecoming: someone would like you as their mentor. Please answer in the app by Wed "
+            "2 Dec, 11:30 AM CST.");
+  // Without the time (an older fact) it asks for an answer soon, and says no "When".
+  const RenderedEmail undated = RenderEmail(InboxKind::kMentorChosen, Details{}, chicago, "Ana");
+  EXPECT_FALSE(absl::StrContains(undated.text, "answer by:")) << undated.text;
+  EXPECT_FALSE(absl::StrContains(undated.text, "When:")) << undated.text;
+}
+
+TEST(MentorshipTemplates, APhoneNumberShowsOnlyWhenShared) {
+  const RenderedEmail shared = RenderEmail(
+      InboxKind::kMentorshipIntroduction,
+      Details{.other_name = "Robin", .other_phone = "+15555550123"}, absl::UTCTimeZone(), "Ana");
+  EXPECT_TRUE(absl::StrContains(shared.text, "Their phone (they chose to share it): +15555550123"))
+      << shared.text;
+  EXPECT_FALSE(absl::StrContains(shared.text, "Their email")) << shared.text;
+  EXPECT_FALSE(
+      absl::StrContains(RenderSms(InboxKind::kMentorshipIntroduction,
+                                  Details{.other_phone = "+15555550123"}, absl::UTCTimeZone()),
+                        "555"));
 }
 
 TEST(MentorshipTemplates, TheCoordinatorsNoticeSaysOnlyThatAMatchNeedsAttention) {

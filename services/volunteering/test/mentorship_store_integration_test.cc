@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "alumni/volunteering/v1/volunteering_events.pb.h"
 #include "libs/ids/ids.h"
 #include "libs/service/runtime.h"
 #include "libs/testing/testing.h"
@@ -18,6 +19,7 @@ const std::vector<hc::postgres::Migration>& volunteering_lib_migrations();
 namespace volunteering::storage {
 namespace {
 
+namespace pb = alumni::volunteering::v1;
 using mentorship::MatchStatus;
 
 const absl::Time kNow = absl::FromCivil(absl::CivilHour(2027, 1, 11, 9), absl::UTCTimeZone());
@@ -314,6 +316,80 @@ TEST_F(MentorshipStoreTest, PollerExpiresUnansweredChoicesAndRemindsQuietMatches
   EXPECT_EQ(*store_->MarkCheckInsDue(kNow + absl::Hours(24 * 72), month, 100), 1);
   EXPECT_EQ(Count("SELECT count(*)::int FROM outbox WHERE ce_type LIKE '%MentorCheckInDue'"), 2);
   EXPECT_EQ(Count("SELECT count(*)::int FROM outbox WHERE ce_type LIKE '%MentorChoiceLapsed'"), 1);
+}
+
+// The fact of `type` in the outbox, newest last, parsed.
+template <typename Fact>
+std::vector<Fact> OutboxFacts(const std::string& url) {
+  pqxx::connection conn(url);
+  pqxx::nontransaction tx(conn);
+  std::vector<Fact> out;
+  for (const auto& row : tx.exec("SELECT payload FROM outbox WHERE ce_type = '" +
+                                 Fact::descriptor()->full_name() + "' ORDER BY seq")) {
+    Fact fact;
+    EXPECT_TRUE(fact.ParseFromString(pqxx::binarystring(row[0]).str()));
+    out.push_back(std::move(fact));
+  }
+  return out;
+}
+
+TEST_F(MentorshipStoreTest, MentorshipStartedCarriesEachPartysSharingChoiceAsBooleansOnly) {
+  // The mentor shares their email (profile), the first mentee nothing, the second their phone.
+  MentorProfileRecord p{.mentor = {.member_id = hc::ids::NewUuid(),
+                                   .capacity = 2,
+                                   .accepting = true,
+                                   .programs = {"outpatient"},
+                                   .languages = {"en"},
+                                   .availability = Evenings()},
+                        .share_contact = {.email = true}};
+  ASSERT_TRUE(store_->UpsertProfile(p, kNow).ok());
+  const std::string mentor = p.mentor.member_id;
+  EXPECT_EQ(store_->GetProfile(mentor)->share_contact,
+            (mentorship::ContactSharing{.email = true, .phone = false}));
+  auto quiet = Chosen(mentor, "en");
+  mentorship::MenteeRequest r{.member_id = hc::ids::NewUuid(),
+                              .programs = {"outpatient"},
+                              .language = "en",
+                              .availability = Evenings(),
+                              .share_contact = {.phone = true}};
+  auto requested = store_->Request(r, "", kNow);
+  ASSERT_TRUE(requested.ok()) << requested.status();
+  auto sharing = Choose({r.member_id, requested->request_id}, mentor);
+  ASSERT_TRUE(store_->Respond(mentor, quiet.match_id, true, kNow)->status.ok());
+  ASSERT_TRUE(store_->Respond(mentor, sharing.match_id, true, kNow)->status.ok());
+
+  const auto started = OutboxFacts<pb::MentorshipStarted>(db_.url());
+  ASSERT_EQ(started.size(), 2u);
+  EXPECT_EQ(started[0].match_id(), quiet.match_id);
+  EXPECT_FALSE(started[0].mentee_shares_email());
+  EXPECT_FALSE(started[0].mentee_shares_phone());
+  EXPECT_TRUE(started[0].mentor_shares_email());
+  EXPECT_FALSE(started[0].mentor_shares_phone());
+  EXPECT_EQ(started[1].match_id(), sharing.match_id);
+  EXPECT_FALSE(started[1].mentee_shares_email());
+  EXPECT_TRUE(started[1].mentee_shares_phone());
+  EXPECT_TRUE(started[1].mentor_shares_email());
+  // Booleans only: no address anywhere in the outbox (none is known to volunteering).
+  EXPECT_EQ(Count("SELECT count(*)::int FROM outbox WHERE position('@'::bytea in payload) > 0"), 0);
+}
+
+TEST_F(MentorshipStoreTest, MentorshipEndedNamesWhoEndedItAndNobodyWhenAConcernEndsAChoice) {
+  const std::string mentor = Mentor(2, "en");
+  auto active = Chosen(mentor, "en");
+  ASSERT_TRUE(store_->Respond(mentor, active.match_id, true, kNow)->status.ok());
+  ASSERT_TRUE(
+      store_->End(active.mentee_id, active.match_id, mentorship::EndReason::kCompleted, kNow).ok());
+  // Ending again answers as it stands and records nothing more.
+  ASSERT_TRUE(store_->End(mentor, active.match_id, mentorship::EndReason::kNoTime, kNow).ok());
+  auto awaited = Chosen(mentor, "en");
+  ASSERT_TRUE(store_->ReportConcern(mentor, awaited.match_id, 1, false, kNow).ok());
+
+  const auto ended = OutboxFacts<pb::MentorshipEnded>(db_.url());
+  ASSERT_EQ(ended.size(), 2u);
+  EXPECT_EQ(ended[0].match_id(), active.match_id);
+  EXPECT_EQ(ended[0].ended_by(), active.mentee_id);
+  EXPECT_EQ(ended[1].match_id(), awaited.match_id);
+  EXPECT_EQ(ended[1].ended_by(), "");
 }
 
 }  // namespace

@@ -187,6 +187,8 @@ pb::InboxItemKind KindToProto(domain::InboxKind kind) {
       return pb::INBOX_ITEM_KIND_MENTORSHIP_ENDED;
     case domain::InboxKind::kMentorshipAttention:
       return pb::INBOX_ITEM_KIND_MENTORSHIP_ATTENTION;
+    case domain::InboxKind::kMentorshipEndConfirmed:
+      return pb::INBOX_ITEM_KIND_MENTORSHIP_END_CONFIRMED;
   }
   return pb::INBOX_ITEM_KIND_UNSPECIFIED;
 }

@@ -41,6 +41,7 @@ domain::Details ServiceSubjectDetails::Lookup(const storage::Delivery& delivery)
   domain::Details details;
   if (!delivery.event_id.empty()) AddEvent(delivery.event_id, details);
   if (!delivery.role_id.empty()) AddRole(delivery.role_id, delivery.shift_id, details);
+  if (delivery.answer_by) details.answer_by = absl::FromChrono(*delivery.answer_by);
   return details;
 }
 

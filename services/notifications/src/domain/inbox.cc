@@ -12,7 +12,7 @@ struct KindInfo {
   std::string_view text;
 };
 
-constexpr std::array<KindInfo, 25> kKinds = {{
+constexpr std::array<KindInfo, 26> kKinds = {{
     {InboxKind::kRsvpConfirmed, "rsvp_confirmed", Category::kEvents, "Your RSVP is confirmed"},
     {InboxKind::kRsvpWaitlisted, "rsvp_waitlisted", Category::kEvents,
      "You're on the waitlist; we'll tell you if a spot opens"},
@@ -61,6 +61,8 @@ constexpr std::array<KindInfo, 25> kKinds = {{
      "Your mentorship has ended"},
     {InboxKind::kMentorshipAttention, "mentorship_attention", Category::kMentorship,
      "A mentorship needs a coordinator's attention"},
+    {InboxKind::kMentorshipEndConfirmed, "mentorship_end_confirmed", Category::kMentorship,
+     "You ended your mentorship"},
 }};
 
 const KindInfo& Info(InboxKind kind) {

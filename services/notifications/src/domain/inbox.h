@@ -38,13 +38,15 @@ enum class InboxKind {
   // Mentorship (volunteering's MentorshipService facts): chosen as a mentor (answer in time);
   // the chosen mentor is not available (pick another proposal); an introduction to the other
   // party of a new match; a check-in reminder; a match ended; and, for coordinators only, a
-  // match needing attention (never who, never why).
+  // match needing attention (never who, never why); to the party who ended a match, a short
+  // confirmation (the other gets kMentorshipEnded).
   kMentorChosen,
   kMentorChoiceLapsed,
   kMentorshipIntroduction,
   kMentorCheckInDue,
   kMentorshipEnded,
   kMentorshipAttention,
+  kMentorshipEndConfirmed,
 };
 
 std::string_view InboxKindName(InboxKind kind);

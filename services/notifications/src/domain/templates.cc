@@ -21,7 +21,7 @@ struct Template {
   std::string_view sms_undated;
 };
 
-constexpr std::array<Template, 25> kTemplates = {{
+constexpr std::array<Template, 26> kTemplates = {{
     {InboxKind::kRsvpConfirmed, "Your plans on {date}", "Your plans are confirmed",
      "Your place is confirmed.", "you're confirmed for {when}.", "you're confirmed."},
     {InboxKind::kRsvpWaitlisted, "Your plans on {date}: on the waitlist", "You're on a waitlist",
@@ -90,13 +90,13 @@ constexpr std::array<Template, 25> kTemplates = {{
      "A new volunteer role matches your interests. The details are below.",
      "a new volunteer role matches your interests. See it in the app.",
      "a new volunteer role matches your interests. See it in the app."},
-    // Mentorship: no dates (a match has none worth a lock screen), and never a name, a reason
-    // or what a concern was about; "mentor" is as far as a subject goes.
+    // Mentorship: no date but the time to answer a choice by, and never a name, a reason or
+    // what a concern was about; "mentor" is as far as a subject goes.
     {InboxKind::kMentorChosen, "Someone would like you as their mentor",
      "Someone would like you as their mentor",
-     "Someone would like you as their mentor. Please answer in the app soon: if there's no answer "
-     "in time, they'll be offered another mentor.",
-     "someone would like you as their mentor. Please answer in the app soon.",
+     "Someone would like you as their mentor. Please answer in the app in time: if there's no "
+     "answer by then, they'll be offered another mentor.",
+     "someone would like you as their mentor. Please answer in the app by {when}.",
      "someone would like you as their mentor. Please answer in the app soon."},
     {InboxKind::kMentorChoiceLapsed, "About the mentor you chose", "About the mentor you chose",
      "The mentor you chose isn't available this time. You can choose another of your proposals "
@@ -121,6 +121,10 @@ constexpr std::array<Template, 25> kTemplates = {{
      "Something needs your attention", "A mentorship needs a coordinator's attention.",
      "a mentorship needs a coordinator's attention. Please look in the app.",
      "a mentorship needs a coordinator's attention. Please look in the app."},
+    {InboxKind::kMentorshipEndConfirmed, "Your mentorship has ended", "Your mentorship has ended",
+     "You ended your mentorship; we've let your match know. Thank you for the time you gave it.",
+     "you ended your mentorship; we've let your match know.",
+     "you ended your mentorship; we've let your match know."},
 }};
 
 // Mail apps and lock screens preview the first lines of a body: a fixed, neutral paragraph
@@ -148,6 +152,7 @@ const Template& TemplateOf(InboxKind kind) {
 
 // The time a message is about: a shift's start for volunteering kinds, the event's otherwise.
 std::optional<absl::Time> TimeOf(InboxKind kind, const Details& d) {
+  if (CategoryOf(kind) == Category::kMentorship) return d.answer_by;
   if (CategoryOf(kind) == Category::kVolunteering) {
     return d.shift_start ? d.shift_start : d.start_time;
   }
@@ -215,7 +220,8 @@ RenderedEmail RenderEmail(InboxKind kind, const Details& details, absl::TimeZone
   if (!details.role_title.empty()) absl::StrAppend(&out.text, "Role: ", details.role_title, "\n");
   if (when) {
     const absl::CivilDay day(member_zone.At(*when).cs);
-    absl::StrAppend(&out.text, "When: ", ShortDate(*when, member_zone), " ", day.year(), ", ",
+    absl::StrAppend(&out.text, details.answer_by ? "Please answer by: " : "When: ",
+                    ShortDate(*when, member_zone), " ", day.year(), ", ",
                     ClockTime(*when, member_zone), "\n");
   }
   if (!details.other_name.empty()) {
@@ -223,6 +229,9 @@ RenderedEmail RenderEmail(InboxKind kind, const Details& details, absl::TimeZone
   }
   if (!details.other_email.empty()) {
     absl::StrAppend(&out.text, "Their email (they chose to share it): ", details.other_email, "\n");
+  }
+  if (!details.other_phone.empty()) {
+    absl::StrAppend(&out.text, "Their phone (they chose to share it): ", details.other_phone, "\n");
   }
   if (details.online) {
     absl::StrAppend(&out.text, "Where: online\n");

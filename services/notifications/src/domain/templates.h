@@ -31,6 +31,9 @@ struct Details {
   // chose to share it (never otherwise). Shown in the body only, below the preview buffer.
   std::string other_name;
   std::string other_email;
+  std::string other_phone;
+  // A mentor's choice: when the mentor must answer by (shown in the member's zone).
+  std::optional<absl::Time> answer_by;
 };
 
 struct RenderedEmail {

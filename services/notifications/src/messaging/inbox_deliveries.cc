@@ -90,6 +90,9 @@ void InboxDeliveries::Queue(hc::postgres::Tx& tx, const std::string& ce_id,
                       .shift_id = item.shift_id,
                       .role_id = item.role_id,
                       .other_member_id = item.other_member_id,
+                      .other_shares_email = item.other_shares_email,
+                      .other_shares_phone = item.other_shares_phone,
+                      .answer_by = item.answer_by,
                       .due_at = item.created_at,
                       .created_at = item.created_at};
   switch (decision) {

@@ -18,6 +18,7 @@ using google::protobuf::util::TimeUtil;
 
 // The role name in membership's role facts (and tokens) of those told about mentorships.
 constexpr char kCoordinatorRole[] = "coordinator";
+constexpr char kAdminRole[] = "admin";
 
 template <typename Fact>
 absl::StatusOr<std::string> MemberOf(const Fact& fact) {
@@ -42,8 +43,9 @@ template <typename Fact>
 absl::Status MembershipFactsHandler::SetCoordinator(hc::postgres::Tx& tx, const Fact& fact,
                                                     bool holds,
                                                     const google::protobuf::Timestamp& at) {
-  // Only coordinators are told anything through this projection; other roles are not kept.
-  if (fact.role() != kCoordinatorRole) return absl::OkStatus();
+  // Only coordinators and admins are told anything through this projection; other roles are
+  // not kept.
+  if (fact.role() != kCoordinatorRole && fact.role() != kAdminRole) return absl::OkStatus();
   // The time orders role facts: without one a replayed fact could undo a newer change.
   if (at.seconds() == 0 && at.nanos() == 0) {
     return absl::InvalidArgumentError(Fact::descriptor()->name() + ": no time");
@@ -51,9 +53,12 @@ absl::Status MembershipFactsHandler::SetCoordinator(hc::postgres::Tx& tx, const 
   HC_ASSIGN_OR_RETURN(const std::string member_id, MemberOf(fact));
   HC_ASSIGN_OR_RETURN(const bool live, LockLiveMember(tx, member_id));
   if (!live) return absl::OkStatus();
-  coordinators_.SetIn(
-      tx, member_id, holds,
-      storage::Time(std::chrono::milliseconds(TimeUtil::TimestampToMilliseconds(at))));
+  const storage::Time changed_at(std::chrono::milliseconds(TimeUtil::TimestampToMilliseconds(at)));
+  if (fact.role() == kAdminRole) {
+    coordinators_.SetAdminIn(tx, member_id, holds, changed_at);
+  } else {
+    coordinators_.SetIn(tx, member_id, holds, changed_at);
+  }
   return absl::OkStatus();
 }
 

@@ -152,10 +152,11 @@ absl::Status VolunteeringFactsHandler::HandleMentorship(hc::postgres::Tx& tx,
   const std::string type = message.Header(hc::kafka::kCeType);
   // Each notice's dedupe base is the match (or the concern, or the check-in period), not the
   // fact: a fact redelivered or published again tells each party once.
-  const auto tell = [&](const std::string& base, const std::string& member_id, InboxKind kind,
-                        const std::string& other = "") {
-    return deliveries_.Deliver(
-        tx, base, {.member_id = member_id, .kind = kind, .other_member_id = other}, tally_);
+  const auto tell_item = [&](const std::string& base, storage::InboxItem item) {
+    return deliveries_.Deliver(tx, base, item, tally_);
+  };
+  const auto tell = [&](const std::string& base, const std::string& member_id, InboxKind kind) {
+    return tell_item(base, {.member_id = member_id, .kind = kind});
   };
   if (type == vpb::MentorChosen::descriptor()->full_name()) {
     HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorChosen>(message));
@@ -163,7 +164,12 @@ absl::Status VolunteeringFactsHandler::HandleMentorship(hc::postgres::Tx& tx,
                         UuidField<vpb::MentorChosen>(fact.match_id(), "match_id"));
     HC_ASSIGN_OR_RETURN(const auto mentor,
                         UuidField<vpb::MentorChosen>(fact.mentor_id(), "mentor_id"));
-    return tell("mentor_chosen:" + match, mentor, InboxKind::kMentorChosen);
+    storage::InboxItem item{.member_id = mentor, .kind = InboxKind::kMentorChosen};
+    if (fact.has_respond_by()) {
+      item.answer_by = storage::Time(
+          std::chrono::milliseconds(TimeUtil::TimestampToMilliseconds(fact.respond_by())));
+    }
+    return tell_item("mentor_chosen:" + match, std::move(item));
   }
   if (type == vpb::MentorChoiceLapsed::descriptor()->full_name()) {
     HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorChoiceLapsed>(message));
@@ -181,10 +187,20 @@ absl::Status VolunteeringFactsHandler::HandleMentorship(hc::postgres::Tx& tx,
                         UuidField<vpb::MentorshipStarted>(fact.mentee_id(), "mentee_id"));
     HC_ASSIGN_OR_RETURN(const auto mentor,
                         UuidField<vpb::MentorshipStarted>(fact.mentor_id(), "mentor_id"));
-    // One introduction per party per match: the key is (match, party, channel).
+    // One introduction per party per match: the key is (match, party, channel). Each names the
+    // other party and whether they share an address with them (the address itself is looked up
+    // at send time, only when shared).
     const std::string base = "mentorship_introduction:" + match;
-    HC_RETURN_IF_ERROR(tell(base, mentee, InboxKind::kMentorshipIntroduction, mentor));
-    return tell(base, mentor, InboxKind::kMentorshipIntroduction, mentee);
+    HC_RETURN_IF_ERROR(tell_item(base, {.member_id = mentee,
+                                        .kind = InboxKind::kMentorshipIntroduction,
+                                        .other_member_id = mentor,
+                                        .other_shares_email = fact.mentor_shares_email(),
+                                        .other_shares_phone = fact.mentor_shares_phone()}));
+    return tell_item(base, {.member_id = mentor,
+                            .kind = InboxKind::kMentorshipIntroduction,
+                            .other_member_id = mentee,
+                            .other_shares_email = fact.mentee_shares_email(),
+                            .other_shares_phone = fact.mentee_shares_phone()});
   }
   if (type == vpb::MentorCheckInDue::descriptor()->full_name()) {
     HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorCheckInDue>(message));
@@ -206,13 +222,17 @@ absl::Status VolunteeringFactsHandler::HandleMentorship(hc::postgres::Tx& tx,
     HC_ASSIGN_OR_RETURN(const auto match,
                         UuidField<vpb::MentorshipEnded>(fact.match_id(), "match_id"));
     // With MEMBER_LEFT only the remaining party is named; the reason is never passed on (the
-    // notice is the same neutral sentence whatever it was).
+    // notice is the same neutral sentence whatever it was). The party who ended it (`ended_by`)
+    // gets a short confirmation instead.
     const std::string base = "mentorship_ended:" + match;
+    const std::string ended_by = fact.ended_by().empty() ? "" : hc::ids::Canonical(fact.ended_by());
     int told = 0;
     for (const std::string* id : {&fact.mentee_id(), &fact.mentor_id()}) {
       if (id->empty()) continue;
       HC_ASSIGN_OR_RETURN(const auto member, UuidField<vpb::MentorshipEnded>(*id, "member id"));
-      HC_RETURN_IF_ERROR(tell(base, member, InboxKind::kMentorshipEnded));
+      HC_RETURN_IF_ERROR(tell(
+          base, member,
+          member == ended_by ? InboxKind::kMentorshipEndConfirmed : InboxKind::kMentorshipEnded));
       ++told;
     }
     if (told == 0) return absl::InvalidArgumentError("MentorshipEnded: no member named");
@@ -222,9 +242,9 @@ absl::Status VolunteeringFactsHandler::HandleMentorship(hc::postgres::Tx& tx,
     HC_ASSIGN_OR_RETURN(const auto fact, ParseFact<vpb::MentorshipConcernReported>(message));
     HC_ASSIGN_OR_RETURN(const auto concern,
                         UuidField<vpb::MentorshipConcernReported>(fact.concern_id(), "concern_id"));
-    // Coordinators learn only that a match needs attention: never who, the category or whether
-    // the other was blocked (they see that in volunteering's coordinator screens).
-    for (const std::string& coordinator : coordinators_.CoordinatorsIn(tx)) {
+    // Coordinators and admins learn only that a match needs attention: never who, the category
+    // or whether the other was blocked (they see that in volunteering's coordinator screens).
+    for (const std::string& coordinator : coordinators_.StaffIn(tx)) {
       HC_RETURN_IF_ERROR(
           tell("mentorship_attention:" + concern, coordinator, InboxKind::kMentorshipAttention));
     }

@@ -23,8 +23,12 @@ class CoordinatorStore {
   // Records that the member holds (`coordinator`) or no longer holds the role as of
   // `changed_at`, unless a newer change is already recorded.
   void SetIn(hc::postgres::Tx& tx, const std::string& member_id, bool coordinator, Time changed_at);
+  // The same for the "admin" role (the `admins` table, migration 0009).
+  void SetAdminIn(hc::postgres::Tx& tx, const std::string& member_id, bool admin, Time changed_at);
   // Every member holding the role now, sorted.
   std::vector<std::string> CoordinatorsIn(hc::postgres::Tx& tx);
+  // Everyone told that a mentorship needs attention: coordinators and admins, each once, sorted.
+  std::vector<std::string> StaffIn(hc::postgres::Tx& tx);
 };
 
 }  // namespace notifications::storage

@@ -76,15 +76,18 @@ void DeliveryStore::SetConsentIn(Tx& tx, const std::string& member_id, domain::C
 bool DeliveryStore::AddIn(Tx& tx, const Delivery& d, const std::string& dedupe_key) {
   const auto result = tx.exec_params(
       "INSERT INTO deliveries (delivery_id, member_id, channel, category, kind, event_id, "
-      "shift_id, role_id, dedupe_key, status, due_at, created_at, updated_at, other_member_id) "
+      "shift_id, role_id, dedupe_key, status, due_at, created_at, updated_at, other_member_id, "
+      "other_shares_email, other_shares_phone, answer_by) "
       "VALUES ($1, $2, $3, $4, $5, NULLIF($6, '')::uuid, NULLIF($7, '')::uuid, "
       "NULLIF($8, '')::uuid, $9, $10, " +
           At("$11") + ", " + At("$12") + ", " + At("$12") +
-          ", NULLIF($13, '')) ON CONFLICT (dedupe_key) DO NOTHING",
+          ", NULLIF($13, ''), $14, $15, to_timestamp($16::bigint / 1000.0)) "
+          "ON CONFLICT (dedupe_key) DO NOTHING",
       d.delivery_id, d.member_id, ChannelText(d.channel),
       std::string(domain::CategoryName(d.category)), std::string(domain::InboxKindName(d.kind)),
       d.event_id, d.shift_id, d.role_id, dedupe_key, std::string(DeliveryStatusName(d.status)),
-      Ms(d.due_at), Ms(d.created_at), d.other_member_id);
+      Ms(d.due_at), Ms(d.created_at), d.other_member_id, d.other_shares_email, d.other_shares_phone,
+      d.answer_by ? std::optional<int64_t>(Ms(*d.answer_by)) : std::nullopt);
   return result.affected_rows() == 1;
 }
 
@@ -104,7 +107,9 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
             "RETURNING delivery_id::text, member_id, category, kind, "
             "coalesce(event_id::text, ''), coalesce(shift_id::text, ''), "
             "coalesce(role_id::text, ''), attempts, " +
-            EpochMs("due_at") + ", " + EpochMs("created_at") + ", coalesce(other_member_id, '')",
+            EpochMs("due_at") + ", " + EpochMs("created_at") +
+            ", coalesce(other_member_id, ''), other_shares_email, other_shares_phone, " +
+            EpochMs("answer_by"),
         ChannelText(channel), Ms(now), Ms(now + lease), limit);
     const Time token = now + lease;
     for (const auto& row : rows) {
@@ -126,6 +131,9 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::Claim(domain::Channel chann
       d.due_at = FromMs(row[8].as<int64_t>());
       d.created_at = FromMs(row[9].as<int64_t>());
       d.other_member_id = row[10].as<std::string>();
+      d.other_shares_email = row[11].as<bool>();
+      d.other_shares_phone = row[12].as<bool>();
+      if (!row[13].is_null()) d.answer_by = FromMs(row[13].as<int64_t>());
       d.lease_until = token;
       claimed.push_back(std::move(d));
     }
@@ -198,7 +206,9 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::ClaimDigest(Time now,
               " ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING delivery_id::text, "
               "category, kind, coalesce(event_id::text, ''), coalesce(shift_id::text, ''), "
               "coalesce(role_id::text, ''), attempts, " +
-              EpochMs("due_at") + ", " + EpochMs("created_at") + ", coalesce(other_member_id, '')",
+              EpochMs("due_at") + ", " + EpochMs("created_at") +
+              ", coalesce(other_member_id, ''), other_shares_email, other_shares_phone, " +
+              EpochMs("answer_by"),
           Ms(now), id, Ms(now + lease), limit);
       for (const auto& row : rows) {
         const auto kind = domain::InboxKindFromName(row[2].as<std::string>());
@@ -218,6 +228,9 @@ absl::StatusOr<std::vector<Delivery>> DeliveryStore::ClaimDigest(Time now,
         d.due_at = FromMs(row[7].as<int64_t>());
         d.created_at = FromMs(row[8].as<int64_t>());
         d.other_member_id = row[9].as<std::string>();
+        d.other_shares_email = row[10].as<bool>();
+        d.other_shares_phone = row[11].as<bool>();
+        if (!row[12].is_null()) d.answer_by = FromMs(row[12].as<int64_t>());
         d.lease_until = now + lease;
         claimed.push_back(std::move(d));
       }

@@ -45,6 +45,11 @@ struct Delivery {
   // A mentorship introduction: the other party, whose display name the message carries (looked
   // up at send time; cleared when they are erased).
   std::string other_member_id;
+  // Whether the other party shares their email / phone with this member (see InboxItem).
+  bool other_shares_email = false;
+  bool other_shares_phone = false;
+  // A mentor's choice: the time to answer by, shown in the member's zone.
+  std::optional<Time> answer_by;
   DeliveryStatus status = DeliveryStatus::kQueued;
   Time due_at;
   int attempts = 0;

@@ -273,6 +273,7 @@ void NotificationStore::EraseMemberIn(Tx& tx, const std::string& member_id) {
   tx.exec_params("DELETE FROM reminders WHERE member_id = $1", member_id);
   tx.exec_params("DELETE FROM member_interests WHERE member_id = $1", member_id);
   tx.exec_params("DELETE FROM coordinators WHERE member_id = $1", member_id);
+  tx.exec_params("DELETE FROM admins WHERE member_id = $1", member_id);
   // Others' pending introductions to the member say no name once they are gone.
   tx.exec_params("UPDATE deliveries SET other_member_id = NULL WHERE other_member_id = $1",
                  member_id);

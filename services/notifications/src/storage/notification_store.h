@@ -27,6 +27,12 @@ struct InboxItem {
   // A mentorship introduction's other party: kept on its email / SMS deliveries only (the
   // in-app row holds no one else's id; the client shows the match from volunteering).
   std::string other_member_id;
+  // Whether that party chose to share their email / phone with this member (an introduction's
+  // deliveries only; the address is looked up at send time).
+  bool other_shares_email = false;
+  bool other_shares_phone = false;
+  // When the notice asks for an answer by (a mentor's choice), for its email / SMS.
+  std::optional<Time> answer_by;
   Time created_at;
   std::optional<Time> read_at;
 };

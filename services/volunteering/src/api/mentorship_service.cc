@@ -68,6 +68,12 @@ void ToProto(const storage::MentorProfileRecord& p, pb::MentorProfile& out) {
   out.set_gender(p.gender);
   out.set_active_mentees(m.load);
   *out.mutable_updated_at() = Ts(p.updated_at);
+  out.mutable_share_contact()->set_email(p.share_contact.email);
+  out.mutable_share_contact()->set_phone(p.share_contact.phone);
+}
+
+mentorship::ContactSharing FromProto(const pb::ShareContact& s) {
+  return {.email = s.email(), .phone = s.phone()};
 }
 
 void ToProto(const mentorship::ScoreBreakdown& s, pb::ScoreBreakdown& out) {
@@ -169,7 +175,8 @@ absl::Status MentorshipService::DoUpsert(const hc::auth::Principal& caller,
                                                  .languages = List(p.languages()),
                                                  .availability = FromProto(p.availability())},
                                       .introduction = p.introduction(),
-                                      .gender = p.gender()};
+                                      .gender = p.gender(),
+                                      .share_contact = FromProto(p.share_contact())};
   HC_RETURN_IF_ERROR(
       mentorship::ValidateProfileShape(record.mentor.capacity, record.mentor.programs,
                                        record.mentor.interests, record.mentor.languages));
@@ -204,7 +211,8 @@ absl::Status MentorshipService::DoRequest(const hc::auth::Principal& caller,
                                     .interests = List(req.interests()),
                                     .language = req.language(),
                                     .availability = FromProto(req.availability()),
-                                    .same_gender = req.same_gender()};
+                                    .same_gender = req.same_gender(),
+                                    .share_contact = FromProto(req.share_contact())};
   HC_RETURN_IF_ERROR(CheckTags("programs", request.programs));
   HC_RETURN_IF_ERROR(CheckTags("interests", request.interests));
   if (!mentorship::IsTag(request.language)) {

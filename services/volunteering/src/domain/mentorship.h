@@ -32,6 +32,14 @@ struct WeeklyWindow {
   bool operator==(const WeeklyWindow&) const = default;
 };
 
+// Which of a person's addresses (kept in membership) the other party of a match they start may
+// see in the introduction. Nothing unless they chose it.
+struct ContactSharing {
+  bool email = false;
+  bool phone = false;
+  bool operator==(const ContactSharing&) const = default;
+};
+
 // Someone's availability: windows in their own IANA zone.
 struct Availability {
   std::string time_zone;
@@ -62,6 +70,7 @@ struct MenteeRequest {
   Availability availability;
   bool same_gender = false;
   std::string gender_fingerprint;
+  ContactSharing share_contact;
   // Mentors blocked by the mentee or who blocked the mentee (either direction).
   std::set<std::string> blocked;
 };

@@ -60,18 +60,24 @@ void MentorshipFacts::Lapsed(hc::postgres::Tx& tx, const mentorship::Match& matc
   hc::outbox::Append(tx, topic_, match.match_id, fact, {match.mentee_id, match.mentor_id});
 }
 
-void MentorshipFacts::Started(hc::postgres::Tx& tx, const mentorship::Match& match) const {
+void MentorshipFacts::Started(hc::postgres::Tx& tx, const mentorship::Match& match,
+                              const mentorship::ContactSharing& mentee_shares,
+                              const mentorship::ContactSharing& mentor_shares) const {
   pb::MentorshipStarted fact;
   fact.set_match_id(match.match_id);
   fact.set_mentee_id(match.mentee_id);
   fact.set_mentor_id(match.mentor_id);
   *fact.mutable_started_at() = Ts(match.started_at);
+  fact.set_mentee_shares_email(mentee_shares.email);
+  fact.set_mentee_shares_phone(mentee_shares.phone);
+  fact.set_mentor_shares_email(mentor_shares.email);
+  fact.set_mentor_shares_phone(mentor_shares.phone);
   hc::outbox::Append(tx, topic_, match.match_id, fact, {match.mentee_id, match.mentor_id});
 }
 
 void MentorshipFacts::Ended(hc::postgres::Tx& tx, const mentorship::Match& match,
-                            mentorship::EndReason reason, absl::Time at,
-                            const std::string& left) const {
+                            mentorship::EndReason reason, absl::Time at, const std::string& left,
+                            const std::string& ended_by) const {
   pb::MentorshipEnded fact;
   fact.set_match_id(match.match_id);
   std::vector<std::string> subjects;
@@ -85,6 +91,7 @@ void MentorshipFacts::Ended(hc::postgres::Tx& tx, const mentorship::Match& match
   }
   fact.set_reason(static_cast<pb::EndReason>(reason));
   *fact.mutable_ended_at() = Ts(at);
+  fact.set_ended_by(ended_by);
   hc::outbox::Append(tx, topic_, match.match_id, fact, subjects);
 }
 

@@ -24,10 +24,14 @@ class MentorshipFacts {
   // `expired`: the mentor did not answer in time; else they declined.
   void Lapsed(hc::postgres::Tx& tx, const mentorship::Match& match, bool expired,
               absl::Time at) const;
-  void Started(hc::postgres::Tx& tx, const mentorship::Match& match) const;
+  // Carries only whether each party shares an address, never the address.
+  void Started(hc::postgres::Tx& tx, const mentorship::Match& match,
+               const mentorship::ContactSharing& mentee_shares,
+               const mentorship::ContactSharing& mentor_shares) const;
   // With kMemberLeft, `left` is the party erased: their id is left out of the fact.
+  // `ended_by`: the party who ended it, if one did.
   void Ended(hc::postgres::Tx& tx, const mentorship::Match& match, mentorship::EndReason reason,
-             absl::Time at, const std::string& left = "") const;
+             absl::Time at, const std::string& left = "", const std::string& ended_by = "") const;
   void CheckInDue(hc::postgres::Tx& tx, const mentorship::Match& match,
                   absl::Time last_activity) const;
   // Names no member: coordinators are told a match needs them, and look it up.

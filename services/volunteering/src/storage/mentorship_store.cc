@@ -169,11 +169,13 @@ absl::StatusOr<MentorProfileRecord> MentorshipStore::UpsertProfile(
         profile.gender.empty() ? "" : keys_.Seal(profile.gender, Ad(m.member_id, "gender"));
     tx.exec_params(
         "INSERT INTO mentor_profiles (member_id, capacity, accepting, programs, interests, "
-        "languages, time_zone, windows, introduction, gender, gender_fingerprint, updated_at) "
+        "languages, time_zone, windows, introduction, gender, gender_fingerprint, updated_at, "
+        "share_email, share_phone) "
         "VALUES ($1, $2, $3, $4::text[], $5::text[], $6::text[], $7, $8::integer[], "
         "NULLIF($9, ''::bytea), NULLIF($10, ''::bytea), NULLIF($11, ''::bytea), " +
             MsToTs("$12") +
-            ") ON CONFLICT (member_id) DO UPDATE SET capacity = EXCLUDED.capacity, "
+            ", $13, $14) ON CONFLICT (member_id) DO UPDATE SET capacity = EXCLUDED.capacity, "
+            "share_email = EXCLUDED.share_email, share_phone = EXCLUDED.share_phone, "
             "accepting = EXCLUDED.accepting, programs = EXCLUDED.programs, "
             "interests = EXCLUDED.interests, languages = EXCLUDED.languages, "
             "time_zone = EXCLUDED.time_zone, windows = EXCLUDED.windows, "
@@ -181,7 +183,8 @@ absl::StatusOr<MentorProfileRecord> MentorshipStore::UpsertProfile(
             "gender_fingerprint = EXCLUDED.gender_fingerprint, updated_at = EXCLUDED.updated_at",
         m.member_id, m.capacity, m.accepting, TextArray(m.programs), TextArray(m.interests),
         TextArray(m.languages), m.availability.time_zone, WindowArray(m.availability.windows),
-        Binary(intro), Binary(gender), Binary(GenderFingerprint(keys_, profile.gender)), Ms(now));
+        Binary(intro), Binary(gender), Binary(GenderFingerprint(keys_, profile.gender)), Ms(now),
+        profile.share_contact.email, profile.share_contact.phone);
     return absl::OkStatus();
   });
   HC_RETURN_IF_ERROR(status);
@@ -195,7 +198,8 @@ absl::StatusOr<MentorProfileRecord> MentorshipStore::GetProfile(const std::strin
         "SELECT " + kProfileColumns +
             "(SELECT count(*) FROM mentorship_matches x WHERE x.mentor_id = p.member_id AND "
             "x.status IN (2, 6))::int, p.introduction, p.gender, " +
-            Epoch("p.updated_at") + " FROM mentor_profiles p WHERE p.member_id = $1",
+            Epoch("p.updated_at") +
+            ", p.share_email, p.share_phone FROM mentor_profiles p WHERE p.member_id = $1",
         member_id);
     if (rows.empty()) return absl::NotFoundError("no mentor profile");
     out.mentor = CandidateFromRow(rows[0]);
@@ -206,6 +210,7 @@ absl::StatusOr<MentorProfileRecord> MentorshipStore::GetProfile(const std::strin
       HC_ASSIGN_OR_RETURN(out.gender, keys_.Open(sealed, Ad(member_id, "gender")));
     }
     out.updated_at = FromMs(rows[0][12].as<int64_t>());
+    out.share_contact = {.email = rows[0][13].as<bool>(), .phone = rows[0][14].as<bool>()};
     return absl::OkStatus();
   });
   HC_RETURN_IF_ERROR(status);
@@ -249,12 +254,12 @@ absl::StatusOr<RequestResult> MentorshipStore::Request(mentorship::MenteeRequest
     out.request_id = hc::ids::NewUuid();
     tx.exec_params(
         "INSERT INTO mentorship_requests (request_id, mentee_id, status, programs, interests, "
-        "language, time_zone, windows, same_gender, created_at) VALUES ($1, $2, 1, $3::text[], "
-        "$4::text[], $5, $6, $7::integer[], $8, " +
-            MsToTs("$9") + ")",
+        "language, time_zone, windows, same_gender, created_at, share_email, share_phone) "
+        "VALUES ($1, $2, 1, $3::text[], $4::text[], $5, $6, $7::integer[], $8, " +
+            MsToTs("$9") + ", $10, $11)",
         out.request_id, mentee, TextArray(request.programs), TextArray(request.interests),
         request.language, request.availability.time_zone, WindowArray(request.availability.windows),
-        request.same_gender, Ms(now));
+        request.same_gender, Ms(now), request.share_contact.email, request.share_contact.phone);
     facts_.Requested(tx, out.request_id, mentee, static_cast<int>(out.proposals.size()), now);
     for (size_t i = 0; i < out.proposals.size(); ++i) {
       const auto& p = out.proposals[i];
@@ -340,7 +345,9 @@ absl::StatusOr<RespondResult> MentorshipStore::Respond(const std::string& mentor
     out.status = absl::OkStatus();
     HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, mentor_id));
     auto profile = tx.exec_params(
-        "SELECT capacity FROM mentor_profiles WHERE member_id = $1 FOR UPDATE", mentor_id);
+        "SELECT capacity, share_email, share_phone FROM mentor_profiles WHERE member_id = $1 "
+        "FOR UPDATE",
+        mentor_id);
     auto match = LockMatch(tx, match_id);
     if (!match || match->mentor_id != mentor_id) {
       return absl::NotFoundError("no such request to you");
@@ -386,11 +393,16 @@ absl::StatusOr<RespondResult> MentorshipStore::Respond(const std::string& mentor
     tx.exec_params("UPDATE mentorship_matches SET status = 2, started_at = " + MsToTs("$2") +
                        ", last_activity_at = " + MsToTs("$2") + " WHERE match_id = $1",
                    match_id, Ms(now));
-    tx.exec_params("UPDATE mentorship_requests SET status = 2 WHERE request_id = $1",
-                   match->request_id);
+    const auto request = tx.exec_params1(
+        "UPDATE mentorship_requests SET status = 2 WHERE request_id = $1 RETURNING share_email, "
+        "share_phone",
+        match->request_id);
     out.match.status = MatchStatus::kActive;
     out.match.started_at = now;
-    facts_.Started(tx, out.match);
+    // Each party's choice as it stands when the match starts (a later change to the profile
+    // does not reach an introduction already sent).
+    facts_.Started(tx, out.match, {.email = request[0].as<bool>(), .phone = request[1].as<bool>()},
+                   {.email = profile[0][1].as<bool>(), .phone = profile[0][2].as<bool>()});
     return absl::OkStatus();
   });
   HC_RETURN_IF_ERROR(status);
@@ -449,7 +461,7 @@ absl::StatusOr<Match> MentorshipStore::End(const std::string& member_id,
                        ", end_reason = $3 WHERE match_id = $1",
                    match_id, Ms(now), static_cast<int>(reason));
     out.status = MatchStatus::kEnded;
-    facts_.Ended(tx, out, reason, now);
+    facts_.Ended(tx, out, reason, now, /*left=*/"", /*ended_by=*/member_id);
     return absl::OkStatus();
   });
   HC_RETURN_IF_ERROR(status);

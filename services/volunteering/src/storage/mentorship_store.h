@@ -19,6 +19,7 @@ struct MentorProfileRecord {
   mentorship::MentorCandidate mentor;  // `load` = active and paused matches
   std::string introduction;
   std::string gender;
+  mentorship::ContactSharing share_contact;
   absl::Time updated_at;
 };
 
