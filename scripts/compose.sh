@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Runs the whole system from the container images (deploy/compose.yaml, podman-compose) on the
+# same ports as scripts/run.sh: builds the images when one is missing, starts everything, waits
+# until each part answers, loads the same demo data as run.sh and prints where to reach it.
+#
+#   scripts/compose.sh up                 start (or start again) and load the demo data
+#   scripts/compose.sh down [--volumes]   stop and remove the containers (--volumes: the data
+#                                         and keys too, for a fresh start)
+#   scripts/compose.sh status             the containers
+#   scripts/compose.sh rss                the resident memory of every container, and the sum
+#
+# Stop scripts/run.sh's system first (scripts/run.sh stop): both take the same ports.
+# Environment: HC_HOME (default /var/tmp/homecoming; the demo data's ids go to $HC_HOME/compose),
+# HC_IMAGE_TAG is not used: the compose file names the :dev images.
+set -euo pipefail
+HC_LOG_TAG="compose"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "${HC_REPO_ROOT}"
+
+export CONTAINERS_CONF="${HC_REPO_ROOT}/deploy/images/containers.conf"
+COMPOSE=(podman-compose -f deploy/compose.yaml)
+IMAGES=(membership events volunteering notifications edge tools postgres redis kafka prometheus
+  alertmanager mailpit sms-capture)
+VOLUMES=(homecoming-keys homecoming-postgres homecoming-redis homecoming-kafka homecoming-prometheus)
+KEYS_VOLUME=homecoming-keys
+
+# shellcheck source=scripts/services.sh
+source scripts/services.sh
+SYS_STATE="${HC_HOME}/compose"
+SYS_PORT_BASE=17000
+SYS_DB_PREFIX=""
+MEMBERSHIP_ADDR="$(sys_addr membership)"
+EVENTS_ADDR="$(sys_addr events)"
+VOLUNTEERING_ADDR="$(sys_addr volunteering)"
+NOTIFICATIONS_ADDR="$(sys_addr notifications)"
+EDGE_URL="$(sys_edge_url)"
+export HC_PG_URL_BASE=postgresql://postgres@127.0.0.1:15432 HC_REDIS_ADDR=127.0.0.1:16379
+export HC_KAFKA_BROKERS=127.0.0.1:19092 HC_SMTP_URL=smtp://127.0.0.1:11025
+export HC_MAILPIT_URL=http://127.0.0.1:18025 HC_SMS_BASE_URL=http://127.0.0.1:18026
+export HC_PROMETHEUS_URL=http://127.0.0.1:19090 HC_ALERTMANAGER_URL=http://127.0.0.1:19095
+
+keys_dir() { podman volume inspect --format '{{.Mountpoint}}' "${KEYS_VOLUME}"; }
+
+# Demo data needs tokens signed with the stack's key: the host's build of hc-token when there
+# is one, else the tools image (both read the key from the keys volume).
+sys_token() {
+  if [[ -x build/libs/auth/hc-token ]]; then
+    HC_JWT_KEY_FILE="$(keys_dir)/jwt-hs256.key" HC_JWT_ISSUER="${SYS_JWT_ISSUER}" \
+      build/libs/auth/hc-token "$@"
+  else
+    podman run --rm --network none --volume "${KEYS_VOLUME}:/keys:ro" \
+      -e HC_JWT_KEY_FILE=/keys/jwt-hs256.key -e HC_JWT_ISSUER="${SYS_JWT_ISSUER}" \
+      localhost/homecoming/tools:dev hc-token "$@" 2>/dev/null
+  fi
+}
+
+ensure_images() {
+  local name missing=()
+  for name in "${IMAGES[@]}"; do
+    podman image exists "localhost/homecoming/${name}:dev" || missing+=("${name}")
+  done
+  if ((${#missing[@]} == 0)); then
+    hc_log "all ${#IMAGES[@]} images present"
+    return 0
+  fi
+  hc_log "building the missing images: ${missing[*]}"
+  scripts/build.sh
+  scripts/images.sh build "${missing[@]}"
+}
+
+http_ok() { curl -fsS -m 2 "$1" >/dev/null 2>&1; }
+wait_http() {
+  hc_wait_until 120 "$1" http_ok "$2" || { podman logs --tail 30 "hc-$1" >&2 || true; hc_die "$1 did not answer $2"; }
+}
+# The one-shot steps must have finished with 0 (the services restart until then anyway).
+oneshot_done() {
+  [[ "$(podman inspect --format '{{.State.Status}} {{.State.ExitCode}}' "hc-$1" 2>/dev/null)" == "exited 0" ]]
+}
+wait_oneshot() {
+  hc_wait_until 180 "the $1 step" oneshot_done "$1" || { podman logs --tail 30 "hc-$1" >&2 || true; hc_die "the $1 step did not finish"; }
+}
+wait_service() {
+  if ! hc_wait_until 120 "$1 to answer health checks" sys_healthy "$1"; then
+    podman logs --tail 30 "hc-$1" >&2 || true
+    hc_die "$1 did not start (podman logs hc-$1)"
+  fi
+  hc_log "$1 serving on $(sys_addr "$1")"
+}
+
+cmd_up() {
+  hc_need podman podman-compose grpcurl curl psql python3
+  hc_steps 5
+  hc_step "images"
+  ensure_images
+  hc_step "starting the containers (podman-compose up -d)"
+  "${COMPOSE[@]}" up -d >"${HC_HOME}/compose-up.log" 2>&1 ||
+    { hc_tail "${HC_HOME}/compose-up.log" 30; hc_die "podman-compose up failed (${HC_HOME}/compose-up.log)"; }
+  hc_step "waiting for every part to answer"
+  local step name
+  for step in keys databases topics; do wait_oneshot "${step}"; done
+  wait_http mailpit "${HC_MAILPIT_URL}/readyz"
+  wait_http sms-capture "${HC_SMS_BASE_URL}/messages"
+  wait_http alertmanager "${HC_ALERTMANAGER_URL}/-/ready"
+  wait_http prometheus "${HC_PROMETHEUS_URL}/-/ready"
+  for name in "${SYS_SERVICES[@]}" edge; do wait_service "${name}"; done
+
+  hc_step "loading demo data"
+  mkdir -p "${SYS_STATE}"
+  # Ids of what the demo made live beside the data; a fresh volume means fresh demo data.
+  local stamp; stamp="$(podman volume inspect --format '{{.CreatedAt}}' homecoming-postgres)"
+  if [[ "$(cat "${SYS_STATE}/volume-created" 2>/dev/null)" != "${stamp}" ]]; then
+    rm -f "${SYS_STATE}"/demo-*
+    echo "${stamp}" >"${SYS_STATE}/volume-created"
+  fi
+  # shellcheck source=scripts/demo-data.sh
+  source scripts/demo-data.sh
+  # The edge reads its dev sign-in list when it starts: hand it the demo members and restart it.
+  local keys; keys="$(keys_dir)"
+  if ! cmp -s "${SYS_STATE}/dev-users.json" "${keys}/dev-users.json"; then
+    install -m 600 -o 65532 -g 65532 "${SYS_STATE}/dev-users.json" "${keys}/dev-users.json"
+    podman restart --time 30 hc-edge >/dev/null
+    wait_service edge
+  fi
+
+  hc_step "ready"
+  cat <<INFO
+
+Homecoming is running from its images (podman-compose; published on 127.0.0.1 only):
+  web app           ${EDGE_URL}/   (sign in: ${EDGE_URL}/auth/dev lists the demo
+                    members Ana and Eli and the coordinator Casey; or ask for an emailed
+                    link on ${EDGE_URL}/sign-in and open it from Mailpit)
+  edge metrics      http://127.0.0.1:17180/metrics
+  membership gRPC   ${MEMBERSHIP_ADDR}   metrics http://127.0.0.1:17101/metrics
+  events gRPC       ${EVENTS_ADDR}   metrics http://127.0.0.1:17102/metrics
+  volunteering gRPC ${VOLUNTEERING_ADDR}   metrics http://127.0.0.1:17103/metrics
+  notifications gRPC ${NOTIFICATIONS_ADDR}  metrics http://127.0.0.1:17104/metrics
+  Prometheus        ${HC_PROMETHEUS_URL}
+  Alertmanager      ${HC_ALERTMANAGER_URL}   (alerts are emailed to Mailpit)
+  Mailpit (email)   ${HC_MAILPIT_URL}   (SMTP ${HC_SMTP_URL})
+  SMS capture       ${HC_SMS_BASE_URL}/   (JSON: ${HC_SMS_BASE_URL}/messages)
+  unsubscribe page  http://127.0.0.1:17084/unsubscribe
+  PostgreSQL        ${HC_PG_URL_BASE}/{membership,events,volunteering,notifications,edge}
+  Redis             ${HC_REDIS_ADDR}
+  Kafka             ${HC_KAFKA_BROKERS}
+  logs              podman logs hc-<name>   (podman ps: every container)
+  keys              volume ${KEYS_VOLUME} (made once by the keys step)
+
+Demo: two "Your plans on <date>" emails in Mailpit and a text to Eli on the SMS capture page.
+Stop with: scripts/compose.sh down   (data kept; --volumes removes it and the keys)
+INFO
+}
+
+cmd_down() {
+  hc_need podman podman-compose
+  "${COMPOSE[@]}" down -t 30 >"${HC_HOME}/compose-down.log" 2>&1 ||
+    { hc_tail "${HC_HOME}/compose-down.log" 30; hc_die "podman-compose down failed"; }
+  hc_log "containers stopped and removed"
+  if [[ "${1:-}" == --volumes ]]; then
+    podman volume rm --force "${VOLUMES[@]}" >/dev/null
+    rm -rf "${SYS_STATE}"
+    hc_log "volumes removed: ${VOLUMES[*]}"
+  fi
+}
+
+# Resident memory of every running container of the stack: the sum over each container's
+# processes, seen from the host (VmRSS; shared pages counted in each process).
+cmd_rss() {
+  local ctr pid kb total=0
+  for ctr in $(podman ps --filter label=io.podman.compose.project=deploy --format '{{.Names}}'); do
+    kb=0
+    for pid in $(podman top "${ctr}" hpid | tail -n +2); do
+      kb=$((kb + $(awk '/^VmRSS:/ { print $2 }' "/proc/${pid}/status" 2>/dev/null || echo 0)))
+    done
+    printf '  %-18s %7.1f MB\n' "${ctr}" "$(awk -v k="${kb}" 'BEGIN { print k / 1024 }')"
+    total=$((total + kb))
+  done
+  printf '  %-18s %7.1f MB\n' total "$(awk -v k="${total}" 'BEGIN { print k / 1024 }')"
+}
+
+case "${1:-}" in
+  up) cmd_up ;;
+  down) shift; cmd_down "$@" ;;
+  status) podman ps -a --filter label=io.podman.compose.project=deploy --format '{{.Names}}\t{{.Status}}' ;;
+  rss) cmd_rss ;;
+  -h | --help | "") awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" ;;
+  *) hc_die "unknown command '$1' (try --help)" ;;
+esac
