@@ -8,6 +8,9 @@
 #                                         and keys too, for a fresh start)
 #   scripts/compose.sh status             the containers
 #   scripts/compose.sh rss                the resident memory of every container, and the sum
+#   scripts/compose.sh smoke              through the edge as a browser would: dev sign-in as
+#                                         Ana, list events, RSVP to the alumni meeting, and
+#                                         wait for notifications' email in Mailpit
 #
 # Stop scripts/run.sh's system first (scripts/run.sh stop): both take the same ports.
 # Environment: HC_HOME (default /var/tmp/homecoming; the demo data's ids go to $HC_HOME/compose),
@@ -103,7 +106,7 @@ cmd_up() {
   wait_http sms-capture "${HC_SMS_BASE_URL}/messages"
   wait_http alertmanager "${HC_ALERTMANAGER_URL}/-/ready"
   wait_http prometheus "${HC_PROMETHEUS_URL}/-/ready"
-  for name in "${SYS_SERVICES[@]}" edge; do wait_service "${name}"; done
+  for name in "${SYS_SERVICES[@]}"; do wait_service "${name}"; done
 
   hc_step "loading demo data"
   mkdir -p "${SYS_STATE}"
@@ -120,8 +123,8 @@ cmd_up() {
   if ! cmp -s "${SYS_STATE}/dev-users.json" "${keys}/dev-users.json"; then
     install -m 600 -o 65532 -g 65532 "${SYS_STATE}/dev-users.json" "${keys}/dev-users.json"
     podman restart --time 30 hc-edge >/dev/null
-    wait_service edge
   fi
+  wait_service edge
 
   hc_step "ready"
   cat <<INFO
@@ -178,8 +181,48 @@ cmd_rss() {
   printf '  %-18s %7.1f MB\n' total "$(awk -v k="${total}" 'BEGIN { print k / 1024 }')"
 }
 
+# Counts Mailpit's messages to one address.
+mails_to() {
+  curl -fsS "${HC_MAILPIT_URL}/api/v1/messages?limit=500" | python3 -c '
+import json, sys
+print(sum(1 for m in json.load(sys.stdin)["messages"] for a in m["To"] if a["Address"] == sys.argv[1]))' "$1"
+}
+
+cmd_smoke() {
+  hc_need curl python3
+  local ana jar origin=(-H "Origin: ${EDGE_URL}") csrf events meeting before
+  ana="$(cat "${SYS_STATE}/demo-member-id" 2>/dev/null)" || hc_die "no demo data (scripts/compose.sh up)"
+  jar="$(mktemp)"
+  trap 'rm -f "${jar}"' RETURN
+  curl -fsS -o /dev/null -c "${jar}" "${origin[@]}" --data-urlencode "member_id=${ana}" \
+    "${EDGE_URL}/auth/dev" || hc_die "dev sign-in as Ana failed"
+  csrf="$(curl -fsS -b "${jar}" "${EDGE_URL}/auth/session" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["csrfToken"])')" ||
+    hc_die "no session after the dev sign-in"
+  hc_log "signed in through ${EDGE_URL}/auth/dev as the demo member Ana"
+  api() {
+    curl -fsS -b "${jar}" "${origin[@]}" -H "X-CSRF-Token: ${csrf}" \
+      -H 'Content-Type: application/json' -d "$2" "${EDGE_URL}/alumni.events.v1.EventsService/$1"
+  }
+  events="$(api ListEvents '{}')" || hc_die "ListEvents through the edge failed"
+  meeting="$(python3 -c '
+import json, sys
+for e in json.load(sys.stdin).get("events", []):
+    if e.get("title") == "Monthly alumni meeting":
+        print(e.get("eventId") or e.get("event_id")); break' <<<"${events}")"
+  [[ -n "${meeting}" ]] || hc_die "the demo alumni meeting is not in ListEvents: ${events}"
+  hc_log "listed events: the alumni meeting is ${meeting}"
+  before="$(mails_to ana@demo.homecoming.local)"
+  api Rsvp "{\"eventId\": \"${meeting}\"}" >/dev/null || hc_die "Rsvp through the edge failed"
+  hc_log "RSVP'd to the alumni meeting; waiting for notifications' email to Ana in Mailpit"
+  more_mail() { (($(mails_to ana@demo.homecoming.local) > before)); }
+  hc_wait_until 60 "an email to Ana in Mailpit" more_mail || hc_die "no email reached Mailpit"
+  hc_log "smoke passed: sign-in, ListEvents, Rsvp and the email, all through the images"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
+  smoke) cmd_smoke ;;
   down) shift; cmd_down "$@" ;;
   status) podman ps -a --filter label=io.podman.compose.project=deploy --format '{{.Names}}\t{{.Status}}' ;;
   rss) cmd_rss ;;
