@@ -166,20 +166,25 @@ cmd_down() {
   fi
 }
 
-# Resident memory of every running container of the stack: the sum over each container's
-# processes, seen from the host (VmRSS; shared pages counted in each process).
+# Resident memory of every running container of the stack, summed over each container's
+# processes as the host sees them: RSS (VmRSS; pages shared between processes, such as
+# PostgreSQL's shared buffers, counted in each) and PSS (each shared page split between its
+# users: the sum is what the stack really holds).
 cmd_rss() {
-  local ctr pid kb total=0
+  local ctr pid rss pss total_rss=0 total_pss=0
+  printf '  %-18s %9s %9s\n' container "RSS MB" "PSS MB"
   for ctr in $(podman ps --filter label=io.podman.compose.project=deploy --format '{{.Names}}'); do
-    kb=0
+    rss=0 pss=0
     for pid in $(podman top "${ctr}" hpid | tail -n +2); do
-      kb=$((kb + $(awk '/^VmRSS:/ { print $2 }' "/proc/${pid}/status" 2>/dev/null || echo 0)))
+      rss=$((rss + $(awk '/^VmRSS:/ { print $2 }' "/proc/${pid}/status" 2>/dev/null || echo 0)))
+      pss=$((pss + $(awk '/^Pss:/ { print $2 }' "/proc/${pid}/smaps_rollup" 2>/dev/null || echo 0)))
     done
-    printf '  %-18s %7.1f MB\n' "${ctr}" "$(awk -v k="${kb}" 'BEGIN { print k / 1024 }')"
-    total=$((total + kb))
+    printf '  %-18s %9.1f %9.1f\n' "${ctr}" "$(mb "${rss}")" "$(mb "${pss}")"
+    total_rss=$((total_rss + rss)) total_pss=$((total_pss + pss))
   done
-  printf '  %-18s %7.1f MB\n' total "$(awk -v k="${total}" 'BEGIN { print k / 1024 }')"
+  printf '  %-18s %9.1f %9.1f\n' total "$(mb "${total_rss}")" "$(mb "${total_pss}")"
 }
+mb() { awk -v k="$1" 'BEGIN { print k / 1024 }'; }
 
 # Counts Mailpit's messages to one address.
 mails_to() {
