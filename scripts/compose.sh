@@ -158,6 +158,8 @@ cmd_down() {
   hc_need podman podman-compose
   "${COMPOSE[@]}" down -t 30 >"${HC_HOME}/compose-down.log" 2>&1 ||
     { hc_tail "${HC_HOME}/compose-down.log" 30; hc_die "podman-compose down failed"; }
+  # podman-compose 1.0.3 leaves its network behind; up makes it again.
+  podman network rm --force deploy_default >/dev/null 2>&1 || true
   hc_log "containers stopped and removed"
   if [[ "${1:-}" == --volumes ]]; then
     podman volume rm --force "${VOLUMES[@]}" >/dev/null
