@@ -25,6 +25,9 @@ TAG="${HC_IMAGE_TAG:-dev}"
 WORK="${HC_HOME}/images"
 SERVICE_IMAGES=(membership events volunteering notifications edge)
 ALL_IMAGES=("${SERVICE_IMAGES[@]}" tools postgres redis kafka prometheus alertmanager mailpit)
+# haproxy fronts the production Redis (k8s/platform/redis.yaml); sms-capture is the compose
+# stack's SMS provider stand-in (deploy/compose.yaml).
+ALL_IMAGES+=(haproxy sms-capture)
 SIZE_AIM_MB=120
 image() { echo "localhost/homecoming/$1:${TAG}"; }
 
@@ -74,6 +77,7 @@ stage_context() {
   cp -a "${HC_KAFKA_LIBS}" "${ctx}/kafka/libs"
   hc_have mailpit || hc_die "mailpit not found (scripts/install-deps.sh)"
   cp "$(command -v mailpit)" "${ctx}/bin/mailpit"
+  cp scripts/sms-capture.py "${ctx}/bin/sms-capture.py"
   cp -a deploy/images deploy/prometheus "${ctx}/deploy/"
 }
 

@@ -250,6 +250,9 @@ fi
 if ((WITH_IMAGES)); then
   hc_step "podman, buildah, mmdebstrap and runc"
   image_pkgs=(podman buildah mmdebstrap runc)
+  # deploy/compose.yaml: podman-compose, and the CNI plugin that lets its containers find each
+  # other by service name on the compose network.
+  image_pkgs+=(podman-compose golang-github-containernetworking-plugin-dnsname)
   missing=()
   for pkg in "${image_pkgs[@]}"; do
     status="$(dpkg-query -W -f='${db:Status-Abbrev}' "${pkg}" 2>/dev/null || true)"

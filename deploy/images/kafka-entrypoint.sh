@@ -4,19 +4,29 @@
 #   KAFKA_PORT         client listener port (default 9092); KAFKA_CONTROLLER_PORT (default 9093)
 #   KAFKA_ADVERTISED   host:port clients are told to use (default localhost:KAFKA_PORT)
 #   KAFKA_HEAP         JVM heap (default 512m)
+#   KAFKA_EXTERNAL_PORT, KAFKA_EXTERNAL_ADVERTISED   optional second client listener, for clients
+#                      outside the container network (the compose stack: the host's 127.0.0.1)
 set -eu
 port="${KAFKA_PORT:-9092}"
 ctrl="${KAFKA_CONTROLLER_PORT:-9093}"
 data=/var/lib/kafka/data
 conf=/var/lib/kafka/server.properties
+listeners="PLAINTEXT://:${port}"
+advertised="PLAINTEXT://${KAFKA_ADVERTISED:-localhost:${port}}"
+protocols="PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+if [ -n "${KAFKA_EXTERNAL_PORT:-}" ]; then
+  listeners="${listeners},EXTERNAL://:${KAFKA_EXTERNAL_PORT}"
+  advertised="${advertised},EXTERNAL://${KAFKA_EXTERNAL_ADVERTISED:-localhost:${KAFKA_EXTERNAL_PORT}}"
+  protocols="${protocols},EXTERNAL:PLAINTEXT"
+fi
 cat >"${conf}" <<PROPS
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@localhost:${ctrl}
-listeners=PLAINTEXT://:${port},CONTROLLER://localhost:${ctrl}
-advertised.listeners=PLAINTEXT://${KAFKA_ADVERTISED:-localhost:${port}}
+listeners=${listeners},CONTROLLER://localhost:${ctrl}
+advertised.listeners=${advertised}
 controller.listener.names=CONTROLLER
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+listener.security.protocol.map=${protocols}
 inter.broker.listener.name=PLAINTEXT
 log.dirs=${data}
 num.partitions=1

@@ -24,6 +24,9 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   s.tls_key_file = env.String("HC_TLS_KEY_FILE", "");
   const std::string tls_ca = env.String("HC_TLS_CA_FILE", "");
   const bool plaintext_ok = env.Bool("HC_ALLOW_PLAINTEXT_NON_LOOPBACK", false);
+  // deploy/compose.yaml: the edge listens on its container's own network, which podman publishes
+  // on the host's loopback only (podman-compose 1.0.3 cannot give a container the host network).
+  const bool local_in_container = env.Bool("HC_EDGE_LOCAL_CONTAINER_NETWORK", false);
   s.web_dir = env.String("HC_EDGE_WEB_DIR", s.web_dir);
   s.membership.address = env.Address("HC_MEMBERSHIP_ADDR", s.membership.address);
   s.events.address = env.Address("HC_EVENTS_ADDR", s.events.address);
@@ -60,11 +63,12 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
     return absl::InvalidArgumentError("HC_EDGE_PROFILE=" + profile +
                                       " must be local or production");
   }
-  if (s.profile == Profile::kLocal && !IsLoopback(s.http_address)) {
+  if (s.profile == Profile::kLocal && !IsLoopback(s.http_address) && !local_in_container) {
     // The local profile serves /metrics and the dev sign-in page: never to a network.
     return absl::InvalidArgumentError("HC_EDGE_HTTP_ADDR=" + s.http_address +
                                       " is not loopback: HC_EDGE_PROFILE=local listens on "
-                                      "loopback only");
+                                      "loopback only (in a container published on the host's "
+                                      "loopback: HC_EDGE_LOCAL_CONTAINER_NETWORK=true)");
   }
   if (s.profile == Profile::kProduction && jwt_algorithm != "RS256") {
     // With HS256 every service holding the verification secret could mint members' tokens.

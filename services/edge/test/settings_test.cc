@@ -146,5 +146,21 @@ TEST(EdgeSettings, RedisTlsCombinationsNameTheVariable) {
               HasSubstr("HC_REDIS_USERNAME needs HC_REDIS_PASSWORD_FILE"));
 }
 
+TEST(EdgeSettings, TheLocalProfileListensOnAContainerNetworkOnlyWhenToldItIsOne) {
+  // deploy/compose.yaml: the container's port is published on the host's loopback only.
+  const std::map<std::string, std::string> in_container = {
+      {"HC_EDGE_PROFILE", "local"},
+      {"HC_EDGE_HTTP_ADDR", "0.0.0.0:17080"},
+      {"HC_EDGE_LOCAL_CONTAINER_NETWORK", "true"}};
+  EXPECT_TRUE(Read(in_container).ok());
+  EXPECT_FALSE(Read(With(in_container, {{"HC_EDGE_LOCAL_CONTAINER_NETWORK", "false"}})).ok());
+  // It relaxes nothing for production: plaintext off loopback still needs TLS there.
+  EXPECT_THAT(Read(With(kProduction, {{"HC_EDGE_HTTP_ADDR", "0.0.0.0:17080"},
+                                      {"HC_EDGE_LOCAL_CONTAINER_NETWORK", "true"}}))
+                  .status()
+                  .message(),
+              HasSubstr("HC_TLS_CERT_FILE"));
+}
+
 }  // namespace
 }  // namespace edge
