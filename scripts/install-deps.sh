@@ -4,7 +4,8 @@
 #
 #   scripts/install-deps.sh [--tools] [--images]
 #
-#   --tools   also `go install` grpcurl and ghz into /usr/local/bin (needs Go >= 1.22)
+#   --tools   also `go install` grpcurl and ghz into /usr/local/bin (needs Go >= 1.22), and
+#             apt-get install nghttp2-client (h2load, bench/h2load_bench.sh)
 #   --images  also install podman, buildah, mmdebstrap and runc (scripts/images.sh)
 #
 # Always `go install`s Mailpit (the local SMTP server notifications' email channel, its tests
@@ -242,6 +243,14 @@ if ((WITH_TOOLS)); then
     hc_log "go install ${module}"
     GOBIN=/usr/local/bin go install "${module}"
   done
+  # h2load (bench/h2load_bench.sh): a C HTTP/2 load generator that outruns the servers on one
+  # core, where ghz saturates its own core first.
+  if ! hc_have h2load; then
+    hc_log "installing nghttp2-client (h2load)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends nghttp2-client
+  fi
 fi
 
 # --- 8. optional container image tools -----------------------------------------

@@ -207,6 +207,8 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
   const std::string key = "events:list:v1:" + generation + ":" +
                           (q.include_unlisted ? "staff" : "member") + ":" + filters +
                           ":n=" + std::to_string(q.page_size) + ":t=" + req.page_token();
+  // A cache hit is checked by parsing it into the answer itself: it is parsed once.
+  bool parsed = false;
   HC_ASSIGN_OR_RETURN(std::string bytes,
                       cache_.GetOrLoad(
                           key, cache_ttl_,
@@ -219,10 +221,11 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
                             }
                             return proto.SerializeAsString();
                           },
-                          [](const std::string& cached) {
-                            return pb::ListEventsResponse().ParseFromString(cached);
+                          [&](const std::string& cached) {
+                            parsed = resp.ParseFromString(cached);
+                            return parsed;
                           }));
-  if (!resp.ParseFromString(bytes)) return absl::InternalError("corrupt cache entry");
+  if (!parsed && !resp.ParseFromString(bytes)) return absl::InternalError("corrupt cache entry");
   return absl::OkStatus();
 }
 
@@ -326,18 +329,22 @@ absl::Status EventsService::DoExport(const hc::auth::Principal& caller,
 absl::Status EventsService::DoGet(const hc::auth::Principal&, const pb::GetEventRequest& req,
                                   pb::GetEventResponse& resp) {
   HC_RETURN_IF_ERROR(CheckId("event_id", req.event_id()));
-  HC_ASSIGN_OR_RETURN(
-      std::string bytes,
-      cache_.GetOrLoad(
-          EventCacheKey(req.event_id()), cache_ttl_,
-          [&]() -> absl::StatusOr<std::string> {
-            HC_ASSIGN_OR_RETURN(domain::Event e, store_.Get(req.event_id()));
-            pb::Event proto;
-            ToProto(e, proto);
-            return proto.SerializeAsString();
-          },
-          [](const std::string& cached) { return pb::Event().ParseFromString(cached); }));
-  if (!resp.mutable_event()->ParseFromString(bytes)) {
+  // A cache hit is checked by parsing it into the answer itself: it is parsed once.
+  bool parsed = false;
+  HC_ASSIGN_OR_RETURN(std::string bytes,
+                      cache_.GetOrLoad(
+                          EventCacheKey(req.event_id()), cache_ttl_,
+                          [&]() -> absl::StatusOr<std::string> {
+                            HC_ASSIGN_OR_RETURN(domain::Event e, store_.Get(req.event_id()));
+                            pb::Event proto;
+                            ToProto(e, proto);
+                            return proto.SerializeAsString();
+                          },
+                          [&](const std::string& cached) {
+                            parsed = resp.mutable_event()->ParseFromString(cached);
+                            return parsed;
+                          }));
+  if (!parsed && !resp.mutable_event()->ParseFromString(bytes)) {
     return absl::InternalError("corrupt cache entry");
   }
   return absl::OkStatus();

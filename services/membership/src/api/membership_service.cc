@@ -193,9 +193,13 @@ absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,
     ToProto(m, proto);
     return proto.SerializeAsString();
   };
+  // A cache hit is checked by opening and parsing it into the answer itself, so a hit opens
+  // and parses once (`parsed`); a loaded value is opened below.
+  bool parsed = false;
   auto opens = [&](const std::string& sealed) {
     auto bytes = keys_.Open(sealed, key);
-    return bytes.ok() && pb::Member().ParseFromString(*bytes);
+    parsed = bytes.ok() && resp.mutable_member()->ParseFromString(*bytes);
+    return parsed;
   };
   // Cached profiles are sealed like the database columns: Redis never holds them in clear.
   // One sealed under another data key or damaged is dropped by the cache and loaded again.
@@ -206,9 +210,11 @@ absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,
                                                 return keys_.Seal(bytes, key);
                                               },
                                               opens));
-  auto bytes = keys_.Open(sealed, key);
-  if (!bytes.ok() || !resp.mutable_member()->ParseFromString(*bytes)) {
-    return absl::InternalError("a freshly sealed profile does not open");
+  if (!parsed) {
+    auto bytes = keys_.Open(sealed, key);
+    if (!bytes.ok() || !resp.mutable_member()->ParseFromString(*bytes)) {
+      return absl::InternalError("a freshly sealed profile does not open");
+    }
   }
   if (caller.subject != req.member_id()) {
     // Staff see who someone is, not how to reach them or since when they are sober: contact

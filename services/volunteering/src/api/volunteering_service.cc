@@ -227,19 +227,25 @@ absl::Status VolunteeringService::DoGet(const hc::auth::Principal& caller,
   (void)caller;  // any signed-in member
   HC_RETURN_IF_ERROR(CheckId("role_id", req.role_id()));
   const std::string role_id = hc::ids::Canonical(req.role_id());
-  HC_ASSIGN_OR_RETURN(
-      std::string bytes,
-      cache_.GetOrLoad(
-          RoleKey(role_id), options_.cache_ttl,
-          [&]() -> absl::StatusOr<std::string> {
-            HC_ASSIGN_OR_RETURN(auto found, store_.Get(role_id, Now()));
-            pb::Role proto;
-            ToProto(found.first, proto);
-            for (const auto& s : found.second) ToProto(s, *proto.add_shifts());
-            return proto.SerializeAsString();
-          },
-          [](const std::string& cached) { return pb::Role().ParseFromString(cached); }));
-  if (!resp.mutable_role()->ParseFromString(bytes)) return absl::InternalError("corrupt role");
+  // A cache hit is checked by parsing it into the answer itself: it is parsed once.
+  bool parsed = false;
+  HC_ASSIGN_OR_RETURN(std::string bytes,
+                      cache_.GetOrLoad(
+                          RoleKey(role_id), options_.cache_ttl,
+                          [&]() -> absl::StatusOr<std::string> {
+                            HC_ASSIGN_OR_RETURN(auto found, store_.Get(role_id, Now()));
+                            pb::Role proto;
+                            ToProto(found.first, proto);
+                            for (const auto& s : found.second) ToProto(s, *proto.add_shifts());
+                            return proto.SerializeAsString();
+                          },
+                          [&](const std::string& cached) {
+                            parsed = resp.mutable_role()->ParseFromString(cached);
+                            return parsed;
+                          }));
+  if (!parsed && !resp.mutable_role()->ParseFromString(bytes)) {
+    return absl::InternalError("corrupt role");
+  }
   return absl::OkStatus();
 }
 
@@ -275,6 +281,8 @@ absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
   HC_ASSIGN_OR_RETURN(std::string generation, ListGeneration());
   const std::string key = "volunteering:roles:v1:" + generation + ":" + filters +
                           ":n=" + std::to_string(page_size) + ":t=" + req.page_token();
+  // A cache hit is checked by parsing it into the answer itself: it is parsed once.
+  bool parsed = false;
   HC_ASSIGN_OR_RETURN(
       std::string bytes,
       cache_.GetOrLoad(
@@ -291,10 +299,11 @@ absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
             proto.set_next_page_token(hc::paging::EncodePageToken(page.next, filters));
             return proto.SerializeAsString();
           },
-          [](const std::string& cached) {
-            return pb::ListRolesResponse().ParseFromString(cached);
+          [&](const std::string& cached) {
+            parsed = resp.ParseFromString(cached);
+            return parsed;
           }));
-  if (!resp.ParseFromString(bytes)) return absl::InternalError("corrupt listing");
+  if (!parsed && !resp.ParseFromString(bytes)) return absl::InternalError("corrupt listing");
   return absl::OkStatus();
 }
 

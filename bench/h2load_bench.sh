@@ -1,0 +1,431 @@
+#!/usr/bin/env bash
+# Throughput ceilings that are the server's, not the load tool's: h2load (nghttp2-client, a C
+# HTTP/2 load generator) drives each cached read and the bare echo server, one after the other,
+# with the server alone on one core and h2load alone on the other.
+#
+#   bench/h2load_bench.sh                 # as root, after scripts/build.sh; about 3 minutes
+#   BENCH_SECONDS=20 bench/h2load_bench.sh
+#
+# A gRPC call is an HTTP/2 POST to /<package>.<Service>/<Method> whose body is the request
+# protobuf behind a 5-byte frame header (0 = not compressed, then the length, big-endian), with
+# `content-type: application/grpc`, `te: trailers` and the bearer token. protoc --encode writes
+# each request's bytes once; h2load sends the same body on every call. h2load only sees HTTP
+# status 200 (gRPC puts its status in the trailers), so every run of a service is checked
+# against the service's own grpc_server_handled_total (delta over the run, by grpc_code): a run
+# with any code other than OK is reported as BROKEN and the script exits non-zero. The echo
+# server has no metrics; its answers are checked once with grpcurl.
+#
+# Per RPC it prints req/s, the ratio to echo, the server's CPU per call (utime + stime from
+# /proc/<pid>/stat before and after, divided by the calls) and that against echo's. Then ghz,
+# at a fixed rate of half the RPC's measured maximum, gives p50/p99/p99.9 (ghz is only used
+# where it is not saturated; when it cannot reach the rate the row says so).
+#
+# Cached reads measured: membership GetMember; events GetEvent and ListEvents; volunteering
+# GetRole and ListRoles. Each service gets a fresh database (dropped at the end) and its data is
+# read once before the warm-up so every measured call is a cache hit.
+#
+# Environment:
+#   BENCH_SECONDS         about the measured seconds per h2load run (default 10): the run makes
+#                         the warm-up's rate times this many calls
+#   BENCH_WARMUP_SECONDS  h2load warm-up before each run (default 3)
+#   BENCH_CONNECTIONS     h2load connections (default 4)
+#   BENCH_STREAMS         concurrent streams per connection (default 16)
+#   BENCH_SERVER_CPU      core of the servers (default 1)
+#   BENCH_CLIENT_CPU      core of h2load and ghz (default 0)
+#   BENCH_LATENCY         1 = also the ghz latency runs at half load (default 1)
+#   BENCH_ONLY            space-separated subset of: echo membership events volunteering
+#   BENCH_BUILD_DIR       where the binaries are (default build/)
+#   BENCH_OUT             reports and logs (default $HC_HOME/bench/h2load-<time>)
+set -euo pipefail
+HC_LOG_TAG="h2load-bench"
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
+cd "${HC_REPO_ROOT}"
+
+if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+  exit 0
+fi
+
+# shellcheck source=bench/lib.sh
+source "${HC_REPO_ROOT}/bench/lib.sh"
+
+SECS="${BENCH_SECONDS:-10}"
+WARMUP="${BENCH_WARMUP_SECONDS:-3}"
+H2_CONNS="${BENCH_CONNECTIONS:-4}"
+H2_STREAMS="${BENCH_STREAMS:-16}"
+SERVER_CPU="${BENCH_SERVER_CPU:-1}"
+CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
+LATENCY="${BENCH_LATENCY:-1}"
+ONLY="${BENCH_ONLY:-echo membership events volunteering}"
+BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
+OUT="${BENCH_OUT:-${HC_HOME}/bench/h2load-$(date -u +%Y%m%dT%H%M%SZ)}"
+for v in SECS WARMUP H2_CONNS H2_STREAMS SERVER_CPU CLIENT_CPU LATENCY; do
+  [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
+done
+CONCURRENCY=$((H2_CONNS * H2_STREAMS))
+hc_require_root
+hc_need h2load ghz grpcurl protoc psql taskset python3 curl
+ECHO_BIN="${BUILD_DIR}/bench/echo_server"
+TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
+for b in "${ECHO_BIN}" "${TOKEN_BIN}"; do
+  [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
+done
+HOST=127.0.0.1
+ISSUER="homecoming-bench"
+mkdir -p "${OUT}"
+TMP="$(mktemp -d /tmp/hc-h2load-bench.XXXXXX)"
+STARTED_STACK=0 PG="" SERVER_PID="" SERVER_NAME="" DATABASES=() BENCH_TOPICS=()
+DB_NAME=""
+
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  set +e
+  if [[ -n "${SERVER_PID}" ]]; then hc_stop_pid "${SERVER_PID}" "${SERVER_NAME}" 30; fi
+  local d t
+  for d in "${DATABASES[@]}"; do
+    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${d}\" WITH (FORCE)" >/dev/null \
+      || hc_warn "could not drop database ${d}"
+  done
+  for t in "${BENCH_TOPICS[@]}"; do
+    kafka_topic_tool --delete --if-exists --topic "${t}" >/dev/null 2>&1 \
+      || hc_warn "could not delete topic ${t}"
+  done
+  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
+  rm -rf "${TMP}"
+  exit "${rc}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# grpc_body NAME PROTO TYPE TEXT: $TMP/NAME.bin, the gRPC-framed request TYPE written from
+# protobuf text format TEXT.
+grpc_body() {
+  local name="$1" proto="$2" type="$3" text="$4"
+  protoc -I proto -I /usr/include --encode="${type}" "${proto}" <<<"${text}" \
+    >"${TMP}/${name}.pb" || hc_die "protoc could not encode ${type}: ${text}"
+  python3 -c 'import struct, sys
+body = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(struct.pack(">BI", 0, len(body)) + body)' \
+    "${TMP}/${name}.pb" "${TMP}/${name}.bin"
+}
+
+# handled_codes METRICS_PORT METHOD: "code=count ..." of grpc_server_handled_total for METHOD.
+handled_codes() {
+  curl -fsS -m 5 "http://${HOST}:$1/metrics" | python3 -c '
+import re, sys
+method = sys.argv[1]
+for line in sys.stdin:
+    m = re.match(r"grpc_server_handled_total\{(.*)\} ([0-9.e+]+)$", line.strip())
+    if not m or f"grpc_method=\"{method}\"" not in m.group(1):
+        continue
+    code = re.search(r"grpc_code=\"([A-Za-z]+)\"", m.group(1)).group(1)
+    print(f"{code}={int(float(m.group(2)))}", end=" ")
+print()' "$2"
+}
+# codes_delta BEFORE AFTER: the calls per code between two handled_codes answers.
+codes_delta() {
+  python3 -c 'import sys
+parse = lambda s: {k: int(v) for k, v in (p.split("=") for p in s.split())}
+a, b = parse(sys.argv[1]), parse(sys.argv[2])
+d = {k: b[k] - a.get(k, 0) for k in b if b[k] - a.get(k, 0)}
+print(" ".join(f"{k}={v}" for k, v in sorted(d.items())) or "none")' "$1" "$2"
+}
+
+# h2load_run NAME URL_PATH PORT BODY TOKEN LIMIT: $OUT/NAME.h2load; prints "req_s succeeded
+# failed 2xx". LIMIT is "-D SECONDS" (the warm-up) or "-n CALLS" (the measured run: a fixed
+# number of calls, so none is cut off in flight and counted as Canceled by the server).
+h2load_run() {
+  local name="$1" path="$2" port="$3" body="$4" token="$5" limit="$6"
+  local headers=(-H "content-type: application/grpc" -H "te: trailers")
+  if [[ -n "${token}" ]]; then headers+=(-H "authorization: Bearer ${token}"); fi
+  # shellcheck disable=SC2086  # LIMIT is an option and its value
+  taskset -c "${CLIENT_CPU}" h2load ${limit} -c "${H2_CONNS}" -m "${H2_STREAMS}" -t 1 \
+    -d "${body}" "${headers[@]}" "http://${HOST}:${port}${path}" >"${OUT}/${name}.h2load" 2>&1 \
+    || { hc_tail "${OUT}/${name}.h2load"; hc_die "h2load failed (${name})"; }
+  python3 - "${OUT}/${name}.h2load" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"finished in [0-9.]+m?s, ([0-9.]+) req/s", t).group(1))
+m = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, "
+              r"(\d+) errored", t)
+status2xx = int(re.search(r"status codes: (\d+) 2xx", t).group(1))
+print(f"{rps:.0f} {m.group(2)} {int(m.group(3)) + int(m.group(4))} {status2xx}")
+EOF
+}
+
+# ghz_latency NAME PORT PROTO CALL JSON TOKEN RATE: "rps p50 p99 p999 errors" at RATE calls/s.
+ghz_latency() {
+  local name="$1" port="$2" proto="$3" call="$4" data="$5" token="$6" rate="$7"
+  local args=(--insecure --cpus 1 --import-paths proto --proto "${proto}" --call "${call}"
+              -d "${data}" -c "${CONCURRENCY}" --connections "${H2_CONNS}" -z "${SECS}s"
+              --rps "${rate}" --duration-stop wait -t 10s --format json -o "${OUT}/${name}.ghz.json")
+  if [[ -n "${token}" ]]; then args+=(-m "{\"authorization\":\"Bearer ${token}\"}"); fi
+  taskset -c "${CLIENT_CPU}" ghz "${args[@]}" "${HOST}:${port}" 2>"${OUT}/${name}.ghz.err" || true
+  [[ -s "${OUT}/${name}.ghz.json" ]] || { hc_tail "${OUT}/${name}.ghz.err"; hc_die "ghz: no report"; }
+  python3 - "${OUT}/${name}.ghz.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+lat = sorted(d["latency"] for d in r.get("details") or [] if d.get("status") == "OK")
+pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] / 1e6 if lat else float("nan")
+errors = int(r.get("count") or 0) - int((r.get("statusCodeDistribution") or {}).get("OK", 0))
+print(f'{r.get("rps") or 0:.0f} {pct(0.5):.2f} {pct(0.99):.2f} {pct(0.999):.2f} {errors}')
+r.pop("details", None)
+json.dump(r, open(sys.argv[1], "w"))
+EOF
+}
+
+# user_sys_ms PID: "user_ms sys_ms" PID has used so far (utime and stime of /proc/PID/stat).
+user_sys_ms() {
+  awk -v hz="$(getconf CLK_TCK)" '{ sub(/.*\) /, ""); split($0, f, " ");
+                                    print int(f[12] * 1000 / hz), int(f[13] * 1000 / hz) }' \
+    "/proc/$1/stat"
+}
+
+RESULTS="${TMP}/results"
+: >"${RESULTS}"
+BROKEN=0
+# measure LABEL PORT METRICS_PORT PROTO SERVICE METHOD TEXT JSON TOKEN: one RPC (h2load full
+# load, then ghz at half of it) against SERVER_PID; appends a line to $RESULTS.
+measure() {
+  local label="$1" port="$2" mport="$3" proto="$4" svc="$5" method="$6" text="$7" json="$8"
+  local token="$9" name req_type
+  name="$(tr 'A-Z ' 'a-z_' <<<"${label}")"
+  req_type="${svc%.*}.${method}Request"
+  [[ "${method}" == Echo ]] && req_type="${svc%.*}.EchoRequest"
+  grpc_body "${name}" "${proto}" "${req_type}" "${text}"
+  hc_log "${label}: ${WARMUP}s warm-up, ${SECS}s measured (h2load ${H2_CONNS}x${H2_STREAMS})"
+  local wrps c0="" c1="" u0 k0 u1 k1 rps ok failed s2xx codes="-" us usr sys
+  read -r wrps _ <<<"$(h2load_run "${name}-warmup" "/${svc}/${method}" "${port}" \
+    "${TMP}/${name}.bin" "${token}" "-D ${WARMUP}")"
+  # The warm-up's last calls were cut off when it stopped; wait until the server has counted
+  # them all (two equal readings 0.2 s apart) before taking the baseline.
+  if [[ -n "${mport}" ]]; then
+    local deadline=$((SECONDS + 30)) prev=""
+    c0="$(handled_codes "${mport}" "${method}")"
+    while [[ "${c0}" != "${prev}" ]] && ((SECONDS < deadline)); do
+      prev="${c0}"
+      sleep 0.2
+      c0="$(handled_codes "${mport}" "${method}")"
+    done
+  fi
+  read -r u0 k0 <<<"$(user_sys_ms "${SERVER_PID}")"
+  read -r rps ok failed s2xx <<<"$(h2load_run "${name}" "/${svc}/${method}" "${port}" \
+    "${TMP}/${name}.bin" "${token}" "-n $((wrps * SECS > 1000 ? wrps * SECS : 1000))")"
+  read -r u1 k1 <<<"$(user_sys_ms "${SERVER_PID}")"
+  if [[ -n "${mport}" ]]; then
+    # Every call has been answered when h2load returns; its count is in the metric by then.
+    c1="$(handled_codes "${mport}" "${method}")"
+    codes="$(codes_delta "${c0}" "${c1}")"
+  fi
+  read -r us usr sys <<<"$(python3 -c 'import sys; u, k, n = map(float, sys.argv[1:])
+print(" ".join(f"{1000 * ms / n:.1f}" if n else "-" for ms in (u + k, u, k)))' \
+    "$((u1 - u0))" "$((k1 - k0))" "${ok}")"
+  local state=ok
+  if ((failed > 0 || s2xx != ok)); then state=BROKEN; fi
+  if [[ "${codes}" != - && ! "${codes}" =~ ^OK=[0-9]+$ ]]; then state=BROKEN; fi
+  [[ "${state}" == BROKEN ]] && BROKEN=1
+  local lat="- - - - -"
+  if ((LATENCY)); then
+    lat="$(ghz_latency "${name}" "${port}" "${proto}" "${svc}/${method}" "${json}" "${token}" \
+      "$(half "${rps}")")"
+  fi
+  echo "${label}|${rps}|${ok}|${us}|${codes}|${state}|${lat}|$(half "${rps}")|${usr}|${sys}" \
+    >>"${RESULTS}"
+}
+
+# start_server NAME BINARY [VAR=VALUE...]: the service on SERVER_CPU against a fresh database;
+# sets SERVER_PID, PORT and METRICS_PORT.
+start_server() {
+  local name="$1" bin="$2"; shift 2
+  [[ -x "${bin}" ]] || hc_die "${bin} not built; run scripts/build.sh"
+  DB_NAME="bench_h2_${name}_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+  psql -X -q -v ON_ERROR_STOP=1 "${PG}/postgres" -c "CREATE DATABASE \"${DB_NAME}\"" >/dev/null \
+    || hc_die "cannot create a database"
+  DATABASES+=("${DB_NAME}")
+  bench_topics membership
+  SERVER_NAME="${name}"
+  env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" HC_DATABASE_URL="${PG}/${DB_NAME}" \
+    HC_REDIS_ADDR="${HC_REDIS_ADDR}" HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" \
+    HC_CONSUMER_GROUP="${name}-h2bench-${DB_NAME}" HC_MEMBERSHIP_TOPIC="${TOPIC_membership}" \
+    HC_JWT_ALG=HS256 HC_JWT_ISSUER="${ISSUER}" HC_JWT_KEY_FILE="${TMP}/jwt.key" \
+    HC_DATA_KEY_FILE="${TMP}/data.key" HC_WORKERS=16 HC_DB_POOL_SIZE=8 HC_WORK_QUEUE=4096 \
+    HC_CACHE_TTL_SECONDS=3600 HC_LOG_LEVEL=info "$@" \
+    taskset -c "${SERVER_CPU}" "${bin}" >"${OUT}/${name}.log" 2>&1 &
+  SERVER_PID=$!
+  local ports
+  ports="$(wait_for_line "${OUT}/${name}.log" \
+    'serving gRPC on port ([0-9]+ and metrics on port [0-9]+)' "${SERVER_PID}" 60)"
+  PORT="${ports%% *}"
+  METRICS_PORT="${ports##* }"
+}
+stop_server() {
+  hc_stop_pid "${SERVER_PID}" "${SERVER_NAME}" 30
+  SERVER_PID=""
+}
+# call PORT TOKEN PROTO METHOD JSON: one call through grpcurl (the seeding read).
+call() {
+  taskset -c "${CLIENT_CPU}" grpcurl -plaintext -max-time 10 -import-path proto -proto "$3" \
+    -H "authorization: Bearer $2" -d "$5" "${HOST}:$1" "$4"
+}
+
+# --- stack, keys, tokens -----------------------------------------------------------------------
+hc_steps 6
+hc_step "test stack"
+if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
+  STARTED_STACK=1
+  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
+    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
+fi
+set -a
+# shellcheck disable=SC1091
+. "${HC_HOME}/test/stack.env"
+set +a
+PG="${HC_PG_URL_BASE}"
+head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
+head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/data.key"
+MEMBER="$(python3 -c 'import uuid; print(uuid.uuid4())')"
+MEMBER_TOKEN="$("${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 \
+  --sub "${MEMBER}" --roles alumnus)"
+STAFF_TOKEN="$("${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 \
+  --sub bench-coordinator --roles coordinator)"
+IDLE="$(idle_pct)"
+((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+
+# --- echo --------------------------------------------------------------------------------------
+if [[ " ${ONLY} " == *" echo "* ]]; then
+  hc_step "echo_server on core ${SERVER_CPU}"
+  SERVER_NAME=echo_server
+  taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/echo_server.log" 2>&1 &
+  SERVER_PID=$!
+  PORT="$(wait_for_line "${OUT}/echo_server.log" 'listening on port ([0-9]+)' "${SERVER_PID}" 20)"
+  call "${PORT}" none proto/homecoming/testing/v1/echo.proto \
+    homecoming.testing.v1.EchoService/Echo '{"message":"hello"}' >/dev/null \
+    || hc_die "the echo server does not answer Echo"
+  # The ceiling gets the same authorization header as the services: h2load (nghttp2) never
+  # adds `authorization` to the HPACK table, so the server Huffman-decodes the whole token on
+  # every call (~17,000 instructions, callgrind), transport work echo must do too for the
+  # ratios to compare the services' own work. The row without it is printed for reference.
+  measure "Echo" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
+    homecoming.testing.v1.EchoService Echo 'message: "hello"' '{"message":"hello"}' \
+    "${MEMBER_TOKEN}"
+  measure "Echo no-auth" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
+    homecoming.testing.v1.EchoService Echo 'message: "hello"' '{"message":"hello"}' ""
+  stop_server
+fi
+
+# --- membership --------------------------------------------------------------------------------
+if [[ " ${ONLY} " == *" membership "* ]]; then
+  hc_step "membership on core ${SERVER_CPU}"
+  start_server membership "${BUILD_DIR}/services/membership/membership"
+  MPROTO=proto/alumni/membership/v1/membership_service.proto
+  MSVC=alumni.membership.v1.MembershipService
+  seed="$(call "${PORT}" "${STAFF_TOKEN}" "${MPROTO}" "${MSVC}/RegisterMember" \
+    '{"first_name":"Bench","last_name":"Reader","email":"bench-h2-'"${DB_NAME}"'@example.org",
+      "program":"PROGRAM_IOP","time_zone":"America/Chicago","interests":["hiking"]}')" \
+    || hc_die "seeding RegisterMember failed"
+  MID="$(python3 -c 'import json, sys; m = json.load(sys.stdin)["member"]
+print(m.get("memberId") or m["member_id"])' <<<"${seed}")"
+  call "${PORT}" "${STAFF_TOKEN}" "${MPROTO}" "${MSVC}/GetMember" "{\"member_id\":\"${MID}\"}" \
+    >/dev/null || hc_die "first GetMember failed"
+  measure "GetMember" "${PORT}" "${METRICS_PORT}" "${MPROTO}" "${MSVC}" GetMember \
+    "member_id: \"${MID}\"" "{\"member_id\":\"${MID}\"}" "${STAFF_TOKEN}"
+  stop_server
+fi
+
+# --- events ------------------------------------------------------------------------------------
+if [[ " ${ONLY} " == *" events "* ]]; then
+  hc_step "events on core ${SERVER_CPU}"
+  start_server events "${BUILD_DIR}/services/events/events"
+  psql -X -q -v ON_ERROR_STOP=1 "${PG}/${DB_NAME}" >/dev/null <<SQL
+INSERT INTO events (event_id, title, kind, starts_at, ends_at, time_zone, venue, capacity,
+                    waitlist_enabled, visibility, created_by, created_at, updated_at)
+SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'Bench event ' || n, 1,
+       now() + interval '30 days', now() + interval '30 days 2 hours', 'America/Chicago',
+       'Bench hall', 100, true, 2, 'bench', now(), now()
+FROM generate_series(1, 50) n;
+ANALYZE events;
+SQL
+  EPROTO=proto/alumni/events/v1/events_service.proto
+  ESVC=alumni.events.v1.EventsService
+  EID=00000000-0000-4000-8000-000000000001
+  call "${PORT}" "${MEMBER_TOKEN}" "${EPROTO}" "${ESVC}/GetEvent" "{\"event_id\":\"${EID}\"}" \
+    >/dev/null || hc_die "first GetEvent failed"
+  call "${PORT}" "${MEMBER_TOKEN}" "${EPROTO}" "${ESVC}/ListEvents" '{"page_size":20}' \
+    >/dev/null || hc_die "first ListEvents failed"
+  measure "GetEvent" "${PORT}" "${METRICS_PORT}" "${EPROTO}" "${ESVC}" GetEvent \
+    "event_id: \"${EID}\"" "{\"event_id\":\"${EID}\"}" "${MEMBER_TOKEN}"
+  measure "ListEvents" "${PORT}" "${METRICS_PORT}" "${EPROTO}" "${ESVC}" ListEvents \
+    "page_size: 20" '{"page_size":20}' "${MEMBER_TOKEN}"
+  stop_server
+fi
+
+# --- volunteering ------------------------------------------------------------------------------
+if [[ " ${ONLY} " == *" volunteering "* ]]; then
+  hc_step "volunteering on core ${SERVER_CPU}"
+  bench_topics events
+  start_server volunteering "${BUILD_DIR}/services/volunteering/volunteering" \
+    HC_EVENTS_CONSUMER_GROUP="volunteering-events-h2bench" HC_EVENTS_TOPIC="${TOPIC_events}"
+  RID="('20000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid"
+  SID="('30000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid"
+  psql -X -q -v ON_ERROR_STOP=1 "${PG}/${DB_NAME}" >/dev/null <<SQL
+INSERT INTO roles (role_id, title, description, tags, venue, max_shifts_per_person, created_by,
+                   created_at, updated_at)
+SELECT ${RID}, 'Bench role ' || n, '', '{}', 'Bench hall', 5, 'bench', now(), now()
+FROM generate_series(1, 50) n;
+INSERT INTO shifts (shift_id, role_id, starts_at, ends_at, time_zone, slots, created_at,
+                    updated_at)
+SELECT ${SID}, ${RID}, now() + interval '30 days', now() + interval '30 days 2 hours',
+       'America/Chicago', 500, now(), now()
+FROM generate_series(1, 50) n;
+SQL
+  VPROTO=proto/alumni/volunteering/v1/volunteering_service.proto
+  VSVC=alumni.volunteering.v1.VolunteeringService
+  ROLE=20000000-0000-4000-8000-000000000001
+  call "${PORT}" "${MEMBER_TOKEN}" "${VPROTO}" "${VSVC}/GetRole" "{\"role_id\":\"${ROLE}\"}" \
+    >/dev/null || hc_die "first GetRole failed"
+  call "${PORT}" "${MEMBER_TOKEN}" "${VPROTO}" "${VSVC}/ListRoles" '{"page_size":20}' \
+    >/dev/null || hc_die "first ListRoles failed"
+  measure "GetRole" "${PORT}" "${METRICS_PORT}" "${VPROTO}" "${VSVC}" GetRole \
+    "role_id: \"${ROLE}\"" "{\"role_id\":\"${ROLE}\"}" "${MEMBER_TOKEN}"
+  measure "ListRoles" "${PORT}" "${METRICS_PORT}" "${VPROTO}" "${VSVC}" ListRoles \
+    "page_size: 20" '{"page_size":20}' "${MEMBER_TOKEN}"
+  stop_server
+fi
+
+# --- report ------------------------------------------------------------------------------------
+hc_step "results (reports in ${OUT})"
+{
+  echo "h2load bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
+    "$(nproc) cores, ${IDLE}% idle before (shared machine: compare ratios, not req/s)"
+  echo "servers on core ${SERVER_CPU}, h2load and ghz on core ${CLIENT_CPU}; PostgreSQL, Redis," \
+    "Kafka unpinned; h2load ${H2_CONNS} connections x ${H2_STREAMS} streams, ${SECS}s per RPC"
+  echo
+  python3 - "${RESULTS}" <<'EOF'
+import sys
+rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
+echo = next((r for r in rows if r[0] == "Echo"), None)
+print("us/call: the server's CPU (utime + stime) per call; its 'vs echo' is echo's us/call")
+print("divided by this RPC's, so 1.00 is as cheap as echo for both ratios.")
+print(f'{"RPC":<12} {"req/s":>8} {"vs echo":>8} {"us/call":>8} {"vs echo":>8} {"user":>6} '
+      f'{"sys":>6}  {"codes (grpc_server_handled_total)":<34} {"state":<6}')
+for r in rows:
+    rps, us = float(r[1]), float(r[3]) if r[3] != "-" else float("nan")
+    x = f"{rps / float(echo[1]):.2f}" if echo else "-"
+    # CPU ratio as "echo's CPU per call / this one's": 1.0 is as cheap as echo, like req/s.
+    y = f"{float(echo[3]) / us:.2f}" if echo and us == us and us > 0 else "-"
+    print(f"{r[0]:<12} {rps:>8.0f} {x:>8} {us:>8.1f} {y:>8} {r[8]:>6} {r[9]:>6}  {r[4]:<34} "
+          f"{r[5]:<6}")
+print()
+print(f'ghz at half of each RPC\'s h2load maximum: {"target/s":>8} {"got/s":>7} {"p50 ms":>7} '
+      f'{"p99 ms":>7} {"p99.9 ms":>8} {"errors":>6}')
+for r in rows:
+    got, p50, p99, p999, err = r[6].split()
+    note = "" if got == "-" or float(got) >= 0.95 * float(r[7]) else "  (ghz could not keep the rate)"
+    print(f'  {r[0]:<40} {r[7]:>8} {got:>7} {p50:>7} {p99:>7} {p999:>8} {err:>6}{note}')
+EOF
+} | tee "${OUT}/summary.txt"
+if ((BROKEN)); then hc_die "a run answered other than OK (see codes): its figures mean nothing"; fi
+hc_log "reports in ${OUT}"
