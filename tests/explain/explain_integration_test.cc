@@ -76,22 +76,25 @@ void CheckService(const std::string& service, const std::vector<postgres::Migrat
   for (const HotQuery& q : HotQueries()) {
     if (q.service != service) continue;
     ++planned;
-    pqxx::work tx(conn);
-    // PREPARE infers each parameter's type from the statement, as the stores' exec_params
-    // does; EXPLAIN EXECUTE then plans with the given values (a custom plan).
-    tx.exec("PREPARE hot AS " + q.sql);
     std::string args;
     for (const auto& p : q.params) args += (args.empty() ? "" : ", ") + p;
     std::string json_text;
     try {
+      pqxx::work tx(conn);
+      // PREPARE infers each parameter's type from the statement, as the stores' exec_params
+      // does; EXPLAIN EXECUTE then plans with the given values (a custom plan).
+      // A statement that failed to plan is still prepared (PREPARE outlives a rollback).
+      tx.exec("DEALLOCATE ALL");
+      tx.exec("PREPARE hot AS " + q.sql);
       json_text = tx.exec1("EXPLAIN (FORMAT JSON) EXECUTE hot" +
                            (q.params.empty() ? std::string() : "(" + args + ")"))[0]
                       .as<std::string>();
+      tx.exec("DEALLOCATE hot");
+      tx.abort();
     } catch (const std::exception& e) {
       ADD_FAILURE() << service << " / " << q.name << ": " << e.what();
       continue;
     }
-    tx.abort();
     nlohmann::json plan = nlohmann::json::parse(json_text);
     std::vector<std::string> scans;
     SeqScans(plan[0]["Plan"], scans);

@@ -30,7 +30,9 @@ std::string Id(int i) {
   std::snprintf(buf, sizeof buf, "'00000000-0000-0000-0000-%012x'", i);
   return buf;
 }
-std::string IdText(int i) { return Id(i) + "::text"; }
+// An untyped literal, as libpqxx sends a parameter: PostgreSQL gives it the type the statement
+// infers (uuid or text).
+std::string IdText(int i) { return Id(i); }
 std::string IdArray(int first, int count) {
   std::string out = "ARRAY[";
   for (int i = 0; i < count; ++i) out += (i ? "," : "") + Id(first + i) + "::uuid";
