@@ -63,8 +63,9 @@ int main(int argc, char** argv) {
   const int port = std::stoi(address.substr(colon + 1));
 
   prometheus::Registry registry;
-  hc::redis::Cache cache({.address = address, .pool_size = static_cast<size_t>(threads)}, registry,
-                         "bench");
+  hc::redis::Cache cache(
+      {.connection = {.address = address}, .pool_size = static_cast<size_t>(threads)}, registry,
+      "bench");
   auto load = [&]() -> absl::StatusOr<std::string> { return value; };
   if (!cache.GetOrLoad(key, std::chrono::seconds(600), load).ok()) return 1;
 

@@ -195,6 +195,8 @@ else
   hc_log "go install sigs.k8s.io/kustomize/kustomize/v5@v5.7.1"
   GOBIN=/usr/local/bin go install sigs.k8s.io/kustomize/kustomize/v5@v5.7.1
 fi
+# tools/k8s-validate (the ops.k8s.validate.* tests) is a Go program its ctest builds.
+hc_have go || [[ -x /usr/local/go/bin/go ]] || hc_die "Go >= 1.26 is needed for tools/k8s-validate"
 
 # --- 5. Mailpit, the local SMTP server (scripts/stack.sh) ----------------------
 MAILPIT_VERSION="v1.33.1"

@@ -5,6 +5,9 @@
 #include <algorithm>
 #include <set>
 
+#include "libs/kafka/kafka.h"
+#include "libs/kafka/security.h"
+
 namespace hc::dlq {
 namespace {
 
@@ -36,25 +39,24 @@ int Ms(std::chrono::milliseconds d) { return static_cast<int>(d.count()); }
 absl::Status ApplyKafkaSecurity(RdKafka::Conf& conf, const Env& env) {
   std::string protocol = env("HC_KAFKA_SECURITY_PROTOCOL");
   std::transform(protocol.begin(), protocol.end(), protocol.begin(), ::tolower);
-  if (protocol.empty() || protocol == "plaintext")
-    return Set(conf, "security.protocol", "plaintext");
+  kafka::Security security;
+  if (protocol.empty() || protocol == "plaintext") return kafka::ApplySecurity(conf, security);
   if (protocol != "ssl") {
     return absl::InvalidArgumentError("HC_KAFKA_SECURITY_PROTOCOL: plaintext or ssl, not '" +
                                       protocol + "'");
   }
-  std::map<std::string, std::string> settings = {{"security.protocol", "ssl"}};
-  for (const auto& [variable, name] :
-       std::map<std::string, std::string>{{"HC_KAFKA_SSL_CA_FILE", "ssl.ca.location"},
-                                          {"HC_KAFKA_SSL_CERT_FILE", "ssl.certificate.location"},
-                                          {"HC_KAFKA_SSL_KEY_FILE", "ssl.key.location"}}) {
-    const std::string file = env(variable);
-    if (file.empty()) {
+  security.protocol = kafka::Security::Protocol::kSsl;
+  for (const auto& [variable, file] :
+       std::map<std::string, std::string*>{{"HC_KAFKA_SSL_CA_FILE", &security.ca_file},
+                                           {"HC_KAFKA_SSL_CERT_FILE", &security.cert_file},
+                                           {"HC_KAFKA_SSL_KEY_FILE", &security.key_file}}) {
+    *file = env(variable);
+    if (file->empty()) {
       return absl::InvalidArgumentError(variable +
                                         " is required when HC_KAFKA_SECURITY_PROTOCOL=ssl");
     }
-    settings[name] = file;
   }
-  return SetAll(conf, settings);
+  return kafka::ApplySecurity(conf, security);
 }
 
 void DlqClient::DeliveryReports::dr_cb(RdKafka::Message& message) {

@@ -19,9 +19,10 @@ namespace hc::dlq {
 
 using Env = std::function<std::string(const std::string&)>;
 
-// Applies the services' Kafka TLS settings (HC_KAFKA_SECURITY_PROTOCOL plaintext|ssl and, for
-// ssl, HC_KAFKA_SSL_CA_FILE, HC_KAFKA_SSL_CERT_FILE, HC_KAFKA_SSL_KEY_FILE) to `conf`.
-// Kept to this one function so it can give way to libs/kafka's own once that reads them.
+// Reads the services' Kafka TLS settings (HC_KAFKA_SECURITY_PROTOCOL plaintext|ssl and, for
+// ssl, HC_KAFKA_SSL_CA_FILE, HC_KAFKA_SSL_CERT_FILE, HC_KAFKA_SSL_KEY_FILE) from `env` and sets
+// them on `conf` through libs/kafka's ApplySecurity, as the services' own clients do. The tool
+// reads them itself rather than through libs/config: it needs none of a service's other settings.
 absl::Status ApplyKafkaSecurity(RdKafka::Conf& conf, const Env& env);
 
 // Where a partition of the DLQ topic stands.

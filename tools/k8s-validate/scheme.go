@@ -1,6 +1,7 @@
 package main
 
 import (
+	certmanagerv1 "github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1"
 	cnpgv1 "github.com/cloudnative-pg/api/pkg/api/v1"
 	monitoringv1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1"
 	monitoringv1alpha1 "github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1alpha1"
@@ -29,6 +30,7 @@ func newScheme() (*runtime.Scheme, error) {
 		storagev1.AddToScheme, schedulingv1.AddToScheme, coordinationv1.AddToScheme,
 		discoveryv1.AddToScheme, admissionregistrationv1.AddToScheme,
 		cnpgv1.AddToScheme, monitoringv1.AddToScheme, monitoringv1alpha1.AddToScheme,
+		certmanagerv1.AddToScheme,
 	} {
 		if err := add(scheme); err != nil {
 			return nil, err
