@@ -258,6 +258,7 @@ export const mentorship = {
     availability: T.Availability;
     sameGender: boolean;
     gender: string;
+    shareContact: T.ShareContact;
   }) => call<object, { requestId: string; proposals: T.Proposal[] }>(ME, 'RequestMentor', r),
   choose: (requestId: string, mentorId: string) =>
     call<object, { match: T.Match }>(ME, 'ChooseMentor', { requestId, mentorId }),

@@ -212,6 +212,22 @@ export interface Preferences {
   roleSuggestions: boolean;
 }
 
+/** Inbox kinds about mentorship: the client shows them with GetMyMentorship (no subject ids). */
+export const MENTORSHIP_INBOX_KINDS = [
+  'INBOX_ITEM_KIND_MENTOR_CHOSEN',
+  'INBOX_ITEM_KIND_MENTOR_CHOICE_LAPSED',
+  'INBOX_ITEM_KIND_MENTORSHIP_INTRODUCTION',
+  'INBOX_ITEM_KIND_MENTOR_CHECK_IN_DUE',
+  'INBOX_ITEM_KIND_MENTORSHIP_ENDED',
+  'INBOX_ITEM_KIND_MENTORSHIP_ATTENTION',
+  'INBOX_ITEM_KIND_MENTORSHIP_END_CONFIRMED',
+] as const;
+
+/** Whether an inbox item is about one's mentorship (by kind, or its category for kinds newer than this app). */
+export function isMentorshipItem(i: { kind: string; category: string }): boolean {
+  return (MENTORSHIP_INBOX_KINDS as readonly string[]).includes(i.kind) || i.category === 'CATEGORY_MENTORSHIP';
+}
+
 export interface InboxItem {
   itemId: string;
   category: string;
@@ -240,6 +256,11 @@ export interface Availability {
   timeZone: string;
   windows: WeeklyWindow[];
 }
+/** Which of one's own addresses the other party of a match may see (none unless chosen). */
+export interface ShareContact {
+  email: boolean;
+  phone: boolean;
+}
 export interface MentorProfile {
   memberId?: string;
   capacity: number;
@@ -250,6 +271,7 @@ export interface MentorProfile {
   availability: Availability;
   introduction: string;
   gender: string;
+  shareContact?: ShareContact;
   activeMentees?: number;
   updatedAt?: string;
 }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <latch>
+#include <mutex>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -11,6 +12,7 @@
 #include "libs/ids/ids.h"
 #include "libs/service/runtime.h"
 #include "libs/testing/testing.h"
+#include "services/volunteering/src/messaging/mentorship_poller.h"
 #include "services/volunteering/src/storage/mentorship_store.h"
 #include "services/volunteering/test/test_support.h"
 
@@ -390,6 +392,90 @@ TEST_F(MentorshipStoreTest, MentorshipEndedNamesWhoEndedItAndNobodyWhenAConcernE
   EXPECT_EQ(ended[0].ended_by(), active.mentee_id);
   EXPECT_EQ(ended[1].match_id(), awaited.match_id);
   EXPECT_EQ(ended[1].ended_by(), "");
+}
+
+// The poller's loop, not just its batches: a clock the test moves, and rows the loop must
+// change on its own.
+class MentorshipPollerLoopTest : public MentorshipStoreTest {
+ protected:
+  messaging::MentorshipPoller::Clock TestClock() {
+    return [this] {
+      calls_.fetch_add(1);
+      std::lock_guard lock(mu_);
+      return now_;
+    };
+  }
+  void SetNow(absl::Time t) {
+    std::lock_guard lock(mu_);
+    now_ = t;
+  }
+  int MatchesWithStatus(int status) {
+    return Count("SELECT count(*)::int FROM mentorship_matches WHERE status = " +
+                 std::to_string(status));
+  }
+  int Facts(const std::string& type) {
+    return Count("SELECT count(*)::int FROM outbox WHERE ce_type LIKE '%" + type + "'");
+  }
+
+  std::mutex mu_;
+  absl::Time now_ = kNow;  // guarded by mu_
+  std::atomic<int> calls_{0};
+};
+
+TEST_F(MentorshipPollerLoopTest, LoopRunsBothJobsOnItsIntervalAndDrainsBatches) {
+  const std::string mentor = Mentor(5, "en");
+  for (int i = 0; i < 3; ++i) Chosen(mentor, "en");
+  auto active = Chosen(mentor, "en");
+  ASSERT_TRUE(store_->Respond(mentor, active.match_id, true, kNow)->status.ok());
+
+  // Batches of one: three lapsed choices need the round to keep taking batches.
+  messaging::MentorshipPoller poller(
+      *store_, TestClock(),
+      {.interval = std::chrono::milliseconds(20), .quiet = absl::Hours(24 * 30), .batch = 1});
+  poller.Start();
+  // Several rounds at kNow: nothing is due yet, so nothing changes.
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return calls_.load() >= 6; }, std::chrono::seconds(10)));
+  EXPECT_EQ(MatchesWithStatus(4), 0);
+  EXPECT_EQ(Facts("MentorCheckInDue"), 0);
+
+  // Past the 72-hour answer window: a later round expires all three, and only them.
+  SetNow(kNow + absl::Hours(73));
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return Facts("MentorChoiceLapsed") == 3; },
+                                   std::chrono::seconds(10)));
+  EXPECT_EQ(MatchesWithStatus(4), 3);
+  EXPECT_EQ(Facts("MentorCheckInDue"), 0);
+
+  // Thirty quiet days on: the active match gets its reminder, once, however many rounds run.
+  SetNow(kNow + absl::Hours(24 * 31));
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return Facts("MentorCheckInDue") == 1; },
+                                   std::chrono::seconds(10)));
+  const int seen = calls_.load();
+  ASSERT_TRUE(
+      hc::testing::WaitFor([&] { return calls_.load() >= seen + 6; }, std::chrono::seconds(10)));
+  poller.Stop();
+  EXPECT_EQ(Facts("MentorCheckInDue"), 1);
+  EXPECT_EQ(Facts("MentorChoiceLapsed"), 3);
+}
+
+TEST_F(MentorshipPollerLoopTest, FirstRoundRunsAtStartThenWaitsAndStopIsPrompt) {
+  const std::string mentor = Mentor(2, "en");
+  auto unanswered = Chosen(mentor, "en");
+  SetNow(kNow + absl::Hours(73));
+
+  // An hour between rounds: the first runs at once, the second never comes before Stop.
+  messaging::MentorshipPoller poller(
+      *store_, TestClock(),
+      {.interval = std::chrono::hours(1), .quiet = absl::Hours(24 * 30), .batch = 100});
+  poller.Start();
+  ASSERT_TRUE(hc::testing::WaitFor([&] { return Facts("MentorChoiceLapsed") == 1; },
+                                   std::chrono::seconds(10)));
+  const auto before = std::chrono::steady_clock::now();
+  poller.Stop();
+  const auto took = std::chrono::steady_clock::now() - before;
+  EXPECT_LT(took, std::chrono::seconds(2)) << "Stop waited for the interval";
+  // One round of one batch: the loop slept on its interval instead of spinning.
+  EXPECT_EQ(calls_.load(), 1);
+  EXPECT_EQ(MatchesWithStatus(4), 1);
 }
 
 }  // namespace

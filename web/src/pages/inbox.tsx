@@ -1,12 +1,15 @@
 import { useEffect } from 'preact/hooks';
 import { notifications } from '../api';
 import { onInboxItem, setUnread } from '../inbox-stream';
-import type { InboxItem } from '../types';
+import { isMentorshipItem, type InboxItem } from '../types';
 import { Alert, Loading, formatWhen, useAction, useLoad, useTitle } from '../ui';
 
 function itemLink(i: InboxItem): string | null {
   if (i.eventId) return `/events/${i.eventId}`;
   if (i.roleId) return `/volunteer/roles/${i.roleId}`;
+  // Coordinators' notice names no match: their overview is where it leads.
+  if (i.kind === 'INBOX_ITEM_KIND_MENTORSHIP_ATTENTION') return '/coordinator/mentorship';
+  if (isMentorshipItem(i)) return '/mentorship';
   return null;
 }
 

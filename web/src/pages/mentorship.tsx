@@ -2,8 +2,9 @@
 // matches as mentee and as mentor (answer, check-ins, end, report a concern), and the
 // coordinators' overview. The service decides who may do what; the app only hides what
 // cannot apply.
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { ApiError, membership, mentorship, type Session } from '../api';
+import { onInboxItem } from '../inbox-stream';
 import type {
   Availability,
   ConcernCategory,
@@ -11,8 +12,10 @@ import type {
   Match,
   MentorProfile,
   Proposal,
+  ShareContact,
   WeeklyWindow,
 } from '../types';
+import { isMentorshipItem } from '../types';
 import { Alert, Loading, Status, browserTimeZone, formatWhen, useAction, useLoad, useTitle } from '../ui';
 
 export function isPeerMentor(session: Session): boolean {
@@ -102,6 +105,58 @@ function CheckList({
     </fieldset>
   );
 }
+
+/** Reloads `reload` whenever a mentorship item arrives on the inbox stream (an answer, an
+ * introduction, an ending), so these pages follow the other party without a page reload. */
+function useMentorshipUpdates(reload: () => Promise<void>) {
+  useEffect(
+    () =>
+      onInboxItem((item) => {
+        if (isMentorshipItem(item)) void reload();
+      }),
+    [reload],
+  );
+}
+
+/** Which of one's own addresses the other party may see once matched; nothing unless ticked. */
+function ShareContactChoice({
+  name,
+  value,
+  onChange,
+}: {
+  name: string;
+  value: ShareContact;
+  onChange: (next: ShareContact) => void;
+}) {
+  return (
+    <fieldset data-testid={`${name}-share`}>
+      <legend>Share my contact details once we are matched</legend>
+      <p class="meta">
+        The introduction to the other person never shows your email or phone unless you tick it here.
+      </p>
+      <div class="check">
+        <input
+          type="checkbox"
+          id={`${name}-share-email`}
+          checked={value.email}
+          onChange={(e) => onChange({ ...value, email: (e.target as HTMLInputElement).checked })}
+        />
+        <label for={`${name}-share-email`}>Share my email address</label>
+      </div>
+      <div class="check">
+        <input
+          type="checkbox"
+          id={`${name}-share-phone`}
+          checked={value.phone}
+          onChange={(e) => onChange({ ...value, phone: (e.target as HTMLInputElement).checked })}
+        />
+        <label for={`${name}-share-phone`}>Share my phone number</label>
+      </div>
+    </fieldset>
+  );
+}
+
+const NO_SHARING: ShareContact = { email: false, phone: false };
 
 /** Weekly windows in the browser's zone: day, from, until; add and remove rows. */
 function WindowsEditor({
@@ -231,6 +286,7 @@ function ProfileEditor({ initial, tags }: { initial: MentorProfile | null; tags:
       availability: { timeZone: browserTimeZone(), windows: [DEFAULT_WINDOW] },
       introduction: '',
       gender: '',
+      shareContact: NO_SHARING,
     },
   );
   const [languages, setLanguages] = useState(p.languages.join(', '));
@@ -263,6 +319,7 @@ function ProfileEditor({ initial, tags }: { initial: MentorProfile | null; tags:
               ...p,
               languages: langs,
               availability: { ...p.availability, timeZone: browserTimeZone() },
+              shareContact: { email: !!p.shareContact?.email, phone: !!p.shareContact?.phone },
             });
             setP(r.profile);
             setSaved('Profile saved.');
@@ -334,6 +391,11 @@ function ProfileEditor({ initial, tags }: { initial: MentorProfile | null; tags:
             onInput={(e) => update({ gender: (e.target as HTMLInputElement).value })}
           />
         </div>
+        <ShareContactChoice
+          name="mp"
+          value={p.shareContact ?? NO_SHARING}
+          onChange={(shareContact) => update({ shareContact })}
+        />
         <Alert message={act.error} />
         {saved && <Status>{saved}</Status>}
         <button type="submit" class="primary" disabled={act.busy}>
@@ -444,7 +506,9 @@ export function FindMentorPage() {
   const [windows, setWindows] = useState<WeeklyWindow[]>([DEFAULT_WINDOW]);
   const [sameGender, setSameGender] = useState(false);
   const [gender, setGender] = useState('');
+  const [shareContact, setShareContact] = useState<ShareContact>(NO_SHARING);
   const act = useAction();
+  useMentorshipUpdates(mine.reload);
   if (mine.error) return <Alert message={mine.error} />;
   if (!mine.data) return <Loading what="your mentorship" />;
   const current = mine.data.asMentee[0];
@@ -484,7 +548,15 @@ export function FindMentorPage() {
               if (windowsError) return act.setError(windowsError);
               void act.run(async () => {
                 const availability: Availability = { timeZone: browserTimeZone(), windows };
-                await mentorship.request({ programs, interests, language: lang, availability, sameGender, gender });
+                await mentorship.request({
+                  programs,
+                  interests,
+                  language: lang,
+                  availability,
+                  sameGender,
+                  gender,
+                  shareContact,
+                });
                 await mine.reload();
               });
             }}
@@ -517,6 +589,7 @@ export function FindMentorPage() {
                 <input id="fm-gender" maxLength={60} value={gender} onInput={(e) => setGender((e.target as HTMLInputElement).value)} />
               </div>
             )}
+            <ShareContactChoice name="fm" value={shareContact} onChange={setShareContact} />
             <Alert message={act.error} />
             <button type="submit" class="primary" disabled={act.busy}>
               Find mentors
@@ -701,6 +774,7 @@ export function MyMentorshipPage({ session }: { session: Session }) {
   useTitle('Mentorship');
   const mine = useLoad(() => mentorship.mine(), []);
   const reload = () => void mine.reload();
+  useMentorshipUpdates(mine.reload);
   return (
     <section>
       <MentorshipNav />
