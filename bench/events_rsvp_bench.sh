@@ -37,13 +37,9 @@ HC_LOG_TAG="events-bench"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "${HC_REPO_ROOT}"
 
-if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-  exit 0
-fi
-
 # shellcheck source=bench/lib.sh
 source "${HC_REPO_ROOT}/bench/lib.sh"
+bench_help_if_asked "$@"
 EVENTS="${BENCH_EVENTS:-100000}"
 bench_init events EVENTS
 EVENTS_PROTO="proto/alumni/events/v1/events_service.proto"

@@ -5,6 +5,15 @@
 # flight), CONNS (pgbench clients), SECS (seconds per pgbench run), PG and DB_NAME (pgbench's
 # database), all set by bench_init and bench_stack_and_database.
 
+# bench_help_if_asked "$@": with -h or --help, prints the calling script's header comment (up
+# to its first non-comment line) and exits 0.
+bench_help_if_asked() {
+  if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+    awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
+    exit 0
+  fi
+}
+
 # wait_for_line FILE REGEX PID SECONDS: prints the first capture group of REGEX in FILE.
 wait_for_line() {
   local file="$1" regex="$2" pid="$3" deadline=$((SECONDS + $4)) line

@@ -45,13 +45,9 @@ HC_LOG_TAG="notifications-bench"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "${HC_REPO_ROOT}"
 
-if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-  exit 0
-fi
-
 # shellcheck source=bench/lib.sh
 source "${HC_REPO_ROOT}/bench/lib.sh"
+bench_help_if_asked "$@"
 RATE="${BENCH_RSVP_RATE:-50}"
 LOAD_SECS="${BENCH_RSVP_SECONDS:-30}"
 RSVPERS="${BENCH_RSVP_MEMBERS:-10}"

@@ -36,13 +36,9 @@ HC_LOG_TAG="scale-bench"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "${HC_REPO_ROOT}"
 
-if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-  exit 0
-fi
-
 # shellcheck source=bench/lib.sh
 source "${HC_REPO_ROOT}/bench/lib.sh"
+bench_help_if_asked "$@"
 read -r -a SCALES <<<"${BENCH_SCALES:-10000 100000 1000000}"
 RATE="${BENCH_RATE:-50}"
 SECS="${BENCH_SECONDS:-6}"

@@ -40,13 +40,9 @@ HC_LOG_TAG="volunteering-bench"
 source "$(dirname "${BASH_SOURCE[0]}")/../scripts/lib.sh"
 cd "${HC_REPO_ROOT}"
 
-if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"
-  exit 0
-fi
-
 # shellcheck source=bench/lib.sh
 source "${HC_REPO_ROOT}/bench/lib.sh"
+bench_help_if_asked "$@"
 SHIFTS="${BENCH_SHIFTS:-100000}"
 bench_init volunteering SHIFTS
 PROTO="proto/alumni/volunteering/v1/volunteering_service.proto"
