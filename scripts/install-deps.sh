@@ -50,19 +50,23 @@ hc_have mvn || PACKAGES+=(maven)
 
 # --- 1. Debian packages -------------------------------------------------------
 hc_step "checking ${#PACKAGES[@]} Debian packages"
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-  status="$(dpkg-query -W -f='${db:Status-Abbrev}' "${pkg}" 2>/dev/null || true)"
-  [[ "${status}" == "ii"* ]] || missing+=("${pkg}")
-done
-if ((${#missing[@]} > 0)); then
-  hc_log "installing: ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
-else
-  hc_log "all packages present"
-fi
+# install_missing PACKAGE...: apt-installs those not installed yet (apt-get update first).
+install_missing() {
+  local pkg status missing=()
+  for pkg in "$@"; do
+    status="$(dpkg-query -W -f='${db:Status-Abbrev}' "${pkg}" 2>/dev/null || true)"
+    [[ "${status}" == "ii"* ]] || missing+=("${pkg}")
+  done
+  if ((${#missing[@]} > 0)); then
+    hc_log "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q
+    apt-get install -y -q --no-install-recommends "${missing[@]}"
+  else
+    hc_log "all packages present"
+  fi
+}
+install_missing "${PACKAGES[@]}"
 
 # --- 2. system instances of postgresql / redis / prometheus ------------------
 # Debian starts and enables these on install (ports 5432/6379/9090). The local
@@ -264,19 +268,7 @@ if ((WITH_IMAGES)); then
   # deploy/compose.yaml: podman-compose, and the CNI plugin that lets its containers find each
   # other by service name on the compose network.
   image_pkgs+=(podman-compose golang-github-containernetworking-plugin-dnsname)
-  missing=()
-  for pkg in "${image_pkgs[@]}"; do
-    status="$(dpkg-query -W -f='${db:Status-Abbrev}' "${pkg}" 2>/dev/null || true)"
-    [[ "${status}" == "ii"* ]] || missing+=("${pkg}")
-  done
-  if ((${#missing[@]} > 0)); then
-    hc_log "installing: ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -q
-    apt-get install -y -q --no-install-recommends "${missing[@]}"
-  else
-    hc_log "all present"
-  fi
+  install_missing "${image_pkgs[@]}"
 fi
 
 hc_log "done"
