@@ -39,17 +39,21 @@ int Serve(const edge::Settings& settings, edge::session::SignIn& sign_in,
 int main(int argc, char** argv) {
   if (hc::config::ListSettingsRequested(argc, argv)) {
     hc::config::Env env = hc::config::Env::ForListing();
-    edge::session::ReadSignInSettings(env);
+    auto sign_in_settings = edge::session::ReadSignInSettings(env);
     auto settings = edge::Settings::FromEnv(env);
-    hc::config::PrintSettingsList(env, settings.status());
+    hc::config::PrintSettingsList(env,
+                                  settings.ok() ? sign_in_settings.status() : settings.status());
     return 0;
   }
   hc::grpc_server::BlockTerminationSignals();
   hc::config::Env env;
   // Read first: Settings::FromEnv checks every variable read so far, sign-in's included.
-  edge::session::SignInSettings sign_in_settings = edge::session::ReadSignInSettings(env);
+  absl::StatusOr<edge::session::SignInSettings> read_sign_in =
+      edge::session::ReadSignInSettings(env);
   auto settings = edge::Settings::FromEnv(env);
   hc::config::ExitIfInvalid(settings.status(), "edge");
+  hc::config::ExitIfInvalid(read_sign_in.status(), "edge");
+  edge::session::SignInSettings sign_in_settings = *std::move(read_sign_in);
   hc::log::Init("edge", settings->log_level);
   // One decision for both halves: the gateway reads the cookie sign-in sets.
   sign_in_settings.profile = settings->profile == edge::Profile::kLocal ? "local" : "production";

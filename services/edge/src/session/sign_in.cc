@@ -12,6 +12,7 @@
 #include "libs/auth/auth.h"
 #include "libs/ids/ids.h"
 #include "libs/postgres/migrations.h"
+#include "libs/smtp/settings.h"
 #include "libs/status/status.h"
 #include "nlohmann/json.hpp"
 #include "services/edge/src/http/address_key.h"
@@ -88,7 +89,7 @@ std::vector<std::string> RoleNames(const google::protobuf::RepeatedField<int>& r
   return out;
 }
 
-SignInSettings ReadSignInSettings(hc::config::Env& env) {
+absl::StatusOr<SignInSettings> ReadSignInSettings(hc::config::Env& env) {
   SignInSettings s;
   s.database_url = env.Required("HC_DATABASE_URL");
   s.session_ttl = std::chrono::hours(env.Int("HC_EDGE_SESSION_TTL_HOURS", 12, 1, 24 * 30));
@@ -113,8 +114,9 @@ SignInSettings ReadSignInSettings(hc::config::Env& env) {
       env.Int("HC_EDGE_SESSION_CACHE_MS", s.session_cache_ttl.count(), 0, 60000));
   s.service_token_file = env.String("HC_SERVICE_TOKEN_FILE", "");
   s.dev_users_file = env.String("HC_EDGE_DEV_USERS_FILE", "");
-  s.smtp.url = env.String("HC_SMTP_URL", s.smtp.url);
-  s.smtp.from = env.String("HC_SMTP_FROM", s.smtp.from);
+  absl::StatusOr<hc::smtp::SmtpSettings> smtp = hc::smtp::ReadSmtpSettings(env, "HC_SMTP_FROM");
+  if (!smtp.ok()) return smtp.status();
+  s.smtp = *std::move(smtp);
   return s;
 }
 

@@ -49,7 +49,7 @@ struct SignInSettings {
   std::string jwt_signing_key;
   std::string service_token_file;  // HC_SERVICE_TOKEN_FILE
   std::string dev_users_file;      // HC_EDGE_DEV_USERS_FILE
-  hc::smtp::SmtpSettings smtp;     // HC_SMTP_URL, HC_SMTP_FROM
+  hc::smtp::SmtpSettings smtp;     // HC_SMTP_* and HC_SMTP_FROM (libs/smtp/settings.h)
   // How often the purge runs (HC_EDGE_PURGE_INTERVAL_SECONDS), and how long revoked or
   // expired sessions are kept before it deletes them.
   std::chrono::seconds purge_interval{3600};
@@ -64,8 +64,9 @@ struct SignInSettings {
   int links_per_ip = 30;      // per link_ttl window
 };
 
-// Reads the settings above from the environment (problems are collected in `env`).
-SignInSettings ReadSignInSettings(hc::config::Env& env);
+// Reads the settings above from the environment. Problems with single variables are collected
+// in `env`; the mail settings are checked here (INVALID_ARGUMENT naming the variable).
+absl::StatusOr<SignInSettings> ReadSignInSettings(hc::config::Env& env);
 
 // Applies the `edge` database's migrations (services/edge/migrations).
 absl::Status MigrateSessionStore(const std::string& database_url);

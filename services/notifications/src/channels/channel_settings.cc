@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "libs/config/service_settings.h"
+#include "libs/smtp/settings.h"
 
 namespace notifications::channels {
 namespace {
@@ -33,11 +34,7 @@ absl::Status NeedScheme(const char* variable, const std::string& value,
 
 absl::StatusOr<ChannelSettings> ChannelSettings::FromEnv(hc::config::Env& env) {
   ChannelSettings s;
-  s.smtp.url = env.String("HC_SMTP_URL", s.smtp.url);
-  s.smtp.require_starttls = env.Bool("HC_SMTP_STARTTLS", s.smtp.require_starttls);
-  s.smtp.user = env.String("HC_SMTP_USER", "");
-  const std::string smtp_password_file = env.String("HC_SMTP_PASSWORD_FILE", "");
-  s.smtp.from = env.String("HC_MAIL_FROM", s.smtp.from);
+  absl::StatusOr<hc::smtp::SmtpSettings> smtp = hc::smtp::ReadSmtpSettings(env, "HC_MAIL_FROM");
   s.sms.base_url = env.String("HC_SMS_BASE_URL", s.sms.base_url);
   s.sms.account_id = env.String("HC_SMS_ACCOUNT_ID", "");
   const std::string sms_token_file = env.String("HC_SMS_TOKEN_FILE", "");
@@ -47,21 +44,14 @@ absl::StatusOr<ChannelSettings> ChannelSettings::FromEnv(hc::config::Env& env) {
   s.http_address = env.Address("HC_HTTP_ADDRESS", "127.0.0.1:17084");
   if (absl::Status checked = env.Check(); !checked.ok()) return checked;
 
+  if (!smtp.ok()) return smtp.status();
+  s.smtp = *std::move(smtp);
   for (absl::Status status :
-       {NeedScheme("HC_SMTP_URL", s.smtp.url, {"smtp://", "smtps://"}),
-        NeedScheme("HC_SMS_BASE_URL", s.sms.base_url, {"http://", "https://"}),
+       {NeedScheme("HC_SMS_BASE_URL", s.sms.base_url, {"http://", "https://"}),
         NeedScheme("HC_PUBLIC_BASE_URL", s.public_base_url, {"https://", "http://"}),
-        ReadSecret("HC_SMTP_PASSWORD_FILE", smtp_password_file, s.smtp.password),
         ReadSecret("HC_SMS_TOKEN_FILE", sms_token_file, s.sms.token),
         ReadSecret("HC_UNSUBSCRIBE_KEY_FILE", key_file, s.unsubscribe_key_hex)}) {
     if (!status.ok()) return status;
-  }
-  const std::string_view from = s.smtp.from;
-  if (from.find('@') == std::string_view::npos || from.find_first_of("<>\r\n \",") != from.npos) {
-    return absl::InvalidArgumentError("HC_MAIL_FROM=" + s.smtp.from + " must be a plain address");
-  }
-  if (!s.smtp.user.empty() && smtp_password_file.empty()) {
-    return absl::InvalidArgumentError("HC_SMTP_USER needs HC_SMTP_PASSWORD_FILE");
   }
   if (!key_file.empty() && s.unsubscribe_key_hex.size() != 64) {
     return absl::InvalidArgumentError("HC_UNSUBSCRIBE_KEY_FILE=" + key_file +
