@@ -10,7 +10,8 @@
 #   scripts/compose.sh rss                the resident memory of every container, and the sum
 #   scripts/compose.sh smoke              through the edge as a browser would: dev sign-in as
 #                                         Ana, list events, RSVP to the alumni meeting, and
-#                                         wait for notifications' email in Mailpit
+#                                         wait for notifications' email in Mailpit; then
+#                                         Prometheus scrapes every job, rules loaded
 #
 # Stop scripts/run.sh's system first (scripts/run.sh stop): both take the same ports.
 # Environment: HC_HOME (default /var/tmp/homecoming; the demo data's ids go to $HC_HOME/compose),
@@ -195,6 +196,15 @@ import json, sys
 print(sum(1 for m in json.load(sys.stdin)["messages"] for a in m["To"] if a["Address"] == sys.argv[1]))' "$1"
 }
 
+# all_scraped: Prometheus (in its image) scrapes every job with up == 1 and has loaded the
+# alert rules.
+all_scraped() {
+  curl -fsS "${HC_PROMETHEUS_URL}/api/v1/query" --data-urlencode 'query=min(up) and count(up) >= 5' |
+    python3 -c 'import json, sys; r = json.load(sys.stdin)["data"]["result"]; sys.exit(0 if r and r[0]["value"][1] == "1" else 1)' &&
+    curl -fsS "${HC_PROMETHEUS_URL}/api/v1/rules" |
+    python3 -c 'import json, sys; sys.exit(0 if json.load(sys.stdin)["data"]["groups"] else 1)'
+}
+
 cmd_smoke() {
   hc_need curl python3
   local ana jar origin=(-H "Origin: ${EDGE_URL}") csrf events meeting before
@@ -224,7 +234,10 @@ for e in json.load(sys.stdin).get("events", []):
   hc_log "RSVP'd to the alumni meeting; waiting for notifications' email to Ana in Mailpit"
   more_mail() { (($(mails_to ana@demo.homecoming.local) > before)); }
   hc_wait_until 60 "an email to Ana in Mailpit" more_mail || hc_die "no email reached Mailpit"
-  hc_log "smoke passed: sign-in, ListEvents, Rsvp and the email, all through the images"
+  hc_wait_until 60 "Prometheus to scrape all five jobs with its rules loaded" all_scraped ||
+    hc_die "Prometheus (${HC_PROMETHEUS_URL}) does not scrape every job, or has no rules"
+  hc_log "Prometheus scrapes the four services and the edge, rules loaded"
+  hc_log "smoke passed: sign-in, ListEvents, Rsvp, the email and the scrape, all through the images"
 }
 
 case "${1:-}" in

@@ -2,7 +2,9 @@
 # The one test command: installs what is missing, builds, starts the test stack (real
 # PostgreSQL, Redis, Kafka, Mailpit and the SMS capture server on loopback), runs every unit and
 # integration test, then the browser tests (scripts/browser-test.sh: the whole system driven
-# through the web app in Chromium), and stops the stack again.
+# through the web app in Chromium), builds and smoke-tests the container images, runs the whole
+# system from them (scripts/compose.sh, on scripts/run.sh's ports: stop run.sh first), and
+# stops the stack again.
 #
 #   scripts/test.sh [ctest arguments...]     e.g. scripts/test.sh -R Outbox
 #                                            (with arguments, only those ctest tests run)
@@ -15,7 +17,14 @@ HC_LOG_TAG="test"
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "${HC_REPO_ROOT}"
 
-hc_steps 6
+# The last step runs the whole system from its images on scripts/run.sh's ports: say so now,
+# not after half an hour of tests.
+if (($# == 0)) && (exec 3<>/dev/tcp/127.0.0.1/17080) 2>/dev/null; then
+  hc_die "something listens on 127.0.0.1:17080 (scripts/run.sh or scripts/compose.sh?): the test" \
+    "command runs the compose stack on those ports at its end; stop it first"
+fi
+
+hc_steps 7
 hc_step "installing dependencies (grpcurl seeds the browser tests' members)"
 scripts/install-deps.sh --tools
 hc_step "building"
@@ -58,5 +67,13 @@ if (($# == 0)); then
   scripts/install-deps.sh --images
   scripts/images.sh build
   scripts/images.sh smoke
+  # The whole system from those images (deploy/compose.yaml), as a laptop user starts it: every
+  # part answers, and a sign-in, an RSVP, its email and the Prometheus scrape work through it.
+  hc_step "running the whole system from its images (scripts/compose.sh)"
+  if ! { scripts/compose.sh up && scripts/compose.sh smoke; }; then
+    scripts/compose.sh down --volumes || true
+    hc_die "the compose stack did not come up or failed its smoke test"
+  fi
+  scripts/compose.sh down --volumes
 fi
 hc_log "all tests passed in $((SECONDS - _HC_T0))s"
