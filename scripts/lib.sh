@@ -112,6 +112,20 @@ hc_stop_pid() {
   fi
 }
 
+# hc_stop_daemon NAME PID_FN PID_FILE SECS [NOTE]: stops the daemon PID_FN finds (SIGTERM, then
+# SIGKILL after SECS; NOTE is said beside the pid), or says it is not running; then drops its
+# pid file.
+hc_stop_daemon() {
+  local name="$1" pid_fn="$2" pid_file="$3" secs="$4" note="${5:+, $5}" pid
+  if pid="$("${pid_fn}")"; then
+    hc_log "${name}: stopping (pid ${pid}${note})"
+    hc_stop_pid "${pid}" "${name}" "${secs}"
+  else
+    hc_log "${name}: not running"
+  fi
+  rm -f "${pid_file}"
+}
+
 # hc_tail FILE [N]: last lines of a log, indented, for error messages.
 hc_tail() {
   [[ -f "$1" ]] || return 0

@@ -91,21 +91,8 @@ channels_up() {
 }
 
 channels_down() {
-  local pid
-  if pid="$(sms_pid)"; then
-    hc_log "sms-capture: stopping (pid ${pid})"
-    hc_stop_pid "${pid}" sms-capture 10
-  else
-    hc_log "sms-capture: not running"
-  fi
-  rm -f "${SMS_PID}"
-  if pid="$(mailpit_pid)"; then
-    hc_log "mailpit: stopping (pid ${pid})"
-    hc_stop_pid "${pid}" mailpit 20
-  else
-    hc_log "mailpit: not running"
-  fi
-  rm -f "${MAILPIT_PID}"
+  hc_stop_daemon sms-capture sms_pid "${SMS_PID}" 10
+  hc_stop_daemon mailpit mailpit_pid "${MAILPIT_PID}" 20
 }
 
 # Lines for stack.env.

@@ -526,16 +526,7 @@ kafka_up() {
   hc_log "kafka: ready (pid ${pid})"
 }
 
-kafka_down() {
-  local pid
-  if pid="$(kafka_pid)"; then
-    hc_log "kafka: stopping (pid ${pid}, controlled shutdown)"
-    hc_stop_pid "${pid}" kafka 60
-  else
-    hc_log "kafka: not running"
-  fi
-  rm -f "${KAFKA_PID}"
-}
+kafka_down() { hc_stop_daemon kafka kafka_pid "${KAFKA_PID}" 60 "controlled shutdown"; }
 
 # ============================================================================ Prometheus
 prom_pid() { hc_pid_alive "${PROM_PID}" "--web.listen-address=${HOST}:${PROM_PORT}"; }
@@ -605,16 +596,7 @@ prom_up() {
   hc_log "prometheus: ready (pid ${pid})"
 }
 
-prom_down() {
-  local pid
-  if pid="$(prom_pid)"; then
-    hc_log "prometheus: stopping (pid ${pid})"
-    hc_stop_pid "${pid}" prometheus 30
-  else
-    hc_log "prometheus: not running"
-  fi
-  rm -f "${PROM_PID}"
-}
+prom_down() { hc_stop_daemon prometheus prom_pid "${PROM_PID}" 30; }
 
 # ============================================================================ Alertmanager
 am_pid() { hc_pid_alive "${AM_PID}" "--web.listen-address=${HOST}:${AM_PORT}"; }
@@ -649,16 +631,7 @@ am_up() {
   hc_log "alertmanager: ready (pid ${pid}), alerts are emailed to Mailpit"
 }
 
-am_down() {
-  local pid
-  if pid="$(am_pid)"; then
-    hc_log "alertmanager: stopping (pid ${pid})"
-    hc_stop_pid "${pid}" alertmanager 30
-  else
-    hc_log "alertmanager: not running"
-  fi
-  rm -f "${AM_PID}"
-}
+am_down() { hc_stop_daemon alertmanager am_pid "${AM_PID}" 30; }
 
 # ============================================================================ actions
 write_env() {
