@@ -79,24 +79,7 @@ hc_step "ready"
 cat <<INFO
 
 Homecoming is running (all on 127.0.0.1):
-  web app           ${EDGE_URL}/   (sign in: ${EDGE_URL}/auth/dev lists the demo
-                    members Ana and Eli and the coordinator Casey; or ask for an emailed
-                    link on ${EDGE_URL}/sign-in and open it from Mailpit)
-  edge metrics      http://127.0.0.1:17180/metrics
-  membership gRPC   ${MEMBERSHIP_ADDR}   metrics http://127.0.0.1:17101/metrics
-  events gRPC       ${EVENTS_ADDR}   metrics http://127.0.0.1:17102/metrics
-  volunteering gRPC ${VOLUNTEERING_ADDR}   metrics http://127.0.0.1:17103/metrics
-  notifications gRPC ${NOTIFICATIONS_ADDR}  metrics http://127.0.0.1:17104/metrics
-                    (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
-  Prometheus        ${HC_PROMETHEUS_URL}
-  Alertmanager      ${HC_ALERTMANAGER_URL}   (rules: deploy/prometheus/alerts.yml; alerts are
-                    emailed to Mailpit; runbooks: docs/runbooks/)
-  Mailpit (email)   ${HC_MAILPIT_URL}   (SMTP ${HC_SMTP_URL})
-  SMS capture       ${HC_SMS_BASE_URL}/   (JSON: ${HC_SMS_BASE_URL}/messages)
-  unsubscribe page  http://127.0.0.1:17084/unsubscribe (links in notifications' emails)
-  PostgreSQL        ${HC_PG_URL_BASE}/{membership,events,volunteering,notifications,edge}
-  Redis             ${HC_REDIS_ADDR}
-  Kafka             ${HC_KAFKA_BROKERS}
+$(sys_print_endpoints)
   service logs      ${SYS_STATE}/services/
 
 What notifications did with the demo data (within seconds of the RSVPs):

@@ -134,3 +134,29 @@ for line in sys.stdin:
         users.append({"memberId": member_id, "label": label})
 json.dump(users, open(sys.argv[1], "w"), indent=1)' "${SYS_STATE}/dev-users.json"
 }
+
+# sys_print_endpoints: where each part of a running system is reached, as run.sh and compose.sh
+# print it (they add what differs: the logs, the keys). Uses the *_ADDR variables, EDGE_URL and
+# the stack's HC_* URLs.
+sys_print_endpoints() {
+  cat <<ENDPOINTS
+  web app           ${EDGE_URL}/   (sign in: ${EDGE_URL}/auth/dev lists the demo
+                    members Ana and Eli and the coordinator Casey; or ask for an emailed
+                    link on ${EDGE_URL}/sign-in and open it from Mailpit)
+  edge metrics      http://127.0.0.1:17180/metrics
+  membership gRPC   ${MEMBERSHIP_ADDR}   metrics http://127.0.0.1:17101/metrics
+  events gRPC       ${EVENTS_ADDR}   metrics http://127.0.0.1:17102/metrics
+  volunteering gRPC ${VOLUNTEERING_ADDR}   metrics http://127.0.0.1:17103/metrics
+  notifications gRPC ${NOTIFICATIONS_ADDR}  metrics http://127.0.0.1:17104/metrics
+                    (reflection on: grpcurl -plaintext ${MEMBERSHIP_ADDR} list)
+  Prometheus        ${HC_PROMETHEUS_URL}
+  Alertmanager      ${HC_ALERTMANAGER_URL}   (rules: deploy/prometheus/alerts.yml; alerts are
+                    emailed to Mailpit; runbooks: docs/runbooks/)
+  Mailpit (email)   ${HC_MAILPIT_URL}   (SMTP ${HC_SMTP_URL})
+  SMS capture       ${HC_SMS_BASE_URL}/   (JSON: ${HC_SMS_BASE_URL}/messages)
+  unsubscribe page  http://127.0.0.1:17084/unsubscribe (links in notifications' emails)
+  PostgreSQL        ${HC_PG_URL_BASE}/{membership,events,volunteering,notifications,edge}
+  Redis             ${HC_REDIS_ADDR}
+  Kafka             ${HC_KAFKA_BROKERS}
+ENDPOINTS
+}
