@@ -69,6 +69,11 @@ stage_context() {
   if [[ -n "${dlq}" ]]; then
     strip --strip-unneeded -o "${ctx}/bin/tools/hc-dlq" "${dlq}"
   fi
+  # hc-service-tokens: the k8s CronJob service-tokens runs it from the tools image.
+  [[ -x build/tools/hc-service-tokens/hc-service-tokens ]] \
+    || hc_die "build/tools/hc-service-tokens/hc-service-tokens is not built (scripts/build.sh)"
+  strip --strip-unneeded -o "${ctx}/bin/tools/hc-service-tokens" \
+    build/tools/hc-service-tokens/hc-service-tokens
   [[ -f web/dist/index.html ]] || hc_die "web/dist is not built (scripts/build.sh)"
   cp -a web/dist "${ctx}/web/dist"
   local kv; kv="$(hc_kafka_version)"
@@ -139,6 +144,10 @@ check_libraries() {
     esac
     missing="$(podman run --rm --entrypoint /usr/bin/ldd "$(image "${name}")" "${bin}" | grep 'not found' || true)"
     [[ -z "${missing}" ]] || hc_die "${name}: libraries missing from the image: ${missing}"
+    if [[ "${name}" == tools ]]; then
+      missing="$(podman run --rm --entrypoint /usr/bin/ldd "$(image tools)" /usr/local/bin/hc-service-tokens | grep 'not found' || true)"
+      [[ -z "${missing}" ]] || hc_die "tools: libraries missing for hc-service-tokens: ${missing}"
+    fi
   done
 }
 
