@@ -10,7 +10,10 @@
 #   SearchDirectory (a name prefix), ListEvents (from a point in the coming weeks),
 #   ListAttendees (a 5,000-person event), ListMyRsvps, ListRoles (by tag), ListInbox.
 # Then one VolunteerRolePosted (build/bench/kafka_probe role-posted) matching BENCH_FANOUT
-# members (10,000) among the community, timed until their inbox items are stored: rows/s.
+# members (10,000) among the community, timed until their inbox items are stored: rows/s. Then the
+# milestone job over every seeded member (each celebrates, with a sobriety date sealed by
+# `scale_client seal` under the run's data key): a fresh membership runs it once as it starts,
+# timed by its log's timestamps: members/s and how many milestones it announced.
 # The last table is each read's growth factor from the smallest to the largest scale (aim:
 # <= 1.5x). See bench/README.md, "scale.sh".
 #
