@@ -10,7 +10,10 @@
 #   SearchDirectory (a name prefix), ListEvents (from a point in the coming weeks),
 #   ListAttendees (a 5,000-person event), ListMyRsvps, ListRoles (by tag), ListInbox.
 # Then one VolunteerRolePosted (build/bench/kafka_probe role-posted) matching BENCH_FANOUT
-# members (10,000) among the community, timed until their inbox items are stored: rows/s.
+# members (10,000) among the community, timed until their inbox items are stored: rows/s. Then the
+# milestone job over every seeded member (each celebrates, with a sobriety date sealed by
+# `scale_client seal` under the run's data key): a fresh membership runs it once as it starts,
+# timed by its log's timestamps: members/s and how many milestones it announced.
 # The last table is each read's growth factor from the smallest to the largest scale (aim:
 # <= 1.5x). See bench/README.md, "scale.sh".
 #
@@ -57,7 +60,7 @@ done
 CLIENT_BIN="${BUILD_DIR}/bench/scale_client"
 PROBE_BIN="${BUILD_DIR}/bench/kafka_probe"
 hc_require_root
-hc_need psql taskset python3 openssl java
+hc_need psql taskset python3 openssl java curl
 for s in membership events volunteering notifications; do
   [[ -x "${BUILD_DIR}/services/${s}/${s}" ]] || hc_die "${s} not built; run scripts/build.sh"
 done
@@ -105,7 +108,7 @@ trap 'exit 143' TERM
 q() { psql -X -Atq -v ON_ERROR_STOP=1 "${PG}/${RUN}_$1" -c "$2"; }
 now_ms() { date +%s%3N; }
 
-hc_steps $((2 + 4 * ${#SCALES[@]}))
+hc_steps $((2 + 5 * ${#SCALES[@]}))
 hc_step "test stack, keys and the run's topics"
 if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
   STARTED_STACK=1
@@ -134,11 +137,14 @@ start() {
     HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_DATA_KEY_FILE="${TMP}/data.key" \
     HC_MEMBERSHIP_TOPIC="${TOPIC_membership}" HC_EVENTS_TOPIC="${TOPIC_events}" \
     HC_VOLUNTEERING_TOPIC="${TOPIC_volunteering}" HC_CONSUMER_GROUP="${name}-${RUN}" \
-    HC_CACHE_TTL_SECONDS=1 HC_LOG_LEVEL=warn "$@" \
+    HC_CACHE_TTL_SECONDS=1 HC_LOG_LEVEL=info "$@" \
     "${BUILD_DIR}/services/${name}/${name}" >"${OUT}/${name}-${N}.log" 2>&1 &
   PIDS+=("$!")
-  printf -v "PORT_${name}" '%s' \
-    "$(wait_for_line "${OUT}/${name}-${N}.log" 'serving gRPC on port ([0-9]+)' "$!" 120)"
+  local port
+  # hc_die inside $(...) ends only the subshell: an empty port ends the run here.
+  port="$(wait_for_line "${OUT}/${name}-${N}.log" 'serving gRPC on port ([0-9]+)' "$!" 120)"
+  [[ -n "${port}" ]] || hc_die "${name} did not start (${OUT}/${name}-${N}.log)"
+  printf -v "PORT_${name}" '%s' "${port}"
 }
 
 # The seeds: row i of every table has the uuid whose last 12 hex digits are i (as scale_client
@@ -153,12 +159,20 @@ seed_sql() {
                      'peer-support', 'reading', 'running', 'sports', 'volunteering', 'writing',
                      'yoga'])[1 + i % 20] \$\$;"
   case "${service}" in
-    membership) cat <<SQL
+    membership)
+      # Every member celebrates milestones (opted in a week ago) with a sealed sobriety date,
+      # sealed by scale_client with the run's data key as membership seals it.
+      echo "CREATE TEMP TABLE sealed (member_id uuid, sealed bytea); COPY sealed FROM STDIN;"
+      "${CLIENT_BIN}" seal "${TMP}/data.key" "${n}"
+      echo '\.'
+      cat <<SQL
 INSERT INTO members (member_id, first_name, last_name, display_name, email_fingerprint,
-                     interests, time_zone, directory_visibility, visible_fields)
+                     interests, time_zone, directory_visibility, visible_fields, sobriety_sealed,
+                     celebrate_milestones, celebrating_since)
 SELECT pg_temp.u(i), 'First' || i, 'Last' || i, 'Member ' || i, decode(md5('email' || i), 'hex'),
-       ARRAY[pg_temp.tag(i)], 'UTC', CASE WHEN i % 3 = 0 THEN 1 ELSE 2 END, '{1,2}'
-FROM generate_series(1, ${n}) i;
+       ARRAY[pg_temp.tag(i)], 'UTC', CASE WHEN i % 3 = 0 THEN 1 ELSE 2 END, '{1,2}', s.sealed,
+       true, now() - interval '7 days'
+FROM generate_series(1, ${n}) i JOIN sealed s ON s.member_id = pg_temp.u(i);
 SQL
     ;;
     events) cat <<SQL
@@ -219,7 +233,7 @@ SQL
   echo "VACUUM ANALYZE;"
 }
 
-declare -A P50 P99 ERRS SEED_S FAN_RPS
+declare -A P50 P99 ERRS SEED_S FAN_RPS MILESTONE
 READS=(search list_events attendees my_rsvps list_roles inbox)
 declare -A LABEL=([search]=SearchDirectory [list_events]=ListEvents
                   [attendees]="ListAttendees (5,000)" [my_rsvps]=ListMyRsvps
@@ -283,6 +297,59 @@ for N in "${SCALES[@]}"; do
   took=$(($(now_ms) - t0))
   ((got >= FANOUT)) || hc_warn "fan-out at ${N}: ${got} of ${FANOUT} items after 120 s"
   FAN_RPS[${N}]="$(python3 -c "print(f'{${got} * 1000 / max(${took}, 1):.0f}')") (${got} in ${took} ms)"
+
+  hc_step "${N} rows: the milestone job over ${N} members"
+  # A fresh membership on the same database: its job runs once as it starts (then not for a
+  # day). Timed by the log's own timestamps, from the "serving" line (logged just after the
+  # job's thread starts) to "milestone job: announced"; when nothing was announced, from the
+  # launch to the first finished run in its metrics (start-up included).
+  stop_services
+  MS_LOG="${OUT}/membership-milestones-${N}.log"
+  t0=$(now_ms)
+  env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" \
+    HC_DATABASE_URL="${PG}/${RUN}_membership" HC_REDIS_ADDR="${HC_REDIS_ADDR}" \
+    HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" HC_JWT_ISSUER="${ISSUER}" \
+    HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_DATA_KEY_FILE="${TMP}/data.key" \
+    HC_MEMBERSHIP_TOPIC="${TOPIC_membership}" HC_MILESTONE_INTERVAL_SECONDS=86400 \
+    HC_LOG_LEVEL=info "${BUILD_DIR}/services/membership/membership" >"${MS_LOG}" 2>&1 &
+  PIDS+=("$!")
+  ms_pid=$!
+  metrics_port="$(wait_for_line "${MS_LOG}" 'metrics on port ([0-9]+)' "${ms_pid}" 120)"
+  [[ -n "${metrics_port}" ]] || hc_die "membership did not start (${MS_LOG})"
+  started=$(($(now_ms) - t0)) runs=0
+  deadline=$((SECONDS + 600))
+  while ((SECONDS < deadline)); do
+    runs="$(curl -fsS "http://${HOST}:${metrics_port}/metrics" 2>/dev/null \
+      | awk '/^hc_membership_milestone_runs_total\{result="(ok|error)"\}/ {s += $2} END {print s + 0}')"
+    ((runs >= 1)) && break
+    sleep 0.02
+  done
+  took=$(($(now_ms) - t0))
+  took="$(python3 - "${MS_LOG}" "${took}" <<'EOF'
+import datetime, json, sys
+ts = {}
+for line in open(sys.argv[1]):
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        continue
+    for key in ("serving gRPC", "milestone job: announced"):
+        if key in rec.get("msg", "") and key not in ts:
+            ts[key] = datetime.datetime.fromisoformat(rec["ts"].replace("Z", "+00:00"))
+if len(ts) == 2:
+    print(round((ts["milestone job: announced"] - ts["serving gRPC"]).total_seconds() * 1000))
+else:
+    print(sys.argv[2])
+EOF
+)"
+  if ((runs >= 1)); then
+    announced="$(q membership "SELECT count(*) FROM member_milestones")"
+    errors="$(grep -c 'milestone job:.*[Ee]rror\|milestone job: [A-Z_]*:' "${MS_LOG}" || true)"
+    MILESTONE[${N}]="$(python3 -c "print(f'{${N} * 1000 / max(${took}, 1):.0f}')") (${N} members in ${took} ms, ${announced} announced, ${errors} errors, serving after ${started} ms)"
+  else
+    hc_warn "milestone job at ${N}: no finished run after 600 s"
+    MILESTONE[${N}]="- (no run finished in 600 s)"
+  fi
   stop_services
   drop_databases
 done
@@ -319,10 +386,14 @@ except (ValueError, ZeroDivisionError): print("-")' "$1" "$2"
   printf '%-22s' "fan-out items/s"
   for n in "${SCALES[@]}"; do printf ' %20s' "${FAN_RPS[${n}]%% *}"; done
   echo
+  printf '%-22s' "milestone members/s"
+  for n in "${SCALES[@]}"; do printf ' %20s' "${MILESTONE[${n}]%% *}"; done
+  echo
   printf '%-22s' "seeding s"
   for n in "${SCALES[@]}"; do printf ' %20s' "${SEED_S[${n}]}"; done
   echo
   echo
   for n in "${SCALES[@]}"; do echo "fan-out at ${n}: ${FAN_RPS[${n}]}"; done
+  for n in "${SCALES[@]}"; do echo "milestone job at ${n}: ${MILESTONE[${n}]}"; done
   echo "whole run: ${TOTAL_S} s (aim: under 600)"
 } | tee "${OUT}/summary.txt"
