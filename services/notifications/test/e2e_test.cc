@@ -610,7 +610,8 @@ class MentorshipIntroductionMail : public NotificationsE2eTest {
   // hours (so the SMS is not held whatever the hour of the run).
   Party Register(const std::string& first, int n) {
     Party p;
-    p.email = first + "." + run_ + "@e2e.example.org";
+    // Lower case, as membership stores (and sends to) it.
+    p.email = "intro" + std::to_string(n) + "." + run_ + "@e2e.example.org";
     p.phone = "+1555" + std::to_string(1000000 + (std::hash<std::string>{}(run_) + n) % 8999999);
     mpb::RegisterMemberRequest reg;
     reg.set_first_name(first);
