@@ -92,8 +92,10 @@ run() {
 # report NAME: the figures of one run.
 report() {
   python3 - "${OUT}/$1.txt" "$1" "${RATE}" "${RSVP_PEAK}" <<'EOF'
-import sys
-v = {k: float(x) for k, x in (l.split() for l in open(sys.argv[1]) if l.strip())}
+import re, sys
+# The driver's figures; its log lines (spdlog's, on stdout too) are the others.
+v = {m[1]: float(m[2]) for m in (re.fullmatch(r"([a-z0-9_]+) ([0-9.]+)", l.strip())
+                                 for l in open(sys.argv[1])) if m}
 name, rate, rsvp = sys.argv[2], sys.argv[3], float(sys.argv[4])
 print(f"{name}:")
 print(f"  {'':44} {'p50 ms':>8} {'p99 ms':>8}  messages")
