@@ -326,8 +326,17 @@ void Relay::Lead(pqxx::connection& conn) {
         Tick(conn);
       }
     } else if (batch.published == 0) {
-      conn.await_notification(
-          0, static_cast<long>(std::chrono::microseconds(options_.idle_poll).count()));
+      // Nothing to do: wait for the outbox trigger's NOTIFY, or idle_poll at most. In slices,
+      // so that Stop() and the gauges don't wait for a long poll interval.
+      constexpr auto kSlice = std::chrono::milliseconds(100);
+      const auto until = std::chrono::steady_clock::now() + options_.idle_poll;
+      for (auto now = std::chrono::steady_clock::now(); !stop_ && now < until;
+           now = std::chrono::steady_clock::now()) {
+        const auto wait = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::min<std::chrono::steady_clock::duration>(kSlice, until - now));
+        if (conn.await_notification(0, static_cast<long>(wait.count())) > 0) break;
+        Tick(conn);
+      }
     }
   }
 }
