@@ -121,9 +121,12 @@ cmd_build() {
   fi
   hc_step "building ${#names[@]} images"
   for name in "${names[@]}"; do
-    local t1="${SECONDS}"
+    local t1="${SECONDS}" volumes=("${APT_VOLUMES[@]}")
+    # Only apt needs the host's lists. The service images' runtime stage purges apt and its
+    # keyring, which fails on those read-only mounts (seen on a cold build), so they get none.
+    if [[ " ${SERVICE_IMAGES[*]} tools " == *" ${name} "* ]]; then volumes=(); fi
     podman build --quiet --layers --target "${name}" --build-arg "BASE=$(image base)" \
-      "${APT_VOLUMES[@]}" -f deploy/images/Containerfile -t "$(image "${name}")" \
+      "${volumes[@]}" -f deploy/images/Containerfile -t "$(image "${name}")" \
       "${WORK}/context" >"${WORK}/build-${name}.log" 2>&1 \
       || { hc_tail "${WORK}/build-${name}.log" 30; hc_die "building ${name} failed (${WORK}/build-${name}.log)"; }
     hc_log "$(image "${name}"): $(image_mb "${name}") MB, $((SECONDS - t1))s"
