@@ -19,6 +19,7 @@
 #
 #   bench/scale.sh                         # as root, after scripts/build.sh; ~6-8 minutes
 #   BENCH_SCALES="10000 100000" bench/scale.sh
+#   BENCH_READS=search BENCH_JOBS=0 bench/scale.sh   # SearchDirectory alone, no fan-out/job
 #
 # Uses the test stack (scripts/stack.sh --profile test; started and stopped again only when it
 # was not running); the databases and the run's topics are dropped at the end. Services are
@@ -30,6 +31,9 @@
 #   BENCH_RATE        calls per second of each read (50)
 #   BENCH_SECONDS     seconds of each read (6)
 #   BENCH_FANOUT      members a posted role matches (10000)
+#   BENCH_READS       which reads, of: search list_events attendees my_rsvps list_roles inbox
+#                     (all six)
+#   BENCH_JOBS        1 runs the fan-out and the milestone job after the reads, 0 skips them (1)
 #   BENCH_CLIENT_CPU  core of the client (0)
 #   BENCH_BUILD_DIR   where the binaries are (build/)
 #   BENCH_OUT         reports and logs ($HC_HOME/bench/scale-<time>)
@@ -47,6 +51,8 @@ RATE="${BENCH_RATE:-50}"
 SECS="${BENCH_SECONDS:-6}"
 FANOUT="${BENCH_FANOUT:-10000}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
+JOBS="${BENCH_JOBS:-1}"
+[[ "${JOBS}" == 0 || "${JOBS}" == 1 ]] || hc_die "BENCH_JOBS=${JOBS} must be 0 or 1"
 BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
 OUT="${BENCH_OUT:-${HC_HOME}/bench/scale-$(date -u +%Y%m%dT%H%M%SZ)}"
 for v in RATE SECS FANOUT CLIENT_CPU; do
@@ -108,7 +114,7 @@ trap 'exit 143' TERM
 q() { psql -X -Atq -v ON_ERROR_STOP=1 "${PG}/${RUN}_$1" -c "$2"; }
 now_ms() { date +%s%3N; }
 
-hc_steps $((2 + 5 * ${#SCALES[@]}))
+hc_steps $((2 + (JOBS ? 5 : 3) * ${#SCALES[@]}))
 hc_step "test stack, keys and the run's topics"
 if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
   STARTED_STACK=1
@@ -234,12 +240,14 @@ SQL
 }
 
 declare -A P50 P99 ERRS SEED_S FAN_RPS MILESTONE
-READS=(search list_events attendees my_rsvps list_roles inbox)
+read -r -a READS <<<"${BENCH_READS:-search list_events attendees my_rsvps list_roles inbox}"
+((${#READS[@]} > 0)) || hc_die "BENCH_READS is empty"
 declare -A LABEL=([search]=SearchDirectory [list_events]=ListEvents
                   [attendees]="ListAttendees (5,000)" [my_rsvps]=ListMyRsvps
                   [list_roles]=ListRoles [inbox]=ListInbox)
 declare -A PORT_OF=([search]=membership [list_events]=events [attendees]=events
                     [my_rsvps]=events [list_roles]=volunteering [inbox]=notifications)
+for r in "${READS[@]}"; do [[ -n "${PORT_OF[${r}]:-}" ]] || hc_die "BENCH_READS: no read ${r}"; done
 T_START=${SECONDS}
 for N in "${SCALES[@]}"; do
   RUN="${RUN_ID}_${N}"
@@ -282,6 +290,12 @@ for N in "${SCALES[@]}"; do
     P50[${r}_${N}]="${p50}" P99[${r}_${N}]="${p99}" ERRS[${r}_${N}]="${errors}/${calls}"
   done
 
+  if ((!JOBS)); then
+    FAN_RPS[${N}]="- (BENCH_JOBS=0)" MILESTONE[${N}]="- (BENCH_JOBS=0)"
+    stop_services
+    drop_databases
+    continue
+  fi
   hc_step "${N} rows: one role matching ${FANOUT} members"
   ROLE="00000000-0000-0000-0001-$(printf '%012x' "${N}")"
   t0=$(now_ms)
