@@ -171,9 +171,9 @@ bench_cleanup() {
   exit "${rc}"
 }
 
-# bench_stack_and_database: the test stack (started here, and stopped at the end, only when it
-# was not running) and a fresh database; sets PG, DB_NAME and IDLE (% of the CPU idle before).
-bench_stack_and_database() {
+# bench_test_stack: the test stack (started here, and stopped at the end, only when it was not
+# running: sets STARTED_STACK) with its stack.env exported.
+bench_test_stack() {
   if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
     STARTED_STACK=1
     scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
@@ -183,12 +183,22 @@ bench_stack_and_database() {
   # shellcheck disable=SC1091
   . "${HC_HOME}/test/stack.env"
   set +a
+}
+
+# bench_idle_check: sets IDLE (% of the CPU idle now) and warns when the figures will be skewed.
+bench_idle_check() {
+  IDLE="$(idle_pct)"
+  ((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+}
+
+# bench_stack_and_database: bench_test_stack and a fresh database; sets PG, DB_NAME and IDLE.
+bench_stack_and_database() {
+  bench_test_stack
   PG="${HC_PG_URL_BASE}"
   DB_NAME="bench_${SERVICE_NAME}_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
   psql -X -q -v ON_ERROR_STOP=1 "${PG}/postgres" -c "CREATE DATABASE \"${DB_NAME}\"" >/dev/null \
     || { DB_NAME=""; hc_die "cannot create a database"; }
-  IDLE="$(idle_pct)"
-  ((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+  bench_idle_check
 }
 
 # kafka_topic_tool ARGS...: Kafka's TopicCommand against the test stack's broker.

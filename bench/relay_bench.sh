@@ -64,22 +64,13 @@ trap relay_bench_cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
-  STARTED_STACK=1
-  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
-    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
-fi
-set -a
-# shellcheck disable=SC1091
-. "${HC_HOME}/test/stack.env"
-set +a
+bench_test_stack
 
 BEFORE_BIN="${BENCH_BEFORE_BIN:-}"
 BEFORE_LABEL="${BENCH_BEFORE_LABEL:-before}"
 [[ -z "${BEFORE_BIN}" || -x "${BEFORE_BIN}" ]] || hc_die "BENCH_BEFORE_BIN=${BEFORE_BIN} is not a program"
 
-IDLE="$(idle_pct)"
-((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+bench_idle_check
 
 # run NAME BINARY: the driver's "key value" lines in $OUT/NAME.txt.
 run() {
