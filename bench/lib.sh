@@ -185,6 +185,23 @@ bench_test_stack() {
   set +a
 }
 
+# bench_release DATABASE...: the end of a run that made its own databases and topics: drops the
+# databases, deletes BENCH_TOPICS, stops the test stack when this run started it (STARTED_STACK)
+# and removes TMP. Warns, never fails (it runs in the EXIT trap).
+bench_release() {
+  local d t
+  for d in "$@"; do
+    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${d}\" WITH (FORCE)" >/dev/null \
+      || hc_warn "could not drop database ${d}"
+  done
+  for t in "${BENCH_TOPICS[@]}"; do
+    kafka_topic_tool --delete --if-exists --topic "${t}" >/dev/null 2>&1 \
+      || hc_warn "could not delete topic ${t}"
+  done
+  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
+  rm -rf "${TMP}"
+}
+
 # bench_idle_check: sets IDLE (% of the CPU idle now) and warns when the figures will be skewed.
 bench_idle_check() {
   IDLE="$(idle_pct)"

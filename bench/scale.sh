@@ -94,17 +94,11 @@ drop_databases() {
   DBS=()
 }
 cleanup() {
-  local rc=$? t
+  local rc=$?
   trap - EXIT INT TERM
   set +e
   stop_services
-  drop_databases
-  for t in "${BENCH_TOPICS[@]}"; do
-    kafka_topic_tool --delete --if-exists --topic "${t}" >/dev/null 2>&1 \
-      || hc_warn "could not delete topic ${t}"
-  done
-  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
-  rm -rf "${TMP}"
+  bench_release "${DBS[@]}"
   exit "${rc}"
 }
 trap cleanup EXIT
@@ -116,18 +110,9 @@ now_ms() { date +%s%3N; }
 
 hc_steps $((2 + (JOBS ? 5 : 3) * ${#SCALES[@]}))
 hc_step "test stack, keys and the run's topics"
-if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
-  STARTED_STACK=1
-  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
-    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
-fi
-set -a
-# shellcheck disable=SC1091
-. "${HC_HOME}/test/stack.env"
-set +a
+bench_test_stack
 PG="${HC_PG_URL_BASE}"
-IDLE="$(idle_pct)"
-((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+bench_idle_check
 # The services consume empty topics of this run: the shared ones hold every fact the tests left.
 bench_topics membership events volunteering
 head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
