@@ -21,7 +21,7 @@
 # where it is not saturated; when it cannot reach the rate the row says so).
 #
 # Cached reads measured: membership GetMember; events GetEvent and ListEvents; volunteering
-# GetRole and ListRoles. Each service gets a fresh database (dropped at the end) and its data is
+# GetRole and ListRoles; notifications ListInbox (a member with 50 items, pages of 20). Each service gets a fresh database (dropped at the end) and its data is
 # read once before the warm-up so every measured call is a cache hit.
 #
 # Environment:
@@ -34,6 +34,7 @@
 #   BENCH_CLIENT_CPU      core of h2load and ghz (default 0)
 #   BENCH_LATENCY         1 = also the ghz latency runs at half load (default 1)
 #   BENCH_ONLY            space-separated subset of: echo membership events volunteering
+#                         notifications
 #   BENCH_BUILD_DIR       where the binaries are (default build/)
 #   BENCH_OUT             reports and logs (default $HC_HOME/bench/h2load-<time>)
 set -euo pipefail
@@ -53,7 +54,7 @@ H2_STREAMS="${BENCH_STREAMS:-16}"
 SERVER_CPU="${BENCH_SERVER_CPU:-1}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
 LATENCY="${BENCH_LATENCY:-1}"
-ONLY="${BENCH_ONLY:-echo membership events volunteering}"
+ONLY="${BENCH_ONLY:-echo membership events volunteering notifications}"
 BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
 OUT="${BENCH_OUT:-${HC_HOME}/bench/h2load-$(date -u +%Y%m%dT%H%M%SZ)}"
 for v in SECS WARMUP H2_CONNS H2_STREAMS SERVER_CPU CLIENT_CPU LATENCY; do
@@ -368,6 +369,37 @@ SQL
   measure "GetRole" "${PORT}" "${METRICS_PORT}" "${VPROTO}" "${VSVC}" GetRole \
     "role_id: \"${ROLE}\"" "{\"role_id\":\"${ROLE}\"}" "${MEMBER_TOKEN}"
   measure "ListRoles" "${PORT}" "${METRICS_PORT}" "${VPROTO}" "${VSVC}" ListRoles \
+    "page_size: 20" '{"page_size":20}' "${MEMBER_TOKEN}"
+  stop_server
+fi
+
+# --- notifications -----------------------------------------------------------------------------
+if [[ " ${ONLY} " == *" notifications "* ]]; then
+  hc_step "notifications on core ${SERVER_CPU}"
+  bench_topics events volunteering
+  # Its own empty topics and groups, and the channels pointed at nothing: only the inbox is read.
+  start_server notifications "${BUILD_DIR}/services/notifications/notifications" \
+    HC_EVENTS_TOPIC="${TOPIC_events}" HC_VOLUNTEERING_TOPIC="${TOPIC_volunteering}" \
+    HC_EVENTS_CONSUMER_GROUP="notifications-events-h2bench-${DB_NAME}" \
+    HC_VOLUNTEERING_CONSUMER_GROUP="notifications-volunteering-h2bench-${DB_NAME}" \
+    HC_MEMBERSHIP_FACTS_CONSUMER_GROUP="notifications-members-h2bench-${DB_NAME}" \
+    HC_HTTP_ADDRESS="${HOST}:0" HC_SMTP_URL="smtp://${HOST}:1"
+  psql -X -q -v ON_ERROR_STOP=1 "${PG}/${DB_NAME}" >/dev/null <<SQL
+INSERT INTO inbox_items (item_id, member_id, dedupe_key, category, kind, event_id, created_at)
+SELECT ('40000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, '${MEMBER}',
+       'bench:' || n, 'events', 'rsvp_confirmed',
+       ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid,
+       now() - n * interval '1 minute'
+FROM generate_series(1, 50) n;
+ANALYZE inbox_items;
+SQL
+  NPROTO=proto/alumni/notifications/v1/notifications_service.proto
+  NSVC=alumni.notifications.v1.NotificationsService
+  first="$(call "${PORT}" "${MEMBER_TOKEN}" "${NPROTO}" "${NSVC}/ListInbox" '{"page_size":20}')" \
+    || hc_die "first ListInbox failed"
+  [[ "$(grep -c '"itemId"' <<<"${first}")" == 20 ]] \
+    || hc_die "the seeded inbox does not list 20 items: ${first}"
+  measure "ListInbox" "${PORT}" "${METRICS_PORT}" "${NPROTO}" "${NSVC}" ListInbox \
     "page_size: 20" '{"page_size":20}' "${MEMBER_TOKEN}"
   stop_server
 fi

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/time/time.h"
+#include "libs/crypto/crypto.h"
 #include "libs/kafka/consumer.h"
 #include "libs/service/membership_consumer.h"
 #include "libs/service/runtime.h"
@@ -44,6 +45,7 @@ hc::config::ServiceSettings Settings::Defaults() {
 
 absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
   Settings s;
+  const std::string data_key_file = env.Required("HC_DATA_KEY_FILE");
   s.membership_topic = env.String("HC_MEMBERSHIP_TOPIC", s.membership_topic);
   s.consumer_group = env.String("HC_CONSUMER_GROUP", s.consumer_group);
   s.events_topic = env.String("HC_EVENTS_TOPIC", s.events_topic);
@@ -84,6 +86,15 @@ absl::StatusOr<Settings> Settings::FromEnv(hc::config::Env& env) {
       static_cast<int>(env.Int("HC_DELIVERY_MAX_ATTEMPTS", s.delivery_max_attempts, 1, 50));
   HC_ASSIGN_OR_RETURN(s.service, hc::config::ReadServiceSettings(env, Defaults()));
   HC_ASSIGN_OR_RETURN(s.channels, channels::ChannelSettings::FromEnv(env));
+  auto data_key = hc::config::ReadFile(data_key_file);
+  if (!data_key) {
+    return absl::InvalidArgumentError("HC_DATA_KEY_FILE=" + data_key_file + " cannot be read");
+  }
+  s.data_key_hex = *data_key;
+  if (auto keys = hc::crypto::DataKeys::FromHex(s.data_key_hex); !keys.ok()) {
+    return absl::InvalidArgumentError("HC_DATA_KEY_FILE: " + std::string(keys.status().message()) +
+                                      " (make one with: openssl rand -hex 32)");
+  }
   for (const auto& [name, address] : {std::pair{"HC_MEMBERSHIP_ADDR", s.membership_address},
                                       std::pair{"HC_EVENTS_ADDR", s.events_address},
                                       std::pair{"HC_VOLUNTEERING_ADDR", s.volunteering_address}}) {
@@ -157,8 +168,10 @@ struct App::Parts {
       : runtime(settings.service, {.name = "notifications",
                                    .grpc_service = "alumni.notifications.v1.NotificationsService",
                                    .cache_name = "notifications"}),
+        keys(*hc::crypto::DataKeys::FromHex(settings.data_key_hex)),
         store(runtime.pool),
-        service(runtime.runner, store, zones, [] { return std::chrono::system_clock::now(); }),
+        service(runtime.runner, store, runtime.cache, keys, zones, settings.service.cache_ttl,
+                [] { return std::chrono::system_clock::now(); }),
         membership(
             runtime, settings.service,
             {.topic = settings.membership_topic,
@@ -166,10 +179,10 @@ struct App::Parts {
              .service = "notifications"},
             [this](hc::postgres::Tx& tx, const std::string& member_id) {
               store.EraseMemberIn(tx, member_id);
-              // Nothing of a member is cached.
-              return std::vector<std::string>();
+              // Their cached inbox pages, retired after the commit.
+              return std::vector<std::string>{member_id};
             },
-            [](const std::string&) {}),
+            [this](const std::string& member_id) { InvalidateInbox(member_id); }),
         delivery_store(runtime.pool),
         deliveries(store, Now, runtime.exposer.registry(),
                    {.deliveries = &delivery_store,
@@ -178,7 +191,10 @@ struct App::Parts {
                         [this] {
                           if (email_dispatcher) email_dispatcher->Wake();
                           if (sms_dispatcher) sms_dispatcher->Wake();
-                        }}),
+                        }},
+                   [this](const std::vector<std::string>& member_ids) {
+                     for (const auto& id : member_ids) InvalidateInbox(id);
+                   }),
         attendance(attendance_store, deliveries, Now),
         event_facts(deliveries, messaging::EventFactItems,
                     [this](hc::postgres::Tx& tx, const hc::kafka::Message& m,
@@ -222,6 +238,11 @@ struct App::Parts {
     service.ServeStreams(streams);
     email_dispatcher = MakeDispatcher(settings, domain::Channel::kEmail);
     sms_dispatcher = MakeDispatcher(settings, domain::Channel::kSms);
+  }
+
+  // After a commit that changed what the member's ListInbox returns.
+  void InvalidateInbox(const std::string& member_id) {
+    runtime.cache.Invalidate(api::NotificationsService::InboxGenerationKey(member_id));
   }
 
   // The dispatcher of `channel`: renders with the templates, the details looked up at send
@@ -303,6 +324,7 @@ struct App::Parts {
 
   hc::service::Runtime runtime;
   hc::tz::SystemTimeZones zones;
+  hc::crypto::DataKeys keys;
   storage::NotificationStore store;
   storage::InterestStore interests;
   api::NotificationsService service;
@@ -343,6 +365,9 @@ App::~App() { Shutdown(); }
 absl::Status App::Start() {
   HC_RETURN_IF_ERROR(hc::service::Runtime::Migrate(
       settings_.service, notifications_lib_migrations(), /*consumes_events=*/true));
+  if (!hc::crypto::DataKeys::FromHex(settings_.data_key_hex).ok()) {
+    return absl::InvalidArgumentError("the data key (HC_DATA_KEY_FILE) is missing or malformed");
+  }
   if (const std::string& hex = settings_.channels.unsubscribe_key_hex; !hex.empty()) {
     HC_RETURN_IF_ERROR(domain::UnsubscribeKey::FromHex(hex).status());
   }

@@ -15,6 +15,9 @@ namespace notifications {
 struct Settings {
   // What every service has (gRPC, TLS, metrics, database, Redis, Kafka, JWT, workers).
   hc::config::ServiceSettings service = Defaults();
+  // 64 hex characters from HC_DATA_KEY_FILE (as membership's): seals the ListInbox pages
+  // cached in Redis.
+  std::string data_key_hex;
   // Where MemberDeleted and MemberRoleRevoked come from, and the consumer group reading it.
   std::string membership_topic = "alumni.membership.v1";
   std::string consumer_group = "notifications";
@@ -56,8 +59,8 @@ struct Settings {
   static absl::StatusOr<Settings> FromEnv(hc::config::Env& env);
 };
 
-// The whole service wired together: migrations, gRPC server, outbox relay, the membership,
-// events and volunteering consumers, metrics.
+// The whole service wired together: migrations, gRPC server, cache, outbox relay, the
+// membership, events and volunteering consumers, metrics.
 class App {
  public:
   explicit App(Settings settings);

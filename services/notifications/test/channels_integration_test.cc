@@ -252,6 +252,7 @@ class UnsubscribeEndpointTest : public ::testing::Test {
     s.service.redis_address = hc::testing::RedisAddress();
     s.service.kafka_brokers = hc::testing::KafkaBrokers();
     s.service.jwt = {.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"};
+    s.data_key_hex = std::string(64, 'f');
     s.service.workers = 2;
     s.service.db_pool_size = 2;
     s.events_topic = events_topic_;

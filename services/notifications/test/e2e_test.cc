@@ -242,6 +242,7 @@ class NotificationsE2eTest : public ::testing::Test {
            {{"HC_GRPC_ADDR", Loopback(notifications_port_)},
             {"HC_METRICS_ADDR", Loopback(notifications_metrics_port_)},
             {"HC_DATABASE_URL", notifications_db_.url()},
+            {"HC_DATA_KEY_FILE", dir_ + "/data.key"},
             {"HC_MEMBERSHIP_ADDR", Loopback(membership_port_)},
             {"HC_EVENTS_ADDR", Loopback(events_port_)},
             // Nothing listens there: these tests make no volunteering facts.

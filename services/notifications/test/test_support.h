@@ -29,6 +29,7 @@ inline Settings AppSettings(const std::string& db_url, const std::string& jwt_ke
   s.service.redis_address = hc::testing::RedisAddress();
   s.service.kafka_brokers = hc::testing::KafkaBrokers();
   s.service.jwt = {.algorithm = "HS256", .key = jwt_key, .issuer = "hc-test"};
+  s.data_key_hex = std::string(64, 'f');
   s.service.workers = workers;
   s.service.db_pool_size = db_pool_size;
   s.events_topic = topics.events;

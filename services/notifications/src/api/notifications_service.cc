@@ -1,5 +1,6 @@
 #include "services/notifications/src/api/notifications_service.h"
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -205,6 +206,13 @@ void ToProto(const storage::InboxItem& item, pb::InboxItem& out) {
   if (item.read_at) *out.mutable_read_at() = Ts(*item.read_at);
 }
 
+// A fresh generation of a member's cached pages. Random, not a counter: a generation that
+// expired and started again from the same number would bring back pages cached under it.
+std::string RandomGeneration() {
+  thread_local std::mt19937_64 rng(std::random_device{}());
+  return std::to_string(rng());
+}
+
 // "<created_at ms>|<item_id>": where the next page starts.
 std::string EncodeCursor(const storage::InboxItem& last) {
   return std::to_string(last.created_at.time_since_epoch().count()) + "|" + last.item_id;
@@ -228,8 +236,21 @@ void InboxItemToProto(const storage::InboxItem& item, pb::InboxItem& out) { ToPr
 
 NotificationsService::NotificationsService(hc::grpc_server::UnaryRunner& runner,
                                            storage::NotificationStore& store,
-                                           const hc::tz::TimeZoneCatalog& zones, Clock clock)
-    : runner_(runner), store_(store), zones_(zones), clock_(std::move(clock)) {}
+                                           hc::redis::Cache& cache,
+                                           const hc::crypto::DataKeys& keys,
+                                           const hc::tz::TimeZoneCatalog& zones,
+                                           std::chrono::seconds cache_ttl, Clock clock)
+    : runner_(runner),
+      store_(store),
+      cache_(cache),
+      keys_(keys),
+      zones_(zones),
+      cache_ttl_(cache_ttl),
+      clock_(std::move(clock)) {}
+
+std::string NotificationsService::InboxGenerationKey(const std::string& member_id) {
+  return "notifications:inbox:v1:generation:" + hc::ids::Canonical(member_id);
+}
 
 HC_UNARY_RPC(NotificationsService, GetPreferences, DoGetPreferences(caller, rq, rs))
 HC_UNARY_RPC(NotificationsService, UpdatePreferences, DoUpdatePreferences(caller, rq, rs))
@@ -289,13 +310,52 @@ absl::Status NotificationsService::DoListInbox(const hc::auth::Principal& caller
     after = DecodeCursor(*cursor);
     if (!after) return hc::InvalidField("page_token", "is not a token this listing gave out");
   }
-  HC_ASSIGN_OR_RETURN(std::vector<storage::InboxItem> items,
-                      store_.ListInbox(member_id, req.unread_only(), after, page_size + 1));
-  const bool more = static_cast<int>(items.size()) > page_size;
-  if (more) items.resize(page_size);
-  for (const auto& item : items) ToProto(item, *resp.add_items());
-  if (more)
-    resp.set_next_page_token(hc::paging::EncodePageToken(EncodeCursor(items.back()), filters));
+  // Cached per member and generation; the key holds ids and page parameters only, each in
+  // one spelling (the cursor decoded and its id canonical), so one page is one entry.
+  HC_ASSIGN_OR_RETURN(
+      const std::string generation,
+      cache_.GetOrLoad(InboxGenerationKey(member_id), cache_ttl_,
+                       []() -> absl::StatusOr<std::string> { return RandomGeneration(); }));
+  const std::string key =
+      "notifications:inbox:v1:" + member_id + ":" + generation + ":" + filters +
+      ":n=" + std::to_string(page_size) + ":a=" +
+      (after ? std::to_string(after->created_at_ms) + "|" + hc::ids::Canonical(after->item_id)
+             : std::string("-"));
+  auto load = [&]() -> absl::StatusOr<std::string> {
+    HC_ASSIGN_OR_RETURN(std::vector<storage::InboxItem> items,
+                        store_.ListInbox(member_id, req.unread_only(), after, page_size + 1));
+    const bool more = static_cast<int>(items.size()) > page_size;
+    if (more) items.resize(page_size);
+    pb::ListInboxResponse page;
+    for (const auto& item : items) ToProto(item, *page.add_items());
+    if (more) {
+      page.set_next_page_token(hc::paging::EncodePageToken(EncodeCursor(items.back()), filters));
+    }
+    return page.SerializeAsString();
+  };
+  // Inbox items are personal: pages are sealed like membership's profiles, bound to the key
+  // (and so to the member), and Redis never holds them in clear. A hit is opened and parsed
+  // into the answer once (`parsed`); one that doesn't open is dropped and loaded again.
+  bool parsed = false;
+  auto opens = [&](const std::string& sealed) {
+    auto bytes = keys_.Open(sealed, key);
+    parsed = bytes.ok() && resp.ParseFromString(*bytes);
+    return parsed;
+  };
+  HC_ASSIGN_OR_RETURN(const std::string sealed, cache_.GetOrLoad(
+                                                    key, cache_ttl_,
+                                                    [&]() -> absl::StatusOr<std::string> {
+                                                      HC_ASSIGN_OR_RETURN(std::string bytes,
+                                                                          load());
+                                                      return keys_.Seal(bytes, key);
+                                                    },
+                                                    opens));
+  if (!parsed) {
+    auto bytes = keys_.Open(sealed, key);
+    if (!bytes.ok() || !resp.ParseFromString(*bytes)) {
+      return absl::InternalError("a freshly sealed inbox page does not open");
+    }
+  }
   return absl::OkStatus();
 }
 
@@ -313,6 +373,9 @@ absl::Status NotificationsService::DoMarkRead(const hc::auth::Principal& caller,
     ids.push_back(hc::ids::Canonical(id));
   }
   HC_ASSIGN_OR_RETURN(const int unread, store_.MarkRead(member_id, ids, Now()));
+  // After the commit: a reader that loaded before it can't store its page after this, in any
+  // replica (libs/redis/cache.cc).
+  cache_.Invalidate(InboxGenerationKey(member_id));
   resp.set_unread_count(unread);
   return absl::OkStatus();
 }

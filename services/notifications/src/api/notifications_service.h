@@ -4,7 +4,9 @@
 #include <functional>
 
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
+#include "libs/crypto/crypto.h"
 #include "libs/grpc/server.h"
+#include "libs/redis/cache.h"
 #include "libs/tz/time_zones.h"
 #include "services/notifications/src/storage/notification_store.h"
 
@@ -23,8 +25,17 @@ class NotificationsService final : public pb::NotificationsService::CallbackServ
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
+  // ListInbox pages are cached in `cache` for `cache_ttl`, sealed with `keys`.
   NotificationsService(hc::grpc_server::UnaryRunner& runner, storage::NotificationStore& store,
-                       const hc::tz::TimeZoneCatalog& zones, Clock clock);
+                       hc::redis::Cache& cache, const hc::crypto::DataKeys& keys,
+                       const hc::tz::TimeZoneCatalog& zones, std::chrono::seconds cache_ttl,
+                       Clock clock);
+
+  // The Redis key of the generation of a member's cached ListInbox pages (the id only, never
+  // personal data). Every committed change to what the member's ListInbox returns (a new item,
+  // MarkRead, erasure) must Invalidate it afterwards: pages are cached under the generation,
+  // so dropping it retires all of that member's pages in every replica at once.
+  static std::string InboxGenerationKey(const std::string& member_id);
 
   grpc::ServerUnaryReactor* GetPreferences(grpc::CallbackServerContext* ctx,
                                            const pb::GetPreferencesRequest* req,
@@ -62,7 +73,10 @@ class NotificationsService final : public pb::NotificationsService::CallbackServ
 
   hc::grpc_server::UnaryRunner& runner_;
   storage::NotificationStore& store_;
+  hc::redis::Cache& cache_;
+  const hc::crypto::DataKeys& keys_;
   const hc::tz::TimeZoneCatalog& zones_;
+  std::chrono::seconds cache_ttl_;
   Clock clock_;
   InboxStreams* streams_ = nullptr;
 };

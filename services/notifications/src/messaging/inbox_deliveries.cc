@@ -1,5 +1,7 @@
 #include "services/notifications/src/messaging/inbox_deliveries.h"
 
+#include <algorithm>
+
 #include "libs/identity/identity.h"
 #include "libs/ids/ids.h"
 #include "libs/status/status.h"
@@ -23,14 +25,16 @@ prometheus::Counter& In(prometheus::Family<prometheus::Counter>& family,
 }  // namespace
 
 InboxDeliveries::InboxDeliveries(storage::NotificationStore& store, Clock clock,
-                                 prometheus::Registry& registry, QueuedChannels channels)
+                                 prometheus::Registry& registry, QueuedChannels channels,
+                                 InboxChanged inbox_changed)
     : store_(store),
       clock_(std::move(clock)),
       family_(Deliveries(registry)),
       sent_(In(family_, "sent")),
       suppressed_(In(family_, "suppressed")),
       duplicate_(In(family_, "duplicate")),
-      channels_(std::move(channels)) {}
+      channels_(std::move(channels)),
+      inbox_changed_(std::move(inbox_changed)) {}
 
 absl::Status InboxDeliveries::Deliver(hc::postgres::Tx& tx, const std::string& ce_id,
                                       storage::InboxItem item, Tally& tally) {
@@ -60,6 +64,7 @@ absl::Status InboxDeliveries::Deliver(hc::postgres::Tx& tx, const std::string& c
   const std::string key = domain::DedupeKey(ce_id, item.member_id, domain::Channel::kInApp);
   if (store_.AddInboxItemIn(tx, item, key)) {
     ++tally.sent;
+    tally.inbox_changed.push_back(item.member_id);
   } else {
     ++tally.duplicate;
   }
@@ -126,6 +131,13 @@ void InboxDeliveries::Queue(hc::postgres::Tx& tx, const std::string& ce_id,
 }
 
 void InboxDeliveries::Count(const Tally& tally) {
+  // Before the counters: whoever sees an item counted (a test, a dashboard) reads it too.
+  if (inbox_changed_ && !tally.inbox_changed.empty()) {
+    std::vector<std::string> members = tally.inbox_changed;
+    std::sort(members.begin(), members.end());
+    members.erase(std::unique(members.begin(), members.end()), members.end());
+    inbox_changed_(members);
+  }
   sent_.Increment(tally.sent);
   suppressed_.Increment(tally.suppressed);
   duplicate_.Increment(tally.duplicate);

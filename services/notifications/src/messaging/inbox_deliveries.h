@@ -81,17 +81,23 @@ class InboxDeliveries {
     std::vector<domain::Channel> not_chosen;
     // A delivery is due now: the dispatchers may be woken after commit.
     bool due_now = false;
+    // Members who got an inbox item: their cached ListInbox pages are retired after commit.
+    std::vector<std::string> inbox_changed;
   };
 
+  // Called after a commit with the members whose inbox it changed (each once).
+  using InboxChanged = std::function<void(const std::vector<std::string>& member_ids)>;
+
   InboxDeliveries(storage::NotificationStore& store, Clock clock, prometheus::Registry& registry,
-                  QueuedChannels channels = {});
+                  QueuedChannels channels = {}, InboxChanged inbox_changed = nullptr);
 
   // Stores `item` (its member, kind and subject ids; the item id and time are filled in here)
   // for the fact `ce_id` when Decide(preferences, events' or volunteering's category, in_app)
   // says send. Errors other than an erased member are the database's (the consumer retries).
   absl::Status Deliver(hc::postgres::Tx& tx, const std::string& ce_id, storage::InboxItem item,
                        Tally& tally);
-  // After the handling's transaction committed.
+  // After the handling's transaction committed: counts it, wakes the dispatchers, and tells
+  // `inbox_changed` whose inbox it changed.
   void Count(const Tally& tally);
 
   // The family every channel's decisions and sends are counted in.
@@ -110,6 +116,7 @@ class InboxDeliveries {
   prometheus::Counter& suppressed_;
   prometheus::Counter& duplicate_;
   QueuedChannels channels_;
+  InboxChanged inbox_changed_;
 };
 
 // What a consumed fact means for the inbox: the items it makes (member, kind, the ids it is
