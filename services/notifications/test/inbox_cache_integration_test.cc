@@ -7,6 +7,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <map>
 #include <sstream>
 
 #include "alumni/events/v1/events_events.pb.h"
@@ -297,6 +299,39 @@ TEST_F(InboxCacheTest, RedisNeverHoldsAnItemInClear) {
     if (key.rfind("notifications:inbox:v1:" + ana + ":", 0) == 0) ++pages;
   }
   EXPECT_EQ(pages, 1) << "the page was not cached, so this test would prove nothing";
+}
+
+// Cached pages are sealed, so the key is not optional: a deployment that doesn't pass it (or
+// passes a bad one) fails to start, naming the variable.
+TEST(InboxCacheSettings, TheDataKeyFileIsRequiredAndChecked) {
+  const std::string dir = ::testing::TempDir();
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir + "/" + name) << text;
+    return dir + "/" + name;
+  };
+  std::map<std::string, std::string> vars = {
+      {"HC_DATABASE_URL", "postgresql://localhost/x"},
+      {"HC_KAFKA_BROKERS", "127.0.0.1:9092"},
+      {"HC_JWT_KEY_FILE", write("inbox-cache-jwt", kSecret)}};
+  auto read = [&vars] {
+    hc::config::Env env([&vars](const std::string& name) -> std::optional<std::string> {
+      auto it = vars.find(name);
+      if (it == vars.end()) return std::nullopt;
+      return it->second;
+    });
+    return Settings::FromEnv(env);
+  };
+  auto missing = read();
+  EXPECT_TRUE(absl::IsInvalidArgument(missing.status()));
+  EXPECT_NE(missing.status().message().find("HC_DATA_KEY_FILE"), std::string::npos);
+  vars["HC_DATA_KEY_FILE"] = write("inbox-cache-bad-key", "not hex");
+  auto bad = read();
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status()));
+  EXPECT_NE(bad.status().message().find("HC_DATA_KEY_FILE"), std::string::npos);
+  vars["HC_DATA_KEY_FILE"] = write("inbox-cache-key", std::string(64, 'b'));
+  auto good = read();
+  ASSERT_TRUE(good.ok()) << good.status();
+  EXPECT_EQ(good->data_key_hex, std::string(64, 'b'));
 }
 
 }  // namespace

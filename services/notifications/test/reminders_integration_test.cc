@@ -661,9 +661,15 @@ TEST(RemindersSettings, ThePollIntervalIsADurationDefaultingToASecond) {
     std::ofstream out(key_file);
     out << kSecret;
   }
+  const std::string data_key_file = ::testing::TempDir() + "/reminders-data-key";
+  {
+    std::ofstream out(data_key_file);
+    out << std::string(64, 'a');
+  }
   std::map<std::string, std::string> vars = {{"HC_DATABASE_URL", "postgresql://localhost/x"},
                                              {"HC_KAFKA_BROKERS", "127.0.0.1:9092"},
-                                             {"HC_JWT_KEY_FILE", key_file}};
+                                             {"HC_JWT_KEY_FILE", key_file},
+                                             {"HC_DATA_KEY_FILE", data_key_file}};
   auto read = [&vars] {
     hc::config::Env env([&vars](const std::string& name) -> std::optional<std::string> {
       auto it = vars.find(name);
