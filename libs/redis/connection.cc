@@ -464,6 +464,19 @@ std::optional<std::vector<Reply>> Pool::Run(const std::vector<std::vector<std::s
   return *std::move(replies);
 }
 
+std::optional<std::vector<Reply>> Pool::RunKeepingErrors(
+    const std::vector<std::vector<std::string>>& commands, bool always) {
+  std::unique_ptr<Connection> connection = Borrow(always);
+  if (connection == nullptr) return std::nullopt;
+  auto replies = connection->Pipeline(commands);
+  if (!replies.ok()) {
+    Return(std::move(connection), false, replies.status().ToString());
+    return std::nullopt;
+  }
+  Return(std::move(connection), true, "");
+  return *std::move(replies);
+}
+
 std::string Pool::last_error() const {
   std::lock_guard lock(mu_);
   return last_error_;

@@ -118,6 +118,11 @@ class Pool {
   // `always` tries Redis even inside the back-off.
   std::optional<std::vector<Reply>> Run(const std::vector<std::vector<std::string>>& commands,
                                         bool always = false);
+  // As Run, but an error reply is handed back (type kError) and leaves the connection in the
+  // pool: for callers that answer one themselves (NOSCRIPT, answered with EVAL). Only I/O and
+  // protocol failures drop the connection and start the back-off.
+  std::optional<std::vector<Reply>> RunKeepingErrors(
+      const std::vector<std::vector<std::string>>& commands, bool always = false);
   // The last failure, for logs and tests ("" when none yet).
   std::string last_error() const;
 

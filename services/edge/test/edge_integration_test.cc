@@ -1,13 +1,18 @@
 // The edge end to end in one process: its HTTP server in front of the REAL events service
 // (PostgreSQL, Redis, Kafka), a fake notifications service for the inbox stream, and a test
 // SessionAuthority that mints tokens with the events service's test key.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <prometheus/registry.h>
 #include <prometheus/text_serializer.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -22,6 +27,7 @@
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "libs/auth/auth.h"
+#include "libs/redis/connection.h"
 #include "libs/testing/testing.h"
 #include "services/edge/src/http/edge_server.h"
 #include "services/edge/src/http/redis_rate_limiter.h"
@@ -643,6 +649,237 @@ TEST_F(EdgeTest, OneMemberCannotTakeEveryInboxStream) {
   other.join();
   EXPECT_TRUE(hc::testing::WaitFor([&] { return fake.open.load() == open_before; },
                                    std::chrono::seconds(10)));
+  edge.Stop();
+}
+
+// A browser's event stream over a raw socket, so the test decides when the connection closes
+// (as a page that is left closes it) and nothing else writes to it.
+class RawStream {
+ public:
+  RawStream(int port, const std::string& cookie) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return;
+    const std::string request = "GET /stream/inbox HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: " +
+                                std::string(session::kCookieName) + "=" + cookie +
+                                "\r\nAccept: text/event-stream\r\n\r\n";
+    if (send(fd_, request.data(), request.size(), MSG_NOSIGNAL) !=
+        static_cast<ssize_t>(request.size())) {
+      Close();
+    }
+  }
+  ~RawStream() { Close(); }
+  RawStream(const RawStream&) = delete;
+  RawStream& operator=(const RawStream&) = delete;
+
+  // Reads until `text` has arrived (true) or `timeout` passed or the edge closed (false).
+  bool ReadUntil(std::string_view text, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (received_.find(text) == std::string::npos) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      pollfd polled{.fd = fd_, .events = POLLIN, .revents = 0};
+      if (fd_ < 0 || left.count() <= 0 || poll(&polled, 1, static_cast<int>(left.count())) <= 0) {
+        return false;
+      }
+      char buffer[4096];
+      const ssize_t got = recv(fd_, buffer, sizeof buffer, 0);
+      if (got <= 0) return false;
+      received_.append(buffer, static_cast<size_t>(got));
+    }
+    return true;
+  }
+  // The response's status code (0 when no head came within 10 s).
+  int Status() {
+    if (!ReadUntil("\r\n\r\n", std::chrono::seconds(10))) return 0;
+    int status = 0;
+    return absl::SimpleAtoi(received_.substr(9, 3), &status) ? status : 0;
+  }
+  // An open stream: 200 and the inbox's first event relayed.
+  bool Streaming() {
+    return Status() == 200 && ReadUntil("event: inbox", std::chrono::seconds(10));
+  }
+  void Close() {
+    if (fd_ >= 0) close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+  std::string received_;
+};
+
+// A member's cap of 3 streams, and heartbeats 30 s apart: a slot that comes back sooner came
+// back because the edge saw the connection close, not because a heartbeat's write failed.
+Settings StreamSlotSettings(const Settings& base) {
+  Settings settings = base;
+  settings.max_streams = 10;
+  settings.max_streams_per_member = 3;
+  settings.stream_heartbeat = std::chrono::seconds(30);
+  return settings;
+}
+
+TEST_F(EdgeTest, AClosedInboxStreamGivesItsSlotBackWithinASecond) {
+  prometheus::Registry registry;
+  http::EdgeServer edge(StreamSlotSettings(stack().settings), stack().sessions,
+                        *stack().rate_limiter, stack().backends, registry);
+  ASSERT_TRUE(edge.Start().ok());
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  FakeNotifications& fake = stack().fake_notifications;
+  const int open_before = fake.open.load();
+  const int cancelled_before = fake.cancelled.load();
+  std::vector<std::unique_ptr<RawStream>> tabs;
+  for (int i = 0; i < 3; ++i) {
+    tabs.push_back(std::make_unique<RawStream>(edge.port(), alumna));
+    ASSERT_TRUE(tabs.back()->Streaming()) << "tab " << i;
+  }
+  RawStream fourth(edge.port(), alumna);
+  EXPECT_EQ(fourth.Status(), 429);  // the cap holds while all three are open
+
+  tabs[0]->Close();
+  const auto closed = std::chrono::steady_clock::now();
+  // Nothing else happens on the edge: its own watch on the connection ends the stream, and
+  // the backend call with it.
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return fake.cancelled.load() == cancelled_before + 1; },
+                                   std::chrono::seconds(1)));
+  RawStream replacement(edge.port(), alumna);
+  EXPECT_TRUE(replacement.Streaming());
+  EXPECT_LT(std::chrono::steady_clock::now() - closed, std::chrono::seconds(2));
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return fake.open.load() == open_before + 3; },
+                                   std::chrono::seconds(5)));
+  tabs.clear();
+  replacement.Close();
+  fourth.Close();
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return fake.open.load() == open_before; },
+                                   std::chrono::seconds(5)));
+  edge.Stop();
+}
+
+TEST_F(EdgeTest, FastNavigationBetweenPagesIsNeverRefusedAStream) {
+  prometheus::Registry registry;
+  http::EdgeServer edge(StreamSlotSettings(stack().settings), stack().sessions,
+                        *stack().rate_limiter, stack().backends, registry);
+  ASSERT_TRUE(edge.Start().ok());
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  const std::string alumnus = stack().sessions.Add({"alumnus"});
+  FakeNotifications& fake = stack().fake_notifications;
+  const int open_before = fake.open.load();
+  // Three tabs open; then one of them goes to another page four times in a row, each page
+  // closing its stream and the next opening one straight away, with no pause between.
+  std::vector<std::unique_ptr<RawStream>> tabs;
+  for (int i = 0; i < 3; ++i) {
+    tabs.push_back(std::make_unique<RawStream>(edge.port(), alumna));
+    ASSERT_TRUE(tabs.back()->Streaming()) << "tab " << i;
+  }
+  for (int page = 0; page < 4; ++page) {
+    tabs[2]->Close();
+    tabs[2] = std::make_unique<RawStream>(edge.port(), alumna);
+    EXPECT_TRUE(tabs[2]->Streaming()) << "page " << page;
+  }
+  // Still a cap: the member has three live streams, and a fourth is refused.
+  RawStream extra(edge.port(), alumna);
+  EXPECT_EQ(extra.Status(), 429);
+  // A closed stream frees only its own member's slot count: another member is unaffected.
+  RawStream other(edge.port(), alumnus);
+  EXPECT_TRUE(other.Streaming());
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return fake.open.load() == open_before + 4; },
+                                   std::chrono::seconds(5)));
+  tabs.clear();
+  other.Close();
+  extra.Close();
+  EXPECT_TRUE(hc::testing::WaitFor([&] { return fake.open.load() == open_before; },
+                                   std::chrono::seconds(5)));
+  edge.Stop();
+}
+
+// INFO commandstats' calls by command name, for counting what a request sends to Redis.
+std::map<std::string, long long> CommandCalls(const std::string& address) {
+  std::map<std::string, long long> calls;
+  auto connector = hc::redis::Connector::Create({.address = address});
+  if (!connector.ok()) return calls;
+  auto connection = (*connector)->Connect();
+  if (!connection.ok()) return calls;
+  auto info = (*connection)->Command({"INFO", "commandstats"});
+  if (!info.ok()) return calls;
+  std::istringstream lines(info->str);
+  for (std::string line; std::getline(lines, line);) {
+    const size_t colon = line.find(':');
+    const size_t at = line.find("calls=");
+    if (line.starts_with("cmdstat_") && colon != std::string::npos && at != std::string::npos) {
+      calls[line.substr(8, colon - 8)] = std::stoll(line.substr(at + 6));
+    }
+  }
+  return calls;
+}
+
+TEST_F(EdgeTest, ARequestsAddressAndSessionLimitsCostOneRedisRoundTrip) {
+  hc::testing::RedisServer redis;  // the limiter's alone, so every command in it is one of ours
+  redis.Start();
+  prometheus::Registry limiter_registry;
+  http::RedisRateLimiter limiter({.connection = {.address = redis.address()}}, limiter_registry);
+  Settings settings = stack().settings;
+  settings.session_rate_per_minute = 4;
+  prometheus::Registry registry;
+  http::EdgeServer edge(settings, stack().sessions, limiter, stack().backends, registry);
+  ASSERT_TRUE(edge.Start().ok());
+  const std::string alumna = stack().sessions.Add({"alumnus"});
+  const std::string alumnus = stack().sessions.Add({"alumnus"});
+  auto call = [&](const std::string& cookie) {
+    httplib::Client client("127.0.0.1", edge.port());
+    return client.Post((std::string("/") + kEvents + "ListMyRsvps").c_str(),
+                       {{"Cookie", std::string(session::kCookieName) + "=" + cookie},
+                        {"X-CSRF-Token", stack().sessions.Get(cookie).csrf_token}},
+                       R"({"pageSize": 5})", "application/json");
+  };
+  auto warm = call(alumna);  // the first may send the script itself (EVAL after NOSCRIPT)
+  ASSERT_TRUE(warm);
+  ASSERT_EQ(warm->status, 200) << warm->body;
+
+  auto before = CommandCalls(redis.address());
+  auto counted = call(alumna);
+  auto after = CommandCalls(redis.address());
+  ASSERT_TRUE(counted);
+  EXPECT_EQ(counted->status, 200) << counted->body;
+  std::map<std::string, long long> sent;
+  for (const auto& [name, count] : after) {
+    const long long more = count - before[name];
+    if (more > 0 && name != "info") sent[name] = more;
+  }
+  // One command from the edge, so one round trip, for both buckets. commandstats also counts
+  // what the script runs: an INCR per bucket (and an EXPIRE per bucket made new, when a
+  // minute's end fell between the two calls).
+  EXPECT_EQ(sent["evalsha"], 1) << testing::PrintToString(sent);
+  EXPECT_EQ(sent["incr"], 2) << testing::PrintToString(sent);
+  sent.erase("evalsha");
+  sent.erase("incr");
+  sent.erase("expire");
+  EXPECT_TRUE(sent.empty()) << testing::PrintToString(sent);
+  // Both buckets were counted by that one command.
+  EXPECT_GE(hc::testing::RedisKeys(redis.address(), "hc:edge:rl:ip:*").size(), 1u);
+  EXPECT_GE(hc::testing::RedisKeys(redis.address(), "hc:edge:rl:session:*").size(), 1u);
+
+  // The session's own bucket still refuses (4 a minute; a minute's end may fall between the
+  // calls, so up to twice as many), with Retry-After; another session from the same address
+  // is served.
+  int refused = 0;
+  std::string retry_after;
+  for (int i = 0; i < 8 && refused == 0; ++i) {
+    auto r = call(alumna);
+    ASSERT_TRUE(r);
+    if (r->status == 429) {
+      refused = r->status;
+      retry_after = r->get_header_value("Retry-After");
+      EXPECT_EQ(Body(r)["code"], "resource_exhausted");
+    }
+  }
+  EXPECT_EQ(refused, 429);
+  EXPECT_FALSE(retry_after.empty());
+  auto other = call(alumnus);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->status, 200) << other->body;
   edge.Stop();
 }
 

@@ -43,11 +43,16 @@ std::string ReadFile(const std::string& path) {
 // Counts in the process, like the gateway's fallback.
 class MemoryLimiter : public http::RateLimiter {
  public:
-  bool Allow(std::string_view bucket, std::string_view key, int limit,
-             std::chrono::seconds) override {
+  std::optional<size_t> FirstRefused(std::span<const http::Limit> limits) override {
     std::lock_guard lock(mu_);
-    keys_.push_back(std::string(key));
-    return ++counts_[std::string(bucket) + "|" + std::string(key)] <= limit;
+    for (size_t i = 0; i < limits.size(); ++i) {
+      keys_.push_back(std::string(limits[i].key));
+      if (++counts_[std::string(limits[i].bucket) + "|" + std::string(limits[i].key)] >
+          limits[i].limit) {
+        return i;
+      }
+    }
+    return std::nullopt;
   }
   std::vector<std::string> keys() {
     std::lock_guard lock(mu_);

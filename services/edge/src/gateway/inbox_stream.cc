@@ -3,12 +3,14 @@
 #include <httplib.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <deque>
 #include <thread>
 
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
 #include "services/edge/src/gateway/connect.h"
 #include "services/edge/src/gateway/transcoder.h"
+#include "services/edge/src/http/peer_socket.h"
 
 namespace edge::gateway {
 
@@ -20,12 +22,16 @@ struct InboxStreams::Stream {
   std::thread reader_thread;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::string member_id;
+  int peer_socket = -1;
+  // Its slot was given back already (guarded by InboxStreams::mu_).
+  bool released = false;
 
   std::mutex mu;
   std::condition_variable cv;
   std::deque<std::string> events;  // ready-to-write SSE frames
   bool finished = false;           // the backend ended the call (status is set)
   bool stopping = false;           // the edge is shutting down
+  bool abandoned = false;          // the browser closed the connection
   grpc::Status status;
 };
 
@@ -52,15 +58,47 @@ void InboxStreams::Shutdown() {
   }
 }
 
+void InboxStreams::Release(Stream& stream) {
+  if (stream.released) return;
+  stream.released = true;
+  if (--per_member_[stream.member_id] <= 0) per_member_.erase(stream.member_id);
+  open_.fetch_sub(1);
+}
+
+void InboxStreams::ReleaseAbandoned(const std::string* member_id) {
+  // A stream in live_ has not run its releaser, so its connection (which httplib closes only
+  // after the releaser) is still its own: looking at that socket from here is safe.
+  for (const auto& stream : live_) {
+    if (stream->released || stream->peer_socket < 0) continue;
+    if (member_id != nullptr && stream->member_id != *member_id) continue;
+    if (!http::PeerClosed(stream->peer_socket)) continue;
+    Release(*stream);
+    {
+      std::lock_guard stream_lock(stream->mu);
+      stream->abandoned = true;
+    }
+    stream->cv.notify_all();
+  }
+}
+
 absl::Status InboxStreams::Open(const std::string& member_id, const std::string& bearer_token,
                                 std::chrono::system_clock::time_point ends_at,
-                                const std::string& request_id, httplib::Response& res) {
+                                const std::string& request_id, int peer_socket,
+                                httplib::Response& res) {
   auto stream = std::make_shared<Stream>();
   stream->member_id = member_id;
+  stream->peer_socket = peer_socket;
   {
     // Both caps are checked and taken under one lock, so no race lets a member past theirs.
     std::lock_guard lock(mu_);
     if (stopping_) return absl::UnavailableError("the server is shutting down");
+    // A page left just now may still hold its slot (its worker looks every kPeerCheck): a
+    // navigation's close-then-open must not be refused for it.
+    if (open_.load() >= max_streams_) ReleaseAbandoned(nullptr);
+    if (auto it = per_member_.find(member_id);
+        it != per_member_.end() && it->second >= max_per_member_) {
+      ReleaseAbandoned(&member_id);
+    }
     if (open_.load() >= max_streams_) {
       return absl::UnavailableError("too many live streams just now; try again shortly");
     }
@@ -106,8 +144,24 @@ absl::Status InboxStreams::Open(const std::string& member_id, const std::string&
       "text/event-stream",
       [s = stream.get(), heartbeat = heartbeat_](size_t, httplib::DataSink& sink) {
         std::unique_lock lock(s->mu);
-        s->cv.wait_for(lock, heartbeat,
-                       [s] { return !s->events.empty() || s->finished || s->stopping; });
+        auto ready_to_write = [s] {
+          return !s->events.empty() || s->finished || s->stopping || s->abandoned;
+        };
+        // Quiet until the heartbeat is due, looking at the connection every kPeerCheck.
+        const auto heartbeat_at = std::chrono::steady_clock::now() + heartbeat;
+        while (!ready_to_write()) {
+          const auto now = std::chrono::steady_clock::now();
+          if (now >= heartbeat_at) break;
+          const auto slice =
+              std::min<std::chrono::steady_clock::duration>(heartbeat_at - now, kPeerCheck);
+          if (s->cv.wait_for(lock, slice, ready_to_write)) break;
+          if (s->peer_socket >= 0 && http::PeerClosed(s->peer_socket)) {
+            s->abandoned = true;
+            break;
+          }
+        }
+        // false ends the response: httplib closes the connection and runs the releaser.
+        if (s->abandoned) return false;
         std::deque<std::string> ready;
         ready.swap(s->events);
         const bool finished = s->finished;
@@ -146,8 +200,7 @@ absl::Status InboxStreams::Open(const std::string& member_id, const std::string&
         {
           std::lock_guard lock(mu_);
           live_.erase(stream);
-          if (--per_member_[stream->member_id] <= 0) per_member_.erase(stream->member_id);
-          open_.fetch_sub(1);
+          Release(*stream);
         }
       });
   return absl::OkStatus();

@@ -26,6 +26,11 @@ namespace edge::gateway {
 // capped. A stream ends when the backend ends it (the token expired, the server is shutting
 // down), when `ends_at` passes, or when the browser goes away: then the gRPC call is
 // cancelled, never left running.
+//
+// A browser that went away gives its slot back at once, not at the next heartbeat's failed
+// write (15-30 s, which made fast navigation between pages hit the member's cap): the worker
+// waiting on a quiet stream looks at the connection every kPeerCheck for the peer's close, and
+// a stream refused for a full cap first frees the slots of streams whose browser has closed.
 class InboxStreams {
  public:
   // At most `max_streams` open in all, and `max_per_member` of one member's (so one member's
@@ -34,11 +39,16 @@ class InboxStreams {
                std::chrono::milliseconds heartbeat, hc::metrics::GrpcClientMetrics* metrics);
   ~InboxStreams();
 
+  // How often a quiet stream checks whether its browser closed the connection.
+  static constexpr std::chrono::milliseconds kPeerCheck{250};
+
   // Starts a stream of `member_id`'s inbox into `res`. UNAVAILABLE when `max_streams` are
-  // open already, RESOURCE_EXHAUSTED when the member has `max_per_member` open.
+  // open already, RESOURCE_EXHAUSTED when the member has `max_per_member` open. `peer_socket`
+  // is the request's connection (http::PeerSocket), -1 when unknown: such a stream notices a
+  // browser that left only when a write fails.
   absl::Status Open(const std::string& member_id, const std::string& bearer_token,
                     std::chrono::system_clock::time_point ends_at, const std::string& request_id,
-                    httplib::Response& res);
+                    int peer_socket, httplib::Response& res);
 
   // Ends every open stream (server shutdown) and refuses new ones.
   void Shutdown();
@@ -47,6 +57,12 @@ class InboxStreams {
 
  private:
   struct Stream;
+
+  // Gives back the slots of open streams whose browser has closed the connection: every
+  // stream's, or only `member_id`'s when not null. Called with mu_ held.
+  void ReleaseAbandoned(const std::string* member_id);
+  // Drops `stream` from the counts (once). Called with mu_ held.
+  void Release(Stream& stream);
 
   std::shared_ptr<grpc::Channel> channel_;
   const int max_streams_;

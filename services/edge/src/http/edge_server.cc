@@ -19,6 +19,7 @@
 #include "services/edge/src/gateway/connect.h"
 #include "services/edge/src/http/address_key.h"
 #include "services/edge/src/http/origin.h"
+#include "services/edge/src/http/peer_socket.h"
 
 namespace edge::http {
 namespace {
@@ -47,6 +48,10 @@ struct RequestState {
   // over-long URI, 400 for a malformed request line) must not reuse the previous request's
   // state, so the post-routing handler resets the whole struct when it is done.
   bool active = false;
+  // The pre-routing handler counted this request's session bucket (with its address bucket,
+  // in one round trip) and it is over its limit: the handler answers 429 once it has found
+  // the session valid, where the session limit has always applied.
+  bool session_over_limit = false;
 };
 thread_local RequestState current;
 
@@ -135,6 +140,17 @@ httplib::Server::HandlerResponse Refuse(const httplib::Request& req, httplib::Re
 // /metrics is only on the main port in the local profile.
 bool SkipsAddressLimit(const std::string& path) { return path == "/metrics"; }
 
+// The routes whose handlers apply the session limit (the Connect API and the inbox stream), so
+// the pre-routing handler counts the session bucket with the address one. Loose on purpose: a
+// path it takes for a Connect one that no route matches only costs that cookie a count.
+bool TakesSessionLimit(const httplib::Request& req) {
+  if (req.method == "GET") return req.path == "/stream/inbox";
+  if (req.method != "POST" || req.path.size() < 4 || req.path[0] != '/') return false;
+  const size_t slash = req.path.find('/', 1);
+  return slash != std::string::npos && req.path.find('.') < slash &&
+         req.path.find('/', slash + 1) == std::string::npos;
+}
+
 }  // namespace
 
 std::string CookieValue(std::string_view header, std::string_view name) {
@@ -215,12 +231,35 @@ EdgeServer::EdgeServer(const Settings& settings, session::SessionAuthority& sess
     current.method = req.method;
     current.refused_status = 0;
     current.request_id = RequestId(req.get_header_value("X-Request-Id"));
-    if (!SkipsAddressLimit(req.path) &&
-        !rate_limiter_.Allow("ip", AddressKey(settings_.rate_key, req.remote_addr),
-                             settings_.ip_rate_per_minute, std::chrono::seconds(60))) {
-      current.route = "rate_limited";
-      TooManyRequests(res);
-      return Refuse(req, res);
+    if (!SkipsAddressLimit(req.path)) {
+      // Every limit the request is subject to in one round trip. The session bucket is keyed
+      // by a keyed hash of the cookie (known here without looking the session up), so a
+      // session's requests count together and the key holds no secret.
+      const std::string address_key = AddressKey(settings_.rate_key, req.remote_addr);
+      std::string session_key;
+      Limit limits[2] = {{.bucket = "ip",
+                          .key = address_key,
+                          .limit = settings_.ip_rate_per_minute,
+                          .window = std::chrono::seconds(60)}};
+      size_t count = 1;
+      if (TakesSessionLimit(req)) {
+        const std::string cookie = CookieValue(req.get_header_value("Cookie"), CookieName());
+        if (!cookie.empty()) {
+          session_key = AddressKey(settings_.rate_key, cookie);
+          limits[count++] = {.bucket = "session",
+                             .key = session_key,
+                             .limit = settings_.session_rate_per_minute,
+                             .window = std::chrono::seconds(60)};
+        }
+      }
+      const std::optional<size_t> refused =
+          rate_limiter_.FirstRefused(std::span<const Limit>(limits, count));
+      if (refused == size_t{0}) {
+        current.route = "rate_limited";
+        TooManyRequests(res);
+        return Refuse(req, res);
+      }
+      current.session_over_limit = refused == size_t{1};
     }
     if (IsStateChanging(req.method) && !IsSameOrigin(req, public_origin_)) {
       current.route = "cross_site";
@@ -314,10 +353,7 @@ EdgeServer::~EdgeServer() { Stop(); }
 
 std::optional<session::Session> EdgeServer::SessionOf(const httplib::Request& req,
                                                       httplib::Response& res) {
-  // The same decision sign-in made when it set the cookie (Settings::secure_cookies()).
-  const std::string_view name =
-      settings_.secure_cookies() ? session::kSecureCookieName : session::kCookieName;
-  const std::string cookie = CookieValue(req.get_header_value("Cookie"), name);
+  const std::string cookie = CookieValue(req.get_header_value("Cookie"), CookieName());
   if (cookie.empty()) {
     Answer(res, MakeConnectError(grpc::StatusCode::UNAUTHENTICATED, "sign in first"));
     return std::nullopt;
@@ -333,11 +369,13 @@ std::optional<session::Session> EdgeServer::SessionOf(const httplib::Request& re
   return *std::move(found);
 }
 
-bool EdgeServer::WithinSessionRate(const session::Session& session, httplib::Response& res) {
-  if (rate_limiter_.Allow("session", session.id, settings_.session_rate_per_minute,
-                          std::chrono::seconds(60))) {
-    return true;
-  }
+std::string_view EdgeServer::CookieName() const {
+  // The same decision sign-in made when it set the cookie (Settings::secure_cookies()).
+  return settings_.secure_cookies() ? session::kSecureCookieName : session::kCookieName;
+}
+
+bool EdgeServer::WithinSessionRate(httplib::Response& res) {
+  if (!current.session_over_limit) return true;
   TooManyRequests(res);
   return false;
 }
@@ -368,7 +406,7 @@ void EdgeServer::HandleUnary(const httplib::Request& req, httplib::Response& res
     return Answer(res, MakeConnectError(grpc::StatusCode::PERMISSION_DENIED,
                                         "missing or wrong X-CSRF-Token"));
   }
-  if (!WithinSessionRate(*session, res)) return;
+  if (!WithinSessionRate(res)) return;
   if (rpc->access == gateway::Access::kStaff) {
     bool staff = false;
     for (const std::string& role : session->roles) {
@@ -414,11 +452,11 @@ void EdgeServer::HandleInboxStream(const httplib::Request& req, httplib::Respons
   current.route = "/stream/inbox";
   std::optional<session::Session> session = SessionOf(req, res);
   if (!session) return;
-  if (!WithinSessionRate(*session, res)) return;
+  if (!WithinSessionRate(res)) return;
   auto token = sessions_.AccessToken(*session);
   if (!token.ok()) return Answer(res, ToConnectError(token.status()));
-  if (absl::Status opened =
-          inbox_.Open(session->member_id, *token, session->expires_at, current.request_id, res);
+  if (absl::Status opened = inbox_.Open(session->member_id, *token, session->expires_at,
+                                        current.request_id, PeerSocket(req), res);
       !opened.ok()) {
     // 503 when every stream is taken, 429 when this member has their share open.
     Answer(res, ToConnectError(opened));

@@ -58,7 +58,9 @@ class EdgeServer {
   void HandleStatic(const httplib::Request& req, httplib::Response& res);
   // The session named by the request's cookie; on failure the error is written to `res`.
   std::optional<session::Session> SessionOf(const httplib::Request& req, httplib::Response& res);
-  bool WithinSessionRate(const session::Session& session, httplib::Response& res);
+  // False (429 written to `res`) when the pre-routing handler found the session's bucket full.
+  bool WithinSessionRate(httplib::Response& res);
+  std::string_view CookieName() const;
 
   Settings settings_;
   session::SessionAuthority& sessions_;

@@ -1,5 +1,6 @@
 #include "services/edge/src/http/redis_rate_limiter.h"
 
+#include <openssl/evp.h>
 #include <prometheus/family.h>
 
 namespace edge::http {
@@ -9,10 +10,36 @@ namespace {
 // distinct keys must not grow the process without bound.
 constexpr size_t kMaxLocalKeys = 100000;
 
+// KEYS: the buckets' window keys, in order. ARGV: for each key, its limit then its TTL.
+// Returns 0 when every bucket allows the hit, else the 1-based index of the first that does
+// not; buckets after it are left uncounted. The script runs atomically, so EXPIRE only when
+// INCR made the key: no key is left without its TTL.
+constexpr char kScript[] = R"lua(for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  if count == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+  if count > tonumber(ARGV[2 * i - 1]) then return i end
+end
+return 0
+)lua";
+
+std::string Sha1Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha1(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex.push_back(kHex[digest[i] >> 4]);
+    hex.push_back(kHex[digest[i] & 0xf]);
+  }
+  return hex;
+}
+
 }  // namespace
 
 RedisRateLimiter::RedisRateLimiter(RedisRateLimiterOptions options, prometheus::Registry& registry)
     : options_(std::move(options)),
+      script_sha_(Sha1Hex(kScript)),
       pool_(options_.connection, options_.pool_size, options_.retry_after),
       refused_(prometheus::BuildCounter()
                    .Name("edge_rate_limited_total")
@@ -27,40 +54,60 @@ RedisRateLimiter::RedisRateLimiter(RedisRateLimiterOptions options, prometheus::
 
 RedisRateLimiter::~RedisRateLimiter() = default;
 
-long long RedisRateLimiter::CountInRedis(const std::string& redis_key,
-                                         std::chrono::seconds window) {
-  // Both commands in one round trip. EXPIRE on every hit is harmless: the key names its
-  // window, so it can only live one window past its last hit.
-  auto replies =
-      pool_.Run({{"INCR", redis_key}, {"EXPIRE", redis_key, std::to_string(window.count() + 1)}});
-  if (!replies || replies->front().type != hc::redis::Reply::Type::kInteger) return -1;
+std::optional<long long> RedisRateLimiter::CountInRedis(
+    std::span<const Limit> limits, const std::vector<std::string>& redis_keys) {
+  std::vector<std::string> command = {"EVALSHA", script_sha_, std::to_string(limits.size())};
+  command.insert(command.end(), redis_keys.begin(), redis_keys.end());
+  for (const Limit& limit : limits) {
+    command.push_back(std::to_string(limit.limit));
+    // A window and a second: the key names its window, so it can't outlive it by more.
+    command.push_back(std::to_string(limit.window.count() + 1));
+  }
+  auto replies = pool_.RunKeepingErrors({command});
+  if (replies && replies->front().type == hc::redis::Reply::Type::kError &&
+      replies->front().str.starts_with("NOSCRIPT")) {
+    // Redis restarted (or flushed its scripts): EVAL sends the text and caches it again, so
+    // only this one request pays for it.
+    command[0] = "EVAL";
+    command[1] = kScript;
+    replies = pool_.RunKeepingErrors({command});
+  }
+  if (!replies || replies->front().type != hc::redis::Reply::Type::kInteger) return std::nullopt;
   return replies->front().integer;
 }
 
-long long RedisRateLimiter::CountLocally(const std::string& redis_key) {
+std::optional<size_t> RedisRateLimiter::CountLocally(std::span<const Limit> limits,
+                                                     const std::vector<std::string>& redis_keys) {
   std::lock_guard lock(mu_);
   // The key names its window: an old window's entries are never hit again, only dropped here.
-  if (local_.size() >= kMaxLocalKeys) local_.clear();
-  return ++local_[redis_key];
+  if (local_.size() + limits.size() > kMaxLocalKeys) local_.clear();
+  for (size_t i = 0; i < limits.size(); ++i) {
+    if (++local_[redis_keys[i]] > limits[i].limit) return i;
+  }
+  return std::nullopt;
 }
 
-bool RedisRateLimiter::Allow(std::string_view bucket, std::string_view key, int limit,
-                             std::chrono::seconds window) {
+std::optional<size_t> RedisRateLimiter::FirstRefused(std::span<const Limit> limits) {
+  if (limits.empty()) return std::nullopt;
   const long long now =
       std::chrono::duration_cast<std::chrono::seconds>(options_.clock().time_since_epoch()).count();
-  const long long window_start = now - now % window.count();
-  std::string redis_key = "hc:edge:rl:";
-  redis_key.append(bucket).append(":").append(key).append(":").append(std::to_string(window_start));
-  long long count = CountInRedis(redis_key, window);
-  if (count < 0) {
+  std::vector<std::string> redis_keys;
+  redis_keys.reserve(limits.size());
+  for (const Limit& limit : limits) {
+    const long long window_start = now - now % limit.window.count();
+    std::string& key = redis_keys.emplace_back("hc:edge:rl:");
+    key.append(limit.bucket).append(":").append(limit.key).append(":");
+    key.append(std::to_string(window_start));
+  }
+  std::optional<size_t> refused;
+  if (std::optional<long long> answer = CountInRedis(limits, redis_keys)) {
+    if (*answer > 0 && static_cast<size_t>(*answer) <= limits.size()) refused = *answer - 1;
+  } else {
     fallbacks_.Increment();
-    count = CountLocally(redis_key);
+    refused = CountLocally(limits, redis_keys);
   }
-  if (count > limit) {
-    refused_.Increment();
-    return false;
-  }
-  return true;
+  if (refused) refused_.Increment();
+  return refused;
 }
 
 }  // namespace edge::http

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -27,10 +29,13 @@ struct RedisRateLimiterOptions {
   std::function<std::chrono::system_clock::time_point()> clock = std::chrono::system_clock::now;
 };
 
-// Fixed windows in Redis: one INCR (and an EXPIRE so the key goes with its window) on
-// `hc:edge:rl:<bucket>:<key>:<window start, unix seconds>`, shared by every replica. When Redis
-// can't be reached it counts per process instead (each replica then allows up to `limit`), so
-// an outage of Redis loosens the limits but never refuses everyone.
+// Fixed windows in Redis: `hc:edge:rl:<bucket>:<key>:<window start, unix seconds>`, shared by
+// every replica. All of a request's buckets are counted by one Lua script (INCR each in order,
+// EXPIRE a key when it is made, stop at the first over its limit), sent as EVALSHA (EVAL when
+// Redis answers NOSCRIPT, after a restart): one round trip per request. The buckets' keys may
+// hash to different slots, so this needs a single Redis (or primary), not Redis Cluster. When
+// Redis can't be reached it counts per process instead (each replica then allows up to
+// `limit`), so an outage of Redis loosens the limits but never refuses everyone.
 class RedisRateLimiter : public RateLimiter {
  public:
   RedisRateLimiter(RedisRateLimiterOptions options, prometheus::Registry& registry);
@@ -38,15 +43,18 @@ class RedisRateLimiter : public RateLimiter {
   RedisRateLimiter(const RedisRateLimiter&) = delete;
   RedisRateLimiter& operator=(const RedisRateLimiter&) = delete;
 
-  bool Allow(std::string_view bucket, std::string_view key, int limit,
-             std::chrono::seconds window) override;
+  std::optional<size_t> FirstRefused(std::span<const Limit> limits) override;
 
  private:
-  // The window's count after this hit, from Redis; -1 on any Redis error.
-  long long CountInRedis(const std::string& redis_key, std::chrono::seconds window);
-  long long CountLocally(const std::string& redis_key);
+  // The script's answer (0 when all allow, else the 1-based index of the refusing limit), or
+  // nullopt on any Redis failure.
+  std::optional<long long> CountInRedis(std::span<const Limit> limits,
+                                        const std::vector<std::string>& redis_keys);
+  std::optional<size_t> CountLocally(std::span<const Limit> limits,
+                                     const std::vector<std::string>& redis_keys);
 
   RedisRateLimiterOptions options_;
+  std::string script_sha_;  // SHA-1 of the script, hex: EVALSHA's name for it
   hc::redis::Pool pool_;
   std::mutex mu_;  // guards local_
   // The fallback's counts, for the current windows only (dropped when they grow).

@@ -398,11 +398,19 @@ void SignIn::HandleEmailLink(const httplib::Request& req, httplib::Response& res
   if (!LooksLikeEmail(email)) {
     return ConnectError(res, 400, "invalid_argument", "email: must be an email address");
   }
-  // Keyed hashes: the limiter's keys (Redis) never hold an email or an IP address.
-  if (!limiter_.Allow("signin-ip", http::AddressKey(settings_.rate_key, req.remote_addr),
-                      settings_.links_per_ip, settings_.link_ttl) ||
-      !limiter_.Allow("signin-address", http::AddressKey(settings_.rate_key, email),
-                      settings_.links_per_address, settings_.link_ttl)) {
+  // Keyed hashes: the limiter's keys (Redis) never hold an email or an IP address. Both
+  // buckets in one round trip; the address is not counted when the IP is over its limit.
+  const std::string ip_key = http::AddressKey(settings_.rate_key, req.remote_addr);
+  const std::string address_key = http::AddressKey(settings_.rate_key, email);
+  const http::Limit limits[] = {{.bucket = "signin-ip",
+                                 .key = ip_key,
+                                 .limit = settings_.links_per_ip,
+                                 .window = settings_.link_ttl},
+                                {.bucket = "signin-address",
+                                 .key = address_key,
+                                 .limit = settings_.links_per_address,
+                                 .window = settings_.link_ttl}};
+  if (limiter_.FirstRefused(limits).has_value()) {
     res.set_header("Retry-After", std::to_string(settings_.link_ttl.count()));
     return ConnectError(res, 429, "resource_exhausted",
                         "too many sign-in requests; try again later");
