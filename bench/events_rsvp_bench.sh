@@ -7,14 +7,20 @@
 #
 #   bench/events_rsvp_bench.sh
 #
-# The RSVP transaction, in both runs: lock the event row (SELECT ... FOR UPDATE), look for the
-# member's active RSVP, insert a GOING RSVP, update the event's counts, append RsvpConfirmed
-# to the outbox (its trigger NOTIFYs the relay), commit. Through gRPC every call is one member
+# The RSVP transaction, in both runs (7 round trips): BEGIN, the member's shared advisory lock
+# (libs/identity), lock the event row (SELECT ... FOR UPDATE) reading the member's tombstone in
+# the same statement, look for the member's active RSVP, insert a GOING RSVP and update the
+# event's counts (one statement, a data-modifying WITH), append
+# RsvpConfirmed to the outbox with the member as its subject (its trigger NOTIFYs the relay),
+# commit. (Before 2026-11-30 the pgbench side left out the lock and the tombstone check that
+# the service has always run, which flattered the ceiling.) Through gRPC every call is one member
 # RSVPing to the next of many events (ghz sends a data array round robin), so every call makes
 # a new row; pgbench picks a random event and a random member per transaction. The events
 # service keeps running during the pgbench run, so its outbox relay publishes pgbench's rows
-# to Kafka too and both runs carry the same background work. Requests are extended-protocol
-# (PQexecParams) in both.
+# to Kafka too and both runs carry the same background work. Statements are prepared once per
+# connection and then executed by name in both (pgbench -M prepared; the service's
+# hc::postgres::ExecPrepared); BENCH_PGBENCH_MODE=extended measures pgbench unprepared, for a
+# service built before ExecPrepared.
 #
 # Uses the test stack (scripts/stack.sh --profile test; started and stopped again only when
 # it was not running) with a fresh database, dropped at the end. Figures are printed and kept
@@ -27,6 +33,7 @@
 #   BENCH_WORKERS         the service's worker threads (default 16, its own default)
 #   BENCH_CONCURRENCY     concurrent ghz calls (default 32)
 #   BENCH_EVENTS          events seeded for RSVPs (default 100000)
+#   BENCH_PGBENCH_MODE    pgbench's query mode: prepared (default) or extended
 #   BENCH_SERVER_CPU      core of the servers (default 1); ghz and pgbench use the other
 #   BENCH_CLIENT_CPU      core of ghz and pgbench (default 0)
 #   BENCH_BUILD_DIR       where the binaries are (default build/)
@@ -79,12 +86,14 @@ cat >"${TMP}/rsvp.sql" <<SQL
 \set e random(1, ${EVENTS})
 \set m random(1, 281474976710655)
 BEGIN;
+SELECT pg_advisory_xact_lock_shared(18499, hashtext(${MID}::text));
 SELECT e.event_id::text, COALESCE(e.series_id::text, ''), e.title, e.description, e.kind,
   (extract(epoch FROM e.starts_at) * 1000)::bigint, (extract(epoch FROM e.ends_at) * 1000)::bigint,
   e.time_zone, e.venue, e.online_url, e.capacity, e.waitlist_enabled, e.visibility, e.status,
   e.going_count, e.waitlist_count, e.sequence, e.created_by,
   (extract(epoch FROM e.created_at) * 1000)::bigint,
-  (extract(epoch FROM e.updated_at) * 1000)::bigint, e.next_waitlist_seq
+  (extract(epoch FROM e.updated_at) * 1000)::bigint, e.next_waitlist_seq,
+  EXISTS (SELECT 1 FROM token_revocations WHERE subject = ${MID}::text AND erased)
   FROM events e WHERE e.event_id = ${EID} FOR UPDATE;
 SELECT r.rsvp_id, r.event_id::text, r.member_id::text, r.status,
   CASE WHEN r.status = 2 THEN (SELECT count(*) FROM rsvps w WHERE w.event_id = r.event_id
@@ -93,13 +102,13 @@ SELECT r.rsvp_id, r.event_id::text, r.member_id::text, r.status,
   (extract(epoch FROM r.created_at) * 1000)::bigint,
   (extract(epoch FROM r.updated_at) * 1000)::bigint
   FROM rsvps r WHERE r.event_id = ${EID} AND r.member_id = ${MID} AND r.status IN (1, 2);
-INSERT INTO rsvps (event_id, member_id, status, created_at, updated_at)
-  VALUES (${EID}, ${MID}, 1, now(), now());
-UPDATE events SET going_count = going_count + 1, waitlist_count = waitlist_count,
+WITH added AS (INSERT INTO rsvps (event_id, member_id, status, created_at, updated_at)
+  VALUES (${EID}, ${MID}, 1, now(), now()))
+  UPDATE events SET going_count = going_count + 1, waitlist_count = waitlist_count,
   next_waitlist_seq = next_waitlist_seq WHERE event_id = ${EID};
-INSERT INTO outbox (topic, msg_key, ce_type, payload)
+INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects)
   VALUES ('alumni.events.v1', ${EID}::text, 'alumni.events.v1.RsvpConfirmed',
-          decode(repeat('0a', 104), 'hex')) RETURNING id::text;
+          decode(repeat('0a', 104), 'hex'), ARRAY[${MID}::text]) RETURNING id::text;
 END;
 SQL
 
@@ -122,7 +131,7 @@ hc_step "summary"
   echo "servers on core ${SERVER_CPU}; ghz and pgbench on core ${CLIENT_CPU};" \
     "PostgreSQL, Redis, Kafka unpinned"
   echo "RSVP: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
-    "ghz ${CONCURRENCY} concurrent calls; ${SECS}s per run"
+    "ghz ${CONCURRENCY} concurrent calls; ${SECS}s per run; pgbench -M ${PGBENCH_MODE}"
   echo
   row "" "per second" "p50 ms" "p99 ms" "errors"
   row "RSVP via gRPC, full load" "${G_RPS}" "${G_P50}" "${G_P99}" "${G_ERR}"

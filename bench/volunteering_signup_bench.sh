@@ -12,12 +12,16 @@
 # holding a lock; the seeded roles need no sober time, so membership is not called), then one
 # transaction: the member's shared lock and tombstone check (libs/identity), the shift's role,
 # the member-and-role advisory lock (the per-person limit), the role row FOR SHARE, the shift
-# row FOR UPDATE, the member's active sign-up, the count of their sign-ups of the role, the
-# CONFIRMED insert, the counts update, VolunteerSignedUp into the outbox (its trigger NOTIFYs
-# the relay), commit. Through gRPC every call is one member signing up for the next of many
+# row FOR UPDATE, the member's latest sign-up (one read: an active one is always the latest;
+# before 2026-11-30 the service read the active one and then the latest, one round trip more
+# than this script ran), the count of their current sign-ups of the role, the
+# CONFIRMED insert with the counts update (one statement, a data-modifying WITH),
+# VolunteerSignedUp into the outbox (its trigger NOTIFYs the relay), commit. Through gRPC every call is one member signing up for the next of many
 # shifts, each of a role of its own (ghz sends a data array round robin), so every call makes a
 # new row; pgbench picks a random shift and a random member per transaction. The service keeps
-# running during the pgbench run, so its relay publishes pgbench's rows to Kafka too.
+# running during the pgbench run, so its relay publishes pgbench's rows to Kafka too. Both
+# prepare their statements once per connection (pgbench -M prepared, the service's
+# hc::postgres::ExecPrepared); BENCH_PGBENCH_MODE=extended for a build from before that.
 #
 # Uses the test stack (scripts/stack.sh --profile test; started and stopped again only when
 # it was not running) with a fresh database, dropped at the end. Figures are printed and kept
@@ -30,6 +34,7 @@
 #   BENCH_WORKERS         the service's worker threads (default 16, its own default)
 #   BENCH_CONCURRENCY     concurrent ghz calls (default 32)
 #   BENCH_SHIFTS          roles (one shift each) seeded for sign-ups (default 100000)
+#   BENCH_PGBENCH_MODE    pgbench's query mode: prepared (default) or extended
 #   BENCH_SERVER_CPU      core of the servers (default 1); ghz and pgbench use the other
 #   BENCH_CLIENT_CPU      core of ghz and pgbench (default 0)
 #   BENCH_BUILD_DIR       where the binaries are (default build/)
@@ -118,13 +123,16 @@ SELECT g.signup_id, g.status, $(EPOCH g.created_at), $(EPOCH g.updated_at),
   CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = g.shift_id
     AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END
   FROM signups g WHERE g.shift_id = ${SHIFT}::uuid AND g.member_id = ${MID}::uuid
-  AND g.status IN (1, 2, 4);
-SELECT count(*) FROM signups WHERE member_id = ${MID}::uuid AND role_id =
-  ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid AND status IN (1, 2, 4);
-INSERT INTO signups (shift_id, role_id, member_id, status, created_at, updated_at)
+  ORDER BY g.signup_id DESC LIMIT 1;
+SELECT count(*) FROM signups g JOIN shifts s ON s.shift_id = g.shift_id
+  WHERE g.member_id = ${MID}::uuid AND g.role_id =
+  ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid
+  AND g.status IN (1, 2, 4) AND s.ends_at > now();
+WITH added AS (INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq,
+                                    created_at, updated_at)
   VALUES (${SHIFT}::uuid, ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid,
-          ${MID}::uuid, 1, now(), now());
-UPDATE shifts SET confirmed_count = confirmed_count + 1, waitlist_count = waitlist_count,
+          ${MID}::uuid, 1, NULLIF(0::bigint, 0), now(), now()))
+  UPDATE shifts SET confirmed_count = confirmed_count + 1, waitlist_count = waitlist_count,
   next_waitlist_seq = next_waitlist_seq WHERE shift_id = ${SHIFT}::uuid;
 INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects)
   VALUES ('alumni.volunteering.v1', '20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'),
@@ -151,7 +159,7 @@ hc_step "summary"
   echo "servers on core ${SERVER_CPU}; ghz and pgbench on core ${CLIENT_CPU};" \
     "PostgreSQL, Redis, Kafka unpinned"
   echo "SignUp: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
-    "ghz ${CONCURRENCY} concurrent calls; ${SECS}s per run"
+    "ghz ${CONCURRENCY} concurrent calls; ${SECS}s per run; pgbench -M ${PGBENCH_MODE}"
   echo
   row "" "per second" "p50 ms" "p99 ms" "errors"
   row "SignUp via gRPC, full load" "${G_RPS}" "${G_P50}" "${G_P99}" "${G_ERR}"

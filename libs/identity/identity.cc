@@ -55,11 +55,25 @@ void RecordRevocation(postgres::Tx& tx, const std::string& subject, Clock::time_
 
 absl::Status LockMemberForWrite(postgres::Tx& tx, const std::string& member_id) {
   const std::string id = ids::Canonical(member_id);
-  tx.exec_params("SELECT pg_advisory_xact_lock_shared($1, hashtext($2))", kMemberLockClass, id);
+  LockMemberShared(tx, id);
   // A statement of its own after the lock: at READ COMMITTED it sees a tombstone committed by
   // the erasure that held the lock before us.
-  if (IsErased(tx, id)) return absl::FailedPreconditionError("this member's account was deleted");
+  if (IsErased(tx, id)) return ErasedError();
   return absl::OkStatus();
+}
+
+void LockMemberShared(postgres::Tx& tx, const std::string& member_id) {
+  postgres::ExecPrepared(tx, "SELECT pg_advisory_xact_lock_shared($1, hashtext($2))",
+                         kMemberLockClass, ids::Canonical(member_id));
+}
+
+std::string ErasedSql(int param) {
+  return "EXISTS (SELECT 1 FROM token_revocations WHERE subject = $" + std::to_string(param) +
+         " AND erased)";
+}
+
+absl::Status ErasedError() {
+  return absl::FailedPreconditionError("this member's account was deleted");
 }
 
 void LockMemberForErasure(postgres::Tx& tx, const std::string& member_id) {
@@ -68,8 +82,9 @@ void LockMemberForErasure(postgres::Tx& tx, const std::string& member_id) {
 }
 
 bool IsErased(postgres::Tx& tx, const std::string& member_id) {
-  return !tx.exec_params("SELECT 1 FROM token_revocations WHERE subject = $1 AND erased",
-                         ids::Canonical(member_id))
+  return !postgres::ExecPrepared(tx,
+                                 "SELECT 1 FROM token_revocations WHERE subject = $1 AND erased",
+                                 ids::Canonical(member_id))
               .empty();
 }
 

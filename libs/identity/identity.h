@@ -44,6 +44,15 @@ void RecordRevocation(postgres::Tx& tx, const std::string& subject,
 // Shared per-member write lock, then the tombstone check: FAILED_PRECONDITION for an erased
 // member. Call first in a transaction that writes on a member's behalf.
 absl::Status LockMemberForWrite(postgres::Tx& tx, const std::string& member_id);
+// LockMemberForWrite in two halves, for a hot write that saves a round trip: the shared lock
+// alone, and then the tombstone check asked by the caller's *next* statement, which selects
+// ErasedSql(n) (n: the parameter holding the canonical member id) beside what it reads. It
+// must be a later statement than the lock: at READ COMMITTED its snapshot then includes a
+// tombstone committed by an erasure that held the lock before us. Refuse when it is true,
+// with ErasedError(), before writing anything.
+void LockMemberShared(postgres::Tx& tx, const std::string& member_id);
+std::string ErasedSql(int param);
+absl::Status ErasedError();
 // Exclusive per-member lock: waits for the member's writes in flight.
 void LockMemberForErasure(postgres::Tx& tx, const std::string& member_id);
 // True when a tombstone exists (no lock taken).

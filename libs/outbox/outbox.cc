@@ -143,11 +143,12 @@ std::string Append(postgres::Tx& tx, const std::string& topic, const std::string
       array += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   array += "}";
-  auto row = tx.exec_params1(
+  auto rows = postgres::ExecPrepared(
+      tx,
       "INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects) VALUES ($1, $2, $3, $4, "
       "$5::text[]) RETURNING id::text",
       topic, key, event.GetDescriptor()->full_name(), bytes, array);
-  return row[0].as<std::string>();
+  return rows.at(0)[0].as<std::string>();
 }
 
 // Why no row naming an erased member survives, whatever the relay does meanwhile (READ

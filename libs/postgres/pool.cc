@@ -71,6 +71,20 @@ absl::Status FromException(const std::exception& e) {
   return absl::InternalError("database error");
 }
 
+std::string PreparedName(const std::string& sql) {
+  // FNV-1a, 64 bits: stable across builds (std::hash need not be). Two texts with one name
+  // would make libpqxx refuse the second (argument_error, an INTERNAL error), not mix them up.
+  uint64_t h = 14695981039346656037ULL;
+  for (unsigned char c : sql) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string name = "hc_";
+  for (int shift = 60; shift >= 0; shift -= 4) name += kHex[(h >> shift) & 0xf];
+  return name;
+}
+
 Pool::Pool(PoolOptions options)
     : options_(std::move(options)),
       conninfo_(WithSessionOptions(options_.url, options_.statement_timeout)) {}

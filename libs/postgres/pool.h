@@ -61,4 +61,19 @@ class Pool {
 // Maps a pqxx/libpq exception to a status; never includes values from the query.
 absl::Status FromException(const std::exception& e);
 
+// The name a statement is prepared under: "hc_" and a hash of its text, so the same text gets
+// the same name on every connection and callers need no registry of names.
+std::string PreparedName(const std::string& sql);
+
+// exec_params for hot statements: `sql` runs as a prepared statement of tx's connection,
+// prepared on its first use there (libpqxx re-prepares after a reconnect). That saves the
+// server parsing and planning it on every call. For statements whose text is fixed (no values
+// spliced in): each distinct text stays prepared for the connection's life.
+template <typename... Args>
+pqxx::result ExecPrepared(Tx& tx, const std::string& sql, Args&&... args) {
+  const std::string name = PreparedName(sql);
+  tx.conn().prepare(name, sql);  // only registers it; nothing when already registered
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
+}
+
 }  // namespace hc::postgres

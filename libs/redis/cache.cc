@@ -1,5 +1,7 @@
 #include "libs/redis/cache.h"
 
+#include <openssl/evp.h>
+
 #include <random>
 #include <string_view>
 
@@ -10,6 +12,7 @@ namespace hc::redis {
 // Each key K has a version at VersionKey(K): an integer that only rises, absent until K is
 // first invalidated (read as ""). Redis runs each script below as one atomic step.
 //   Invalidate(K): INCR version; DEL K                                          (kInvalidate)
+//                  (Invalidate(K1, K2, ...) does this for each key, all in one script run)
 //   GetOrLoad(K):  MGET K version -> (value, v). A value is served only if it is tagged with
 //                  v. Otherwise load(), then SET K "hc1:<v>:<loaded>" only if the version
 //                  still equals v                                                    (kStore)
@@ -47,20 +50,37 @@ namespace {
 constexpr size_t kMaxPendingInvalidations = 100000;
 constexpr std::string_view kTag = "hc1:";
 
-// KEYS[1] = key, KEYS[2] = its version; ARGV[1] = version TTL (ms).
+// KEYS = key, its version, key, its version, ...; ARGV[1] = version TTL (ms).
 // A version that is not an integer (written by something else) would fail INCR forever, and
 // leave this replica bypassing the cache for good: it is replaced by the server's clock in
 // microseconds, a value no reader can have seen while INCR was failing.
 constexpr char kInvalidate[] = R"lua(
-local raised = redis.pcall('INCR', KEYS[2])
-if type(raised) == 'table' and raised.err then
-  local now = redis.call('TIME')
-  redis.call('DEL', KEYS[2])
-  redis.call('SET', KEYS[2], now[1] .. string.format('%06d', tonumber(now[2])))
+for i = 1, #KEYS, 2 do
+  local raised = redis.pcall('INCR', KEYS[i + 1])
+  if type(raised) == 'table' and raised.err then
+    local now = redis.call('TIME')
+    redis.call('DEL', KEYS[i + 1])
+    redis.call('SET', KEYS[i + 1], now[1] .. string.format('%06d', tonumber(now[2])))
+  end
+  redis.call('PEXPIRE', KEYS[i + 1], ARGV[1])
+  redis.call('DEL', KEYS[i])
 end
-redis.call('PEXPIRE', KEYS[2], ARGV[1])
-return redis.call('DEL', KEYS[1])
+return 1
 )lua";
+
+// The SHA-1 of a script in hex, as EVALSHA names it.
+std::string ScriptSha(std::string_view script) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(script.data(), script.size(), digest, &size, EVP_sha1(), nullptr);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < size; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 0xf];
+  }
+  return out;
+}
 
 // KEYS[1] = key, KEYS[2] = its version; ARGV[1] = the version read before loading ("" =
 // none), ARGV[2] = the tagged value, ARGV[3] = its TTL (ms), ARGV[4] = version TTL (ms).
@@ -195,15 +215,35 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   return loaded;
 }
 
-bool Cache::InvalidateInRedis(const std::string& key) {
-  return Command({"EVAL", kInvalidate, "2", key, VersionKey(key),
-                  std::to_string(options_.version_ttl.count())},
-                 /*always=*/true)
-      .has_value();
+bool Cache::InvalidateInRedis(const std::vector<std::string>& keys) {
+  static const std::string sha = ScriptSha(kInvalidate);
+  std::vector<std::string> args = {"EVALSHA", sha, std::to_string(2 * keys.size())};
+  for (const std::string& key : keys) {
+    args.push_back(key);
+    args.push_back(VersionKey(key));
+  }
+  args.push_back(std::to_string(options_.version_ttl.count()));
+  // The first run sends the whole script (EVAL caches it in Redis), later ones only its SHA-1.
+  // NOSCRIPT (Redis restarted or its scripts were flushed) or any other failure: once more
+  // with the whole script. That error reply makes the pool back off reads for `retry_after`
+  // (they go to the loader), once per restart or flush.
+  if (script_loaded_.load(std::memory_order_relaxed) && Command(args, /*always=*/true)) {
+    return true;
+  }
+  args[0] = "EVAL";
+  args[1] = kInvalidate;
+  const bool ran = Command(args, /*always=*/true).has_value();
+  script_loaded_.store(ran, std::memory_order_relaxed);
+  return ran;
 }
 
 void Cache::Invalidate(const std::string& key) {
-  if (!InvalidateInRedis(key)) Remember(key);
+  if (!InvalidateInRedis({key})) Remember(key);
+}
+
+void Cache::Invalidate(const std::vector<std::string>& keys) {
+  if (keys.empty() || InvalidateInRedis(keys)) return;
+  for (const std::string& key : keys) Remember(key);
 }
 
 void Cache::Remember(const std::string& key) {
@@ -224,7 +264,7 @@ void Cache::ReplayPending() {
     batch.assign(pending_.begin(), pending_.end());
   }
   for (const auto& [key, serial] : batch) {
-    if (!InvalidateInRedis(key)) return;
+    if (!InvalidateInRedis({key})) return;
     std::lock_guard lock(pending_mu_);
     auto it = pending_.find(key);
     // A newer failure of the same key may belong to a write that committed after this replay

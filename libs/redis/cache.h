@@ -64,6 +64,9 @@ class Cache {
   // reached the key is remembered and a background thread drops it as soon as Redis answers;
   // until then this process neither reads from nor stores to Redis.
   void Invalidate(const std::string& key);
+  // Invalidate for each key, in one Redis round trip (one script run); what could not reach
+  // Redis is remembered key by key, as above.
+  void Invalidate(const std::vector<std::string>& keys);
 
   // Invalidations waiting for Redis to come back (distinct keys).
   size_t pending_invalidations() const { return pending_count_.load(); }
@@ -73,8 +76,8 @@ class Cache {
   // `always` tries Redis even inside the back-off after an error (invalidations must not be
   // skipped on a guess that Redis is still away).
   std::optional<Reply> Command(const std::vector<std::string>& args, bool always = false);
-  // Bumps the key's version and deletes its value, in one step; false when Redis failed.
-  bool InvalidateInRedis(const std::string& key);
+  // Bumps each key's version and deletes its value, in one step; false when Redis failed.
+  bool InvalidateInRedis(const std::vector<std::string>& keys);
   void Remember(const std::string& key);
   // Replays remembered invalidations until one fails or none are left.
   void ReplayPending();
@@ -91,6 +94,8 @@ class Cache {
   uint64_t pending_serial_ = 0;
   bool stopping_ = false;
   std::atomic<size_t> pending_count_{0};
+  // Redis has run kInvalidate since it last failed here: EVALSHA can name it (see cache.cc).
+  std::atomic<bool> script_loaded_{false};
 
   prometheus::Counter& hits_;
   prometheus::Counter& misses_;

@@ -84,6 +84,33 @@ TEST_F(CacheTest, InvalidateMakesTheNextReadLoadAgain) {
   EXPECT_EQ(loads_, 2);
 }
 
+TEST_F(CacheTest, InvalidatingSeveralKeysAtOnceDropsEachEvenAfterRedisForgotItsScripts) {
+  auto cache = NewCache();
+  ASSERT_EQ(*Read(*cache, "k1"), "v1");
+  ASSERT_EQ(*Read(*cache, "k2"), "v1");
+  // What a Redis restart does to EVALSHA: the script is unknown (NOSCRIPT) and must be sent.
+  Raw({"SCRIPT", "FLUSH"});
+  version_ = 2;
+  cache->Invalidate(std::vector<std::string>{"k1", "k2"});
+  EXPECT_EQ(cache->pending_invalidations(), 0u);
+  EXPECT_EQ(Raw({"GET", "k1"}), "");
+  EXPECT_EQ(Raw({"GET", "k2"}), "");
+  EXPECT_EQ(*Read(*cache, "k1"), "v2");
+  EXPECT_EQ(*Read(*cache, "k2"), "v2");
+  // Loaded again by that fallback, the script now runs by its SHA-1.
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        return Read(*cache, "k1").ok() && !Raw({"GET", "k1"}).empty();
+      },
+      std::chrono::seconds(5)));
+  version_ = 3;
+  cache->Invalidate(std::vector<std::string>{"k1", "k2"});
+  EXPECT_EQ(cache->pending_invalidations(), 0u);
+  EXPECT_EQ(Raw({"GET", "k1"}), "");
+  EXPECT_EQ(*Read(*cache, "k1"), "v3");
+  EXPECT_EQ(*Read(*cache, "k2"), "v3");
+}
+
 TEST_F(CacheTest, RedisDownServesFromTheLoader) {
   auto cache = NewCache();
   ASSERT_TRUE(Read(*cache, "k").ok());

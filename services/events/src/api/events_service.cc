@@ -38,8 +38,7 @@ domain::Time EventsService::Now() const {
 }
 
 void EventsService::Invalidate(const std::string& event_id) {
-  cache_.Invalidate(EventCacheKey(event_id));
-  cache_.Invalidate(kListGenerationKey);
+  cache_.Invalidate({EventCacheKey(event_id), kListGenerationKey});
 }
 
 namespace {

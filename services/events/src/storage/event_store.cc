@@ -34,7 +34,8 @@ using domain::RsvpStatus;
 
 // Writes the event's seat counts and next ticket, as changed in memory under the lock.
 void SaveCounts(hc::postgres::Tx& tx, const Event& e, int64_t next_waitlist_seq) {
-  tx.exec_params(
+  hc::postgres::ExecPrepared(
+      tx,
       "UPDATE events SET going_count = $2, waitlist_count = $3, next_waitlist_seq = $4 "
       "WHERE event_id = $1",
       e.event_id, e.going_count, e.waitlist_count, next_waitlist_seq);
@@ -111,8 +112,9 @@ absl::StatusOr<RsvpResult> EventStore::Rsvp(const std::string& event_id,
   absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
     result = RsvpResult{};
     // Member before event, always: an erasure holds the member's lock while it locks events.
-    HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, member_id));
-    HC_ASSIGN_OR_RETURN(LockedEvent locked, LockEvent(tx, event_id));
+    // The event's locking statement checks the member's tombstone too (libs/identity).
+    hc::identity::LockMemberShared(tx, member_id);
+    HC_ASSIGN_OR_RETURN(LockedEvent locked, LockEventForMember(tx, event_id, member_id));
     result.event = locked.event;
     if (auto active = ActiveRsvp(tx, event_id, member_id)) {
       result.rsvp = active->rsvp;
@@ -122,26 +124,34 @@ absl::StatusOr<RsvpResult> EventStore::Rsvp(const std::string& event_id,
     Event& e = result.event;
     domain::Rsvp& r = result.rsvp;
     r = {.event_id = event_id, .member_id = member_id, .created_at = now, .updated_at = now};
+    // The new RSVP and the event's counts go in one statement (one round trip): both were
+    // decided above under the event's lock, and neither reads what the other writes.
     if (placement == domain::Placement::kGoing) {
       r.status = RsvpStatus::kGoing;
-      tx.exec_params(
-          "INSERT INTO rsvps (event_id, member_id, status, created_at, updated_at) "
-          "VALUES ($1, $2, 1, " +
-              MsToTs("$3") + ", " + MsToTs("$3") + ")",
-          event_id, member_id, Ms(now));
       ++e.going_count;
+      hc::postgres::ExecPrepared(
+          tx,
+          "WITH added AS (INSERT INTO rsvps (event_id, member_id, status, created_at, "
+          "updated_at) VALUES ($1, $2, 1, " +
+              MsToTs("$3") + ", " + MsToTs("$3") +
+              ")) UPDATE events SET going_count = $4, waitlist_count = $5, "
+              "next_waitlist_seq = $6 WHERE event_id = $1",
+          event_id, member_id, Ms(now), e.going_count, e.waitlist_count, locked.next_waitlist_seq);
     } else {
       r.status = RsvpStatus::kWaitlisted;
-      tx.exec_params(
-          "INSERT INTO rsvps (event_id, member_id, status, waitlist_seq, created_at, "
-          "updated_at) VALUES ($1, $2, 2, $3, " +
-              MsToTs("$4") + ", " + MsToTs("$4") + ")",
-          event_id, member_id, locked.next_waitlist_seq, Ms(now));
-      ++locked.next_waitlist_seq;
+      const int64_t ticket = locked.next_waitlist_seq++;
       // The newest ticket is the last in line.
       r.waitlist_position = ++e.waitlist_count;
+      hc::postgres::ExecPrepared(
+          tx,
+          "WITH added AS (INSERT INTO rsvps (event_id, member_id, status, waitlist_seq, "
+          "created_at, updated_at) VALUES ($1, $2, 2, $3, " +
+              MsToTs("$4") + ", " + MsToTs("$4") +
+              ")) UPDATE events SET going_count = $5, waitlist_count = $6, "
+              "next_waitlist_seq = $7 WHERE event_id = $1",
+          event_id, member_id, ticket, Ms(now), e.going_count, e.waitlist_count,
+          locked.next_waitlist_seq);
     }
-    SaveCounts(tx, e, locked.next_waitlist_seq);
     if (r.status == RsvpStatus::kGoing) {
       recorder_.RsvpConfirmed(tx, e, r);
     } else {

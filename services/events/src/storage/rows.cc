@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "libs/identity/identity.h"
+#include "libs/ids/ids.h"
+
 namespace events::storage {
 
 using domain::Event;
@@ -68,29 +71,51 @@ RsvpRow RsvpFromRow(const pqxx::row& row, int first) {
 }
 
 absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& event_id) {
-  auto rows = tx.exec_params(
+  auto rows = hc::postgres::ExecPrepared(
+      tx,
       std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.event_id = $1 FOR UPDATE",
       event_id);
   if (rows.empty()) return absl::NotFoundError("no such event");
   return EventFromRow(rows[0]);
 }
 
+absl::StatusOr<LockedEvent> LockEventForMember(hc::postgres::Tx& tx, const std::string& event_id,
+                                               const std::string& member_id) {
+  const std::string member = hc::ids::Canonical(member_id);
+  auto rows = hc::postgres::ExecPrepared(tx,
+                                         std::string("SELECT ") + kEventColumns + ", " +
+                                             hc::identity::ErasedSql(2) +
+                                             " FROM events e WHERE e.event_id = $1 FOR UPDATE",
+                                         event_id, member);
+  if (rows.empty()) {
+    // No event row to carry the answer: ask on its own, so an erased member still hears that.
+    if (hc::identity::IsErased(tx, member)) return hc::identity::ErasedError();
+    return absl::NotFoundError("no such event");
+  }
+  if (rows[0][kEventColumnCount].as<bool>()) return hc::identity::ErasedError();
+  return EventFromRow(rows[0]);
+}
+
 std::optional<RsvpRow> ActiveRsvp(hc::postgres::Tx& tx, const std::string& event_id,
                                   const std::string& member_id) {
-  auto rows = tx.exec_params(std::string("SELECT ") + kRsvpColumns +
-                                 " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 "
-                                 "AND r.status IN (1, 2)",
-                             event_id, member_id);
+  auto rows =
+      hc::postgres::ExecPrepared(tx,
+                                 std::string("SELECT ") + kRsvpColumns +
+                                     " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 "
+                                     "AND r.status IN (1, 2)",
+                                 event_id, member_id);
   if (rows.empty()) return std::nullopt;
   return RsvpFromRow(rows[0]);
 }
 
 std::optional<RsvpRow> LatestRsvp(hc::postgres::Tx& tx, const std::string& event_id,
                                   const std::string& member_id) {
-  auto rows = tx.exec_params(std::string("SELECT ") + kRsvpColumns +
-                                 " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 "
-                                 "ORDER BY r.rsvp_id DESC LIMIT 1",
-                             event_id, member_id);
+  auto rows =
+      hc::postgres::ExecPrepared(tx,
+                                 std::string("SELECT ") + kRsvpColumns +
+                                     " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 "
+                                     "ORDER BY r.rsvp_id DESC LIMIT 1",
+                                 event_id, member_id);
   if (rows.empty()) return std::nullopt;
   return RsvpFromRow(rows[0]);
 }
@@ -100,7 +125,8 @@ std::vector<std::string> PromoteWaitlisted(hc::postgres::Tx& tx, const facts::Re
   const int n =
       domain::SeatsToPromote(event.details.capacity, event.going_count, event.waitlist_count);
   if (n == 0) return {};
-  auto rows = tx.exec_params(
+  auto rows = hc::postgres::ExecPrepared(
+      tx,
       "WITH first_in_line AS (SELECT rsvp_id FROM rsvps WHERE event_id = $1 AND status = 2 "
       "ORDER BY waitlist_seq LIMIT $2) "
       "UPDATE rsvps r SET status = 1, updated_at = " +

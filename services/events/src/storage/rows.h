@@ -28,6 +28,7 @@ extern const char kEventColumns[];
 // SELECT list of an RSVP (from `rsvps r`) with its place in line; read with RsvpFromRow.
 extern const char kRsvpColumns[];
 inline constexpr int kRsvpColumnCount = 8;
+inline constexpr int kEventColumnCount = 21;
 
 // An event as stored, with its next waitlist ticket.
 struct EventRow {
@@ -47,6 +48,11 @@ RsvpRow RsvpFromRow(const pqxx::row& row, int first = 0);
 // SELECT ... FOR UPDATE of the event row: every change to an event's RSVPs or seat counts
 // begins here (see event_store.cc). NOT_FOUND when there is no such event.
 absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& event_id);
+// LockEvent for a write on a member's behalf, as the statement right after
+// hc::identity::LockMemberShared: it also answers the tombstone check (FAILED_PRECONDITION
+// for an erased member), one round trip instead of two.
+absl::StatusOr<LockedEvent> LockEventForMember(hc::postgres::Tx& tx, const std::string& event_id,
+                                               const std::string& member_id);
 // The member's going-or-waitlisted RSVP. Call after LockEvent, as its own statement.
 std::optional<RsvpRow> ActiveRsvp(hc::postgres::Tx& tx, const std::string& event_id,
                                   const std::string& member_id);

@@ -132,8 +132,7 @@ domain::Time VolunteeringService::Now() const {
 }
 
 void VolunteeringService::Invalidate(const std::string& role_id) {
-  cache_.Invalidate(RoleKey(role_id));
-  cache_.Invalidate(kListGenerationKey);
+  cache_.Invalidate({RoleKey(role_id), kListGenerationKey});
   // After Redis moved on: a read that raced this invalidation can't keep the old generation.
   std::lock_guard lock(generation_mu_);
   ++generation_epoch_;

@@ -142,14 +142,15 @@ ShiftRow ShiftFromRow(const pqxx::row& row, int at = 0) {
 }
 
 absl::StatusOr<ShiftRow> LockShift(Tx& tx, const std::string& shift_id) {
-  auto rows = tx.exec_params(
-      "SELECT " + kShiftColumns + " FROM shifts s WHERE s.shift_id = $1 FOR UPDATE", shift_id);
+  auto rows = hc::postgres::ExecPrepared(
+      tx, "SELECT " + kShiftColumns + " FROM shifts s WHERE s.shift_id = $1 FOR UPDATE", shift_id);
   if (rows.empty()) return absl::NotFoundError("no such shift");
   return ShiftFromRow(rows[0]);
 }
 
 void SaveCounts(Tx& tx, const ShiftRow& s) {
-  tx.exec_params(
+  hc::postgres::ExecPrepared(
+      tx,
       "UPDATE shifts SET confirmed_count = $2, waitlist_count = $3, next_waitlist_seq = $4, "
       "pending_count = $5 WHERE shift_id = $1",
       s.shift.shift_id, s.shift.confirmed_count, s.shift.waitlist_count, s.next_waitlist_seq,
@@ -165,7 +166,8 @@ struct ActiveSignup {
 // its place in line; read after the lock.
 std::optional<ActiveSignup> FindSignup(Tx& tx, const std::string& shift_id,
                                        const std::string& member_id, const std::string& which) {
-  auto rows = tx.exec_params(
+  auto rows = hc::postgres::ExecPrepared(
+      tx,
       "SELECT g.signup_id, g.status, " + Epoch("g.created_at") + ", " + Epoch("g.updated_at") +
           ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
           "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END "
@@ -449,10 +451,12 @@ absl::StatusOr<Shift> RoleStore::AddShift(const std::string& role_id, Shift shif
 absl::StatusOr<Role> RoleStore::RoleOfShift(const std::string& shift_id) {
   Role role;
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
-    auto rows = tx.exec_params("SELECT " + kRoleColumns +
-                                   " FROM roles r JOIN shifts s ON s.role_id = r.role_id "
-                                   "WHERE s.shift_id = $1",
-                               shift_id);
+    auto rows =
+        hc::postgres::ExecPrepared(tx,
+                                   "SELECT " + kRoleColumns +
+                                       " FROM roles r JOIN shifts s ON s.role_id = r.role_id "
+                                       "WHERE s.shift_id = $1",
+                                   shift_id);
     if (rows.empty()) return absl::NotFoundError("no such shift");
     role = RoleFromRow(rows[0]);
     return absl::OkStatus();
@@ -468,16 +472,17 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
   absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
     result = SignupResult{};
     HC_RETURN_IF_ERROR(hc::identity::LockMemberForWrite(tx, member_id));
-    auto role_rows = tx.exec_params(
+    auto role_rows = hc::postgres::ExecPrepared(
+        tx,
         "SELECT r.role_id::text FROM roles r JOIN shifts s ON s.role_id = r.role_id "
         "WHERE s.shift_id = $1",
         shift_id);
     if (role_rows.empty()) return absl::NotFoundError("no such shift");
     const std::string role_id = role_rows[0][0].as<std::string>();
-    tx.exec_params("SELECT pg_advisory_xact_lock($1, hashtext($2))", kMemberRoleLockClass,
-                   role_id + "|" + member_id);
-    auto locked_role = tx.exec_params(
-        "SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1 FOR SHARE", role_id);
+    hc::postgres::ExecPrepared(tx, "SELECT pg_advisory_xact_lock($1, hashtext($2))",
+                               kMemberRoleLockClass, role_id + "|" + member_id);
+    auto locked_role = hc::postgres::ExecPrepared(
+        tx, "SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1 FOR SHARE", role_id);
     const Role role = RoleFromRow(locked_role[0]);
     // Eligibility was asked before the transaction (no lock held while membership answers);
     // a coordinator who raised the requirement since then wins.
@@ -486,52 +491,52 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
     }
     HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
     result.shift = s.shift;
-    if (auto active = Active(tx, shift_id, member_id)) {
-      result.signup = active->signup;
-      return absl::OkStatus();
-    }
-    if (auto ended = Latest(tx, shift_id, member_id)) {
-      HC_RETURN_IF_ERROR(domain::CheckSignUpAgain(ended->signup.status));
+    // One read for both questions: an active sign-up is always the latest (see Latest).
+    if (auto latest = Latest(tx, shift_id, member_id)) {
+      if (domain::IsActive(latest->signup.status)) {
+        result.signup = latest->signup;
+        return absl::OkStatus();
+      }
+      HC_RETURN_IF_ERROR(domain::CheckSignUpAgain(latest->signup.status));
     }
     HC_ASSIGN_OR_RETURN(domain::Placement placement, domain::PlaceSignup(role, s.shift, now));
-    const int held = tx.exec_params1(
-                           "SELECT count(*) FROM signups g JOIN shifts s ON s.shift_id = "
-                           "g.shift_id WHERE g.member_id = $1 AND g.role_id = $2 AND g.status IN "
-                           "(1, 2, 4) AND s.ends_at > " +
-                               MsToTs("$3"),
-                           member_id, role_id, Ms(now))[0]
+    const int held = hc::postgres::ExecPrepared(
+                         tx,
+                         "SELECT count(*) FROM signups g JOIN shifts s ON s.shift_id = "
+                         "g.shift_id WHERE g.member_id = $1 AND g.role_id = $2 AND g.status IN "
+                         "(1, 2, 4) AND s.ends_at > " +
+                             MsToTs("$3"),
+                         member_id, role_id, Ms(now))
+                         .at(0)[0]
                          .as<int>();
     HC_RETURN_IF_ERROR(domain::CheckShiftLimit(role, held));
     domain::Signup& g = result.signup;
     g = {.shift_id = shift_id, .member_id = member_id, .created_at = now, .updated_at = now};
+    int64_t ticket = 0;  // none: only the waitlisted hold one
     if (placement == domain::Placement::kConfirmed) {
       g.status = SignupStatus::kConfirmed;
-      tx.exec_params(
-          "INSERT INTO signups (shift_id, role_id, member_id, status, created_at, updated_at) "
-          "VALUES ($1, $2, $3, 1, " +
-              MsToTs("$4") + ", " + MsToTs("$4") + ")",
-          shift_id, role_id, member_id, Ms(now));
       ++s.shift.confirmed_count;
     } else if (placement == domain::Placement::kPendingApproval) {
       g.status = SignupStatus::kPendingApproval;
-      tx.exec_params(
-          "INSERT INTO signups (shift_id, role_id, member_id, status, created_at, updated_at) "
-          "VALUES ($1, $2, $3, 4, " +
-              MsToTs("$4") + ", " + MsToTs("$4") + ")",
-          shift_id, role_id, member_id, Ms(now));
       ++s.shift.pending_count;
     } else {
       g.status = SignupStatus::kWaitlisted;
-      tx.exec_params(
-          "INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq, created_at, "
-          "updated_at) VALUES ($1, $2, $3, 2, $4, " +
-              MsToTs("$5") + ", " + MsToTs("$5") + ")",
-          shift_id, role_id, member_id, s.next_waitlist_seq, Ms(now));
-      ++s.next_waitlist_seq;
+      ticket = s.next_waitlist_seq++;
       ++s.shift.waitlist_count;
       g.waitlist_position = s.shift.waitlist_count;
     }
-    SaveCounts(tx, s);
+    // The sign-up and the shift's counts go in one statement (one round trip): both were
+    // decided above under the shift's lock, and neither reads what the other writes.
+    hc::postgres::ExecPrepared(
+        tx,
+        "WITH added AS (INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq, "
+        "created_at, updated_at) VALUES ($1, $2, $3, $4, NULLIF($5::bigint, 0), " +
+            MsToTs("$6") + ", " + MsToTs("$6") +
+            ")) UPDATE shifts SET confirmed_count = $7, waitlist_count = $8, "
+            "next_waitlist_seq = $9, pending_count = $10 WHERE shift_id = $1",
+        shift_id, role_id, member_id, static_cast<int>(g.status), ticket, Ms(now),
+        s.shift.confirmed_count, s.shift.waitlist_count, s.next_waitlist_seq,
+        s.shift.pending_count);
     recorder_.SignedUp(tx, s.shift, g);
     if (placement == domain::Placement::kConfirmed && s.shift.confirmed_count == s.shift.slots) {
       recorder_.Filled(tx, s.shift, now);
