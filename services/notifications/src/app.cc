@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "absl/time/time.h"
 #include "libs/crypto/crypto.h"
 #include "libs/kafka/consumer.h"
@@ -184,17 +186,16 @@ struct App::Parts {
             },
             [this](const std::string& member_id) { InvalidateInbox(member_id); }),
         delivery_store(runtime.pool),
-        deliveries(store, Now, runtime.exposer.registry(),
-                   {.deliveries = &delivery_store,
-                    .zones = &zones,
-                    .wake =
-                        [this] {
-                          if (email_dispatcher) email_dispatcher->Wake();
-                          if (sms_dispatcher) sms_dispatcher->Wake();
-                        }},
-                   [this](const std::vector<std::string>& member_ids) {
-                     for (const auto& id : member_ids) InvalidateInbox(id);
-                   }),
+        deliveries(
+            store, Now, runtime.exposer.registry(),
+            {.deliveries = &delivery_store,
+             .zones = &zones,
+             .wake =
+                 [this] {
+                   if (email_dispatcher) email_dispatcher->Wake();
+                   if (sms_dispatcher) sms_dispatcher->Wake();
+                 }},
+            [this](const std::vector<std::string>& member_ids) { InvalidateInboxes(member_ids); }),
         attendance(attendance_store, deliveries, Now),
         event_facts(deliveries, messaging::EventFactItems,
                     [this](hc::postgres::Tx& tx, const hc::kafka::Message& m,
@@ -243,6 +244,22 @@ struct App::Parts {
   // After a commit that changed what the member's ListInbox returns.
   void InvalidateInbox(const std::string& member_id) {
     runtime.cache.Invalidate(api::NotificationsService::InboxGenerationKey(member_id));
+  }
+
+  // The same for many members (a fan-out): one Redis round trip per kInvalidateBatch members
+  // instead of one each, in batches so that one script run doesn't hold Redis for long.
+  void InvalidateInboxes(const std::vector<std::string>& member_ids) {
+    constexpr size_t kInvalidateBatch = 500;
+    std::vector<std::string> keys;
+    keys.reserve(std::min(member_ids.size(), kInvalidateBatch));
+    for (const std::string& id : member_ids) {
+      keys.push_back(api::NotificationsService::InboxGenerationKey(id));
+      if (keys.size() == kInvalidateBatch) {
+        runtime.cache.Invalidate(keys);
+        keys.clear();
+      }
+    }
+    if (!keys.empty()) runtime.cache.Invalidate(keys);
   }
 
   // The dispatcher of `channel`: renders with the templates, the details looked up at send
