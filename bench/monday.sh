@@ -206,6 +206,7 @@ CREATE TEMP TABLE r (member_id text, status int, at timestamptz);
 \copy r FROM '${TMP}/rsvps.txt' (DELIMITER '|')
 CREATE TEMP TABLE i AS SELECT member_id, kind, created_at FROM inbox_items
   WHERE event_id = '${MEETING}';
+\copy (SELECT date_trunc('second', r.at), count(*), round(percentile_disc(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM i.created_at - r.at) * 1000), 1), round(max(extract(epoch FROM i.created_at - r.at) * 1000), 1) FROM r JOIN i USING (member_id) GROUP BY 1 ORDER BY 1) TO '${OUT}/inbox-latency-by-second.txt'
 WITH lat AS (SELECT extract(epoch FROM i.created_at - r.at) * 1000 AS ms FROM r JOIN i USING (member_id))
 SELECT (SELECT count(*) FROM i),
        (SELECT count(*) FROM r WHERE NOT EXISTS (SELECT FROM i WHERE i.member_id = r.member_id)),
@@ -218,6 +219,13 @@ SELECT (SELECT count(*) FROM i),
 FROM lat;
 SQL
 )"
+# The events relay's share: an RSVP's outbox row (same transaction) to its publication.
+read -r O_P50 O_P99 O_MAX <<<"$(q events "
+  WITH d AS (SELECT extract(epoch FROM published_at - created_at) * 1000 AS ms FROM outbox
+             WHERE ce_type ~ '[.]Rsvp(Confirmed|Waitlisted)$' AND published_at IS NOT NULL)
+  SELECT round(percentile_disc(0.5) WITHIN GROUP (ORDER BY ms), 1),
+         round(percentile_disc(0.99) WITHIN GROUP (ORDER BY ms), 1), round(max(ms), 1) FROM d" \
+  | tr '|' ' ')"
 read -r _ C_SENT C_OK C_GOING C_WAIT C_P50 C_P99 C_P999 C_MAX < <(grep '^rsvp ' "${OUT}/client.txt")
 read -r K_P50 K_P99 K_GOT K_SENT <"${OUT}/kafka-probe.txt"
 FAILS=()
@@ -252,6 +260,8 @@ check "no item without an RSVP (${I_STRAY} stray)" "I_STRAY == 0"
   done < <(grep '^browse ' "${OUT}/client.txt")
   printf '%-44s %8s %8s %8s %8s\n' "RSVP row -> inbox item (all ${I_ITEMS})" "${I_P50}" \
     "${I_P99}" "" "${I_MAX}"
+  printf '%-44s %8s %8s %8s %8s\n' "events relay: RSVP outbox row -> published" "${O_P50}" \
+    "${O_P99}" "" "${O_MAX}"
   printf '%-44s %8s %8s\n' "Kafka produce -> consume (${PROBE_RATE}/s, ${K_GOT}/${K_SENT})" \
     "${K_P50}" "${K_P99}"
   echo "RSVP answers by status: $(grep '^rsvp_status ' "${OUT}/client.txt" | cut -d' ' -f2- \
