@@ -195,6 +195,24 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   return loaded;
 }
 
+std::optional<std::string> Cache::GetIfCached(
+    const std::string& key, const std::function<bool(const std::string&)>& valid) {
+  if (pending_count_.load() != 0) return std::nullopt;
+  auto got = pool_.TryRunIdle({{"MGET", key, VersionKey(key)}}, options_.inline_timeout);
+  if (!got || got->front().type != Reply::Type::kArray || got->front().elements.size() != 2) {
+    return std::nullopt;
+  }
+  Reply& stored = got->front().elements[0];
+  const Reply& stored_version = got->front().elements[1];
+  if (stored.type != Reply::Type::kString) return std::nullopt;
+  std::optional<Entry> entry = Untag(std::move(stored.str));
+  const std::string version = stored_version.type == Reply::Type::kString ? stored_version.str : "";
+  // Anything not servable is left for GetOrLoad, which drops it and counts the lookup once.
+  if (!entry || entry->version != version || (valid && !valid(entry->value))) return std::nullopt;
+  hits_.Increment();
+  return std::move(entry->value);
+}
+
 bool Cache::InvalidateInRedis(const std::string& key) {
   return Command({"EVAL", kInvalidate, "2", key, VersionKey(key),
                   std::to_string(options_.version_ttl.count())},

@@ -38,6 +38,9 @@ struct CacheOptions {
   // longest load (a request's deadline); an entry that outlives its version is only reloaded.
   // See cache.cc.
   std::chrono::milliseconds version_ttl{std::chrono::hours(24)};
+  // GetIfCached's bound on its one round trip: it runs on gRPC's own threads, which must not
+  // wait for a slow Redis (a lookup that takes longer gives up and leaves it to GetOrLoad).
+  std::chrono::milliseconds inline_timeout{5};
 };
 
 // Cache-aside over Redis that fails open: any Redis error is counted and the read is served by
@@ -60,6 +63,13 @@ class Cache {
       const std::string& key, std::chrono::seconds ttl,
       const std::function<absl::StatusOr<std::string>()>& load,
       const std::function<bool(const std::string&)>& valid = nullptr);
+  // The cached value of `key` when Redis holds a current one that `valid` accepts and answers
+  // within `inline_timeout` on a connection already open; otherwise nullopt at once, and the
+  // caller asks GetOrLoad (which counts the lookup, loads and stores). Never connects, loads
+  // or writes, so it may run where blocking is not allowed. Same rules as GetOrLoad: nothing
+  // while invalidations are pending, nothing under a version that is no longer current.
+  std::optional<std::string> GetIfCached(
+      const std::string& key, const std::function<bool(const std::string&)>& valid = nullptr);
   // Drops `key` in every replica; call it after the write commits. When Redis can't be
   // reached the key is remembered and a background thread drops it as soon as Redis answers;
   // until then this process neither reads from nor stores to Redis.

@@ -2,6 +2,8 @@
 #include <hiredis/hiredis.h>
 #include <prometheus/text_serializer.h>
 
+#include <chrono>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -232,6 +234,51 @@ TEST_F(CacheTest, PendingInvalidationsAreKeptOnceAndReplayedWithoutAnyRequest) {
                std::string::npos;
       },
       std::chrono::seconds(5)));
+}
+
+TEST_F(CacheTest, GetIfCachedServesACurrentEntryAndCountsOneHit) {
+  auto cache = NewCache();
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);  // nothing cached, and no connection yet
+  ASSERT_TRUE(Read(*cache, "k").ok());               // a miss: loaded and stored
+  EXPECT_EQ(cache->GetIfCached("k"), "v1");
+  const std::string text = Scrape();
+  EXPECT_NE(text.find("result=\"hit\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("result=\"miss\"} 1"), std::string::npos) << text;
+}
+
+TEST_F(CacheTest, GetIfCachedNeverServesWhatAWriteInvalidatedOrTheCallerRefuses) {
+  auto cache = NewCache();
+  ASSERT_TRUE(Read(*cache, "k").ok());
+  EXPECT_EQ(cache->GetIfCached("k", [](const std::string&) { return false; }), std::nullopt);
+  cache->Invalidate("k");
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  // An entry stored under an old version (another replica's late store) is not served either.
+  ASSERT_TRUE(Read(*cache, "k").ok());
+  Raw({"INCR", "cache-version:k"});
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  version_ = 2;
+  EXPECT_EQ(*Read(*cache, "k"), "v2");
+  EXPECT_EQ(loads_, 3);
+}
+
+TEST_F(CacheTest, GetIfCachedGivesUpWithinItsTimeoutWhenRedisHangsAndThenStepsAside) {
+  auto cache = NewCache();
+  ASSERT_TRUE(Read(*cache, "k").ok());
+  ASSERT_EQ(cache->GetIfCached("k"), "v1");
+  redis_.Pause();
+  // The caller is one of gRPC's own threads: a hung Redis may hold it for the inline timeout
+  // (5 ms) once, then the lookup steps aside at once for `retry_after` (100 ms here).
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(40));
+  started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(40));
+  redis_.Resume();
+  // GetIfCached never connects: GetOrLoad reaches Redis again and leaves it a connection.
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return Read(*cache, "k").ok() && cache->GetIfCached("k") == "v1"; },
+                       std::chrono::seconds(5)));
 }
 
 }  // namespace

@@ -256,6 +256,11 @@ absl::StatusOr<std::vector<Reply>> Connection::Pipeline(
   return RoundTrip(commands, Clock::now() + command_timeout_);
 }
 
+absl::StatusOr<std::vector<Reply>> Connection::Pipeline(
+    const std::vector<std::vector<std::string>>& commands, Clock::time_point deadline) {
+  return RoundTrip(commands, deadline);
+}
+
 absl::StatusOr<Reply> Connection::Command(const std::vector<std::string>& args) {
   auto replies = Pipeline({args});
   if (!replies.ok()) return replies.status();
@@ -461,6 +466,36 @@ std::optional<std::vector<Reply>> Pool::Run(const std::vector<std::vector<std::s
     }
   }
   Return(std::move(connection), true, "");
+  return *std::move(replies);
+}
+
+std::optional<std::vector<Reply>> Pool::TryRunIdle(
+    const std::vector<std::vector<std::string>>& commands, std::chrono::milliseconds timeout) {
+  const Clock::time_point start = Clock::now();
+  std::unique_ptr<Connection> connection;
+  {
+    std::lock_guard lock(mu_);
+    if (start < down_until_ || start < idle_down_until_ || idle_.empty()) return std::nullopt;
+    connection = std::move(idle_.back());
+    idle_.pop_back();
+  }
+  auto replies = connection->Pipeline(commands, start + timeout);
+  std::string error;
+  if (!replies.ok()) {
+    error = replies.status().ToString();
+  } else {
+    for (const Reply& reply : *replies) {
+      if (reply.type == Reply::Type::kError) error = "Redis error reply: " + reply.str;
+    }
+  }
+  std::lock_guard lock(mu_);
+  if (!error.empty()) {
+    // Only this path steps aside: Run, with its longer timeout, decides whether Redis is away.
+    idle_down_until_ = Clock::now() + retry_after_;
+    last_error_ = std::move(error);
+    return std::nullopt;
+  }
+  if (idle_.size() < max_idle_) idle_.push_back(std::move(connection));
   return *std::move(replies);
 }
 

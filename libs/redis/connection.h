@@ -59,6 +59,9 @@ class Connection {
   absl::StatusOr<std::vector<Reply>> Pipeline(
       const std::vector<std::vector<std::string>>& commands);
   absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
+  // As Pipeline, under `deadline` instead of the command timeout.
+  absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands,
+                                              std::chrono::steady_clock::time_point deadline);
 
  private:
   friend class Connector;
@@ -118,6 +121,12 @@ class Pool {
   // `always` tries Redis even inside the back-off.
   std::optional<std::vector<Reply>> Run(const std::vector<std::vector<std::string>>& commands,
                                         bool always = false);
+  // As Run, but only on a connection already open and within `timeout`, for callers that must
+  // not block for long (gRPC's own threads): nullopt at once when none is idle or Redis is
+  // being skipped. It never connects. A failure drops the connection and makes this path
+  // (only) skip Redis for `retry_after`: a Redis slower than `timeout` leaves the reads to Run.
+  std::optional<std::vector<Reply>> TryRunIdle(
+      const std::vector<std::vector<std::string>>& commands, std::chrono::milliseconds timeout);
   // The last failure, for logs and tests ("" when none yet).
   std::string last_error() const;
 
@@ -132,6 +141,7 @@ class Pool {
   mutable std::mutex mu_;  // guards the members below
   std::vector<std::unique_ptr<Connection>> idle_;
   std::chrono::steady_clock::time_point down_until_{};
+  std::chrono::steady_clock::time_point idle_down_until_{};  // TryRunIdle's own back-off
   std::string last_error_;
 };
 
