@@ -79,17 +79,7 @@ cleanup() {
   trap - EXIT INT TERM
   set +e
   if [[ -n "${SERVER_PID}" ]]; then hc_stop_pid "${SERVER_PID}" "${SERVER_NAME}" 30; fi
-  local d t
-  for d in "${DATABASES[@]}"; do
-    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${d}\" WITH (FORCE)" >/dev/null \
-      || hc_warn "could not drop database ${d}"
-  done
-  for t in "${BENCH_TOPICS[@]}"; do
-    kafka_topic_tool --delete --if-exists --topic "${t}" >/dev/null 2>&1 \
-      || hc_warn "could not delete topic ${t}"
-  done
-  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
-  rm -rf "${TMP}"
+  bench_release "${DATABASES[@]}"
   exit "${rc}"
 }
 trap cleanup EXIT
@@ -270,15 +260,7 @@ call() {
 # --- stack, keys, tokens -----------------------------------------------------------------------
 hc_steps 6
 hc_step "test stack"
-if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
-  STARTED_STACK=1
-  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
-    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
-fi
-set -a
-# shellcheck disable=SC1091
-. "${HC_HOME}/test/stack.env"
-set +a
+bench_test_stack
 PG="${HC_PG_URL_BASE}"
 head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
 head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/data.key"
@@ -287,8 +269,7 @@ MEMBER_TOKEN="$("${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" 
   --sub "${MEMBER}" --roles alumnus)"
 STAFF_TOKEN="$("${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" --ttl 3600 \
   --sub bench-coordinator --roles coordinator)"
-IDLE="$(idle_pct)"
-((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+bench_idle_check
 
 # --- echo --------------------------------------------------------------------------------------
 if [[ " ${ONLY} " == *" echo "* ]]; then

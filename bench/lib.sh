@@ -171,9 +171,9 @@ bench_cleanup() {
   exit "${rc}"
 }
 
-# bench_stack_and_database: the test stack (started here, and stopped at the end, only when it
-# was not running) and a fresh database; sets PG, DB_NAME and IDLE (% of the CPU idle before).
-bench_stack_and_database() {
+# bench_test_stack: the test stack (started here, and stopped at the end, only when it was not
+# running: sets STARTED_STACK) with its stack.env exported.
+bench_test_stack() {
   if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
     STARTED_STACK=1
     scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
@@ -183,12 +183,39 @@ bench_stack_and_database() {
   # shellcheck disable=SC1091
   . "${HC_HOME}/test/stack.env"
   set +a
+}
+
+# bench_release DATABASE...: the end of a run that made its own databases and topics: drops the
+# databases, deletes BENCH_TOPICS, stops the test stack when this run started it (STARTED_STACK)
+# and removes TMP. Warns, never fails (it runs in the EXIT trap).
+bench_release() {
+  local d t
+  for d in "$@"; do
+    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${d}\" WITH (FORCE)" >/dev/null \
+      || hc_warn "could not drop database ${d}"
+  done
+  for t in "${BENCH_TOPICS[@]}"; do
+    kafka_topic_tool --delete --if-exists --topic "${t}" >/dev/null 2>&1 \
+      || hc_warn "could not delete topic ${t}"
+  done
+  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
+  rm -rf "${TMP}"
+}
+
+# bench_idle_check: sets IDLE (% of the CPU idle now) and warns when the figures will be skewed.
+bench_idle_check() {
+  IDLE="$(idle_pct)"
+  ((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+}
+
+# bench_stack_and_database: bench_test_stack and a fresh database; sets PG, DB_NAME and IDLE.
+bench_stack_and_database() {
+  bench_test_stack
   PG="${HC_PG_URL_BASE}"
   DB_NAME="bench_${SERVICE_NAME}_$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
   psql -X -q -v ON_ERROR_STOP=1 "${PG}/postgres" -c "CREATE DATABASE \"${DB_NAME}\"" >/dev/null \
     || { DB_NAME=""; hc_die "cannot create a database"; }
-  IDLE="$(idle_pct)"
-  ((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+  bench_idle_check
 }
 
 # kafka_topic_tool ARGS...: Kafka's TopicCommand against the test stack's broker.

@@ -85,16 +85,7 @@ cleanup() {
   set +e
   [[ -n "${SAMPLER}" ]] && kill "${SAMPLER}" 2>/dev/null
   for p in "${PIDS[@]}"; do hc_stop_pid "${p}" service 30; done
-  for d in "${DBS[@]}"; do
-    psql -X -q "${PG}/postgres" -c "DROP DATABASE IF EXISTS \"${d}\" WITH (FORCE)" >/dev/null \
-      || hc_warn "could not drop database ${d}"
-  done
-  for t in "${BENCH_TOPICS[@]}"; do
-    kafka_topic_tool --delete --if-exists --topic "${t}" >/dev/null 2>&1 \
-      || hc_warn "could not delete topic ${t}"
-  done
-  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
-  rm -rf "${TMP}"
+  bench_release "${DBS[@]}"
   exit "${rc}"
 }
 trap cleanup EXIT

@@ -10,12 +10,16 @@
 #   SearchDirectory (a name prefix), ListEvents (from a point in the coming weeks),
 #   ListAttendees (a 5,000-person event), ListMyRsvps, ListRoles (by tag), ListInbox.
 # Then one VolunteerRolePosted (build/bench/kafka_probe role-posted) matching BENCH_FANOUT
-# members (10,000) among the community, timed until their inbox items are stored: rows/s.
+# members (10,000) among the community, timed until their inbox items are stored: rows/s. Then the
+# milestone job over every seeded member (each celebrates, with a sobriety date sealed by
+# `scale_client seal` under the run's data key): a fresh membership runs it once as it starts,
+# timed by its log's timestamps: members/s and how many milestones it announced.
 # The last table is each read's growth factor from the smallest to the largest scale (aim:
 # <= 1.5x). See bench/README.md, "scale.sh".
 #
 #   bench/scale.sh                         # as root, after scripts/build.sh; ~6-8 minutes
 #   BENCH_SCALES="10000 100000" bench/scale.sh
+#   BENCH_READS=search BENCH_JOBS=0 bench/scale.sh   # SearchDirectory alone, no fan-out/job
 #
 # Uses the test stack (scripts/stack.sh --profile test; started and stopped again only when it
 # was not running); the databases and the run's topics are dropped at the end. Services are
@@ -27,6 +31,9 @@
 #   BENCH_RATE        calls per second of each read (50)
 #   BENCH_SECONDS     seconds of each read (6)
 #   BENCH_FANOUT      members a posted role matches (10000)
+#   BENCH_READS       which reads, of: search list_events attendees my_rsvps list_roles inbox
+#                     (all six)
+#   BENCH_JOBS        1 runs the fan-out and the milestone job after the reads, 0 skips them (1)
 #   BENCH_CLIENT_CPU  core of the client (0)
 #   BENCH_BUILD_DIR   where the binaries are (build/)
 #   BENCH_OUT         reports and logs ($HC_HOME/bench/scale-<time>)
@@ -44,6 +51,8 @@ RATE="${BENCH_RATE:-50}"
 SECS="${BENCH_SECONDS:-6}"
 FANOUT="${BENCH_FANOUT:-10000}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
+JOBS="${BENCH_JOBS:-1}"
+[[ "${JOBS}" == 0 || "${JOBS}" == 1 ]] || hc_die "BENCH_JOBS=${JOBS} must be 0 or 1"
 BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
 OUT="${BENCH_OUT:-${HC_HOME}/bench/scale-$(date -u +%Y%m%dT%H%M%SZ)}"
 for v in RATE SECS FANOUT CLIENT_CPU; do
@@ -57,7 +66,7 @@ done
 CLIENT_BIN="${BUILD_DIR}/bench/scale_client"
 PROBE_BIN="${BUILD_DIR}/bench/kafka_probe"
 hc_require_root
-hc_need psql taskset python3 openssl java
+hc_need psql taskset python3 openssl java curl
 for s in membership events volunteering notifications; do
   [[ -x "${BUILD_DIR}/services/${s}/${s}" ]] || hc_die "${s} not built; run scripts/build.sh"
 done
@@ -85,17 +94,11 @@ drop_databases() {
   DBS=()
 }
 cleanup() {
-  local rc=$? t
+  local rc=$?
   trap - EXIT INT TERM
   set +e
   stop_services
-  drop_databases
-  for t in "${BENCH_TOPICS[@]}"; do
-    kafka_topic_tool --delete --if-exists --topic "${t}" >/dev/null 2>&1 \
-      || hc_warn "could not delete topic ${t}"
-  done
-  if ((STARTED_STACK)); then scripts/stack.sh down --profile test >/dev/null 2>&1; fi
-  rm -rf "${TMP}"
+  bench_release "${DBS[@]}"
   exit "${rc}"
 }
 trap cleanup EXIT
@@ -105,20 +108,11 @@ trap 'exit 143' TERM
 q() { psql -X -Atq -v ON_ERROR_STOP=1 "${PG}/${RUN}_$1" -c "$2"; }
 now_ms() { date +%s%3N; }
 
-hc_steps $((2 + 4 * ${#SCALES[@]}))
+hc_steps $((2 + (JOBS ? 5 : 3) * ${#SCALES[@]}))
 hc_step "test stack, keys and the run's topics"
-if ! scripts/stack.sh status --profile test >/dev/null 2>&1; then
-  STARTED_STACK=1
-  scripts/stack.sh up --profile test >"${OUT}/stack-up.log" 2>&1 \
-    || { hc_tail "${OUT}/stack-up.log"; hc_die "could not start the test stack"; }
-fi
-set -a
-# shellcheck disable=SC1091
-. "${HC_HOME}/test/stack.env"
-set +a
+bench_test_stack
 PG="${HC_PG_URL_BASE}"
-IDLE="$(idle_pct)"
-((IDLE >= 80)) || hc_warn "only ${IDLE}% of the CPU was idle before the run: figures are skewed"
+bench_idle_check
 # The services consume empty topics of this run: the shared ones hold every fact the tests left.
 bench_topics membership events volunteering
 head -c 48 /dev/urandom | od -An -tx1 | tr -d ' \n' >"${TMP}/jwt.key"
@@ -134,11 +128,14 @@ start() {
     HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_DATA_KEY_FILE="${TMP}/data.key" \
     HC_MEMBERSHIP_TOPIC="${TOPIC_membership}" HC_EVENTS_TOPIC="${TOPIC_events}" \
     HC_VOLUNTEERING_TOPIC="${TOPIC_volunteering}" HC_CONSUMER_GROUP="${name}-${RUN}" \
-    HC_CACHE_TTL_SECONDS=1 HC_LOG_LEVEL=warn "$@" \
+    HC_CACHE_TTL_SECONDS=1 HC_LOG_LEVEL=info "$@" \
     "${BUILD_DIR}/services/${name}/${name}" >"${OUT}/${name}-${N}.log" 2>&1 &
   PIDS+=("$!")
-  printf -v "PORT_${name}" '%s' \
-    "$(wait_for_line "${OUT}/${name}-${N}.log" 'serving gRPC on port ([0-9]+)' "$!" 120)"
+  local port
+  # hc_die inside $(...) ends only the subshell: an empty port ends the run here.
+  port="$(wait_for_line "${OUT}/${name}-${N}.log" 'serving gRPC on port ([0-9]+)' "$!" 120)"
+  [[ -n "${port}" ]] || hc_die "${name} did not start (${OUT}/${name}-${N}.log)"
+  printf -v "PORT_${name}" '%s' "${port}"
 }
 
 # The seeds: row i of every table has the uuid whose last 12 hex digits are i (as scale_client
@@ -153,12 +150,20 @@ seed_sql() {
                      'peer-support', 'reading', 'running', 'sports', 'volunteering', 'writing',
                      'yoga'])[1 + i % 20] \$\$;"
   case "${service}" in
-    membership) cat <<SQL
+    membership)
+      # Every member celebrates milestones (opted in a week ago) with a sealed sobriety date,
+      # sealed by scale_client with the run's data key as membership seals it.
+      echo "CREATE TEMP TABLE sealed (member_id uuid, sealed bytea); COPY sealed FROM STDIN;"
+      "${CLIENT_BIN}" seal "${TMP}/data.key" "${n}"
+      echo '\.'
+      cat <<SQL
 INSERT INTO members (member_id, first_name, last_name, display_name, email_fingerprint,
-                     interests, time_zone, directory_visibility, visible_fields)
+                     interests, time_zone, directory_visibility, visible_fields, sobriety_sealed,
+                     celebrate_milestones, celebrating_since)
 SELECT pg_temp.u(i), 'First' || i, 'Last' || i, 'Member ' || i, decode(md5('email' || i), 'hex'),
-       ARRAY[pg_temp.tag(i)], 'UTC', CASE WHEN i % 3 = 0 THEN 1 ELSE 2 END, '{1,2}'
-FROM generate_series(1, ${n}) i;
+       ARRAY[pg_temp.tag(i)], 'UTC', CASE WHEN i % 3 = 0 THEN 1 ELSE 2 END, '{1,2}', s.sealed,
+       true, now() - interval '7 days'
+FROM generate_series(1, ${n}) i JOIN sealed s ON s.member_id = pg_temp.u(i);
 SQL
     ;;
     events) cat <<SQL
@@ -219,13 +224,15 @@ SQL
   echo "VACUUM ANALYZE;"
 }
 
-declare -A P50 P99 ERRS SEED_S FAN_RPS
-READS=(search list_events attendees my_rsvps list_roles inbox)
+declare -A P50 P99 ERRS SEED_S FAN_RPS MILESTONE
+read -r -a READS <<<"${BENCH_READS:-search list_events attendees my_rsvps list_roles inbox}"
+((${#READS[@]} > 0)) || hc_die "BENCH_READS is empty"
 declare -A LABEL=([search]=SearchDirectory [list_events]=ListEvents
                   [attendees]="ListAttendees (5,000)" [my_rsvps]=ListMyRsvps
                   [list_roles]=ListRoles [inbox]=ListInbox)
 declare -A PORT_OF=([search]=membership [list_events]=events [attendees]=events
                     [my_rsvps]=events [list_roles]=volunteering [inbox]=notifications)
+for r in "${READS[@]}"; do [[ -n "${PORT_OF[${r}]:-}" ]] || hc_die "BENCH_READS: no read ${r}"; done
 T_START=${SECONDS}
 for N in "${SCALES[@]}"; do
   RUN="${RUN_ID}_${N}"
@@ -268,6 +275,12 @@ for N in "${SCALES[@]}"; do
     P50[${r}_${N}]="${p50}" P99[${r}_${N}]="${p99}" ERRS[${r}_${N}]="${errors}/${calls}"
   done
 
+  if ((!JOBS)); then
+    FAN_RPS[${N}]="- (BENCH_JOBS=0)" MILESTONE[${N}]="- (BENCH_JOBS=0)"
+    stop_services
+    drop_databases
+    continue
+  fi
   hc_step "${N} rows: one role matching ${FANOUT} members"
   ROLE="00000000-0000-0000-0001-$(printf '%012x' "${N}")"
   t0=$(now_ms)
@@ -283,6 +296,59 @@ for N in "${SCALES[@]}"; do
   took=$(($(now_ms) - t0))
   ((got >= FANOUT)) || hc_warn "fan-out at ${N}: ${got} of ${FANOUT} items after 120 s"
   FAN_RPS[${N}]="$(python3 -c "print(f'{${got} * 1000 / max(${took}, 1):.0f}')") (${got} in ${took} ms)"
+
+  hc_step "${N} rows: the milestone job over ${N} members"
+  # A fresh membership on the same database: its job runs once as it starts (then not for a
+  # day). Timed by the log's own timestamps, from the "serving" line (logged just after the
+  # job's thread starts) to "milestone job: announced"; when nothing was announced, from the
+  # launch to the first finished run in its metrics (start-up included).
+  stop_services
+  MS_LOG="${OUT}/membership-milestones-${N}.log"
+  t0=$(now_ms)
+  env HC_GRPC_ADDR="${HOST}:0" HC_METRICS_ADDR="${HOST}:0" \
+    HC_DATABASE_URL="${PG}/${RUN}_membership" HC_REDIS_ADDR="${HC_REDIS_ADDR}" \
+    HC_KAFKA_BROKERS="${HC_KAFKA_BROKERS}" HC_JWT_ISSUER="${ISSUER}" \
+    HC_JWT_KEY_FILE="${TMP}/jwt.key" HC_DATA_KEY_FILE="${TMP}/data.key" \
+    HC_MEMBERSHIP_TOPIC="${TOPIC_membership}" HC_MILESTONE_INTERVAL_SECONDS=86400 \
+    HC_LOG_LEVEL=info "${BUILD_DIR}/services/membership/membership" >"${MS_LOG}" 2>&1 &
+  PIDS+=("$!")
+  ms_pid=$!
+  metrics_port="$(wait_for_line "${MS_LOG}" 'metrics on port ([0-9]+)' "${ms_pid}" 120)"
+  [[ -n "${metrics_port}" ]] || hc_die "membership did not start (${MS_LOG})"
+  started=$(($(now_ms) - t0)) runs=0
+  deadline=$((SECONDS + 600))
+  while ((SECONDS < deadline)); do
+    runs="$(curl -fsS "http://${HOST}:${metrics_port}/metrics" 2>/dev/null \
+      | awk '/^hc_membership_milestone_runs_total\{result="(ok|error)"\}/ {s += $2} END {print s + 0}')"
+    ((runs >= 1)) && break
+    sleep 0.02
+  done
+  took=$(($(now_ms) - t0))
+  took="$(python3 - "${MS_LOG}" "${took}" <<'EOF'
+import datetime, json, sys
+ts = {}
+for line in open(sys.argv[1]):
+    try:
+        rec = json.loads(line)
+    except ValueError:
+        continue
+    for key in ("serving gRPC", "milestone job: announced"):
+        if key in rec.get("msg", "") and key not in ts:
+            ts[key] = datetime.datetime.fromisoformat(rec["ts"].replace("Z", "+00:00"))
+if len(ts) == 2:
+    print(round((ts["milestone job: announced"] - ts["serving gRPC"]).total_seconds() * 1000))
+else:
+    print(sys.argv[2])
+EOF
+)"
+  if ((runs >= 1)); then
+    announced="$(q membership "SELECT count(*) FROM member_milestones")"
+    errors="$(grep -c 'milestone job:.*[Ee]rror\|milestone job: [A-Z_]*:' "${MS_LOG}" || true)"
+    MILESTONE[${N}]="$(python3 -c "print(f'{${N} * 1000 / max(${took}, 1):.0f}')") (${N} members in ${took} ms, ${announced} announced, ${errors} errors, serving after ${started} ms)"
+  else
+    hc_warn "milestone job at ${N}: no finished run after 600 s"
+    MILESTONE[${N}]="- (no run finished in 600 s)"
+  fi
   stop_services
   drop_databases
 done
@@ -319,10 +385,14 @@ except (ValueError, ZeroDivisionError): print("-")' "$1" "$2"
   printf '%-22s' "fan-out items/s"
   for n in "${SCALES[@]}"; do printf ' %20s' "${FAN_RPS[${n}]%% *}"; done
   echo
+  printf '%-22s' "milestone members/s"
+  for n in "${SCALES[@]}"; do printf ' %20s' "${MILESTONE[${n}]%% *}"; done
+  echo
   printf '%-22s' "seeding s"
   for n in "${SCALES[@]}"; do printf ' %20s' "${SEED_S[${n}]}"; done
   echo
   echo
   for n in "${SCALES[@]}"; do echo "fan-out at ${n}: ${FAN_RPS[${n}]}"; done
+  for n in "${SCALES[@]}"; do echo "milestone job at ${n}: ${MILESTONE[${n}]}"; done
   echo "whole run: ${TOTAL_S} s (aim: under 600)"
 } | tee "${OUT}/summary.txt"

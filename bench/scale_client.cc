@@ -2,6 +2,7 @@
 // bench/README.md, "scale.sh"): prints "p50_ms p99_ms calls errors".
 //
 //   scale_client RPC ADDR KEY_FILE ISSUER RATE SECONDS MEMBERS [EVENT_ID]
+//   scale_client seal DATA_KEY_FILE MEMBERS
 //
 // RPC is search, list_events, attendees, my_rsvps, list_roles or inbox. Every call is a cache
 // miss on purpose: the caller is a different seeded member each call (ids as scale.sh seeds
@@ -9,6 +10,11 @@
 // (prefix, start, page size, tag) cycle over more values than a second's worth of calls, so
 // with scale.sh's HC_CACHE_TTL_SECONDS=1 no two calls share a cached page. What is measured is
 // the database's work as the tables grow, which is the question; a cache hit does not grow.
+//
+// `seal` prints, for COPY's text format, "member_id\t\\x<hex>" for members 1..MEMBERS: each
+// one's sobriety date sealed with the data key exactly as membership seals it (associated data
+// "<member_id>:sobriety_date"), so the milestone job can be timed over rows seeded with SQL.
+// The dates spread over the last ten years, one day apart member by member.
 #include <grpcpp/grpcpp.h>
 
 #include <algorithm>
@@ -27,6 +33,7 @@
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
 #include "alumni/volunteering/v1/volunteering_service.grpc.pb.h"
 #include "libs/auth/auth.h"
+#include "libs/crypto/crypto.h"
 
 namespace {
 
@@ -101,9 +108,43 @@ grpc::Status Call(const std::string& rpc, const std::shared_ptr<grpc::Channel>& 
   return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown rpc " + rpc);
 }
 
+// The `seal` mode (see the header).
+int Seal(const std::string& key_file, int64_t members) {
+  std::ifstream in(key_file, std::ios::binary);
+  if (!in) return Fail("cannot read " + key_file);
+  std::stringstream hex;
+  hex << in.rdbuf();
+  auto keys = hc::crypto::DataKeys::FromHex(hex.str());
+  if (!keys.ok()) return Fail(std::string(keys.status().message()));
+  const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  std::string line;
+  for (int64_t i = 1; i <= members; ++i) {
+    const std::chrono::year_month_day since{today - std::chrono::days(1 + (i * 37) % 3650)};
+    char date[16];
+    std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(since.year()),
+                  static_cast<unsigned>(since.month()), static_cast<unsigned>(since.day()));
+    const std::string id = MemberId(i);
+    const std::string sealed = keys->Seal(date, id + ":sobriety_date");
+    line = id + "\t\\\\x";
+    for (unsigned char c : sealed) {
+      static const char kHex[] = "0123456789abcdef";
+      line += kHex[c >> 4];
+      line += kHex[c & 15];
+    }
+    line += '\n';
+    std::fwrite(line.data(), 1, line.size(), stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc == 4 && std::string(argv[1]) == "seal") {
+    const int64_t members = std::atoll(argv[3]);
+    if (members <= 0) return Fail("MEMBERS must be > 0");
+    return Seal(argv[2], members);
+  }
   if (argc < 8) {
     return Fail(
         "usage: scale_client RPC ADDR KEY_FILE ISSUER RATE SECONDS MEMBERS [EVENT_ID]\n"

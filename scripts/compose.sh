@@ -126,6 +126,9 @@ cmd_up() {
     podman restart --time 30 hc-edge >/dev/null
   fi
   wait_service edge
+  # The signing key beside the demo ids, as run.sh keeps its own: gRPC calls mint their tokens
+  # the same way against either system.
+  install -m 600 "${keys}/jwt-hs256.key" "${SYS_STATE}/jwt-hs256.key"
 
   hc_step "ready"
   cat <<INFO
@@ -136,6 +139,9 @@ $(sys_print_endpoints)
   keys              volume ${KEYS_VOLUME} (made once by the keys step)
 
 Demo: two "Your plans on <date>" emails in Mailpit and a text to Eli on the SMS capture page.
+
+$(sys_print_try_it "${SYS_STATE}/jwt-hs256.key")
+
 Stop with: scripts/compose.sh down   (data kept; --volumes removes it and the keys)
 INFO
 }

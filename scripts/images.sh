@@ -69,6 +69,11 @@ stage_context() {
   if [[ -n "${dlq}" ]]; then
     strip --strip-unneeded -o "${ctx}/bin/tools/hc-dlq" "${dlq}"
   fi
+  # hc-service-tokens: the k8s CronJob service-tokens runs it from the tools image.
+  [[ -x build/tools/hc-service-tokens/hc-service-tokens ]] \
+    || hc_die "build/tools/hc-service-tokens/hc-service-tokens is not built (scripts/build.sh)"
+  strip --strip-unneeded -o "${ctx}/bin/tools/hc-service-tokens" \
+    build/tools/hc-service-tokens/hc-service-tokens
   [[ -f web/dist/index.html ]] || hc_die "web/dist is not built (scripts/build.sh)"
   cp -a web/dist "${ctx}/web/dist"
   local kv; kv="$(hc_kafka_version)"
@@ -116,9 +121,12 @@ cmd_build() {
   fi
   hc_step "building ${#names[@]} images"
   for name in "${names[@]}"; do
-    local t1="${SECONDS}"
+    local t1="${SECONDS}" volumes=("${APT_VOLUMES[@]}")
+    # Only apt needs the host's lists. The service images' runtime stage purges apt and its
+    # keyring, which fails on those read-only mounts (seen on a cold build), so they get none.
+    if [[ " ${SERVICE_IMAGES[*]} tools " == *" ${name} "* ]]; then volumes=(); fi
     podman build --quiet --layers --target "${name}" --build-arg "BASE=$(image base)" \
-      "${APT_VOLUMES[@]}" -f deploy/images/Containerfile -t "$(image "${name}")" \
+      "${volumes[@]}" -f deploy/images/Containerfile -t "$(image "${name}")" \
       "${WORK}/context" >"${WORK}/build-${name}.log" 2>&1 \
       || { hc_tail "${WORK}/build-${name}.log" 30; hc_die "building ${name} failed (${WORK}/build-${name}.log)"; }
     hc_log "$(image "${name}"): $(image_mb "${name}") MB, $((SECONDS - t1))s"
@@ -139,6 +147,10 @@ check_libraries() {
     esac
     missing="$(podman run --rm --entrypoint /usr/bin/ldd "$(image "${name}")" "${bin}" | grep 'not found' || true)"
     [[ -z "${missing}" ]] || hc_die "${name}: libraries missing from the image: ${missing}"
+    if [[ "${name}" == tools ]]; then
+      missing="$(podman run --rm --entrypoint /usr/bin/ldd "$(image tools)" /usr/local/bin/hc-service-tokens | grep 'not found' || true)"
+      [[ -z "${missing}" ]] || hc_die "tools: libraries missing for hc-service-tokens: ${missing}"
+    fi
   done
 }
 

@@ -90,23 +90,7 @@ What notifications did with the demo data (within seconds of the RSVPs):
     the one who granted SMS consent and chose SMS for events.
   Both also have it in their in-app inbox (ListInbox below, as Ana).
 
-Try it:
-  export HC_JWT_KEY_FILE=${JWT_KEY}
-  TOKEN=\$(build/libs/auth/hc-token --sub demo-coordinator --roles coordinator)
-  grpcurl -plaintext -H "authorization: Bearer \$TOKEN" -d '{"member_id": "${DEMO_ID}"}' \\
-    ${MEMBERSHIP_ADDR} alumni.membership.v1.MembershipService/GetMember
-  ME=\$(build/libs/auth/hc-token --sub ${DEMO_ID} --roles alumnus)
-  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{"event_id": "${DEMO_EVENT}"}' \\
-    ${EVENTS_ADDR} alumni.events.v1.EventsService/Rsvp
-  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{"shift_id": "${DEMO_SHIFT}"}' \\
-    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/SignUp
-  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{}' \\
-    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/ListRoles
-  grpcurl -plaintext -H "authorization: Bearer \$TOKEN" -d '{"shift_id": "${DEMO_SHIFT}"}' \\
-    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/ListVolunteers
-  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{}' \\
-    ${NOTIFICATIONS_ADDR} alumni.notifications.v1.NotificationsService/ListInbox
-  kcat -b ${HC_KAFKA_BROKERS} -t alumni.membership.v1 -C -e -f '%k %h\n'
+$(sys_print_try_it "${JWT_KEY}")
 
 Stop everything with: scripts/run.sh stop
 INFO

@@ -160,3 +160,27 @@ sys_print_endpoints() {
   Kafka             ${HC_KAFKA_BROKERS}
 ENDPOINTS
 }
+
+# sys_print_try_it KEY_FILE: gRPC calls to try on a running system with the demo data, tokens
+# minted with the system's signing key KEY_FILE (run.sh and compose.sh print the same).
+sys_print_try_it() {
+  cat <<TRY
+Try it:
+  export HC_JWT_KEY_FILE=${1}
+  TOKEN=\$(build/libs/auth/hc-token --sub demo-coordinator --roles coordinator)
+  grpcurl -plaintext -H "authorization: Bearer \$TOKEN" -d '{"member_id": "${DEMO_ID}"}' \\
+    ${MEMBERSHIP_ADDR} alumni.membership.v1.MembershipService/GetMember
+  ME=\$(build/libs/auth/hc-token --sub ${DEMO_ID} --roles alumnus)
+  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{"event_id": "${DEMO_EVENT}"}' \\
+    ${EVENTS_ADDR} alumni.events.v1.EventsService/Rsvp
+  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{"shift_id": "${DEMO_SHIFT}"}' \\
+    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/SignUp
+  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{}' \\
+    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/ListRoles
+  grpcurl -plaintext -H "authorization: Bearer \$TOKEN" -d '{"shift_id": "${DEMO_SHIFT}"}' \\
+    ${VOLUNTEERING_ADDR} alumni.volunteering.v1.VolunteeringService/ListVolunteers
+  grpcurl -plaintext -H "authorization: Bearer \$ME" -d '{}' \\
+    ${NOTIFICATIONS_ADDR} alumni.notifications.v1.NotificationsService/ListInbox
+  kcat -b ${HC_KAFKA_BROKERS} -t alumni.membership.v1 -C -e -f '%k %h\n'
+TRY
+}

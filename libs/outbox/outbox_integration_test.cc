@@ -232,6 +232,27 @@ TEST_F(OutboxTest, OnlyOneRelayPublishesAndAStandbyTakesOver) {
   ExpectOrderedAndUnique(messages);
 }
 
+// The relay sleeps on LISTEN between rows, not for its poll interval: with the poll at ten
+// minutes every row still goes out within seconds of its commit. Each row is committed only
+// after the previous one is published, so the relay has gone back to waiting when it commits
+// (without the wake-up the second row would wait the ten minutes).
+TEST_F(OutboxTest, ACommittedRowWakesTheRelayWithoutWaitingForThePoll) {
+  UseBroker(testing::KafkaBrokers());
+  RelayOptions options;
+  options.idle_poll = std::chrono::minutes(10);
+  auto relay = NewRelay(options);
+  relay->Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return relay->is_leader(); }, std::chrono::seconds(10)));
+  for (int v = 1; v <= 20; ++v) {
+    Emit("k", v);
+    ASSERT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(10)))
+        << "row " << v << " was not published within 10 s of its commit";
+  }
+  auto messages = testing::ReadTopic(brokers_, topic_, 20, std::chrono::seconds(30));
+  EXPECT_EQ(messages.size(), 20u);
+  ExpectOrderedAndUnique(messages);
+}
+
 TEST_F(OutboxTest, TheRelayComesBackAfterTheDatabaseDropsItsSession) {
   UseBroker(testing::KafkaBrokers());
   auto relay = NewRelay();

@@ -44,6 +44,19 @@ void SeqScans(const nlohmann::json& plan, std::vector<std::string>& out) {
   }
 }
 
+// Rows the plan read and threw away: filters and index rechecks, over every loop.
+double RowsRemoved(const nlohmann::json& plan) {
+  double removed = 0;
+  for (const char* key :
+       {"Rows Removed by Filter", "Rows Removed by Index Recheck", "Rows Removed by Join Filter"}) {
+    if (plan.contains(key)) removed += plan[key].get<double>() * plan.value("Actual Loops", 1.0);
+  }
+  if (plan.contains("Plans")) {
+    for (const auto& child : plan["Plans"]) removed += RowsRemoved(child);
+  }
+  return removed;
+}
+
 // Migrates a fresh database, seeds it, analyses it, and plans every query of `service`.
 void CheckService(const std::string& service, const std::vector<postgres::Migration>& migrations) {
   testing::TestDatabase db("explain");
@@ -103,6 +116,26 @@ void CheckService(const std::string& service, const std::vector<postgres::Migrat
                                           << ", a table that grows with the community\nplan:\n"
                                           << plan.dump(1);
     }
+    if (q.max_rows_removed >= 0) {
+      std::string analyzed;
+      try {
+        pqxx::work tx(conn);
+        tx.exec("DEALLOCATE ALL");
+        tx.exec("PREPARE hot AS " + q.sql);
+        analyzed = tx.exec1("EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE hot" +
+                            (q.params.empty() ? std::string() : "(" + args + ")"))[0]
+                       .as<std::string>();
+        tx.abort();
+      } catch (const std::exception& e) {
+        ADD_FAILURE() << service << " / " << q.name << ": " << e.what();
+        continue;
+      }
+      const nlohmann::json run = nlohmann::json::parse(analyzed);
+      EXPECT_LE(RowsRemoved(run[0]["Plan"]), q.max_rows_removed)
+          << service << " / " << q.name << ": the plan read and discarded more rows than "
+          << q.max_rows_removed << "\nplan:\n"
+          << run.dump(1);
+    }
   }
   EXPECT_GT(planned, 0) << service << ": no hot queries listed";
 }
@@ -121,6 +154,23 @@ TEST(ExplainHotQueries, VolunteeringUsesIndexes) {
 
 TEST(ExplainHotQueries, NotificationsUsesIndexes) {
   CheckService("notifications", AllMigrations(notifications_lib_migrations(), true));
+}
+
+// The second check counts what a plan throws away: whether PostgreSQL walks the primary key in id
+// order or scans, finding these five reads and drops at least the 1,989 ids before them.
+TEST(ExplainHotQueries, CountsRowsAWalkDiscards) {
+  testing::TestDatabase db("explain");
+  pqxx::connection conn(db.url());
+  pqxx::work tx(conn);
+  tx.exec(
+      "CREATE TABLE t (id int PRIMARY KEY, v text); INSERT INTO t SELECT i, 'v' || i FROM "
+      "generate_series(1, 20000) i; ANALYZE t");
+  const std::string json_text =
+      tx.exec1(
+            "EXPLAIN (ANALYZE, FORMAT JSON) SELECT * FROM t WHERE v LIKE 'v199%' ORDER BY id "
+            "LIMIT 5")[0]
+          .as<std::string>();
+  EXPECT_GE(RowsRemoved(nlohmann::json::parse(json_text)[0]["Plan"]), 1900);
 }
 
 // The check itself: a query that can only scan is caught, so a green run means something.

@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "services/events/src/storage/rows.h"
+#include "services/membership/src/storage/member_store.h"
 
 namespace hc::explain {
 namespace {
@@ -52,16 +53,9 @@ std::string Epoch(const std::string& column) {
 
 std::vector<HotQuery> Membership() {
   const std::string cols = "m.member_id::text, m.display_name, m.sobriety_sealed, m.version";
-  const std::string search =
-      "SELECT " + cols +
-      " FROM members m WHERE m.status = 1 AND m.directory_visibility = 2"
-      " AND (lower(m.display_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\")"
-      " OR (1 = ANY(m.visible_fields) AND"
-      " (lower(m.first_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\")"
-      " OR lower(m.last_name COLLATE \"und-x-icu\") LIKE lower($1 COLLATE \"und-x-icu\"))))"
-      " AND ($2 = '' OR ($2 = ANY(m.interests) AND 2 = ANY(m.visible_fields)))"
-      " AND ($3 = '' OR (lower(m.display_name), m.member_id) > ($3, NULLIF($4, '')::uuid))"
-      " ORDER BY lower(m.display_name), m.member_id LIMIT $5";
+  // The store's own statement (exported), so this entry cannot drift.
+  const std::string search = membership::storage::DirectorySearchSql(/*by_name=*/true);
+  const std::string everyone = membership::storage::DirectorySearchSql(/*by_name=*/false);
   return {
       {"membership",
        "GetMember",
@@ -78,16 +72,26 @@ std::vector<HotQuery> Membership() {
        {Id(kMember)}},
       {"membership",
        "SearchDirectory (everyone, first page)",
-       search,
+       everyone,
        {"'%'", "''", "''", "''", "51"}},
       {"membership",
        "SearchDirectory (name prefix)",
        search,
-       {"'member 42%'", "''", "''", "''", "51"}},
+       {"'member 42%'", "''", "''", "''", "51"},
+       /*max_rows_removed=*/0},
       {"membership",
        "SearchDirectory (interest, next page)",
+       everyone,
+       {"'%'", "'hiking'", "'member 20000'", Id(20000), "51"}},
+      {"membership",
+       "SearchDirectory (name prefix, interest, next page)",
        search,
-       {"'%'", "'hiking'", "'member 20000'", "''", "51"}},
+       {"'member 2%'", "'hiking'", "'member 2000'", Id(2000), "51"}},
+      {"membership",
+       "SearchDirectory (first-name prefix)",
+       search,
+       {"'first42%'", "''", "''", "''", "51"},
+       /*max_rows_removed=*/0},
       {"membership",
        "AttendeeNames",
        "SELECT member_id::text, display_name, hide_name_in_lists FROM members "

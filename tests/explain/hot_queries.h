@@ -16,6 +16,10 @@ struct HotQuery {
   std::string sql;      // the statement, with $n parameters as the store sends it
   // SQL expressions for $1, $2, ...: literals, or expressions over now() and the seed's ids.
   std::vector<std::string> params;
+  // When set, the query is also run (EXPLAIN ANALYZE, rolled back) and fails if its plan
+  // discards more rows than this (filters and rechecks, every loop): an index walk that reads
+  // past what it returns is as bad as a Seq Scan, and the plan shape alone does not show it.
+  int max_rows_removed = -1;
 };
 
 // Every hot query of every service.

@@ -13,12 +13,24 @@ import (
 	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
 // The server binaries whose containers the settings check looks into. A container runs one
 // when its image's last path component (before the tag) is the binary's name.
 var homecomingBinaries = []string{"membership", "events", "volunteering", "notifications", "edge"}
+
+// Tools run from the tools image (deploy/images): a container runs one when its image is
+// `tools` and its command is the binary (build/tools/<name>/<name>).
+var homecomingTools = []string{"hc-service-tokens"}
+
+// workload is a pod template the settings check looks into: a Deployment's, a Job's or a
+// CronJob's.
+type workload struct {
+	kind, namespace, name string
+	pod                   *corev1.PodSpec
+}
 
 type setting struct {
 	Name     string `json:"name"`
@@ -57,13 +69,13 @@ func listSettings(binary string) ([]setting, error) {
 	return settings, nil
 }
 
-// checkSettings finds every Deployment container running a Homecoming binary in the rendered
+// checkSettings finds every Deployment, Job and CronJob container running a Homecoming binary in the rendered
 // stream and checks that each setting its binary requires is set, and that every *_FILE
 // setting it is given names a path inside one of the container's volume mounts.
 func checkSettings(docs []document, binDir string) []string {
 	configMaps := map[string]map[string]string{} // namespace/name -> data
 	secrets := map[string]map[string]bool{}      // namespace/name -> keys
-	var deployments []*appsv1.Deployment
+	var workloads []workload
 	for _, doc := range docs {
 		switch doc.gvk.Kind {
 		case "ConfigMap":
@@ -86,7 +98,20 @@ func checkSettings(docs []document, binDir string) []string {
 		case "Deployment":
 			var deployment appsv1.Deployment
 			if json.Unmarshal(doc.json, &deployment) == nil {
-				deployments = append(deployments, &deployment)
+				workloads = append(workloads, workload{"Deployment", deployment.Namespace,
+					deployment.Name, &deployment.Spec.Template.Spec})
+			}
+		case "Job":
+			var job batchv1.Job
+			if json.Unmarshal(doc.json, &job) == nil {
+				workloads = append(workloads, workload{"Job", job.Namespace, job.Name,
+					&job.Spec.Template.Spec})
+			}
+		case "CronJob":
+			var cronJob batchv1.CronJob
+			if json.Unmarshal(doc.json, &cronJob) == nil {
+				workloads = append(workloads, workload{"CronJob", cronJob.Namespace, cronJob.Name,
+					&cronJob.Spec.JobTemplate.Spec.Template.Spec})
 			}
 		}
 	}
@@ -94,15 +119,15 @@ func checkSettings(docs []document, binDir string) []string {
 	var problems []string
 	lists := map[string][]setting{}
 	checkedContainers := 0
-	for _, deployment := range deployments {
-		pod := &deployment.Spec.Template.Spec
+	for _, w := range workloads {
+		pod := w.pod
 		for _, container := range pod.Containers {
-			binary := binaryOf(container.Image)
+			binary := binaryOf(container)
 			if binary == "" {
 				continue
 			}
-			ref := fmt.Sprintf("Deployment %s/%s container %s (%s)", deployment.Namespace,
-				deployment.Name, container.Name, binary)
+			ref := fmt.Sprintf("%s %s/%s container %s (%s)", w.kind, w.namespace, w.name,
+				container.Name, binary)
 			list, ok := lists[binary]
 			if !ok {
 				var err error
@@ -114,7 +139,7 @@ func checkSettings(docs []document, binDir string) []string {
 				lists[binary] = list
 			}
 			checkedContainers++
-			env := resolveEnv(deployment.Namespace, container, configMaps, secrets)
+			env := resolveEnv(w.namespace, container, configMaps, secrets)
 			for _, s := range list {
 				value, set := env[s.Name]
 				if s.Required && !set {
@@ -131,24 +156,45 @@ func checkSettings(docs []document, binDir string) []string {
 		}
 	}
 	if checkedContainers == 0 && len(problems) == 0 {
-		problems = append(problems, "no Deployment runs a Homecoming binary ("+
-			strings.Join(homecomingBinaries, ", ")+"): nothing was checked")
+		problems = append(problems, "no Deployment, Job or CronJob runs a Homecoming binary ("+
+			strings.Join(append(homecomingBinaries, homecomingTools...), ", ")+"): nothing was checked")
 	}
 	sort.Strings(problems)
 	return problems
 }
 
-// binaryPath finds a binary in a CMake build directory (services/<name>/<name>) or in a
-// directory holding the binaries themselves.
+// binaryPath finds a binary in a CMake build directory (services/<name>/<name>,
+// tools/<name>/<name>) or in a directory holding the binaries themselves.
 func binaryPath(dir, binary string) string {
-	inBuild := filepath.Join(dir, "services", binary, binary)
-	if _, err := os.Stat(inBuild); err == nil {
-		return inBuild
+	for _, folder := range []string{"services", "tools"} {
+		inBuild := filepath.Join(dir, folder, binary, binary)
+		if _, err := os.Stat(inBuild); err == nil {
+			return inBuild
+		}
 	}
 	return filepath.Join(dir, binary)
 }
 
-func binaryOf(image string) string {
+func binaryOf(container corev1.Container) string {
+	name := imageName(container.Image)
+	if name == "tools" && len(container.Command) > 0 {
+		for _, tool := range homecomingTools {
+			if path.Base(container.Command[0]) == tool {
+				return tool
+			}
+		}
+		return ""
+	}
+	for _, binary := range homecomingBinaries {
+		if name == binary {
+			return binary
+		}
+	}
+	return ""
+}
+
+// imageName is an image reference's last path component without tag or digest.
+func imageName(image string) string {
 	name := image
 	if at := strings.Index(name, "@"); at >= 0 {
 		name = name[:at]
@@ -159,12 +205,7 @@ func binaryOf(image string) string {
 	if colon := strings.Index(name, ":"); colon >= 0 {
 		name = name[:colon]
 	}
-	for _, binary := range homecomingBinaries {
-		if name == binary {
-			return binary
-		}
-	}
-	return ""
+	return name
 }
 
 // resolveEnv returns the variables the container gets: name -> literal value ("" when the

@@ -8,6 +8,12 @@
 // error the source is closed and reopened after a backoff: 1 s, doubling to 30 s, back to 1 s
 // once a message arrives. Before reopening, one unread-count call asks whether the session
 // still stands: a 401 there sends the app to sign-in (api.ts) and the stream stays stopped.
+//
+// A stream sends only what arrives after it started (its first message is the unread count
+// alone), so whatever arrived while the page had no stream (before the first one opened, or
+// while it was away, refused or backing off) would never come. Each stream's first message is
+// therefore told to resync listeners, which read their state again: from then on the stream
+// has everything newer.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, notifications } from './api';
 import type { InboxItem, StreamInboxResponse } from './types';
@@ -15,6 +21,7 @@ import type { InboxItem, StreamInboxResponse } from './types';
 type Listener = (item: InboxItem) => void;
 const itemListeners = new Set<Listener>();
 const countListeners = new Set<(n: number) => void>();
+const resyncListeners = new Set<() => void>();
 const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 30000;
 
@@ -34,6 +41,7 @@ function open(): void {
   if (!running || source) return;
   const es = new EventSource('/stream/inbox', { withCredentials: true });
   source = es;
+  let started = false;
   es.addEventListener('inbox', (e) => {
     retryMs = FIRST_RETRY_MS; // the stream works: a later failure starts its backoff afresh
     let msg: StreamInboxResponse;
@@ -43,6 +51,10 @@ function open(): void {
       return;
     }
     publishCount(msg.unreadCount ?? unread);
+    if (!started) {
+      started = true;
+      resyncListeners.forEach((l) => l());
+    }
     if (msg.item) itemListeners.forEach((l) => l(msg.item!));
   });
   es.onerror = () => {
@@ -89,6 +101,12 @@ export function stopInboxStream(): void {
 export function onInboxItem(l: Listener): () => void {
   itemListeners.add(l);
   return () => itemListeners.delete(l);
+}
+
+/** Calls `l` each time a stream starts: what arrived while there was none must be read again. */
+export function onInboxResync(l: () => void): () => void {
+  resyncListeners.add(l);
+  return () => resyncListeners.delete(l);
 }
 
 export function setUnread(n: number): void {

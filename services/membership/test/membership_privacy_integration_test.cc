@@ -195,6 +195,40 @@ TEST_F(PrivacyTest, NamePrefixSearchFoldsCaseBeyondAscii) {
   EXPECT_EQ(found("o"), Ids{plain.member_id()});
 }
 
+TEST_F(PrivacyTest, NameSearchPagesDisplayAndShownNameMatchesInOneKeyOrder) {
+  // Display-name matches and shown-last-name matches come from different indexes; small pages
+  // must still list them once each, merged in display-name key order (ICU-folded, byte order:
+  // "É" after "z"), and a hidden last name must not be found.
+  auto listed = [&](const std::string& first, const std::string& last, bool full_name) {
+    pb::Member m = RegisterWith(first, last, hc::testing::UniqueName("k") + "@example.org");
+    std::vector<pb::DirectoryField> fields;
+    if (full_name) fields.push_back(pb::DIRECTORY_FIELD_FULL_NAME);
+    EXPECT_TRUE(SetPrivacy(m.member_id(), pb::DIRECTORY_VISIBILITY_ALUMNI, fields).ok());
+    return m;
+  };
+  for (const char* first : {"Quillb", "Quilla", "Quilld", "Quillc"}) listed(first, "Smith", false);
+  for (const char* first : {"Zed", "Émile", "Bea", "Ada", "Cy"}) listed(first, "Quillon", true);
+  pb::Member hidden = listed("Hal", "Quillman", false);
+  std::vector<std::string> names;
+  std::string token;
+  for (int pages = 0; pages < 10; ++pages) {
+    pb::SearchDirectoryRequest req;
+    req.set_name_prefix("QUILL");
+    req.set_page_size(3);
+    req.set_page_token(token);
+    pb::SearchDirectoryResponse resp;
+    grpc::Status s =
+        stub_->SearchDirectory(Ctx(Token(hidden.member_id(), {"alumnus"})).get(), req, &resp);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    EXPECT_LE(resp.entries_size(), 3);
+    for (const auto& e : resp.entries()) names.push_back(e.display_name());
+    token = resp.next_page_token();
+    if (token.empty()) break;
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"Ada Q.", "Bea Q.", "Cy Q.", "Quilla S.", "Quillb S.",
+                                             "Quillc S.", "Quilld S.", "Zed Q.", "Émile Q."}));
+}
+
 TEST_F(PrivacyTest, SearchRejectsBadPagingInput) {
   pb::Member me = Register(hc::testing::UniqueName("p") + "@example.org");
   pb::SearchDirectoryRequest req;

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -23,7 +24,9 @@
 #include "alumni/events/v1/events_service.grpc.pb.h"
 #include "alumni/membership/v1/membership_service.grpc.pb.h"
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
+#include "alumni/volunteering/v1/volunteering_events.pb.h"
 #include "libs/auth/auth.h"
+#include "libs/ids/ids.h"
 #include "libs/kafka/kafka.h"
 #include "libs/testing/testing.h"
 
@@ -33,6 +36,7 @@ namespace {
 namespace mpb = alumni::membership::v1;
 namespace epb = alumni::events::v1;
 namespace npb = alumni::notifications::v1;
+namespace vpb = alumni::volunteering::v1;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
@@ -208,13 +212,15 @@ class NotificationsE2eTest : public ::testing::Test {
   static std::string Loopback(int port) { return "127.0.0.1:" + std::to_string(port); }
 
   void Launch(hc::testing::ChildProcess& process, const std::string& binary,
-              const std::string& name, const std::map<std::string, std::string>& own) {
+              const std::string& name, const std::map<std::string, std::string>& own,
+              const std::map<std::string, std::string>& extra = {}) {
     std::map<std::string, std::string> env = {{"HC_KAFKA_BROKERS", broker_->brokers()},
                                               {"HC_REDIS_ADDR", hc::testing::RedisAddress()},
                                               {"HC_JWT_KEY_FILE", dir_ + "/jwt.key"},
                                               {"HC_JWT_ISSUER", kIssuer},
                                               {"HC_LOG_LEVEL", "info"}};
     for (const auto& [key, value] : own) env[key] = value;
+    for (const auto& [key, value] : extra) env[key] = value;
     for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
     process.Start({binary}, dir_ + "/" + name + "." + std::to_string(++launches_) + ".log");
   }
@@ -226,8 +232,10 @@ class NotificationsE2eTest : public ::testing::Test {
     return channel;
   }
 
-  // Starts (or restarts, on fresh ports) notifications sending email to `smtp_url`.
-  void StartNotifications(const std::string& smtp_url) {
+  // Starts (or restarts, on fresh ports) notifications sending email to `smtp_url`, with
+  // `extra` settings besides.
+  void StartNotifications(const std::string& smtp_url,
+                          const std::map<std::string, std::string>& extra = {}) {
     notifications_port_ = hc::testing::FreePort();
     notifications_metrics_port_ = hc::testing::FreePort();
     Launch(notifications_, HC_NOTIFICATIONS_BINARY, "notifications",
@@ -245,7 +253,8 @@ class NotificationsE2eTest : public ::testing::Test {
             {"HC_CONSUMER_GROUP", groups_["main"]},
             {"HC_EVENTS_CONSUMER_GROUP", groups_["events"]},
             {"HC_VOLUNTEERING_CONSUMER_GROUP", groups_["volunteering"]},
-            {"HC_MEMBERSHIP_FACTS_CONSUMER_GROUP", groups_["members"]}});
+            {"HC_MEMBERSHIP_FACTS_CONSUMER_GROUP", groups_["members"]}},
+           extra);
     notifications_channel_ = Connect(notifications_port_, "notifications");
     notifications_stub_ = npb::NotificationsService::NewStub(notifications_channel_);
   }
@@ -586,6 +595,185 @@ TEST_F(NotificationsE2eTest, SmtpDownForAMinuteHoldsEmailAndNothingElseWaits) {
   EXPECT_EQ(expected.size(), static_cast<size_t>(kRsvps));
   EXPECT_EQ(mail.raw, static_cast<size_t>(kRsvps));
   mailpit.Stop();
+}
+
+// Issue 12's introductions where they land: the test stack's Mailpit and SMS capture server,
+// with the real membership (names and addresses at send time) and notifications binaries; the
+// match itself is volunteering's MentorshipStarted, produced as its relay would.
+class MentorshipIntroductionMail : public NotificationsE2eTest {
+ protected:
+  struct Party {
+    std::string id, email, phone;
+  };
+
+  // A member with email and SMS consent, mentorship by SMS as well as email, and no quiet
+  // hours (so the SMS is not held whatever the hour of the run).
+  Party Register(const std::string& first, int n) {
+    Party p;
+    // Lower case, as membership stores (and sends to) it.
+    p.email = "intro" + std::to_string(n) + "." + run_ + "@e2e.example.org";
+    p.phone = "+1555" + std::to_string(1000000 + (std::hash<std::string>{}(run_) + n) % 8999999);
+    mpb::RegisterMemberRequest reg;
+    reg.set_first_name(first);
+    reg.set_last_name("Intro");
+    reg.set_email(p.email);
+    reg.set_phone(p.phone);
+    reg.set_time_zone("America/Chicago");
+    mpb::RegisterMemberResponse resp;
+    grpc::Status s = Rpc(Token("staff-1", {"coordinator"}),
+                         [&](auto& c) { return membership_stub_->RegisterMember(&c, reg, &resp); });
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    p.id = resp.member().member_id();
+    for (const auto channel : {mpb::CONTACT_CHANNEL_EMAIL, mpb::CONTACT_CHANNEL_SMS}) {
+      mpb::UpdateConsentRequest consent;
+      consent.set_member_id(p.id);
+      consent.set_channel(channel);
+      consent.set_granted(true);
+      mpb::UpdateConsentResponse consented;
+      s = Rpc(Token(p.id, {"alumnus"}),
+              [&](auto& c) { return membership_stub_->UpdateConsent(&c, consent, &consented); });
+      EXPECT_TRUE(s.ok()) << s.error_message();
+    }
+    npb::UpdatePreferencesRequest prefs;
+    prefs.set_member_id(p.id);
+    prefs.mutable_preferences()->mutable_mentorship()->set_email(true);
+    prefs.mutable_preferences()->mutable_mentorship()->set_sms(true);
+    prefs.mutable_preferences()->mutable_quiet_hours()->set_start_minute(0);
+    prefs.mutable_preferences()->mutable_quiet_hours()->set_end_minute(0);
+    for (const char* path : {"mentorship.email", "mentorship.sms", "quiet_hours"}) {
+      prefs.mutable_update_mask()->add_paths(path);
+    }
+    npb::UpdatePreferencesResponse updated;
+    s = Rpc(Token(p.id, {"alumnus"}),
+            [&](auto& c) { return notifications_stub_->UpdatePreferences(&c, prefs, &updated); });
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return p;
+  }
+
+  // Mailpit's full messages (with Text) addressed to `to`, newest first.
+  static std::vector<nlohmann::json> MailTo(const std::string& api_url, const std::string& to) {
+    httplib::Client client(api_url);
+    client.set_read_timeout(20);
+    std::vector<nlohmann::json> found;
+    auto res = client.Get("/api/v1/messages?limit=500");
+    if (!res || res->status != 200) return found;
+    const auto list = nlohmann::json::parse(res->body, nullptr, false);
+    if (!list.is_object() || !list.contains("messages")) return found;
+    for (const auto& m : list["messages"]) {
+      bool mine = false;
+      for (const auto& r : m.value("To", nlohmann::json::array())) {
+        mine = mine || r.value("Address", "") == to;
+      }
+      if (!mine) continue;
+      auto full = client.Get("/api/v1/message/" + m.value("ID", ""));
+      if (full && full->status == 200) {
+        found.push_back(nlohmann::json::parse(full->body, nullptr, false));
+      }
+    }
+    return found;
+  }
+
+  // The SMS capture server's message bodies to `to`.
+  static std::vector<std::string> SmsTo(const std::string& base_url, const std::string& to) {
+    httplib::Client client(base_url);
+    client.set_read_timeout(10);
+    std::vector<std::string> bodies;
+    auto res = client.Get("/messages");
+    if (!res || res->status != 200) return bodies;
+    const auto list = nlohmann::json::parse(res->body, nullptr, false);
+    if (!list.is_array()) return bodies;
+    for (const auto& m : list) {
+      if (m.value("to", "") == to) bodies.push_back(m.value("body", ""));
+    }
+    return bodies;
+  }
+};
+
+TEST_F(MentorshipIntroductionMail, EachPartyGetsOneIntroductionWithOnlyTheAddressSharedWithThem) {
+  std::map<std::string, std::string> env;
+  for (const char* name : {"HC_TEST_SMTP_URL", "HC_TEST_MAILPIT_URL", "HC_TEST_SMS_BASE_URL",
+                           "HC_TEST_SMS_ACCOUNT_ID", "HC_TEST_SMS_TOKEN_FILE"}) {
+    const char* value = std::getenv(name);
+    ASSERT_TRUE(value && *value) << name << " unset: run through scripts/test.sh (the test "
+                                 << "stack's Mailpit and SMS capture server)";
+    env[name] = value;
+  }
+  StartNotifications(env["HC_TEST_SMTP_URL"], {{"HC_SMS_BASE_URL", env["HC_TEST_SMS_BASE_URL"]},
+                                               {"HC_SMS_ACCOUNT_ID", env["HC_TEST_SMS_ACCOUNT_ID"]},
+                                               {"HC_SMS_TOKEN_FILE", env["HC_TEST_SMS_TOKEN_FILE"]},
+                                               {"HC_SMS_FROM", "Homecoming"}});
+  const Party mentor = Register("Mentorintro", 1);
+  const Party mentee = Register("Menteeintro", 2);
+  ASSERT_FALSE(mentor.id.empty());
+  ASSERT_FALSE(mentee.id.empty());
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return Count("SELECT count(*) FROM consents WHERE granted AND member_id IN ('" + mentor.id +
+                     "', '" + mentee.id + "')") == 4;
+      },
+      seconds(60), milliseconds(100)))
+      << "consent never reached notifications; logs in " << dir_;
+
+  // The mentor shares his email with whoever he is matched with; the mentee shares nothing.
+  vpb::MentorshipStarted fact;
+  const std::string match = hc::ids::NewUuid();
+  fact.set_match_id(match);
+  fact.set_mentee_id(mentee.id);
+  fact.set_mentor_id(mentor.id);
+  fact.set_mentor_shares_email(true);
+  fact.mutable_started_at()->set_seconds(
+      std::chrono::duration_cast<seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  const std::string ce_id = hc::ids::NewUuid();
+  // Published, redelivered, and published again under a new id: still one introduction each.
+  for (const std::string& id : {ce_id, ce_id, hc::ids::NewUuid()}) {
+    ASSERT_TRUE(hc::testing::ProduceFact(broker_->brokers(), "alumni.volunteering.v1", match,
+                                         fact.GetTypeName(), fact.SerializeAsString(), id)
+                    .ok());
+  }
+
+  const std::string mailpit = env["HC_TEST_MAILPIT_URL"];
+  const std::string sms = env["HC_TEST_SMS_BASE_URL"];
+  ASSERT_TRUE(hc::testing::WaitFor(
+      [&] {
+        return !MailTo(mailpit, mentor.email).empty() && !MailTo(mailpit, mentee.email).empty() &&
+               !SmsTo(sms, mentor.phone).empty() && !SmsTo(sms, mentee.phone).empty();
+      },
+      seconds(60), milliseconds(200)))
+      << "an introduction never arrived; logs in " << dir_;
+  // No second one follows (the three facts were all handled before the first was sent).
+  EXPECT_FALSE(hc::testing::WaitFor(
+      [&] {
+        return MailTo(mailpit, mentor.email).size() > 1 ||
+               MailTo(mailpit, mentee.email).size() > 1 || SmsTo(sms, mentor.phone).size() > 1 ||
+               SmsTo(sms, mentee.phone).size() > 1;
+      },
+      seconds(3), milliseconds(200)));
+
+  const auto to_mentee = MailTo(mailpit, mentee.email);
+  const auto to_mentor = MailTo(mailpit, mentor.email);
+  ASSERT_EQ(to_mentee.size(), 1u);
+  ASSERT_EQ(to_mentor.size(), 1u);
+  const std::string mentee_text = to_mentee[0].value("Text", "");
+  const std::string mentor_text = to_mentor[0].value("Text", "");
+  // Each is introduced to the other by display name.
+  EXPECT_NE(mentee_text.find("Mentorintro"), std::string::npos) << mentee_text;
+  EXPECT_NE(mentor_text.find("Menteeintro"), std::string::npos) << mentor_text;
+  // The mentee may write to the mentor (he shared his email, not his phone) ...
+  EXPECT_NE(mentee_text.find(mentor.email), std::string::npos) << mentee_text;
+  EXPECT_EQ(mentee_text.find(mentor.phone), std::string::npos) << mentee_text;
+  // ... and the mentor sees no address of hers, in the email or anywhere in its headers.
+  EXPECT_EQ(mentor_text.find(mentee.email), std::string::npos) << mentor_text;
+  EXPECT_EQ(mentor_text.find(mentee.phone), std::string::npos) << mentor_text;
+  EXPECT_EQ(to_mentor[0].dump().find(mentee.email), std::string::npos);
+  // Nor does any SMS carry the mentee's address, or the mentor's phone he did not share.
+  for (const auto& body : SmsTo(sms, mentor.phone)) {
+    EXPECT_EQ(body.find(mentee.email), std::string::npos) << body;
+    EXPECT_EQ(body.find(mentee.phone), std::string::npos) << body;
+  }
+  for (const auto& body : SmsTo(sms, mentee.phone)) {
+    EXPECT_EQ(body.find(mentor.phone), std::string::npos) << body;
+  }
 }
 
 }  // namespace

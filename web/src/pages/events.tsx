@@ -1,7 +1,7 @@
 // Alumni event screens: upcoming events (filters), one event (RSVP, waitlist, calendar), my RSVPs.
 import { useEffect, useState } from 'preact/hooks';
 import { download, events, type Session } from '../api';
-import { onInboxItem } from '../inbox-stream';
+import { onInboxItem, onInboxResync } from '../inbox-stream';
 import type { Event, EventKind, MyRsvp, Rsvp } from '../types';
 import { Alert, KIND_LABELS, Loading, formatRange, useAction, useLoad, useTitle } from '../ui';
 
@@ -143,17 +143,22 @@ export function EventPage({ id }: { id: string; session: Session }) {
   const title = ev.data?.event.title ?? 'Event';
   useTitle('Event');
 
-  // A promotion (or a cancellation) arrives as an inbox item about this event: refresh.
-  useEffect(
-    () =>
-      onInboxItem((item) => {
-        if (item.eventId === id) {
-          void ev.reload();
-          void mine.reload();
-        }
-      }),
-    [id, ev.reload, mine.reload],
-  );
+  // A promotion (or a cancellation) arrives as an inbox item about this event: refresh. So does
+  // a stream's start, since an item that came while there was none is never sent.
+  useEffect(() => {
+    const refresh = () => {
+      void ev.reload();
+      void mine.reload();
+    };
+    const offItem = onInboxItem((item) => {
+      if (item.eventId === id) refresh();
+    });
+    const offResync = onInboxResync(refresh);
+    return () => {
+      offItem();
+      offResync();
+    };
+  }, [id, ev.reload, mine.reload]);
 
   if (ev.error) return <Alert message={ev.error} />;
   if (!ev.data) return <Loading what="the event" />;

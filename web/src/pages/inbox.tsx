@@ -1,6 +1,6 @@
 import { useEffect } from 'preact/hooks';
 import { notifications } from '../api';
-import { onInboxItem, setUnread } from '../inbox-stream';
+import { onInboxItem, onInboxResync, setUnread } from '../inbox-stream';
 import { isMentorshipItem, type InboxItem } from '../types';
 import { Alert, Loading, formatWhen, useAction, useLoad, useTitle } from '../ui';
 
@@ -15,16 +15,20 @@ function itemLink(i: InboxItem): string | null {
 
 export function InboxPage() {
   useTitle('Inbox');
-  const { data, error, loading, setData } = useLoad(() => notifications.inbox(), []);
+  const { data, error, loading, reload, setData } = useLoad(() => notifications.inbox(), []);
   const act = useAction();
-  // New items arrive live on the stream; put them on top without asking again.
-  useEffect(
-    () =>
-      onInboxItem((item) =>
-        setData((d) => (d ? { ...d, items: [item, ...d.items.filter((x) => x.itemId !== item.itemId)] } : d)),
-      ),
-    [setData],
-  );
+  // New items arrive live on the stream; put them on top without asking again. A stream's start
+  // reads the list again: an item that came while there was no stream is never sent.
+  useEffect(() => {
+    const offItem = onInboxItem((item) =>
+      setData((d) => (d ? { ...d, items: [item, ...d.items.filter((x) => x.itemId !== item.itemId)] } : d)),
+    );
+    const offResync = onInboxResync(() => void reload());
+    return () => {
+      offItem();
+      offResync();
+    };
+  }, [setData, reload]);
   const unreadIds = (data?.items ?? []).filter((i) => !i.readAt).map((i) => i.itemId);
   return (
     <section>

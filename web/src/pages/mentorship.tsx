@@ -4,7 +4,7 @@
 // cannot apply.
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, membership, mentorship, type Session } from '../api';
-import { onInboxItem } from '../inbox-stream';
+import { onInboxItem, onInboxResync } from '../inbox-stream';
 import type {
   Availability,
   ConcernCategory,
@@ -107,15 +107,19 @@ function CheckList({
 }
 
 /** Reloads `reload` whenever a mentorship item arrives on the inbox stream (an answer, an
- * introduction, an ending), so these pages follow the other party without a page reload. */
+ * introduction, an ending), so these pages follow the other party without a page reload; and
+ * when a stream starts, since an item that came while there was none is never sent. */
 function useMentorshipUpdates(reload: () => Promise<void>) {
-  useEffect(
-    () =>
-      onInboxItem((item) => {
-        if (isMentorshipItem(item)) void reload();
-      }),
-    [reload],
-  );
+  useEffect(() => {
+    const offItem = onInboxItem((item) => {
+      if (isMentorshipItem(item)) void reload();
+    });
+    const offResync = onInboxResync(() => void reload());
+    return () => {
+      offItem();
+      offResync();
+    };
+  }, [reload]);
 }
 
 /** Which of one's own addresses the other party may see once matched; nothing unless ticked. */

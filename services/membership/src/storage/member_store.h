@@ -22,6 +22,12 @@ struct DirectoryPage {
   std::string next_after;
 };
 
+// SearchDirectory's statement: $1 the escaped LIKE pattern, $2 an interest or '', $3 and $4 the
+// cursor's key and member_id or '', $5 the page size + 1. Rows: the member's columns, then its
+// display-name key. `by_name` adds the first/last-name branch (not needed for the pattern '%').
+// Exported for tests/explain, which plans it.
+std::string DirectorySearchSql(bool by_name);
+
 struct Disclosure {
   int64_t id = 0;
   std::string accessed_by;
