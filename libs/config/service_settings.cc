@@ -133,6 +133,8 @@ absl::StatusOr<ServiceSettings> ReadServiceSettings(Env& env, ServiceSettings s)
   s.redis_address = env.Address("HC_REDIS_ADDR", s.redis_address);
   s.cache_ttl =
       std::chrono::seconds(env.Int("HC_CACHE_TTL_SECONDS", s.cache_ttl.count(), 1, 86400));
+  s.cache_local_bytes = static_cast<size_t>(env.Int(
+      "HC_CACHE_LOCAL_BYTES", static_cast<int64_t>(s.cache_local_bytes), 0, int64_t{1} << 32));
   s.kafka_brokers = env.Required("HC_KAFKA_BROKERS");
   const std::string kafka_protocol = env.String("HC_KAFKA_SECURITY_PROTOCOL", "plaintext");
   s.kafka_security.ca_file = env.String("HC_KAFKA_SSL_CA_FILE", "");

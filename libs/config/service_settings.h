@@ -27,6 +27,7 @@ struct ServiceSettings {
   // address is redis_address (redis_connection() puts them together).
   redis::ConnectionOptions redis;
   std::chrono::seconds cache_ttl{60};  // HC_CACHE_TTL_SECONDS
+  size_t cache_local_bytes = 4 << 20;  // HC_CACHE_LOCAL_BYTES (0: no in-process near-cache)
   std::string kafka_brokers;           // HC_KAFKA_BROKERS (required)
   // HC_KAFKA_SECURITY_PROTOCOL (plaintext|ssl), HC_KAFKA_SSL_CA_FILE, HC_KAFKA_SSL_CERT_FILE,
   // HC_KAFKA_SSL_KEY_FILE: every Kafka client of the service uses them.

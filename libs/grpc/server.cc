@@ -93,6 +93,14 @@ UnaryRunner::Call UnaryRunner::Begin(grpc::CallbackServerContext* ctx, std::stri
   return call;
 }
 
+absl::Status UnaryRunner::Expired(grpc::CallbackServerContext* ctx) {
+  if (ctx->IsCancelled()) return absl::CancelledError("call cancelled before it ran");
+  if (std::chrono::system_clock::now() > ctx->deadline()) {
+    return absl::DeadlineExceededError("deadline passed while queued");
+  }
+  return absl::OkStatus();
+}
+
 void UnaryRunner::LogUnexpected(const std::string& method, const char* what) const {
   spdlog::error("{}/{}: handler threw {}; answered INTERNAL", service_, method, what);
 }

@@ -34,6 +34,21 @@ class EchoImpl : public EchoService::CallbackService {
   explicit EchoImpl(UnaryRunner& runner) : runner_(runner) {}
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const EchoRequest* request,
                                  EchoResponse* response) override {
+    // Messages starting "fast" try the fast step first: "fast" answers there, "fast-decline"
+    // scribbles on the response and sends the call on to the pool, "fast-throw" throws.
+    if (request->message().starts_with("fast")) {
+      return runner_.Run(
+          ctx, "Echo", request, response,
+          [](const auth::Principal& who, const EchoRequest& req, EchoResponse& resp) {
+            if (req.message() == "fast-throw") throw std::runtime_error("row: canary@example.org");
+            resp.set_message("inline " + who.subject + ":" + req.message());
+            return req.message() == "fast";
+          },
+          [](const auth::Principal& who, const EchoRequest& req, EchoResponse& resp) {
+            if (resp.message().empty()) resp.set_message(who.subject + ":" + req.message());
+            return absl::OkStatus();
+          });
+    }
     return runner_.Run(ctx, "Echo", request, response,
                        [](const auth::Principal& who, const EchoRequest& req, EchoResponse& resp) {
                          if (req.message() == "throw") {
@@ -131,6 +146,42 @@ TEST_F(ServerTest, AnswersAnAuthenticatedCallAndCountsIt) {
 TEST_F(ServerTest, RefusesACallWithoutToken) {
   EXPECT_EQ(Call("hi", 0, false).error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_NE(Scrape().find("grpc_code=\"Unauthenticated\""), std::string::npos);
+}
+
+TEST_F(ServerTest, AFastStepAnswersWithoutThePoolAndIsCountedAsAnyCall) {
+  // With the pool stopped, any call that needs it is refused: only the fast step can answer.
+  pool_->Stop();
+  EchoResponse response;
+  grpc::Status s = Call("fast", 0, true, &response);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(response.message(), "inline m-1:fast");
+  EXPECT_EQ(Call("fast-decline", 0).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  std::string text = Scrape();
+  EXPECT_NE(text.find("grpc_server_handled_total{grpc_code=\"OK\",grpc_method=\"Echo\","
+                      "grpc_service=\"homecoming.testing.v1.EchoService\",grpc_type=\"unary\"} 1"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("grpc_server_started_total{grpc_method=\"Echo\","
+                      "grpc_service=\"homecoming.testing.v1.EchoService\",grpc_type=\"unary\"} 2"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(ServerTest, AFastStepThatDeclinesLeavesThePoolAClearedResponse) {
+  EchoResponse response;
+  ASSERT_TRUE(Call("fast-decline", 0, true, &response).ok());
+  EXPECT_EQ(response.message(), "m-1:fast-decline");
+}
+
+TEST_F(ServerTest, AFastStepRunsOnlyForAnAuthenticatedCaller) {
+  pool_->Stop();
+  EXPECT_EQ(Call("fast", 0, false).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(ServerTest, AFastStepThatThrowsAnswersInternalWithoutItsMessage) {
+  grpc::Status s = Call("fast-throw", 0);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INTERNAL);
+  EXPECT_EQ(s.error_message(), "unexpected error");
 }
 
 TEST_F(ServerTest, HealthSaysServing) {

@@ -43,6 +43,35 @@ namespace hc::redis {
 // - More than kMaxPendingInvalidations distinct keys, or a process that exits with some
 //   pending (it tries once more on the way out), leave those entries to their TTL.
 //
+// The near-cache (NearCache, optional): values a replica read from Redis, kept in its own
+// memory so a hit costs no round trip. Its coherence comes from Redis too. One connection per
+// Cache runs CLIENT TRACKING on ... BCAST for the service's key prefixes and their versions,
+// redirected to itself and SUBSCRIBEd to __redis__:invalidate: Redis then sends the name of
+// every such key any client changes (our scripts' INCR, DEL, SET, PEXPIRE; expiry, eviction,
+// FLUSHALL as "everything"), and a reader thread erases the named key (for a version, its
+// key) and any fill in progress.
+// - Fill only from a Redis hit that passed the tag check and `valid`, never from our own
+//   load. A "filling" mark goes in before the MGET is sent; the value goes in only if the
+//   mark is still there. A write W whose invalidation ran in Redis before the MGET either
+//   had its message applied before the mark (then the MGET, later in Redis, saw W) or after
+//   it (then the mark is gone, nothing goes in). A write after the MGET sends its message
+//   after it, which erases the mark or the installed value.
+// - Invalidate(K) erases K locally first: this replica never serves its own old value.
+// - Other replicas stop serving the old value when W's message is read. Redis queues BCAST
+//   messages before the writer's reply in the same event-loop pass, so on one host they are
+//   in our socket by the time Invalidate returns in the writer (observed, not promised). A
+//   hit is refused while the socket holds unread bytes (FIONREAD) or the reader holds bytes
+//   it took but has not applied (`busy_`, set before the read, cleared after the apply): a
+//   message that reached this host before the lookup is applied before it. What remains is
+//   the wire: a message still between Redis and this host, microseconds on one host, a
+//   network delay across hosts. Against Redis alone (no near-cache) the window is the same
+//   length, just in the other direction: a read that left before the write.
+// - The near-cache serves only while that connection is subscribed: on any error, EOF or
+//   kill it is flushed and bypassed, and refilled only after a new SUBSCRIBE (and a flush,
+//   since what changed in between went unseen). It is bypassed while invalidations are
+//   pending (above). Entries also expire locally after the read's TTL and are evicted
+//   (least recently used) beyond `local_bytes`.
+//
 // Redis must be one primary (with replicas for failover), not Cluster: the scripts touch a key
 // and its version, which Cluster could place on different nodes.
 
@@ -148,7 +177,30 @@ Cache::Cache(CacheOptions options, prometheus::Registry& registry, const std::st
                          .Help("Invalidations that have not reached Redis yet (distinct keys); "
                                "while above 0 the process bypasses the cache.")
                          .Register(registry)
-                         .Add({{"cache", name}})) {
+                         .Add({{"cache", name}})),
+      local_hits_(prometheus::BuildCounter()
+                      .Name("hc_cache_requests_total")
+                      .Help("Cache lookups by result (hit, miss, corrupt, error).")
+                      .Register(registry)
+                      .Add({{"cache", name}, {"result", "local_hit"}})) {
+  if (options_.local_bytes > 0 && !options_.local_prefixes.empty()) {
+    near_ = std::make_unique<NearCache>(
+        NearCache::Options{.connection = options_.connection,
+                           .max_bytes = options_.local_bytes,
+                           .prefixes = options_.local_prefixes,
+                           .retry_after = options_.retry_after},
+        local_hits_,
+        prometheus::BuildGauge()
+            .Name("hc_cache_local_bytes")
+            .Help("Bytes the in-process near-cache holds (keys, values, bookkeeping).")
+            .Register(registry)
+            .Add({{"cache", name}}),
+        prometheus::BuildGauge()
+            .Name("hc_cache_local_entries")
+            .Help("Entries the in-process near-cache holds.")
+            .Register(registry)
+            .Add({{"cache", name}}));
+  }
   replayer_ = std::thread([this] { ReplayLoop(); });
 }
 
@@ -175,8 +227,15 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   const std::string version_key = VersionKey(key);
   // The version this read found, when Redis may be used for it.
   std::optional<std::string> version;
+  const bool local = near_ != nullptr && pending_count_.load() == 0;
+  if (local) {
+    if (std::optional<std::string> kept = near_->Get(key)) return *std::move(kept);
+  }
   if (pending_count_.load() == 0) {
+    // The mark goes in before the MGET is sent: see "The near-cache" above.
+    const bool filling = local && near_->BeginFill(key);
     auto got = Command({"MGET", key, version_key});
+    if (options_.after_read_for_test) options_.after_read_for_test(key);
     if (got && got->type == Reply::Type::kArray && got->elements.size() == 2) {
       const Reply& stored = got->elements[0];
       const Reply& stored_version = got->elements[1];
@@ -186,6 +245,11 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
         if (entry && entry->version == *version) {
           if (!valid || valid(entry->value)) {
             hits_.Increment();
+            if (filling && pending_count_.load() == 0) {
+              near_->Fill(key, entry->value, ttl);
+            } else if (filling) {
+              near_->CancelFill(key);
+            }
             return std::move(entry->value);
           }
           entry.reset();
@@ -200,6 +264,7 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
     } else {
       errors_.Increment();
     }
+    if (filling) near_->CancelFill(key);
   } else {
     errors_.Increment();
   }
@@ -215,6 +280,12 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   return loaded;
 }
 
+std::optional<std::string> Cache::GetIfCached(
+    const std::string& key, const std::function<bool(const std::string&)>& /*valid*/) {
+  if (near_ == nullptr || pending_count_.load() != 0) return std::nullopt;
+  return near_->Get(key);
+}
+
 bool Cache::InvalidateInRedis(const std::vector<std::string>& keys) {
   static const std::string sha = ScriptSha(kInvalidate);
   std::vector<std::string> args = {"EVALSHA", sha, std::to_string(2 * keys.size())};
@@ -224,11 +295,14 @@ bool Cache::InvalidateInRedis(const std::vector<std::string>& keys) {
   }
   args.push_back(std::to_string(options_.version_ttl.count()));
   // The first run sends the whole script (EVAL caches it in Redis), later ones only its SHA-1.
-  // NOSCRIPT (Redis restarted or its scripts were flushed) or any other failure: once more
-  // with the whole script. That error reply makes the pool back off reads for `retry_after`
-  // (they go to the loader), once per restart or flush.
-  if (script_loaded_.load(std::memory_order_relaxed) && Command(args, /*always=*/true)) {
-    return true;
+  // NOSCRIPT (Redis restarted or its scripts were flushed) is an answer, not a failure: the
+  // connection stays and reads don't back off; the script goes once more in full.
+  if (script_loaded_.load(std::memory_order_relaxed)) {
+    auto replies = pool_.RunKeepingErrors({args}, /*always=*/true);
+    if (!replies) return false;
+    const Reply& reply = replies->front();
+    if (reply.type != Reply::Type::kError) return true;
+    if (reply.str.rfind("NOSCRIPT", 0) != 0) return false;
   }
   args[0] = "EVAL";
   args[1] = kInvalidate;
@@ -237,11 +311,14 @@ bool Cache::InvalidateInRedis(const std::vector<std::string>& keys) {
   return ran;
 }
 
-void Cache::Invalidate(const std::string& key) {
-  if (!InvalidateInRedis({key})) Remember(key);
-}
+void Cache::Invalidate(const std::string& key) { Invalidate(std::vector<std::string>{key}); }
 
 void Cache::Invalidate(const std::vector<std::string>& keys) {
+  // This process stops serving the old values at once; other replicas when Redis's messages
+  // for the script below reach them.
+  if (near_ != nullptr) {
+    for (const std::string& key : keys) near_->Erase(key);
+  }
   if (keys.empty() || InvalidateInRedis(keys)) return;
   for (const std::string& key : keys) Remember(key);
 }

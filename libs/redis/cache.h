@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "absl/status/statusor.h"
 #include "libs/redis/connection.h"
+#include "libs/redis/near_cache.h"
 
 namespace hc::redis {
 
@@ -38,6 +40,13 @@ struct CacheOptions {
   // longest load (a request's deadline); an entry that outlives its version is only reloaded.
   // See cache.cc.
   std::chrono::milliseconds version_ttl{std::chrono::hours(24)};
+  // The near-cache (see cache.cc): values Redis answered, kept in this process and dropped
+  // when Redis reports their key changed. It holds keys under `local_prefixes` only (none,
+  // the default, turns it off), up to `local_bytes` (0 turns it off).
+  size_t local_bytes = 4 << 20;
+  std::vector<std::string> local_prefixes;
+  // Tests only: runs between a read's MGET and its fill of the near-cache.
+  std::function<void(const std::string& key)> after_read_for_test;
 };
 
 // Cache-aside over Redis that fails open: any Redis error is counted and the read is served by
@@ -60,6 +69,14 @@ class Cache {
       const std::string& key, std::chrono::seconds ttl,
       const std::function<absl::StatusOr<std::string>()>& load,
       const std::function<bool(const std::string&)>& valid = nullptr);
+  // The value of `key` when the near-cache holds a current one; otherwise nullopt, and the
+  // caller asks GetOrLoad (which reads Redis, counts the lookup, loads, stores and fills the
+  // near-cache). No I/O at all beyond one ioctl, so it may run where blocking is not allowed.
+  // `valid` is not run again: the near-cache only holds values GetOrLoad's `valid` accepted
+  // (it is kept for callers written against the Redis lookup). Nothing while invalidations
+  // are pending.
+  std::optional<std::string> GetIfCached(
+      const std::string& key, const std::function<bool(const std::string&)>& valid = nullptr);
   // Drops `key` in every replica; call it after the write commits. When Redis can't be
   // reached the key is remembered and a background thread drops it as soon as Redis answers;
   // until then this process neither reads from nor stores to Redis.
@@ -67,6 +84,12 @@ class Cache {
   // Invalidate for each key, in one Redis round trip (one script run); what could not reach
   // Redis is remembered key by key, as above.
   void Invalidate(const std::vector<std::string>& keys);
+
+  // Whether the near-cache is on and may serve now (its tracking connection is subscribed).
+  bool local_ready() const { return near_ != nullptr && near_->healthy(); }
+  // For tests: the near-cache's tracking connection's progress (0 when it is off).
+  uint64_t local_messages_applied() const { return near_ ? near_->messages_applied() : 0; }
+  uint64_t local_subscriptions() const { return near_ ? near_->subscriptions() : 0; }
 
   // Invalidations waiting for Redis to come back (distinct keys).
   size_t pending_invalidations() const { return pending_count_.load(); }
@@ -102,7 +125,9 @@ class Cache {
   prometheus::Counter& errors_;
   prometheus::Counter& corrupt_;
   prometheus::Gauge& pending_gauge_;
-  std::thread replayer_;  // last: it starts once everything above exists
+  prometheus::Counter& local_hits_;
+  std::unique_ptr<NearCache> near_;  // null when off
+  std::thread replayer_;             // last: it starts once everything above exists
 };
 
 }  // namespace hc::redis

@@ -2,6 +2,8 @@
 #include <hiredis/hiredis.h>
 #include <prometheus/text_serializer.h>
 
+#include <chrono>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -17,13 +19,47 @@ class CacheTest : public ::testing::Test {
 
   // Caches made here share one Redis like replicas of a service do; each gets its own
   // metric label.
+  // Every cache here has its near-cache on for keys starting with "k" (all of them), so the
+  // tests below hold with it; `after_read` is CacheOptions::after_read_for_test.
   std::unique_ptr<Cache> NewCache(
       const std::string& name = "test",
-      std::chrono::milliseconds command_timeout = std::chrono::milliseconds(50)) {
-    return std::make_unique<Cache>(CacheOptions{.connection = {.address = redis_.address(),
-                                                               .command_timeout = command_timeout},
-                                                .retry_after = std::chrono::milliseconds(100)},
-                                   registry_, name);
+      std::chrono::milliseconds command_timeout = std::chrono::milliseconds(50),
+      size_t local_bytes = 1 << 20, std::function<void(const std::string&)> after_read = nullptr) {
+    auto cache = std::make_unique<Cache>(
+        CacheOptions{
+            .connection = {.address = redis_.address(), .command_timeout = command_timeout},
+            .retry_after = std::chrono::milliseconds(100),
+            .local_bytes = local_bytes,
+            .local_prefixes = {"k"},
+            .after_read_for_test = std::move(after_read)},
+        registry_, name);
+    // Subscribed before the test starts, so what it checks is not a startup race.
+    if (local_bytes > 0) {
+      EXPECT_TRUE(testing::WaitFor([&] { return cache->local_ready(); }, std::chrono::seconds(5)));
+    }
+    return cache;
+  }
+
+  // Reads `key` until this replica's near-cache holds it, and returns what it holds. (A fill
+  // is skipped while an invalidation, even of our own store, is still on its way.)
+  std::optional<std::string> ReadUntilLocal(Cache& cache, const std::string& key) {
+    std::optional<std::string> kept;
+    testing::WaitFor(
+        [&] {
+          kept = cache.GetIfCached(key);
+          if (!kept) {
+            EXPECT_TRUE(Read(cache, key).ok());
+          }
+          return kept.has_value();
+        },
+        std::chrono::seconds(5));
+    return kept;
+  }
+
+  // Waits until `cache` applied an invalidation message it had not yet when `applied` was read.
+  static void WaitForMessage(const Cache& cache, uint64_t applied) {
+    EXPECT_TRUE(testing::WaitFor([&] { return cache.local_messages_applied() > applied; },
+                                 std::chrono::seconds(5)));
   }
 
   // A command sent straight to Redis, as an operator or another program would; the reply
@@ -259,6 +295,149 @@ TEST_F(CacheTest, PendingInvalidationsAreKeptOnceAndReplayedWithoutAnyRequest) {
                std::string::npos;
       },
       std::chrono::seconds(5)));
+}
+
+TEST_F(CacheTest, GetIfCachedServesTheNearCacheOnlyAfterARedisHitFilledIt) {
+  auto cache = NewCache();
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);  // nothing cached
+  const uint64_t applied = cache->local_messages_applied();
+  ASSERT_TRUE(Read(*cache, "k").ok());  // a miss: loaded and stored in Redis
+  WaitForMessage(*cache, applied);      // Redis reports our own store too
+  // Our own load never fills the near-cache: only what Redis answered does.
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  ASSERT_TRUE(Read(*cache, "k").ok());  // a Redis hit: fills it
+  EXPECT_EQ(cache->GetIfCached("k"), "v1");
+  EXPECT_EQ(*Read(*cache, "k"), "v1");  // GetOrLoad serves it too
+  EXPECT_EQ(loads_, 1);
+  const std::string text = Scrape();
+  EXPECT_NE(text.find("result=\"hit\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("result=\"miss\"} 1"), std::string::npos) << text;
+  EXPECT_NE(text.find("result=\"local_hit\"} 2"), std::string::npos) << text;
+  EXPECT_NE(text.find("hc_cache_local_entries{cache=\"test\"} 1"), std::string::npos) << text;
+}
+
+TEST_F(CacheTest, GetIfCachedNeverServesWhatAWriteInvalidated) {
+  auto cache = NewCache();
+  ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
+  cache->Invalidate("k");
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  // An entry another replica stored under an old version: Redis reports the version's change.
+  ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
+  Raw({"INCR", "cache-version:k"});
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  version_ = 2;
+  EXPECT_EQ(*Read(*cache, "k"), "v2");
+}
+
+TEST_F(CacheTest, AWriteInOneReplicaIsNeverServedByAnotherOnceItsInvalidateReturned) {
+  auto writer = NewCache("writer");
+  auto reader = NewCache("reader");
+  for (int i = 1; i <= 1000; ++i) {
+    version_ = i;
+    ASSERT_EQ(ReadUntilLocal(*reader, "k"), "v" + std::to_string(i)) << "round " << i;
+    version_ = i + 1;  // the write commits, then its replica invalidates
+    writer->Invalidate("k");
+    EXPECT_EQ(reader->GetIfCached("k"), std::nullopt) << "round " << i;
+    EXPECT_EQ(*Read(*reader, "k"), "v" + std::to_string(i + 1)) << "round " << i;
+  }
+}
+
+TEST_F(CacheTest, AnInvalidationBetweenTheReadAndTheFillLeavesNothingStale) {
+  std::unique_ptr<Cache> writer;
+  std::unique_ptr<Cache> reader;
+  bool armed = false;
+  reader = NewCache("reader", std::chrono::milliseconds(50), 1 << 20, [&](const std::string&) {
+    if (!armed) return;
+    armed = false;
+    // The write lands after Redis answered the MGET, before the value goes in.
+    const uint64_t applied = reader->local_messages_applied();
+    version_ = 2;
+    writer->Invalidate("k");
+    EXPECT_TRUE(testing::WaitFor([&] { return reader->local_messages_applied() > applied; },
+                                 std::chrono::seconds(5)));
+  });
+  writer = NewCache("writer");
+  const uint64_t applied = reader->local_messages_applied();
+  ASSERT_TRUE(Read(*reader, "k").ok());  // stored in Redis
+  WaitForMessage(*reader, applied);      // so only the write below can stop the fill
+  armed = true;
+  EXPECT_EQ(*Read(*reader, "k"), "v1");  // Redis answered before the write: fine to return
+  EXPECT_EQ(reader->GetIfCached("k"), std::nullopt);  // but it must not stay
+  EXPECT_EQ(*Read(*reader, "k"), "v2");
+}
+
+TEST_F(CacheTest, ALostTrackingConnectionFlushesAndBypassesTheNearCacheUntilResubscribed) {
+  auto cache = NewCache();
+  ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
+  const uint64_t subscriptions = cache->local_subscriptions();
+  Raw({"CLIENT", "KILL", "TYPE", "pubsub"});
+  ASSERT_TRUE(testing::WaitFor([&] { return cache->local_subscriptions() > subscriptions; },
+                               std::chrono::seconds(5)));
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);  // flushed: changes meanwhile went unseen
+  EXPECT_EQ(ReadUntilLocal(*cache, "k"), "v1");      // and filled again once subscribed
+
+  redis_.Stop();
+  ASSERT_TRUE(testing::WaitFor([&] { return !cache->local_ready(); }, std::chrono::seconds(5)));
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  EXPECT_EQ(*Read(*cache, "k"), "v1");  // from the loader
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  redis_.Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return cache->local_ready(); }, std::chrono::seconds(10)));
+  version_ = 2;  // the restarted Redis is empty
+  EXPECT_TRUE(testing::WaitFor([&] { return ReadUntilLocal(*cache, "k") == "v2"; },
+                               std::chrono::seconds(5)));
+}
+
+TEST_F(CacheTest, TheNearCacheStaysWithinItsByteBound) {
+  auto cache = NewCache("test", std::chrono::milliseconds(50), 4096);
+  const std::string big(1000, 'x');
+  auto read = [&](const std::string& key) {
+    return cache->GetOrLoad(key, std::chrono::seconds(60),
+                            [&]() -> absl::StatusOr<std::string> { return big; });
+  };
+  for (int i = 0; i < 10; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    // Filled from a Redis hit, and the newest entry is always kept.
+    EXPECT_TRUE(testing::WaitFor(
+        [&] {
+          if (auto kept = cache->GetIfCached(key)) return *kept == big;
+          EXPECT_TRUE(read(key).ok());
+          return false;
+        },
+        std::chrono::seconds(5)))
+        << key;
+  }
+  int kept = 0;
+  for (int i = 0; i < 10; ++i) kept += cache->GetIfCached("k" + std::to_string(i)) ? 1 : 0;
+  EXPECT_GE(kept, 1);
+  EXPECT_LE(kept, 3);  // 4096 bytes hold at most three 1000-byte values with their keys
+  const std::string text = Scrape();
+  const std::string gauge = "hc_cache_local_bytes{cache=\"test\"} ";
+  const size_t at = text.find(gauge);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_GT(std::stod(text.substr(at + gauge.size())), 1000.0) << text;
+  EXPECT_LE(std::stod(text.substr(at + gauge.size())), 4096.0) << text;
+}
+
+TEST_F(CacheTest, FlushAllEmptiesTheNearCache) {
+  auto cache = NewCache();
+  ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
+  // Redis sends FLUSHALL's "everything" message as the command runs, not ordered before the
+  // reply the way BCAST key messages are: wait for it, then nothing may be served.
+  const uint64_t applied = cache->local_messages_applied();
+  Raw({"FLUSHALL"});
+  WaitForMessage(*cache, applied);
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  EXPECT_EQ(*Read(*cache, "k"), "v1");
+  EXPECT_EQ(loads_, 2);
+}
+
+TEST_F(CacheTest, ANearCacheSizedZeroIsOff) {
+  auto cache = NewCache("test", std::chrono::milliseconds(50), 0);
+  EXPECT_FALSE(cache->local_ready());
+  EXPECT_EQ(*Read(*cache, "k"), "v1");
+  EXPECT_EQ(*Read(*cache, "k"), "v1");
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
 }
 
 }  // namespace

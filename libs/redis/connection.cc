@@ -256,6 +256,48 @@ absl::StatusOr<std::vector<Reply>> Connection::Pipeline(
   return RoundTrip(commands, Clock::now() + command_timeout_);
 }
 
+absl::StatusOr<std::vector<Reply>> Connection::Pipeline(
+    const std::vector<std::vector<std::string>>& commands, Clock::time_point deadline) {
+  return RoundTrip(commands, deadline);
+}
+
+bool Connection::Buffered() const {
+  if (reader_ == nullptr) return false;
+  return reader_->pos < reader_->len || reader_->ridx >= 0 ||
+         (ssl_ != nullptr && SSL_pending(ssl_) > 0);
+}
+
+absl::StatusOr<bool> Connection::WaitReadable(Clock::time_point deadline) {
+  if (fd_ < 0) return absl::FailedPreconditionError("connection is broken");
+  absl::Status ready = Await(fd_, POLLIN, deadline);
+  if (ready.ok()) return true;
+  if (Clock::now() >= deadline) return false;
+  return ready;
+}
+
+absl::StatusOr<Reply> Connection::Receive(Clock::time_point deadline) {
+  if (fd_ < 0 || reader_ == nullptr) return absl::FailedPreconditionError("connection is broken");
+  auto fail = [&](absl::Status status) {
+    if (ssl_ != nullptr) SSL_free(ssl_);
+    ssl_ = nullptr;
+    close(fd_);
+    fd_ = -1;
+    return status;
+  };
+  while (true) {
+    void* raw = nullptr;
+    if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
+      return fail(absl::InternalError(std::string("Redis protocol error: ") + reader_->errstr));
+    }
+    if (raw != nullptr) {
+      Reply reply = Convert(static_cast<redisReply*>(raw));
+      freeReplyObject(raw);
+      return reply;
+    }
+    if (absl::Status read = ReadSome(deadline); !read.ok()) return fail(read);
+  }
+}
+
 absl::StatusOr<Reply> Connection::Command(const std::vector<std::string>& args) {
   auto replies = Pipeline({args});
   if (!replies.ok()) return replies.status();

@@ -59,6 +59,20 @@ class Connection {
   absl::StatusOr<std::vector<Reply>> Pipeline(
       const std::vector<std::vector<std::string>>& commands);
   absl::StatusOr<Reply> Command(const std::vector<std::string>& args);
+  // As Pipeline, under `deadline` instead of the command timeout.
+  absl::StatusOr<std::vector<Reply>> Pipeline(const std::vector<std::vector<std::string>>& commands,
+                                              std::chrono::steady_clock::time_point deadline);
+
+  // For a subscribed connection, which reads what Redis pushes without asking.
+  // True when bytes already read from the socket wait to be parsed (part of a reply, or TLS
+  // plaintext not yet handed over): Receive can go on without the socket being readable.
+  bool Buffered() const;
+  // Waits until the socket is readable: false when `deadline` passed first.
+  absl::StatusOr<bool> WaitReadable(std::chrono::steady_clock::time_point deadline);
+  // The next reply, reading as needed until `deadline`; a failure leaves the connection broken.
+  absl::StatusOr<Reply> Receive(std::chrono::steady_clock::time_point deadline);
+  // The socket, for FIONREAD by other threads (-1 once broken).
+  int fd() const { return fd_; }
 
  private:
   friend class Connector;

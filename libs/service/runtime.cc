@@ -12,7 +12,11 @@ Runtime::Runtime(const config::ServiceSettings& s, RuntimeOptions options)
       pool({.url = s.database_url, .size = static_cast<size_t>(s.db_pool_size)}),
       revocations(pool, verifier, exposer.registry()),
       // One Redis connection per worker (see CacheOptions::pool_size).
-      cache({.connection = s.redis_connection(), .pool_size = static_cast<size_t>(s.workers)},
+      // The near-cache holds the service's own keys ("events:...").
+      cache({.connection = s.redis_connection(),
+             .pool_size = static_cast<size_t>(s.workers),
+             .local_bytes = s.cache_local_bytes,
+             .local_prefixes = {options.name + ":"}},
             exposer.registry(), options.cache_name),
       relay({.brokers = s.kafka_brokers,
              .service = options.name,

@@ -81,12 +81,12 @@ HC_UNARY_RPC(EventsService, CreateEvent, DoCreate(caller, rq, rs))
 HC_UNARY_RPC(EventsService, UpdateEvent, DoUpdate(caller, rq, rs))
 HC_UNARY_RPC(EventsService, CancelEvent, DoCancel(caller, rq, rs))
 HC_UNARY_RPC(EventsService, CancelSeries, DoCancelSeries(caller, rq, rs))
-HC_UNARY_RPC(EventsService, ListEvents, DoList(caller, rq, rs))
+HC_UNARY_RPC_FAST(EventsService, ListEvents, FastList(caller, rq, rs), DoList(caller, rq, rs))
 HC_UNARY_RPC(EventsService, ListMyRsvps, DoListMyRsvps(caller, rq, rs))
 HC_UNARY_RPC(EventsService, ListAttendees, DoListAttendees(caller, rq, rs))
 HC_UNARY_RPC(EventsService, CheckIn, DoCheckIn(caller, rq, rs))
 HC_UNARY_RPC(EventsService, ExportCalendar, DoExport(caller, rq, rs))
-HC_UNARY_RPC(EventsService, GetEvent, DoGet(caller, rq, rs))
+HC_UNARY_RPC_FAST(EventsService, GetEvent, FastGet(rq, rs), DoGet(caller, rq, rs))
 HC_UNARY_RPC(EventsService, Rsvp, DoRsvp(caller, rq, rs))
 HC_UNARY_RPC(EventsService, CancelRsvp, DoCancelRsvp(caller, rq, rs))
 
@@ -170,9 +170,10 @@ absl::Status EventsService::DoCancel(const hc::auth::Principal& caller,
   return absl::OkStatus();
 }
 
-absl::Status EventsService::DoList(const hc::auth::Principal& caller,
-                                   const pb::ListEventsRequest& req, pb::ListEventsResponse& resp) {
-  storage::EventQuery q;
+absl::StatusOr<EventsService::EventListing> EventsService::PlanList(
+    const hc::auth::Principal& caller, const pb::ListEventsRequest& req) const {
+  EventListing l;
+  storage::EventQuery& q = l.query;
   std::set<int> kinds;
   for (int kind : req.kinds()) {
     if (kind < 1 || kind > 5) return hc::InvalidField("kinds", "must be event kinds");
@@ -193,9 +194,35 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
   auto ms = [](const std::optional<domain::Time>& t) {
     return t ? std::to_string(t->time_since_epoch().count()) : std::string("-");
   };
-  const std::string filters =
+  l.filters =
       "k=" + absl::StrJoin(kinds, ",") + ":f=" + ms(q.start_from) + ":b=" + ms(q.start_before);
-  HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), filters, false));
+  HC_ASSIGN_OR_RETURN(q.after, DecodePageToken(req.page_token(), l.filters, false));
+  return l;
+}
+
+std::string EventsService::EventListing::Key(const std::string& generation,
+                                             const std::string& page_token) const {
+  return "events:list:v1:" + generation + ":" + (query.include_unlisted ? "staff" : "member") +
+         ":" + filters + ":n=" + std::to_string(query.page_size) + ":t=" + page_token;
+}
+
+bool EventsService::FastList(const hc::auth::Principal& caller, const pb::ListEventsRequest& req,
+                             pb::ListEventsResponse& resp) {
+  auto listing = PlanList(caller, req);
+  if (!listing.ok()) return false;
+  auto generation = cache_.GetIfCached(kListGenerationKey);
+  if (!generation) return false;
+  return cache_
+      .GetIfCached(listing->Key(*generation, req.page_token()),
+                   [&](const std::string& cached) { return resp.ParseFromString(cached); })
+      .has_value();
+}
+
+absl::Status EventsService::DoList(const hc::auth::Principal& caller,
+                                   const pb::ListEventsRequest& req, pb::ListEventsResponse& resp) {
+  HC_ASSIGN_OR_RETURN(EventListing listing, PlanList(caller, req));
+  storage::EventQuery& q = listing.query;
+  const std::string& filters = listing.filters;
   q.now = Now();
 
   // Cached per generation: any change anywhere retires every cached listing at once.
@@ -203,9 +230,7 @@ absl::Status EventsService::DoList(const hc::auth::Principal& caller,
                                                                []() -> absl::StatusOr<std::string> {
                                                                  return RandomGeneration();
                                                                }));
-  const std::string key = "events:list:v1:" + generation + ":" +
-                          (q.include_unlisted ? "staff" : "member") + ":" + filters +
-                          ":n=" + std::to_string(q.page_size) + ":t=" + req.page_token();
+  const std::string key = listing.Key(generation, req.page_token());
   // A cache hit is checked by parsing it into the answer itself: it is parsed once.
   bool parsed = false;
   HC_ASSIGN_OR_RETURN(std::string bytes,
@@ -323,6 +348,15 @@ absl::Status EventsService::DoExport(const hc::auth::Principal& caller,
   resp.set_ics(domain::RenderCalendar(events, method, now, calendar_));
   resp.set_content_type("text/calendar; charset=utf-8");
   return absl::OkStatus();
+}
+
+bool EventsService::FastGet(const pb::GetEventRequest& req, pb::GetEventResponse& resp) {
+  if (!CheckId("event_id", req.event_id()).ok()) return false;
+  return cache_
+      .GetIfCached(
+          EventCacheKey(req.event_id()),
+          [&](const std::string& cached) { return resp.mutable_event()->ParseFromString(cached); })
+      .has_value();
 }
 
 absl::Status EventsService::DoGet(const hc::auth::Principal&, const pb::GetEventRequest& req,

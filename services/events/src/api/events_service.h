@@ -96,6 +96,19 @@ class EventsService final : public pb::EventsService::CallbackService {
                          pb::CheckInResponse& resp);
   absl::Status DoExport(const hc::auth::Principal& caller, const pb::ExportCalendarRequest& req,
                         pb::ExportCalendarResponse& resp);
+  // A ListEvents request, checked: what to read and the cache key's parts.
+  struct EventListing {
+    storage::EventQuery query;
+    std::string filters;  // the fingerprint page tokens carry
+    std::string Key(const std::string& generation, const std::string& page_token) const;
+  };
+  absl::StatusOr<EventListing> PlanList(const hc::auth::Principal& caller,
+                                        const pb::ListEventsRequest& req) const;
+  // Fast steps (UnaryRunner::Run): on gRPC's thread, answer a cache hit or say no (false);
+  // the Do* method behind each then runs on the pool as if nothing had been tried.
+  bool FastGet(const pb::GetEventRequest& req, pb::GetEventResponse& resp);
+  bool FastList(const hc::auth::Principal& caller, const pb::ListEventsRequest& req,
+                pb::ListEventsResponse& resp);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetEventRequest& req,
                      pb::GetEventResponse& resp);
   absl::Status DoRsvp(const hc::auth::Principal& caller, const pb::RsvpRequest& req,

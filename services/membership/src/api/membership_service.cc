@@ -138,7 +138,7 @@ MembershipService::MembershipService(hc::grpc_server::UnaryRunner& runner,
       clock_(std::move(clock)) {}
 
 HC_UNARY_RPC(MembershipService, RegisterMember, DoRegister(caller, rq, rs))
-HC_UNARY_RPC(MembershipService, GetMember, DoGet(caller, rq, rs))
+HC_UNARY_RPC_FAST(MembershipService, GetMember, FastGet(caller, rq, rs), DoGet(caller, rq, rs))
 HC_UNARY_RPC(MembershipService, UpdateProfile, DoUpdate(caller, rq, rs))
 HC_UNARY_RPC(MembershipService, UpdatePrivacy, DoUpdatePrivacy(caller, rq, rs))
 HC_UNARY_RPC(MembershipService, UpdateConsent, DoUpdateConsent(caller, rq, rs))
@@ -181,6 +181,37 @@ absl::Status MembershipService::DoRegister(const hc::auth::Principal& caller,
   return absl::OkStatus();
 }
 
+namespace {
+// Staff see who someone is, not how to reach them or since when they are sober: contact goes
+// through GetContact (audited), sobriety through CheckEligibility (yes/no).
+void ShapeForCaller(const hc::auth::Principal& caller, const std::string& member_id,
+                    pb::Member& member) {
+  if (caller.subject == member_id) return;
+  member.clear_sobriety_date();
+  member.clear_email();
+  member.clear_phone();
+}
+}  // namespace
+
+bool MembershipService::FastGet(const hc::auth::Principal& caller, const pb::GetMemberRequest& req,
+                                pb::GetMemberResponse& resp) {
+  if (!CheckMemberId(req.member_id()).ok() ||
+      !domain::AuthorizeRead(caller, req.member_id()).ok()) {
+    return false;
+  }
+  const std::string key = CacheKey(req.member_id());
+  const bool hit =
+      cache_
+          .GetIfCached(key,
+                       [&](const std::string& sealed) {
+                         auto bytes = keys_.Open(sealed, key);
+                         return bytes.ok() && resp.mutable_member()->ParseFromString(*bytes);
+                       })
+          .has_value();
+  if (hit) ShapeForCaller(caller, req.member_id(), *resp.mutable_member());
+  return hit;
+}
+
 absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,
                                       const pb::GetMemberRequest& req,
                                       pb::GetMemberResponse& resp) {
@@ -216,13 +247,7 @@ absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,
       return absl::InternalError("a freshly sealed profile does not open");
     }
   }
-  if (caller.subject != req.member_id()) {
-    // Staff see who someone is, not how to reach them or since when they are sober: contact
-    // goes through GetContact (audited), sobriety through CheckEligibility (yes/no).
-    resp.mutable_member()->clear_sobriety_date();
-    resp.mutable_member()->clear_email();
-    resp.mutable_member()->clear_phone();
-  }
+  ShapeForCaller(caller, req.member_id(), *resp.mutable_member());
   return absl::OkStatus();
 }
 

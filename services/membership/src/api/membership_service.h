@@ -92,6 +92,11 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   absl::Status DoRegister(const hc::auth::Principal& caller,
                           const alumni::membership::v1::RegisterMemberRequest& req,
                           alumni::membership::v1::RegisterMemberResponse& resp);
+  // On gRPC's thread (UnaryRunner::Run): answers a cache hit or says no (false); DoGet then
+  // runs on the pool as if nothing had been tried.
+  bool FastGet(const hc::auth::Principal& caller,
+               const alumni::membership::v1::GetMemberRequest& req,
+               alumni::membership::v1::GetMemberResponse& resp);
   absl::Status DoGet(const hc::auth::Principal& caller,
                      const alumni::membership::v1::GetMemberRequest& req,
                      alumni::membership::v1::GetMemberResponse& resp);

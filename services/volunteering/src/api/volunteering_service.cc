@@ -113,8 +113,8 @@ VolunteeringService::VolunteeringService(
 HC_UNARY_RPC(VolunteeringService, PostRole, DoPost(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, UpdateRole, DoUpdate(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, CloseRole, DoClose(caller, rq, rs))
-HC_UNARY_RPC(VolunteeringService, GetRole, DoGet(caller, rq, rs))
-HC_UNARY_RPC(VolunteeringService, ListRoles, DoList(caller, rq, rs))
+HC_UNARY_RPC_FAST(VolunteeringService, GetRole, FastGet(rq, rs), DoGet(caller, rq, rs))
+HC_UNARY_RPC_FAST(VolunteeringService, ListRoles, FastList(rq, rs), DoList(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, AddShift, DoAddShift(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, UpdateShift, DoUpdateShift(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, CancelShift, DoCancelShift(caller, rq, rs))
@@ -221,6 +221,15 @@ absl::Status VolunteeringService::DoClose(const hc::auth::Principal& caller,
   return absl::OkStatus();
 }
 
+bool VolunteeringService::FastGet(const pb::GetRoleRequest& req, pb::GetRoleResponse& resp) {
+  if (!CheckId("role_id", req.role_id()).ok()) return false;
+  return cache_
+      .GetIfCached(
+          RoleKey(hc::ids::Canonical(req.role_id())),
+          [&](const std::string& cached) { return resp.mutable_role()->ParseFromString(cached); })
+      .has_value();
+}
+
 absl::Status VolunteeringService::DoGet(const hc::auth::Principal& caller,
                                         const pb::GetRoleRequest& req, pb::GetRoleResponse& resp) {
   (void)caller;  // any signed-in member
@@ -248,14 +257,13 @@ absl::Status VolunteeringService::DoGet(const hc::auth::Principal& caller,
   return absl::OkStatus();
 }
 
-absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
-                                         const pb::ListRolesRequest& req,
-                                         pb::ListRolesResponse& resp) {
-  (void)caller;  // any signed-in member
+absl::StatusOr<VolunteeringService::RoleListing> VolunteeringService::PlanList(
+    const pb::ListRolesRequest& req) {
   if (!req.tag().empty() && !domain::IsTag(req.tag())) {
     return hc::InvalidField("tag", "must be a catalogue tag (1-32 of a-z 0-9 -)");
   }
-  storage::RoleFilter filter{.tag = req.tag()};
+  RoleListing l{.filter = {.tag = req.tag()}};
+  storage::RoleFilter& filter = l.filter;
   if (req.has_shifts_from()) {
     HC_ASSIGN_OR_RETURN(filter.from, TimeFromProto("shifts_from", true, req.shifts_from()));
   }
@@ -265,21 +273,59 @@ absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
   if (filter.from && filter.until && *filter.until <= *filter.from) {
     return hc::InvalidField("shifts_until", "must be after shifts_from");
   }
-  HC_ASSIGN_OR_RETURN(int page_size, hc::paging::PageSize(req.page_size()));
+  HC_ASSIGN_OR_RETURN(l.page_size, hc::paging::PageSize(req.page_size()));
   // Every filter is in the fingerprint the page token carries and in the cache key. Without a
   // range it is what it was before ranges existed, so tokens given out then still work.
-  std::string filters = "t=" + req.tag();
+  l.filters = "t=" + req.tag();
   if (filter.from || filter.until) {
     auto ms = [](const std::optional<domain::Time>& t) {
       return t ? std::to_string(t->time_since_epoch().count()) : std::string();
     };
-    filters += ";f=" + ms(filter.from) + ";u=" + ms(filter.until);
+    l.filters += ";f=" + ms(filter.from) + ";u=" + ms(filter.until);
   }
-  HC_ASSIGN_OR_RETURN(std::optional<std::string> after,
-                      hc::paging::DecodePageToken(req.page_token(), filters));
+  HC_ASSIGN_OR_RETURN(l.after, hc::paging::DecodePageToken(req.page_token(), l.filters));
+  return l;
+}
+
+std::string VolunteeringService::RoleListing::Key(const std::string& generation,
+                                                  const std::string& page_token) const {
+  return "volunteering:roles:v1:" + generation + ":" + filters + ":n=" + std::to_string(page_size) +
+         ":t=" + page_token;
+}
+
+bool VolunteeringService::FastList(const pb::ListRolesRequest& req, pb::ListRolesResponse& resp) {
+  auto listing = PlanList(req);
+  if (!listing.ok()) return false;
+  std::string generation;
+  {
+    std::lock_guard lock(generation_mu_);
+    if (!generation_.empty() &&
+        std::chrono::steady_clock::now() - generation_at_ < options_.list_generation_reuse) {
+      generation = generation_;
+    }
+  }
+  if (generation.empty()) {
+    auto cached = cache_.GetIfCached(kListGenerationKey);
+    if (!cached) return false;
+    generation = *std::move(cached);
+  }
+  return cache_
+      .GetIfCached(listing->Key(generation, req.page_token()),
+                   [&](const std::string& cached) { return resp.ParseFromString(cached); })
+      .has_value();
+}
+
+absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
+                                         const pb::ListRolesRequest& req,
+                                         pb::ListRolesResponse& resp) {
+  (void)caller;  // any signed-in member
+  HC_ASSIGN_OR_RETURN(RoleListing listing, PlanList(req));
+  const storage::RoleFilter& filter = listing.filter;
+  const int page_size = listing.page_size;
+  const std::optional<std::string>& after = listing.after;
+  const std::string& filters = listing.filters;
   HC_ASSIGN_OR_RETURN(std::string generation, ListGeneration());
-  const std::string key = "volunteering:roles:v1:" + generation + ":" + filters +
-                          ":n=" + std::to_string(page_size) + ":t=" + req.page_token();
+  const std::string key = listing.Key(generation, req.page_token());
   // A cache hit is checked by parsing it into the answer itself: it is parsed once.
   bool parsed = false;
   HC_ASSIGN_OR_RETURN(

@@ -112,6 +112,19 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
                         pb::UpdateRoleResponse& resp);
   absl::Status DoClose(const hc::auth::Principal& caller, const pb::CloseRoleRequest& req,
                        pb::CloseRoleResponse& resp);
+  // A ListRoles request, checked: what to read and the cache key's parts.
+  struct RoleListing {
+    storage::RoleFilter filter;
+    int page_size = 0;
+    std::optional<std::string> after;
+    std::string filters;  // the fingerprint page tokens carry
+    std::string Key(const std::string& generation, const std::string& page_token) const;
+  };
+  static absl::StatusOr<RoleListing> PlanList(const pb::ListRolesRequest& req);
+  // Fast steps (UnaryRunner::Run): on gRPC's thread, answer a cache hit or say no (false);
+  // the Do* method behind each then runs on the pool as if nothing had been tried.
+  bool FastGet(const pb::GetRoleRequest& req, pb::GetRoleResponse& resp);
+  bool FastList(const pb::ListRolesRequest& req, pb::ListRolesResponse& resp);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetRoleRequest& req,
                      pb::GetRoleResponse& resp);
   absl::Status DoList(const hc::auth::Principal& caller, const pb::ListRolesRequest& req,

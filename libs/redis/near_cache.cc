@@ -1,0 +1,231 @@
+#include "libs/redis/near_cache.h"
+
+#include <sys/ioctl.h>
+
+#include <algorithm>
+#include <string_view>
+
+namespace hc::redis {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::string_view kVersionPrefix = "cache-version:";
+// What an entry costs beyond its key and value (map node, list node, bookkeeping), roughly.
+constexpr size_t kEntryOverhead = 128;
+// How long the reader waits for the socket before looking at `stopping_` again.
+constexpr auto kPollInterval = std::chrono::milliseconds(100);
+// A message whose first bytes arrived has the rest on the wire already.
+constexpr auto kMessageTimeout = std::chrono::seconds(2);
+
+bool StartsWith(const std::string& s, std::string_view prefix) {
+  return s.compare(0, prefix.size(), prefix) == 0;
+}
+
+}  // namespace
+
+NearCache::NearCache(Options options, prometheus::Counter& hits, prometheus::Gauge& bytes,
+                     prometheus::Gauge& entries)
+    : options_(std::move(options)), hits_(hits), bytes_gauge_(bytes), entries_gauge_(entries) {
+  // Redis refuses overlapping BCAST prefixes; a prefix inside another adds nothing.
+  std::sort(options_.prefixes.begin(), options_.prefixes.end());
+  std::vector<std::string> kept;
+  for (const std::string& p : options_.prefixes) {
+    if (kept.empty() || !StartsWith(p, kept.back())) kept.push_back(p);
+  }
+  options_.prefixes = std::move(kept);
+  reader_ = std::thread([this] { Run(); });
+}
+
+NearCache::~NearCache() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  reader_.join();
+}
+
+bool NearCache::Covers(const std::string& key) const {
+  for (const std::string& p : options_.prefixes) {
+    if (StartsWith(key, p)) return true;
+  }
+  return false;
+}
+
+bool NearCache::Quiet() const {
+  // Order matters: bytes the reader took from the socket before FIONREAD saw it empty are
+  // covered by `busy_`, set before the read and cleared only once they are applied.
+  if (!healthy_.load()) return false;
+  const int fd = fd_.load();
+  int unread = 0;
+  if (fd < 0 || ioctl(fd, FIONREAD, &unread) != 0 || unread != 0) return false;
+  return !busy_.load() && healthy_.load();
+}
+
+std::optional<std::string> NearCache::Get(const std::string& key) {
+  if (!Quiet()) return std::nullopt;
+  std::lock_guard lock(mu_);
+  auto it = slots_.find(key);
+  if (it == slots_.end() || it->second.filling) return std::nullopt;
+  if (Clock::now() >= it->second.expires) {
+    EraseLocked(key);
+    SetGaugesLocked();
+    return std::nullopt;
+  }
+  lru_.splice(lru_.begin(), lru_, it->second.order);
+  hits_.Increment();
+  return it->second.value;
+}
+
+bool NearCache::BeginFill(const std::string& key) {
+  if (!Covers(key) || !Quiet()) return false;
+  std::lock_guard lock(mu_);
+  // A fill already under way keeps its (earlier) mark: whichever read installs first, both
+  // read Redis after the mark, which is all the rule needs.
+  slots_.try_emplace(key);
+  return true;
+}
+
+void NearCache::Fill(const std::string& key, std::string value, std::chrono::milliseconds ttl) {
+  const size_t cost = key.size() + value.size() + kEntryOverhead;
+  std::lock_guard lock(mu_);
+  auto it = slots_.find(key);
+  if (it == slots_.end() || !it->second.filling) return;  // invalidated (or filled) meanwhile
+  if (cost > options_.max_bytes || !healthy_.load()) {
+    slots_.erase(it);
+    return;
+  }
+  while (bytes_ + cost > options_.max_bytes && !lru_.empty()) {
+    EraseLocked(lru_.back());
+  }
+  Slot& slot = it->second;
+  slot.filling = false;
+  slot.value = std::move(value);
+  slot.expires = Clock::now() + ttl;
+  lru_.push_front(key);
+  slot.order = lru_.begin();
+  bytes_ += cost;
+  ++entries_;
+  SetGaugesLocked();
+}
+
+void NearCache::CancelFill(const std::string& key) {
+  std::lock_guard lock(mu_);
+  auto it = slots_.find(key);
+  if (it != slots_.end() && it->second.filling) slots_.erase(it);
+}
+
+void NearCache::Erase(const std::string& key) {
+  std::lock_guard lock(mu_);
+  EraseLocked(key);
+  SetGaugesLocked();
+}
+
+void NearCache::EraseLocked(const std::string& key) {
+  auto it = slots_.find(key);
+  if (it == slots_.end()) return;
+  if (!it->second.filling) {
+    bytes_ -= key.size() + it->second.value.size() + kEntryOverhead;
+    --entries_;
+    lru_.erase(it->second.order);
+  }
+  slots_.erase(it);
+}
+
+void NearCache::FlushLocked() {
+  slots_.clear();
+  lru_.clear();
+  bytes_ = 0;
+  entries_ = 0;
+  SetGaugesLocked();
+}
+
+void NearCache::SetGaugesLocked() {
+  bytes_gauge_.Set(static_cast<double>(bytes_));
+  entries_gauge_.Set(static_cast<double>(entries_));
+}
+
+void NearCache::Apply(const Reply& message) {
+  // ["message", "__redis__:invalidate", [key...]] or a nil payload: everything (FLUSHALL).
+  if (message.type != Reply::Type::kArray || message.elements.size() != 3 ||
+      message.elements[0].str != "message") {
+    return;
+  }
+  const Reply& keys = message.elements[2];
+  std::lock_guard lock(mu_);
+  if (keys.type == Reply::Type::kArray) {
+    for (const Reply& k : keys.elements) {
+      // A version changed: its key's value may no longer be current.
+      if (StartsWith(k.str, kVersionPrefix)) {
+        EraseLocked(k.str.substr(kVersionPrefix.size()));
+      } else {
+        EraseLocked(k.str);
+      }
+    }
+  } else {
+    FlushLocked();
+  }
+  SetGaugesLocked();
+  messages_.fetch_add(1);
+}
+
+void NearCache::Run() {
+  auto connector = Connector::Create(options_.connection);
+  while (true) {
+    if (connector.ok()) Session(**connector);
+    std::unique_lock lock(stop_mu_);
+    if (stop_cv_.wait_for(lock, options_.retry_after, [&] { return stopping_; })) return;
+  }
+}
+
+void NearCache::Session(const Connector& connector) {
+  auto connected = connector.Connect();
+  if (!connected.ok()) return;
+  std::unique_ptr<Connection> c = *std::move(connected);
+  auto id = c->Command({"CLIENT", "ID"});
+  if (!id.ok() || id->type != Reply::Type::kInteger) return;
+  std::vector<std::string> tracking = {
+      "CLIENT", "TRACKING", "on", "REDIRECT", std::to_string(id->integer), "BCAST"};
+  for (const std::string& p : options_.prefixes) {
+    tracking.insert(tracking.end(), {"PREFIX", p, "PREFIX", std::string(kVersionPrefix) + p});
+  }
+  auto tracked = c->Command(tracking);
+  if (!tracked.ok() || tracked->type != Reply::Type::kStatus) return;
+  auto subscribed = c->Command({"SUBSCRIBE", "__redis__:invalidate"});
+  if (!subscribed.ok() || subscribed->type != Reply::Type::kArray) return;
+
+  // Whatever changed before now went unseen: start empty.
+  {
+    std::lock_guard lock(mu_);
+    FlushLocked();
+  }
+  fd_ = c->fd();
+  busy_ = false;
+  subscriptions_.fetch_add(1);
+  healthy_ = true;
+
+  while (true) {
+    {
+      std::lock_guard lock(stop_mu_);
+      if (stopping_) break;
+    }
+    if (!c->Buffered()) {
+      busy_ = false;
+      auto readable = c->WaitReadable(Clock::now() + kPollInterval);
+      if (!readable.ok()) break;
+      if (!*readable) continue;
+    }
+    busy_ = true;
+    auto message = c->Receive(Clock::now() + kMessageTimeout);
+    if (!message.ok()) break;
+    Apply(*message);
+  }
+  // Invalidations from here on would be lost: stop serving and forget everything.
+  healthy_ = false;
+  fd_ = -1;
+  std::lock_guard lock(mu_);
+  FlushLocked();
+}
+
+}  // namespace hc::redis

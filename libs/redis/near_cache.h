@@ -1,0 +1,105 @@
+#pragma once
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "libs/redis/connection.h"
+
+namespace hc::redis {
+
+// Values Redis answered, kept in this process and dropped when Redis says their key changed:
+// one connection asks Redis to track `prefixes` (CLIENT TRACKING ... BCAST, invalidations
+// redirected to itself and read as pub/sub messages) and a thread erases each named key.
+// Usable only while that connection is subscribed and every byte it received is applied; the
+// coherence argument is at the top of cache.cc. Thread-safe.
+class NearCache {
+ public:
+  struct Options {
+    ConnectionOptions connection;
+    size_t max_bytes = 0;
+    // Keys under these prefixes are kept (with their versions, "cache-version:<prefix>").
+    std::vector<std::string> prefixes;
+    // Between reconnection attempts.
+    std::chrono::milliseconds retry_after{1000};
+  };
+  NearCache(Options options, prometheus::Counter& hits, prometheus::Gauge& bytes,
+            prometheus::Gauge& entries);
+  ~NearCache();
+  NearCache(const NearCache&) = delete;
+  NearCache& operator=(const NearCache&) = delete;
+
+  // Whether `key` may be kept here at all (under a tracked prefix).
+  bool Covers(const std::string& key) const;
+  // The value, when an unexpired one is kept and nothing Redis sent is unapplied.
+  std::optional<std::string> Get(const std::string& key);
+  // Marks `key` as being filled: call before the read from Redis whose answer goes to Fill.
+  // False when the near-cache is not usable now (nothing to fill then).
+  bool BeginFill(const std::string& key);
+  // Keeps `value` for `ttl` if no invalidation touched `key` since BeginFill.
+  void Fill(const std::string& key, std::string value, std::chrono::milliseconds ttl);
+  // Drops the mark of a fill that will not happen (an entry someone else filled stays).
+  void CancelFill(const std::string& key);
+  // Drops `key` (an entry or a fill in progress).
+  void Erase(const std::string& key);
+
+  bool healthy() const { return healthy_.load(); }
+  // Invalidation messages applied so far, and how many times the connection was (re)made
+  // subscribed: for tests to wait on.
+  uint64_t messages_applied() const { return messages_.load(); }
+  uint64_t subscriptions() const { return subscriptions_.load(); }
+
+ private:
+  struct Slot {
+    bool filling = true;
+    std::string value;
+    std::chrono::steady_clock::time_point expires;
+    std::list<std::string>::iterator order;  // in lru_, for entries (not fills)
+  };
+  // Whether everything Redis sent has been applied (no unread bytes, no message mid-apply).
+  bool Quiet() const;
+  void EraseLocked(const std::string& key);
+  void FlushLocked();
+  void SetGaugesLocked();
+  void Run();
+  // One subscribed session: returns when the connection fails or the cache stops.
+  void Session(const Connector& connector);
+  void Apply(const Reply& message);
+
+  Options options_;
+  prometheus::Counter& hits_;
+  prometheus::Gauge& bytes_gauge_;
+  prometheus::Gauge& entries_gauge_;
+
+  std::atomic<bool> healthy_{false};
+  std::atomic<bool> busy_{false};  // the reader took bytes from the socket it has not applied
+  std::atomic<int> fd_{-1};
+  std::atomic<uint64_t> messages_{0};
+  std::atomic<uint64_t> subscriptions_{0};
+
+  std::mutex mu_;  // guards the members below
+  std::unordered_map<std::string, Slot> slots_;
+  std::list<std::string> lru_;  // entries, most recently used first
+  size_t bytes_ = 0;
+  size_t entries_ = 0;
+
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread reader_;  // last
+};
+
+}  // namespace hc::redis
