@@ -229,7 +229,7 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   std::optional<std::string> version;
   const bool local = near_ != nullptr && pending_count_.load() == 0;
   if (local) {
-    if (std::optional<std::string> kept = near_->Get(key)) return *std::move(kept);
+    if (std::optional<std::string> kept = GetIfCached(key, valid)) return *std::move(kept);
   }
   if (pending_count_.load() == 0) {
     // The mark goes in before the MGET is sent: see "The near-cache" above.
@@ -281,9 +281,17 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
 }
 
 std::optional<std::string> Cache::GetIfCached(
-    const std::string& key, const std::function<bool(const std::string&)>& /*valid*/) {
+    const std::string& key, const std::function<bool(const std::string&)>& valid) {
   if (near_ == nullptr || pending_count_.load() != 0) return std::nullopt;
-  return near_->Get(key);
+  std::optional<std::string> kept = near_->Get(key);
+  // `valid` is how callers parse a hit into their answer, so it runs on every hit. A value it
+  // refuses (it passed when it was filled: a caller's parser changed, say) is dropped here and
+  // read from Redis again.
+  if (kept && valid && !valid(*kept)) {
+    near_->Erase(key);
+    return std::nullopt;
+  }
+  return kept;
 }
 
 bool Cache::InvalidateInRedis(const std::vector<std::string>& keys) {

@@ -72,9 +72,9 @@ class Cache {
   // The value of `key` when the near-cache holds a current one; otherwise nullopt, and the
   // caller asks GetOrLoad (which reads Redis, counts the lookup, loads, stores and fills the
   // near-cache). No I/O at all beyond one ioctl, so it may run where blocking is not allowed.
-  // `valid` is not run again: the near-cache only holds values GetOrLoad's `valid` accepted
-  // (it is kept for callers written against the Redis lookup). Nothing while invalidations
-  // are pending.
+  // `valid` runs on the value as on a Redis hit (callers parse their answer in it); a value
+  // it refuses is dropped from the near-cache and nullopt returned. Nothing while
+  // invalidations are pending.
   std::optional<std::string> GetIfCached(
       const std::string& key, const std::function<bool(const std::string&)>& valid = nullptr);
   // Drops `key` in every replica; call it after the write commits. When Redis can't be

@@ -316,6 +316,23 @@ TEST_F(CacheTest, GetIfCachedServesTheNearCacheOnlyAfterARedisHitFilledIt) {
   EXPECT_NE(text.find("hc_cache_local_entries{cache=\"test\"} 1"), std::string::npos) << text;
 }
 
+// Services parse their answer in `valid`: a near-cache hit must run it, or the caller would
+// answer with an empty message.
+TEST_F(CacheTest, ANearCacheHitRunsValidAndDropsWhatItRefuses) {
+  auto cache = NewCache();
+  ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
+  std::string parsed;
+  auto parse = [&](const std::string& v) {
+    parsed = v;
+    return true;
+  };
+  EXPECT_EQ(cache->GetIfCached("k", parse), "v1");
+  EXPECT_EQ(parsed, "v1");
+  auto refuse = [](const std::string&) { return false; };
+  EXPECT_EQ(cache->GetIfCached("k", refuse), std::nullopt);
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);  // dropped, not kept for the next caller
+}
+
 TEST_F(CacheTest, GetIfCachedNeverServesWhatAWriteInvalidated) {
   auto cache = NewCache();
   ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
