@@ -71,8 +71,9 @@ class NoSigpipe {
 // Waits until `fd` is ready for `events` or the deadline passes.
 absl::Status Await(int fd, short events, Clock::time_point deadline) {
   while (true) {
-    const auto left =
-        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()).count();
+    // Rounded up: poll() counts whole milliseconds, and a wait cut short of the deadline would
+    // report a timeout before it (WaitReadable tells a timeout from a failure by the clock).
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now()).count();
     if (left <= 0) return absl::UnavailableError("Redis did not answer in time");
     pollfd p{.fd = fd, .events = events, .revents = 0};
     const int n = poll(&p, 1, static_cast<int>(left));
