@@ -1,7 +1,5 @@
 #include "libs/redis/cache.h"
 
-#include <openssl/evp.h>
-
 #include <random>
 #include <string_view>
 
@@ -96,20 +94,6 @@ for i = 1, #KEYS, 2 do
 end
 return 1
 )lua";
-
-// The SHA-1 of a script in hex, as EVALSHA names it.
-std::string ScriptSha(std::string_view script) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(script.data(), script.size(), digest, &size, EVP_sha1(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 0xf];
-  }
-  return out;
-}
 
 // KEYS[1] = key, KEYS[2] = its version; ARGV[1] = the version read before loading ("" =
 // none), ARGV[2] = the tagged value, ARGV[3] = its TTL (ms), ARGV[4] = version TTL (ms).

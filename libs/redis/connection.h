@@ -5,6 +5,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -114,6 +115,9 @@ class Connector {
   std::string port_;
   ssl_ctx_st* ssl_ctx_ = nullptr;
 };
+
+// The SHA-1 of a Lua script in hex: the name EVALSHA runs it by once Redis has seen it.
+std::string ScriptSha(std::string_view script);
 
 // Idle connections for reuse, and a back-off: after a failure, Redis is skipped for
 // `retry_after` instead of adding a timeout to every request. Thread-safe.

@@ -1,6 +1,5 @@
 #include "services/edge/src/http/redis_rate_limiter.h"
 
-#include <openssl/evp.h>
 #include <prometheus/family.h>
 
 namespace edge::http {
@@ -22,24 +21,11 @@ end
 return 0
 )lua";
 
-std::string Sha1Hex(std::string_view text) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha1(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < size; ++i) {
-    hex.push_back(kHex[digest[i] >> 4]);
-    hex.push_back(kHex[digest[i] & 0xf]);
-  }
-  return hex;
-}
-
 }  // namespace
 
 RedisRateLimiter::RedisRateLimiter(RedisRateLimiterOptions options, prometheus::Registry& registry)
     : options_(std::move(options)),
-      script_sha_(Sha1Hex(kScript)),
+      script_sha_(hc::redis::ScriptSha(kScript)),
       pool_(options_.connection, options_.pool_size, options_.retry_after),
       refused_(prometheus::BuildCounter()
                    .Name("edge_rate_limited_total")
