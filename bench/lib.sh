@@ -176,6 +176,19 @@ bench_cleanup() {
   exit "${rc}"
 }
 
+# bench_require_built "SERVICE..." [BINARY...]: dies unless each service's binary under
+# BUILD_DIR and each other binary exist and are executable.
+bench_require_built() {
+  local s b
+  for s in $1; do
+    [[ -x "${BUILD_DIR}/services/${s}/${s}" ]] || hc_die "${s} not built; run scripts/build.sh"
+  done
+  shift
+  for b in "$@"; do
+    [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
+  done
+}
+
 # bench_test_stack: the test stack (started here, and stopped at the end, only when it was not
 # running: sets STARTED_STACK) with its stack.env exported.
 bench_test_stack() {

@@ -63,12 +63,7 @@ CLIENT_BIN="${BUILD_DIR}/bench/monday_client"
 PROBE_BIN="${BUILD_DIR}/bench/kafka_probe"
 hc_require_root
 hc_need psql taskset python3 openssl java
-for s in membership events notifications; do
-  [[ -x "${BUILD_DIR}/services/${s}/${s}" ]] || hc_die "${s} not built; run scripts/build.sh"
-done
-for b in "${CLIENT_BIN}" "${PROBE_BIN}"; do
-  [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
-done
+bench_require_built "membership events notifications" "${CLIENT_BIN}" "${PROBE_BIN}"
 mkdir -p "${OUT}"
 TMP="$(mktemp -d /tmp/hc-monday-bench.XXXXXX)"
 RUN="mo_$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')"

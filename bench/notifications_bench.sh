@@ -66,12 +66,7 @@ PROBE_BIN="${BUILD_DIR}/bench/kafka_probe"
 TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
 hc_require_root
 hc_need ghz psql taskset python3 openssl
-for s in membership events notifications; do
-  [[ -x "${BUILD_DIR}/services/${s}/${s}" ]] || hc_die "${s} not built; run scripts/build.sh"
-done
-for b in "${PROBE_BIN}" "${TOKEN_BIN}"; do
-  [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
-done
+bench_require_built "membership events notifications" "${PROBE_BIN}" "${TOKEN_BIN}"
 mkdir -p "${OUT}"
 TMP="$(mktemp -d /tmp/hc-notifications-bench.XXXXXX)"
 RUN="nb_$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')"

@@ -67,12 +67,7 @@ CLIENT_BIN="${BUILD_DIR}/bench/scale_client"
 PROBE_BIN="${BUILD_DIR}/bench/kafka_probe"
 hc_require_root
 hc_need psql taskset python3 openssl java curl
-for s in membership events volunteering notifications; do
-  [[ -x "${BUILD_DIR}/services/${s}/${s}" ]] || hc_die "${s} not built; run scripts/build.sh"
-done
-for b in "${CLIENT_BIN}" "${PROBE_BIN}"; do
-  [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
-done
+bench_require_built "membership events volunteering notifications" "${CLIENT_BIN}" "${PROBE_BIN}"
 mkdir -p "${OUT}"
 TMP="$(mktemp -d /tmp/hc-scale-bench.XXXXXX)"
 RUN_ID="sc_$(od -An -N5 -tx1 /dev/urandom | tr -d ' \n')"
