@@ -13,7 +13,8 @@
 # Images: localhost/homecoming/<name>:${HC_IMAGE_TAG:-dev}. podman runs with
 # deploy/images/containers.conf (runc, ulimits) through CONTAINERS_CONF.
 # Environment: HC_HOME (default /var/tmp/homecoming), HC_IMAGE_TAG (default dev),
-# HC_IMAGES_SMOKE_PORT_BASE (default 37000).
+# HC_IMAGES_SMOKE_PORT_BASE (default 23000: below the kernel's ephemeral range, 32768-60999,
+# so no outgoing connection can hold a port the smoke test is about to bind).
 set -euo pipefail
 HC_LOG_TAG="images"
 # shellcheck source=scripts/lib.sh
@@ -172,7 +173,7 @@ cmd_list() {
 }
 
 # --- smoke -------------------------------------------------------------------
-PORT_BASE="${HC_IMAGES_SMOKE_PORT_BASE:-37000}"
+PORT_BASE="${HC_IMAGES_SMOKE_PORT_BASE:-23000}"
 smoke_port() {
   case "$1" in
     membership) echo $((PORT_BASE + 1)) ;; events) echo $((PORT_BASE + 2)) ;;
