@@ -29,28 +29,20 @@
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 #include <map>
 #include <memory>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "alumni/events/v1/events_service.grpc.pb.h"
-#include "libs/auth/auth.h"
+#include "bench/bench_client.h"
 
 namespace {
 
 namespace epb = alumni::events::v1;
 using Clock = std::chrono::steady_clock;
-
-std::string MemberId(int64_t i) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "00000000-0000-0000-0000-%012llx", static_cast<long long>(i));
-  return buf;
-}
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "monday_client: %s\n", what.c_str());
@@ -140,22 +132,13 @@ int main(int argc, char** argv) {
     return Fail("RSVPERS, SECONDS, BROWSE_RATE must be > 0, BROWSERS >= 0");
   }
   if (shape != "even" && shape != "surge") return Fail("SHAPE must be even or surge");
-  std::ifstream in(key_file, std::ios::binary);
-  if (!in) return Fail("cannot read " + key_file);
-  std::stringstream key;
-  key << in.rdbuf();
-  auto mint = [&](int64_t member) {
-    return hc::auth::Mint({.algorithm = "HS256",
-                           .key = key.str(),
-                           .issuer = issuer,
-                           .subject = MemberId(member),
-                           .roles = {"alumnus"}});
-  };
+  const auto minter = hc::bench::TokenMinter::FromKeyFile(key_file, issuer, {"alumnus"});
+  if (!minter) return Fail("cannot read " + key_file);
 
   std::vector<std::unique_ptr<RsvpCall>> calls;
   calls.reserve(static_cast<size_t>(rsvpers));
   for (int64_t i = 0; i < rsvpers; ++i) {
-    auto token = mint(1 + i);
+    auto token = minter->For(1 + i);
     if (!token.ok()) return Fail("minting: " + std::string(token.status().message()));
     auto call = std::make_unique<RsvpCall>();
     call->req.set_event_id(event_id);
@@ -164,7 +147,7 @@ int main(int argc, char** argv) {
   }
   std::vector<std::string> browser_tokens;
   for (int b = 0; b < browsers; ++b) {
-    auto token = mint(rsvpers + 1 + b);
+    auto token = minter->For(rsvpers + 1 + b);
     if (!token.ok()) return Fail("minting: " + std::string(token.status().message()));
     browser_tokens.push_back(*token);
   }

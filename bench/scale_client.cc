@@ -32,18 +32,12 @@
 #include "alumni/membership/v1/membership_service.grpc.pb.h"
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
 #include "alumni/volunteering/v1/volunteering_service.grpc.pb.h"
-#include "libs/auth/auth.h"
+#include "bench/bench_client.h"
 #include "libs/crypto/crypto.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string MemberId(int64_t i) {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "00000000-0000-0000-0000-%012llx", static_cast<long long>(i));
-  return buf;
-}
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "scale_client: %s\n", what.c_str());
@@ -123,7 +117,7 @@ int Seal(const std::string& key_file, int64_t members) {
     char date[16];
     std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(since.year()),
                   static_cast<unsigned>(since.month()), static_cast<unsigned>(since.day()));
-    const std::string id = MemberId(i);
+    const std::string id = hc::bench::SeededMemberId(i);
     const std::string sealed = keys->Seal(date, id + ":sobriety_date");
     line = id + "\t\\\\x";
     for (unsigned char c : sealed) {
@@ -155,10 +149,9 @@ int main(int argc, char** argv) {
   const int64_t members = std::atoll(argv[7]);
   const std::string event_id = argc > 8 ? argv[8] : "";
   if (rate <= 0 || seconds <= 0 || members <= 0) return Fail("RATE, SECONDS, MEMBERS must be > 0");
-  std::ifstream in(key_file, std::ios::binary);
-  if (!in) return Fail("cannot read " + key_file);
-  std::stringstream key;
-  key << in.rdbuf();
+  const auto minter =
+      hc::bench::TokenMinter::FromKeyFile(key_file, issuer, {"alumnus", "coordinator"});
+  if (!minter) return Fail("cannot read " + key_file);
 
   const int64_t total = static_cast<int64_t>(rate) * seconds;
   // Tokens first, so minting is not in the measured calls. Members spread over the whole range.
@@ -166,11 +159,7 @@ int main(int argc, char** argv) {
   tokens.reserve(static_cast<size_t>(total));
   for (int64_t n = 0; n < total; ++n) {
     const int64_t member = 1 + (n * 7919) % members;
-    auto token = hc::auth::Mint({.algorithm = "HS256",
-                                 .key = key.str(),
-                                 .issuer = issuer,
-                                 .subject = MemberId(member),
-                                 .roles = {"alumnus", "coordinator"}});
+    auto token = minter->For(member);
     if (!token.ok()) return Fail("minting: " + std::string(token.status().message()));
     tokens.push_back(*token);
   }
