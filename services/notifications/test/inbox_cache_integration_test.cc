@@ -9,14 +9,13 @@
 
 #include <fstream>
 #include <map>
-#include <sstream>
+#include <pqxx/pqxx>
+#include <thread>
 
 #include "alumni/events/v1/events_events.pb.h"
 #include "alumni/membership/v1/membership_events.pb.h"
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
-#include "libs/auth/auth.h"
 #include "libs/ids/ids.h"
-#include "libs/kafka/kafka.h"
 #include "libs/redis/connection.h"
 #include "libs/testing/testing.h"
 #include "services/notifications/src/api/notifications_service.h"
@@ -36,22 +35,7 @@ using Clock = std::chrono::system_clock;
 const std::string kSecret = "notifications-inbox-cache-secret-0123456789";
 constexpr auto kDeadline = std::chrono::seconds(60);
 
-std::unique_ptr<grpc::ClientContext> Ctx(const std::string& subject) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(Clock::now() + std::chrono::seconds(30));
-  ctx->AddMetadata("authorization", "Bearer " + *hc::auth::Mint({.algorithm = "HS256",
-                                                                 .key = kSecret,
-                                                                 .issuer = "hc-test",
-                                                                 .subject = subject,
-                                                                 .roles = {"alumnus"}}));
-  return ctx;
-}
-
-// One replica: its App and a client of it.
-struct Replica {
-  std::unique_ptr<App> app;
-  std::unique_ptr<pb::NotificationsService::Stub> stub;
-};
+using test_support::Replica;
 
 class InboxCacheTest : public ::testing::Test {
  protected:
@@ -59,41 +43,24 @@ class InboxCacheTest : public ::testing::Test {
     redis_.Start();
     // Replica B reads topics nobody writes to: every item is made by A's consumers, so what B
     // shows of them came through the shared cache's invalidations (or the database).
-    ASSERT_TRUE(hc::kafka::EnsureTopics(
-                    hc::testing::KafkaBrokers(),
-                    {events_topic_, membership_topic_, volunteering_topic_, idle_topic_}, 3,
-                    std::chrono::seconds(30))
-                    .ok());
-    a_ = Start({events_topic_, membership_topic_, volunteering_topic_}, "inbox-cache-a");
+    ASSERT_TRUE(test_support::CreateTopics(topics_, {idle_topic_}).ok());
+    a_ = Start(topics_, "inbox-cache-a");
     b_ = Start({idle_topic_, idle_topic_, idle_topic_}, "inbox-cache-b");
   }
 
   void TearDown() override {
-    for (Replica* r : {&a_, &b_}) {
-      if (r->app) r->app->Shutdown();
-    }
+    for (Replica* r : {&c_, &a_, &b_}) r->Shutdown();
   }
 
-  Replica Start(const test_support::Topics& topics, const std::string& name) {
-    Settings s = test_support::AppSettings(db_.url(), kSecret, topics, name);
+  Replica Start(const test_support::Topics& topics, const std::string& name, int workers = 4) {
+    Settings s = test_support::AppSettings(db_.url(), kSecret, topics, name, workers);
     s.service.redis_address = redis_.address();
     // Longer than any wait here: only an invalidation can make a change show.
     s.service.cache_ttl = std::chrono::seconds(3600);
     Replica r;
-    r.app = std::make_unique<App>(s);
-    absl::Status started = r.app->Start();
+    absl::Status started = r.Start(s);
     EXPECT_TRUE(started.ok()) << started;
-    r.stub = pb::NotificationsService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(r.app->grpc_port()), grpc::InsecureChannelCredentials()));
     return r;
-  }
-
-  void Produce(const std::string& topic, const std::string& key,
-               const google::protobuf::Message& fact) {
-    ASSERT_TRUE(hc::testing::ProduceFact(hc::testing::KafkaBrokers(), topic, key,
-                                         fact.GetDescriptor()->full_name(),
-                                         fact.SerializeAsString(), hc::ids::NewUuid())
-                    .ok());
   }
 
   void RsvpConfirmed(const std::string& member_id) {
@@ -102,37 +69,41 @@ class InboxCacheTest : public ::testing::Test {
     fact.set_event_id(event_id);
     fact.set_member_id(member_id);
     *fact.mutable_confirmed_at() = TimeUtil::GetCurrentTime();
-    Produce(events_topic_, event_id, fact);
+    ASSERT_TRUE(test_support::Produce(topics_.events, event_id, fact).ok());
   }
 
-  // Sum of a metric's series whose labels contain every one of `labels`, on replica A.
-  double Metric(const std::string& name, const std::vector<std::string>& labels) {
-    const std::string text = hc::testing::HttpGet(a_.app->metrics_port(), "/metrics");
-    std::istringstream lines(text);
-    double sum = 0;
-    for (std::string line; std::getline(lines, line);) {
-      if (line.rfind(name + "{", 0) != 0) continue;
-      bool all = true;
-      for (const auto& l : labels) all = all && line.find(l) != std::string::npos;
-      if (all) sum += std::stod(line.substr(line.rfind(' ') + 1));
-    }
-    return sum;
+  double Cache(const std::string& result, const Replica& r) {
+    return test_support::MetricSum(*r.app, "hc_cache_requests_total",
+                                   {"cache=\"notifications\"", "result=\"" + result + "\""});
   }
-  double Cache(const std::string& result) {
-    return Metric("hc_cache_requests_total",
-                  {"cache=\"notifications\"", "result=\"" + result + "\""});
-  }
+  // Lookups on replica A.
+  double Cache(const std::string& result) { return Cache(result, a_); }
   // In-app items A's consumers have committed (and, before counting, invalidated).
   double Sent() {
-    return Metric("hc_notifications_deliveries_total", {"channel=\"in_app\"", "status=\"sent\""});
+    return test_support::MetricSum(*a_.app, "hc_notifications_deliveries_total",
+                                   {"channel=\"in_app\"", "status=\"sent\""});
   }
 
   pb::ListInboxResponse Inbox(Replica& r, const std::string& member_id, bool unread_only = false) {
     pb::ListInboxRequest req;
     req.set_unread_only(unread_only);
     pb::ListInboxResponse resp;
-    grpc::Status s = r.stub->ListInbox(Ctx(member_id).get(), req, &resp);
+    grpc::Status s =
+        r.stub->ListInbox(test_support::MemberCall(kSecret, member_id).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  // Reads `member_id`'s inbox from `r` until both the generation and the page come from its
+  // near-cache (a hit of the fast step), and returns that answer.
+  pb::ListInboxResponse WarmNearCache(Replica& r, const std::string& member_id) {
+    pb::ListInboxResponse resp;
+    for (int i = 0; i < 20; ++i) {
+      const double local = Cache("local_hit", r);
+      resp = Inbox(r, member_id);
+      if (Cache("local_hit", r) - local == 2) return resp;
+    }
+    ADD_FAILURE() << "the near-cache never served both the generation and the page";
     return resp;
   }
 
@@ -159,12 +130,11 @@ class InboxCacheTest : public ::testing::Test {
 
   hc::testing::TestDatabase db_{"notifications"};
   hc::testing::RedisServer redis_;
-  std::string events_topic_ = hc::testing::UniqueName("alumni.events.v1.inboxcache");
-  std::string membership_topic_ = hc::testing::UniqueName("alumni.membership.v1.inboxcache");
-  std::string volunteering_topic_ = hc::testing::UniqueName("alumni.volunteering.v1.inboxcache");
+  test_support::Topics topics_ = test_support::UniqueTopics("inboxcache");
   std::string idle_topic_ = hc::testing::UniqueName("alumni.idle.inboxcache");
   Replica a_;
   Replica b_;
+  Replica c_;  // a third replica, for the tests that need one
 };
 
 TEST_F(InboxCacheTest, ASecondReadIsAHitWithTheSameItems) {
@@ -216,7 +186,7 @@ TEST_F(InboxCacheTest, MarkReadThroughOneReplicaIsOnTheNextReadOfTheOther) {
   pb::MarkReadRequest mark;
   mark.add_item_ids(cached.items(0).item_id());
   pb::MarkReadResponse marked;
-  grpc::Status s = b_.stub->MarkRead(Ctx(ana).get(), mark, &marked);
+  grpc::Status s = b_.stub->MarkRead(test_support::MemberCall(kSecret, ana).get(), mark, &marked);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(marked.unread_count(), 1);
 
@@ -227,6 +197,94 @@ TEST_F(InboxCacheTest, MarkReadThroughOneReplicaIsOnTheNextReadOfTheOther) {
   const pb::ListInboxResponse unread = Inbox(a_, ana, /*unread_only=*/true);
   ASSERT_EQ(unread.items_size(), 1);
   EXPECT_EQ(unread.items(0).item_id(), cached.items(1).item_id());
+}
+
+// The fast step answers from A's near-cache on gRPC's thread; the generation B's MarkRead
+// drops reaches A as Redis's invalidation message, before B's answer: A's next read must not
+// be the page it held.
+TEST_F(InboxCacheTest, AFastStepHitSeesAMarkReadMadeThroughAnotherReplica) {
+  const std::string ana = hc::ids::NewUuid();
+  RsvpConfirmed(ana);
+  RsvpConfirmed(ana);
+  WaitForSent(2);
+  const pb::ListInboxResponse cached = WarmNearCache(a_, ana);
+  ASSERT_EQ(cached.items_size(), 2);
+  ASSERT_FALSE(cached.items(0).has_read_at());
+
+  pb::MarkReadRequest mark;
+  mark.add_item_ids(cached.items(0).item_id());
+  pb::MarkReadResponse marked;
+  grpc::Status s = b_.stub->MarkRead(test_support::MemberCall(kSecret, ana).get(), mark, &marked);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  const pb::ListInboxResponse after = Inbox(a_, ana);
+  ASSERT_EQ(after.items_size(), 2);
+  EXPECT_TRUE(after.items(0).has_read_at());
+  EXPECT_FALSE(after.items(1).has_read_at());
+  // And the new page is served by the fast step in its turn.
+  EXPECT_EQ(WarmNearCache(a_, ana).SerializeAsString(), after.SerializeAsString());
+}
+
+// B's near-cache holds Ana's page; A's consumer stores a new item and drops the generation.
+TEST_F(InboxCacheTest, AFastStepHitSeesANewItemMadeThroughAnotherReplica) {
+  const std::string ana = hc::ids::NewUuid();
+  RsvpConfirmed(ana);
+  WaitForSent(1);
+  ASSERT_EQ(WarmNearCache(b_, ana).items_size(), 1);
+
+  RsvpConfirmed(ana);
+  WaitForSent(2);
+  EXPECT_EQ(Inbox(b_, ana).items_size(), 2);
+  EXPECT_EQ(Inbox(b_, ana, /*unread_only=*/true).items_size(), 2);
+}
+
+// What makes the fast step worth having: a hit does not wait for a worker. Replica C has one,
+// held by a MarkRead that waits on a row lock this test holds; a hit still answers at once.
+TEST_F(InboxCacheTest, AFastStepHitAnswersWhileEveryWorkerIsBusy) {
+  c_ = Start({idle_topic_, idle_topic_, idle_topic_}, "inbox-cache-c", /*workers=*/1);
+  const std::string ana = hc::ids::NewUuid();
+  RsvpConfirmed(ana);
+  WaitForSent(1);
+  const pb::ListInboxResponse cached = WarmNearCache(c_, ana);
+  ASSERT_EQ(cached.items_size(), 1);
+
+  pqxx::connection conn(db_.url());
+  pqxx::work lock(conn);
+  lock.exec("SELECT 1 FROM inbox_items WHERE item_id = '" + cached.items(0).item_id() +
+            "' FOR UPDATE");
+  grpc::Status mark_status;
+  std::thread mark_read([&] {
+    pb::MarkReadRequest mark;
+    mark.add_item_ids(cached.items(0).item_id());
+    pb::MarkReadResponse marked;
+    mark_status = c_.stub->MarkRead(test_support::MemberCall(kSecret, ana).get(), mark, &marked);
+  });
+  const bool waiting = hc::testing::WaitFor(
+      [&] {
+        pqxx::connection watcher(db_.url());
+        pqxx::nontransaction q(watcher);
+        return q.exec(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND wait_event_type = 'Lock'")[0][0]
+                   .as<int>() > 0;
+      },
+      kDeadline);
+
+  pb::ListInboxResponse hit;
+  grpc::Status s;
+  if (waiting) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(Clock::now() + std::chrono::seconds(5));
+    ctx.AddMetadata("authorization", "Bearer " + test_support::MemberToken(kSecret, ana));
+    s = c_.stub->ListInbox(&ctx, pb::ListInboxRequest(), &hit);
+  }
+  lock.abort();
+  mark_read.join();
+  ASSERT_TRUE(waiting) << "MarkRead never waited on the lock, so the worker was not held";
+  ASSERT_TRUE(s.ok()) << "a hit waited for the busy worker: " << s.error_message();
+  EXPECT_EQ(hit.SerializeAsString(), cached.SerializeAsString());
+  ASSERT_TRUE(mark_status.ok()) << mark_status.error_message();
+  EXPECT_TRUE(Inbox(c_, ana).items(0).has_read_at());
 }
 
 TEST_F(InboxCacheTest, AnErasedMembersCachedPagesAreGoneFromEveryReplica) {
@@ -246,7 +304,7 @@ TEST_F(InboxCacheTest, AnErasedMembersCachedPagesAreGoneFromEveryReplica) {
   // reads below would otherwise say nothing about the cache.
   *deleted.mutable_deleted_at() =
       TimeUtil::SecondsToTimestamp(TimeUtil::TimestampToSeconds(TimeUtil::GetCurrentTime()) - 3600);
-  Produce(membership_topic_, ana, deleted);
+  ASSERT_TRUE(test_support::Produce(topics_.membership, ana, deleted).ok());
   // The erasure's invalidation runs after its commit: the generation goes.
   ASSERT_TRUE(hc::testing::WaitFor(
       [&] { return hc::testing::RedisKeys(redis_.address(), generation).empty(); }, kDeadline));
@@ -271,7 +329,7 @@ TEST_F(InboxCacheTest, RedisDownServesFromPostgres) {
   pb::MarkReadRequest mark;
   mark.add_item_ids(cached.items(0).item_id());
   pb::MarkReadResponse marked;
-  grpc::Status s = a_.stub->MarkRead(Ctx(ana).get(), mark, &marked);
+  grpc::Status s = a_.stub->MarkRead(test_support::MemberCall(kSecret, ana).get(), mark, &marked);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(Inbox(a_, ana, /*unread_only=*/true).items_size(), 0);
   RsvpConfirmed(ana);

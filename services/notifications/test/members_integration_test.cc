@@ -34,14 +34,7 @@ using Clock = std::chrono::system_clock;
 const std::string kSecret = "notifications-members-integration-secret-0123";
 
 std::unique_ptr<grpc::ClientContext> Ctx(const std::string& subject) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  ctx->set_deadline(Clock::now() + std::chrono::seconds(30));
-  ctx->AddMetadata("authorization", "Bearer " + *hc::auth::Mint({.algorithm = "HS256",
-                                                                 .key = kSecret,
-                                                                 .issuer = "hc-test",
-                                                                 .subject = subject,
-                                                                 .roles = {"alumnus"}}));
-  return ctx;
+  return test_support::MemberCall(kSecret, subject);
 }
 
 google::protobuf::Timestamp Ago(std::chrono::minutes minutes) {
@@ -53,26 +46,19 @@ google::protobuf::Timestamp Ago(std::chrono::minutes minutes) {
 class MembersTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(),
-                                        {events_topic_, membership_topic_, volunteering_topic_}, 3,
-                                        std::chrono::seconds(30))
-                    .ok());
-    Settings s = test_support::AppSettings(
-        db_.url(), kSecret, {events_topic_, membership_topic_, volunteering_topic_},
-        "notifications-members-test", /*workers=*/4, /*db_pool_size=*/6);
+    ASSERT_TRUE(test_support::CreateTopics(topics_).ok());
+    Settings s = test_support::AppSettings(db_.url(), kSecret, topics_,
+                                           "notifications-members-test", /*workers=*/4,
+                                           /*db_pool_size=*/6);
     s.membership_facts_consumer_group = members_group_;
-    app_ = std::make_unique<App>(s);
-    ASSERT_TRUE(app_->Start().ok());
-    stub_ = pb::NotificationsService::NewStub(grpc::CreateChannel(
-        "127.0.0.1:" + std::to_string(app_->grpc_port()), grpc::InsecureChannelCredentials()));
+    absl::Status started = replica_.Start(s);
+    ASSERT_TRUE(started.ok()) << started;
     auto producer = hc::kafka::NewIdempotentProducer(hc::testing::KafkaBrokers(), nullptr, "t");
     ASSERT_TRUE(producer.ok());
     producer_ = std::move(*producer);
   }
 
-  void TearDown() override {
-    if (app_) app_->Shutdown();
-  }
+  void TearDown() override { replica_.Shutdown(); }
 
   int Count(const std::string& sql) {
     pqxx::connection conn(db_.url());
@@ -120,7 +106,7 @@ class MembersTest : public ::testing::Test {
     *fact.mutable_registered_at() = TimeUtil::GetCurrentTime();
     fact.set_time_zone("UTC");
     for (auto& tag : interests) fact.add_interests(std::move(tag));
-    Queue(membership_topic_, member_id, fact, ce_id);
+    Queue(topics_.membership, member_id, fact, ce_id);
     if (flush) Flush();
   }
 
@@ -131,7 +117,7 @@ class MembersTest : public ::testing::Test {
     fact.set_channel(channel);
     fact.set_granted(granted);
     *fact.mutable_changed_at() = Ago(ago);
-    Produce(membership_topic_, member_id, fact, hc::ids::NewUuid());
+    Produce(topics_.membership, member_id, fact, hc::ids::NewUuid());
   }
 
   void Milestone(const std::string& member_id, mpb::Milestone milestone, int years = 0) {
@@ -139,7 +125,7 @@ class MembersTest : public ::testing::Test {
     fact.set_member_id(member_id);
     fact.set_milestone(milestone);
     fact.set_years(years);
-    Produce(membership_topic_, member_id, fact, hc::ids::NewUuid());
+    Produce(topics_.membership, member_id, fact, hc::ids::NewUuid());
   }
 
   void InterestsChanged(const std::string& member_id, std::vector<std::string> changed_fields,
@@ -150,7 +136,7 @@ class MembersTest : public ::testing::Test {
     for (auto& field : changed_fields) fact.add_changed_fields(std::move(field));
     for (auto& tag : interests) fact.add_interests(std::move(tag));
     fact.set_version(version);
-    Produce(membership_topic_, member_id, fact, hc::ids::NewUuid());
+    Produce(topics_.membership, member_id, fact, hc::ids::NewUuid());
   }
 
   // Volunteering keys its facts by role.
@@ -161,7 +147,7 @@ class MembersTest : public ::testing::Test {
     for (auto& tag : tags) fact.add_tags(std::move(tag));
     fact.set_event_id(hc::ids::NewUuid());
     *fact.mutable_posted_at() = TimeUtil::GetCurrentTime();
-    Produce(volunteering_topic_, role_id, fact, ce_id);
+    Produce(topics_.volunteering, role_id, fact, ce_id);
   }
 
   // A sign-up of `marker` on the role, after its other facts: once the marker's item is stored,
@@ -174,7 +160,7 @@ class MembersTest : public ::testing::Test {
     fact.set_member_id(marker);
     fact.set_status(vpb::SIGNUP_STATUS_CONFIRMED);
     *fact.mutable_signed_up_at() = TimeUtil::GetCurrentTime();
-    Produce(volunteering_topic_, role_id, fact, hc::ids::NewUuid());
+    Produce(topics_.volunteering, role_id, fact, hc::ids::NewUuid());
     ASSERT_TRUE(
         hc::testing::WaitFor([&] { return ItemsOf(marker) == 1; }, std::chrono::seconds(60)))
         << "the volunteering consumer did not reach the marker";
@@ -206,7 +192,7 @@ class MembersTest : public ::testing::Test {
     req.mutable_preferences()->mutable_milestones()->set_in_app(true);
     req.mutable_update_mask()->add_paths(path);
     pb::UpdatePreferencesResponse resp;
-    grpc::Status s = stub_->UpdatePreferences(Ctx(member_id).get(), req, &resp);
+    grpc::Status s = replica_.stub->UpdatePreferences(Ctx(member_id).get(), req, &resp);
     ASSERT_TRUE(s.ok()) << s.error_message();
   }
 
@@ -214,7 +200,7 @@ class MembersTest : public ::testing::Test {
     pb::ListInboxRequest req;
     req.set_page_size(100);
     pb::ListInboxResponse resp;
-    grpc::Status s = stub_->ListInbox(Ctx(member_id).get(), req, &resp);
+    grpc::Status s = replica_.stub->ListInbox(Ctx(member_id).get(), req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
     return resp;
   }
@@ -232,12 +218,9 @@ class MembersTest : public ::testing::Test {
   }
 
   hc::testing::TestDatabase db_{"notifications"};
-  std::string events_topic_ = hc::testing::UniqueName("alumni.events.v1.memtest");
-  std::string membership_topic_ = hc::testing::UniqueName("alumni.membership.v1.memtest");
-  std::string volunteering_topic_ = hc::testing::UniqueName("alumni.volunteering.v1.memtest");
+  test_support::Topics topics_ = test_support::UniqueTopics("memtest");
   std::string members_group_ = hc::testing::UniqueName("notifications-members-test");
-  std::unique_ptr<App> app_;
-  std::unique_ptr<pb::NotificationsService::Stub> stub_;
+  test_support::Replica replica_;
   std::unique_ptr<RdKafka::Producer> producer_;
 };
 
@@ -427,7 +410,7 @@ TEST_F(MembersTest, MemberDeletedRemovesInterestsAndConsentAndLaterFactsBringNot
   mpb::MemberDeleted deleted;
   deleted.set_member_id(ana);
   *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
-  Produce(membership_topic_, ana, deleted, hc::ids::NewUuid());
+  Produce(topics_.membership, ana, deleted, hc::ids::NewUuid());
   ASSERT_TRUE(hc::testing::WaitFor([&] { return Count(held) == 0; }, std::chrono::seconds(60)));
 
   // Facts still in flight for them change nothing.
@@ -482,7 +465,7 @@ class MentorshipTest : public MembersTest {
  protected:
   void Mentorship(const std::string& match_id, const google::protobuf::Message& fact,
                   const std::string& ce_id = hc::ids::NewUuid()) {
-    Produce(volunteering_topic_, match_id, fact, ce_id);
+    Produce(topics_.volunteering, match_id, fact, ce_id);
   }
 
   vpb::MentorshipStarted Started(const std::string& match, const std::string& mentee,
@@ -517,13 +500,13 @@ class MentorshipTest : public MembersTest {
       fact.set_member_id(member_id);
       fact.set_role(role);
       *fact.mutable_assigned_at() = Ago(ago);
-      Produce(membership_topic_, member_id, fact, ce_id);
+      Produce(topics_.membership, member_id, fact, ce_id);
     } else {
       mpb::MemberRoleRevoked fact;
       fact.set_member_id(member_id);
       fact.set_role(role);
       *fact.mutable_revoked_at() = Ago(ago);
-      Produce(membership_topic_, member_id, fact, ce_id);
+      Produce(topics_.membership, member_id, fact, ce_id);
     }
   }
 
@@ -661,7 +644,7 @@ TEST_F(MentorshipTest, AConcernReachesTheCurrentCoordinatorsOnlyAndErasureRemove
   mpb::MemberDeleted deleted;
   deleted.set_member_id(ada);
   *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
-  Produce(membership_topic_, ada, deleted, hc::ids::NewUuid());
+  Produce(topics_.membership, ada, deleted, hc::ids::NewUuid());
   ASSERT_TRUE(hc::testing::WaitFor(
       [&] {
         return Count("SELECT count(*) FROM coordinators WHERE member_id = '" + ada + "'") == 0;

@@ -37,12 +37,7 @@ using std::chrono::seconds;
 const std::string kSecret = "notifications-stream-test-secret-0123456789";
 
 std::string Token(const std::string& subject, seconds ttl = seconds(3600)) {
-  return *hc::auth::Mint({.algorithm = "HS256",
-                          .key = kSecret,
-                          .issuer = "hc-test",
-                          .subject = subject,
-                          .roles = {"alumnus"},
-                          .ttl = ttl});
+  return test_support::MemberToken(kSecret, subject, ttl);
 }
 
 // A StreamInbox call read on a thread of its own, so the test waits on what arrived with a
@@ -114,43 +109,29 @@ class StreamClient {
 
 class StreamInboxTest : public ::testing::Test {
  protected:
-  struct Replica {
-    std::unique_ptr<App> app;
-    std::unique_ptr<pb::NotificationsService::Stub> stub;
-  };
+  using Replica = test_support::Replica;
 
   void SetUp() override {
-    ASSERT_TRUE(hc::kafka::EnsureTopics(hc::testing::KafkaBrokers(),
-                                        {events_topic_, membership_topic_, volunteering_topic_}, 3,
-                                        seconds(30))
-                    .ok());
-    StartReplica(main_, events_topic_);
+    ASSERT_TRUE(test_support::CreateTopics(topics_).ok());
+    StartReplica(main_, topics_.events);
   }
 
   void TearDown() override {
-    for (Replica* r : {&second_, &main_}) {
-      if (r->app) r->app->Shutdown();
-    }
+    for (Replica* r : {&second_, &main_}) r->Shutdown();
   }
 
   // `events_topic` is where this replica reads RSVP facts from.
   void StartReplica(Replica& replica, const std::string& events_topic) {
-    const Settings s = test_support::AppSettings(
-        db_.url(), kSecret, {events_topic, membership_topic_, volunteering_topic_},
-        "notifications-stream-test");
-    replica.app = std::make_unique<App>(s);
-    ASSERT_TRUE(replica.app->Start().ok());
-    replica.stub = pb::NotificationsService::NewStub(
-        grpc::CreateChannel("127.0.0.1:" + std::to_string(replica.app->grpc_port()),
-                            grpc::InsecureChannelCredentials()));
+    test_support::Topics topics = topics_;
+    topics.events = events_topic;
+    absl::Status started = replica.Start(
+        test_support::AppSettings(db_.url(), kSecret, topics, "notifications-stream-test"));
+    ASSERT_TRUE(started.ok()) << started;
   }
 
   void Produce(const std::string& topic, const std::string& key,
                const google::protobuf::Message& fact) {
-    ASSERT_TRUE(hc::testing::ProduceFact(hc::testing::KafkaBrokers(), topic, key,
-                                         fact.GetDescriptor()->full_name(),
-                                         fact.SerializeAsString(), hc::ids::NewUuid())
-                    .ok());
+    ASSERT_TRUE(test_support::Produce(topic, key, fact).ok());
   }
 
   void RsvpConfirmed(const std::string& member_id, const std::string& event_id) {
@@ -158,7 +139,7 @@ class StreamInboxTest : public ::testing::Test {
     fact.set_event_id(event_id);
     fact.set_member_id(member_id);
     *fact.mutable_confirmed_at() = TimeUtil::GetCurrentTime();
-    Produce(events_topic_, event_id, fact);
+    Produce(topics_.events, event_id, fact);
   }
 
   // The value of one series on `app`'s /metrics, -1 when absent.
@@ -178,9 +159,7 @@ class StreamInboxTest : public ::testing::Test {
   }
 
   hc::testing::TestDatabase db_{"notifications"};
-  std::string events_topic_ = hc::testing::UniqueName("alumni.events.v1.streamtest");
-  std::string membership_topic_ = hc::testing::UniqueName("alumni.membership.v1.streamtest");
-  std::string volunteering_topic_ = hc::testing::UniqueName("alumni.volunteering.v1.streamtest");
+  test_support::Topics topics_ = test_support::UniqueTopics("streamtest");
   Replica main_;
   Replica second_;
 };
@@ -363,7 +342,7 @@ TEST_F(StreamInboxTest, MemberDeletedEndsTheirStreamUnauthenticated) {
   mpb::MemberDeleted deleted;
   deleted.set_member_id(ana);
   *deleted.mutable_deleted_at() = TimeUtil::GetCurrentTime();
-  Produce(membership_topic_, ana, deleted);
+  Produce(topics_.membership, ana, deleted);
   auto status = ana_stream.WaitForEnd(seconds(60));
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->error_code(), grpc::StatusCode::UNAUTHENTICATED);

@@ -254,7 +254,8 @@ std::string NotificationsService::InboxGenerationKey(const std::string& member_i
 
 HC_UNARY_RPC(NotificationsService, GetPreferences, DoGetPreferences(caller, rq, rs))
 HC_UNARY_RPC(NotificationsService, UpdatePreferences, DoUpdatePreferences(caller, rq, rs))
-HC_UNARY_RPC(NotificationsService, ListInbox, DoListInbox(caller, rq, rs))
+HC_UNARY_RPC_FAST(NotificationsService, ListInbox, FastListInbox(caller, rq, rs),
+                  DoListInbox(caller, rq, rs))
 HC_UNARY_RPC(NotificationsService, MarkRead, DoMarkRead(caller, rq, rs))
 HC_UNARY_RPC(NotificationsService, UnreadCount, ((void)rq, DoUnreadCount(caller, rs)))
 
@@ -297,49 +298,83 @@ absl::Status NotificationsService::DoUpdatePreferences(const hc::auth::Principal
   return absl::OkStatus();
 }
 
+absl::StatusOr<NotificationsService::InboxPage> NotificationsService::PlanInbox(
+    const hc::auth::Principal& caller, const pb::ListInboxRequest& req) const {
+  InboxPage page;
+  HC_ASSIGN_OR_RETURN(page.member_id, Self(caller, ""));
+  HC_ASSIGN_OR_RETURN(page.page_size, hc::paging::PageSize(req.page_size()));
+  page.filters = req.unread_only() ? "unread" : "all";
+  HC_ASSIGN_OR_RETURN(const std::optional<std::string> cursor,
+                      hc::paging::DecodePageToken(req.page_token(), page.filters));
+  if (cursor) {
+    page.after = DecodeCursor(*cursor);
+    if (!page.after) return hc::InvalidField("page_token", "is not a token this listing gave out");
+  }
+  return page;
+}
+
+// Per member and generation; the key holds ids and page parameters only, each in one spelling
+// (the cursor decoded and its id canonical), so one page is one entry.
+std::string NotificationsService::InboxPage::Key(const std::string& generation) const {
+  return "notifications:inbox:v1:" + member_id + ":" + generation + ":" + filters +
+         ":n=" + std::to_string(page_size) + ":a=" +
+         (after ? std::to_string(after->created_at_ms) + "|" + hc::ids::Canonical(after->item_id)
+                : std::string("-"));
+}
+
+bool NotificationsService::OpenPage(const std::string& sealed, const std::string& key,
+                                    pb::ListInboxResponse& resp) const {
+  auto bytes = keys_.Open(sealed, key);
+  return bytes.ok() && resp.ParseFromString(*bytes);
+}
+
+bool NotificationsService::FastListInbox(const hc::auth::Principal& caller,
+                                         const pb::ListInboxRequest& req,
+                                         pb::ListInboxResponse& resp) {
+  auto page = PlanInbox(caller, req);
+  if (!page.ok()) return false;  // the pool path answers with the error
+  // The generation and then the page, both from the near-cache: an invalidation of the
+  // generation applied before the first lookup sends the call to the pool; one that arrives
+  // between the two lookups is a write after this read, as with two reads from Redis.
+  std::optional<std::string> generation = cache_.GetIfCached(InboxGenerationKey(page->member_id));
+  if (!generation) return false;
+  const std::string key = page->Key(*generation);
+  return cache_
+      .GetIfCached(key, [&](const std::string& sealed) { return OpenPage(sealed, key, resp); })
+      .has_value();
+}
+
 absl::Status NotificationsService::DoListInbox(const hc::auth::Principal& caller,
                                                const pb::ListInboxRequest& req,
                                                pb::ListInboxResponse& resp) {
-  HC_ASSIGN_OR_RETURN(const std::string member_id, Self(caller, ""));
-  HC_ASSIGN_OR_RETURN(const int page_size, hc::paging::PageSize(req.page_size()));
-  const std::string filters = req.unread_only() ? "unread" : "all";
-  HC_ASSIGN_OR_RETURN(const std::optional<std::string> cursor,
-                      hc::paging::DecodePageToken(req.page_token(), filters));
-  std::optional<storage::InboxCursor> after;
-  if (cursor) {
-    after = DecodeCursor(*cursor);
-    if (!after) return hc::InvalidField("page_token", "is not a token this listing gave out");
-  }
-  // Cached per member and generation; the key holds ids and page parameters only, each in
-  // one spelling (the cursor decoded and its id canonical), so one page is one entry.
+  HC_ASSIGN_OR_RETURN(const InboxPage page, PlanInbox(caller, req));
+  const std::string& member_id = page.member_id;
   HC_ASSIGN_OR_RETURN(
       const std::string generation,
       cache_.GetOrLoad(InboxGenerationKey(member_id), cache_ttl_,
                        []() -> absl::StatusOr<std::string> { return RandomGeneration(); }));
-  const std::string key =
-      "notifications:inbox:v1:" + member_id + ":" + generation + ":" + filters +
-      ":n=" + std::to_string(page_size) + ":a=" +
-      (after ? std::to_string(after->created_at_ms) + "|" + hc::ids::Canonical(after->item_id)
-             : std::string("-"));
+  const std::string key = page.Key(generation);
   auto load = [&]() -> absl::StatusOr<std::string> {
-    HC_ASSIGN_OR_RETURN(std::vector<storage::InboxItem> items,
-                        store_.ListInbox(member_id, req.unread_only(), after, page_size + 1));
-    const bool more = static_cast<int>(items.size()) > page_size;
-    if (more) items.resize(page_size);
-    pb::ListInboxResponse page;
-    for (const auto& item : items) ToProto(item, *page.add_items());
+    HC_ASSIGN_OR_RETURN(
+        std::vector<storage::InboxItem> items,
+        store_.ListInbox(member_id, req.unread_only(), page.after, page.page_size + 1));
+    const bool more = static_cast<int>(items.size()) > page.page_size;
+    if (more) items.resize(page.page_size);
+    pb::ListInboxResponse out;
+    for (const auto& item : items) ToProto(item, *out.add_items());
     if (more) {
-      page.set_next_page_token(hc::paging::EncodePageToken(EncodeCursor(items.back()), filters));
+      out.set_next_page_token(
+          hc::paging::EncodePageToken(EncodeCursor(items.back()), page.filters));
     }
-    return page.SerializeAsString();
+    return out.SerializeAsString();
   };
   // Inbox items are personal: pages are sealed like membership's profiles, bound to the key
-  // (and so to the member), and Redis never holds them in clear. A hit is opened and parsed
-  // into the answer once (`parsed`); one that doesn't open is dropped and loaded again.
+  // (and so to the member), and Redis and the near-cache never hold them in clear. A hit is
+  // opened and parsed into the answer once (`parsed`); one that doesn't open is dropped and
+  // loaded again.
   bool parsed = false;
   auto opens = [&](const std::string& sealed) {
-    auto bytes = keys_.Open(sealed, key);
-    parsed = bytes.ok() && resp.ParseFromString(*bytes);
+    parsed = OpenPage(sealed, key, resp);
     return parsed;
   };
   HC_ASSIGN_OR_RETURN(const std::string sealed, cache_.GetOrLoad(
@@ -350,11 +385,8 @@ absl::Status NotificationsService::DoListInbox(const hc::auth::Principal& caller
                                                       return keys_.Seal(bytes, key);
                                                     },
                                                     opens));
-  if (!parsed) {
-    auto bytes = keys_.Open(sealed, key);
-    if (!bytes.ok() || !resp.ParseFromString(*bytes)) {
-      return absl::InternalError("a freshly sealed inbox page does not open");
-    }
+  if (!parsed && !OpenPage(sealed, key, resp)) {
+    return absl::InternalError("a freshly sealed inbox page does not open");
   }
   return absl::OkStatus();
 }

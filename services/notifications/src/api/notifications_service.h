@@ -2,6 +2,8 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
+#include <string>
 
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
 #include "libs/crypto/crypto.h"
@@ -64,6 +66,24 @@ class NotificationsService final : public pb::NotificationsService::CallbackServ
   absl::Status DoUpdatePreferences(const hc::auth::Principal& caller,
                                    const pb::UpdatePreferencesRequest& req,
                                    pb::UpdatePreferencesResponse& resp);
+  // What a ListInbox request asks for, checked: whose inbox, which page.
+  struct InboxPage {
+    std::string member_id;
+    int page_size = 0;
+    std::string filters;  // "unread" or "all"
+    std::optional<storage::InboxCursor> after;
+    // The page's Redis key under the member's `generation`.
+    std::string Key(const std::string& generation) const;
+  };
+  absl::StatusOr<InboxPage> PlanInbox(const hc::auth::Principal& caller,
+                                      const pb::ListInboxRequest& req) const;
+  // Opens a sealed page cached under `key` and parses it into `resp`; false when it doesn't.
+  bool OpenPage(const std::string& sealed, const std::string& key,
+                pb::ListInboxResponse& resp) const;
+  // The fast step (UnaryRunner::Run): on gRPC's thread, answer when the near-cache holds both
+  // the member's generation and the page, or say no (false) and let DoListInbox run.
+  bool FastListInbox(const hc::auth::Principal& caller, const pb::ListInboxRequest& req,
+                     pb::ListInboxResponse& resp);
   absl::Status DoListInbox(const hc::auth::Principal& caller, const pb::ListInboxRequest& req,
                            pb::ListInboxResponse& resp);
   absl::Status DoMarkRead(const hc::auth::Principal& caller, const pb::MarkReadRequest& req,
