@@ -81,7 +81,13 @@ class Connection {
   absl::StatusOr<std::vector<Reply>> RoundTrip(
       const std::vector<std::vector<std::string>>& commands,
       std::chrono::steady_clock::time_point deadline);
+  // Appends `commands` in Redis's wire format to `out`.
+  static absl::Status Format(const std::vector<std::vector<std::string>>& commands,
+                             std::string& out);
   absl::Status WriteAll(const std::string& data, std::chrono::steady_clock::time_point deadline);
+  // Closes the socket after a failed read or write and returns `status`: what was sent or
+  // received part-way leaves the stream at an unknown place, so nothing may use it again.
+  absl::Status Break(absl::Status status);
   // Reads what has arrived (at least one byte) into the reader.
   absl::Status ReadSome(std::chrono::steady_clock::time_point deadline);
 
