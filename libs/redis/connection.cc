@@ -269,6 +269,14 @@ absl::StatusOr<std::vector<Reply>> Connection::Pipeline(
   return RoundTrip(commands, deadline);
 }
 
+absl::Status Connection::Send(const std::vector<std::string>& args, Clock::time_point deadline) {
+  if (fd_ < 0 || reader_ == nullptr) return absl::FailedPreconditionError("connection is broken");
+  std::string out;
+  if (absl::Status formatted = Format({args}, out); !formatted.ok()) return formatted;
+  if (absl::Status written = WriteAll(out, deadline); !written.ok()) return Break(written);
+  return absl::OkStatus();
+}
+
 bool Connection::Buffered() const {
   if (reader_ == nullptr) return false;
   return reader_->pos < reader_->len || reader_->ridx >= 0 ||

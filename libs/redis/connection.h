@@ -72,6 +72,11 @@ class Connection {
   absl::StatusOr<bool> WaitReadable(std::chrono::steady_clock::time_point deadline);
   // The next reply, reading as needed until `deadline`; a failure leaves the connection broken.
   absl::StatusOr<Reply> Receive(std::chrono::steady_clock::time_point deadline);
+  // Writes one command without waiting for its reply, which Receive returns in its turn
+  // (PING on a subscribed connection, answered by a ["pong", ""] push). A failed write leaves
+  // the connection broken.
+  absl::Status Send(const std::vector<std::string>& args,
+                    std::chrono::steady_clock::time_point deadline);
   // The socket, for FIONREAD by other threads (-1 once broken).
   int fd() const { return fd_; }
 
