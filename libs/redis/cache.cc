@@ -66,7 +66,10 @@ namespace hc::redis {
 //   length, just in the other direction: a read that left before the write.
 // - The near-cache serves only while that connection is subscribed: on any error, EOF or
 //   kill it is flushed and bypassed, and refilled only after a new SUBSCRIBE (and a flush,
-//   since what changed in between went unseen). It is bypassed while invalidations are
+//   since what changed in between went unseen). A connection that dies without a word (a
+//   partition, a hung Redis) counts as lost once nothing, not even the answer to the PING
+//   the reader sends after a second's silence, arrived for `heartbeat_deadline` (2 s): the
+//   longest a change can go unseen there, instead of the entries' TTL. It is bypassed while invalidations are
 //   pending (above). Entries also expire locally after the read's TTL and are evicted
 //   (least recently used) beyond `local_bytes`.
 //

@@ -90,6 +90,7 @@ class Cache {
   // For tests: the near-cache's tracking connection's progress (0 when it is off).
   uint64_t local_messages_applied() const { return near_ ? near_->messages_applied() : 0; }
   uint64_t local_subscriptions() const { return near_ ? near_->subscriptions() : 0; }
+  uint64_t local_heartbeats() const { return near_ ? near_->heartbeats() : 0; }
 
   // Invalidations waiting for Redis to come back (distinct keys).
   size_t pending_invalidations() const { return pending_count_.load(); }

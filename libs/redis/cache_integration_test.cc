@@ -407,15 +407,54 @@ TEST_F(CacheTest, ALostTrackingConnectionFlushesAndBypassesTheNearCacheUntilResu
 
 // The tracking connection waits for messages in slices; an idle slice that ends (poll()
 // counts whole milliseconds) is not a failure. It was: the connection was dropped and opened
-// again every slice, so a quiet service's near-cache was almost never usable.
+// again every slice, so a quiet service's near-cache was almost never usable. Nor may the
+// heartbeat make a healthy idle connection flap: its PINGs are answered and nothing else
+// happens.
 TEST_F(CacheTest, AnIdleTrackingConnectionStaysSubscribedAndKeepsServing) {
   auto cache = NewCache();
   ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
   const uint64_t subscriptions = cache->local_subscriptions();
-  // Idle for many of the reader's 100 ms slices: nothing arrives, so nothing may change.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  const uint64_t heartbeats = cache->local_heartbeats();
+  // Idle for several heartbeat intervals (each many of the reader's 100 ms slices).
+  ASSERT_TRUE(testing::WaitFor([&] { return cache->local_heartbeats() >= heartbeats + 3; },
+                               std::chrono::seconds(15)));
   EXPECT_EQ(cache->local_subscriptions(), subscriptions);
-  EXPECT_EQ(cache->GetIfCached("k"), "v1");
+  EXPECT_TRUE(cache->local_ready());
+  // Still holding what it held: a flush would need a Redis read to fill it again. (A single
+  // try could land while a pong sits unread in the socket, which refuses a hit.)
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return cache->GetIfCached("k") == "v1"; }, std::chrono::seconds(1)));
+}
+
+// A Redis that hangs (SIGSTOP here; a partition alike) closes nothing, so only silence can
+// tell. Without the heartbeat the near-cache went on serving what it held until the entries'
+// TTL, while changes it would never hear of could be made (by a failover, say).
+TEST_F(CacheTest, AHungRedisStopsTheNearCacheWithinTheHeartbeatDeadlineAndItServesAgainOnceBack) {
+  auto cache = NewCache();
+  ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
+  const uint64_t subscriptions = cache->local_subscriptions();
+  const std::chrono::milliseconds deadline = NearCache::Options{}.heartbeat_deadline;
+  // Whatever arrived last came no later than this; the deadline runs from it.
+  const auto paused = std::chrono::steady_clock::now();
+  redis_.Pause();
+  // Slack for the reader's wake-up and this thread's polling on a shared machine.
+  ASSERT_TRUE(testing::WaitFor([&] { return !cache->local_ready(); },
+                               deadline + std::chrono::milliseconds(500)))
+      << "still serving "
+      << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                               paused)
+             .count()
+      << " ms after Redis hung";
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+  const int loads = loads_;
+  EXPECT_EQ(*Read(*cache, "k"), "v1");  // from the loader, Redis being silent
+  EXPECT_EQ(loads_, loads + 1);
+  EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);
+
+  redis_.Resume();
+  ASSERT_TRUE(testing::WaitFor([&] { return cache->local_ready(); }, std::chrono::seconds(10)));
+  EXPECT_GT(cache->local_subscriptions(), subscriptions);  // a new connection, not the old one
+  EXPECT_EQ(ReadUntilLocal(*cache, "k"), "v1");            // Redis kept its data
 }
 
 TEST_F(CacheTest, TheNearCacheStaysWithinItsByteBound) {

@@ -207,10 +207,16 @@ absl::Status Connection::ReadSome(Clock::time_point deadline) {
   }
 }
 
-absl::StatusOr<std::vector<Reply>> Connection::RoundTrip(
-    const std::vector<std::vector<std::string>>& commands, Clock::time_point deadline) {
-  if (fd_ < 0 || reader_ == nullptr) return absl::FailedPreconditionError("connection is broken");
-  std::string out;
+absl::Status Connection::Break(absl::Status status) {
+  if (ssl_ != nullptr) SSL_free(ssl_);
+  ssl_ = nullptr;
+  if (fd_ >= 0) close(fd_);
+  fd_ = -1;
+  return status;
+}
+
+absl::Status Connection::Format(const std::vector<std::vector<std::string>>& commands,
+                                std::string& out) {
   for (const auto& args : commands) {
     std::vector<const char*> argv;
     std::vector<size_t> lens;
@@ -227,24 +233,24 @@ absl::StatusOr<std::vector<Reply>> Connection::RoundTrip(
     out.append(formatted, static_cast<size_t>(len));
     redisFreeCommand(formatted);
   }
-  auto fail = [&](absl::Status status) {
-    // Replies may still be in flight: the connection can't be used again.
-    if (ssl_ != nullptr) SSL_free(ssl_);
-    ssl_ = nullptr;
-    close(fd_);
-    fd_ = -1;
-    return status;
-  };
-  if (absl::Status written = WriteAll(out, deadline); !written.ok()) return fail(written);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<Reply>> Connection::RoundTrip(
+    const std::vector<std::vector<std::string>>& commands, Clock::time_point deadline) {
+  if (fd_ < 0 || reader_ == nullptr) return absl::FailedPreconditionError("connection is broken");
+  std::string out;
+  if (absl::Status formatted = Format(commands, out); !formatted.ok()) return formatted;
+  if (absl::Status written = WriteAll(out, deadline); !written.ok()) return Break(written);
   std::vector<Reply> replies;
   replies.reserve(commands.size());
   while (replies.size() < commands.size()) {
     void* raw = nullptr;
     if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
-      return fail(absl::InternalError(std::string("Redis protocol error: ") + reader_->errstr));
+      return Break(absl::InternalError(std::string("Redis protocol error: ") + reader_->errstr));
     }
     if (raw == nullptr) {
-      if (absl::Status read = ReadSome(deadline); !read.ok()) return fail(read);
+      if (absl::Status read = ReadSome(deadline); !read.ok()) return Break(read);
       continue;
     }
     replies.push_back(Convert(static_cast<redisReply*>(raw)));
@@ -263,6 +269,14 @@ absl::StatusOr<std::vector<Reply>> Connection::Pipeline(
   return RoundTrip(commands, deadline);
 }
 
+absl::Status Connection::Send(const std::vector<std::string>& args, Clock::time_point deadline) {
+  if (fd_ < 0 || reader_ == nullptr) return absl::FailedPreconditionError("connection is broken");
+  std::string out;
+  if (absl::Status formatted = Format({args}, out); !formatted.ok()) return formatted;
+  if (absl::Status written = WriteAll(out, deadline); !written.ok()) return Break(written);
+  return absl::OkStatus();
+}
+
 bool Connection::Buffered() const {
   if (reader_ == nullptr) return false;
   return reader_->pos < reader_->len || reader_->ridx >= 0 ||
@@ -279,24 +293,17 @@ absl::StatusOr<bool> Connection::WaitReadable(Clock::time_point deadline) {
 
 absl::StatusOr<Reply> Connection::Receive(Clock::time_point deadline) {
   if (fd_ < 0 || reader_ == nullptr) return absl::FailedPreconditionError("connection is broken");
-  auto fail = [&](absl::Status status) {
-    if (ssl_ != nullptr) SSL_free(ssl_);
-    ssl_ = nullptr;
-    close(fd_);
-    fd_ = -1;
-    return status;
-  };
   while (true) {
     void* raw = nullptr;
     if (redisReaderGetReply(reader_, &raw) != REDIS_OK) {
-      return fail(absl::InternalError(std::string("Redis protocol error: ") + reader_->errstr));
+      return Break(absl::InternalError(std::string("Redis protocol error: ") + reader_->errstr));
     }
     if (raw != nullptr) {
       Reply reply = Convert(static_cast<redisReply*>(raw));
       freeReplyObject(raw);
       return reply;
     }
-    if (absl::Status read = ReadSome(deadline); !read.ok()) return fail(read);
+    if (absl::Status read = ReadSome(deadline); !read.ok()) return Break(read);
   }
 }
 

@@ -72,6 +72,11 @@ class Connection {
   absl::StatusOr<bool> WaitReadable(std::chrono::steady_clock::time_point deadline);
   // The next reply, reading as needed until `deadline`; a failure leaves the connection broken.
   absl::StatusOr<Reply> Receive(std::chrono::steady_clock::time_point deadline);
+  // Writes one command without waiting for its reply, which Receive returns in its turn
+  // (PING on a subscribed connection, answered by a ["pong", ""] push). A failed write leaves
+  // the connection broken.
+  absl::Status Send(const std::vector<std::string>& args,
+                    std::chrono::steady_clock::time_point deadline);
   // The socket, for FIONREAD by other threads (-1 once broken).
   int fd() const { return fd_; }
 
@@ -81,7 +86,13 @@ class Connection {
   absl::StatusOr<std::vector<Reply>> RoundTrip(
       const std::vector<std::vector<std::string>>& commands,
       std::chrono::steady_clock::time_point deadline);
+  // Appends `commands` in Redis's wire format to `out`.
+  static absl::Status Format(const std::vector<std::vector<std::string>>& commands,
+                             std::string& out);
   absl::Status WriteAll(const std::string& data, std::chrono::steady_clock::time_point deadline);
+  // Closes the socket after a failed read or write and returns `status`: what was sent or
+  // received part-way leaves the stream at an unknown place, so nothing may use it again.
+  absl::Status Break(absl::Status status);
   // Reads what has arrived (at least one byte) into the reader.
   absl::Status ReadSome(std::chrono::steady_clock::time_point deadline);
 

@@ -191,6 +191,54 @@ TEST_F(RedisTlsTest, APipelineOverTlsReturnsEveryReplyInOrder) {
   EXPECT_EQ(again->integer, 2);
 }
 
+// The near-cache's heartbeat: a PING written on a subscribed connection comes back as a push
+// among the messages, read by Receive like any other.
+TEST_F(RedisTlsTest, APingSentOnASubscribedConnectionIsAnsweredThroughReceive) {
+  auto connection = Connect(Good());
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  auto subscribed = (*connection)->Command({"SUBSCRIBE", "some-channel"});
+  ASSERT_TRUE(subscribed.ok()) << subscribed.status();
+  const auto deadline = std::chrono::steady_clock::now() + kTimeout;
+  ASSERT_TRUE((*connection)->Send({"PING"}, deadline).ok());
+  auto pong = (*connection)->Receive(deadline);
+  ASSERT_TRUE(pong.ok()) << pong.status();
+  ASSERT_EQ(pong->type, Reply::Type::kArray);
+  ASSERT_EQ(pong->elements.size(), 2u);
+  EXPECT_EQ(pong->elements[0].str, "pong");
+}
+
+// A read that failed part-way leaves the stream at an unknown place: the connection closes
+// its socket and refuses every later use instead of reading someone else's reply.
+TEST_F(RedisTlsTest, AFailedReceiveBreaksTheConnectionForGood) {
+  auto connection = Connect(Good());
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  ASSERT_TRUE((*connection)->Command({"SUBSCRIBE", "some-channel"}).ok());
+  ASSERT_GE((*connection)->fd(), 0);
+  redis_.Stop();
+  auto message = (*connection)->Receive(std::chrono::steady_clock::now() + kTimeout);
+  EXPECT_FALSE(message.ok());
+  EXPECT_EQ((*connection)->fd(), -1);
+  EXPECT_EQ((*connection)->Command({"PING"}).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ((*connection)->Send({"PING"}, std::chrono::steady_clock::now() + kTimeout).code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// The heartbeat goes through the TLS write path (which may also read records): answered
+// there too, with no reconnection.
+TEST_F(RedisTlsTest, TheNearCacheHeartbeatIsAnsweredOverTls) {
+  auto cache = std::make_unique<Cache>(CacheOptions{.connection = Good(),
+                                                    .retry_after = std::chrono::milliseconds(100),
+                                                    .local_prefixes = {"member:"}},
+                                       registry_, "tls");
+  ASSERT_TRUE(testing::WaitFor([&] { return cache->local_ready(); }, std::chrono::seconds(10)));
+  const uint64_t subscriptions = cache->local_subscriptions();
+  EXPECT_TRUE(
+      testing::WaitFor([&] { return cache->local_heartbeats() >= 2; }, std::chrono::seconds(10)));
+  EXPECT_EQ(cache->local_subscriptions(), subscriptions);
+  EXPECT_TRUE(cache->local_ready());
+}
+
 TEST(RedisTlsClientCertificateTest, AServerThatRequiresClientCertificatesGetsOne) {
   testing::TestCertificates certs;
   testing::RedisServer redis({.tls_cert_file = certs.path("server.pem"),

@@ -22,6 +22,12 @@ bool StartsWith(const std::string& s, std::string_view prefix) {
   return s.compare(0, prefix.size(), prefix) == 0;
 }
 
+// What a subscribed connection answers PING with (RESP2): ["pong", ""].
+bool IsPong(const Reply& reply) {
+  return reply.type == Reply::Type::kArray && !reply.elements.empty() &&
+         reply.elements[0].str == "pong";
+}
+
 }  // namespace
 
 NearCache::NearCache(Options options, prometheus::Counter& hits, prometheus::Gauge& bytes,
@@ -205,6 +211,10 @@ void NearCache::Session(const Connector& connector) {
   subscriptions_.fetch_add(1);
   healthy_ = true;
 
+  // Anything arriving proves the connection alive, a message as much as a pong; a PING goes
+  // out only after a silence, and one at a time.
+  Clock::time_point heard = Clock::now();
+  bool pinged = false;
   while (true) {
     {
       std::lock_guard lock(stop_mu_);
@@ -212,13 +222,38 @@ void NearCache::Session(const Connector& connector) {
     }
     if (!c->Buffered()) {
       busy_ = false;
-      auto readable = c->WaitReadable(Clock::now() + kPollInterval);
+      const Clock::time_point now = Clock::now();
+      const Clock::time_point ping_at = heard + options_.heartbeat_interval;
+      if (!pinged && now >= ping_at) {
+        // A TLS write may read records (and hold them) too: count it as taking bytes.
+        busy_ = true;
+        if (!c->Send({"PING"}, now + kMessageTimeout).ok()) break;
+        pinged = true;
+        continue;
+      }
+      const Clock::time_point lost_at = heard + options_.heartbeat_deadline;
+      Clock::time_point wake = std::min(now + kPollInterval, lost_at);
+      if (!pinged) wake = std::min(wake, ping_at);
+      // Always look at the socket once: a reader that was descheduled past the deadline has
+      // not proved the connection silent.
+      wake = std::max(wake, now + std::chrono::milliseconds(1));
+      auto readable = c->WaitReadable(wake);
       if (!readable.ok()) break;
-      if (!*readable) continue;
+      if (!*readable) {
+        // Silent too long: as good as closed, whatever TCP thinks.
+        if (Clock::now() >= lost_at) break;
+        continue;
+      }
     }
     busy_ = true;
     auto message = c->Receive(Clock::now() + kMessageTimeout);
     if (!message.ok()) break;
+    heard = Clock::now();
+    if (IsPong(*message)) {
+      pinged = false;
+      heartbeats_.fetch_add(1);
+      continue;
+    }
     Apply(*message);
   }
   // Invalidations from here on would be lost: stop serving and forget everything.

@@ -35,6 +35,13 @@ class NearCache {
     std::vector<std::string> prefixes;
     // Between reconnection attempts.
     std::chrono::milliseconds retry_after{1000};
+    // A connection that dies without a FIN or RST (a partition, a Redis that hangs) looks
+    // idle: the reader sends PING once nothing has arrived for `heartbeat_interval`, and
+    // treats the connection as lost (flushed, bypassed, made again) once nothing has arrived
+    // for `heartbeat_deadline`. That bounds how long a change can go unseen to the deadline
+    // (plus the wire), instead of the entries' TTL.
+    std::chrono::milliseconds heartbeat_interval{1000};
+    std::chrono::milliseconds heartbeat_deadline{2000};
   };
   NearCache(Options options, prometheus::Counter& hits, prometheus::Gauge& bytes,
             prometheus::Gauge& entries);
@@ -61,6 +68,8 @@ class NearCache {
   // subscribed: for tests to wait on.
   uint64_t messages_applied() const { return messages_.load(); }
   uint64_t subscriptions() const { return subscriptions_.load(); }
+  // PINGs Redis answered on that connection so far.
+  uint64_t heartbeats() const { return heartbeats_.load(); }
 
  private:
   struct Slot {
@@ -89,6 +98,7 @@ class NearCache {
   std::atomic<int> fd_{-1};
   std::atomic<uint64_t> messages_{0};
   std::atomic<uint64_t> subscriptions_{0};
+  std::atomic<uint64_t> heartbeats_{0};
 
   std::mutex mu_;  // guards the members below
   std::unordered_map<std::string, Slot> slots_;
