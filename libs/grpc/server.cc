@@ -1,5 +1,7 @@
 #include "libs/grpc/server.h"
 
+#include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <pthread.h>
@@ -111,6 +113,38 @@ void UnaryRunner::Finish(grpc::ServerUnaryReactor* reactor, const Call& call,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - call.start).count();
   metrics_.Handled(service_, call.method, static_cast<int>(status.code()), seconds);
   reactor->Finish(ToGrpcStatus(status));
+}
+
+absl::Status UnaryRunner::ParseRequest(const grpc::ByteBuffer& in,
+                                       google::protobuf::MessageLite& out) {
+  grpc::Slice slice;
+  // A small request arrives in one slice; anything else is copied into one.
+  if (!in.TrySingleSlice(&slice).ok() && !in.DumpToSingleSlice(&slice).ok()) {
+    return hc::InvalidField("request", "could not be read");
+  }
+  if (!out.ParseFromArray(slice.begin(), static_cast<int>(slice.size()))) {
+    return hc::InvalidField("request", "is not a valid " + out.GetTypeName());
+  }
+  return absl::OkStatus();
+}
+
+void UnaryRunner::SetResponse(std::string_view bytes, grpc::ByteBuffer& out) {
+  grpc::Slice slice(bytes.data(), bytes.size());
+  out = grpc::ByteBuffer(&slice, 1);
+}
+
+bool WellFormedWire(std::string_view bytes) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  while (true) {
+    const uint32_t tag = in.ReadTag();
+    // 0: the end, or a tag that is not one (then short of the end).
+    if (tag == 0) return in.CurrentPosition() == static_cast<int>(bytes.size());
+    // Groups are not used by proto3; a top-level end-group tag is malformed.
+    if (WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_END_GROUP) return false;
+    if (!WireFormatLite::SkipField(&in, tag)) return false;
+  }
 }
 
 }  // namespace hc::grpc_server

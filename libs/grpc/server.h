@@ -1,13 +1,16 @@
 #pragma once
 
+#include <google/protobuf/message_lite.h>
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <exception>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -145,6 +148,64 @@ class UnaryRunner {
     return reactor;
   }
 
+  // As Run with a fast step, for a method registered raw (the generated
+  // WithRawCallbackMethod_<Name>: request and response as grpc::ByteBuffer), so that a cache
+  // hit answers with the cached bytes as they are instead of parsing a page into a message for
+  // gRPC to serialize again. Authentication, deadline, metrics and status are Run's. The
+  // request is parsed here, after authentication: bytes that are not a `Request` answer
+  // INVALID_ARGUMENT naming `request`. `fast(const auth::Principal&, const Request&,
+  // std::string& bytes) -> bool` runs on gRPC's thread under Run's rules and, when true, has
+  // put the serialized `Response` in `bytes`; false sends the call to the pool, where
+  // `fn(const auth::Principal&, const Request&, Response&) -> absl::Status` runs as in Run and
+  // its response is serialized here.
+  template <typename Request, typename Response, typename Fast, typename Fn>
+  grpc::ServerUnaryReactor* RunRaw(grpc::CallbackServerContext* ctx, std::string_view method,
+                                   const grpc::ByteBuffer* request, grpc::ByteBuffer* response,
+                                   Fast fast, Fn fn) {
+    auto* reactor = ctx->DefaultReactor();
+    auto call = Begin(ctx, method);
+    if (!call.principal.ok()) {
+      Finish(reactor, call, call.principal.status());
+      return reactor;
+    }
+    Request parsed;
+    if (absl::Status s = ParseRequest(*request, parsed); !s.ok()) {
+      Finish(reactor, call, s);
+      return reactor;
+    }
+    if (absl::Status early = Expired(ctx); !early.ok()) {
+      Finish(reactor, call, early);
+      return reactor;
+    }
+    std::string bytes;
+    bool answered = false;
+    absl::Status tried = Contained(call.method, [&] {
+      answered = fast(*call.principal, static_cast<const Request&>(parsed), bytes);
+      return absl::OkStatus();
+    });
+    if (!tried.ok() || answered) {
+      if (answered) SetResponse(bytes, *response);
+      Finish(reactor, call, tried);
+      return reactor;
+    }
+    auto owned = std::make_shared<const Request>(std::move(parsed));
+    bool queued = pool_.TrySubmit([this, reactor, ctx, call, owned, response, fn]() mutable {
+      if (absl::Status early = Expired(ctx); !early.ok()) {
+        Finish(reactor, call, early);
+        return;
+      }
+      Response out;
+      absl::Status status =
+          Contained(call.method, [&] { return fn(*call.principal, *owned, out); });
+      if (status.ok()) SetResponse(out.SerializeAsString(), *response);
+      Finish(reactor, call, status);
+    });
+    if (!queued) {
+      Finish(reactor, call, absl::ResourceExhaustedError("server busy, retry later"));
+    }
+    return reactor;
+  }
+
  private:
   struct Call {
     std::string method;
@@ -156,6 +217,22 @@ class UnaryRunner {
   // CANCELLED or DEADLINE_EXCEEDED when the call should not run any more, else OK.
   static absl::Status Expired(grpc::CallbackServerContext* ctx);
   void LogUnexpected(const std::string& method, const char* what) const;
+  // `f()` (returning absl::Status), with any exception escaping it logged by type only (what()
+  // may quote a row or a request) and answered INTERNAL: adapters catch their library's
+  // exceptions, so anything reaching here is a bug.
+  template <typename F>
+  absl::Status Contained(const std::string& method, F&& f) const {
+    try {
+      return f();
+    } catch (const std::exception& e) {
+      LogUnexpected(method, typeid(e).name());
+    } catch (...) {
+      LogUnexpected(method, "non-standard exception");
+    }
+    return absl::InternalError("unexpected error");
+  }
+  static absl::Status ParseRequest(const grpc::ByteBuffer& in, google::protobuf::MessageLite& out);
+  static void SetResponse(std::string_view bytes, grpc::ByteBuffer& out);
   void Finish(grpc::ServerUnaryReactor* reactor, const Call& call, const absl::Status& status);
 
   std::string service_;
@@ -163,6 +240,12 @@ class UnaryRunner {
   WorkerPool& pool_;
   metrics::GrpcServerMetrics& metrics_;
 };
+
+// Whether `bytes` are well-formed protobuf wire format at the top level: every tag valid and
+// every field, length-delimited ones included, ends inside `bytes`. It does not look inside
+// nested messages. Far cheaper than parsing; the check a raw cache hit (UnaryRunner::RunRaw)
+// makes on bytes that were parsed in full when they entered the near-cache.
+bool WellFormedWire(std::string_view bytes);
 
 }  // namespace hc::grpc_server
 
@@ -185,6 +268,20 @@ class UnaryRunner {
     return runner_.Run(                                                                           \
         ctx, #Name, req, resp,                                                                    \
         [this]([[maybe_unused]] const auto& caller, const auto& rq, auto& rs) -> bool {           \
+          return fast;                                                                            \
+        },                                                                                        \
+        [this](const auto& caller, const auto& rq, auto& rs) { return call; });                   \
+  }
+
+// As HC_UNARY_RPC_FAST, for a method registered raw (WithRawCallbackMethod_<Name>): `fast` (an
+// expression of `caller`, `rq` and `bytes`, returning bool) answers a hit with the serialized
+// response it put in `bytes` (UnaryRunner::RunRaw).
+#define HC_UNARY_RPC_RAW(Service, Name, fast, call)                                               \
+  grpc::ServerUnaryReactor* Service::Name(grpc::CallbackServerContext* ctx,                       \
+                                          const grpc::ByteBuffer* req, grpc::ByteBuffer* resp) {  \
+    return runner_.RunRaw<pb::Name##Request, pb::Name##Response>(                                 \
+        ctx, #Name, req, resp,                                                                    \
+        [this]([[maybe_unused]] const auto& caller, const auto& rq, std::string& bytes) -> bool { \
           return fast;                                                                            \
         },                                                                                        \
         [this](const auto& caller, const auto& rq, auto& rs) { return call; });                   \

@@ -1,5 +1,6 @@
 #include "libs/grpc/server.h"
 
+#include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <prometheus/text_serializer.h>
@@ -12,6 +13,7 @@
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "homecoming/testing/v1/echo.grpc.pb.h"
+#include "libs/testing/raw_grpc.h"
 
 namespace hc::grpc_server {
 namespace {
@@ -262,6 +264,97 @@ TEST(WorkerPool, RefusesWorkBeyondItsQueueAndDrainsOnStop) {
   pool.Stop();
   EXPECT_EQ(ran, accepted);
   EXPECT_FALSE(pool.TrySubmit([] {}));
+}
+
+// Echo registered raw and run by RunRaw: "fast" is answered on gRPC's thread with bytes no
+// serializer wrote (an EchoResponse followed by an unknown field 99 = 1), anything else by the
+// pool.
+class RawEchoImpl : public EchoService::WithRawCallbackMethod_Echo<EchoService::Service> {
+ public:
+  explicit RawEchoImpl(UnaryRunner& runner) : runner_(runner) {}
+  grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* request,
+                                 grpc::ByteBuffer* response) override {
+    return runner_.RunRaw<EchoRequest, EchoResponse>(
+        ctx, "Echo", request, response,
+        [](const auth::Principal& who, const EchoRequest& req, std::string& bytes) {
+          if (req.message() != "fast") return false;
+          bytes = FastBytes(who.subject);
+          return true;
+        },
+        [](const auth::Principal& who, const EchoRequest& req, EchoResponse& resp) {
+          resp.set_message(who.subject + ":" + req.message());
+          return absl::OkStatus();
+        });
+  }
+  static std::string FastBytes(const std::string& subject) {
+    EchoResponse canned;
+    canned.set_message("inline " + subject);
+    return canned.SerializeAsString() + std::string("\x98\x06\x01", 3);
+  }
+
+ private:
+  UnaryRunner& runner_;
+};
+
+TEST(RawUnaryRunner, AFastStepAnswersItsBytesAsTheyAreTheRestGoesToThePoolAndAllAreCounted) {
+  auto verifier =
+      *auth::Verifier::Create({.algorithm = "HS256", .key = kSecret, .issuer = "hc-test"});
+  prometheus::Registry registry;
+  metrics::GrpcServerMetrics metrics(registry);
+  WorkerPool pool(2, 16);
+  UnaryRunner runner("homecoming.testing.v1.EchoService", verifier, pool, metrics);
+  RawEchoImpl echo(runner);
+  Server server(ServerOptions{.address = "127.0.0.1:0"}, {&echo});
+  ASSERT_TRUE(server.Start().ok());
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(server.port()),
+                                     grpc::InsecureChannelCredentials());
+  const std::string token =
+      *auth::Mint({.algorithm = "HS256", .key = kSecret, .issuer = "hc-test", .subject = "m-1"});
+  constexpr char kMethod[] = "/homecoming.testing.v1.EchoService/Echo";
+  auto call = [&](const std::string& bytes, const std::string& bearer, std::string* out) {
+    return hc::testing::RawUnaryCall(channel, kMethod, bytes, bearer, out);
+  };
+  EchoRequest req;
+  req.set_message("fast");
+  std::string got;
+  ASSERT_TRUE(call(req.SerializeAsString(), token, &got).ok());
+  EXPECT_EQ(got, RawEchoImpl::FastBytes("m-1"));
+
+  req.set_message("slow");
+  ASSERT_TRUE(call(req.SerializeAsString(), token, &got).ok());
+  EchoResponse pooled;
+  ASSERT_TRUE(pooled.ParseFromString(got));
+  EXPECT_EQ(pooled.message(), "m-1:slow");
+
+  grpc::Status s = call(std::string("\x0a\x7f", 2), token, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("request: "));
+  req.set_message("fast");
+  EXPECT_EQ(call(req.SerializeAsString(), "", nullptr).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+
+  std::ostringstream text;
+  prometheus::TextSerializer().Serialize(text, registry.Collect());
+  for (const char* code : {"OK\",", "InvalidArgument\",", "Unauthenticated\","}) {
+    EXPECT_NE(text.str().find(std::string("grpc_server_handled_total{grpc_code=\"") + code +
+                              "grpc_method=\"Echo\""),
+              std::string::npos)
+        << code << text.str();
+  }
+  server.Shutdown();
+  pool.Stop();
+}
+
+TEST(WellFormedWire, AcceptsWhatProtobufWritesAndRefusesTruncatedOrBrokenFraming) {
+  EchoRequest request;
+  request.set_message(std::string(300, 'x'));
+  const std::string bytes = request.SerializeAsString();
+  EXPECT_TRUE(WellFormedWire(bytes));
+  EXPECT_TRUE(WellFormedWire(""));
+  EXPECT_FALSE(WellFormedWire(bytes.substr(0, bytes.size() - 1))) << "length past the end";
+  EXPECT_FALSE(WellFormedWire(std::string("\x00\x01", 2))) << "field number 0";
+  EXPECT_FALSE(WellFormedWire("\x0c")) << "a stray end-group tag";
+  EXPECT_FALSE(WellFormedWire("\x08\xff")) << "a varint cut short";
 }
 
 }  // namespace

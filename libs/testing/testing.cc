@@ -457,4 +457,11 @@ std::string HttpGet(int port, const std::string& path) {
 
 void KafkaBroker::Stop() { process_.Stop(std::chrono::seconds(30)); }
 
+double MetricValue(int port, const std::string& series) {
+  const std::string metrics = HttpGet(port, "/metrics");
+  const std::string line = "\n" + series + " ";
+  auto at = metrics.find(line);
+  return at == std::string::npos ? 0 : std::stod(metrics.substr(at + line.size()));
+}
+
 }  // namespace hc::testing

@@ -156,5 +156,8 @@ class TestCertificates {
 
 // The body of http://127.0.0.1:<port><path>, or "" when nothing answers.
 std::string HttpGet(int port, const std::string& path);
+// The value of one series of http://127.0.0.1:<port>/metrics, named as the text format writes
+// it (`name{label="value",...}`), or 0 when it is not there.
+double MetricValue(int port, const std::string& series);
 
 }  // namespace hc::testing

@@ -22,6 +22,7 @@
 #include "alumni/events/v1/events_events.pb.h"
 #include "alumni/events/v1/events_service.grpc.pb.h"
 #include "alumni/membership/v1/membership_events.pb.h"
+#include "libs/testing/raw_grpc.h"
 #include "libs/testing/testing.h"
 #include "services/events/src/app.h"
 
@@ -1419,6 +1420,89 @@ TEST_F(EventsTest, AWeeklySeriesHasOccurrencesEachRsvpableAndCanBeCancelledFromA
   cancel.set_series_id(NewMemberId());
   EXPECT_EQ(stub().CancelSeries(Ctx(coordinator_).get(), cancel, &cancelled).error_code(),
             grpc::StatusCode::NOT_FOUND);
+}
+
+// ListEvents is registered raw (the near-cache's bytes answer a hit as they are); these read
+// the wire itself.
+constexpr char kListEventsMethod[] = "/alumni.events.v1.EventsService/ListEvents";
+
+// Lookups of the events cache that ended as `result` (hit and miss: in Redis).
+double CacheRequests(int metrics_port, const std::string& result) {
+  return hc::testing::MetricValue(
+      metrics_port, "hc_cache_requests_total{cache=\"event\",result=\"" + result + "\"}");
+}
+
+TEST_F(EventsTest, ANearCacheHitAnswersTheSameBytesAsTheMissThatLoadedIt) {
+  const auto window = QuietWindow();
+  for (int i = 0; i < 3; ++i) Create(Details(10, true, window + std::chrono::hours(i)));
+  pb::ListEventsRequest req;
+  *req.mutable_start_from() = At(window);
+  *req.mutable_start_before() = At(window + std::chrono::hours(24));
+  req.set_page_size(2);
+  const std::string request = req.SerializeAsString();
+  const std::string member = Token(NewMemberId(), {"alumnus"});
+
+  // The first read loads from PostgreSQL; the near-cache fills from a later Redis hit. A call
+  // answered by the fast step from the near-cache counts two local hits (the listing generation,
+  // then the page) and asks Redis nothing; one that went on to the pool asks Redis or counts a
+  // third local hit.
+  std::string missed;
+  ASSERT_TRUE(
+      hc::testing::RawUnaryCall(svc().channel, kListEventsMethod, request, member, &missed).ok());
+  const int port = svc().app->metrics_port();
+  auto redis_lookups = [&] {
+    return CacheRequests(port, "hit") + CacheRequests(port, "miss") +
+           CacheRequests(port, "corrupt") + CacheRequests(port, "error");
+  };
+  std::string hit;
+  bool from_near_cache = hc::testing::WaitFor(
+      [&] {
+        const double local = CacheRequests(port, "local_hit"), redis = redis_lookups();
+        grpc::Status s =
+            hc::testing::RawUnaryCall(svc().channel, kListEventsMethod, request, member, &hit);
+        EXPECT_TRUE(s.ok()) << s.error_message();
+        return CacheRequests(port, "local_hit") - local == 2 && redis_lookups() == redis;
+      },
+      std::chrono::seconds(10));
+  ASSERT_TRUE(from_near_cache) << "no ListEvents call was answered from the near-cache";
+  EXPECT_EQ(hit, missed) << "a near-cache hit answered other bytes than the miss";
+  pb::ListEventsResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(hit));
+  EXPECT_EQ(parsed.events_size(), 2);
+  EXPECT_FALSE(parsed.next_page_token().empty());
+}
+
+TEST_F(EventsTest, AMalformedListRequestIsRefusedNamingTheField) {
+  const auto window = QuietWindow();
+  Create(Details(10, true, window));
+  pb::ListEventsRequest req;
+  *req.mutable_start_from() = At(window);
+  const std::string member = Token(NewMemberId(), {"alumnus"});
+  pb::ListEventsResponse resp;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(List(req, &resp, member).ok());  // cached
+
+  auto refused = [&](const std::string& bytes, const std::string& token = "") {
+    return hc::testing::RawUnaryCall(svc().channel, kListEventsMethod, bytes,
+                                     token.empty() ? member : token, nullptr);
+  };
+  pb::ListEventsRequest bad_kind = req;
+  bad_kind.add_kinds(static_cast<pb::EventKind>(99));
+  grpc::Status s = refused(bad_kind.SerializeAsString());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("kinds:"));
+  pb::ListEventsRequest huge = req;
+  huge.set_page_size(1000);
+  s = refused(huge.SerializeAsString());
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("page_size:"));
+  // Bytes that are no ListEventsRequest at all: field 1 says 127 bytes follow, none do.
+  s = refused(std::string("\x0a\x7f", 2));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("request:"));
+  // The cached page is never answered to a caller without a valid token.
+  s = hc::testing::RawUnaryCall(svc().channel, kListEventsMethod, req.SerializeAsString(), "",
+                                nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 // Redis is a cache: with it gone, reads and writes go on, and reads stay fresh.

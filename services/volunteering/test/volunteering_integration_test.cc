@@ -22,6 +22,7 @@
 #include "libs/auth/auth.h"
 #include "libs/ids/ids.h"
 #include "libs/kafka/kafka.h"
+#include "libs/testing/raw_grpc.h"
 #include "libs/testing/testing.h"
 #include "services/membership/src/app.h"
 #include "services/volunteering/src/app.h"
@@ -647,6 +648,80 @@ TEST_F(VolunteeringTest, TagsAreUnavailableWithinTheDeadlineWhenMembershipIsAway
   details.add_tags("peer-support");
   EXPECT_TRUE(UpdateRole(role.role_id(), details, {"title", "tags"}).ok());
   EXPECT_TRUE(PostWithTags({}).ok());
+}
+
+// ListRoles is registered raw (the near-cache's bytes answer a hit as they are); these read
+// the wire itself.
+constexpr char kListRolesMethod[] = "/alumni.volunteering.v1.VolunteeringService/ListRoles";
+
+TEST_F(VolunteeringTest, ANearCacheHitOfListRolesAnswersTheSameBytesAsTheMissThatLoadedIt) {
+  for (int i = 0; i < 3; ++i) Post();
+  pb::ListRolesRequest req;
+  req.set_page_size(2);
+  const std::string request = req.SerializeAsString();
+  const std::string member = Token(hc::ids::NewUuid(), {"alumnus"});
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  const int port = app_->metrics_port();
+  auto requests = [&](const std::string& result) {
+    return hc::testing::MetricValue(
+        port, "hc_cache_requests_total{cache=\"role\",result=\"" + result + "\"}");
+  };
+  auto redis_lookups = [&] {
+    return requests("hit") + requests("miss") + requests("corrupt") + requests("error");
+  };
+
+  // The first read loads from PostgreSQL; the near-cache fills from a later Redis hit. A call
+  // answered by the fast step from the near-cache counts a local hit for the page (and one for
+  // the listing generation unless this process reuses the one it read) and asks Redis nothing;
+  // a call that goes on to the pool reads the page through Redis.
+  std::string missed;
+  ASSERT_TRUE(hc::testing::RawUnaryCall(channel, kListRolesMethod, request, member, &missed).ok());
+  std::string hit;
+  bool from_near_cache = hc::testing::WaitFor(
+      [&] {
+        const double local = requests("local_hit"), redis = redis_lookups();
+        grpc::Status s =
+            hc::testing::RawUnaryCall(channel, kListRolesMethod, request, member, &hit);
+        EXPECT_TRUE(s.ok()) << s.error_message();
+        return requests("local_hit") > local && redis_lookups() == redis;
+      },
+      std::chrono::seconds(10));
+  ASSERT_TRUE(from_near_cache) << "no ListRoles call was answered from the near-cache";
+  EXPECT_EQ(hit, missed) << "a near-cache hit answered other bytes than the miss";
+  pb::ListRolesResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(hit));
+  EXPECT_EQ(parsed.roles_size(), 2);
+  EXPECT_FALSE(parsed.next_page_token().empty());
+}
+
+TEST_F(VolunteeringTest, AMalformedListRolesRequestIsRefusedNamingTheField) {
+  Post();
+  const std::string member = Token(hc::ids::NewUuid(), {"alumnus"});
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  for (int i = 0; i < 3; ++i) List({});  // cached
+  auto call = [&](const std::string& bytes, const std::string& token) {
+    return hc::testing::RawUnaryCall(channel, kListRolesMethod, bytes, token, nullptr);
+  };
+  pb::ListRolesRequest bad_tag;
+  bad_tag.set_tag("Not A Tag!");
+  grpc::Status s = call(bad_tag.SerializeAsString(), member);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("tag:"));
+  pb::ListRolesRequest backwards;
+  *backwards.mutable_shifts_from() = TimeUtil::SecondsToTimestamp(2000000000);
+  *backwards.mutable_shifts_until() = TimeUtil::SecondsToTimestamp(1900000000);
+  s = call(backwards.SerializeAsString(), member);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("shifts_until:"));
+  // Bytes that are no ListRolesRequest at all: field 1 says 127 bytes follow, none do.
+  s = call(std::string("\x0a\x7f", 2), member);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("request:"));
+  // The cached page is never answered to a caller without a token.
+  EXPECT_EQ(call(pb::ListRolesRequest().SerializeAsString(), "").error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
 }
 
 TEST_F(VolunteeringTest, ListRolesCarriesScheduledShiftsAndFiltersByADateRange) {

@@ -18,7 +18,10 @@ namespace events::api {
 namespace pb = alumni::events::v1;
 
 // The gRPC adapter: proto <-> domain, authorisation, validation, caching of event reads.
-class EventsService final : public pb::EventsService::CallbackService {
+// ListEvents is registered raw (request and response as bytes) so a cached page is answered as
+// the bytes the cache holds (UnaryRunner::RunRaw).
+class EventsService final : public pb::EventsService::WithRawCallbackMethod_ListEvents<
+                                pb::EventsService::CallbackService> {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -40,8 +43,8 @@ class EventsService final : public pb::EventsService::CallbackService {
                                          const pb::CancelSeriesRequest* req,
                                          pb::CancelSeriesResponse* resp) override;
   grpc::ServerUnaryReactor* ListEvents(grpc::CallbackServerContext* ctx,
-                                       const pb::ListEventsRequest* req,
-                                       pb::ListEventsResponse* resp) override;
+                                       const grpc::ByteBuffer* req,
+                                       grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListMyRsvps(grpc::CallbackServerContext* ctx,
                                         const pb::ListMyRsvpsRequest* req,
                                         pb::ListMyRsvpsResponse* resp) override;
@@ -107,8 +110,9 @@ class EventsService final : public pb::EventsService::CallbackService {
   // Fast steps (UnaryRunner::Run): on gRPC's thread, answer a cache hit or say no (false);
   // the Do* method behind each then runs on the pool as if nothing had been tried.
   bool FastGet(const pb::GetEventRequest& req, pb::GetEventResponse& resp);
+  // FastList answers with the cached page's bytes as they are (`bytes`), not parsed.
   bool FastList(const hc::auth::Principal& caller, const pb::ListEventsRequest& req,
-                pb::ListEventsResponse& resp);
+                std::string& bytes);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetEventRequest& req,
                      pb::GetEventResponse& resp);
   absl::Status DoRsvp(const hc::auth::Principal& caller, const pb::RsvpRequest& req,

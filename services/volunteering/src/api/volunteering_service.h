@@ -20,7 +20,10 @@ namespace volunteering::api {
 namespace pb = alumni::volunteering::v1;
 
 // The gRPC adapter: proto <-> domain, authorisation, validation, caching of GetRole/ListRoles.
-class VolunteeringService final : public pb::VolunteeringService::CallbackService {
+// ListRoles is registered raw (request and response as bytes) so a cached page is answered as
+// the bytes the cache holds (UnaryRunner::RunRaw).
+class VolunteeringService final : public pb::VolunteeringService::WithRawCallbackMethod_ListRoles<
+                                      pb::VolunteeringService::CallbackService> {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   struct Options {
@@ -50,9 +53,8 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
                                       pb::CloseRoleResponse* resp) override;
   grpc::ServerUnaryReactor* GetRole(grpc::CallbackServerContext* ctx, const pb::GetRoleRequest* req,
                                     pb::GetRoleResponse* resp) override;
-  grpc::ServerUnaryReactor* ListRoles(grpc::CallbackServerContext* ctx,
-                                      const pb::ListRolesRequest* req,
-                                      pb::ListRolesResponse* resp) override;
+  grpc::ServerUnaryReactor* ListRoles(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                      grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* AddShift(grpc::CallbackServerContext* ctx,
                                      const pb::AddShiftRequest* req,
                                      pb::AddShiftResponse* resp) override;
@@ -124,7 +126,8 @@ class VolunteeringService final : public pb::VolunteeringService::CallbackServic
   // Fast steps (UnaryRunner::Run): on gRPC's thread, answer a cache hit or say no (false);
   // the Do* method behind each then runs on the pool as if nothing had been tried.
   bool FastGet(const pb::GetRoleRequest& req, pb::GetRoleResponse& resp);
-  bool FastList(const pb::ListRolesRequest& req, pb::ListRolesResponse& resp);
+  // FastList answers with the cached page's bytes as they are (`bytes`), not parsed.
+  bool FastList(const pb::ListRolesRequest& req, std::string& bytes);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetRoleRequest& req,
                      pb::GetRoleResponse& resp);
   absl::Status DoList(const hc::auth::Principal& caller, const pb::ListRolesRequest& req,
