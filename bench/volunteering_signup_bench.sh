@@ -174,6 +174,8 @@ hc_step "summary"
   echo "SignUp gRPC / pgbench:     $(ratio "${G_RPS}" "${P_TPS}")   (aim >= 0.85)"
   echo "  CPU per SignUp, whole machine: ${G_CPU} us via gRPC (${G_SVC} us of it in the" \
     "volunteering process), ${P_CPU} us via pgbench (${P_SVC} us in the process: its relay)"
+  echo "  by process, per SignUp: gRPC run ${G_BREAKDOWN}"
+  echo "  by process, per SignUp: pgbench run ${P_BREAKDOWN}"
   echo "ListRoles / echo server:   $(ratio "${R_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"
