@@ -119,9 +119,11 @@ SELECT ${SHIFT_COLS} FROM shifts s WHERE s.shift_id = ${SHIFT}::uuid FOR UPDATE;
 SELECT g.signup_id, g.status, $(EPOCH g.created_at), $(EPOCH g.updated_at),
   CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = g.shift_id
     AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END,
-  (SELECT count(*) FROM signups h JOIN shifts hs ON hs.shift_id = h.shift_id
-    WHERE h.member_id = ${MID}::uuid AND h.role_id = ('20000000-0000-4000-8000-' ||
-    lpad(to_hex(:s::bigint), 12, '0'))::uuid AND h.status IN (1, 2, 4) AND hs.ends_at > now())
+  (SELECT count(*) FROM shifts hs JOIN signups h ON h.shift_id = hs.shift_id
+    WHERE hs.role_id = ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid
+    AND hs.ends_at > now() AND h.member_id = ${MID}::uuid AND h.role_id =
+    ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid
+    AND h.status IN (1, 2, 4))
   FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM signups g
     WHERE g.shift_id = ${SHIFT}::uuid AND g.member_id = ${MID}::uuid
     ORDER BY g.signup_id DESC LIMIT 1) g ON true;

@@ -501,16 +501,20 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
     result.shift = s.shift;
     // One read, after the shift's lock, for three questions: an active sign-up is always the
     // latest (see Latest), and the count of the member's current sign-ups of the role (under
-    // the member-and-role lock taken above) for the per-person limit.
+    // the member-and-role lock taken above) for the per-person limit. The count goes from the
+    // role's shifts to the member's sign-up of each, so its cost is the role's shifts whatever
+    // the member holds: led by the member, a member with thousands of sign-ups (the bench's
+    // one caller) made PostgreSQL's generic plan scan a whole index per call.
     auto mine = hc::postgres::ExecPrepared(
         tx,
         "SELECT g.signup_id, g.status, " + Epoch("g.created_at") + ", " + Epoch("g.updated_at") +
             ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
             "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END, "
-            "(SELECT count(*) FROM signups h JOIN shifts hs ON hs.shift_id = h.shift_id WHERE "
-            "h.member_id = $2 AND h.role_id = $3 AND h.status IN (1, 2, 4) AND hs.ends_at > " +
+            "(SELECT count(*) FROM shifts hs JOIN signups h ON h.shift_id = hs.shift_id WHERE "
+            "hs.role_id = $3 AND hs.ends_at > " +
             MsToTs("$4") +
-            ") FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM signups g WHERE g.shift_id = "
+            " AND h.member_id = $2 AND h.role_id = $3 AND h.status IN (1, 2, 4)) FROM (SELECT 1) "
+            "one LEFT JOIN LATERAL (SELECT * FROM signups g WHERE g.shift_id = "
             "$1 AND g.member_id = $2 ORDER BY g.signup_id DESC LIMIT 1) g ON true",
         shift_id, member_id, role_id, Ms(now));
     const pqxx::row latest = mine[0];
