@@ -146,6 +146,8 @@ hc_step "summary"
   echo "RSVP gRPC / pgbench:     $(ratio "${G_RPS}" "${P_TPS}")   (aim >= 0.85)"
   echo "  CPU per RSVP, whole machine: ${G_CPU} us via gRPC (${G_SVC} us of it in the events" \
     "process), ${P_CPU} us via pgbench (${P_SVC} us in the events process: its relay)"
+  echo "  by process, per RSVP: gRPC run ${G_BREAKDOWN}"
+  echo "  by process, per RSVP: pgbench run ${P_BREAKDOWN}"
   echo "GetEvent / echo server:  $(ratio "${R_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"

@@ -91,6 +91,54 @@ cpu_per_call() {
 n, m0, m1, s0, s1 = map(float, sys.argv[1:])
 print(f"{1000 * (m1 - m0) / n:.0f} {1000 * (s1 - s0) / n:.0f}" if n else "- -")' "$@"
 }
+# cpu_snap FILE: the machine's CPU counters and each process group's CPU so far (ms), as JSON in
+# FILE, for cpu_breakdown. Groups: the service (SERVICE_PID), postgres (every postgres process,
+# with the backends that exited, which the postmaster reaped), redis-server, kafka (java), and
+# the client: what this shell's children used (ghz and pgbench run as its children; also the
+# few psql counts around each run). "kernel" is the machine's system, irq and softirq time.
+cpu_snap() {
+  python3 - "$1" "${SERVICE_PID:-0}" "$$" <<'EOF'
+import json, os, sys
+hz = os.sysconf("SC_CLK_TCK")
+out, service, shell = sys.argv[1], sys.argv[2], sys.argv[3]
+f = list(map(int, open("/proc/stat").readline().split()[1:]))
+snap = {"user": f[0] + f[1], "kernel": f[2] + f[5] + f[6], "busy": f[0] + f[1] + f[2] + f[5] + f[6]}
+groups = {"service": 0, "postgres": 0, "redis": 0, "kafka": 0, "client": 0}
+for pid in filter(str.isdigit, os.listdir("/proc")):
+    try:
+        raw = open(f"/proc/{pid}/stat").read()
+    except OSError:
+        continue
+    comm = raw[raw.index("(") + 1:raw.rindex(")")]
+    v = raw[raw.rindex(")") + 2:].split()
+    own, reaped = int(v[11]) + int(v[12]), int(v[13]) + int(v[14])
+    if pid == service:
+        groups["service"] += own
+    elif pid == shell:
+        groups["client"] += reaped
+    elif comm.startswith("postgres"):
+        groups["postgres"] += own + reaped
+    elif comm == "redis-server":
+        groups["redis"] += own
+    elif comm == "java":
+        groups["kafka"] += own
+snap.update(groups)
+json.dump({k: 1000 * v / hz for k, v in snap.items()}, open(out, "w"))
+EOF
+}
+# cpu_breakdown FILE0 FILE1 COUNT: CPU per write (us) between two cpu_snap files, by group, and
+# what the groups leave over ("other": processes outside them, interrupts).
+cpu_breakdown() {
+  python3 - "$@" <<'EOF'
+import json, sys
+a, b, n = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])
+d = {k: 1000 * (b[k] - a[k]) / n if n else 0 for k in a}
+named = ["service", "client", "postgres", "redis", "kafka"]
+other = d["busy"] - sum(d[k] for k in named)
+print(f'machine {d["busy"]:.0f} us (user {d["user"]:.0f}, kernel {d["kernel"]:.0f}) = ' +
+      ", ".join(f"{k} {d[k]:.0f}" for k in named) + f", other {other:.0f}")
+EOF
+}
 ratio() { python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print(f"{a / b:.2f}")' "$@"; }
 row() { printf '%-28s %10s %9s %9s %7s\n' "$@"; }
 half() { echo $(( $1 / 2 > 0 ? $1 / 2 : 1 )); }
@@ -327,21 +375,28 @@ print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${O
 # warm-up, full load, then half of it; data slices $TMP/NAME-{warmup,full,half}.json) beside
 # pgbench running SCRIPT (full load, then half of it). Sets G_RPS G_P50 G_P99 G_ERR (gRPC, full),
 # GH_* (gRPC, half), P_TPS P_P50 P_P99 P_ERR (pgbench, full), PH_* (pgbench, half), and the CPU
-# per call of the whole machine and of the service: G_CPU G_SVC, P_CPU P_SVC.
+# per call of the whole machine and of the service: G_CPU G_SVC, P_CPU P_SVC; G_BREAKDOWN and
+# P_BREAKDOWN: that CPU per call by process group (cpu_breakdown).
 bench_write_vs_pgbench() {
   local name="$1" call="$2" table="$3" script="$4" m0 m1 s0 s1; shift 4
   bench_grpc_write_run "${name}-warmup" "${call}" "${table}" "${TMP}/${name}-warmup.json" \
     "${WARMUP}" "$@"
+  cpu_snap "${TMP}/cpu0"
   m0="$(busy_ms)" s0="$(proc_ms "${SERVICE_PID}")"
   bench_grpc_write_run "${name}-grpc" "${call}" "${table}" "${TMP}/${name}-full.json" "${SECS}" "$@"
   m1="$(busy_ms)" s1="$(proc_ms "${SERVICE_PID}")"
+  cpu_snap "${TMP}/cpu1"
   read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats "${name}-grpc")"
   read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
+  G_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "$((G_RPS * SECS))")"
+  cpu_snap "${TMP}/cpu0"
   m0="$(busy_ms)" s0="$(proc_ms "${SERVICE_PID}")"
   pgbench_run "${name}-pgbench" "${script}"
   m1="$(busy_ms)" s1="$(proc_ms "${SERVICE_PID}")"
+  cpu_snap "${TMP}/cpu1"
   read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/${name}-pgbench.stats"
   read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
+  P_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "$((P_TPS * SECS))")"
   bench_grpc_write_run "${name}-grpc-half" "${call}" "${table}" "${TMP}/${name}-half.json" \
     "${SECS}" "$@" --rps "$(half "${G_RPS}")"
   read -r GH_RPS GH_P50 GH_P99 GH_ERR <<<"$(ghz_stats "${name}-grpc-half")"

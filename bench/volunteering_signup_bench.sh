@@ -7,16 +7,16 @@
 #
 #   bench/volunteering_signup_bench.sh
 #
-# The SignUp work, in both runs: the read of the shift's role (its own transaction: the
-# service asks it before the sign-up transaction, to ask membership about eligibility without
-# holding a lock; the seeded roles need no sober time, so membership is not called), then one
-# transaction: the member's shared lock and tombstone check (libs/identity), the shift's role,
-# the member-and-role advisory lock (the per-person limit), the role row FOR SHARE, the shift
-# row FOR UPDATE, the member's latest sign-up (one read: an active one is always the latest;
-# before 2026-11-30 the service read the active one and then the latest, one round trip more
-# than this script ran), the count of their current sign-ups of the role, the
-# CONFIRMED insert with the counts update (one statement, a data-modifying WITH),
-# VolunteerSignedUp into the outbox (its trigger NOTIFYs the relay), commit. Through gRPC every call is one member signing up for the next of many
+# The SignUp work, in both runs: the read of the shift's role (one statement, no BEGIN/COMMIT
+# since 2026-11-30: the service asks it before the sign-up transaction, to ask membership about
+# eligibility without holding a lock; the seeded roles need no sober time, so membership is not
+# called), then one transaction: the member's shared lock (libs/identity); one statement for
+# the tombstone check, the shift's role and the member-and-role advisory lock (the per-person
+# limit); the role row FOR SHARE; the shift row FOR UPDATE; one read of the member's latest
+# sign-up (an active one is always the latest) and of the count of their current sign-ups of
+# the role; the CONFIRMED insert with the counts update (one statement, a data-modifying WITH);
+# VolunteerSignedUp into the outbox (its trigger NOTIFYs the relay); commit: 10 round trips
+# (15 before 2026-11-30). Through gRPC every call is one member signing up for the next of many
 # shifts, each of a role of its own (ghz sends a data array round robin), so every call makes a
 # new row; pgbench picks a random shift and a random member per transaction. The service keeps
 # running during the pgbench run, so its relay publishes pgbench's rows to Kafka too. Both
@@ -105,29 +105,28 @@ SHIFT_COLS="s.shift_id::text, s.role_id::text, $(EPOCH s.starts_at), $(EPOCH s.e
 cat >"${TMP}/signup.sql" <<SQL
 \set s random(1, ${SHIFTS})
 \set m random(1, 281474976710655)
-BEGIN;
 SELECT ${ROLE_COLS} FROM roles r JOIN shifts s ON s.role_id = r.role_id
   WHERE s.shift_id = ${SHIFT}::uuid;
-END;
 BEGIN;
 SELECT pg_advisory_xact_lock_shared(18499, hashtext(${MID}));
-SELECT 1 FROM token_revocations WHERE subject = ${MID} AND erased;
-SELECT r.role_id::text FROM roles r JOIN shifts s ON s.role_id = r.role_id
-  WHERE s.shift_id = ${SHIFT}::uuid;
-SELECT pg_advisory_xact_lock(22098, hashtext(('20000000-0000-4000-8000-' ||
-  lpad(to_hex(:s::bigint), 12, '0')) || '|' || ${MID}));
+SELECT t.erased, r.role_id::text, pg_advisory_xact_lock(22098, hashtext(r.role_id::text || '|'
+  || ${MID})) FROM (SELECT EXISTS (SELECT 1 FROM token_revocations WHERE subject = ${MID}
+  AND erased) AS erased) t LEFT JOIN shifts s ON s.shift_id = ${SHIFT}::uuid
+  LEFT JOIN roles r ON r.role_id = s.role_id;
 SELECT ${ROLE_COLS} FROM roles r WHERE r.role_id = ('20000000-0000-4000-8000-' ||
   lpad(to_hex(:s::bigint), 12, '0'))::uuid FOR SHARE;
 SELECT ${SHIFT_COLS} FROM shifts s WHERE s.shift_id = ${SHIFT}::uuid FOR UPDATE;
 SELECT g.signup_id, g.status, $(EPOCH g.created_at), $(EPOCH g.updated_at),
   CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = g.shift_id
-    AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END
-  FROM signups g WHERE g.shift_id = ${SHIFT}::uuid AND g.member_id = ${MID}::uuid
-  ORDER BY g.signup_id DESC LIMIT 1;
-SELECT count(*) FROM signups g JOIN shifts s ON s.shift_id = g.shift_id
-  WHERE g.member_id = ${MID}::uuid AND g.role_id =
-  ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid
-  AND g.status IN (1, 2, 4) AND s.ends_at > now();
+    AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END,
+  (SELECT count(*) FROM shifts hs JOIN signups h ON h.shift_id = hs.shift_id
+    WHERE hs.role_id = ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid
+    AND hs.ends_at > now() AND h.member_id = ${MID}::uuid AND h.role_id =
+    ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid
+    AND h.status IN (1, 2, 4))
+  FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM signups g
+    WHERE g.shift_id = ${SHIFT}::uuid AND g.member_id = ${MID}::uuid
+    ORDER BY g.signup_id DESC LIMIT 1) g ON true;
 WITH added AS (INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq,
                                     created_at, updated_at)
   VALUES (${SHIFT}::uuid, ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid,
@@ -174,6 +173,8 @@ hc_step "summary"
   echo "SignUp gRPC / pgbench:     $(ratio "${G_RPS}" "${P_TPS}")   (aim >= 0.85)"
   echo "  CPU per SignUp, whole machine: ${G_CPU} us via gRPC (${G_SVC} us of it in the" \
     "volunteering process), ${P_CPU} us via pgbench (${P_SVC} us in the process: its relay)"
+  echo "  by process, per SignUp: gRPC run ${G_BREAKDOWN}"
+  echo "  by process, per SignUp: pgbench run ${P_BREAKDOWN}"
   echo "ListRoles / echo server:   $(ratio "${R_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"

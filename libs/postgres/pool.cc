@@ -156,6 +156,9 @@ absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn, Iso
         case Isolation::kSerializable:
           status = RunIn<pqxx::transaction<pqxx::serializable>>(*conn, fn);
           break;
+        case Isolation::kAutocommit:
+          status = RunIn<pqxx::nontransaction>(*conn, fn);
+          break;
       }
     } catch (const pqxx::in_doubt_error& e) {
       conn.reset();

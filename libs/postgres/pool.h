@@ -15,7 +15,9 @@ namespace hc::postgres {
 
 using Tx = pqxx::transaction_base;
 
-enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable };
+// kAutocommit sends no BEGIN and no COMMIT: for a function that runs one statement (its own
+// transaction), two round trips fewer than a transaction around it.
+enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable, kAutocommit };
 
 struct PoolOptions {
   std::string url;

@@ -91,6 +91,26 @@ TEST_F(PostgresTest, AnErrorFromTheBodyRollsBack) {
   EXPECT_EQ(Count(pool, "SELECT count(*) FROM names"), 0);
 }
 
+TEST_F(PostgresTest, AutocommitRunsEachStatementAsItsOwnTransaction) {
+  Pool pool({.url = db_.url()});
+  auto two_ids = [&](Isolation isolation) {
+    std::pair<int64_t, int64_t> ids;
+    EXPECT_TRUE(pool.InTransaction(
+                        [&](Tx& tx) {
+                          ids.first = tx.exec1("SELECT txid_current()")[0].as<int64_t>();
+                          ids.second = tx.exec1("SELECT txid_current()")[0].as<int64_t>();
+                          return absl::OkStatus();
+                        },
+                        isolation)
+                    .ok());
+    return ids;
+  };
+  auto in_tx = two_ids(Isolation::kReadCommitted);
+  EXPECT_EQ(in_tx.first, in_tx.second);
+  auto autocommit = two_ids(Isolation::kAutocommit);
+  EXPECT_NE(autocommit.first, autocommit.second);
+}
+
 TEST_F(PostgresTest, UniqueViolationIsAlreadyExists) {
   Pool pool({.url = db_.url()});
   auto insert = [](Tx& tx) {
