@@ -3,6 +3,7 @@
 // produced to real (per-test) Kafka topics; every change must be on the next read from either
 // replica, Redis down must still answer from PostgreSQL, and Redis must never hold an item in
 // clear.
+#include <gmock/gmock.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
@@ -17,6 +18,7 @@
 #include "alumni/notifications/v1/notifications_service.grpc.pb.h"
 #include "libs/ids/ids.h"
 #include "libs/redis/connection.h"
+#include "libs/testing/raw_grpc.h"
 #include "libs/testing/testing.h"
 #include "services/notifications/src/api/notifications_service.h"
 #include "services/notifications/src/app.h"
@@ -33,6 +35,7 @@ using google::protobuf::util::TimeUtil;
 using Clock = std::chrono::system_clock;
 
 const std::string kSecret = "notifications-inbox-cache-secret-0123456789";
+const std::string kListInbox = "/alumni.notifications.v1.NotificationsService/ListInbox";
 constexpr auto kDeadline = std::chrono::seconds(60);
 
 using test_support::Replica;
@@ -223,6 +226,60 @@ TEST_F(InboxCacheTest, AFastStepHitSeesAMarkReadMadeThroughAnotherReplica) {
   EXPECT_FALSE(after.items(1).has_read_at());
   // And the new page is served by the fast step in its turn.
   EXPECT_EQ(WarmNearCache(a_, ana).SerializeAsString(), after.SerializeAsString());
+}
+
+// ListInbox is registered raw: a fast-step hit answers the opened page's bytes as they are,
+// which must be exactly what the miss that loaded the page answered.
+TEST_F(InboxCacheTest, AFastStepHitAnswersTheSameBytesAsTheMissThatLoadedIt) {
+  const std::string ana = hc::ids::NewUuid();
+  RsvpConfirmed(ana);
+  RsvpConfirmed(ana);
+  WaitForSent(2);
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(b_.app->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  const std::string token = test_support::MemberToken(kSecret, ana);
+  const std::string request = pb::ListInboxRequest().SerializeAsString();
+  std::string missed;
+  const double local_before = Cache("local_hit", b_);
+  ASSERT_TRUE(hc::testing::RawUnaryCall(channel, kListInbox, request, token, &missed).ok());
+  ASSERT_EQ(Cache("local_hit", b_), local_before) << "the first read was not a miss";
+  std::string hit;
+  const bool from_near_cache = hc::testing::WaitFor(
+      [&] {
+        const double local = Cache("local_hit", b_);
+        EXPECT_TRUE(hc::testing::RawUnaryCall(channel, kListInbox, request, token, &hit).ok());
+        return Cache("local_hit", b_) - local == 2;
+      },
+      kDeadline);
+  ASSERT_TRUE(from_near_cache) << "no ListInbox call was answered from the near-cache";
+  EXPECT_EQ(hit, missed);
+  pb::ListInboxResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(hit));
+  EXPECT_EQ(parsed.items_size(), 2);
+}
+
+TEST_F(InboxCacheTest, AMalformedListInboxRequestIsRefusedNamingTheFieldEvenWhenCached) {
+  const std::string ana = hc::ids::NewUuid();
+  RsvpConfirmed(ana);
+  WaitForSent(1);
+  ASSERT_EQ(WarmNearCache(a_, ana).items_size(), 1);
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(a_.app->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  const std::string token = test_support::MemberToken(kSecret, ana);
+  pb::ListInboxRequest huge;
+  huge.set_page_size(100000);
+  grpc::Status s =
+      hc::testing::RawUnaryCall(channel, kListInbox, huge.SerializeAsString(), token, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("page_size:"));
+  // Bytes that are no ListInboxRequest at all: field 1 says 127 bytes follow, none do.
+  s = hc::testing::RawUnaryCall(channel, kListInbox, std::string("\x0a\x7f", 2), token, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_message(), ::testing::StartsWith("request:"));
+  // The cached page is never answered to a caller without a valid token.
+  s = hc::testing::RawUnaryCall(channel, kListInbox, pb::ListInboxRequest().SerializeAsString(), "",
+                                nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAUTHENTICATED);
 }
 
 // B's near-cache holds Ana's page; A's consumer stores a new item and drops the generation.

@@ -23,7 +23,10 @@ void InboxItemToProto(const storage::InboxItem& item, pb::InboxItem& out);
 
 // The gRPC adapter: proto <-> domain, authorisation (every RPC acts for the token's subject
 // only), validation.
-class NotificationsService final : public pb::NotificationsService::CallbackService {
+// ListInbox is registered raw (request and response as bytes) so a near-cache hit answers
+// with the opened page's bytes as they are (UnaryRunner::RunRaw).
+class NotificationsService final : public pb::NotificationsService::WithRawCallbackMethod_ListInbox<
+                                       pb::NotificationsService::CallbackService> {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -45,9 +48,8 @@ class NotificationsService final : public pb::NotificationsService::CallbackServ
   grpc::ServerUnaryReactor* UpdatePreferences(grpc::CallbackServerContext* ctx,
                                               const pb::UpdatePreferencesRequest* req,
                                               pb::UpdatePreferencesResponse* resp) override;
-  grpc::ServerUnaryReactor* ListInbox(grpc::CallbackServerContext* ctx,
-                                      const pb::ListInboxRequest* req,
-                                      pb::ListInboxResponse* resp) override;
+  grpc::ServerUnaryReactor* ListInbox(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                      grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* MarkRead(grpc::CallbackServerContext* ctx,
                                      const pb::MarkReadRequest* req,
                                      pb::MarkReadResponse* resp) override;
@@ -80,10 +82,11 @@ class NotificationsService final : public pb::NotificationsService::CallbackServ
   // Opens a sealed page cached under `key` and parses it into `resp`; false when it doesn't.
   bool OpenPage(const std::string& sealed, const std::string& key,
                 pb::ListInboxResponse& resp) const;
-  // The fast step (UnaryRunner::Run): on gRPC's thread, answer when the near-cache holds both
-  // the member's generation and the page, or say no (false) and let DoListInbox run.
+  // The fast step (UnaryRunner::RunRaw): on gRPC's thread, answer when the near-cache holds
+  // both the member's generation and the page, with the opened page's bytes as they are
+  // (`bytes`), or say no (false) and let DoListInbox run.
   bool FastListInbox(const hc::auth::Principal& caller, const pb::ListInboxRequest& req,
-                     pb::ListInboxResponse& resp);
+                     std::string& bytes);
   absl::Status DoListInbox(const hc::auth::Principal& caller, const pb::ListInboxRequest& req,
                            pb::ListInboxResponse& resp);
   absl::Status DoMarkRead(const hc::auth::Principal& caller, const pb::MarkReadRequest& req,
