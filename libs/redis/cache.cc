@@ -69,9 +69,9 @@ namespace hc::redis {
 //   since what changed in between went unseen). A connection that dies without a word (a
 //   partition, a hung Redis) counts as lost once nothing, not even the answer to the PING
 //   the reader sends after a second's silence, arrived for `heartbeat_deadline` (2 s): the
-//   longest a change can go unseen there, instead of the entries' TTL. It is bypassed while invalidations are
-//   pending (above). Entries also expire locally after the read's TTL and are evicted
-//   (least recently used) beyond `local_bytes`.
+//   longest a change can go unseen there, instead of the entries' TTL. It is bypassed while
+//   invalidations are pending (above). Entries also expire locally after the read's TTL and are
+//   evicted (least recently used) beyond `local_bytes`.
 //
 // Redis must be one primary (with replicas for failover), not Cluster: the scripts touch a key
 // and its version, which Cluster could place on different nodes.
