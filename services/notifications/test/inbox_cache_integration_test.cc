@@ -97,6 +97,17 @@ class InboxCacheTest : public ::testing::Test {
     return resp;
   }
 
+  // `member_id` marks `item_id` read through replica B.
+  pb::MarkReadResponse MarkReadThroughB(const std::string& member_id, const std::string& item_id) {
+    pb::MarkReadRequest mark;
+    mark.add_item_ids(item_id);
+    pb::MarkReadResponse marked;
+    grpc::Status s =
+        b_.stub->MarkRead(test_support::MemberCall(kSecret, member_id).get(), mark, &marked);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return marked;
+  }
+
   // Reads `member_id`'s inbox from `r` until both the generation and the page come from its
   // near-cache (a hit of the fast step), and returns that answer.
   pb::ListInboxResponse WarmNearCache(Replica& r, const std::string& member_id) {
@@ -186,11 +197,7 @@ TEST_F(InboxCacheTest, MarkReadThroughOneReplicaIsOnTheNextReadOfTheOther) {
   ASSERT_EQ(cached.items_size(), 2);
   ASSERT_FALSE(cached.items(0).has_read_at());
 
-  pb::MarkReadRequest mark;
-  mark.add_item_ids(cached.items(0).item_id());
-  pb::MarkReadResponse marked;
-  grpc::Status s = b_.stub->MarkRead(test_support::MemberCall(kSecret, ana).get(), mark, &marked);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  const pb::MarkReadResponse marked = MarkReadThroughB(ana, cached.items(0).item_id());
   EXPECT_EQ(marked.unread_count(), 1);
 
   const pb::ListInboxResponse after = Inbox(a_, ana);
@@ -214,11 +221,7 @@ TEST_F(InboxCacheTest, AFastStepHitSeesAMarkReadMadeThroughAnotherReplica) {
   ASSERT_EQ(cached.items_size(), 2);
   ASSERT_FALSE(cached.items(0).has_read_at());
 
-  pb::MarkReadRequest mark;
-  mark.add_item_ids(cached.items(0).item_id());
-  pb::MarkReadResponse marked;
-  grpc::Status s = b_.stub->MarkRead(test_support::MemberCall(kSecret, ana).get(), mark, &marked);
-  ASSERT_TRUE(s.ok()) << s.error_message();
+  MarkReadThroughB(ana, cached.items(0).item_id());
 
   const pb::ListInboxResponse after = Inbox(a_, ana);
   ASSERT_EQ(after.items_size(), 2);
