@@ -106,19 +106,12 @@ class UnaryRunner {
         return reactor;
       }
       bool answered = false;
-      try {
+      absl::Status tried = Contained(call.method, [&] {
         answered = fast(*call.principal, *request, *response);
-      } catch (const std::exception& e) {
-        LogUnexpected(call.method, typeid(e).name());
-        Finish(reactor, call, absl::InternalError("unexpected error"));
-        return reactor;
-      } catch (...) {
-        LogUnexpected(call.method, "non-standard exception");
-        Finish(reactor, call, absl::InternalError("unexpected error"));
-        return reactor;
-      }
-      if (answered) {
-        Finish(reactor, call, absl::OkStatus());
+        return absl::OkStatus();
+      });
+      if (!tried.ok() || answered) {
+        Finish(reactor, call, tried);
         return reactor;
       }
       response->Clear();
@@ -128,18 +121,8 @@ class UnaryRunner {
         Finish(reactor, call, early);
         return;
       }
-      absl::Status status;
-      try {
-        status = fn(*call.principal, *request, *response);
-      } catch (const std::exception& e) {
-        // Adapters catch their library's exceptions; anything reaching here is a bug. Logged
-        // by type only: what() may quote a row or a request.
-        LogUnexpected(call.method, typeid(e).name());
-        status = absl::InternalError("unexpected error");
-      } catch (...) {
-        LogUnexpected(call.method, "non-standard exception");
-        status = absl::InternalError("unexpected error");
-      }
+      absl::Status status =
+          Contained(call.method, [&] { return fn(*call.principal, *request, *response); });
       Finish(reactor, call, status);
     });
     if (!queued) {
