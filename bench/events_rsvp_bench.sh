@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the events service against ceilings measured in the same run:
-#   1. RSVP throughput through gRPC (ghz) vs pgbench running the identical SQL transaction at
-#      the same number of PostgreSQL connections;
+#   1. RSVP throughput through gRPC (bench/write_load) vs pgbench running the identical SQL
+#      transaction at the same number of PostgreSQL connections;
 #   2. cached GetEvent vs the bare gRPC echo server (bench/echo_server.cc);
 # each at full load (the ratio) and at half of its own full load (p50/p99 latency).
 #
@@ -13,11 +13,14 @@
 # event's counts (one statement, a data-modifying WITH), append
 # RsvpConfirmed to the outbox with the member as its subject (its trigger NOTIFYs the relay),
 # commit. (Before 2026-11-30 the pgbench side left out the lock and the tombstone check that
-# the service has always run, which flattered the ceiling.) Through gRPC every call is one member
-# RSVPing to the next of many events (ghz sends a data array round robin), so every call makes
-# a new row; pgbench picks a random event and a random member per transaction. The events
-# service keeps running during the pgbench run, so its outbox relay publishes pgbench's rows
-# to Kafka too and both runs carry the same background work. Statements are prepared once per
+# the service has always run, which flattered the ceiling.) Through gRPC (bench/write_load,
+# a closed loop of CONCURRENCY calls) each call is an RSVP by a member drawn at random from
+# BENCH_MEMBERS to an event of its own, the events in a random order; pgbench picks a random
+# event and a random member per transaction. (Until 2026-11-30 ghz made every call as one member
+# to the events in order: one caller's hot advisory lock and index pages cost PostgreSQL 1,065
+# us per RSVP against pgbench's 693, a shape no community has.) The events service keeps
+# running during the pgbench run, so its outbox relay publishes pgbench's rows to Kafka too
+# and both runs carry the same background work. Statements are prepared once per
 # connection and then executed by name in both (pgbench -M prepared; the service's
 # hc::postgres::ExecPrepared); BENCH_PGBENCH_MODE=extended measures pgbench unprepared, for a
 # service built before ExecPrepared.
@@ -31,11 +34,13 @@
 #   BENCH_WARMUP_SECONDS  unmeasured warm-up before each full-load gRPC run (default 3)
 #   BENCH_DB_CONNECTIONS  PostgreSQL connections: the service's pool and pgbench clients (8)
 #   BENCH_WORKERS         the service's worker threads (default 16, its own default)
-#   BENCH_CONCURRENCY     concurrent ghz calls (default 32)
+#   BENCH_CONCURRENCY     concurrent gRPC calls (default 32)
+#   BENCH_MEMBERS         members the gRPC calls are made by, a random one each (2000)
+#   BENCH_SHUFFLE         0: the events in order (with BENCH_MEMBERS=1: the shape before 11-30)
 #   BENCH_EVENTS          events seeded for RSVPs (default 100000)
 #   BENCH_PGBENCH_MODE    pgbench's query mode: prepared (default) or extended
-#   BENCH_SERVER_CPU      core of the servers (default 1); ghz and pgbench use the other
-#   BENCH_CLIENT_CPU      core of ghz and pgbench (default 0)
+#   BENCH_SERVER_CPU      core of the servers (default 1); the load tools use the other
+#   BENCH_CLIENT_CPU      core of write_load, ghz and pgbench (default 0)
 #   BENCH_BUILD_DIR       where the binaries are (default build/)
 #   BENCH_OUT             where reports and logs go (default $HC_HOME/bench/events-<time>)
 set -euo pipefail
@@ -68,17 +73,9 @@ SELECT ('00000000-0000-4000-8000-' || lpad(to_hex(n), 12, '0'))::uuid, 'Bench ev
 FROM generate_series(1, ${EVENTS}) n;
 ANALYZE events;
 SQL
-# Each gRPC run RSVPs to events of its own (ghz starts every run at the array's first element):
-# warm-up the first fifth, the full-load run the next two fifths, the half-load run the rest.
-python3 - "${EVENTS}" "${TMP}" <<'EOF'
-import json, sys
-n, tmp = int(sys.argv[1]), sys.argv[2]
-cuts = {"warmup": (1, n // 5), "full": (n // 5 + 1, 3 * n // 5), "half": (3 * n // 5 + 1, n)}
-for name, (lo, hi) in cuts.items():
-    with open(f"{tmp}/rsvp-{name}.json", "w") as f:
-        json.dump([{"event_id": f"00000000-0000-4000-8000-{i:012x}"} for i in range(lo, hi + 1)],
-                  f)
-EOF
+# Each gRPC run RSVPs to events of its own, in a random order: warm-up a fifth of them, the
+# full-load run two fifths, the half-load run the rest.
+bench_write_ids rsvp 00000000-0000-4000-8000- "${EVENTS}"
 # The service's RSVP transaction (storage/event_store.cc, GOING path), statement for statement.
 EID="('00000000-0000-4000-8000-' || lpad(to_hex(:e::bigint), 12, '0'))::uuid"
 MID="('10000000-0000-4000-8000-' || lpad(to_hex(:m::bigint), 12, '0'))::uuid"
@@ -113,9 +110,7 @@ END;
 SQL
 
 hc_step "RSVP: gRPC vs pgbench, full load then half load"
-RSVP_ARGS=(--proto "${EVENTS_PROTO}" -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
-bench_write_vs_pgbench rsvp alumni.events.v1.EventsService/Rsvp rsvps "${TMP}/rsvp.sql" \
-  "${RSVP_ARGS[@]}"
+bench_write_vs_pgbench rsvp rsvp rsvps "${TMP}/rsvp.sql"
 
 hc_step "cached GetEvent vs the echo server"
 EVENT1="00000000-0000-4000-8000-000000000001"
@@ -128,10 +123,11 @@ hc_step "summary"
 {
   echo "events bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
     "$(nproc) cores, ${IDLE}% idle before"
-  echo "servers on core ${SERVER_CPU}; ghz and pgbench on core ${CLIENT_CPU};" \
+  echo "servers on core ${SERVER_CPU}; write_load, ghz and pgbench on core ${CLIENT_CPU};" \
     "PostgreSQL, Redis, Kafka unpinned"
   echo "RSVP: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
-    "ghz ${CONCURRENCY} concurrent calls; ${SECS}s per run; pgbench -M ${PGBENCH_MODE}"
+    "write_load ${CONCURRENCY} concurrent calls by ${MEMBERS} members; ${SECS}s per run;" \
+    "pgbench -M ${PGBENCH_MODE}"
   echo
   row "" "per second" "p50 ms" "p99 ms" "errors"
   row "RSVP via gRPC, full load" "${G_RPS}" "${G_P50}" "${G_P99}" "${G_ERR}"

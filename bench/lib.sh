@@ -158,7 +158,8 @@ i0, t0 = snap(); time.sleep(1); i1, t1 = snap(); print(round(100 * (i1 - i0) / (
 
 # bench_init SERVICE EXTRA_COUNT_VARIABLE...: reads the settings every service benchmark has
 # (BENCH_SECONDS, BENCH_WARMUP_SECONDS, BENCH_DB_CONNECTIONS, BENCH_WORKERS, BENCH_CONCURRENCY,
-# BENCH_SERVER_CPU, BENCH_CLIENT_CPU, BENCH_BUILD_DIR, BENCH_OUT; see the scripts' headers),
+# BENCH_MEMBERS, BENCH_SERVER_CPU, BENCH_CLIENT_CPU, BENCH_BUILD_DIR, BENCH_OUT; see the
+# scripts' headers),
 # checks them and the named extra ones are whole numbers, checks the tools and binaries, makes
 # the scratch folder and sets the cleanup trap. SERVICE is the service's name (its binary is
 # build/services/SERVICE/SERVICE).
@@ -171,6 +172,8 @@ bench_init() {
   # reaches PostgreSQL, and calls wait for a connection the same way pgbench clients do.
   WORKERS="${BENCH_WORKERS:-16}"
   CONCURRENCY="${BENCH_CONCURRENCY:-32}"
+  # Members the gRPC side of a write benchmark writes as (write_load), a random one per call.
+  MEMBERS="${BENCH_MEMBERS:-2000}"
   # The services prepare their hot statements once per connection (hc::postgres::ExecPrepared),
   # so the ceiling does too; "extended" (unnamed statements) matches a build from before that.
   PGBENCH_MODE="${BENCH_PGBENCH_MODE:-prepared}"
@@ -181,18 +184,19 @@ bench_init() {
   BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
   OUT="${BENCH_OUT:-${HC_HOME}/bench/${SERVICE_NAME}-$(date -u +%Y%m%dT%H%M%SZ)}"
   local v
-  for v in SECS WARMUP CONNS WORKERS CONCURRENCY SERVER_CPU CLIENT_CPU "$@"; do
+  for v in SECS WARMUP CONNS WORKERS CONCURRENCY MEMBERS SERVER_CPU CLIENT_CPU "$@"; do
     [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
   done
   ECHO_BIN="${BUILD_DIR}/bench/echo_server"
   SERVICE_BIN="${BUILD_DIR}/services/${SERVICE_NAME}/${SERVICE_NAME}"
   TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
+  WRITE_LOAD_BIN="${BUILD_DIR}/bench/write_load"
   HOST=127.0.0.1
   ISSUER="homecoming-bench"
   hc_require_root
   hc_need ghz pgbench psql taskset python3
   local b
-  for b in "${ECHO_BIN}" "${SERVICE_BIN}" "${TOKEN_BIN}"; do
+  for b in "${ECHO_BIN}" "${SERVICE_BIN}" "${TOKEN_BIN}" "${WRITE_LOAD_BIN}"; do
     [[ -x "${b}" ]] || hc_die "${b} not built; run scripts/build.sh"
   done
   mkdir -p "${OUT}"
@@ -357,36 +361,44 @@ bench_echo_ceiling() {
   read -r XH_RPS XH_P50 XH_P99 XH_ERR <<<"$(ghz_stats echo-half)"
 }
 
-# bench_grpc_write_run RUN CALL TABLE DATA SECONDS [ghz args...]: one gRPC run of a write that
-# makes a row of TABLE per OK call (ghz sends the JSON array DATA round robin), warned about
-# when the rows and the OK calls differ.
+# bench_grpc_write_run RUN KIND TABLE IDS SECONDS [RATE]: one gRPC run of a write (write_load
+# KIND: rsvp or signup) that makes a row of TABLE per OK call, to the ids in the file IDS one
+# each, by BENCH_MEMBERS members; closed loop at CONCURRENCY calls in flight, or open loop at
+# RATE calls a second. Writes "rps p50_ms p99_ms errors" to $OUT/RUN.stats; warns when the
+# rows and the OK calls differ, and when the ids ran out before the time did.
 bench_grpc_write_run() {
-  local run="$1" call="$2" table="$3" data="$4" secs="$5" before after ok; shift 5
+  local run="$1" kind="$2" table="$3" ids="$4" secs="$5" before after ok; shift 5
   before="$(psql -X -Atq "${PG}/${DB_NAME}" -c "SELECT count(*) FROM ${table}")"
-  ghz_run "${run}" "${ADDR}" "${call}" "${secs}" "$@" -D "${data}"
+  taskset -c "${CLIENT_CPU}" "${WRITE_LOAD_BIN}" "${ADDR}" "${TMP}/jwt.key" "${ISSUER}" \
+    "${kind}" "${ids}" "${MEMBERS}" "${CONCURRENCY}" "${secs}" "$@" >"${OUT}/${run}.txt" \
+    2>&1 || { hc_tail "${OUT}/${run}.txt"; hc_die "write_load failed"; }
   after="$(psql -X -Atq "${PG}/${DB_NAME}" -c "SELECT count(*) FROM ${table}")"
-  ok="$(python3 -c 'import json, sys
-print(json.load(open(sys.argv[1]))["statusCodeDistribution"].get("OK", 0))' "${OUT}/${run}.json")"
+  # calls SENT OK ERRORS RPS P50 P99 P99.9
+  read -r _ _ ok _ _ _ _ _ < <(grep '^calls ' "${OUT}/${run}.txt")
+  awk '/^calls / { print $5, $6, $7, $4 }' "${OUT}/${run}.txt" >"${OUT}/${run}.stats"
   ((after - before == ok)) || hc_warn "${run}: ${ok} calls OK but $((after - before)) new rows" \
-    "in ${table} (more calls than rows seeded for its slice: seed more)"
+    "in ${table}"
+  if grep -q '^ids_exhausted' "${OUT}/${run}.txt"; then
+    hc_warn "${run}: ran out of ids before ${secs}s (seed more)"
+  fi
 }
 
-# bench_write_vs_pgbench NAME CALL TABLE SCRIPT [ghz args...]: the write through gRPC (a
-# warm-up, full load, then half of it; data slices $TMP/NAME-{warmup,full,half}.json) beside
-# pgbench running SCRIPT (full load, then half of it). Sets G_RPS G_P50 G_P99 G_ERR (gRPC, full),
-# GH_* (gRPC, half), P_TPS P_P50 P_P99 P_ERR (pgbench, full), PH_* (pgbench, half), and the CPU
-# per call of the whole machine and of the service: G_CPU G_SVC, P_CPU P_SVC; G_BREAKDOWN and
-# P_BREAKDOWN: that CPU per call by process group (cpu_breakdown).
+# bench_write_vs_pgbench NAME KIND TABLE SCRIPT: the write through gRPC (write_load KIND: a
+# warm-up, full load, then half of it; ids $TMP/NAME-{warmup,full,half}.ids) beside pgbench
+# running SCRIPT (full load, then half of it). Sets G_RPS G_P50 G_P99 G_ERR (gRPC, full),
+# GH_* (gRPC, half), P_TPS P_P50 P_P99 P_ERR (pgbench, full), PH_* (pgbench, half), and the
+# CPU per call of the whole machine and of the service: G_CPU G_SVC, P_CPU P_SVC; G_BREAKDOWN
+# and P_BREAKDOWN: that CPU per call by process group (cpu_breakdown).
 bench_write_vs_pgbench() {
-  local name="$1" call="$2" table="$3" script="$4" m0 m1 s0 s1; shift 4
-  bench_grpc_write_run "${name}-warmup" "${call}" "${table}" "${TMP}/${name}-warmup.json" \
-    "${WARMUP}" "$@"
+  local name="$1" kind="$2" table="$3" script="$4" m0 m1 s0 s1
+  bench_grpc_write_run "${name}-warmup" "${kind}" "${table}" "${TMP}/${name}-warmup.ids" \
+    "${WARMUP}"
   cpu_snap "${TMP}/cpu0"
   m0="$(busy_ms)" s0="$(proc_ms "${SERVICE_PID}")"
-  bench_grpc_write_run "${name}-grpc" "${call}" "${table}" "${TMP}/${name}-full.json" "${SECS}" "$@"
+  bench_grpc_write_run "${name}-grpc" "${kind}" "${table}" "${TMP}/${name}-full.ids" "${SECS}"
   m1="$(busy_ms)" s1="$(proc_ms "${SERVICE_PID}")"
   cpu_snap "${TMP}/cpu1"
-  read -r G_RPS G_P50 G_P99 G_ERR <<<"$(ghz_stats "${name}-grpc")"
+  read -r G_RPS G_P50 G_P99 G_ERR <"${OUT}/${name}-grpc.stats"
   read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
   G_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "$((G_RPS * SECS))")"
   cpu_snap "${TMP}/cpu0"
@@ -397,11 +409,29 @@ bench_write_vs_pgbench() {
   read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/${name}-pgbench.stats"
   read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
   P_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "$((P_TPS * SECS))")"
-  bench_grpc_write_run "${name}-grpc-half" "${call}" "${table}" "${TMP}/${name}-half.json" \
-    "${SECS}" "$@" --rps "$(half "${G_RPS}")"
-  read -r GH_RPS GH_P50 GH_P99 GH_ERR <<<"$(ghz_stats "${name}-grpc-half")"
+  bench_grpc_write_run "${name}-grpc-half" "${kind}" "${table}" "${TMP}/${name}-half.ids" \
+    "${SECS}" "$(half "${G_RPS}")"
+  read -r GH_RPS GH_P50 GH_P99 GH_ERR <"${OUT}/${name}-grpc-half.stats"
   pgbench_run "${name}-pgbench-half" "${script}" --rate "$(half "${P_TPS}")"
   read -r PH_TPS PH_P50 PH_P99 PH_ERR <"${OUT}/${name}-pgbench-half.stats"
+}
+
+# bench_write_ids NAME PREFIX COUNT: the ids PREFIX + 12 hex digits of 1..COUNT, shuffled (a
+# fixed seed; BENCH_SHUFFLE=0 keeps them in order, the shape of the ghz runs before
+# 2026-11-30) and cut in three files for bench_write_vs_pgbench: $TMP/NAME-warmup.ids (a
+# fifth), NAME-full.ids and NAME-half.ids (two fifths each).
+bench_write_ids() {
+  python3 - "$1" "$2" "$3" "${TMP}" "${BENCH_SHUFFLE:-1}" <<'PY'
+import random, sys
+name, prefix, n, tmp = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+ids = [f"{prefix}{i:012x}" for i in range(1, n + 1)]
+if sys.argv[5] != "0":
+    random.Random(20261130).shuffle(ids)
+cuts = {"warmup": (0, n // 5), "full": (n // 5, 3 * n // 5), "half": (3 * n // 5, n)}
+for part, (lo, hi) in cuts.items():
+    with open(f"{tmp}/{name}-{part}.ids", "w") as f:
+        f.write("".join(i + "\n" for i in ids[lo:hi]))
+PY
 }
 
 # bench_cached_read NAME CALL [ghz args...]: a read at full load after a warm-up, then at half

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark of the volunteering service against ceilings measured in the same run:
-#   1. SignUp throughput through gRPC (ghz) vs pgbench running the identical SQL at the same
-#      number of PostgreSQL connections;
+#   1. SignUp throughput through gRPC (bench/write_load) vs pgbench running the identical SQL at
+#      the same number of PostgreSQL connections;
 #   2. cached ListRoles vs the bare gRPC echo server (bench/echo_server.cc);
 # each at full load (the ratio) and at half of its own full load (p50/p99 latency).
 #
@@ -16,9 +16,11 @@
 # sign-up (an active one is always the latest) and of the count of their current sign-ups of
 # the role; the CONFIRMED insert with the counts update (one statement, a data-modifying WITH);
 # VolunteerSignedUp into the outbox (its trigger NOTIFYs the relay); commit: 10 round trips
-# (15 before 2026-11-30). Through gRPC every call is one member signing up for the next of many
-# shifts, each of a role of its own (ghz sends a data array round robin), so every call makes a
-# new row; pgbench picks a random shift and a random member per transaction. The service keeps
+# (15 before 2026-11-30). Through gRPC (bench/write_load, a closed loop of CONCURRENCY calls)
+# each call is a sign-up by a member drawn at random from BENCH_MEMBERS for a shift of its own
+# (each of a role of its own), the shifts in a random order; pgbench picks a random shift and a
+# random member per transaction. (Until 2026-11-30 ghz made every call as one member, to the
+# shifts in order: PostgreSQL spent 2,819 us per sign-up on that shape against pgbench's 1,090.) The service keeps
 # running during the pgbench run, so its relay publishes pgbench's rows to Kafka too. Both
 # prepare their statements once per connection (pgbench -M prepared, the service's
 # hc::postgres::ExecPrepared); BENCH_PGBENCH_MODE=extended for a build from before that.
@@ -32,11 +34,13 @@
 #   BENCH_WARMUP_SECONDS  unmeasured warm-up before each full-load gRPC run (default 3)
 #   BENCH_DB_CONNECTIONS  PostgreSQL connections: the service's pool and pgbench clients (8)
 #   BENCH_WORKERS         the service's worker threads (default 16, its own default)
-#   BENCH_CONCURRENCY     concurrent ghz calls (default 32)
+#   BENCH_CONCURRENCY     concurrent gRPC calls (default 32)
+#   BENCH_MEMBERS         members the gRPC calls are made by, a random one each (2000)
+#   BENCH_SHUFFLE         0: the shifts in order (with BENCH_MEMBERS=1: the shape before 11-30)
 #   BENCH_SHIFTS          roles (one shift each) seeded for sign-ups (default 100000)
 #   BENCH_PGBENCH_MODE    pgbench's query mode: prepared (default) or extended
-#   BENCH_SERVER_CPU      core of the servers (default 1); ghz and pgbench use the other
-#   BENCH_CLIENT_CPU      core of ghz and pgbench (default 0)
+#   BENCH_SERVER_CPU      core of the servers (default 1); the load tools use the other
+#   BENCH_CLIENT_CPU      core of write_load, ghz and pgbench (default 0)
 #   BENCH_BUILD_DIR       where the binaries are (default build/)
 #   BENCH_OUT             where reports and logs go (default $HC_HOME/bench/volunteering-<time>)
 set -euo pipefail
@@ -79,18 +83,9 @@ FROM generate_series(1, ${SHIFTS}) n;
 ANALYZE roles;
 ANALYZE shifts;
 SQL
-# Each gRPC run signs up for shifts of its own (ghz starts every run at the array's first
-# element): warm-up the first fifth, the full-load run the next two fifths, the half-load run
-# the rest.
-python3 - "${SHIFTS}" "${TMP}" <<'PY'
-import json, sys
-n, tmp = int(sys.argv[1]), sys.argv[2]
-cuts = {"warmup": (1, n // 5), "full": (n // 5 + 1, 3 * n // 5), "half": (3 * n // 5 + 1, n)}
-for name, (lo, hi) in cuts.items():
-    with open(f"{tmp}/signup-{name}.json", "w") as f:
-        json.dump([{"shift_id": f"30000000-0000-4000-8000-{i:012x}"} for i in range(lo, hi + 1)],
-                  f)
-PY
+# Each gRPC run signs up for shifts of its own, in a random order: warm-up a fifth of them, the
+# full-load run two fifths, the half-load run the rest.
+bench_write_ids signup 30000000-0000-4000-8000- "${SHIFTS}"
 # The service's SignUp (api/volunteering_service.cc DoSignUp, storage/role_store.cc SignUp,
 # CONFIRMED path), statement for statement.
 SHIFT="('30000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))"
@@ -141,9 +136,7 @@ END;
 SQL
 
 hc_step "SignUp: gRPC vs pgbench, full load then half load"
-SIGNUP_ARGS=(--proto "${PROTO}" -m "{\"authorization\":\"Bearer ${MEMBER_TOKEN}\"}")
-bench_write_vs_pgbench signup alumni.volunteering.v1.VolunteeringService/SignUp signups \
-  "${TMP}/signup.sql" "${SIGNUP_ARGS[@]}"
+bench_write_vs_pgbench signup signup signups "${TMP}/signup.sql"
 
 hc_step "cached ListRoles vs the echo server"
 LIST_ARGS=(--proto "${PROTO}" -d "{\"page_size\":${BENCH_LIST_PAGE_SIZE:-20}}"
@@ -155,10 +148,11 @@ hc_step "summary"
 {
   echo "volunteering bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit" \
     "$(git rev-parse --short HEAD), $(nproc) cores, ${IDLE}% idle before"
-  echo "servers on core ${SERVER_CPU}; ghz and pgbench on core ${CLIENT_CPU};" \
+  echo "servers on core ${SERVER_CPU}; write_load, ghz and pgbench on core ${CLIENT_CPU};" \
     "PostgreSQL, Redis, Kafka unpinned"
   echo "SignUp: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
-    "ghz ${CONCURRENCY} concurrent calls; ${SECS}s per run; pgbench -M ${PGBENCH_MODE}"
+    "write_load ${CONCURRENCY} concurrent calls by ${MEMBERS} members; ${SECS}s per run;" \
+    "pgbench -M ${PGBENCH_MODE}"
   echo
   row "" "per second" "p50 ms" "p99 ms" "errors"
   row "SignUp via gRPC, full load" "${G_RPS}" "${G_P50}" "${G_P99}" "${G_ERR}"
