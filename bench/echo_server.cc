@@ -14,7 +14,11 @@ class EchoImpl final : public homecoming::testing::v1::EchoService::CallbackServ
   grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* ctx,
                                  const homecoming::testing::v1::EchoRequest* request,
                                  homecoming::testing::v1::EchoResponse* response) override {
-    response->set_message(request->message());
+    if (request->reply_bytes() > 0) {
+      response->mutable_message()->assign(static_cast<size_t>(request->reply_bytes()), 'x');
+    } else {
+      response->set_message(request->message());
+    }
     auto* reactor = ctx->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
