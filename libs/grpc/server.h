@@ -89,7 +89,7 @@ class UnaryRunner {
   // answers OK with what it put in the response (a cache hit), false sends the call to the pool
   // with the response cleared. It saves a cache hit the hand-off to a worker (a wake-up and a
   // wait, most of a hit's kernel time), so it must not block beyond a short, bounded cache
-  // lookup (hc::redis::Cache::GetIfCached): never PostgreSQL, never another service.
+  // lookup (hc::redis::Cache::UseIfCached): never PostgreSQL, never another service.
   template <typename Request, typename Response, typename Fast, typename Fn>
   grpc::ServerUnaryReactor* Run(grpc::CallbackServerContext* ctx, std::string_view method,
                                 const Request* request, Response* response,

@@ -267,18 +267,30 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   return loaded;
 }
 
-std::optional<std::string> Cache::GetIfCached(
-    const std::string& key, const std::function<bool(const std::string&)>& valid) {
-  if (near_ == nullptr || pending_count_.load() != 0) return std::nullopt;
-  std::optional<std::string> kept = near_->Get(key);
-  // `valid` is how callers parse a hit into their answer, so it runs on every hit. A value it
+bool Cache::UseIfCached(const std::string& key,
+                        const std::function<bool(const std::string&)>& use) {
+  if (near_ == nullptr || pending_count_.load() != 0) return false;
+  std::shared_ptr<const std::string> kept = near_->Get(key);
+  if (kept == nullptr) return false;
+  // `use` is how callers parse a hit into their answer, so it runs on every hit. A value it
   // refuses (it passed when it was filled: a caller's parser changed, say) is dropped here and
   // read from Redis again.
-  if (kept && valid && !valid(*kept)) {
+  if (use && !use(*kept)) {
     near_->Erase(key);
-    return std::nullopt;
+    return false;
   }
-  return kept;
+  return true;
+}
+
+std::optional<std::string> Cache::GetIfCached(
+    const std::string& key, const std::function<bool(const std::string&)>& valid) {
+  std::optional<std::string> copy;
+  UseIfCached(key, [&](const std::string& kept) {
+    if (valid && !valid(kept)) return false;
+    copy = kept;
+    return true;
+  });
+  return copy;
 }
 
 bool Cache::InvalidateInRedis(const std::vector<std::string>& keys) {

@@ -77,6 +77,11 @@ class Cache {
   // invalidations are pending.
   std::optional<std::string> GetIfCached(
       const std::string& key, const std::function<bool(const std::string&)>& valid = nullptr);
+  // GetIfCached for a caller that only reads the value: `use` runs on the kept value itself
+  // (no copy) and its answer is the hit's, as `valid`'s is: true for a hit it took, false
+  // (the entry dropped) for one it refused. False, without running `use`, when nothing
+  // current is kept. For fast steps that parse or copy a hit into their answer.
+  bool UseIfCached(const std::string& key, const std::function<bool(const std::string&)>& use);
   // Drops `key` in every replica; call it after the write commits. When Redis can't be
   // reached the key is remembered and a background thread drops it as soon as Redis answers;
   // until then this process neither reads from nor stores to Redis.

@@ -333,6 +333,28 @@ TEST_F(CacheTest, ANearCacheHitRunsValidAndDropsWhatItRefuses) {
   EXPECT_EQ(cache->GetIfCached("k"), std::nullopt);  // dropped, not kept for the next caller
 }
 
+// The fast steps' form: `use` reads the kept value itself, runs only on a hit, and what it
+// refuses is dropped as with `valid`.
+TEST_F(CacheTest, UseIfCachedRunsUseOnlyOnAHitAndDropsWhatItRefuses) {
+  auto cache = NewCache();
+  int runs = 0;
+  std::string seen;
+  auto take = [&](const std::string& v) {
+    ++runs;
+    seen = v;
+    return true;
+  };
+  EXPECT_FALSE(cache->UseIfCached("k", take));  // nothing cached: `use` does not run
+  EXPECT_EQ(runs, 0);
+  ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");
+  EXPECT_TRUE(cache->UseIfCached("k", take));
+  EXPECT_EQ(runs, 1);
+  EXPECT_EQ(seen, "v1");
+  EXPECT_FALSE(cache->UseIfCached("k", [](const std::string&) { return false; }));
+  EXPECT_FALSE(cache->UseIfCached("k", take));  // dropped, not kept for the next caller
+  EXPECT_EQ(runs, 1);
+}
+
 TEST_F(CacheTest, GetIfCachedNeverServesWhatAWriteInvalidated) {
   auto cache = NewCache();
   ASSERT_EQ(ReadUntilLocal(*cache, "k"), "v1");

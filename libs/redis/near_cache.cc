@@ -69,15 +69,15 @@ bool NearCache::Quiet() const {
   return !busy_.load() && healthy_.load();
 }
 
-std::optional<std::string> NearCache::Get(const std::string& key) {
-  if (!Quiet()) return std::nullopt;
+std::shared_ptr<const std::string> NearCache::Get(const std::string& key) {
+  if (!Quiet()) return nullptr;
   std::lock_guard lock(mu_);
   auto it = slots_.find(key);
-  if (it == slots_.end() || it->second.filling) return std::nullopt;
+  if (it == slots_.end() || it->second.filling) return nullptr;
   if (Clock::now() >= it->second.expires) {
     EraseLocked(key);
     SetGaugesLocked();
-    return std::nullopt;
+    return nullptr;
   }
   lru_.splice(lru_.begin(), lru_, it->second.order);
   hits_.Increment();
@@ -107,7 +107,7 @@ void NearCache::Fill(const std::string& key, std::string value, std::chrono::mil
   }
   Slot& slot = it->second;
   slot.filling = false;
-  slot.value = std::move(value);
+  slot.value = std::make_shared<const std::string>(std::move(value));
   slot.expires = Clock::now() + ttl;
   lru_.push_front(key);
   slot.order = lru_.begin();
@@ -132,7 +132,7 @@ void NearCache::EraseLocked(const std::string& key) {
   auto it = slots_.find(key);
   if (it == slots_.end()) return;
   if (!it->second.filling) {
-    bytes_ -= key.size() + it->second.value.size() + kEntryOverhead;
+    bytes_ -= key.size() + it->second.value->size() + kEntryOverhead;
     --entries_;
     lru_.erase(it->second.order);
   }

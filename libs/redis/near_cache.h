@@ -51,8 +51,9 @@ class NearCache {
 
   // Whether `key` may be kept here at all (under a tracked prefix).
   bool Covers(const std::string& key) const;
-  // The value, when an unexpired one is kept and nothing Redis sent is unapplied.
-  std::optional<std::string> Get(const std::string& key);
+  // The value, when an unexpired one is kept and nothing Redis sent is unapplied; null
+  // otherwise. Shared, not copied: a hit costs no copy of the value under the lock.
+  std::shared_ptr<const std::string> Get(const std::string& key);
   // Marks `key` as being filled: call before the read from Redis whose answer goes to Fill.
   // False when the near-cache is not usable now (nothing to fill then).
   bool BeginFill(const std::string& key);
@@ -74,7 +75,7 @@ class NearCache {
  private:
   struct Slot {
     bool filling = true;
-    std::string value;
+    std::shared_ptr<const std::string> value;
     std::chrono::steady_clock::time_point expires;
     std::list<std::string>::iterator order;  // in lru_, for entries (not fills)
   };

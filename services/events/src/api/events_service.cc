@@ -214,12 +214,12 @@ bool EventsService::FastList(const hc::auth::Principal& caller, const pb::ListEv
   if (!generation) return false;
   // A near-cache entry was parsed in full (DoList's `valid`) when it came from Redis, and the
   // bytes have not changed since; the top-level framing check is what a hit still pays.
-  auto cached = cache_.GetIfCached(
-      listing->Key(*generation, req.page_token()),
-      [](const std::string& page) { return hc::grpc_server::WellFormedWire(page); });
-  if (!cached) return false;
-  bytes = *std::move(cached);
-  return true;
+  return cache_.UseIfCached(listing->Key(*generation, req.page_token()),
+                            [&](const std::string& page) {
+                              if (!hc::grpc_server::WellFormedWire(page)) return false;
+                              bytes = page;
+                              return true;
+                            });
 }
 
 absl::Status EventsService::DoList(const hc::auth::Principal& caller,
@@ -356,11 +356,9 @@ absl::Status EventsService::DoExport(const hc::auth::Principal& caller,
 
 bool EventsService::FastGet(const pb::GetEventRequest& req, pb::GetEventResponse& resp) {
   if (!CheckId("event_id", req.event_id()).ok()) return false;
-  return cache_
-      .GetIfCached(
-          EventCacheKey(req.event_id()),
-          [&](const std::string& cached) { return resp.mutable_event()->ParseFromString(cached); })
-      .has_value();
+  return cache_.UseIfCached(EventCacheKey(req.event_id()), [&](const std::string& cached) {
+    return resp.mutable_event()->ParseFromString(cached);
+  });
 }
 
 absl::Status EventsService::DoGet(const hc::auth::Principal&, const pb::GetEventRequest& req,

@@ -200,14 +200,10 @@ bool MembershipService::FastGet(const hc::auth::Principal& caller, const pb::Get
     return false;
   }
   const std::string key = CacheKey(req.member_id());
-  const bool hit =
-      cache_
-          .GetIfCached(key,
-                       [&](const std::string& sealed) {
-                         auto bytes = keys_.Open(sealed, key);
-                         return bytes.ok() && resp.mutable_member()->ParseFromString(*bytes);
-                       })
-          .has_value();
+  const bool hit = cache_.UseIfCached(key, [&](const std::string& sealed) {
+    auto bytes = keys_.Open(sealed, key);
+    return bytes.ok() && resp.mutable_member()->ParseFromString(*bytes);
+  });
   if (hit) ShapeForCaller(caller, req.member_id(), *resp.mutable_member());
   return hit;
 }

@@ -340,15 +340,12 @@ bool NotificationsService::FastListInbox(const hc::auth::Principal& caller,
   const std::string key = page->Key(*generation);
   // The page opens (the seal authenticates it as the bytes DoListInbox sealed, which it parsed
   // in full) and is answered as it is: no parse into items for gRPC to serialize again.
-  return cache_
-      .GetIfCached(key,
-                   [&](const std::string& sealed) {
-                     auto opened = keys_.Open(sealed, key);
-                     if (!opened.ok() || !hc::grpc_server::WellFormedWire(*opened)) return false;
-                     bytes = *std::move(opened);
-                     return true;
-                   })
-      .has_value();
+  return cache_.UseIfCached(key, [&](const std::string& sealed) {
+    auto opened = keys_.Open(sealed, key);
+    if (!opened.ok() || !hc::grpc_server::WellFormedWire(*opened)) return false;
+    bytes = *std::move(opened);
+    return true;
+  });
 }
 
 absl::Status NotificationsService::DoListInbox(const hc::auth::Principal& caller,

@@ -223,11 +223,9 @@ absl::Status VolunteeringService::DoClose(const hc::auth::Principal& caller,
 
 bool VolunteeringService::FastGet(const pb::GetRoleRequest& req, pb::GetRoleResponse& resp) {
   if (!CheckId("role_id", req.role_id()).ok()) return false;
-  return cache_
-      .GetIfCached(
-          RoleKey(hc::ids::Canonical(req.role_id())),
-          [&](const std::string& cached) { return resp.mutable_role()->ParseFromString(cached); })
-      .has_value();
+  return cache_.UseIfCached(
+      RoleKey(hc::ids::Canonical(req.role_id())),
+      [&](const std::string& cached) { return resp.mutable_role()->ParseFromString(cached); });
 }
 
 absl::Status VolunteeringService::DoGet(const hc::auth::Principal& caller,
@@ -311,12 +309,12 @@ bool VolunteeringService::FastList(const pb::ListRolesRequest& req, std::string&
   }
   // A near-cache entry was parsed in full (DoList's `valid`) when it came from Redis, and the
   // bytes have not changed since; the top-level framing check is what a hit still pays.
-  auto cached = cache_.GetIfCached(
-      listing->Key(generation, req.page_token()),
-      [](const std::string& page) { return hc::grpc_server::WellFormedWire(page); });
-  if (!cached) return false;
-  bytes = *std::move(cached);
-  return true;
+  return cache_.UseIfCached(listing->Key(generation, req.page_token()),
+                            [&](const std::string& page) {
+                              if (!hc::grpc_server::WellFormedWire(page)) return false;
+                              bytes = page;
+                              return true;
+                            });
 }
 
 absl::Status VolunteeringService::DoList(const hc::auth::Principal& caller,
