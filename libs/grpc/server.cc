@@ -1,6 +1,7 @@
 #include "libs/grpc/server.h"
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/io/zero_copy_stream_impl_lite.h>
 #include <google/protobuf/wire_format_lite.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -145,6 +146,20 @@ bool WellFormedWire(std::string_view bytes) {
     if (WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_END_GROUP) return false;
     if (!WireFormatLite::SkipField(&in, tag)) return false;
   }
+}
+
+std::string AsMessageField(int field, std::string_view message) {
+  using google::protobuf::internal::WireFormatLite;
+  std::string out;
+  out.reserve(message.size() + 16);
+  google::protobuf::io::StringOutputStream stream(&out);
+  {
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.WriteTag(WireFormatLite::MakeTag(field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    coded.WriteVarint32(static_cast<uint32_t>(message.size()));
+    coded.WriteRaw(message.data(), static_cast<int>(message.size()));
+  }
+  return out;
 }
 
 }  // namespace hc::grpc_server

@@ -230,6 +230,11 @@ class UnaryRunner {
 // makes on bytes that were parsed in full when they entered the near-cache.
 bool WellFormedWire(std::string_view bytes);
 
+// The serialized message whose only field, number `field`, is the message serialized as
+// `message` (tag, length, bytes): how a raw fast step answers a Get*Response { thing = 1 }
+// from the thing's cached bytes without parsing them.
+std::string AsMessageField(int field, std::string_view message);
+
 }  // namespace hc::grpc_server
 
 // Defines `Service::Name`, a unary RPC of a callback service, as: authenticate, queue on the

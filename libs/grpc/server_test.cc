@@ -357,5 +357,23 @@ TEST(WellFormedWire, AcceptsWhatProtobufWritesAndRefusesTruncatedOrBrokenFraming
   EXPECT_FALSE(WellFormedWire("\x08\xff")) << "a varint cut short";
 }
 
+TEST(AsMessageField, WritesTheTagTheLengthAndTheBytes) {
+  EchoRequest inner;
+  inner.set_message(std::string(297, 'x'));
+  const std::string bytes = inner.SerializeAsString();
+  ASSERT_EQ(bytes.size(), 300u);
+  // Field 1, length-delimited (0x0a); 300 as a varint (0xac 0x02); the bytes as they are.
+  EXPECT_EQ(AsMessageField(1, bytes), std::string("\x0a\xac\x02", 3) + bytes);
+  // A set but empty message is still written (as protobuf writes a present empty field).
+  EXPECT_EQ(AsMessageField(1, ""), std::string("\x0a\x00", 2));
+  EXPECT_EQ(AsMessageField(2, "ab"), std::string("\x12\x02"
+                                                 "ab",
+                                                 4));
+  // What it writes parses back: as a response whose field 1 is the message.
+  homecoming::testing::v1::EchoResponse outer;
+  ASSERT_TRUE(outer.ParseFromString(AsMessageField(1, "hello")));
+  EXPECT_EQ(outer.message(), "hello");
+}
+
 }  // namespace
 }  // namespace hc::grpc_server

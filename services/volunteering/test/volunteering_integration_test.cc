@@ -662,37 +662,31 @@ TEST_F(VolunteeringTest, ANearCacheHitOfListRolesAnswersTheSameBytesAsTheMissTha
   const std::string member = Token(hc::ids::NewUuid(), {"alumnus"});
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
                                      grpc::InsecureChannelCredentials());
-  const int port = app_->metrics_port();
-  auto requests = [&](const std::string& result) {
-    return hc::testing::MetricValue(
-        port, "hc_cache_requests_total{cache=\"role\",result=\"" + result + "\"}");
-  };
-  auto redis_lookups = [&] {
-    return requests("hit") + requests("miss") + requests("corrupt") + requests("error");
-  };
-
-  // The first read loads from PostgreSQL; the near-cache fills from a later Redis hit. A call
-  // answered by the fast step from the near-cache counts a local hit for the page (and one for
-  // the listing generation unless this process reuses the one it read) and asks Redis nothing;
-  // a call that goes on to the pool reads the page through Redis.
-  std::string missed;
-  ASSERT_TRUE(hc::testing::RawUnaryCall(channel, kListRolesMethod, request, member, &missed).ok());
-  std::string hit;
-  bool from_near_cache = hc::testing::WaitFor(
-      [&] {
-        const double local = requests("local_hit"), redis = redis_lookups();
-        grpc::Status s =
-            hc::testing::RawUnaryCall(channel, kListRolesMethod, request, member, &hit);
-        EXPECT_TRUE(s.ok()) << s.error_message();
-        return requests("local_hit") > local && redis_lookups() == redis;
-      },
-      std::chrono::seconds(10));
+  // The first read loads from PostgreSQL; the near-cache fills from a later Redis hit.
+  const auto [missed, hit, from_near_cache] = hc::testing::CallUntilNearCacheHit(
+      channel, kListRolesMethod, request, member, app_->metrics_port(), "role");
   ASSERT_TRUE(from_near_cache) << "no ListRoles call was answered from the near-cache";
   EXPECT_EQ(hit, missed) << "a near-cache hit answered other bytes than the miss";
   pb::ListRolesResponse parsed;
   ASSERT_TRUE(parsed.ParseFromString(hit));
   EXPECT_EQ(parsed.roles_size(), 2);
   EXPECT_FALSE(parsed.next_page_token().empty());
+}
+
+TEST_F(VolunteeringTest, ANearCacheHitOfGetRoleAnswersTheSameBytesAsTheMissThatLoadedIt) {
+  const pb::Role role = Post();
+  pb::GetRoleRequest req;
+  req.set_role_id(role.role_id());
+  auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(app_->grpc_port()),
+                                     grpc::InsecureChannelCredentials());
+  const auto [missed, hit, from_near_cache] = hc::testing::CallUntilNearCacheHit(
+      channel, "/alumni.volunteering.v1.VolunteeringService/GetRole", req.SerializeAsString(),
+      Token(hc::ids::NewUuid(), {"alumnus"}), app_->metrics_port(), "role");
+  ASSERT_TRUE(from_near_cache) << "no GetRole call was answered from the near-cache";
+  EXPECT_EQ(hit, missed) << "a near-cache hit answered other bytes than the miss";
+  pb::GetRoleResponse parsed;
+  ASSERT_TRUE(parsed.ParseFromString(hit));
+  EXPECT_EQ(parsed.role().role_id(), role.role_id());
 }
 
 TEST_F(VolunteeringTest, AMalformedListRolesRequestIsRefusedNamingTheField) {

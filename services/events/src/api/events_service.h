@@ -18,10 +18,11 @@ namespace events::api {
 namespace pb = alumni::events::v1;
 
 // The gRPC adapter: proto <-> domain, authorisation, validation, caching of event reads.
-// ListEvents is registered raw (request and response as bytes) so a cached page is answered as
-// the bytes the cache holds (UnaryRunner::RunRaw).
-class EventsService final : public pb::EventsService::WithRawCallbackMethod_ListEvents<
-                                pb::EventsService::CallbackService> {
+// ListEvents and GetEvent are registered raw (request and response as bytes) so a cached page
+// or event is answered as the bytes the cache holds (UnaryRunner::RunRaw).
+class EventsService final
+    : public pb::EventsService::WithRawCallbackMethod_ListEvents<
+          pb::EventsService::WithRawCallbackMethod_GetEvent<pb::EventsService::CallbackService>> {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -56,9 +57,8 @@ class EventsService final : public pb::EventsService::WithRawCallbackMethod_List
   grpc::ServerUnaryReactor* ExportCalendar(grpc::CallbackServerContext* ctx,
                                            const pb::ExportCalendarRequest* req,
                                            pb::ExportCalendarResponse* resp) override;
-  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* ctx,
-                                     const pb::GetEventRequest* req,
-                                     pb::GetEventResponse* resp) override;
+  grpc::ServerUnaryReactor* GetEvent(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                     grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* Rsvp(grpc::CallbackServerContext* ctx, const pb::RsvpRequest* req,
                                  pb::RsvpResponse* resp) override;
   grpc::ServerUnaryReactor* CancelRsvp(grpc::CallbackServerContext* ctx,
@@ -109,8 +109,9 @@ class EventsService final : public pb::EventsService::WithRawCallbackMethod_List
                                         const pb::ListEventsRequest& req) const;
   // Fast steps (UnaryRunner::Run): on gRPC's thread, answer a cache hit or say no (false);
   // the Do* method behind each then runs on the pool as if nothing had been tried.
-  bool FastGet(const pb::GetEventRequest& req, pb::GetEventResponse& resp);
-  // FastList answers with the cached page's bytes as they are (`bytes`), not parsed.
+  // FastGet and FastList answer with the cached event's or page's bytes as they are
+  // (`bytes`), not parsed.
+  bool FastGet(const pb::GetEventRequest& req, std::string& bytes);
   bool FastList(const hc::auth::Principal& caller, const pb::ListEventsRequest& req,
                 std::string& bytes);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetEventRequest& req,

@@ -113,7 +113,7 @@ VolunteeringService::VolunteeringService(
 HC_UNARY_RPC(VolunteeringService, PostRole, DoPost(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, UpdateRole, DoUpdate(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, CloseRole, DoClose(caller, rq, rs))
-HC_UNARY_RPC_FAST(VolunteeringService, GetRole, FastGet(rq, rs), DoGet(caller, rq, rs))
+HC_UNARY_RPC_RAW(VolunteeringService, GetRole, FastGet(rq, bytes), DoGet(caller, rq, rs))
 HC_UNARY_RPC_RAW(VolunteeringService, ListRoles, FastList(rq, bytes), DoList(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, AddShift, DoAddShift(caller, rq, rs))
 HC_UNARY_RPC(VolunteeringService, UpdateShift, DoUpdateShift(caller, rq, rs))
@@ -221,11 +221,15 @@ absl::Status VolunteeringService::DoClose(const hc::auth::Principal& caller,
   return absl::OkStatus();
 }
 
-bool VolunteeringService::FastGet(const pb::GetRoleRequest& req, pb::GetRoleResponse& resp) {
+bool VolunteeringService::FastGet(const pb::GetRoleRequest& req, std::string& bytes) {
   if (!CheckId("role_id", req.role_id()).ok()) return false;
+  // As FastList: the entry was parsed in full (DoGet's `valid`) when it came from Redis.
   return cache_.UseIfCached(
-      RoleKey(hc::ids::Canonical(req.role_id())),
-      [&](const std::string& cached) { return resp.mutable_role()->ParseFromString(cached); });
+      RoleKey(hc::ids::Canonical(req.role_id())), [&](const std::string& cached) {
+        if (!hc::grpc_server::WellFormedWire(cached)) return false;
+        bytes = hc::grpc_server::AsMessageField(pb::GetRoleResponse::kRoleFieldNumber, cached);
+        return true;
+      });
 }
 
 absl::Status VolunteeringService::DoGet(const hc::auth::Principal& caller,

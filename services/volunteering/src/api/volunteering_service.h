@@ -20,10 +20,11 @@ namespace volunteering::api {
 namespace pb = alumni::volunteering::v1;
 
 // The gRPC adapter: proto <-> domain, authorisation, validation, caching of GetRole/ListRoles.
-// ListRoles is registered raw (request and response as bytes) so a cached page is answered as
-// the bytes the cache holds (UnaryRunner::RunRaw).
+// ListRoles and GetRole are registered raw (request and response as bytes) so a cached page or
+// role is answered as the bytes the cache holds (UnaryRunner::RunRaw).
 class VolunteeringService final : public pb::VolunteeringService::WithRawCallbackMethod_ListRoles<
-                                      pb::VolunteeringService::CallbackService> {
+                                      pb::VolunteeringService::WithRawCallbackMethod_GetRole<
+                                          pb::VolunteeringService::CallbackService>> {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
   struct Options {
@@ -51,8 +52,8 @@ class VolunteeringService final : public pb::VolunteeringService::WithRawCallbac
   grpc::ServerUnaryReactor* CloseRole(grpc::CallbackServerContext* ctx,
                                       const pb::CloseRoleRequest* req,
                                       pb::CloseRoleResponse* resp) override;
-  grpc::ServerUnaryReactor* GetRole(grpc::CallbackServerContext* ctx, const pb::GetRoleRequest* req,
-                                    pb::GetRoleResponse* resp) override;
+  grpc::ServerUnaryReactor* GetRole(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
+                                    grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* ListRoles(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                       grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* AddShift(grpc::CallbackServerContext* ctx,
@@ -125,8 +126,9 @@ class VolunteeringService final : public pb::VolunteeringService::WithRawCallbac
   static absl::StatusOr<RoleListing> PlanList(const pb::ListRolesRequest& req);
   // Fast steps (UnaryRunner::Run): on gRPC's thread, answer a cache hit or say no (false);
   // the Do* method behind each then runs on the pool as if nothing had been tried.
-  bool FastGet(const pb::GetRoleRequest& req, pb::GetRoleResponse& resp);
-  // FastList answers with the cached page's bytes as they are (`bytes`), not parsed.
+  // FastGet and FastList answer with the cached role's or page's bytes as they are (`bytes`),
+  // not parsed.
+  bool FastGet(const pb::GetRoleRequest& req, std::string& bytes);
   bool FastList(const pb::ListRolesRequest& req, std::string& bytes);
   absl::Status DoGet(const hc::auth::Principal& caller, const pb::GetRoleRequest& req,
                      pb::GetRoleResponse& resp);
