@@ -1,7 +1,11 @@
-// What the bench clients (monday_client, scale_client) share: the ids the bench scripts seed
-// members with, and tokens for those members minted before any clock starts.
+// What the bench clients (monday_client, scale_client, write_load) share: the ids the bench
+// scripts seed members with, tokens for those members minted before any clock starts, and the
+// arithmetic of their latencies.
 #pragma once
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
@@ -52,5 +56,17 @@ class TokenMinter {
   std::string issuer_;
   std::vector<std::string> roles_;
 };
+
+// A duration in milliseconds.
+inline double Ms(std::chrono::steady_clock::duration d) {
+  return std::chrono::duration<double, std::milli>(d).count();
+}
+
+// The q-quantile of sorted values (nearest rank), NaN for none.
+inline double Quantile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return std::nan("");
+  return sorted[std::min(sorted.size() - 1,
+                         static_cast<size_t>(q * static_cast<double>(sorted.size())))];
+}
 
 }  // namespace hc::bench

@@ -42,20 +42,13 @@
 namespace {
 
 namespace epb = alumni::events::v1;
+using hc::bench::Ms;
+using hc::bench::Quantile;
 using Clock = std::chrono::steady_clock;
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "monday_client: %s\n", what.c_str());
   return 2;
-}
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-// The q-quantile of sorted values (nearest rank), NaN for none.
-double At(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return std::nan("");
-  return sorted[std::min(sorted.size() - 1,
-                         static_cast<size_t>(q * static_cast<double>(sorted.size())))];
 }
 
 // Seconds after the start at which RSVP i of n leaves.
@@ -249,7 +242,7 @@ int main(int argc, char** argv) {
   std::sort(ok_ms.begin(), ok_ms.end());
   std::printf("rsvp %lld %zu %lld %lld %.2f %.2f %.2f %.2f\n", static_cast<long long>(rsvpers),
               ok_ms.size(), static_cast<long long>(going), static_cast<long long>(waitlisted),
-              At(ok_ms, 0.50), At(ok_ms, 0.99), At(ok_ms, 0.999),
+              Quantile(ok_ms, 0.50), Quantile(ok_ms, 0.99), Quantile(ok_ms, 0.999),
               ok_ms.empty() ? std::nan("") : ok_ms.back());
   for (const auto& [code, count] : by_code) {
     std::printf("rsvp_status %s %lld\n", code.c_str(), static_cast<long long>(count));
@@ -267,7 +260,7 @@ int main(int argc, char** argv) {
     std::sort(ms.begin(), ms.end());
     std::printf("browse %s %lld %lld %.2f %.2f\n", kRpcs[r],
                 static_cast<long long>(ms.size()) + static_cast<long long>(errors),
-                static_cast<long long>(errors), At(ms, 0.50), At(ms, 0.99));
+                static_cast<long long>(errors), Quantile(ms, 0.50), Quantile(ms, 0.99));
   }
   return 0;
 }

@@ -50,20 +50,14 @@
 namespace {
 
 namespace epb = alumni::events::v1;
+using hc::bench::Ms;
+using hc::bench::Quantile;
 namespace vpb = alumni::volunteering::v1;
 using Clock = std::chrono::steady_clock;
 
 int Fail(const std::string& what) {
   std::fprintf(stderr, "write_load: %s\n", what.c_str());
   return 2;
-}
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-double At(const std::vector<double>& sorted, double q) {
-  if (sorted.empty()) return std::nan("");
-  return sorted[std::min(sorted.size() - 1,
-                         static_cast<size_t>(q * static_cast<double>(sorted.size())))];
 }
 
 // One call of either kind; the response is kept only to be received.
@@ -260,8 +254,8 @@ int main(int argc, char** argv) {
   std::sort(ok_ms.begin(), ok_ms.end());
   // The run lasted until the last answer (the closed loop stops sending at `end`).
   std::printf("calls %zu %zu %zu %.0f %.2f %.2f %.2f\n", next, ok_ms.size(), next - ok_ms.size(),
-              static_cast<double>(ok_ms.size()) / std::max(elapsed_s, 1e-9), At(ok_ms, 0.50),
-              At(ok_ms, 0.99), At(ok_ms, 0.999));
+              static_cast<double>(ok_ms.size()) / std::max(elapsed_s, 1e-9), Quantile(ok_ms, 0.50),
+              Quantile(ok_ms, 0.99), Quantile(ok_ms, 0.999));
   for (const auto& [code, count] : by_code) {
     std::printf("status %d %lld\n", code, static_cast<long long>(count));
   }
