@@ -91,7 +91,8 @@ direct_run() {
     --proto proto/alumni/events/v1/events_service.proto \
     --call alumni.events.v1.EventsService/GetEvent -d "{\"event_id\": \"${EVENT}\"}" \
     -m "{\"authorization\": \"Bearer ${token}\"}" -c "${CONCURRENCY}" --connections 4 \
-    -z "${SECS}s" "${rate[@]}" --format json -o "${OUT}/$1.raw.json" "${EVENTS}" \
+    -z "${SECS}s" --duration-stop wait "${rate[@]}" --format json -o "${OUT}/$1.raw.json" \
+    "${EVENTS}" \
     2>"${OUT}/$1.err" || true
   python3 - "${OUT}/$1.raw.json" >"${OUT}/$1.json" <<'EOF'
 import json, sys
