@@ -139,6 +139,16 @@ print(f'machine {d["busy"]:.0f} us (user {d["user"]:.0f}, kernel {d["kernel"]:.0
       ", ".join(f"{k} {d[k]:.0f}" for k in named) + f", other {other:.0f}")
 EOF
 }
+# cpu_served FILE0 FILE1 COUNT: CPU per write (us) of the whole machine less the load tool's
+# (cpu_snap's client group), between two cpu_snap files.
+cpu_served() {
+  python3 - "$@" <<'EOF'
+import json, sys
+a, b, n = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.argv[3])
+busy, client = (b[k] - a[k] for k in ("busy", "client"))
+print(f"{1000 * (busy - client) / n:.0f}" if n else "0")
+EOF
+}
 ratio() { python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print(f"{a / b:.2f}")' "$@"; }
 row() { printf '%-28s %10s %9s %9s %7s\n' "$@"; }
 half() { echo $(( $1 / 2 > 0 ? $1 / 2 : 1 )); }
@@ -388,7 +398,8 @@ bench_grpc_write_run() {
 # running SCRIPT (full load, then half of it). Sets G_RPS G_P50 G_P99 G_ERR (gRPC, full),
 # GH_* (gRPC, half), P_TPS P_P50 P_P99 P_ERR (pgbench, full), PH_* (pgbench, half), and the
 # CPU per call of the whole machine and of the service: G_CPU G_SVC, P_CPU P_SVC; G_BREAKDOWN
-# and P_BREAKDOWN: that CPU per call by process group (cpu_breakdown).
+# and P_BREAKDOWN: that CPU per call by process group (cpu_breakdown); G_SERVED and P_SERVED:
+# the machine's CPU per call less the load tool's (cpu_served).
 bench_write_vs_pgbench() {
   local name="$1" kind="$2" table="$3" script="$4" m0 m1 s0 s1
   bench_grpc_write_run "${name}-warmup" "${kind}" "${table}" "${TMP}/${name}-warmup.ids" \
@@ -401,6 +412,7 @@ bench_write_vs_pgbench() {
   read -r G_RPS G_P50 G_P99 G_ERR <"${OUT}/${name}-grpc.stats"
   read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
   G_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "$((G_RPS * SECS))")"
+  G_SERVED="$(cpu_served "${TMP}/cpu0" "${TMP}/cpu1" "$((G_RPS * SECS))")"
   cpu_snap "${TMP}/cpu0"
   m0="$(busy_ms)" s0="$(proc_ms "${SERVICE_PID}")"
   pgbench_run "${name}-pgbench" "${script}"
@@ -409,6 +421,7 @@ bench_write_vs_pgbench() {
   read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/${name}-pgbench.stats"
   read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
   P_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "$((P_TPS * SECS))")"
+  P_SERVED="$(cpu_served "${TMP}/cpu0" "${TMP}/cpu1" "$((P_TPS * SECS))")"
   bench_grpc_write_run "${name}-grpc-half" "${kind}" "${table}" "${TMP}/${name}-half.ids" \
     "${SECS}" "$(half "${G_RPS}")"
   read -r GH_RPS GH_P50 GH_P99 GH_ERR <"${OUT}/${name}-grpc-half.stats"

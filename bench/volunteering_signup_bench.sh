@@ -169,6 +169,9 @@ hc_step "summary"
     "volunteering process), ${P_CPU} us via pgbench (${P_SVC} us in the process: its relay)"
   echo "  by process, per SignUp: gRPC run ${G_BREAKDOWN}"
   echo "  by process, per SignUp: pgbench run ${P_BREAKDOWN}"
+  echo "  without the load tools (machine less client), per SignUp: ${G_SERVED} us via gRPC," \
+    "${P_SERVED} us via pgbench: $(ratio "${P_SERVED}" "${G_SERVED}") (the ratio if the load tools" \
+    "cost nothing)"
   echo "ListRoles / echo server:   $(ratio "${R_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"
