@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -124,11 +125,82 @@ ALTER TABLE outbox
   ADD COLUMN forget boolean NOT NULL DEFAULT false;
 CREATE INDEX outbox_by_subject ON outbox USING gin (subjects);
 )sql"},
+      // The relay's claim floor (see Relay::AdvanceFloor) needs every row's transaction to hold
+      // its xid before the row takes its seq; a transaction whose first write is the outbox
+      // insert would otherwise take the seq first.
+      {"lib_outbox_0004_xid_before_seq", R"sql(
+CREATE FUNCTION outbox_next_seq() RETURNS bigint LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_current_xact_id();
+  RETURN nextval('outbox_seq_seq');
+END $$;
+ALTER TABLE outbox ALTER COLUMN seq SET DEFAULT outbox_next_seq();
+)sql"},
+      // Each of the relay's questions has one index of its own, so the planner has no choice
+      // to get wrong when the statistics are stale: outbox_fresh (rows never tried or only
+      // failed by the broker being away) for the claim from the floor, outbox_failing for rows
+      // that failed on their own. outbox_unpublished served both, and a claim's failing-row
+      // probes could walk it over every row published since the last VACUUM.
+      {"lib_outbox_0005_fresh_index", R"sql(
+CREATE INDEX outbox_fresh ON outbox (seq) WHERE published_at IS NULL AND attempts = 0;
+DROP INDEX outbox_unpublished;
+)sql"},
   };
   return kOutbox;
 }
 
 const postgres::Migration& Migration() { return Migrations().front(); }
+
+const std::string& ClaimSql() {
+  // Two branches: the fresh rows (attempts 0) from the floor up, an index range of
+  // outbox_fresh in seq order that stops at the limit, and every failing row (outbox_failing;
+  // few). The first row always carries the snapshot's figures (a LEFT JOIN: one row of NULLs
+  // when there is nothing to claim): its xmin, the next xid (xmin + age(xmin): age() counts
+  // from the next xid when the statement has none), the sequence's last value, and the lowest
+  // fresh unpublished row from the floor up.
+  static const std::string kSql = [] {
+    // Claimable: not set aside, not backing off, and no earlier failing row of its key.
+    const std::string claimable =
+        "o.set_aside_at IS NULL AND (o.retry_at IS NULL OR o.retry_at <= now()) "
+        "AND NOT EXISTS (SELECT 1 FROM outbox f WHERE f.published_at IS NULL "
+        "AND f.attempts > 0 AND f.topic = o.topic AND f.msg_key = o.msg_key AND f.seq < o.seq) ";
+    const std::string columns =
+        "SELECT o.seq, o.id::text AS id, o.topic, o.msg_key, o.ce_type, o.payload, "
+        "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') "
+        "AS ce_time, o.attempts FROM outbox o ";
+    return "WITH meta AS MATERIALIZED (SELECT "
+           "pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS snapshot_xmin, "
+           "pg_snapshot_xmin(pg_current_snapshot())::text::bigint "
+           "+ age(xid(pg_snapshot_xmin(pg_current_snapshot()))) AS next_xid, "
+           "COALESCE(pg_sequence_last_value('outbox_seq_seq'), 0) AS last_seq, "
+           "(SELECT min(seq) FROM outbox WHERE published_at IS NULL AND attempts = 0 "
+           "AND seq >= $2) AS lowest), "
+           "claim AS ((" +
+           columns + "WHERE o.published_at IS NULL AND o.attempts = 0 AND o.seq >= $2 AND " +
+           claimable + "ORDER BY o.seq LIMIT $1) UNION ALL (" + columns +
+           "WHERE o.published_at IS NULL AND o.attempts > 0 AND " + claimable +
+           ")) "
+           "SELECT m.snapshot_xmin, m.next_xid, m.last_seq, m.lowest, c.seq, c.id, c.topic, "
+           "c.msg_key, c.ce_type, c.payload, c.ce_time, c.attempts "
+           "FROM meta m LEFT JOIN (SELECT * FROM claim ORDER BY seq LIMIT $1) c ON true "
+           "ORDER BY c.seq";
+  }();
+  return kSql;
+}
+
+const std::string& GaugesSql() {
+  // The fresh rows and the failing ones, each through its own index (no index covers both).
+  static const std::string kSql =
+      "SELECT count(*) FILTER (WHERE set_aside_at IS NULL), "
+      "COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE set_aside_at IS NULL)), "
+      "0), count(*) FILTER (WHERE set_aside_at IS NOT NULL), "
+      "min(seq) FILTER (WHERE attempts = 0) "
+      "FROM (SELECT seq, created_at, set_aside_at, attempts FROM outbox "
+      "WHERE published_at IS NULL AND attempts = 0 "
+      "UNION ALL SELECT seq, created_at, set_aside_at, attempts FROM outbox "
+      "WHERE published_at IS NULL AND attempts > 0) unpublished";
+  return kSql;
+}
 
 std::string Append(postgres::Tx& tx, const std::string& topic, const std::string& key,
                    const google::protobuf::Message& event,
@@ -308,6 +380,11 @@ void Relay::Lead(pqxx::connection& conn) {
     return;
   }
   if (options_.on_new_producer) options_.on_new_producer(**producer);
+  // A new leader knows nothing of the rows below any floor: it starts from the table's start.
+  floor_ = 0;
+  final_seq_ = 0;
+  last_seq_seen_ = -1;
+  pending_bounds_.clear();
   next_gauges_ = next_prune_ = std::chrono::steady_clock::now();
   while (!stop_) {
     BatchResult batch = PublishBatch(conn, **producer, locked_session);
@@ -342,6 +419,40 @@ void Relay::Lead(pqxx::connection& conn) {
   }
 }
 
+// Why the floor never passes a row that could still be published (so claiming from it finds every
+// row the whole table would): a row below the floor is published, or has failed (attempts > 0,
+// claimed by the second branch of ClaimSql whatever its seq), or was rolled back. The floor
+// moves only over seqs that are final, whose transactions have all ended:
+//  - every transaction takes its xid before its outbox row takes a seq (outbox_next_seq), and
+//    the sequence hands out each value as it is asked (CACHE 1, the default: a backend holding
+//    a cached range could hand out a low seq long after);
+//  - a claim reads the sequence's last value S; the next claim reads the next xid N. Every
+//    transaction that took a seq <= S had its xid before that, so its xid is below N;
+//  - a later snapshot whose xmin is >= N has no transaction below N still running: every seq
+//    <= S is then committed and visible to it, or never will be.
+// In that snapshot the lowest unpublished row of attempts 0 from the floor up is `lowest`; the
+// floor moves to min(lowest, S + 1). A transaction left open anywhere in the cluster holds xmin
+// back, and with it the floor: claims cost more meanwhile, and find the same rows.
+void Relay::AdvanceFloor(long long snapshot_xmin, long long next_xid, long long last_seq,
+                         std::optional<long long> lowest) {
+  if (last_seq_seen_ >= 0) {
+    // The previous claim's sequence value is final once every xid below this claim's next
+    // xid has ended. Kept in order; a long transaction elsewhere can hold many, so past a few
+    // hundred the newest is replaced (the floor then moves later, never wrongly).
+    constexpr size_t kMaxPending = 256;
+    if (pending_bounds_.size() >= kMaxPending) pending_bounds_.pop_back();
+    pending_bounds_.push_back({next_xid, last_seq_seen_});
+  }
+  last_seq_seen_ = last_seq;
+  while (!pending_bounds_.empty() && pending_bounds_.front().first <= snapshot_xmin) {
+    final_seq_ = std::max(final_seq_, pending_bounds_.front().second);
+    pending_bounds_.pop_front();
+  }
+  long long floor = final_seq_ + 1;
+  if (lowest) floor = std::min(floor, *lowest);
+  if (floor > floor_) floor_ = floor;
+}
+
 // Per-key order: the rows of one key (topic and msg_key) are published in seq order, and a row
 // is marked published only when every earlier unpublished row of its key is marked in the same
 // or an earlier transaction. Three things keep it:
@@ -356,7 +467,7 @@ void Relay::Lead(pqxx::connection& conn) {
 // after the gap; rows already in flight may still land (see README.md, "Outbox").
 Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer& producer,
                                        int locked_session) {
-  pqxx::result rows;
+  pqxx::result claimed;
   {
     // One statement, so no BEGIN/COMMIT around it: a round trip instead of three on the path of
     // every lone row (the statement has its own snapshot all the same).
@@ -364,26 +475,26 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
     if (conn.backendpid() != locked_session) {
       throw pqxx::broken_connection("relay session replaced: advisory lock lost");
     }
-    rows = tx.exec_params(
-        "SELECT o.seq, o.id::text, o.topic, o.msg_key, o.ce_type, o.payload, "
-        "to_char(o.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), "
-        "o.attempts "
-        "FROM outbox o "
-        "WHERE o.published_at IS NULL AND o.set_aside_at IS NULL "
-        "AND (o.retry_at IS NULL OR o.retry_at <= now()) "
-        "AND NOT EXISTS (SELECT 1 FROM outbox f WHERE f.published_at IS NULL AND f.attempts > 0 "
-        "AND f.topic = o.topic AND f.msg_key = o.msg_key AND f.seq < o.seq) "
-        "ORDER BY o.seq LIMIT $1",
-        options_.batch_size);
+    // Prepared once per session (registering again is a no-op): the planner's generic plan is
+    // the two ordered index ranges, and no claim pays for planning the statement.
+    conn.prepare("hc_outbox_claim", ClaimSql());
+    claimed = tx.exec_prepared("hc_outbox_claim", options_.batch_size, floor_.load());
   }
   BatchResult result;
-  if (rows.empty()) return result;
+  // Columns 0-3 are the snapshot's figures (on every row, and on the one row of NULLs when
+  // there is nothing to claim); the rows themselves start at kRow.
+  constexpr int kRow = 4;
+  const auto& meta = claimed.at(0);
+  AdvanceFloor(meta[0].as<long long>(), meta[1].as<long long>(), meta[2].as<long long>(),
+               meta[3].is_null() ? std::optional<long long>() : meta[3].as<long long>());
+  if (meta[kRow].is_null()) return result;
+  const auto row_at = [&](size_t i) { return claimed[static_cast<pqxx::result::size_type>(i)]; };
   // A row that failed before goes again alone: the broker refuses whole record batches, so a
   // failure shared with neighbours says nothing about them, and attempts must count the row's
   // own failures. The batch stops before such a row, or is that row alone.
-  size_t take = rows.size();
-  for (size_t i = 0; i < rows.size(); ++i) {
-    if (rows[static_cast<pqxx::result::size_type>(i)][7].as<int>() > 0) {
+  size_t take = claimed.size();
+  for (size_t i = 0; i < claimed.size(); ++i) {
+    if (row_at(i)[kRow + 7].as<int>() > 0) {
       take = i == 0 ? 1 : i;
       break;
     }
@@ -392,20 +503,20 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
   std::vector<Pending> pending(take);
   std::set<std::string> held;  // keys with a row that failed at produce() in this batch
   for (size_t i = 0; i < take && !stop_; ++i) {
-    const auto& row = rows[static_cast<pqxx::result::size_type>(i)];
+    const auto row = row_at(i);
     Pending& p = pending[i];
-    p.seq = row[0].as<long long>();
-    const std::string topic = row[2].as<std::string>();
-    const std::string key = row[3].as<std::string>();
+    p.seq = row[kRow].as<long long>();
+    const std::string topic = row[kRow + 2].as<std::string>();
+    const std::string key = row[kRow + 3].as<std::string>();
     p.key = topic + '\0' + key;
     if (held.count(p.key)) continue;
-    pqxx::binarystring payload(row[5]);
+    pqxx::binarystring payload(row[kRow + 5]);
     std::map<std::string, std::string> headers = {
         {kafka::kCeSpecVersion, "1.0"},
-        {kafka::kCeId, row[1].as<std::string>()},
-        {kafka::kCeType, row[4].as<std::string>()},
+        {kafka::kCeId, row[kRow + 1].as<std::string>()},
+        {kafka::kCeType, row[kRow + 4].as<std::string>()},
         {kafka::kCeSource, "/homecoming/" + options_.service},
-        {kafka::kCeTime, row[6].as<std::string>()},
+        {kafka::kCeTime, row[kRow + 6].as<std::string>()},
         {kafka::kContentType, "application/protobuf"},
     };
     RdKafka::Headers* rd_headers = kafka::NewHeaders(headers);
@@ -554,14 +665,18 @@ void Relay::Tick(pqxx::connection& conn) {
 
 void Relay::UpdateGauges(pqxx::connection& conn) {
   pqxx::read_transaction tx(conn);
-  auto row = tx.exec1(
-      "SELECT count(*) FILTER (WHERE set_aside_at IS NULL), "
-      "COALESCE(EXTRACT(EPOCH FROM now() - min(created_at) FILTER (WHERE set_aside_at IS NULL)), "
-      "0), count(*) FILTER (WHERE set_aside_at IS NOT NULL) "
-      "FROM outbox WHERE published_at IS NULL");
+  auto row = tx.exec1(GaugesSql());
   backlog_.Set(row[0].as<double>());
   oldest_age_.Set(row[1].as<double>());
   set_aside_rows_.Set(row[2].as<double>());
+  // The whole table, checked against the floor: a row of attempts 0 below it can only come of
+  // a hand edit (attempts set back to 0); it is claimed again from there rather than forgotten.
+  if (!row[3].is_null() && row[3].as<long long>() < floor_) {
+    spdlog::warn(
+        "outbox relay {}: row {} below the claim floor {} is unpublished; claiming from it",
+        options_.service, row[3].as<long long>(), floor_.load());
+    floor_ = row[3].as<long long>();
+  }
 }
 
 // Bounded statements, so that pruning a long-neglected table never holds the relay (or a lock

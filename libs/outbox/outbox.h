@@ -8,8 +8,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -43,6 +45,13 @@ std::string Append(postgres::Tx& tx, const std::string& topic, const std::string
 // marks the unpublished ones to be deleted once published (they still go out: other services
 // need the facts, erasure ones included). Returns how many rows were deleted now.
 int ForgetSubject(postgres::Tx& tx, const std::string& subject);
+
+// The relay's claim: up to $1 rows in seq order, the fresh ones from the claim floor $2 up and
+// the failing ones wherever they are, with the snapshot's figures the floor moves by (see
+// Relay). And the leader's gauges (backlog, oldest age, set-aside rows, the lowest fresh row).
+// Exported for the planner checks of tests/explain.
+const std::string& ClaimSql();
+const std::string& GaugesSql();
 
 struct RelayOptions {
   std::string brokers;
@@ -92,6 +101,9 @@ class Relay {
   void Start();
   void Stop();
   bool is_leader() const { return leader_; }
+  // The seq the leader claims from: every row below it is published, failing or rolled back.
+  // It keeps each claim off the index entries of rows published since the last VACUUM.
+  long long claim_floor() const { return floor_; }
 
  private:
   struct BatchResult {
@@ -109,6 +121,9 @@ class Relay {
   // Refreshes the gauges and prunes published rows when their time has come. Called from every
   // wait of the leader, so it runs while a batch waits for an absent broker too.
   void Tick(pqxx::connection& conn);
+  // Moves the claim floor by one claim's snapshot figures (see outbox.cc).
+  void AdvanceFloor(long long snapshot_xmin, long long next_xid, long long last_seq,
+                    std::optional<long long> lowest);
   void UpdateGauges(pqxx::connection& conn);
   void Prune(pqxx::connection& conn);
   // Sleeps up to `duration` in short steps, returning early on Stop().
@@ -121,6 +136,11 @@ class Relay {
   std::thread thread_;
   std::chrono::steady_clock::time_point next_gauges_;
   std::chrono::steady_clock::time_point next_prune_;
+  // The claim floor and what moves it, the leader's thread only (floor_ is read by tests).
+  std::atomic<long long> floor_{0};
+  long long final_seq_ = 0;       // every seq up to this is final (committed or never)
+  long long last_seq_seen_ = -1;  // the sequence's last value at the previous claim
+  std::deque<std::pair<long long, long long>> pending_bounds_;  // (xid to pass, seq then final)
   prometheus::Gauge& backlog_;
   prometheus::Gauge& oldest_age_;
   prometheus::Gauge& leader_gauge_;

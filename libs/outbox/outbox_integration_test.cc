@@ -516,6 +516,87 @@ TEST_F(OutboxTest, RetentionPrunesOnlyPublishedRowsOlderThanIt) {
   EXPECT_EQ(rows[2][0].as<int>(), 6);
 }
 
+// The claim floor moves past published rows, and never past a row whose transaction is still
+// open: a row that took its seq before fifty others, and commits after all of them are
+// published, goes out on its commit's NOTIFY. The idle poll and the gauges' whole-table check
+// (which would claim it again from a floor that had passed it) are ten minutes away, so only
+// the floor itself can find it.
+TEST_F(OutboxTest, ARowCommittedAfterLaterRowsArePublishedIsStillClaimed) {
+  UseBroker(testing::KafkaBrokers());
+  auto relay = NewRelay(
+      {.idle_poll = std::chrono::minutes(10), .metrics_interval = std::chrono::minutes(10)});
+  relay->Start();
+  ASSERT_TRUE(testing::WaitFor([&] { return relay->is_leader(); }, std::chrono::seconds(10)));
+  // The floor follows the published rows (other tests' transactions on the cluster can hold it
+  // back a while: each new row makes the relay claim again).
+  Emit("before", 1);
+  const long long first = Query("SELECT max(seq) FROM outbox")[0][0].as<long long>();
+  int version = 1;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        if (relay->claim_floor() > first) return true;
+        Emit("before", ++version);
+        return false;
+      },
+      std::chrono::seconds(30)))
+      << "the claim floor stayed at " << relay->claim_floor();
+
+  pqxx::connection late_conn(db_.url());
+  pqxx::work late(late_conn);
+  MemberProfileUpdated late_event;
+  late_event.set_member_id("late");
+  late_event.set_version(1);
+  Append(late, topic_, "late", late_event);  // its transaction's first write
+  const long long late_seq = late.exec1("SELECT currval('outbox_seq_seq')")[0].as<long long>();
+  for (int v = 1; v <= 50; ++v) Emit("after", v);
+  ASSERT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(20)));
+  // More claims while the late transaction stays open: the floor may not pass its row.
+  for (int v = 51; v <= 60; ++v) {
+    Emit("after", v);
+    ASSERT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(10)));
+  }
+  EXPECT_LE(relay->claim_floor(), late_seq);
+  late.commit();
+  EXPECT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(20)))
+      << "the late row was not claimed (floor " << relay->claim_floor() << ", row " << late_seq
+      << ")";
+  auto messages = testing::ReadTopic(brokers_, topic_, version + 61, std::chrono::seconds(30));
+  ASSERT_EQ(messages.size(), static_cast<size_t>(version + 61));
+  ExpectOrderedAndUnique(messages);
+  // ...and once it is published, the floor moves past it.
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        if (relay->claim_floor() > late_seq) return true;
+        Emit("after", ++version + 60);
+        return false;
+      },
+      std::chrono::seconds(30)));
+}
+
+// A hand edit can put a row of attempts 0 back below the floor (here: a published row marked
+// unpublished again). The gauges' pass over the whole table finds it, and it goes again.
+TEST_F(OutboxTest, ARowPutBackBelowTheFloorByHandIsClaimedAgain) {
+  UseBroker(testing::KafkaBrokers());
+  auto relay = NewRelay({.metrics_interval = std::chrono::milliseconds(200)});
+  relay->Start();
+  Emit("k", 1);
+  const long long first = Query("SELECT max(seq) FROM outbox")[0][0].as<long long>();
+  int version = 1;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        if (relay->claim_floor() > first) return true;
+        Emit("k", ++version);
+        return false;
+      },
+      std::chrono::seconds(30)));
+  ASSERT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(20)));
+  Query("UPDATE outbox SET published_at = NULL WHERE seq = " + std::to_string(first));
+  EXPECT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(20)));
+  auto messages = testing::ReadTopic(brokers_, topic_, version + 1, std::chrono::seconds(30));
+  ASSERT_EQ(messages.size(), static_cast<size_t>(version + 1));
+  EXPECT_EQ(messages.back().Header(kafka::kCeId), messages.front().Header(kafka::kCeId));
+}
+
 // A row under the producer's limit but over the topic's max.message.bytes: the broker refuses
 // it in a delivery report, not produce(). Its key's later rows are never marked published.
 TEST_F(OutboxTest, ARowTheBrokerRefusesHoldsOnlyTheLaterRowsOfItsOwnKey) {

@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "libs/outbox/outbox.h"
 #include "services/events/src/storage/rows.h"
 #include "services/membership/src/storage/member_store.h"
 
@@ -118,21 +119,8 @@ std::vector<HotQuery> Membership() {
        "AND sobriety_sealed IS NOT NULL",
        {}},
       // libs/outbox, the same in every service.
-      {"membership",
-       "Outbox relay claim",
-       "SELECT o.seq, o.id::text, o.topic, o.msg_key, o.ce_type, o.payload, o.attempts "
-       "FROM outbox o "
-       "WHERE o.published_at IS NULL AND o.set_aside_at IS NULL "
-       "AND (o.retry_at IS NULL OR o.retry_at <= now()) "
-       "AND NOT EXISTS (SELECT 1 FROM outbox f WHERE f.published_at IS NULL AND f.attempts > 0 "
-       "AND f.topic = o.topic AND f.msg_key = o.msg_key AND f.seq < o.seq) "
-       "ORDER BY o.seq LIMIT $1",
-       {"500"}},
-      {"membership",
-       "Outbox backlog gauge",
-       "SELECT count(*) FILTER (WHERE set_aside_at IS NULL), "
-       "count(*) FILTER (WHERE set_aside_at IS NOT NULL) FROM outbox WHERE published_at IS NULL",
-       {}},
+      {"membership", "Outbox relay claim", outbox::ClaimSql(), {"500", "0"}},
+      {"membership", "Outbox backlog gauge", outbox::GaugesSql(), {}},
       {"membership",
        "Outbox prune",
        "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "
