@@ -49,8 +49,8 @@ print(f'{r.get("rps") or 0:.0f} {lat.get(50, float("nan")):.2f} {lat.get(99, flo
 EOF
 }
 
-# pgbench_run NAME SCRIPT [ARGS...]: writes "tps p50_ms p99_ms errors" to $OUT/NAME.stats
-# (percentiles from the per-transaction log).
+# pgbench_run NAME SCRIPT [ARGS...]: writes "tps p50_ms p99_ms errors transactions" to
+# $OUT/NAME.stats (percentiles from the per-transaction log).
 pgbench_run() {
   local name="$1" script="$2"; shift 2
   (cd "${TMP}" && taskset -c "${CLIENT_CPU}" pgbench -n -M "${PGBENCH_MODE}" -c "${CONNS}" -j 1 \
@@ -61,6 +61,7 @@ import glob, re, sys
 text = open(sys.argv[1]).read()
 tps = float(re.search(r"tps = ([0-9.]+)", text).group(1))
 failed = re.search(r"number of failed transactions: ([0-9]+)", text)
+done = int(re.search(r"number of transactions actually processed: ([0-9]+)", text).group(1))
 # Columns: client, transaction, time (us), script, epoch, us[, schedule lag (us) with --rate].
 # Under --rate the time counts from the scheduled start: take the lag off, as ghz measures
 # from the actual send.
@@ -69,7 +70,7 @@ def latency(cols):
 lat = sorted(latency(l.split()) for f in glob.glob(f"{sys.argv[2]}/{sys.argv[3]}.*")
              for l in open(f) if l.strip())
 pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] / 1000 if lat else float("nan")
-print(f"{tps:.0f} {pct(0.50):.2f} {pct(0.99):.2f} {failed.group(1) if failed else 0}")
+print(f"{tps:.0f} {pct(0.50):.2f} {pct(0.99):.2f} {failed.group(1) if failed else 0} {done}")
 EOF
   ) >"${OUT}/${name}.stats"
   rm -f "${TMP}/${name}".*
@@ -374,8 +375,9 @@ bench_echo_ceiling() {
 # bench_grpc_write_run RUN KIND TABLE IDS SECONDS [RATE]: one gRPC run of a write (write_load
 # KIND: rsvp or signup) that makes a row of TABLE per OK call, to the ids in the file IDS one
 # each, by BENCH_MEMBERS members; closed loop at CONCURRENCY calls in flight, or open loop at
-# RATE calls a second. Writes "rps p50_ms p99_ms errors" to $OUT/RUN.stats; warns when the
-# rows and the OK calls differ, and when the ids ran out before the time did.
+# RATE calls a second. Writes "rps p50_ms p99_ms errors ok_calls" to $OUT/RUN.stats (the CPU
+# per call divides by ok_calls, not rps x seconds: the run lasts until its last answer); warns
+# when the rows and the OK calls differ, and when the ids ran out before the time did.
 bench_grpc_write_run() {
   local run="$1" kind="$2" table="$3" ids="$4" secs="$5" before after ok; shift 5
   before="$(psql -X -Atq "${PG}/${DB_NAME}" -c "SELECT count(*) FROM ${table}")"
@@ -385,7 +387,7 @@ bench_grpc_write_run() {
   after="$(psql -X -Atq "${PG}/${DB_NAME}" -c "SELECT count(*) FROM ${table}")"
   # calls SENT OK ERRORS RPS P50 P99 P99.9
   read -r _ _ ok _ _ _ _ _ < <(grep '^calls ' "${OUT}/${run}.txt")
-  awk '/^calls / { print $5, $6, $7, $4 }' "${OUT}/${run}.txt" >"${OUT}/${run}.stats"
+  awk '/^calls / { print $5, $6, $7, $4, $3 }' "${OUT}/${run}.txt" >"${OUT}/${run}.stats"
   ((after - before == ok)) || hc_warn "${run}: ${ok} calls OK but $((after - before)) new rows" \
     "in ${table}"
   if grep -q '^ids_exhausted' "${OUT}/${run}.txt"; then
@@ -409,24 +411,24 @@ bench_write_vs_pgbench() {
   bench_grpc_write_run "${name}-grpc" "${kind}" "${table}" "${TMP}/${name}-full.ids" "${SECS}"
   m1="$(busy_ms)" s1="$(proc_ms "${SERVICE_PID}")"
   cpu_snap "${TMP}/cpu1"
-  read -r G_RPS G_P50 G_P99 G_ERR <"${OUT}/${name}-grpc.stats"
-  read -r G_CPU G_SVC <<<"$(cpu_per_call "$((G_RPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
-  G_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "$((G_RPS * SECS))")"
-  G_SERVED="$(cpu_served "${TMP}/cpu0" "${TMP}/cpu1" "$((G_RPS * SECS))")"
+  read -r G_RPS G_P50 G_P99 G_ERR G_OK <"${OUT}/${name}-grpc.stats"
+  read -r G_CPU G_SVC <<<"$(cpu_per_call "${G_OK}" "${m0}" "${m1}" "${s0}" "${s1}")"
+  G_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "${G_OK}")"
+  G_SERVED="$(cpu_served "${TMP}/cpu0" "${TMP}/cpu1" "${G_OK}")"
   cpu_snap "${TMP}/cpu0"
   m0="$(busy_ms)" s0="$(proc_ms "${SERVICE_PID}")"
   pgbench_run "${name}-pgbench" "${script}"
   m1="$(busy_ms)" s1="$(proc_ms "${SERVICE_PID}")"
   cpu_snap "${TMP}/cpu1"
-  read -r P_TPS P_P50 P_P99 P_ERR <"${OUT}/${name}-pgbench.stats"
-  read -r P_CPU P_SVC <<<"$(cpu_per_call "$((P_TPS * SECS))" "${m0}" "${m1}" "${s0}" "${s1}")"
-  P_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "$((P_TPS * SECS))")"
-  P_SERVED="$(cpu_served "${TMP}/cpu0" "${TMP}/cpu1" "$((P_TPS * SECS))")"
+  read -r P_TPS P_P50 P_P99 P_ERR P_DONE <"${OUT}/${name}-pgbench.stats"
+  read -r P_CPU P_SVC <<<"$(cpu_per_call "${P_DONE}" "${m0}" "${m1}" "${s0}" "${s1}")"
+  P_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "${P_DONE}")"
+  P_SERVED="$(cpu_served "${TMP}/cpu0" "${TMP}/cpu1" "${P_DONE}")"
   bench_grpc_write_run "${name}-grpc-half" "${kind}" "${table}" "${TMP}/${name}-half.ids" \
     "${SECS}" "$(half "${G_RPS}")"
-  read -r GH_RPS GH_P50 GH_P99 GH_ERR <"${OUT}/${name}-grpc-half.stats"
+  read -r GH_RPS GH_P50 GH_P99 GH_ERR _ <"${OUT}/${name}-grpc-half.stats"
   pgbench_run "${name}-pgbench-half" "${script}" --rate "$(half "${P_TPS}")"
-  read -r PH_TPS PH_P50 PH_P99 PH_ERR <"${OUT}/${name}-pgbench-half.stats"
+  read -r PH_TPS PH_P50 PH_P99 PH_ERR _ <"${OUT}/${name}-pgbench-half.stats"
 }
 
 # bench_write_ids NAME PREFIX COUNT: the ids PREFIX + 12 hex digits of 1..COUNT, shuffled (a

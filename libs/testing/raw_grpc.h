@@ -41,10 +41,10 @@ inline grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
 
 // The answer to `request` from a service's database (the first call: a miss), then from its
 // near-cache: asks again until a call counts a local hit of cache `cache` (the label of
-// hc_cache_requests_total on `metrics_port`) and asks Redis nothing, which only a raw fast
-// step answering from the near-cache does (a miss there reads the entry through Redis). For
-// tests that a near-cache hit answers the very bytes the miss did. `from_near_cache` false:
-// no call was so answered within 10 s.
+// hc_cache_requests_total on `metrics_port`) and asks Redis nothing, which only a fast step
+// answering from the near-cache does (a fast step that declines reads the entry through
+// Redis). For tests that a near-cache hit answers the very bytes the miss did.
+// `from_near_cache` false: no call was so answered within 10 s.
 struct MissThenHit {
   std::string missed;
   std::string hit;
