@@ -126,8 +126,9 @@ ALTER TABLE outbox
 CREATE INDEX outbox_by_subject ON outbox USING gin (subjects);
 )sql"},
       // The relay's claim floor (see Relay::AdvanceFloor) needs every row's transaction to hold
-      // its xid before the row takes its seq; a transaction whose first write is the outbox
-      // insert would otherwise take the seq first.
+      // its xid before the row takes its seq (a transaction whose first write is the outbox
+      // insert would otherwise take the seq first), and the sequence to hand out each value
+      // when asked (CACHE 1, the default, stated).
       {"lib_outbox_0004_xid_before_seq", R"sql(
 CREATE FUNCTION outbox_next_seq() RETURNS bigint LANGUAGE plpgsql AS $$
 BEGIN
@@ -135,6 +136,7 @@ BEGIN
   RETURN nextval('outbox_seq_seq');
 END $$;
 ALTER TABLE outbox ALTER COLUMN seq SET DEFAULT outbox_next_seq();
+ALTER SEQUENCE outbox_seq_seq CACHE 1;
 )sql"},
       // Each of the relay's questions has one index of its own, so the planner has no choice
       // to get wrong when the statistics are stale: outbox_fresh (rows never tried or only
@@ -423,16 +425,20 @@ void Relay::Lead(pqxx::connection& conn) {
 // row the whole table would): a row below the floor is published, or has failed (attempts > 0,
 // claimed by the second branch of ClaimSql whatever its seq), or was rolled back. The floor
 // moves only over seqs that are final, whose transactions have all ended:
-//  - every transaction takes its xid before its outbox row takes a seq (outbox_next_seq), and
-//    the sequence hands out each value as it is asked (CACHE 1, the default: a backend holding
-//    a cached range could hand out a low seq long after);
+//  - every transaction takes its xid before its outbox row takes a seq (outbox_next_seq, the
+//    column's default: no row may be inserted with a seq of its own), and the sequence hands
+//    out each value as it is asked (CACHE 1: a backend holding a cached range could hand out
+//    a low seq long after);
 //  - a claim reads the sequence's last value S; the next claim reads the next xid N. Every
 //    transaction that took a seq <= S had its xid before that, so its xid is below N;
 //  - a later snapshot whose xmin is >= N has no transaction below N still running: every seq
 //    <= S is then committed and visible to it, or never will be.
 // In that snapshot the lowest unpublished row of attempts 0 from the floor up is `lowest`; the
 // floor moves to min(lowest, S + 1). A transaction left open anywhere in the cluster holds xmin
-// back, and with it the floor: claims cost more meanwhile, and find the same rows.
+// back, and with it the floor: claims cost more meanwhile, and find the same rows. So does a
+// set-aside row: the fresh rows of its key wait behind it, and `lowest` stays at the first.
+// Setting a row's attempts back to 0 by hand breaks the argument (its key's later rows could
+// go first); the gauges' pass finds such a row within metrics_interval and claims from it.
 void Relay::AdvanceFloor(long long snapshot_xmin, long long next_xid, long long last_seq,
                          std::optional<long long> lowest) {
   if (last_seq_seen_ >= 0) {
