@@ -56,18 +56,22 @@ absl::Status FromException(const std::exception& e) {
   if (dynamic_cast<const pqxx::unique_violation*>(&e)) {
     return absl::AlreadyExistsError("already exists");
   }
-  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e)) {
-    const std::string& state = sql->sqlstate();
-    if (state == "57014") return absl::DeadlineExceededError("database statement timed out");
-    if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
-      return absl::UnavailableError("database unavailable");
-    }
-    // The message may quote values (personal data): log the SQLSTATE only.
-    spdlog::error("database error sqlstate={}", state);
-    return absl::InternalError("database error");
-  }
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e))
+    return FromSqlState(sql->sqlstate());
   // Client-side errors (usage, conversion) carry no row data.
   spdlog::error("database client error: {}", e.what());
+  return absl::InternalError("database error");
+}
+
+absl::Status FromSqlState(const std::string& state) {
+  if (state == "40001" || state == "40P01") return absl::AbortedError("database conflict, retry");
+  if (state == "23505") return absl::AlreadyExistsError("already exists");
+  if (state == "57014") return absl::DeadlineExceededError("database statement timed out");
+  if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {
+    return absl::UnavailableError("database unavailable");
+  }
+  // The message may quote values (personal data): log the SQLSTATE only.
+  spdlog::error("database error sqlstate={}", state);
   return absl::InternalError("database error");
 }
 
@@ -136,6 +140,53 @@ void Pool::Release(std::unique_ptr<pqxx::connection> conn) {
   cv_.notify_one();
 }
 
+std::unique_ptr<PipelineConnection> Pool::AcquirePipelined(absl::Status& error) {
+  const size_t size = options_.pipeline_size ? options_.pipeline_size : options_.size;
+  {
+    std::unique_lock lock(mu_);
+    for (;;) {
+      bool got = pipelined_cv_.wait_for(lock, options_.acquire_timeout, [&] {
+        return !idle_pipelined_.empty() || pipelined_open_ < size;
+      });
+      if (!got) {
+        error = absl::UnavailableError("database pool exhausted");
+        return nullptr;
+      }
+      if (idle_pipelined_.empty()) break;
+      auto conn = std::move(idle_pipelined_.back());
+      idle_pipelined_.pop_back();
+      // Reads what the server sent while the connection sat idle: a session the server ended
+      // (restart, pg_terminate_backend) shows here, before a transaction is spent on it.
+      if (PQconsumeInput(conn->conn) == 1 && PQstatus(conn->conn) == CONNECTION_OK) return conn;
+      --pipelined_open_;
+    }
+    ++pipelined_open_;
+  }
+  PGconn* raw = PQconnectdb(conninfo_.c_str());
+  if (raw == nullptr || PQstatus(raw) != CONNECTION_OK || PQenterPipelineMode(raw) != 1) {
+    PQfinish(raw);
+    ReleasePipelined(nullptr);
+    error = absl::UnavailableError("database unavailable");
+    return nullptr;
+  }
+  // Notices (a ROLLBACK with no transaction left, say) are expected: keep them out of stderr.
+  PQsetNoticeProcessor(
+      raw, [](void*, const char*) {}, nullptr);
+  return std::make_unique<PipelineConnection>(raw);
+}
+
+void Pool::ReleasePipelined(std::unique_ptr<PipelineConnection> conn) {
+  {
+    std::lock_guard lock(mu_);
+    if (conn && PQstatus(conn->conn) == CONNECTION_OK) {
+      idle_pipelined_.push_back(std::move(conn));
+    } else {
+      --pipelined_open_;
+    }
+  }
+  pipelined_cv_.notify_one();
+}
+
 absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn, Isolation isolation) {
   thread_local std::minstd_rand jitter(std::random_device{}());
   bool reconnected = false;
@@ -177,6 +228,49 @@ absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn, Iso
     Release(std::move(conn));
     if (broken && !reconnected) {
       reconnected = true;  // the server dropped us (restart, failover): one fresh try
+      continue;
+    }
+    if (status.code() == absl::StatusCode::kAborted && attempt < options_.max_attempts) {
+      std::uniform_int_distribution<int> backoff(1, 5 << attempt);
+      std::this_thread::sleep_for(std::chrono::milliseconds(backoff(jitter)));
+      continue;
+    }
+    return status;
+  }
+}
+
+absl::Status Pool::InPipeline(const std::function<absl::Status(PipelineTx&)>& fn) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  bool reconnected = false;
+  for (int attempt = 1;; ++attempt) {
+    absl::Status error;
+    auto conn = AcquirePipelined(error);
+    if (!conn) return error;
+    PipelineTx tx(*conn);
+    absl::Status status;
+    try {
+      status = fn(tx);
+    } catch (const std::exception& e) {
+      // Row mapping (PipelineField::as) and the like; they carry no row data.
+      spdlog::error("database client error: {}", e.what());
+      status = absl::InternalError("database error");
+    }
+    bool lost_in_commit = false;
+    if (status.ok() && tx.failed_) status = tx.error_;  // fn went on past a failed Flush
+    if (status.ok()) {
+      status = tx.Send("COMMIT");
+      lost_in_commit = tx.broken_;
+    }
+    if (!tx.broken_ && tx.begun_ && !tx.ended_) {
+      tx.queued_.clear();
+      tx.failed_ = false;
+      (void)tx.Send("ROLLBACK");
+    }
+    const bool broken = tx.broken_;
+    ReleasePipelined(broken ? nullptr : std::move(conn));
+    if (lost_in_commit) return absl::UnavailableError("database commit outcome unknown");
+    if (broken && !reconnected) {
+      reconnected = true;  // the server dropped us before the commit: one fresh try
       continue;
     }
     if (status.code() == absl::StatusCode::kAborted && attempt < options_.max_attempts) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "libs/postgres/pipeline.h"
 
 namespace hc::postgres {
 
@@ -22,6 +23,9 @@ enum class Isolation { kReadCommitted, kRepeatableRead, kSerializable, kAutocomm
 struct PoolOptions {
   std::string url;
   size_t size = 8;
+  // Pipelined connections (InPipeline), apart from `size`; 0: as many as `size`. They open
+  // on first use only, so a service that never pipelines opens none.
+  size_t pipeline_size = 0;
   std::chrono::milliseconds acquire_timeout{2000};
   std::chrono::milliseconds statement_timeout{5000};
   int max_attempts = 5;  // for serialization failures and deadlocks
@@ -42,6 +46,12 @@ class Pool {
   absl::Status InTransaction(const std::function<absl::Status(Tx&)>& fn,
                              Isolation isolation = Isolation::kReadCommitted);
 
+  // Runs `fn` in a READ COMMITTED transaction on a pipelined connection (pipeline.h): the
+  // statements it queues go out in batches, and those still queued when it returns OK go with
+  // the COMMIT. Retries and errors as InTransaction; a connection lost while the COMMIT's batch
+  // was out is UNAVAILABLE (outcome unknown), never retried.
+  absl::Status InPipeline(const std::function<absl::Status(PipelineTx&)>& fn);
+
   // A fresh connection outside the pool, for long-lived sessions (LISTEN, advisory locks).
   std::unique_ptr<pqxx::connection> Connect() const;
 
@@ -51,6 +61,8 @@ class Pool {
   struct Lease;
   std::unique_ptr<pqxx::connection> Acquire(absl::Status& error);
   void Release(std::unique_ptr<pqxx::connection> conn);
+  std::unique_ptr<PipelineConnection> AcquirePipelined(absl::Status& error);
+  void ReleasePipelined(std::unique_ptr<PipelineConnection> conn);
 
   PoolOptions options_;
   std::string conninfo_;
@@ -58,6 +70,9 @@ class Pool {
   std::condition_variable cv_;
   std::vector<std::unique_ptr<pqxx::connection>> idle_;
   size_t open_ = 0;  // connections handed out or idle
+  std::condition_variable pipelined_cv_;
+  std::vector<std::unique_ptr<PipelineConnection>> idle_pipelined_;
+  size_t pipelined_open_ = 0;
 };
 
 // Maps a pqxx/libpq exception to a status; never includes values from the query.

@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <future>
 #include <thread>
 #include <vector>
 
 #include "libs/postgres/migrations.h"
 #include "libs/postgres/pool.h"
+#include "libs/status/status.h"
 #include "libs/testing/testing.h"
 
 namespace hc::postgres {
@@ -17,6 +19,16 @@ const std::vector<Migration> kMigrations = {
      "INSERT INTO counter VALUES (1, 0);"},
     {"0002_names", "CREATE TABLE names (name text PRIMARY KEY);"},
 };
+
+// What a server restart looks like to a pool: every session of the database is cut.
+void TerminateSessions(const std::string& db_name) {
+  pqxx::connection admin(testing::PgUrlBase() + "/postgres");
+  pqxx::nontransaction tx(admin);
+  tx.exec_params(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+      "WHERE datname = $1 AND pid <> pg_backend_pid()",
+      db_name);
+}
 
 class PostgresTest : public ::testing::Test {
  protected:
@@ -124,15 +136,7 @@ TEST_F(PostgresTest, UniqueViolationIsAlreadyExists) {
 TEST_F(PostgresTest, ALostConnectionIsReplaced) {
   Pool pool({.url = db_.url(), .size = 2});
   ASSERT_EQ(Count(pool, "SELECT 1"), 1);
-  {
-    // What a server restart looks like to the pool: every session of the database is cut.
-    pqxx::connection admin(testing::PgUrlBase() + "/postgres");
-    pqxx::nontransaction tx(admin);
-    tx.exec_params(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-        "WHERE datname = $1 AND pid <> pg_backend_pid()",
-        db_.name());
-  }
+  TerminateSessions(db_.name());
   EXPECT_EQ(Count(pool, "SELECT 2"), 2);
   // The new sessions keep the statement timeout.
   std::string timeout;
@@ -142,6 +146,165 @@ TEST_F(PostgresTest, ALostConnectionIsReplaced) {
                   })
                   .ok());
   EXPECT_EQ(timeout, "5s");
+}
+
+TEST_F(PostgresTest, APipelinedTransactionSendsItsBatchesInOrderAsOneTransaction) {
+  Pool pool({.url = db_.url(), .size = 1});
+  int64_t first_xid = 0, last_xid = 0;
+  int64_t seen = -1;
+  ASSERT_TRUE(pool.InPipeline([&](PipelineTx& tx) -> absl::Status {
+                    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "a"));
+                    const size_t count = tx.Queue(MakeStatement(
+                        "SELECT count(*), txid_current() FROM names WHERE name = $1", "a"));
+                    HC_RETURN_IF_ERROR(tx.Flush());
+                    seen = tx.Result(count)[0][0].as<int64_t>();
+                    first_xid = tx.Result(count)[0][1].as<int64_t>();
+                    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", std::string("b")));
+                    const size_t xid = tx.Queue(MakeStatement("SELECT txid_current()"));
+                    // Not flushed: these go out with the COMMIT.
+                    EXPECT_TRUE(tx.Result(xid).empty());
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(seen, 1);  // the second statement ran after the first
+  EXPECT_GT(first_xid, 0);
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM names WHERE name IN ('a', 'b')"), 2);
+  // One transaction: both batches under one xid, the commit batch's results readable.
+  ASSERT_TRUE(pool.InPipeline([&](PipelineTx& tx) -> absl::Status {
+                    const size_t a = tx.Queue(MakeStatement("SELECT txid_current()"));
+                    HC_RETURN_IF_ERROR(tx.Flush());
+                    first_xid = tx.Result(a)[0][0].as<int64_t>();
+                    const size_t b = tx.Queue(MakeStatement("SELECT txid_current()"));
+                    HC_RETURN_IF_ERROR(tx.Flush());
+                    last_xid = tx.Result(b)[0][0].as<int64_t>();
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(first_xid, last_xid);
+}
+
+TEST_F(PostgresTest, AFailedStatementInABatchRollsThePipelinedTransactionBack) {
+  Pool pool({.url = db_.url(), .size = 1});
+  bool ran_after = false;
+  absl::Status s = pool.InPipeline([&](PipelineTx& tx) -> absl::Status {
+    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "kept?"));
+    HC_RETURN_IF_ERROR(tx.Flush());
+    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "twice"));
+    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "twice"));
+    const size_t after = tx.Queue(MakeStatement("SELECT 1"));
+    absl::Status flushed = tx.Flush();
+    ran_after = !tx.Result(after).empty();
+    return flushed;
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_FALSE(ran_after);  // the statement after the failed one did not run
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM names"), 0);
+  // The same connection (the pool holds one) serves the next transaction.
+  EXPECT_TRUE(pool.InPipeline([](PipelineTx& tx) {
+                    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "after"));
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM names"), 1);
+}
+
+TEST_F(PostgresTest, AFailureInTheCommitBatchRollsBackAndAnErrorFromTheBodyToo) {
+  Pool pool({.url = db_.url(), .size = 1});
+  absl::Status s = pool.InPipeline([](PipelineTx& tx) {
+    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "same"));
+    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "same"));
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+  s = pool.InPipeline([](PipelineTx& tx) -> absl::Status {
+    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "ghost"));
+    HC_RETURN_IF_ERROR(tx.Flush());
+    return absl::FailedPreconditionError("changed my mind");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM names"), 0);
+}
+
+// The property the services' READ COMMITTED arguments rest on: a statement queued behind a
+// lock, in the same batch, takes its snapshot after the lock is granted.
+TEST_F(PostgresTest, AStatementQueuedBehindALockSeesWhatTheLockHolderCommitted) {
+  Pool pool({.url = db_.url(), .size = 2});
+  pqxx::connection holder(db_.url());
+  pqxx::work hold(holder);
+  hold.exec("SELECT pg_advisory_xact_lock(7, 7)");
+  hold.exec("INSERT INTO names VALUES ('held')");
+  auto seen = std::async(std::launch::async, [&] {
+    int64_t n = -1;
+    EXPECT_TRUE(pool.InPipeline([&](PipelineTx& tx) -> absl::Status {
+                      tx.Queue(MakeStatement("SELECT pg_advisory_xact_lock_shared($1, $2)", 7, 7));
+                      const size_t count = tx.Queue(MakeStatement(
+                          "SELECT count(*) FROM names WHERE name = $1", std::string("held")));
+                      HC_RETURN_IF_ERROR(tx.Flush());
+                      n = tx.Result(count)[0][0].as<int64_t>();
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return n;
+  });
+  // The batch is out and waiting on the lock.
+  ASSERT_EQ(seen.wait_for(std::chrono::milliseconds(300)), std::future_status::timeout);
+  hold.commit();
+  EXPECT_EQ(seen.get(), 1);
+}
+
+TEST_F(PostgresTest, PipelinedIncrementsUnderARowLockAllCount) {
+  // Pipelined transactions and libpqxx's interleaved, each kind on its own connections.
+  Pool pool({.url = db_.url(), .size = 2, .pipeline_size = 3});
+  constexpr int kThreads = 4, kEach = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        absl::Status s;
+        if ((t + i) % 5 == 0) {
+          s = pool.InTransaction([](Tx& tx) {
+            tx.exec("UPDATE counter SET n = n + 1 WHERE id = 1");
+            return absl::OkStatus();
+          });
+        } else {
+          s = pool.InPipeline([](PipelineTx& tx) -> absl::Status {
+            const size_t n =
+                tx.Queue(MakeStatement("SELECT n FROM counter WHERE id = $1 FOR UPDATE", 1));
+            HC_RETURN_IF_ERROR(tx.Flush());
+            tx.Queue(MakeStatement("UPDATE counter SET n = $1 WHERE id = 1",
+                                   tx.Result(n)[0][0].as<int>() + 1));
+            return absl::OkStatus();
+          });
+        }
+        if (!s.ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures, 0);
+  EXPECT_EQ(Count(pool, "SELECT n FROM counter WHERE id = 1"), kThreads * kEach);
+  // Never more sessions than the pool's two sizes.
+  EXPECT_LE(Count(pool, "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"),
+            5);
+}
+
+TEST_F(PostgresTest, ALostPipelinedConnectionIsReplaced) {
+  Pool pool({.url = db_.url(), .size = 2});
+  auto timeout = [&] {
+    std::string value;
+    absl::Status s = pool.InPipeline([&](PipelineTx& tx) -> absl::Status {
+      const size_t shown = tx.Queue(MakeStatement("SHOW statement_timeout"));
+      HC_RETURN_IF_ERROR(tx.Flush());
+      value = tx.Result(shown)[0][0].as<std::string>();
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(s.ok()) << s;
+    return value;
+  };
+  ASSERT_EQ(timeout(), "5s");
+  TerminateSessions(db_.name());
+  EXPECT_EQ(timeout(), "5s");  // a fresh session, with the pool's settings
 }
 
 TEST(PostgresUnavailable, AnUnreachableServerIsUnavailable) {
