@@ -7,7 +7,9 @@
 #
 #   bench/events_rsvp_bench.sh
 #
-# The RSVP transaction, in both runs (7 round trips): BEGIN, the member's shared advisory lock
+# The RSVP transaction, in both runs (2 round trips since 2026-12-01: libpq's pipeline mode in
+# the service, \startpipeline in pgbench; BENCH_PGBENCH_PIPELINE=0 sends pgbench's statements
+# one at a time, 7 round trips, for a service built before): BEGIN, the member's shared advisory lock
 # (libs/identity), lock the event row (SELECT ... FOR UPDATE) reading the member's tombstone in
 # the same statement, look for the member's active RSVP, insert a GOING RSVP and update the
 # event's counts (one statement, a data-modifying WITH), append
@@ -39,6 +41,8 @@
 #   BENCH_SHUFFLE         0: the events in order (with BENCH_MEMBERS=1: the shape before 11-30)
 #   BENCH_EVENTS          events seeded for RSVPs (default 100000)
 #   BENCH_PGBENCH_MODE    pgbench's query mode: prepared (default) or extended
+#   BENCH_PGBENCH_PIPELINE 1 (default): pgbench sends the RSVP in two batches, as the service
+#                         does; 0: a statement at a time
 #   BENCH_SERVER_CPU      core of the servers (default 1); the load tools use the other
 #   BENCH_CLIENT_CPU      core of write_load, ghz and pgbench (default 0)
 #   BENCH_BUILD_DIR       where the binaries are (default build/)
@@ -82,6 +86,7 @@ MID="('10000000-0000-4000-8000-' || lpad(to_hex(:m::bigint), 12, '0'))::uuid"
 cat >"${TMP}/rsvp.sql" <<SQL
 \set e random(1, ${EVENTS})
 \set m random(1, 281474976710655)
+\startpipeline
 BEGIN;
 SELECT pg_advisory_xact_lock_shared(18499, hashtext(${MID}::text));
 SELECT e.event_id::text, COALESCE(e.series_id::text, ''), e.title, e.description, e.kind,
@@ -99,6 +104,8 @@ SELECT r.rsvp_id, r.event_id::text, r.member_id::text, r.status,
   (extract(epoch FROM r.created_at) * 1000)::bigint,
   (extract(epoch FROM r.updated_at) * 1000)::bigint
   FROM rsvps r WHERE r.event_id = ${EID} AND r.member_id = ${MID} AND r.status IN (1, 2);
+\endpipeline
+\startpipeline
 WITH added AS (INSERT INTO rsvps (event_id, member_id, status, created_at, updated_at)
   VALUES (${EID}, ${MID}, 1, now(), now()))
   UPDATE events SET going_count = going_count + 1, waitlist_count = waitlist_count,
@@ -107,7 +114,11 @@ INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects)
   VALUES ('alumni.events.v1', ${EID}::text, 'alumni.events.v1.RsvpConfirmed',
           decode(repeat('0a', 104), 'hex'), ARRAY[${MID}::text]) RETURNING id::text;
 END;
+\endpipeline
 SQL
+if [[ "${BENCH_PGBENCH_PIPELINE:-1}" == 0 ]]; then
+  sed -i '/^\\\(start\|end\)pipeline$/d' "${TMP}/rsvp.sql"
+fi
 
 hc_step "RSVP: gRPC vs pgbench, full load then half load"
 bench_write_vs_pgbench rsvp rsvp rsvps "${TMP}/rsvp.sql"
@@ -127,7 +138,7 @@ hc_step "summary"
     "PostgreSQL, Redis, Kafka unpinned"
   echo "RSVP: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
     "write_load ${CONCURRENCY} concurrent calls by ${MEMBERS} members; ${SECS}s per run;" \
-    "pgbench -M ${PGBENCH_MODE}"
+    "pgbench -M ${PGBENCH_MODE}, pipelined ${BENCH_PGBENCH_PIPELINE:-1}"
   echo
   row "" "per second" "p50 ms" "p99 ms" "errors"
   row "RSVP via gRPC, full load" "${G_RPS}" "${G_P50}" "${G_P99}" "${G_ERR}"

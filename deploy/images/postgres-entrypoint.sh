@@ -16,4 +16,7 @@ if [ ! -s "${PGDATA}/PG_VERSION" ]; then
   printf "host all all 0.0.0.0/0 %s\nhost all all ::/0 %s\n" "${auth}" "${auth}" \
     >>"${PGDATA}/pg_hba.conf"
 fi
-exec postgres -D "${PGDATA}" -c listen_addresses='*' -c unix_socket_directories=/run/postgresql "$@"
+# max_connections: every service's pool (HC_DB_POOL_SIZE, 16) on one server, twice over for
+# events and volunteering (their hot writes keep pipelined connections of their own).
+exec postgres -D "${PGDATA}" -c listen_addresses='*' -c unix_socket_directories=/run/postgresql \
+  -c max_connections=300 "$@"

@@ -13,6 +13,8 @@ using Clock = std::chrono::system_clock;
 
 // Advisory locks of the two-key form in their own class, apart from the relay's one-key lock.
 constexpr int kMemberLockClass = 0x4843;  // "HC"
+const char kLockSharedSql[] = "SELECT pg_advisory_xact_lock_shared($1, hashtext($2))";
+const char kIsErasedSql[] = "SELECT 1 FROM token_revocations WHERE subject = $1 AND erased";
 
 long Seconds(Clock::time_point t) {
   return static_cast<long>(
@@ -63,8 +65,15 @@ absl::Status LockMemberForWrite(postgres::Tx& tx, const std::string& member_id) 
 }
 
 void LockMemberShared(postgres::Tx& tx, const std::string& member_id) {
-  postgres::ExecPrepared(tx, "SELECT pg_advisory_xact_lock_shared($1, hashtext($2))",
-                         kMemberLockClass, ids::Canonical(member_id));
+  postgres::ExecPrepared(tx, kLockSharedSql, kMemberLockClass, ids::Canonical(member_id));
+}
+
+postgres::Statement LockMemberSharedStatement(const std::string& member_id) {
+  return postgres::MakeStatement(kLockSharedSql, kMemberLockClass, ids::Canonical(member_id));
+}
+
+postgres::Statement IsErasedStatement(const std::string& member_id) {
+  return postgres::MakeStatement(kIsErasedSql, ids::Canonical(member_id));
 }
 
 std::string ErasedSql(int param) {
@@ -82,10 +91,7 @@ void LockMemberForErasure(postgres::Tx& tx, const std::string& member_id) {
 }
 
 bool IsErased(postgres::Tx& tx, const std::string& member_id) {
-  return !postgres::ExecPrepared(tx,
-                                 "SELECT 1 FROM token_revocations WHERE subject = $1 AND erased",
-                                 ids::Canonical(member_id))
-              .empty();
+  return !postgres::ExecPrepared(tx, kIsErasedSql, ids::Canonical(member_id)).empty();
 }
 
 absl::StatusOr<std::optional<IdentityChange>> RecordIdentityFact(postgres::Tx& tx,

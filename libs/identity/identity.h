@@ -52,6 +52,11 @@ absl::Status LockMemberForWrite(postgres::Tx& tx, const std::string& member_id);
 // with ErasedError(), before writing anything.
 void LockMemberShared(postgres::Tx& tx, const std::string& member_id);
 std::string ErasedSql(int param);
+// LockMemberShared and IsErased as statements, for a pipelined transaction
+// (postgres::PipelineTx). A statement queued after the lock's, even in the same batch, is a
+// later statement: it takes its snapshot once the lock is granted.
+postgres::Statement LockMemberSharedStatement(const std::string& member_id);
+postgres::Statement IsErasedStatement(const std::string& member_id);
 absl::Status ErasedError();
 // Exclusive per-member lock: waits for the member's writes in flight.
 void LockMemberForErasure(postgres::Tx& tx, const std::string& member_id);

@@ -204,12 +204,14 @@ const std::string& GaugesSql() {
   return kSql;
 }
 
-std::string Append(postgres::Tx& tx, const std::string& topic, const std::string& key,
-                   const google::protobuf::Message& event,
-                   const std::vector<std::string>& subjects) {
-  const std::string payload = event.SerializeAsString();
-  pqxx::binarystring bytes(payload.data(), payload.size());
-  // Ids only (UUIDs, service names): a text[] literal needs no quoting for them.
+namespace {
+
+const char kAppendSql[] =
+    "INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects) VALUES ($1, $2, $3, $4, "
+    "$5::text[]) RETURNING id::text";
+
+// Ids only (UUIDs, service names): a text[] literal needs no quoting for them.
+std::string SubjectsArray(const std::vector<std::string>& subjects) {
   std::string array = "{";
   for (size_t i = 0; i < subjects.size(); ++i) {
     if (i) array += ",";
@@ -217,12 +219,27 @@ std::string Append(postgres::Tx& tx, const std::string& topic, const std::string
       array += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   array += "}";
-  auto rows = postgres::ExecPrepared(
-      tx,
-      "INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects) VALUES ($1, $2, $3, $4, "
-      "$5::text[]) RETURNING id::text",
-      topic, key, event.GetDescriptor()->full_name(), bytes, array);
+  return array;
+}
+
+}  // namespace
+
+std::string Append(postgres::Tx& tx, const std::string& topic, const std::string& key,
+                   const google::protobuf::Message& event,
+                   const std::vector<std::string>& subjects) {
+  const std::string payload = event.SerializeAsString();
+  pqxx::binarystring bytes(payload.data(), payload.size());
+  auto rows = postgres::ExecPrepared(tx, kAppendSql, topic, key, event.GetDescriptor()->full_name(),
+                                     bytes, SubjectsArray(subjects));
   return rows.at(0)[0].as<std::string>();
+}
+
+postgres::Statement AppendStatement(const std::string& topic, const std::string& key,
+                                    const google::protobuf::Message& event,
+                                    const std::vector<std::string>& subjects) {
+  return {kAppendSql,
+          {topic, key, event.GetDescriptor()->full_name(),
+           postgres::ByteaParam(event.SerializeAsString()), SubjectsArray(subjects)}};
 }
 
 // Why no row naming an erased member survives, whatever the relay does meanwhile (READ

@@ -39,6 +39,11 @@ const postgres::Migration& Migration();
 std::string Append(postgres::Tx& tx, const std::string& topic, const std::string& key,
                    const google::protobuf::Message& event,
                    const std::vector<std::string>& subjects = {});
+// Append as a statement, for a pipelined transaction (postgres::PipelineTx); its one row holds
+// the event's id. The same rules: queue it after the aggregate's lock.
+postgres::Statement AppendStatement(const std::string& topic, const std::string& key,
+                                    const google::protobuf::Message& event,
+                                    const std::vector<std::string>& subjects = {});
 
 // Erasure, inside the erasing transaction: deletes the published (and set-aside) rows naming
 // `subject` and

@@ -68,25 +68,25 @@ void Recorder::EventCancelled(hc::postgres::Tx& tx, const domain::Event& e,
   }
 }
 
-void Recorder::RsvpConfirmed(hc::postgres::Tx& tx, const domain::Event& e,
-                             const domain::Rsvp& rsvp) const {
+hc::postgres::Statement Recorder::RsvpConfirmed(const domain::Event& e,
+                                                const domain::Rsvp& rsvp) const {
   pb::RsvpConfirmed event;
   event.set_event_id(e.event_id);
   event.set_member_id(rsvp.member_id);
   *event.mutable_confirmed_at() = Ts(rsvp.updated_at);
   *event.mutable_start_time() = Ts(e.details.start);
-  hc::outbox::Append(tx, topic_, e.event_id, event, {rsvp.member_id});
+  return hc::outbox::AppendStatement(topic_, e.event_id, event, {rsvp.member_id});
 }
 
-void Recorder::RsvpWaitlisted(hc::postgres::Tx& tx, const domain::Event& e,
-                              const domain::Rsvp& rsvp) const {
+hc::postgres::Statement Recorder::RsvpWaitlisted(const domain::Event& e,
+                                                 const domain::Rsvp& rsvp) const {
   pb::RsvpWaitlisted event;
   event.set_event_id(e.event_id);
   event.set_member_id(rsvp.member_id);
   event.set_waitlist_position(rsvp.waitlist_position);
   *event.mutable_waitlisted_at() = Ts(rsvp.updated_at);
   *event.mutable_start_time() = Ts(e.details.start);
-  hc::outbox::Append(tx, topic_, e.event_id, event, {rsvp.member_id});
+  return hc::outbox::AppendStatement(topic_, e.event_id, event, {rsvp.member_id});
 }
 
 void Recorder::RsvpCancelled(hc::postgres::Tx& tx, const std::string& event_id,

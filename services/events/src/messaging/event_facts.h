@@ -29,10 +29,10 @@ class Recorder {
   // One fact per kIdsPerFact people affected (at least one), numbered page 1..page_count.
   void EventCancelled(hc::postgres::Tx& tx, const domain::Event& event,
                       const std::vector<std::string>& affected_member_ids, domain::Time at) const;
-  void RsvpConfirmed(hc::postgres::Tx& tx, const domain::Event& event,
-                     const domain::Rsvp& rsvp) const;
-  void RsvpWaitlisted(hc::postgres::Tx& tx, const domain::Event& event,
-                      const domain::Rsvp& rsvp) const;
+  // The RSVP's facts as outbox statements, for its pipelined transaction (EventStore::Rsvp).
+  hc::postgres::Statement RsvpConfirmed(const domain::Event& event, const domain::Rsvp& rsvp) const;
+  hc::postgres::Statement RsvpWaitlisted(const domain::Event& event,
+                                         const domain::Rsvp& rsvp) const;
   void RsvpCancelled(hc::postgres::Tx& tx, const std::string& event_id,
                      const std::string& member_id, domain::RsvpStatus previous, CancelReason reason,
                      domain::Time at) const;

@@ -109,53 +109,64 @@ absl::StatusOr<Event> EventStore::Get(const std::string& event_id) {
 absl::StatusOr<RsvpResult> EventStore::Rsvp(const std::string& event_id,
                                             const std::string& member_id, domain::Time now) {
   RsvpResult result;
-  absl::Status status = pool_.InTransaction([&](hc::postgres::Tx& tx) -> absl::Status {
+  // Two round trips (libs/postgres/pipeline.h): the locks and reads go out in one batch, the
+  // writes with the COMMIT in another. Queued together, the statements still run one after
+  // the other, each with a snapshot taken when it starts, so the order this file's header
+  // argues from holds: the event's statement runs after the member's lock is granted (and
+  // sees a tombstone committed before it), the RSVP read after the event's lock.
+  absl::Status status = pool_.InPipeline([&](hc::postgres::PipelineTx& tx) -> absl::Status {
     result = RsvpResult{};
     // Member before event, always: an erasure holds the member's lock while it locks events.
     // The event's locking statement checks the member's tombstone too (libs/identity).
-    hc::identity::LockMemberShared(tx, member_id);
-    HC_ASSIGN_OR_RETURN(LockedEvent locked, LockEventForMember(tx, event_id, member_id));
+    tx.Queue(hc::identity::LockMemberSharedStatement(member_id));
+    const size_t event = tx.Queue(LockEventForMemberStatement(event_id, member_id));
+    const size_t active = tx.Queue(ActiveRsvpStatement(event_id, member_id));
+    HC_RETURN_IF_ERROR(tx.Flush());
+    absl::StatusOr<LockedEvent> read = ReadLockedEvent(tx.Result(event));
+    if (absl::IsNotFound(read.status())) {
+      // No event row to carry the answer: ask on its own, so an erased member still hears it.
+      const size_t erased = tx.Queue(hc::identity::IsErasedStatement(member_id));
+      HC_RETURN_IF_ERROR(tx.Flush());
+      if (!tx.Result(erased).empty()) return hc::identity::ErasedError();
+    }
+    HC_ASSIGN_OR_RETURN(LockedEvent locked, std::move(read));
     result.event = locked.event;
-    if (auto active = ActiveRsvp(tx, event_id, member_id)) {
-      result.rsvp = active->rsvp;
+    if (!tx.Result(active).empty()) {
+      result.rsvp = RsvpFromRow(tx.Result(active)[0]).rsvp;
       return absl::OkStatus();
     }
     HC_ASSIGN_OR_RETURN(domain::Placement placement, domain::PlaceRsvp(locked.event, now));
     Event& e = result.event;
     domain::Rsvp& r = result.rsvp;
     r = {.event_id = event_id, .member_id = member_id, .created_at = now, .updated_at = now};
-    // The new RSVP and the event's counts go in one statement (one round trip): both were
-    // decided above under the event's lock, and neither reads what the other writes.
+    // The new RSVP and the event's counts go in one statement: both were decided above under
+    // the event's lock, and neither reads what the other writes. It and the fact go out with
+    // the COMMIT.
     if (placement == domain::Placement::kGoing) {
       r.status = RsvpStatus::kGoing;
       ++e.going_count;
-      hc::postgres::ExecPrepared(
-          tx,
+      tx.Queue(hc::postgres::MakeStatement(
           "WITH added AS (INSERT INTO rsvps (event_id, member_id, status, created_at, "
           "updated_at) VALUES ($1, $2, 1, " +
               MsToTs("$3") + ", " + MsToTs("$3") +
               ")) UPDATE events SET going_count = $4, waitlist_count = $5, "
               "next_waitlist_seq = $6 WHERE event_id = $1",
-          event_id, member_id, Ms(now), e.going_count, e.waitlist_count, locked.next_waitlist_seq);
+          event_id, member_id, Ms(now), e.going_count, e.waitlist_count, locked.next_waitlist_seq));
+      tx.Queue(recorder_.RsvpConfirmed(e, r));
     } else {
       r.status = RsvpStatus::kWaitlisted;
       const int64_t ticket = locked.next_waitlist_seq++;
       // The newest ticket is the last in line.
       r.waitlist_position = ++e.waitlist_count;
-      hc::postgres::ExecPrepared(
-          tx,
+      tx.Queue(hc::postgres::MakeStatement(
           "WITH added AS (INSERT INTO rsvps (event_id, member_id, status, waitlist_seq, "
           "created_at, updated_at) VALUES ($1, $2, 2, $3, " +
               MsToTs("$4") + ", " + MsToTs("$4") +
               ")) UPDATE events SET going_count = $5, waitlist_count = $6, "
               "next_waitlist_seq = $7 WHERE event_id = $1",
           event_id, member_id, ticket, Ms(now), e.going_count, e.waitlist_count,
-          locked.next_waitlist_seq);
-    }
-    if (r.status == RsvpStatus::kGoing) {
-      recorder_.RsvpConfirmed(tx, e, r);
-    } else {
-      recorder_.RsvpWaitlisted(tx, e, r);
+          locked.next_waitlist_seq));
+      tx.Queue(recorder_.RsvpWaitlisted(e, r));
     }
     result.changed = true;
     return absl::OkStatus();

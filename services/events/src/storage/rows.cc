@@ -27,47 +27,62 @@ const char kRsvpColumns[] =
     "(extract(epoch FROM r.created_at) * 1000)::bigint, "
     "(extract(epoch FROM r.updated_at) * 1000)::bigint";
 
-EventRow EventFromRow(const pqxx::row& row, int first) {
+namespace {
+
+template <typename Row>
+EventRow EventFrom(const Row& row, int first) {
   auto at = [&](int i) { return row[first + i]; };
   EventRow out;
   Event& e = out.event;
-  e.event_id = at(0).as<std::string>();
-  e.series_id = at(1).as<std::string>();
-  e.details.title = at(2).as<std::string>();
-  e.details.description = at(3).as<std::string>();
-  e.details.kind = static_cast<domain::EventKind>(at(4).as<int>());
-  e.details.start = FromMs(at(5).as<int64_t>());
-  e.details.end = FromMs(at(6).as<int64_t>());
-  e.details.time_zone = at(7).as<std::string>();
-  e.details.venue = at(8).as<std::string>();
-  e.details.online_url = at(9).as<std::string>();
-  e.details.capacity = at(10).as<int>();
-  e.details.waitlist_enabled = at(11).as<bool>();
-  e.details.visibility = static_cast<domain::Visibility>(at(12).as<int>());
-  e.status = static_cast<domain::EventStatus>(at(13).as<int>());
-  e.going_count = at(14).as<int>();
-  e.waitlist_count = at(15).as<int>();
-  e.sequence = at(16).as<int>();
-  e.created_by = at(17).as<std::string>();
-  e.created_at = FromMs(at(18).as<int64_t>());
-  e.updated_at = FromMs(at(19).as<int64_t>());
-  out.next_waitlist_seq = at(20).as<int64_t>();
+  e.event_id = at(0).template as<std::string>();
+  e.series_id = at(1).template as<std::string>();
+  e.details.title = at(2).template as<std::string>();
+  e.details.description = at(3).template as<std::string>();
+  e.details.kind = static_cast<domain::EventKind>(at(4).template as<int>());
+  e.details.start = FromMs(at(5).template as<int64_t>());
+  e.details.end = FromMs(at(6).template as<int64_t>());
+  e.details.time_zone = at(7).template as<std::string>();
+  e.details.venue = at(8).template as<std::string>();
+  e.details.online_url = at(9).template as<std::string>();
+  e.details.capacity = at(10).template as<int>();
+  e.details.waitlist_enabled = at(11).template as<bool>();
+  e.details.visibility = static_cast<domain::Visibility>(at(12).template as<int>());
+  e.status = static_cast<domain::EventStatus>(at(13).template as<int>());
+  e.going_count = at(14).template as<int>();
+  e.waitlist_count = at(15).template as<int>();
+  e.sequence = at(16).template as<int>();
+  e.created_by = at(17).template as<std::string>();
+  e.created_at = FromMs(at(18).template as<int64_t>());
+  e.updated_at = FromMs(at(19).template as<int64_t>());
+  out.next_waitlist_seq = at(20).template as<int64_t>();
   return out;
 }
 
-RsvpRow RsvpFromRow(const pqxx::row& row, int first) {
+template <typename Row>
+RsvpRow RsvpFrom(const Row& row, int first) {
   auto at = [&](int i) { return row[first + i]; };
   RsvpRow out;
-  out.rsvp_id = at(0).as<int64_t>();
+  out.rsvp_id = at(0).template as<int64_t>();
   domain::Rsvp& r = out.rsvp;
-  r.event_id = at(1).as<std::string>();
-  r.member_id = at(2).as<std::string>();
-  r.status = static_cast<domain::RsvpStatus>(at(3).as<int>());
-  r.waitlist_position = at(4).as<int>();
-  if (!at(5).is_null()) r.checked_in_at = FromMs(at(5).as<int64_t>());
-  r.created_at = FromMs(at(6).as<int64_t>());
-  r.updated_at = FromMs(at(7).as<int64_t>());
+  r.event_id = at(1).template as<std::string>();
+  r.member_id = at(2).template as<std::string>();
+  r.status = static_cast<domain::RsvpStatus>(at(3).template as<int>());
+  r.waitlist_position = at(4).template as<int>();
+  if (!at(5).is_null()) r.checked_in_at = FromMs(at(5).template as<int64_t>());
+  r.created_at = FromMs(at(6).template as<int64_t>());
+  r.updated_at = FromMs(at(7).template as<int64_t>());
   return out;
+}
+
+}  // namespace
+
+EventRow EventFromRow(const pqxx::row& row, int first) { return EventFrom(row, first); }
+EventRow EventFromRow(const hc::postgres::PipelineRow& row, int first) {
+  return EventFrom(row, first);
+}
+RsvpRow RsvpFromRow(const pqxx::row& row, int first) { return RsvpFrom(row, first); }
+RsvpRow RsvpFromRow(const hc::postgres::PipelineRow& row, int first) {
+  return RsvpFrom(row, first);
 }
 
 absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& event_id) {
@@ -79,31 +94,52 @@ absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& e
   return EventFromRow(rows[0]);
 }
 
+namespace {
+
+std::string LockEventForMemberSql() {
+  return std::string("SELECT ") + kEventColumns + ", " + hc::identity::ErasedSql(2) +
+         " FROM events e WHERE e.event_id = $1 FOR UPDATE";
+}
+
+std::string ActiveRsvpSql() {
+  return std::string("SELECT ") + kRsvpColumns +
+         " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 AND r.status IN (1, 2)";
+}
+
+}  // namespace
+
+hc::postgres::Statement LockEventForMemberStatement(const std::string& event_id,
+                                                    const std::string& member_id) {
+  return hc::postgres::MakeStatement(LockEventForMemberSql(), event_id,
+                                     hc::ids::Canonical(member_id));
+}
+
+template <typename Rows>
+absl::StatusOr<LockedEvent> ReadLockedEvent(const Rows& rows) {
+  if (rows.empty()) return absl::NotFoundError("no such event");
+  if (rows[0][kEventColumnCount].template as<bool>()) return hc::identity::ErasedError();
+  return EventFromRow(rows[0]);
+}
+template absl::StatusOr<LockedEvent> ReadLockedEvent(const pqxx::result&);
+template absl::StatusOr<LockedEvent> ReadLockedEvent(const hc::postgres::PipelineResult&);
+
 absl::StatusOr<LockedEvent> LockEventForMember(hc::postgres::Tx& tx, const std::string& event_id,
                                                const std::string& member_id) {
   const std::string member = hc::ids::Canonical(member_id);
-  auto rows = hc::postgres::ExecPrepared(tx,
-                                         std::string("SELECT ") + kEventColumns + ", " +
-                                             hc::identity::ErasedSql(2) +
-                                             " FROM events e WHERE e.event_id = $1 FOR UPDATE",
-                                         event_id, member);
-  if (rows.empty()) {
-    // No event row to carry the answer: ask on its own, so an erased member still hears that.
-    if (hc::identity::IsErased(tx, member)) return hc::identity::ErasedError();
-    return absl::NotFoundError("no such event");
-  }
-  if (rows[0][kEventColumnCount].as<bool>()) return hc::identity::ErasedError();
-  return EventFromRow(rows[0]);
+  auto rows = hc::postgres::ExecPrepared(tx, LockEventForMemberSql(), event_id, member);
+  // No event row to carry the answer: ask on its own, so an erased member still hears that.
+  if (rows.empty() && hc::identity::IsErased(tx, member)) return hc::identity::ErasedError();
+  return ReadLockedEvent(rows);
+}
+
+hc::postgres::Statement ActiveRsvpStatement(const std::string& event_id,
+                                            const std::string& member_id) {
+  return hc::postgres::MakeStatement(ActiveRsvpSql(), event_id, member_id);
 }
 
 std::optional<RsvpRow> ActiveRsvp(hc::postgres::Tx& tx, const std::string& event_id,
                                   const std::string& member_id) {
-  auto rows =
-      hc::postgres::ExecPrepared(tx,
-                                 std::string("SELECT ") + kRsvpColumns +
-                                     " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 "
-                                     "AND r.status IN (1, 2)",
-                                 event_id, member_id);
+  auto rows = hc::postgres::ExecPrepared(tx, ActiveRsvpSql(), event_id, member_id);
   if (rows.empty()) return std::nullopt;
   return RsvpFromRow(rows[0]);
 }

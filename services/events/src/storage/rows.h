@@ -42,8 +42,11 @@ struct RsvpRow {
   domain::Rsvp rsvp;
 };
 
+// From a libpqxx row or a pipelined transaction's (the same columns either way).
 EventRow EventFromRow(const pqxx::row& row, int first = 0);
+EventRow EventFromRow(const hc::postgres::PipelineRow& row, int first = 0);
 RsvpRow RsvpFromRow(const pqxx::row& row, int first = 0);
+RsvpRow RsvpFromRow(const hc::postgres::PipelineRow& row, int first = 0);
 
 // SELECT ... FOR UPDATE of the event row: every change to an event's RSVPs or seat counts
 // begins here (see event_store.cc). NOT_FOUND when there is no such event.
@@ -53,9 +56,19 @@ absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& e
 // for an erased member), one round trip instead of two.
 absl::StatusOr<LockedEvent> LockEventForMember(hc::postgres::Tx& tx, const std::string& event_id,
                                                const std::string& member_id);
+// LockEventForMember for a pipelined transaction: queue the statement right after
+// hc::identity::LockMemberSharedStatement, read its rows with ReadLockedEvent (Rows:
+// pqxx::result or hc::postgres::PipelineResult). NOT_FOUND from ReadLockedEvent may still be
+// an erased member: ask hc::identity::IsErasedStatement then.
+hc::postgres::Statement LockEventForMemberStatement(const std::string& event_id,
+                                                    const std::string& member_id);
+template <typename Rows>
+absl::StatusOr<LockedEvent> ReadLockedEvent(const Rows& rows);
 // The member's going-or-waitlisted RSVP. Call after LockEvent, as its own statement.
 std::optional<RsvpRow> ActiveRsvp(hc::postgres::Tx& tx, const std::string& event_id,
                                   const std::string& member_id);
+hc::postgres::Statement ActiveRsvpStatement(const std::string& event_id,
+                                            const std::string& member_id);
 // The member's most recent RSVP of any status.
 std::optional<RsvpRow> LatestRsvp(hc::postgres::Tx& tx, const std::string& event_id,
                                   const std::string& member_id);
