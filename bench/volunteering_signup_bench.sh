@@ -15,8 +15,11 @@
 # limit); the role row FOR SHARE; the shift row FOR UPDATE; one read of the member's latest
 # sign-up (an active one is always the latest) and of the count of their current sign-ups of
 # the role; the CONFIRMED insert with the counts update (one statement, a data-modifying WITH);
-# VolunteerSignedUp into the outbox (its trigger NOTIFYs the relay); commit: 10 round trips
-# (15 before 2026-11-30). Through gRPC (bench/write_load, a closed loop of CONCURRENCY calls)
+# VolunteerSignedUp into the outbox (its trigger NOTIFYs the relay); commit. Since 2026-12-01
+# the transaction goes in two batches (libpq's pipeline mode in the service, \startpipeline in
+# pgbench): BEGIN to the sign-up read, then the writes with the COMMIT; 3 round trips with the
+# role's read (12 before, 17 before 2026-11-30). BENCH_PGBENCH_PIPELINE=0 sends pgbench's
+# statements one at a time, for a service built before. Through gRPC (bench/write_load, a closed loop of CONCURRENCY calls)
 # each call is a sign-up by a member drawn at random from BENCH_MEMBERS for a shift of its own
 # (each of a role of its own), the shifts in a random order; pgbench picks a random shift and a
 # random member per transaction. (Until 2026-11-30 ghz made every call as one member, to the
@@ -39,6 +42,8 @@
 #   BENCH_SHUFFLE         0: the shifts in order (with BENCH_MEMBERS=1: the shape before 11-30)
 #   BENCH_SHIFTS          roles (one shift each) seeded for sign-ups (default 100000)
 #   BENCH_PGBENCH_MODE    pgbench's query mode: prepared (default) or extended
+#   BENCH_PGBENCH_PIPELINE 1 (default): pgbench sends the transaction in two batches, as the
+#                         service does; 0: a statement at a time
 #   BENCH_SERVER_CPU      core of the servers (default 1); the load tools use the other
 #   BENCH_CLIENT_CPU      core of write_load, ghz and pgbench (default 0)
 #   BENCH_BUILD_DIR       where the binaries are (default build/)
@@ -102,26 +107,28 @@ cat >"${TMP}/signup.sql" <<SQL
 \set m random(1, 281474976710655)
 SELECT ${ROLE_COLS} FROM roles r JOIN shifts s ON s.role_id = r.role_id
   WHERE s.shift_id = ${SHIFT}::uuid;
+\startpipeline
 BEGIN;
 SELECT pg_advisory_xact_lock_shared(18499, hashtext(${MID}));
 SELECT t.erased, r.role_id::text, pg_advisory_xact_lock(22098, hashtext(r.role_id::text || '|'
   || ${MID})) FROM (SELECT EXISTS (SELECT 1 FROM token_revocations WHERE subject = ${MID}
   AND erased) AS erased) t LEFT JOIN shifts s ON s.shift_id = ${SHIFT}::uuid
   LEFT JOIN roles r ON r.role_id = s.role_id;
-SELECT ${ROLE_COLS} FROM roles r WHERE r.role_id = ('20000000-0000-4000-8000-' ||
-  lpad(to_hex(:s::bigint), 12, '0'))::uuid FOR SHARE;
+SELECT ${ROLE_COLS} FROM roles r WHERE r.role_id = (SELECT role_id FROM shifts
+  WHERE shift_id = ${SHIFT}::uuid) FOR SHARE;
 SELECT ${SHIFT_COLS} FROM shifts s WHERE s.shift_id = ${SHIFT}::uuid FOR UPDATE;
 SELECT g.signup_id, g.status, $(EPOCH g.created_at), $(EPOCH g.updated_at),
   CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = g.shift_id
     AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END,
   (SELECT count(*) FROM shifts hs JOIN signups h ON h.shift_id = hs.shift_id
-    WHERE hs.role_id = ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid
-    AND hs.ends_at > now() AND h.member_id = ${MID}::uuid AND h.role_id =
-    ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid
-    AND h.status IN (1, 2, 4))
-  FROM (SELECT 1) one LEFT JOIN LATERAL (SELECT * FROM signups g
+    WHERE hs.role_id = o.role_id AND hs.ends_at > now() AND h.member_id = ${MID}::uuid
+    AND h.role_id = o.role_id AND h.status IN (1, 2, 4))
+  FROM (SELECT role_id FROM shifts WHERE shift_id = ${SHIFT}::uuid) o
+  LEFT JOIN LATERAL (SELECT * FROM signups g
     WHERE g.shift_id = ${SHIFT}::uuid AND g.member_id = ${MID}::uuid
     ORDER BY g.signup_id DESC LIMIT 1) g ON true;
+\endpipeline
+\startpipeline
 WITH added AS (INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq,
                                     created_at, updated_at)
   VALUES (${SHIFT}::uuid, ('20000000-0000-4000-8000-' || lpad(to_hex(:s::bigint), 12, '0'))::uuid,
@@ -133,7 +140,11 @@ INSERT INTO outbox (topic, msg_key, ce_type, payload, subjects)
           'alumni.volunteering.v1.VolunteerSignedUp', decode(repeat('0a', 130), 'hex'),
           ARRAY[${MID}]) RETURNING id::text;
 END;
+\endpipeline
 SQL
+if [[ "${BENCH_PGBENCH_PIPELINE:-1}" == 0 ]]; then
+  sed -i '/^\\\(start\|end\)pipeline$/d' "${TMP}/signup.sql"
+fi
 
 hc_step "SignUp: gRPC vs pgbench, full load then half load"
 bench_write_vs_pgbench signup signup signups "${TMP}/signup.sql"
@@ -152,7 +163,7 @@ hc_step "summary"
     "PostgreSQL, Redis, Kafka unpinned"
   echo "SignUp: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
     "write_load ${CONCURRENCY} concurrent calls by ${MEMBERS} members; ${SECS}s per run;" \
-    "pgbench -M ${PGBENCH_MODE}"
+    "pgbench -M ${PGBENCH_MODE}, pipelined ${BENCH_PGBENCH_PIPELINE:-1}"
   echo
   row "" "per second" "p50 ms" "p99 ms" "errors"
   row "SignUp via gRPC, full load" "${G_RPS}" "${G_P50}" "${G_P99}" "${G_ERR}"

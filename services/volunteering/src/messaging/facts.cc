@@ -26,6 +26,14 @@ void InPages(const std::vector<std::string>& ids, Record record) {
   }
 }
 
+pb::RoleFilled FilledFact(const domain::Shift& shift, domain::Time at) {
+  pb::RoleFilled fact;
+  fact.set_role_id(shift.role_id);
+  fact.set_shift_id(shift.shift_id);
+  *fact.mutable_filled_at() = Ts(at);
+  return fact;
+}
+
 }  // namespace
 
 void Recorder::RolePosted(hc::postgres::Tx& tx, const domain::Role& role) const {
@@ -65,8 +73,8 @@ void Recorder::ShiftAdded(hc::postgres::Tx& tx, const domain::Shift& shift) cons
   hc::outbox::Append(tx, topic_, shift.role_id, fact);
 }
 
-void Recorder::SignedUp(hc::postgres::Tx& tx, const domain::Shift& shift,
-                        const domain::Signup& signup) const {
+hc::postgres::Statement Recorder::SignedUp(const domain::Shift& shift,
+                                           const domain::Signup& signup) const {
   pb::VolunteerSignedUp fact;
   fact.set_role_id(shift.role_id);
   fact.set_shift_id(shift.shift_id);
@@ -74,7 +82,7 @@ void Recorder::SignedUp(hc::postgres::Tx& tx, const domain::Shift& shift,
   fact.set_status(static_cast<pb::SignupStatus>(signup.status));
   *fact.mutable_signed_up_at() = Ts(signup.created_at);
   *fact.mutable_start_time() = Ts(shift.start);
-  hc::outbox::Append(tx, topic_, shift.role_id, fact, {signup.member_id});
+  return hc::outbox::AppendStatement(topic_, shift.role_id, fact, {signup.member_id});
 }
 
 void Recorder::Withdrawn(hc::postgres::Tx& tx, const domain::Shift& shift,
@@ -102,11 +110,12 @@ void Recorder::Promoted(hc::postgres::Tx& tx, const domain::Shift& shift,
 }
 
 void Recorder::Filled(hc::postgres::Tx& tx, const domain::Shift& shift, domain::Time at) const {
-  pb::RoleFilled fact;
-  fact.set_role_id(shift.role_id);
-  fact.set_shift_id(shift.shift_id);
-  *fact.mutable_filled_at() = Ts(at);
-  hc::outbox::Append(tx, topic_, shift.role_id, fact);
+  hc::outbox::Append(tx, topic_, shift.role_id, FilledFact(shift, at));
+}
+
+hc::postgres::Statement Recorder::FilledStatement(const domain::Shift& shift,
+                                                  domain::Time at) const {
+  return hc::outbox::AppendStatement(topic_, shift.role_id, FilledFact(shift, at));
 }
 
 void Recorder::ShiftUpdated(hc::postgres::Tx& tx, const domain::Shift& shift,

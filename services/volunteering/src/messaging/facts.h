@@ -31,13 +31,14 @@ class Recorder {
   void RoleUpdated(hc::postgres::Tx& tx, const domain::Role& role,
                    const std::vector<std::string>& changed_fields) const;
   void ShiftAdded(hc::postgres::Tx& tx, const domain::Shift& shift) const;
-  void SignedUp(hc::postgres::Tx& tx, const domain::Shift& shift,
-                const domain::Signup& signup) const;
+  // As an outbox statement, for SignUp's pipelined transaction.
+  hc::postgres::Statement SignedUp(const domain::Shift& shift, const domain::Signup& signup) const;
   void Withdrawn(hc::postgres::Tx& tx, const domain::Shift& shift, const std::string& member_id,
                  domain::SignupStatus previous, WithdrawReason reason, domain::Time at) const;
   void Promoted(hc::postgres::Tx& tx, const domain::Shift& shift, const std::string& member_id,
                 domain::Time at) const;
   void Filled(hc::postgres::Tx& tx, const domain::Shift& shift, domain::Time at) const;
+  hc::postgres::Statement FilledStatement(const domain::Shift& shift, domain::Time at) const;
   // One fact per kIdsPerFact people affected (at least one), page 1..page_count, each with the
   // shift's fields; `event_id` set when the shift's event moved or was cancelled.
   void ShiftUpdated(hc::postgres::Tx& tx, const domain::Shift& shift,

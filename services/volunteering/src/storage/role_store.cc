@@ -100,22 +100,24 @@ std::string TagArray(const std::vector<std::string>& tags) {
   return out + "}";
 }
 
-Role RoleFromRow(const pqxx::row& row, int at = 0) {
+// Row: a libpqxx row or a pipelined transaction's (hc::postgres::PipelineRow).
+template <typename Row>
+Role RoleFromRow(const Row& row, int at = 0) {
   Role r;
-  r.role_id = row[at].as<std::string>();
-  r.details.title = row[at + 1].as<std::string>();
-  r.details.description = row[at + 2].as<std::string>();
-  r.details.tags = Tags(row[at + 3].as<std::string>());
-  r.details.venue = row[at + 4].as<std::string>();
-  r.details.online_url = row[at + 5].as<std::string>();
-  r.details.event_id = row[at + 6].as<std::string>();
-  r.details.min_sober_days = row[at + 7].as<int>();
-  r.details.max_shifts_per_person = row[at + 8].as<int>();
-  r.status = static_cast<domain::RoleStatus>(row[at + 9].as<int>());
-  r.created_by = row[at + 10].as<std::string>();
-  r.created_at = FromMs(row[at + 11].as<int64_t>());
-  r.updated_at = FromMs(row[at + 12].as<int64_t>());
-  r.details.requires_approval = row[at + 13].as<bool>();
+  r.role_id = row[at].template as<std::string>();
+  r.details.title = row[at + 1].template as<std::string>();
+  r.details.description = row[at + 2].template as<std::string>();
+  r.details.tags = Tags(row[at + 3].template as<std::string>());
+  r.details.venue = row[at + 4].template as<std::string>();
+  r.details.online_url = row[at + 5].template as<std::string>();
+  r.details.event_id = row[at + 6].template as<std::string>();
+  r.details.min_sober_days = row[at + 7].template as<int>();
+  r.details.max_shifts_per_person = row[at + 8].template as<int>();
+  r.status = static_cast<domain::RoleStatus>(row[at + 9].template as<int>());
+  r.created_by = row[at + 10].template as<std::string>();
+  r.created_at = FromMs(row[at + 11].template as<int64_t>());
+  r.updated_at = FromMs(row[at + 12].template as<int64_t>());
+  r.details.requires_approval = row[at + 13].template as<bool>();
   return r;
 }
 
@@ -124,26 +126,29 @@ struct ShiftRow {
   int64_t next_waitlist_seq = 1;
 };
 
-ShiftRow ShiftFromRow(const pqxx::row& row, int at = 0) {
+template <typename Row>
+ShiftRow ShiftFromRow(const Row& row, int at = 0) {
   ShiftRow s;
-  s.shift.shift_id = row[at].as<std::string>();
-  s.shift.role_id = row[at + 1].as<std::string>();
-  s.shift.start = FromMs(row[at + 2].as<int64_t>());
-  s.shift.end = FromMs(row[at + 3].as<int64_t>());
-  s.shift.time_zone = row[at + 4].as<std::string>();
-  s.shift.slots = row[at + 5].as<int>();
-  s.shift.confirmed_count = row[at + 6].as<int>();
-  s.shift.waitlist_count = row[at + 7].as<int>();
-  s.next_waitlist_seq = row[at + 8].as<int64_t>();
-  s.shift.pending_count = row[at + 9].as<int>();
-  s.shift.status = static_cast<domain::ShiftStatus>(row[at + 10].as<int>());
-  s.shift.updated_at = FromMs(row[at + 11].as<int64_t>());
+  s.shift.shift_id = row[at].template as<std::string>();
+  s.shift.role_id = row[at + 1].template as<std::string>();
+  s.shift.start = FromMs(row[at + 2].template as<int64_t>());
+  s.shift.end = FromMs(row[at + 3].template as<int64_t>());
+  s.shift.time_zone = row[at + 4].template as<std::string>();
+  s.shift.slots = row[at + 5].template as<int>();
+  s.shift.confirmed_count = row[at + 6].template as<int>();
+  s.shift.waitlist_count = row[at + 7].template as<int>();
+  s.next_waitlist_seq = row[at + 8].template as<int64_t>();
+  s.shift.pending_count = row[at + 9].template as<int>();
+  s.shift.status = static_cast<domain::ShiftStatus>(row[at + 10].template as<int>());
+  s.shift.updated_at = FromMs(row[at + 11].template as<int64_t>());
   return s;
 }
 
+const std::string kLockShiftSql =
+    "SELECT " + kShiftColumns + " FROM shifts s WHERE s.shift_id = $1 FOR UPDATE";
+
 absl::StatusOr<ShiftRow> LockShift(Tx& tx, const std::string& shift_id) {
-  auto rows = hc::postgres::ExecPrepared(
-      tx, "SELECT " + kShiftColumns + " FROM shifts s WHERE s.shift_id = $1 FOR UPDATE", shift_id);
+  auto rows = hc::postgres::ExecPrepared(tx, kLockShiftSql, shift_id);
   if (rows.empty()) return absl::NotFoundError("no such shift");
   return ShiftFromRow(rows[0]);
 }
@@ -472,52 +477,64 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
                                                const std::string& member_id, int checked_sober_days,
                                                domain::Time now) {
   SignupResult result;
-  absl::Status status = pool_.InTransaction([&](Tx& tx) -> absl::Status {
+  // Two round trips (libs/postgres/pipeline.h): the locks and reads go out in one batch, the
+  // writes with the COMMIT in another. Queued together, the statements still run one after
+  // the other in the lock order above, each with a snapshot taken when it starts; none of the
+  // first batch needs an answer of another (the shift's role is looked up by the statements
+  // themselves), so queuing them changes nothing the header argues from.
+  absl::Status status = pool_.InPipeline([&](hc::postgres::PipelineTx& tx) -> absl::Status {
     result = SignupResult{};
-    hc::identity::LockMemberShared(tx, member_id);
-    // One round trip, after the member's lock (so the tombstone it reads is current): the
-    // tombstone, the shift's role and the member-and-role lock. The lock function is strict:
-    // for no such shift the role is NULL and no lock is taken.
-    auto first = hc::postgres::ExecPrepared(
-        tx,
+    tx.Queue(hc::identity::LockMemberSharedStatement(member_id));
+    // After the member's lock (so the tombstone it reads is current): the tombstone, the
+    // shift's role and the member-and-role lock. The lock function is strict: for no such
+    // shift the role is NULL and no lock is taken.
+    const size_t first = tx.Queue(hc::postgres::MakeStatement(
         "SELECT t.erased, r.role_id::text, pg_advisory_xact_lock($3, hashtext(r.role_id::text || "
         "'|' || $2)) FROM (SELECT " +
             hc::identity::ErasedSql(2) +
             " AS erased) t LEFT JOIN shifts s ON s.shift_id = $1 LEFT JOIN roles r ON r.role_id "
             "= s.role_id",
-        shift_id, member_id, kMemberRoleLockClass);
-    if (first[0][0].as<bool>()) return hc::identity::ErasedError();
-    if (first[0][1].is_null()) return absl::NotFoundError("no such shift");
-    const std::string role_id = first[0][1].as<std::string>();
-    auto locked_role = hc::postgres::ExecPrepared(
-        tx, "SELECT " + kRoleColumns + " FROM roles r WHERE r.role_id = $1 FOR SHARE", role_id);
-    const Role role = RoleFromRow(locked_role[0]);
-    // Eligibility was asked before the transaction (no lock held while membership answers);
-    // a coordinator who raised the requirement since then wins.
-    if (role.details.min_sober_days > checked_sober_days) {
-      return absl::AbortedError("this role's requirements changed while signing up; try again");
-    }
-    HC_ASSIGN_OR_RETURN(ShiftRow s, LockShift(tx, shift_id));
-    result.shift = s.shift;
+        shift_id, member_id, kMemberRoleLockClass));
+    const size_t locked_role = tx.Queue(hc::postgres::MakeStatement(
+        "SELECT " + kRoleColumns +
+            " FROM roles r WHERE r.role_id = (SELECT role_id FROM shifts WHERE shift_id = $1) "
+            "FOR SHARE",
+        shift_id));
+    const size_t locked_shift = tx.Queue(hc::postgres::MakeStatement(kLockShiftSql, shift_id));
     // One read, after the shift's lock, for three questions: an active sign-up is always the
     // latest (see Latest), and the count of the member's current sign-ups of the role (under
     // the member-and-role lock taken above) for the per-person limit. The count goes from the
     // role's shifts to the member's sign-up of each, so its cost is the role's shifts whatever
     // the member holds: led by the member, a member with thousands of sign-ups (the bench's
     // one caller) made PostgreSQL's generic plan scan a whole index per call.
-    auto mine = hc::postgres::ExecPrepared(
-        tx,
+    const size_t mine = tx.Queue(hc::postgres::MakeStatement(
         "SELECT g.signup_id, g.status, " + Epoch("g.created_at") + ", " + Epoch("g.updated_at") +
             ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
             "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END, "
             "(SELECT count(*) FROM shifts hs JOIN signups h ON h.shift_id = hs.shift_id WHERE "
-            "hs.role_id = $3 AND hs.ends_at > " +
-            MsToTs("$4") +
-            " AND h.member_id = $2 AND h.role_id = $3 AND h.status IN (1, 2, 4)) FROM (SELECT 1) "
-            "one LEFT JOIN LATERAL (SELECT * FROM signups g WHERE g.shift_id = "
-            "$1 AND g.member_id = $2 ORDER BY g.signup_id DESC LIMIT 1) g ON true",
-        shift_id, member_id, role_id, Ms(now));
-    const pqxx::row latest = mine[0];
+            "hs.role_id = o.role_id AND hs.ends_at > " +
+            MsToTs("$3") +
+            " AND h.member_id = $2 AND h.role_id = o.role_id AND h.status IN (1, 2, 4)) FROM "
+            "(SELECT role_id FROM shifts WHERE shift_id = $1) o LEFT JOIN LATERAL (SELECT * FROM "
+            "signups g WHERE g.shift_id = $1 AND g.member_id = $2 ORDER BY g.signup_id DESC "
+            "LIMIT 1) g ON true",
+        shift_id, member_id, Ms(now)));
+    HC_RETURN_IF_ERROR(tx.Flush());
+    const auto checked = tx.Result(first)[0];
+    if (checked[0].as<bool>()) return hc::identity::ErasedError();
+    if (checked[1].is_null()) return absl::NotFoundError("no such shift");
+    const std::string role_id = checked[1].as<std::string>();
+    if (tx.Result(locked_role).empty()) return absl::NotFoundError("no such shift");
+    const Role role = RoleFromRow(tx.Result(locked_role)[0]);
+    // Eligibility was asked before the transaction (no lock held while membership answers);
+    // a coordinator who raised the requirement since then wins.
+    if (role.details.min_sober_days > checked_sober_days) {
+      return absl::AbortedError("this role's requirements changed while signing up; try again");
+    }
+    if (tx.Result(locked_shift).empty()) return absl::NotFoundError("no such shift");
+    ShiftRow s = ShiftFromRow(tx.Result(locked_shift)[0]);
+    result.shift = s.shift;
+    const auto latest = tx.Result(mine)[0];
     if (!latest[0].is_null()) {
       const auto latest_status = static_cast<SignupStatus>(latest[1].as<int>());
       if (domain::IsActive(latest_status)) {
@@ -549,10 +566,10 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
       ++s.shift.waitlist_count;
       g.waitlist_position = s.shift.waitlist_count;
     }
-    // The sign-up and the shift's counts go in one statement (one round trip): both were
-    // decided above under the shift's lock, and neither reads what the other writes.
-    hc::postgres::ExecPrepared(
-        tx,
+    // The sign-up and the shift's counts go in one statement: both were decided above under
+    // the shift's lock, and neither reads what the other writes. It and the facts go out
+    // with the COMMIT.
+    tx.Queue(hc::postgres::MakeStatement(
         "WITH added AS (INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq, "
         "created_at, updated_at) VALUES ($1, $2, $3, $4, NULLIF($5::bigint, 0), " +
             MsToTs("$6") + ", " + MsToTs("$6") +
@@ -560,10 +577,10 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
             "next_waitlist_seq = $9, pending_count = $10 WHERE shift_id = $1",
         shift_id, role_id, member_id, static_cast<int>(g.status), ticket, Ms(now),
         s.shift.confirmed_count, s.shift.waitlist_count, s.next_waitlist_seq,
-        s.shift.pending_count);
-    recorder_.SignedUp(tx, s.shift, g);
+        s.shift.pending_count));
+    tx.Queue(recorder_.SignedUp(s.shift, g));
     if (placement == domain::Placement::kConfirmed && s.shift.confirmed_count == s.shift.slots) {
-      recorder_.Filled(tx, s.shift, now);
+      tx.Queue(recorder_.FilledStatement(s.shift, now));
     }
     result.shift = s.shift;
     result.changed = true;
