@@ -381,6 +381,9 @@ void Relay::Lead(pqxx::connection& conn) {
   // libpqxx reopens a broken connection by itself, and the new session would not hold the
   // lock: every batch first checks that the session is still the one that took it.
   const int locked_session = conn.backendpid();
+  // The claim is prepared once per session (libpqxx prepares it again on a reopened one): the
+  // planner's generic plan is the two ordered index ranges, and no claim pays for planning.
+  conn.prepare("hc_outbox_claim", ClaimSql());
   leader_ = true;
   leader_gauge_.Set(1);
   spdlog::info("outbox relay {}: active", options_.service);
@@ -498,9 +501,6 @@ Relay::BatchResult Relay::PublishBatch(pqxx::connection& conn, RdKafka::Producer
     if (conn.backendpid() != locked_session) {
       throw pqxx::broken_connection("relay session replaced: advisory lock lost");
     }
-    // Prepared once per session (registering again is a no-op): the planner's generic plan is
-    // the two ordered index ranges, and no claim pays for planning the statement.
-    conn.prepare("hc_outbox_claim", ClaimSql());
     claimed = tx.exec_prepared("hc_outbox_claim", options_.batch_size, floor_.load());
   }
   BatchResult result;

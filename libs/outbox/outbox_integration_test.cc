@@ -82,6 +82,19 @@ class OutboxTest : public ::testing::Test {
   }
 
   // One committed event per call; `version` numbers the events of a key.
+  // Emits `key` at rising versions (after `version`) until the relay's claim floor passes
+  // `seq`: each new row makes the relay claim again, and other tests' transactions on the
+  // cluster can hold the floor back a while. False after 30 s.
+  bool EmitUntilFloorPasses(Relay& relay, const std::string& key, long long seq, int& version) {
+    return testing::WaitFor(
+        [&] {
+          if (relay.claim_floor() > seq) return true;
+          Emit(key, ++version);
+          return false;
+        },
+        std::chrono::seconds(30));
+  }
+
   std::string Emit(const std::string& key, int version) {
     std::string id;
     EXPECT_TRUE(pool_
@@ -527,18 +540,11 @@ TEST_F(OutboxTest, ARowCommittedAfterLaterRowsArePublishedIsStillClaimed) {
       {.idle_poll = std::chrono::minutes(10), .metrics_interval = std::chrono::minutes(10)});
   relay->Start();
   ASSERT_TRUE(testing::WaitFor([&] { return relay->is_leader(); }, std::chrono::seconds(10)));
-  // The floor follows the published rows (other tests' transactions on the cluster can hold it
-  // back a while: each new row makes the relay claim again).
+  // The floor follows the published rows.
   Emit("before", 1);
   const long long first = Query("SELECT max(seq) FROM outbox")[0][0].as<long long>();
   int version = 1;
-  ASSERT_TRUE(testing::WaitFor(
-      [&] {
-        if (relay->claim_floor() > first) return true;
-        Emit("before", ++version);
-        return false;
-      },
-      std::chrono::seconds(30)))
+  ASSERT_TRUE(EmitUntilFloorPasses(*relay, "before", first, version))
       << "the claim floor stayed at " << relay->claim_floor();
 
   pqxx::connection late_conn(db_.url());
@@ -564,13 +570,8 @@ TEST_F(OutboxTest, ARowCommittedAfterLaterRowsArePublishedIsStillClaimed) {
   ASSERT_EQ(messages.size(), static_cast<size_t>(version + 61));
   ExpectOrderedAndUnique(messages);
   // ...and once it is published, the floor moves past it.
-  EXPECT_TRUE(testing::WaitFor(
-      [&] {
-        if (relay->claim_floor() > late_seq) return true;
-        Emit("after", ++version + 60);
-        return false;
-      },
-      std::chrono::seconds(30)));
+  int after_version = 60;
+  EXPECT_TRUE(EmitUntilFloorPasses(*relay, "after", late_seq, after_version));
 }
 
 // A hand edit can put a row of attempts 0 back below the floor (here: a published row marked
@@ -582,13 +583,7 @@ TEST_F(OutboxTest, ARowPutBackBelowTheFloorByHandIsClaimedAgain) {
   Emit("k", 1);
   const long long first = Query("SELECT max(seq) FROM outbox")[0][0].as<long long>();
   int version = 1;
-  ASSERT_TRUE(testing::WaitFor(
-      [&] {
-        if (relay->claim_floor() > first) return true;
-        Emit("k", ++version);
-        return false;
-      },
-      std::chrono::seconds(30)));
+  ASSERT_TRUE(EmitUntilFloorPasses(*relay, "k", first, version));
   ASSERT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(20)));
   Query("UPDATE outbox SET published_at = NULL WHERE seq = " + std::to_string(first));
   EXPECT_TRUE(testing::WaitFor([&] { return Unpublished() == 0; }, std::chrono::seconds(20)));
