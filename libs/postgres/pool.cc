@@ -41,6 +41,24 @@ absl::Status RunIn(pqxx::connection& conn, const std::function<absl::Status(Tx&)
   return absl::OkStatus();
 }
 
+// After a failed try: true when the transaction should run again, having waited its backoff.
+// A connection the server dropped (restart, failover) before anything could commit gets one
+// fresh try; a conflict (serialization failure, deadlock) up to max_attempts in all.
+bool RunAgain(const absl::Status& status, bool broken, int attempt, int max_attempts,
+              bool& reconnected) {
+  thread_local std::minstd_rand jitter(std::random_device{}());
+  if (broken && !reconnected) {
+    reconnected = true;
+    return true;
+  }
+  if (status.code() == absl::StatusCode::kAborted && attempt < max_attempts) {
+    std::uniform_int_distribution<int> backoff(1, 5 << attempt);
+    std::this_thread::sleep_for(std::chrono::milliseconds(backoff(jitter)));
+    return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 absl::Status FromException(const std::exception& e) {
@@ -188,7 +206,6 @@ void Pool::ReleasePipelined(std::unique_ptr<PipelineConnection> conn) {
 }
 
 absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn, Isolation isolation) {
-  thread_local std::minstd_rand jitter(std::random_device{}());
   bool reconnected = false;
   for (int attempt = 1;; ++attempt) {
     absl::Status error;
@@ -226,21 +243,12 @@ absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn, Iso
       }
     }
     Release(std::move(conn));
-    if (broken && !reconnected) {
-      reconnected = true;  // the server dropped us (restart, failover): one fresh try
-      continue;
-    }
-    if (status.code() == absl::StatusCode::kAborted && attempt < options_.max_attempts) {
-      std::uniform_int_distribution<int> backoff(1, 5 << attempt);
-      std::this_thread::sleep_for(std::chrono::milliseconds(backoff(jitter)));
-      continue;
-    }
+    if (RunAgain(status, broken, attempt, options_.max_attempts, reconnected)) continue;
     return status;
   }
 }
 
 absl::Status Pool::InPipeline(const std::function<absl::Status(PipelineTx&)>& fn) {
-  thread_local std::minstd_rand jitter(std::random_device{}());
   bool reconnected = false;
   for (int attempt = 1;; ++attempt) {
     absl::Status error;
@@ -269,15 +277,7 @@ absl::Status Pool::InPipeline(const std::function<absl::Status(PipelineTx&)>& fn
     const bool broken = tx.broken_;
     ReleasePipelined(broken ? nullptr : std::move(conn));
     if (lost_in_commit) return absl::UnavailableError("database commit outcome unknown");
-    if (broken && !reconnected) {
-      reconnected = true;  // the server dropped us before the commit: one fresh try
-      continue;
-    }
-    if (status.code() == absl::StatusCode::kAborted && attempt < options_.max_attempts) {
-      std::uniform_int_distribution<int> backoff(1, 5 << attempt);
-      std::this_thread::sleep_for(std::chrono::milliseconds(backoff(jitter)));
-      continue;
-    }
+    if (RunAgain(status, broken, attempt, options_.max_attempts, reconnected)) continue;
     return status;
   }
 }
