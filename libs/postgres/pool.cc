@@ -173,10 +173,7 @@ std::unique_ptr<PipelineConnection> Pool::AcquirePipelined(absl::Status& error) 
       if (idle_pipelined_.empty()) break;
       auto conn = std::move(idle_pipelined_.back());
       idle_pipelined_.pop_back();
-      // Reads what the server sent while the connection sat idle: a session the server ended
-      // (restart, pg_terminate_backend) shows here, before a transaction is spent on it.
-      if (PQconsumeInput(conn->conn) == 1 && PQstatus(conn->conn) == CONNECTION_OK) return conn;
-      --pipelined_open_;
+      return conn;
     }
     ++pipelined_open_;
   }
@@ -187,22 +184,44 @@ std::unique_ptr<PipelineConnection> Pool::AcquirePipelined(absl::Status& error) 
     error = absl::UnavailableError("database unavailable");
     return nullptr;
   }
-  // Notices (a ROLLBACK with no transaction left, say) are expected: keep them out of stderr.
-  PQsetNoticeProcessor(
-      raw, [](void*, const char*) {}, nullptr);
+  // Server notices go to the log by SQLSTATE only (their text may quote values), warnings and
+  // above, less the one expected here: a ROLLBACK after a COMMIT that failed finds no
+  // transaction (25P01).
+  PQsetNoticeReceiver(
+      raw,
+      [](void*, const PGresult* notice) {
+        const char* severity = PQresultErrorField(notice, PG_DIAG_SEVERITY_NONLOCALIZED);
+        const char* state = PQresultErrorField(notice, PG_DIAG_SQLSTATE);
+        if (severity == nullptr || state == nullptr) return;
+        const std::string_view level(severity);
+        if ((level == "WARNING" || level == "ERROR" || level == "FATAL" || level == "PANIC") &&
+            std::string_view(state) != "25P01") {
+          spdlog::warn("database notice severity={} sqlstate={}", severity, state);
+        }
+      },
+      nullptr);
   return std::make_unique<PipelineConnection>(raw);
 }
 
 void Pool::ReleasePipelined(std::unique_ptr<PipelineConnection> conn) {
+  std::vector<std::unique_ptr<PipelineConnection>> closing;
   {
     std::lock_guard lock(mu_);
-    if (conn && PQstatus(conn->conn) == CONNECTION_OK) {
+    if (conn && PQstatus(conn->conn) == CONNECTION_OK &&
+        PQtransactionStatus(conn->conn) == PQTRANS_IDLE) {
       idle_pipelined_.push_back(std::move(conn));
     } else {
       --pipelined_open_;
+      // A session is mostly lost by the server's doing (restart, failover), and then the idle
+      // ones are gone too, though nothing shows it yet: the server's goodbye reads as a notice
+      // and the closed socket only on the next read. Close them all, so that the retry which
+      // follows opens a fresh session instead of taking another dead one.
+      pipelined_open_ -= idle_pipelined_.size();
+      closing.swap(idle_pipelined_);
     }
   }
-  pipelined_cv_.notify_one();
+  closing.clear();  // PQfinish outside the lock
+  pipelined_cv_.notify_all();
 }
 
 absl::Status Pool::InTransaction(const std::function<absl::Status(Tx&)>& fn, Isolation isolation) {

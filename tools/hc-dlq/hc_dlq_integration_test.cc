@@ -189,6 +189,10 @@ TEST_F(HcDlqTest, PurgeRemovesReplayedDeadLettersOnceAndRefusesUnreplayedOnesWit
   DeadLetterOne("id-purge-1", 1);
   failing_ = false;
   ASSERT_EQ(Dlq({"replay", "--all"}).status, kOk);
+  // The replayed fact must be handled before the handler fails again, or it is dead-lettered
+  // a second time.
+  ASSERT_TRUE(
+      testing::WaitFor([&] { return Effects("id-purge-1") == 1; }, std::chrono::seconds(30)));
   failing_ = true;
   DeadLetterOne("id-purge-2", 2);  // held, not replayed
 
