@@ -96,14 +96,19 @@ absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& e
 
 namespace {
 
-std::string LockEventForMemberSql() {
-  return std::string("SELECT ") + kEventColumns + ", " + hc::identity::ErasedSql(2) +
-         " FROM events e WHERE e.event_id = $1 FOR UPDATE";
+// Built once: an RSVP sends both on every call.
+const std::string& LockEventForMemberSql() {
+  static const std::string sql = std::string("SELECT ") + kEventColumns + ", " +
+                                 hc::identity::ErasedSql(2) +
+                                 " FROM events e WHERE e.event_id = $1 FOR UPDATE";
+  return sql;
 }
 
-std::string ActiveRsvpSql() {
-  return std::string("SELECT ") + kRsvpColumns +
-         " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 AND r.status IN (1, 2)";
+const std::string& ActiveRsvpSql() {
+  static const std::string sql =
+      std::string("SELECT ") + kRsvpColumns +
+      " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 AND r.status IN (1, 2)";
+  return sql;
 }
 
 }  // namespace
@@ -114,22 +119,10 @@ hc::postgres::Statement LockEventForMemberStatement(const std::string& event_id,
                                      hc::ids::Canonical(member_id));
 }
 
-template <typename Rows>
-absl::StatusOr<LockedEvent> ReadLockedEvent(const Rows& rows) {
+absl::StatusOr<LockedEvent> ReadLockedEvent(const hc::postgres::PipelineResult& rows) {
   if (rows.empty()) return absl::NotFoundError("no such event");
-  if (rows[0][kEventColumnCount].template as<bool>()) return hc::identity::ErasedError();
+  if (rows[0][kEventColumnCount].as<bool>()) return hc::identity::ErasedError();
   return EventFromRow(rows[0]);
-}
-template absl::StatusOr<LockedEvent> ReadLockedEvent(const pqxx::result&);
-template absl::StatusOr<LockedEvent> ReadLockedEvent(const hc::postgres::PipelineResult&);
-
-absl::StatusOr<LockedEvent> LockEventForMember(hc::postgres::Tx& tx, const std::string& event_id,
-                                               const std::string& member_id) {
-  const std::string member = hc::ids::Canonical(member_id);
-  auto rows = hc::postgres::ExecPrepared(tx, LockEventForMemberSql(), event_id, member);
-  // No event row to carry the answer: ask on its own, so an erased member still hears that.
-  if (rows.empty() && hc::identity::IsErased(tx, member)) return hc::identity::ErasedError();
-  return ReadLockedEvent(rows);
 }
 
 hc::postgres::Statement ActiveRsvpStatement(const std::string& event_id,

@@ -51,19 +51,14 @@ RsvpRow RsvpFromRow(const hc::postgres::PipelineRow& row, int first = 0);
 // SELECT ... FOR UPDATE of the event row: every change to an event's RSVPs or seat counts
 // begins here (see event_store.cc). NOT_FOUND when there is no such event.
 absl::StatusOr<LockedEvent> LockEvent(hc::postgres::Tx& tx, const std::string& event_id);
-// LockEvent for a write on a member's behalf, as the statement right after
-// hc::identity::LockMemberShared: it also answers the tombstone check (FAILED_PRECONDITION
-// for an erased member), one round trip instead of two.
-absl::StatusOr<LockedEvent> LockEventForMember(hc::postgres::Tx& tx, const std::string& event_id,
-                                               const std::string& member_id);
-// LockEventForMember for a pipelined transaction: queue the statement right after
-// hc::identity::LockMemberSharedStatement, read its rows with ReadLockedEvent (Rows:
-// pqxx::result or hc::postgres::PipelineResult). NOT_FOUND from ReadLockedEvent may still be
-// an erased member: ask hc::identity::IsErasedStatement then.
+// LockEvent for a write on a member's behalf, in a pipelined transaction: queue the statement
+// right after hc::identity::LockMemberSharedStatement (it also answers the tombstone check,
+// one statement instead of two) and read its rows with ReadLockedEvent: FAILED_PRECONDITION
+// for an erased member, NOT_FOUND when no event row came back (which may still be an erased
+// member: ask hc::identity::IsErasedStatement then).
 hc::postgres::Statement LockEventForMemberStatement(const std::string& event_id,
                                                     const std::string& member_id);
-template <typename Rows>
-absl::StatusOr<LockedEvent> ReadLockedEvent(const Rows& rows);
+absl::StatusOr<LockedEvent> ReadLockedEvent(const hc::postgres::PipelineResult& rows);
 // The member's going-or-waitlisted RSVP. Call after LockEvent, as its own statement.
 std::optional<RsvpRow> ActiveRsvp(hc::postgres::Tx& tx, const std::string& event_id,
                                   const std::string& member_id);
