@@ -15,6 +15,7 @@
 #include <fstream>
 #include <pqxx/pqxx>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -128,6 +129,48 @@ void ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     _exit(127);
   }
   pid_ = pid;
+}
+
+bool ChildProcess::Exited() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  return true;
+}
+
+absl::StatusOr<ServingPorts> WaitForServing(ChildProcess& process, const std::string& log_path,
+                                            std::chrono::milliseconds timeout) {
+  static const std::regex kServing("serving gRPC on port ([0-9]+) and metrics on port ([0-9]+)");
+  const auto read_log = [&] {
+    std::ifstream in(log_path);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  const auto tail = [](const std::string& log) {
+    constexpr size_t kTail = 4000;
+    return log.size() > kTail ? "..." + log.substr(log.size() - kTail) : log;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    // Checked before the log is read, so a line written just before the exit is still seen.
+    const bool exited = process.Exited();
+    const std::string log = read_log();
+    std::smatch found;
+    if (std::regex_search(log, found, kServing)) {
+      return ServingPorts{.grpc = std::stoi(found[1].str()), .metrics = std::stoi(found[2].str())};
+    }
+    if (exited) {
+      return absl::UnavailableError("exited before serving; the end of " + log_path + ":\n" +
+                                    tail(log));
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      return absl::DeadlineExceededError("not serving after " + std::to_string(timeout.count()) +
+                                         " ms; the end of " + log_path + ":\n" + tail(log));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
 }
 
 void ChildProcess::Signal(int signal_number) {

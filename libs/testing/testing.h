@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "libs/kafka/kafka.h"
 
 namespace hc::testing {
@@ -56,11 +57,25 @@ class ChildProcess {
   // SIGTERM, wait up to `grace`, then SIGKILL. Returns the wait status.
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(20));
   bool running() const { return pid_ > 0; }
+  // Whether the process has exited by itself (reaping it if so); never waits.
+  bool Exited();
   void Signal(int signal_number);
 
  private:
   pid_t pid_ = -1;
 };
+
+// The ports a service binary bound when started with HC_GRPC_ADDR and HC_METRICS_ADDR on port 0,
+// as its log's "serving gRPC on port N and metrics on port M" line reports them. Port 0 leaves
+// no moment between choosing a free port and binding it for another process to take the port.
+struct ServingPorts {
+  int grpc = 0;
+  int metrics = 0;
+};
+// Waits up to `timeout` for that line in `log_path`. If the process exits first, or the time
+// passes, the error quotes the end of the log.
+absl::StatusOr<ServingPorts> WaitForServing(ChildProcess& process, const std::string& log_path,
+                                            std::chrono::milliseconds timeout);
 
 // How a private redis-server is reached (defaults: plaintext, no AUTH).
 struct RedisServerOptions {

@@ -97,9 +97,9 @@ class MembershipProcessTest : public ::testing::Test {
     std::ofstream(dir + "/data.key") << std::string(64, 'd');
     dir_ = dir;
     log_ = dir + "/membership.log";
-    grpc_port_ = hc::testing::FreePort();
-    metrics_port_ = hc::testing::FreePort();
-    StartReplica(process_, grpc_port_, metrics_port_, log_);
+    const hc::testing::ServingPorts ports = StartReplica(process_, log_);
+    grpc_port_ = ports.grpc;
+    metrics_port_ = ports.metrics;
     channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port_),
                                    grpc::InsecureChannelCredentials());
     ASSERT_TRUE(
@@ -108,12 +108,13 @@ class MembershipProcessTest : public ::testing::Test {
     stub_ = pb::MembershipService::NewStub(channel_);
   }
 
-  // One membership process on the test's database, Redis and Kafka.
-  void StartReplica(hc::testing::ChildProcess& process, int grpc_port, int metrics_port,
-                    const std::string& log) {
+  // One membership process on the test's database, Redis and Kafka, serving on ports it picks
+  // itself (port 0: no other process can take them first); returns them once it serves.
+  hc::testing::ServingPorts StartReplica(hc::testing::ChildProcess& process,
+                                         const std::string& log) {
     for (const auto& [name, value] : std::map<std::string, std::string>{
-             {"HC_GRPC_ADDR", "127.0.0.1:" + std::to_string(grpc_port)},
-             {"HC_METRICS_ADDR", "127.0.0.1:" + std::to_string(metrics_port)},
+             {"HC_GRPC_ADDR", "127.0.0.1:0"},
+             {"HC_METRICS_ADDR", "127.0.0.1:0"},
              {"HC_DATABASE_URL", db_.url()},
              {"HC_REDIS_ADDR", redis_.address()},
              {"HC_KAFKA_BROKERS", brokers_},
@@ -126,6 +127,9 @@ class MembershipProcessTest : public ::testing::Test {
       setenv(name.c_str(), value.c_str(), 1);
     }
     process.Start({HC_MEMBERSHIP_BINARY}, log);
+    auto ports = hc::testing::WaitForServing(process, log, std::chrono::seconds(60));
+    EXPECT_TRUE(ports.ok()) << ports.status();
+    return ports.ok() ? *ports : hc::testing::ServingPorts{};
   }
 
   void TearDown() override { process_.Stop(); }
@@ -332,8 +336,7 @@ TEST_F(MembershipProcessTest, TwoReplicasAnnounceEachMilestoneOnce) {
   }
   // A second replica, then everyone opts in at once: both jobs (every second) see them.
   hc::testing::ChildProcess second;
-  const int second_metrics_port = hc::testing::FreePort();
-  StartReplica(second, hc::testing::FreePort(), second_metrics_port, dir_ + "/second.log");
+  const int second_metrics_port = StartReplica(second, dir_ + "/second.log").metrics;
   for (const auto& id : ids) {
     pb::UpdatePrivacyRequest privacy;
     privacy.set_member_id(id);
@@ -403,7 +406,7 @@ TEST_F(MembershipProcessTest, AProcessKilledWhilePublishingLosesNoEvent) {
   const int unpublished_at_kill = count("SELECT count(*) FROM outbox WHERE published_at IS NULL");
 
   hc::testing::ChildProcess restarted;
-  StartReplica(restarted, hc::testing::FreePort(), hc::testing::FreePort(), dir_ + "/restart.log");
+  StartReplica(restarted, dir_ + "/restart.log");
   ASSERT_TRUE(hc::testing::WaitFor(
       [&] { return count("SELECT count(*) FROM outbox WHERE published_at IS NULL") == 0; },
       std::chrono::seconds(60)))

@@ -186,19 +186,15 @@ class NotificationsE2eTest : public ::testing::Test {
     hc::testing::StartGroupAtEnd(brokers, groups_["volunteering"], "alumni.volunteering.v1");
     hc::testing::StartGroupAtEnd(brokers, groups_["ev"], "alumni.membership.v1");
 
-    membership_port_ = hc::testing::FreePort();
-    Launch(membership_, HC_MEMBERSHIP_BINARY, "membership",
-           {{"HC_GRPC_ADDR", Loopback(membership_port_)},
-            {"HC_METRICS_ADDR", Loopback(hc::testing::FreePort())},
-            {"HC_DATABASE_URL", membership_db_.url()},
-            {"HC_DATA_KEY_FILE", dir_ + "/data.key"}});
-    events_port_ = hc::testing::FreePort();
-    Launch(events_, HC_EVENTS_BINARY, "events",
-           {{"HC_GRPC_ADDR", Loopback(events_port_)},
-            {"HC_METRICS_ADDR", Loopback(hc::testing::FreePort())},
-            {"HC_DATABASE_URL", events_db_.url()},
-            {"HC_MEMBERSHIP_ADDR", Loopback(membership_port_)},
-            {"HC_CONSUMER_GROUP", groups_["ev"]}});
+    membership_port_ = Launch(membership_, HC_MEMBERSHIP_BINARY, "membership",
+                              {{"HC_DATABASE_URL", membership_db_.url()},
+                               {"HC_DATA_KEY_FILE", dir_ + "/data.key"}})
+                           .grpc;
+    events_port_ = Launch(events_, HC_EVENTS_BINARY, "events",
+                          {{"HC_DATABASE_URL", events_db_.url()},
+                           {"HC_MEMBERSHIP_ADDR", Loopback(membership_port_)},
+                           {"HC_CONSUMER_GROUP", groups_["ev"]}})
+                       .grpc;
     membership_stub_ = mpb::MembershipService::NewStub(Connect(membership_port_, "membership"));
     events_stub_ = epb::EventsService::NewStub(Connect(events_port_, "events"));
   }
@@ -211,10 +207,15 @@ class NotificationsE2eTest : public ::testing::Test {
 
   static std::string Loopback(int port) { return "127.0.0.1:" + std::to_string(port); }
 
-  void Launch(hc::testing::ChildProcess& process, const std::string& binary,
-              const std::string& name, const std::map<std::string, std::string>& own,
-              const std::map<std::string, std::string>& extra = {}) {
-    std::map<std::string, std::string> env = {{"HC_KAFKA_BROKERS", broker_->brokers()},
+  // Starts `binary` with gRPC and metrics on ports it picks itself (port 0, so no other process
+  // can take them first) and waits until it serves; returns those ports.
+  hc::testing::ServingPorts Launch(hc::testing::ChildProcess& process, const std::string& binary,
+                                   const std::string& name,
+                                   const std::map<std::string, std::string>& own,
+                                   const std::map<std::string, std::string>& extra = {}) {
+    std::map<std::string, std::string> env = {{"HC_GRPC_ADDR", "127.0.0.1:0"},
+                                              {"HC_METRICS_ADDR", "127.0.0.1:0"},
+                                              {"HC_KAFKA_BROKERS", broker_->brokers()},
                                               {"HC_REDIS_ADDR", hc::testing::RedisAddress()},
                                               {"HC_JWT_KEY_FILE", dir_ + "/jwt.key"},
                                               {"HC_JWT_ISSUER", kIssuer},
@@ -222,7 +223,11 @@ class NotificationsE2eTest : public ::testing::Test {
     for (const auto& [key, value] : own) env[key] = value;
     for (const auto& [key, value] : extra) env[key] = value;
     for (const auto& [key, value] : env) setenv(key.c_str(), value.c_str(), 1);
-    process.Start({binary}, dir_ + "/" + name + "." + std::to_string(++launches_) + ".log");
+    const std::string log = dir_ + "/" + name + "." + std::to_string(++launches_) + ".log";
+    process.Start({binary}, log);
+    auto ports = hc::testing::WaitForServing(process, log, seconds(60));
+    EXPECT_TRUE(ports.ok()) << name << ": " << ports.status();
+    return ports.ok() ? *ports : hc::testing::ServingPorts{};
   }
 
   std::shared_ptr<grpc::Channel> Connect(int port, const std::string& name) {
@@ -236,26 +241,25 @@ class NotificationsE2eTest : public ::testing::Test {
   // `extra` settings besides.
   void StartNotifications(const std::string& smtp_url,
                           const std::map<std::string, std::string>& extra = {}) {
-    notifications_port_ = hc::testing::FreePort();
-    notifications_metrics_port_ = hc::testing::FreePort();
-    Launch(notifications_, HC_NOTIFICATIONS_BINARY, "notifications",
-           {{"HC_GRPC_ADDR", Loopback(notifications_port_)},
-            {"HC_METRICS_ADDR", Loopback(notifications_metrics_port_)},
-            {"HC_DATABASE_URL", notifications_db_.url()},
-            {"HC_DATA_KEY_FILE", dir_ + "/data.key"},
-            {"HC_MEMBERSHIP_ADDR", Loopback(membership_port_)},
-            {"HC_EVENTS_ADDR", Loopback(events_port_)},
-            // Nothing listens there: these tests make no volunteering facts.
-            {"HC_VOLUNTEERING_ADDR", Loopback(hc::testing::FreePort())},
-            {"HC_SMTP_URL", smtp_url},
-            {"HC_DAILY_CAP", "1000"},
-            {"HC_HTTP_ADDRESS", Loopback(hc::testing::FreePort())},
-            {"HC_DISPATCH_POLL_INTERVAL", "100ms"},
-            {"HC_CONSUMER_GROUP", groups_["main"]},
-            {"HC_EVENTS_CONSUMER_GROUP", groups_["events"]},
-            {"HC_VOLUNTEERING_CONSUMER_GROUP", groups_["volunteering"]},
-            {"HC_MEMBERSHIP_FACTS_CONSUMER_GROUP", groups_["members"]}},
-           extra);
+    const hc::testing::ServingPorts ports =
+        Launch(notifications_, HC_NOTIFICATIONS_BINARY, "notifications",
+               {{"HC_DATABASE_URL", notifications_db_.url()},
+                {"HC_DATA_KEY_FILE", dir_ + "/data.key"},
+                {"HC_MEMBERSHIP_ADDR", Loopback(membership_port_)},
+                {"HC_EVENTS_ADDR", Loopback(events_port_)},
+                // Nothing listens there: these tests make no volunteering facts.
+                {"HC_VOLUNTEERING_ADDR", Loopback(hc::testing::FreePort())},
+                {"HC_SMTP_URL", smtp_url},
+                {"HC_DAILY_CAP", "1000"},
+                {"HC_HTTP_ADDRESS", "127.0.0.1:0"},
+                {"HC_DISPATCH_POLL_INTERVAL", "100ms"},
+                {"HC_CONSUMER_GROUP", groups_["main"]},
+                {"HC_EVENTS_CONSUMER_GROUP", groups_["events"]},
+                {"HC_VOLUNTEERING_CONSUMER_GROUP", groups_["volunteering"]},
+                {"HC_MEMBERSHIP_FACTS_CONSUMER_GROUP", groups_["members"]}},
+               extra);
+    notifications_port_ = ports.grpc;
+    notifications_metrics_port_ = ports.metrics;
     notifications_channel_ = Connect(notifications_port_, "notifications");
     notifications_stub_ = npb::NotificationsService::NewStub(notifications_channel_);
   }
