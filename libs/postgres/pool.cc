@@ -5,6 +5,8 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/cord.h"
+
 namespace hc::postgres {
 namespace {
 
@@ -41,6 +43,17 @@ absl::Status RunIn(pqxx::connection& conn, const std::function<absl::Status(Tx&)
   return absl::OkStatus();
 }
 
+// Marks the ABORTED statuses that PostgreSQL's conflicts become, so a retry runs for them and
+// not for an ABORTED the transaction's body decided on itself (re-running the body with the
+// same inputs would only decide it again).
+constexpr char kConflictPayload[] = "hc.postgres/conflict";
+
+absl::Status Conflict() {
+  absl::Status status = absl::AbortedError("database conflict, retry");
+  status.SetPayload(kConflictPayload, absl::Cord("1"));
+  return status;
+}
+
 // After a failed try: true when the transaction should run again, having waited its backoff.
 // A connection the server dropped (restart, failover) before anything could commit gets one
 // fresh try; a conflict (serialization failure, deadlock) up to max_attempts in all.
@@ -51,7 +64,7 @@ bool RunAgain(const absl::Status& status, bool broken, int attempt, int max_atte
     reconnected = true;
     return true;
   }
-  if (status.code() == absl::StatusCode::kAborted && attempt < max_attempts) {
+  if (IsConflict(status) && attempt < max_attempts) {
     std::uniform_int_distribution<int> backoff(1, 5 << attempt);
     std::this_thread::sleep_for(std::chrono::milliseconds(backoff(jitter)));
     return true;
@@ -61,6 +74,11 @@ bool RunAgain(const absl::Status& status, bool broken, int attempt, int max_atte
 
 }  // namespace
 
+bool IsConflict(const absl::Status& status) {
+  return status.code() == absl::StatusCode::kAborted &&
+         status.GetPayload(kConflictPayload).has_value();
+}
+
 absl::Status FromException(const std::exception& e) {
   if (dynamic_cast<const pqxx::in_doubt_error*>(&e)) {
     return absl::UnavailableError("database commit outcome unknown");
@@ -69,7 +87,7 @@ absl::Status FromException(const std::exception& e) {
     return absl::UnavailableError("database unavailable");
   }
   if (dynamic_cast<const pqxx::transaction_rollback*>(&e)) {
-    return absl::AbortedError("database conflict, retry");
+    return Conflict();
   }
   if (dynamic_cast<const pqxx::unique_violation*>(&e)) {
     return absl::AlreadyExistsError("already exists");
@@ -82,7 +100,7 @@ absl::Status FromException(const std::exception& e) {
 }
 
 absl::Status FromSqlState(const std::string& state) {
-  if (state == "40001" || state == "40P01") return absl::AbortedError("database conflict, retry");
+  if (state == "40001" || state == "40P01") return Conflict();
   if (state == "23505") return absl::AlreadyExistsError("already exists");
   if (state == "57014") return absl::DeadlineExceededError("database statement timed out");
   if (state.rfind("08", 0) == 0 || state.rfind("57P", 0) == 0) {

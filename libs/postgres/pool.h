@@ -38,7 +38,8 @@ class Pool {
   ~Pool();
 
   // Runs `fn` in a transaction and commits when it returns OK; any error rolls back.
-  // Serialization failures and deadlocks are retried with backoff (fn must be safe to re-run);
+  // Serialization failures and deadlocks are retried with backoff (fn must be safe to re-run;
+  // an ABORTED fn returns itself is not retried, see IsConflict);
   // a lost connection is replaced and the call retried once when nothing can have committed.
   // Errors: UNAVAILABLE (database unreachable, pool exhausted, commit outcome unknown),
   // ABORTED (still conflicting after retries), ALREADY_EXISTS (unique violation),
@@ -77,6 +78,10 @@ class Pool {
 
 // Maps a pqxx/libpq exception to a status; never includes values from the query.
 absl::Status FromException(const std::exception& e);
+// Whether `status` is a database conflict (a serialization failure or a deadlock, ABORTED),
+// which InTransaction and InPipeline retry. An ABORTED the body returns itself is not one: it
+// is returned at once, since running the body again with the same inputs would decide the same.
+bool IsConflict(const absl::Status& status);
 
 // The name a statement is prepared under: "hc_" and a hash of its text, so the same text gets
 // the same name on every connection and callers need no registry of names.

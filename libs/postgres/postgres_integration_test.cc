@@ -103,6 +103,64 @@ TEST_F(PostgresTest, AnErrorFromTheBodyRollsBack) {
   EXPECT_EQ(Count(pool, "SELECT count(*) FROM names"), 0);
 }
 
+TEST_F(PostgresTest, AnAbortedFromTheBodyIsReturnedAtOnceNotRetried) {
+  Pool pool({.url = db_.url()});
+  int runs = 0;
+  absl::Status s = pool.InTransaction([&](Tx& tx) {
+    ++runs;
+    tx.exec("INSERT INTO names VALUES ('ghost')");
+    return absl::AbortedError("the role changed; try again");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_FALSE(IsConflict(s));
+  EXPECT_EQ(runs, 1);
+  int pipelined_runs = 0;
+  s = pool.InPipeline([&](PipelineTx& tx) {
+    ++pipelined_runs;
+    tx.Queue(MakeStatement("INSERT INTO names VALUES ($1)", "ghost"));
+    return absl::AbortedError("the role changed; try again");
+  });
+  EXPECT_EQ(s.code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(pipelined_runs, 1);
+  EXPECT_EQ(Count(pool, "SELECT count(*) FROM names"), 0);
+}
+
+TEST_F(PostgresTest, APipelinedDeadlockIsRetriedAndBothTransactionsCommit) {
+  Pool pool({.url = db_.url(), .size = 2});
+  ASSERT_TRUE(pool.InTransaction([](Tx& tx) {
+                    tx.exec("INSERT INTO counter VALUES (2, 0)");
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  // Each locks one row, waits until the other holds its own, then asks for the other's: one
+  // of the two is PostgreSQL's deadlock victim (40P01) and runs again.
+  std::atomic<int> holding{0};
+  std::atomic<int> runs{0};
+  auto lock_both = [&](int first, int second) {
+    bool waited = false;
+    return pool.InPipeline([&](PipelineTx& tx) -> absl::Status {
+      ++runs;
+      tx.Queue(MakeStatement("UPDATE counter SET n = n + 1 WHERE id = $1", first));
+      HC_RETURN_IF_ERROR(tx.Flush());
+      if (!waited) {
+        waited = true;
+        ++holding;
+        testing::WaitFor([&] { return holding.load() == 2; }, std::chrono::seconds(10));
+      }
+      tx.Queue(MakeStatement("UPDATE counter SET n = n + 1 WHERE id = $1", second));
+      return tx.Flush();
+    });
+  };
+  auto a = std::async(std::launch::async, [&] { return lock_both(1, 2); });
+  auto b = std::async(std::launch::async, [&] { return lock_both(2, 1); });
+  const absl::Status sa = a.get();
+  const absl::Status sb = b.get();
+  EXPECT_TRUE(sa.ok()) << sa;
+  EXPECT_TRUE(sb.ok()) << sb;
+  EXPECT_EQ(runs.load(), 3);
+  EXPECT_EQ(Count(pool, "SELECT sum(n)::int FROM counter"), 4);
+}
+
 TEST_F(PostgresTest, AutocommitRunsEachStatementAsItsOwnTransaction) {
   Pool pool({.url = db_.url()});
   auto two_ids = [&](Isolation isolation) {

@@ -1,7 +1,8 @@
 // The hot queries of the four services and the seed that makes their plans meaningful.
 //
-// Where a store exports its SQL pieces (events' kEventColumns, kRsvpColumns, MsToTs) they are
-// used here. Elsewhere the stores build their statements inline from file-local pieces; the
+// Where a store exports its statements (membership's directory search, RSVP's reads, SignUp's
+// statements) or SQL pieces (events' kEventColumns, kRsvpColumns, MsToTs) they are used
+// here. Elsewhere the stores build their statements inline from file-local pieces; the
 // WHERE, ORDER BY and LIMIT below are copied from them verbatim (what the planner decides on),
 // the SELECT lists are shortened where they do not change the plan. A store change to a hot
 // statement must change it here too: see tests/explain/README.md.
@@ -14,6 +15,7 @@
 #include "libs/outbox/outbox.h"
 #include "services/events/src/storage/rows.h"
 #include "services/membership/src/storage/member_store.h"
+#include "services/volunteering/src/storage/role_store.h"
 
 namespace hc::explain {
 namespace {
@@ -147,14 +149,14 @@ std::vector<HotQuery> Events() {
        "GetEvent",
        std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.event_id = $1",
        {Id(kBigEvent)}},
+      // RSVP's reads as the store sends them (exported, so these cannot drift).
       {"events",
-       "LockEvent (RSVP)",
-       std::string("SELECT ") + kEventColumns + " FROM events e WHERE e.event_id = $1 FOR UPDATE",
-       {Id(kBigEvent)}},
+       "LockEventForMember (RSVP)",
+       events::storage::LockEventForMemberStatement("", "").sql,
+       {Id(kBigEvent), IdText(kMember)}},
       {"events",
        "ActiveRsvp (RSVP)",
-       std::string("SELECT ") + kRsvpColumns +
-           " FROM rsvps r WHERE r.event_id = $1 AND r.member_id = $2 AND r.status IN (1, 2)",
+       events::storage::ActiveRsvpStatement("", "").sql,
        {Id(kBigEvent), Id(kMember)}},
       {"events",
        "ListEvents (from now)",
@@ -201,6 +203,7 @@ std::vector<HotQuery> Events() {
 }
 
 std::vector<HotQuery> Volunteering() {
+  const volunteering::storage::SignUpSql& signup = volunteering::storage::SignUpStatements();
   const std::string role_cols = "r.role_id::text, r.title, r.status, " + Epoch("r.created_at");
   const std::string shift_cols = "s.shift_id::text, s.role_id::text, " + Epoch("s.starts_at");
   const std::string listed_shift = "s.status = 1 AND s.ends_at > " + MsToTs("$1") +
@@ -241,24 +244,30 @@ std::vector<HotQuery> Volunteering() {
            "s.starts_at, s.shift_id) AS n FROM shifts s WHERE s.role_id = ANY($4::uuid[]) AND " +
            listed_shift + ") s WHERE s.n <= $5 ORDER BY s.role_id, s.starts_at, s.shift_id",
        {kNowMs, "NULL", "NULL", IdArray(1, 50), "3"}},
+      // SignUp's statements as the store sends them (exported, so these cannot drift).
+      {"volunteering", "RoleOfShift (SignUp)", signup.role_of_shift, {Id(kFullShift)}},
       {"volunteering",
-       "LockShift (SignUp)",
-       "SELECT " + shift_cols + " FROM shifts s WHERE s.shift_id = $1 FOR UPDATE",
-       {Id(kFullShift)}},
+       "Tombstone, role and member-and-role lock (SignUp)",
+       signup.check_and_lock,
+       {Id(kFullShift), IdText(kMember), "1"}},
+      {"volunteering", "LockRole (SignUp)", signup.lock_role, {Id(kFullShift)}},
+      {"volunteering", "LockShift (SignUp, Withdraw)", signup.lock_shift, {Id(kFullShift)}},
       {"volunteering",
-       "FindSignup (SignUp)",
+       "Latest sign-up and shifts held in the role (SignUp)",
+       signup.latest,
+       {Id(kFullShift), Id(kMember), kNowMs}},
+      {"volunteering",
+       "Insert with the counts (SignUp)",
+       signup.insert,
+       {Id(kFullShift), Id(kFullShift), Id(kMember), "1", "0", kNowMs, "1", "0", "1", "0"}},
+      {"volunteering",
+       "FindSignup (Withdraw, Approve)",
        "SELECT g.signup_id, g.status, " + Epoch("g.created_at") + ", " + Epoch("g.updated_at") +
            ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
            "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END "
            "FROM signups g WHERE g.shift_id = $1 AND g.member_id = $2 ORDER BY g.signup_id DESC "
            "LIMIT 1",
        {Id(kFullShift), Id(kMember)}},
-      {"volunteering",
-       "SignUp (shifts held in role)",
-       "SELECT count(*) FROM signups g JOIN shifts s ON s.shift_id = g.shift_id WHERE "
-       "g.member_id = $1 AND g.role_id = $2 AND g.status IN (1, 2, 4) AND s.ends_at > " +
-           MsToTs("$3"),
-       {Id(kMember), Id(kMember), kNowMs}},
       {"volunteering",
        "ListMySignups",
        "SELECT " + shift_cols + ", r.title, g.signup_id, g.status, " + Epoch("g.created_at") +

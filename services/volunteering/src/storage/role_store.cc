@@ -453,17 +453,48 @@ absl::StatusOr<Shift> RoleStore::AddShift(const std::string& role_id, Shift shif
   return shift;
 }
 
+const SignUpSql& SignUpStatements() {
+  static const SignUpSql sql{
+      .role_of_shift = "SELECT " + kRoleColumns +
+                       " FROM roles r JOIN shifts s ON s.role_id = r.role_id WHERE s.shift_id = $1",
+      .check_and_lock =
+          "SELECT t.erased, r.role_id::text, pg_advisory_xact_lock($3, hashtext(r.role_id::text "
+          "|| '|' || $2)) FROM (SELECT " +
+          hc::identity::ErasedSql(2) +
+          " AS erased) t LEFT JOIN shifts s ON s.shift_id = $1 LEFT JOIN roles r ON r.role_id = "
+          "s.role_id",
+      .lock_role = "SELECT " + kRoleColumns +
+                   " FROM roles r WHERE r.role_id = (SELECT role_id FROM shifts WHERE shift_id = "
+                   "$1) FOR SHARE",
+      .lock_shift = kLockShiftSql,
+      .latest = "SELECT g.signup_id, g.status, " + Epoch("g.created_at") + ", " +
+                Epoch("g.updated_at") +
+                ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id "
+                "= g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END, "
+                "(SELECT count(*) FROM shifts hs JOIN signups h ON h.shift_id = hs.shift_id "
+                "WHERE hs.role_id = o.role_id AND hs.ends_at > " +
+                MsToTs("$3") +
+                " AND h.member_id = $2 AND h.role_id = o.role_id AND h.status IN (1, 2, 4)) FROM "
+                "(SELECT role_id FROM shifts WHERE shift_id = $1) o LEFT JOIN LATERAL (SELECT * "
+                "FROM signups g WHERE g.shift_id = $1 AND g.member_id = $2 ORDER BY g.signup_id "
+                "DESC LIMIT 1) g ON true",
+      .insert =
+          "WITH added AS (INSERT INTO signups (shift_id, role_id, member_id, status, "
+          "waitlist_seq, created_at, updated_at) VALUES ($1, $2, $3, $4, NULLIF($5::bigint, "
+          "0), " +
+          MsToTs("$6") + ", " + MsToTs("$6") +
+          ")) UPDATE shifts SET confirmed_count = $7, waitlist_count = $8, "
+          "next_waitlist_seq = $9, pending_count = $10 WHERE shift_id = $1",
+  };
+  return sql;
+}
+
 absl::StatusOr<Role> RoleStore::RoleOfShift(const std::string& shift_id) {
   Role role;
   // One statement of its own (no BEGIN/COMMIT): SignUp asks it on every call.
   absl::Status status = pool_.InTransaction(
       [&](Tx& tx) -> absl::Status {
-        auto rows =
-            hc::postgres::ExecPrepared(tx,
-                                       "SELECT " + kRoleColumns +
-                                           " FROM roles r JOIN shifts s ON s.role_id = r.role_id "
-                                           "WHERE s.shift_id = $1",
-                                       shift_id);
+        auto rows = hc::postgres::ExecPrepared(tx, SignUpStatements().role_of_shift, shift_id);
         if (rows.empty()) return absl::NotFoundError("no such shift");
         role = RoleFromRow(rows[0]);
         return absl::OkStatus();
@@ -477,6 +508,7 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
                                                const std::string& member_id, int checked_sober_days,
                                                domain::Time now) {
   SignupResult result;
+  const SignUpSql& sql = SignUpStatements();
   // Two round trips (libs/postgres/pipeline.h): the locks and reads go out in one batch, the
   // writes with the COMMIT in another. Queued together, the statements still run one after
   // the other in the lock order above, each with a snapshot taken when it starts; none of the
@@ -488,37 +520,18 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
     // After the member's lock (so the tombstone it reads is current): the tombstone, the
     // shift's role and the member-and-role lock. The lock function is strict: for no such
     // shift the role is NULL and no lock is taken.
-    const size_t first = tx.Queue(hc::postgres::MakeStatement(
-        "SELECT t.erased, r.role_id::text, pg_advisory_xact_lock($3, hashtext(r.role_id::text || "
-        "'|' || $2)) FROM (SELECT " +
-            hc::identity::ErasedSql(2) +
-            " AS erased) t LEFT JOIN shifts s ON s.shift_id = $1 LEFT JOIN roles r ON r.role_id "
-            "= s.role_id",
-        shift_id, member_id, kMemberRoleLockClass));
-    const size_t locked_role = tx.Queue(hc::postgres::MakeStatement(
-        "SELECT " + kRoleColumns +
-            " FROM roles r WHERE r.role_id = (SELECT role_id FROM shifts WHERE shift_id = $1) "
-            "FOR SHARE",
-        shift_id));
-    const size_t locked_shift = tx.Queue(hc::postgres::MakeStatement(kLockShiftSql, shift_id));
+    const size_t first = tx.Queue(
+        hc::postgres::MakeStatement(sql.check_and_lock, shift_id, member_id, kMemberRoleLockClass));
+    const size_t locked_role = tx.Queue(hc::postgres::MakeStatement(sql.lock_role, shift_id));
+    const size_t locked_shift = tx.Queue(hc::postgres::MakeStatement(sql.lock_shift, shift_id));
     // One read, after the shift's lock, for three questions: an active sign-up is always the
     // latest (see Latest), and the count of the member's current sign-ups of the role (under
     // the member-and-role lock taken above) for the per-person limit. The count goes from the
     // role's shifts to the member's sign-up of each, so its cost is the role's shifts whatever
     // the member holds: led by the member, a member with thousands of sign-ups (the bench's
     // one caller) made PostgreSQL's generic plan scan a whole index per call.
-    const size_t mine = tx.Queue(hc::postgres::MakeStatement(
-        "SELECT g.signup_id, g.status, " + Epoch("g.created_at") + ", " + Epoch("g.updated_at") +
-            ", CASE WHEN g.status = 2 THEN (SELECT count(*) FROM signups w WHERE w.shift_id = "
-            "g.shift_id AND w.status = 2 AND w.waitlist_seq <= g.waitlist_seq) ELSE 0 END, "
-            "(SELECT count(*) FROM shifts hs JOIN signups h ON h.shift_id = hs.shift_id WHERE "
-            "hs.role_id = o.role_id AND hs.ends_at > " +
-            MsToTs("$3") +
-            " AND h.member_id = $2 AND h.role_id = o.role_id AND h.status IN (1, 2, 4)) FROM "
-            "(SELECT role_id FROM shifts WHERE shift_id = $1) o LEFT JOIN LATERAL (SELECT * FROM "
-            "signups g WHERE g.shift_id = $1 AND g.member_id = $2 ORDER BY g.signup_id DESC "
-            "LIMIT 1) g ON true",
-        shift_id, member_id, Ms(now)));
+    const size_t mine =
+        tx.Queue(hc::postgres::MakeStatement(sql.latest, shift_id, member_id, Ms(now)));
     HC_RETURN_IF_ERROR(tx.Flush());
     const auto checked = tx.Result(first)[0];
     if (checked[0].as<bool>()) return hc::identity::ErasedError();
@@ -569,15 +582,10 @@ absl::StatusOr<SignupResult> RoleStore::SignUp(const std::string& shift_id,
     // The sign-up and the shift's counts go in one statement: both were decided above under
     // the shift's lock, and neither reads what the other writes. It and the facts go out
     // with the COMMIT.
-    tx.Queue(hc::postgres::MakeStatement(
-        "WITH added AS (INSERT INTO signups (shift_id, role_id, member_id, status, waitlist_seq, "
-        "created_at, updated_at) VALUES ($1, $2, $3, $4, NULLIF($5::bigint, 0), " +
-            MsToTs("$6") + ", " + MsToTs("$6") +
-            ")) UPDATE shifts SET confirmed_count = $7, waitlist_count = $8, "
-            "next_waitlist_seq = $9, pending_count = $10 WHERE shift_id = $1",
-        shift_id, role_id, member_id, static_cast<int>(g.status), ticket, Ms(now),
-        s.shift.confirmed_count, s.shift.waitlist_count, s.next_waitlist_seq,
-        s.shift.pending_count));
+    tx.Queue(hc::postgres::MakeStatement(sql.insert, shift_id, role_id, member_id,
+                                         static_cast<int>(g.status), ticket, Ms(now),
+                                         s.shift.confirmed_count, s.shift.waitlist_count,
+                                         s.next_waitlist_seq, s.shift.pending_count));
     tx.Queue(recorder_.SignedUp(s.shift, g));
     if (placement == domain::Placement::kConfirmed && s.shift.confirmed_count == s.shift.slots) {
       tx.Queue(recorder_.FilledStatement(s.shift, now));

@@ -58,6 +58,19 @@ struct VolunteerPage {
   std::string next;  // "<group>|<key>", see ListVolunteers
 };
 
+// The statements RoleStore::SignUp sends, as it sends them: exported so tests/explain plans
+// exactly these. Built once.
+struct SignUpSql {
+  std::string role_of_shift;   // before the transaction: $1 shift
+  std::string check_and_lock;  // $1 shift, $2 member, $3 the member-and-role lock's class
+  std::string lock_role;       // $1 shift
+  std::string lock_shift;      // $1 shift
+  std::string latest;          // $1 shift, $2 member, $3 now (ms)
+  std::string insert;          // $1 shift, $2 role, $3 member, $4 status, $5 ticket, $6 now
+                               // (ms), $7..$10 the shift's counts
+};
+const SignUpSql& SignUpStatements();
+
 // Roles, shifts and sign-ups in PostgreSQL, with their facts in the outbox. The lock order that
 // keeps slot counts, the per-person limit and erasure right is written in role_store.cc.
 class RoleStore {
