@@ -1,5 +1,6 @@
 #include "libs/redis/cache.h"
 
+#include <algorithm>
 #include <random>
 #include <string_view>
 
@@ -49,11 +50,13 @@ namespace hc::redis {
 // FLUSHALL as "everything"), and a reader thread erases the named key (for a version, its
 // key) and any fill in progress.
 // - Fill only from a Redis hit that passed the tag check and `valid`, never from our own
-//   load. A "filling" mark goes in before the MGET is sent; the value goes in only if the
-//   mark is still there. A write W whose invalidation ran in Redis before the MGET either
-//   had its message applied before the mark (then the MGET, later in Redis, saw W) or after
-//   it (then the mark is gone, nothing goes in). A write after the MGET sends its message
-//   after it, which erases the mark or the installed value.
+//   load. A "filling" mark goes in before the MGET is sent; the value goes in only if that
+//   same mark is still there (each mark is numbered: a mark another read put in after an
+//   invalidation erased ours is not ours, and filling into it would install a value read
+//   before that invalidation). A write W whose invalidation ran in Redis before the MGET
+//   either had its message applied before the mark (then the MGET, later in Redis, saw W) or
+//   after it (then the mark is gone, nothing goes in). A write after the MGET sends its
+//   message after it, which erases the mark or the installed value.
 // - Invalidate(K) erases K locally first: this replica never serves its own old value.
 // - Other replicas stop serving the old value when W's message is read. Redis queues BCAST
 //   messages before the writer's reply in the same event-loop pass, so on one host they are
@@ -169,7 +172,19 @@ Cache::Cache(CacheOptions options, prometheus::Registry& registry, const std::st
                       .Name("hc_cache_requests_total")
                       .Help("Cache lookups by result (hit, miss, corrupt, error).")
                       .Register(registry)
-                      .Add({{"cache", name}, {"result", "local_hit"}})) {
+                      .Add({{"cache", name}, {"result", "local_hit"}})),
+      invalidate_calls_(prometheus::BuildCounter()
+                            .Name("hc_cache_invalidations_total")
+                            .Help("Invalidate calls, and the script runs in Redis that carried "
+                                  "them (concurrent calls share a run).")
+                            .Register(registry)
+                            .Add({{"cache", name}, {"stage", "called"}})),
+      invalidate_runs_(prometheus::BuildCounter()
+                           .Name("hc_cache_invalidations_total")
+                           .Help("Invalidate calls, and the script runs in Redis that carried "
+                                 "them (concurrent calls share a run).")
+                           .Register(registry)
+                           .Add({{"cache", name}, {"stage", "run"}})) {
   if (options_.local_bytes > 0 && !options_.local_prefixes.empty()) {
     near_ = std::make_unique<NearCache>(
         NearCache::Options{.connection = options_.connection,
@@ -220,7 +235,7 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
   }
   if (pending_count_.load() == 0) {
     // The mark goes in before the MGET is sent: see "The near-cache" above.
-    const bool filling = local && near_->BeginFill(key);
+    const uint64_t filling = local ? near_->BeginFill(key) : 0;
     auto got = Command({"MGET", key, version_key});
     if (options_.after_read_for_test) options_.after_read_for_test(key);
     if (got && got->type == Reply::Type::kArray && got->elements.size() == 2) {
@@ -232,10 +247,10 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
         if (entry && entry->version == *version) {
           if (!valid || valid(entry->value)) {
             hits_.Increment();
-            if (filling && pending_count_.load() == 0) {
-              near_->Fill(key, entry->value, ttl);
-            } else if (filling) {
-              near_->CancelFill(key);
+            if (filling != 0 && pending_count_.load() == 0) {
+              near_->Fill(key, filling, entry->value, ttl);
+            } else if (filling != 0) {
+              near_->CancelFill(key, filling);
             }
             return std::move(entry->value);
           }
@@ -251,7 +266,7 @@ absl::StatusOr<std::string> Cache::GetOrLoad(
     } else {
       errors_.Increment();
     }
-    if (filling) near_->CancelFill(key);
+    if (filling != 0) near_->CancelFill(key, filling);
   } else {
     errors_.Increment();
   }
@@ -326,8 +341,33 @@ void Cache::Invalidate(const std::vector<std::string>& keys) {
   if (near_ != nullptr) {
     for (const std::string& key : keys) near_->Erase(key);
   }
-  if (keys.empty() || InvalidateInRedis(keys)) return;
-  for (const std::string& key : keys) Remember(key);
+  if (keys.empty()) return;
+  invalidate_calls_.Increment();
+  // Join the open batch; wait while another batch's run is out. When none is, the first to
+  // notice sends the open batch (its own: a batch stays open until a caller of it takes it),
+  // with every key that joined it meanwhile. Each key thus goes in a run that starts after
+  // its call, which is all the claim at the top asks of an invalidation.
+  std::unique_lock lock(batch_mu_);
+  if (!open_batch_) open_batch_ = std::make_shared<InvalidationBatch>();
+  const std::shared_ptr<InvalidationBatch> mine = open_batch_;
+  for (const std::string& key : keys) {
+    if (std::find(mine->keys.begin(), mine->keys.end(), key) == mine->keys.end()) {
+      mine->keys.push_back(key);
+    }
+  }
+  batch_cv_.wait(lock, [&] { return mine->done || !sending_; });
+  if (mine->done) return;
+  open_batch_.reset();
+  sending_ = true;
+  lock.unlock();
+  invalidate_runs_.Increment();
+  if (!InvalidateInRedis(mine->keys)) {
+    for (const std::string& key : mine->keys) Remember(key);
+  }
+  lock.lock();
+  sending_ = false;
+  mine->done = true;
+  batch_cv_.notify_all();
 }
 
 void Cache::Remember(const std::string& key) {

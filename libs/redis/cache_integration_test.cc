@@ -2,7 +2,11 @@
 #include <hiredis/hiredis.h>
 #include <prometheus/text_serializer.h>
 
+#include <array>
+#include <atomic>
 #include <chrono>
+#include <future>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -381,6 +385,59 @@ TEST_F(CacheTest, AWriteInOneReplicaIsNeverServedByAnotherOnceItsInvalidateRetur
   }
 }
 
+TEST_F(CacheTest, ConcurrentInvalidationsShareRunsAndNoneReturnsBeforeItsWriteIsVisible) {
+  auto writers = NewCache("writers");
+  auto reader = NewCache("reader");
+  // The system of record: each key's latest committed version.
+  constexpr int kThreads = 16, kEach = 100, kKeys = 4;
+  std::array<std::atomic<int>, kKeys> record{};
+  auto read = [&](Cache& cache, int k) {
+    auto value = cache.GetOrLoad(
+        "k" + std::to_string(k), std::chrono::seconds(60),
+        [&]() -> absl::StatusOr<std::string> { return std::to_string(record[k].load()); });
+    return value.ok() ? std::stoi(*value) : -1;
+  };
+  std::atomic<int> stale{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kEach; ++i) {
+        const int k = (t + i) % kKeys;
+        read(*reader, k);  // so there is an old value to serve
+        const int committed = ++record[k];
+        writers->Invalidate(std::vector<std::string>{"k" + std::to_string(k), "kshared"});
+        // Once Invalidate returned, neither replica serves a value from before the write.
+        if (read(*reader, k) < committed) {
+          ++stale;
+          std::cout << "reader stale\n";
+        }
+        if (read(*writers, k) < committed) {
+          ++stale;
+          std::cout << "writer stale\n";
+        }
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(stale.load(), 0);
+  // The calls shared script runs.
+  auto counter = [&](const std::string& stage) {
+    std::istringstream lines(Scrape());
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("hc_cache_invalidations_total{", 0) == 0 &&
+          line.find("cache=\"writers\"") != std::string::npos &&
+          line.find("stage=\"" + stage + "\"") != std::string::npos) {
+        return std::stod(line.substr(line.rfind(' ') + 1));
+      }
+    }
+    return -1.0;
+  };
+  EXPECT_EQ(counter("called"), kThreads * kEach);
+  EXPECT_GT(counter("run"), 0);
+  EXPECT_LT(counter("run"), kThreads * kEach);
+  std::cout << counter("called") << " invalidations in " << counter("run") << " script runs\n";
+}
+
 TEST_F(CacheTest, AnInvalidationBetweenTheReadAndTheFillLeavesNothingStale) {
   std::unique_ptr<Cache> writer;
   std::unique_ptr<Cache> reader;
@@ -403,6 +460,47 @@ TEST_F(CacheTest, AnInvalidationBetweenTheReadAndTheFillLeavesNothingStale) {
   EXPECT_EQ(*Read(*reader, "k"), "v1");  // Redis answered before the write: fine to return
   EXPECT_EQ(reader->GetIfCached("k"), std::nullopt);  // but it must not stay
   EXPECT_EQ(*Read(*reader, "k"), "v2");
+}
+
+TEST_F(CacheTest, AReadOlderThanAnInvalidationDoesNotFillIntoALaterReadsMark) {
+  // R1 reads v1 from Redis; a write invalidates (its message erases R1's mark); R2 marks the
+  // key afresh and reads Redis, and waits there while R1 goes on to fill. R2's mark is not
+  // R1's: R1's value, older than the write, must not go in under it.
+  std::unique_ptr<Cache> writer;
+  std::unique_ptr<Cache> reader;
+  std::atomic<int> stage{0};
+  std::promise<void> parked;
+  std::promise<void> go;
+  std::shared_future<void> go_now = go.get_future().share();
+  std::future<void> r2_parked = parked.get_future();
+  std::future<absl::StatusOr<std::string>> r2;
+  reader = NewCache("reader", std::chrono::milliseconds(50), 1 << 20, [&](const std::string&) {
+    if (stage.load() == 1) {  // R1, after Redis answered v1
+      stage = 2;
+      const uint64_t applied = reader->local_messages_applied();
+      version_ = 2;
+      writer->Invalidate("k");
+      EXPECT_TRUE(testing::WaitFor([&] { return reader->local_messages_applied() > applied; },
+                                   std::chrono::seconds(5)));
+      r2 = std::async(std::launch::async, [&] { return Read(*reader, "k"); });
+      r2_parked.wait();
+    } else if (stage.load() == 2) {  // R2, its mark in, after Redis answered
+      stage = 3;
+      parked.set_value();
+      go_now.wait();
+    }
+  });
+  writer = NewCache("writer");
+  const uint64_t applied = reader->local_messages_applied();
+  ASSERT_TRUE(Read(*reader, "k").ok());  // v1 stored in Redis
+  WaitForMessage(*reader, applied);
+  stage = 1;
+  EXPECT_EQ(*Read(*reader, "k"), "v1");  // R1: Redis answered before the write
+  EXPECT_EQ(reader->GetIfCached("k"), std::nullopt) << "R1's old value went in under R2's mark";
+  go.set_value();
+  EXPECT_EQ(*r2.get(), "v2");
+  EXPECT_EQ(*Read(*reader, "k"), "v2");
+  EXPECT_NE(reader->GetIfCached("k"), std::optional<std::string>("v1"));
 }
 
 TEST_F(CacheTest, ALostTrackingConnectionFlushesAndBypassesTheNearCacheUntilResubscribed) {

@@ -84,20 +84,25 @@ std::shared_ptr<const std::string> NearCache::Get(const std::string& key) {
   return it->second.value;
 }
 
-bool NearCache::BeginFill(const std::string& key) {
-  if (!Covers(key) || !Quiet()) return false;
+uint64_t NearCache::BeginFill(const std::string& key) {
+  if (!Covers(key) || !Quiet()) return 0;
   std::lock_guard lock(mu_);
-  // A fill already under way keeps its (earlier) mark: whichever read installs first, both
-  // read Redis after the mark, which is all the rule needs.
-  slots_.try_emplace(key);
-  return true;
+  // A fill already under way keeps its (earlier) mark and this read shares it: whichever of
+  // the two installs first, both read Redis after the mark, which is all the rule needs.
+  // (An entry already kept is answered with a mark nothing matches: no fill over it.)
+  auto [it, added] = slots_.try_emplace(key);
+  if (added) it->second.mark = ++last_mark_;
+  return it->second.filling ? it->second.mark : ++last_mark_;
 }
 
-void NearCache::Fill(const std::string& key, std::string value, std::chrono::milliseconds ttl) {
+void NearCache::Fill(const std::string& key, uint64_t mark, std::string value,
+                     std::chrono::milliseconds ttl) {
   const size_t cost = key.size() + value.size() + kEntryOverhead;
   std::lock_guard lock(mu_);
   auto it = slots_.find(key);
-  if (it == slots_.end() || !it->second.filling) return;  // invalidated (or filled) meanwhile
+  // Invalidated (or filled) meanwhile. A different mark is one put in after an invalidation
+  // erased ours: this read may be older than that invalidation, so it must not fill.
+  if (it == slots_.end() || !it->second.filling || it->second.mark != mark) return;
   if (cost > options_.max_bytes || !healthy_.load()) {
     slots_.erase(it);
     return;
@@ -116,10 +121,10 @@ void NearCache::Fill(const std::string& key, std::string value, std::chrono::mil
   SetGaugesLocked();
 }
 
-void NearCache::CancelFill(const std::string& key) {
+void NearCache::CancelFill(const std::string& key, uint64_t mark) {
   std::lock_guard lock(mu_);
   auto it = slots_.find(key);
-  if (it != slots_.end() && it->second.filling) slots_.erase(it);
+  if (it != slots_.end() && it->second.filling && it->second.mark == mark) slots_.erase(it);
 }
 
 void NearCache::Erase(const std::string& key) {

@@ -54,13 +54,18 @@ class NearCache {
   // The value, when an unexpired one is kept and nothing Redis sent is unapplied; null
   // otherwise. Shared, not copied: a hit costs no copy of the value under the lock.
   std::shared_ptr<const std::string> Get(const std::string& key);
-  // Marks `key` as being filled: call before the read from Redis whose answer goes to Fill.
-  // False when the near-cache is not usable now (nothing to fill then).
-  bool BeginFill(const std::string& key);
-  // Keeps `value` for `ttl` if no invalidation touched `key` since BeginFill.
-  void Fill(const std::string& key, std::string value, std::chrono::milliseconds ttl);
-  // Drops the mark of a fill that will not happen (an entry someone else filled stays).
-  void CancelFill(const std::string& key);
+  // Marks `key` as being filled: call before the read from Redis whose answer goes to Fill,
+  // and pass Fill the mark this returns. 0 when the near-cache is not usable now (nothing to
+  // fill then).
+  uint64_t BeginFill(const std::string& key);
+  // Keeps `value` for `ttl` if `mark` is still the key's mark: no invalidation touched `key`
+  // since BeginFill. (A mark put in after an invalidation erased this one is not it: the read
+  // behind this fill may predate that invalidation.)
+  void Fill(const std::string& key, uint64_t mark, std::string value,
+            std::chrono::milliseconds ttl);
+  // Drops `mark` if it is still the key's mark, for a fill that will not happen (an entry
+  // someone else filled, or a later mark, stays).
+  void CancelFill(const std::string& key, uint64_t mark);
   // Drops `key` (an entry or a fill in progress).
   void Erase(const std::string& key);
 
@@ -75,6 +80,7 @@ class NearCache {
  private:
   struct Slot {
     bool filling = true;
+    uint64_t mark = 0;  // while filling: the BeginFill that put the mark in
     std::shared_ptr<const std::string> value;
     std::chrono::steady_clock::time_point expires;
     std::list<std::string>::iterator order;  // in lru_, for entries (not fills)
@@ -94,6 +100,7 @@ class NearCache {
   prometheus::Gauge& bytes_gauge_;
   prometheus::Gauge& entries_gauge_;
 
+  uint64_t last_mark_ = 0;  // under mu_
   std::atomic<bool> healthy_{false};
   std::atomic<bool> busy_{false};  // the reader took bytes from the socket it has not applied
   std::atomic<int> fd_{-1};
