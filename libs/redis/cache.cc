@@ -1,6 +1,5 @@
 #include "libs/redis/cache.h"
 
-#include <algorithm>
 #include <random>
 #include <string_view>
 
@@ -172,19 +171,7 @@ Cache::Cache(CacheOptions options, prometheus::Registry& registry, const std::st
                       .Name("hc_cache_requests_total")
                       .Help("Cache lookups by result (hit, miss, corrupt, error).")
                       .Register(registry)
-                      .Add({{"cache", name}, {"result", "local_hit"}})),
-      invalidate_calls_(prometheus::BuildCounter()
-                            .Name("hc_cache_invalidations_total")
-                            .Help("Invalidate calls, and the script runs in Redis that carried "
-                                  "them (concurrent calls share a run).")
-                            .Register(registry)
-                            .Add({{"cache", name}, {"stage", "called"}})),
-      invalidate_runs_(prometheus::BuildCounter()
-                           .Name("hc_cache_invalidations_total")
-                           .Help("Invalidate calls, and the script runs in Redis that carried "
-                                 "them (concurrent calls share a run).")
-                           .Register(registry)
-                           .Add({{"cache", name}, {"stage", "run"}})) {
+                      .Add({{"cache", name}, {"result", "local_hit"}})) {
   if (options_.local_bytes > 0 && !options_.local_prefixes.empty()) {
     near_ = std::make_unique<NearCache>(
         NearCache::Options{.connection = options_.connection,
@@ -341,33 +328,8 @@ void Cache::Invalidate(const std::vector<std::string>& keys) {
   if (near_ != nullptr) {
     for (const std::string& key : keys) near_->Erase(key);
   }
-  if (keys.empty()) return;
-  invalidate_calls_.Increment();
-  // Join the open batch; wait while another batch's run is out. When none is, the first to
-  // notice sends the open batch (its own: a batch stays open until a caller of it takes it),
-  // with every key that joined it meanwhile. Each key thus goes in a run that starts after
-  // its call, which is all the claim at the top asks of an invalidation.
-  std::unique_lock lock(batch_mu_);
-  if (!open_batch_) open_batch_ = std::make_shared<InvalidationBatch>();
-  const std::shared_ptr<InvalidationBatch> mine = open_batch_;
-  for (const std::string& key : keys) {
-    if (std::find(mine->keys.begin(), mine->keys.end(), key) == mine->keys.end()) {
-      mine->keys.push_back(key);
-    }
-  }
-  batch_cv_.wait(lock, [&] { return mine->done || !sending_; });
-  if (mine->done) return;
-  open_batch_.reset();
-  sending_ = true;
-  lock.unlock();
-  invalidate_runs_.Increment();
-  if (!InvalidateInRedis(mine->keys)) {
-    for (const std::string& key : mine->keys) Remember(key);
-  }
-  lock.lock();
-  sending_ = false;
-  mine->done = true;
-  batch_cv_.notify_all();
+  if (keys.empty() || InvalidateInRedis(keys)) return;
+  for (const std::string& key : keys) Remember(key);
 }
 
 void Cache::Remember(const std::string& key) {

@@ -87,10 +87,7 @@ class Cache {
   // until then this process neither reads from nor stores to Redis.
   void Invalidate(const std::string& key);
   // Invalidate for each key, in one Redis round trip (one script run); what could not reach
-  // Redis is remembered key by key, as above. Concurrent calls share script runs: the keys of
-  // every call made while a run is out go together in the next one (each call returns after
-  // a run with its keys that started after it was made), so under many writes Redis runs one
-  // script per round trip, not one per write.
+  // Redis is remembered key by key, as above.
   void Invalidate(const std::vector<std::string>& keys);
 
   // Whether the near-cache is on and may serve now (its tracking connection is subscribed).
@@ -129,24 +126,12 @@ class Cache {
   // Redis has run kInvalidate since it last failed here: EVALSHA can name it (see cache.cc).
   std::atomic<bool> script_loaded_{false};
 
-  // The keys waiting for the next script run, and whether a run is out (see Invalidate).
-  struct InvalidationBatch {
-    std::vector<std::string> keys;
-    bool done = false;
-  };
-  std::mutex batch_mu_;
-  std::condition_variable batch_cv_;
-  std::shared_ptr<InvalidationBatch> open_batch_;
-  bool sending_ = false;
-
   prometheus::Counter& hits_;
   prometheus::Counter& misses_;
   prometheus::Counter& errors_;
   prometheus::Counter& corrupt_;
   prometheus::Gauge& pending_gauge_;
   prometheus::Counter& local_hits_;
-  prometheus::Counter& invalidate_calls_;
-  prometheus::Counter& invalidate_runs_;
   std::unique_ptr<NearCache> near_;  // null when off
   std::thread replayer_;             // last: it starts once everything above exists
 };

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <chrono>
 #include <future>
-#include <iostream>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -385,7 +384,7 @@ TEST_F(CacheTest, AWriteInOneReplicaIsNeverServedByAnotherOnceItsInvalidateRetur
   }
 }
 
-TEST_F(CacheTest, ConcurrentInvalidationsShareRunsAndNoneReturnsBeforeItsWriteIsVisible) {
+TEST_F(CacheTest, UnderConcurrentWritesNoInvalidateReturnsBeforeItsWriteIsVisibleEverywhere) {
   auto writers = NewCache("writers");
   auto reader = NewCache("reader");
   // The system of record: each key's latest committed version.
@@ -407,35 +406,13 @@ TEST_F(CacheTest, ConcurrentInvalidationsShareRunsAndNoneReturnsBeforeItsWriteIs
         const int committed = ++record[k];
         writers->Invalidate(std::vector<std::string>{"k" + std::to_string(k), "kshared"});
         // Once Invalidate returned, neither replica serves a value from before the write.
-        if (read(*reader, k) < committed) {
-          ++stale;
-          std::cout << "reader stale\n";
-        }
-        if (read(*writers, k) < committed) {
-          ++stale;
-          std::cout << "writer stale\n";
-        }
+        if (read(*reader, k) < committed) ++stale;
+        if (read(*writers, k) < committed) ++stale;
       }
     });
   }
   for (auto& thread : threads) thread.join();
   EXPECT_EQ(stale.load(), 0);
-  // The calls shared script runs.
-  auto counter = [&](const std::string& stage) {
-    std::istringstream lines(Scrape());
-    for (std::string line; std::getline(lines, line);) {
-      if (line.rfind("hc_cache_invalidations_total{", 0) == 0 &&
-          line.find("cache=\"writers\"") != std::string::npos &&
-          line.find("stage=\"" + stage + "\"") != std::string::npos) {
-        return std::stod(line.substr(line.rfind(' ') + 1));
-      }
-    }
-    return -1.0;
-  };
-  EXPECT_EQ(counter("called"), kThreads * kEach);
-  EXPECT_GT(counter("run"), 0);
-  EXPECT_LT(counter("run"), kThreads * kEach);
-  std::cout << counter("called") << " invalidations in " << counter("run") << " script runs\n";
 }
 
 TEST_F(CacheTest, AnInvalidationBetweenTheReadAndTheFillLeavesNothingStale) {
