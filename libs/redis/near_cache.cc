@@ -87,12 +87,12 @@ std::shared_ptr<const std::string> NearCache::Get(const std::string& key) {
 uint64_t NearCache::BeginFill(const std::string& key) {
   if (!Covers(key) || !Quiet()) return 0;
   std::lock_guard lock(mu_);
+  auto [it, added] = slots_.try_emplace(key);
+  if (!it->second.filling) return 0;  // an entry is kept: nothing to fill
   // A fill already under way keeps its (earlier) mark and this read shares it: whichever of
   // the two installs first, both read Redis after the mark, which is all the rule needs.
-  // (An entry already kept is answered with a mark nothing matches: no fill over it.)
-  auto [it, added] = slots_.try_emplace(key);
   if (added) it->second.mark = ++last_mark_;
-  return it->second.filling ? it->second.mark : ++last_mark_;
+  return it->second.mark;
 }
 
 void NearCache::Fill(const std::string& key, uint64_t mark, std::string value,

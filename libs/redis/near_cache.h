@@ -55,8 +55,8 @@ class NearCache {
   // otherwise. Shared, not copied: a hit costs no copy of the value under the lock.
   std::shared_ptr<const std::string> Get(const std::string& key);
   // Marks `key` as being filled: call before the read from Redis whose answer goes to Fill,
-  // and pass Fill the mark this returns. 0 when the near-cache is not usable now (nothing to
-  // fill then).
+  // and pass Fill the mark this returns. 0 when there is nothing to fill: the near-cache is
+  // not usable now, or it already keeps an entry for `key`.
   uint64_t BeginFill(const std::string& key);
   // Keeps `value` for `ttl` if `mark` is still the key's mark: no invalidation touched `key`
   // since BeginFill. (A mark put in after an invalidation erased this one is not it: the read

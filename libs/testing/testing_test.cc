@@ -10,47 +10,44 @@ namespace {
 
 using std::chrono::seconds;
 
-// A log file name, the file removed with it.
-struct Log {
-  std::string path = "/tmp/" + hc::testing::UniqueName("hc-serving") + ".log";
-  ~Log() { std::filesystem::remove(path); }
+// A shell script run as a service would be, its output in a log file removed afterwards.
+class WaitForServing : public ::testing::Test {
+ protected:
+  ~WaitForServing() override { std::filesystem::remove(log_); }
+
+  absl::StatusOr<hc::testing::ServingPorts> Run(const std::string& script,
+                                                std::chrono::milliseconds timeout) {
+    process_.Start({"sh", "-c", script}, log_);
+    return hc::testing::WaitForServing(process_, log_, timeout);
+  }
+
+  hc::testing::ChildProcess process_;
+  const std::string log_ = "/tmp/" + hc::testing::UniqueName("hc-serving") + ".log";
 };
 
-TEST(WaitForServing, ReadsThePortsTheServiceReported) {
-  hc::testing::ChildProcess process;
-  const Log log_file;
-  const std::string& log = log_file.path;
-  process.Start({"sh", "-c",
-                 "echo starting; sleep 0.2; echo '{\"msg\":\"x serving gRPC on port 40123 and "
-                 "metrics on port 40124\"}'; sleep 30"},
-                log);
-  auto ports = hc::testing::WaitForServing(process, log, seconds(10));
+TEST_F(WaitForServing, ReadsThePortsTheServiceReported) {
+  auto ports =
+      Run("echo starting; sleep 0.2; echo '{\"msg\":\"x serving gRPC on port 40123 and metrics on "
+          "port 40124\"}'; sleep 30",
+          seconds(10));
   ASSERT_TRUE(ports.ok()) << ports.status();
   EXPECT_EQ(ports->grpc, 40123);
   EXPECT_EQ(ports->metrics, 40124);
-  EXPECT_TRUE(process.running());
+  EXPECT_TRUE(process_.running());
 }
 
-TEST(WaitForServing, AProcessThatExitsFirstFailsAtOnceQuotingItsLog) {
-  hc::testing::ChildProcess process;
-  const Log log_file;
-  const std::string& log = log_file.path;
-  process.Start({"sh", "-c", "echo 'HC_GRPC_ADDR: address in use'; exit 1"}, log);
+TEST_F(WaitForServing, AProcessThatExitsFirstFailsAtOnceQuotingItsLog) {
   const auto started = std::chrono::steady_clock::now();
-  auto ports = hc::testing::WaitForServing(process, log, seconds(30));
+  auto ports = Run("echo 'HC_GRPC_ADDR: address in use'; exit 1", seconds(30));
   EXPECT_LT(std::chrono::steady_clock::now() - started, seconds(10));
   ASSERT_FALSE(ports.ok());
   EXPECT_EQ(ports.status().code(), absl::StatusCode::kUnavailable);
   EXPECT_NE(ports.status().message().find("address in use"), std::string::npos) << ports.status();
-  EXPECT_FALSE(process.running());
+  EXPECT_FALSE(process_.running());
 }
 
-TEST(WaitForServing, SilenceUntilTheDeadlineIsAnError) {
-  hc::testing::ChildProcess process;
-  const Log log_file;
-  const std::string& log = log_file.path;
-  process.Start({"sh", "-c", "echo still migrating; sleep 30"}, log);
-  auto ports = hc::testing::WaitForServing(process, log, std::chrono::milliseconds(300));
+TEST_F(WaitForServing, SilenceUntilTheDeadlineIsAnError) {
+  auto ports = Run("echo still migrating; sleep 30", std::chrono::milliseconds(300));
   ASSERT_FALSE(ports.ok());
   EXPECT_EQ(ports.status().code(), absl::StatusCode::kDeadlineExceeded);
   EXPECT_NE(ports.status().message().find("still migrating"), std::string::npos);
