@@ -103,7 +103,23 @@ import json, os, sys
 hz = os.sysconf("SC_CLK_TCK")
 out, service, shell = sys.argv[1], sys.argv[2], sys.argv[3]
 f = list(map(int, open("/proc/stat").readline().split()[1:]))
-snap = {"user": f[0] + f[1], "kernel": f[2] + f[5] + f[6], "busy": f[0] + f[1] + f[2] + f[5] + f[6]}
+snap = {"user": f[0] + f[1], "kernel": f[2] + f[5] + f[6], "busy": f[0] + f[1] + f[2] + f[5] + f[6],
+        "idle": f[3] + f[4]}
+# Counts, not times (cpu_breakdown divides them by the calls): context switches, and the
+# interrupts one core sends another to wake a task on it or run a function there.
+counts = {"switches": 0, "ipis": 0}
+for line in open("/proc/stat"):
+    cols = line.split()
+    if cols[0] == "ctxt":
+        counts["switches"] = int(cols[1])
+    elif cols[0].startswith("cpu") and cols[0] != "cpu":  # each core's idle and busy time
+        c = list(map(int, cols[1:]))
+        snap[f"{cols[0]}_idle"] = c[3] + c[4]
+        snap[f"{cols[0]}_busy"] = c[0] + c[1] + c[2] + c[5] + c[6]
+for line in open("/proc/interrupts"):
+    cols = line.split()
+    if cols and cols[0] in ("RES:", "CAL:", "TLB:"):
+        counts["ipis"] += sum(int(c) for c in cols[1:] if c.isdigit())
 groups = {"service": 0, "postgres": 0, "redis": 0, "kafka": 0, "client": 0}
 for pid in filter(str.isdigit, os.listdir("/proc")):
     try:
@@ -124,11 +140,16 @@ for pid in filter(str.isdigit, os.listdir("/proc")):
     elif comm == "java":
         groups["kafka"] += own
 snap.update(groups)
-json.dump({k: 1000 * v / hz for k, v in snap.items()}, open(out, "w"))
+snap = {k: 1000 * v / hz for k, v in snap.items()}
+snap.update(counts)
+json.dump(snap, open(out, "w"))
 EOF
 }
 # cpu_breakdown FILE0 FILE1 COUNT: CPU per write (us) between two cpu_snap files, by group, and
-# what the groups leave over ("other": processes outside them, interrupts).
+# what the groups leave over ("other": processes outside them, interrupts); then the share of the
+# machine left idle, and the context switches and inter-processor interrupts (RES, CAL and TLB
+# in /proc/interrupts: one core waking a task on the other, or running a function there) per
+# write, which tell a run whose cores hand work to each other often from one that does not.
 cpu_breakdown() {
   python3 - "$@" <<'EOF'
 import json, sys
@@ -136,8 +157,15 @@ a, b, n = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), float(sys.
 d = {k: 1000 * (b[k] - a[k]) / n if n else 0 for k in a}
 named = ["service", "client", "postgres", "redis", "kafka"]
 other = d["busy"] - sum(d[k] for k in named)
+def idle(prefix):
+    i, b_ = (b[f"{prefix}{k}"] - a[f"{prefix}{k}"] for k in ("idle", "busy"))
+    return 100 * i / max(1, i + b_)
+cores = sorted(k[:-5] for k in a if k.startswith("cpu") and k.endswith("_idle"))
+switches, ipis = ((b[k] - a[k]) / n if n else 0 for k in ("switches", "ipis"))
 print(f'machine {d["busy"]:.0f} us (user {d["user"]:.0f}, kernel {d["kernel"]:.0f}) = ' +
-      ", ".join(f"{k} {d[k]:.0f}" for k in named) + f", other {other:.0f}")
+      ", ".join(f"{k} {d[k]:.0f}" for k in named) + f", other {other:.0f}; " +
+      f'idle {idle(""):.0f} % (' + ", ".join(f"{c} {idle(c + '_'):.0f} %" for c in cores) +
+      f"), {switches:.1f} context switches and {ipis:.1f} IPIs per write")
 EOF
 }
 # cpu_served FILE0 FILE1 COUNT: CPU per write (us) of the whole machine less the load tool's
@@ -153,6 +181,21 @@ EOF
 ratio() { python3 -c 'import sys; a, b = map(float, sys.argv[1:]); print(f"{a / b:.2f}")' "$@"; }
 row() { printf '%-28s %10s %9s %9s %7s\n' "$@"; }
 half() { echo $(( $1 / 2 > 0 ? $1 / 2 : 1 )); }
+
+# calibrate: milliseconds a fixed piece of pure CPU work takes on SERVER_CPU now. On this
+# workplace's virtual machines the same work has taken 438 to 811 ms within half an hour: the
+# host's speed moves, and every figure of a run moves with it. A pair of runs compared by a
+# ratio should have taken about the same time before and after.
+calibrate() {
+  python3 - "${SERVER_CPU:-1}" <<'EOF'
+import os, sys, time
+os.sched_setaffinity(0, {int(sys.argv[1])})
+t, s = time.perf_counter(), 0
+for i in range(3_000_000):
+    s += i * i % 7
+print(f"{(time.perf_counter() - t) * 1000:.0f}")
+EOF
+}
 
 # idle_pct: how much of the CPU was idle over the last second, in percent.
 idle_pct() {
@@ -179,9 +222,12 @@ bench_init() {
   SECS="${BENCH_SECONDS:-10}"
   WARMUP="${BENCH_WARMUP_SECONDS:-3}"
   CONNS="${BENCH_DB_CONNECTIONS:-8}"
-  # Worker threads of the service: its default (16); the pool, not the workers, bounds what
-  # reaches PostgreSQL, and calls wait for a connection the same way pgbench clients do.
-  WORKERS="${BENCH_WORKERS:-16}"
+  # Worker threads of the service: as many as its connections, the shape of its defaults
+  # (HC_WORKERS = HC_DB_POOL_SIZE = 16). With twice as many workers as connections (this
+  # bench's default until 2026-12-01), half the workers waited for a connection at every call:
+  # 24-26 context switches per RSVP on the machine against 17-18, and a third more of the
+  # service's CPU per RSVP (bench/README.md).
+  WORKERS="${BENCH_WORKERS:-${CONNS}}"
   CONCURRENCY="${BENCH_CONCURRENCY:-32}"
   # Members the gRPC side of a write benchmark writes as (write_load), a random one per call.
   MEMBERS="${BENCH_MEMBERS:-2000}"
@@ -401,11 +447,13 @@ bench_grpc_write_run() {
 # GH_* (gRPC, half), P_TPS P_P50 P_P99 P_ERR (pgbench, full), PH_* (pgbench, half), and the
 # CPU per call of the whole machine and of the service: G_CPU G_SVC, P_CPU P_SVC; G_BREAKDOWN
 # and P_BREAKDOWN: that CPU per call by process group (cpu_breakdown); G_SERVED and P_SERVED:
-# the machine's CPU per call less the load tool's (cpu_served).
+# the machine's CPU per call less the load tool's (cpu_served); CALIBRATE_BEFORE and
+# CALIBRATE_AFTER: calibrate's figure before the full-load gRPC run and after pgbench's.
 bench_write_vs_pgbench() {
   local name="$1" kind="$2" table="$3" script="$4" m0 m1 s0 s1
   bench_grpc_write_run "${name}-warmup" "${kind}" "${table}" "${TMP}/${name}-warmup.ids" \
     "${WARMUP}"
+  CALIBRATE_BEFORE="$(calibrate)"
   cpu_snap "${TMP}/cpu0"
   m0="$(busy_ms)" s0="$(proc_ms "${SERVICE_PID}")"
   bench_grpc_write_run "${name}-grpc" "${kind}" "${table}" "${TMP}/${name}-full.ids" "${SECS}"
@@ -424,6 +472,7 @@ bench_write_vs_pgbench() {
   read -r P_CPU P_SVC <<<"$(cpu_per_call "${P_DONE}" "${m0}" "${m1}" "${s0}" "${s1}")"
   P_BREAKDOWN="$(cpu_breakdown "${TMP}/cpu0" "${TMP}/cpu1" "${P_DONE}")"
   P_SERVED="$(cpu_served "${TMP}/cpu0" "${TMP}/cpu1" "${P_DONE}")"
+  CALIBRATE_AFTER="$(calibrate)"
   bench_grpc_write_run "${name}-grpc-half" "${kind}" "${table}" "${TMP}/${name}-half.ids" \
     "${SECS}" "$(half "${G_RPS}")"
   read -r GH_RPS GH_P50 GH_P99 GH_ERR _ <"${OUT}/${name}-grpc-half.stats"

@@ -36,7 +36,8 @@
 #   BENCH_SECONDS         measured seconds per run (default 10)
 #   BENCH_WARMUP_SECONDS  unmeasured warm-up before each full-load gRPC run (default 3)
 #   BENCH_DB_CONNECTIONS  PostgreSQL connections: the service's pool and pgbench clients (8)
-#   BENCH_WORKERS         the service's worker threads (default 16, its own default)
+#   BENCH_WORKERS         the service's worker threads (default: BENCH_DB_CONNECTIONS, as
+#                         the service's own defaults have as many workers as connections)
 #   BENCH_CONCURRENCY     concurrent gRPC calls (default 32)
 #   BENCH_MEMBERS         members the gRPC calls are made by, a random one each (2000)
 #   BENCH_SHUFFLE         0: the shifts in order (with BENCH_MEMBERS=1: the shape before 11-30)
@@ -162,7 +163,7 @@ hc_step "summary"
   echo "servers on core ${SERVER_CPU}; write_load, ghz and pgbench on core ${CLIENT_CPU};" \
     "PostgreSQL, Redis, Kafka unpinned"
   echo "SignUp: ${CONNS} PostgreSQL connections (service pool = pgbench clients)," \
-    "write_load ${CONCURRENCY} concurrent calls by ${MEMBERS} members; ${SECS}s per run;" \
+    "${WORKERS} workers, write_load ${CONCURRENCY} concurrent calls by ${MEMBERS} members; ${SECS}s per run;" \
     "pgbench -M ${PGBENCH_MODE}, pipelined ${BENCH_PGBENCH_PIPELINE:-1}"
   echo
   row "" "per second" "p50 ms" "p99 ms" "errors"
@@ -183,6 +184,8 @@ hc_step "summary"
   echo "  without the load tools (machine less client), per SignUp: ${G_SERVED} us via gRPC," \
     "${P_SERVED} us via pgbench: $(ratio "${P_SERVED}" "${G_SERVED}") (the ratio if the load tools" \
     "cost nothing)"
+  echo "  host speed: a fixed loop took ${CALIBRATE_BEFORE} ms before the gRPC run and" \
+    "${CALIBRATE_AFTER} ms after pgbench's (far apart: the host's speed moved between the two)"
   echo "ListRoles / echo server:   $(ratio "${R_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"
