@@ -197,6 +197,18 @@ print(f"{(time.perf_counter() - t) * 1000:.0f}")
 EOF
 }
 
+# host_speed_line: the summary's line on CALIBRATE_BEFORE and CALIBRATE_AFTER, saying whether
+# they are within 10 % of each other (the two runs met the same host) or not.
+host_speed_line() {
+  local verdict="within 10 %: the two runs met the same host speed"
+  local a="${CALIBRATE_BEFORE}" b="${CALIBRATE_AFTER}"
+  if ((a * 10 > b * 11 || b * 10 > a * 11)); then
+    verdict="more than 10 % apart: the host's speed moved between the two"
+  fi
+  echo "  host speed: a fixed loop took ${CALIBRATE_BEFORE} ms before the gRPC run and" \
+    "${CALIBRATE_AFTER} ms after pgbench's (${verdict})"
+}
+
 # idle_pct: how much of the CPU was idle over the last second, in percent.
 idle_pct() {
   python3 -c '
@@ -451,6 +463,10 @@ bench_grpc_write_run() {
 # CALIBRATE_AFTER: calibrate's figure before the full-load gRPC run and after pgbench's.
 bench_write_vs_pgbench() {
   local name="$1" kind="$2" table="$3" script="$4" m0 m1 s0 s1
+  # pgbench first, unmeasured, so that PostgreSQL, the outbox relay and Kafka are warm before
+  # the first measured run, not only before the second. A broker this bench has just started
+  # runs its JVM's first minute of load slower, and that would land on the gRPC run alone.
+  pgbench_run "${name}-pgbench-warmup" "${script}" -T "$((STARTED_STACK ? 30 : WARMUP))"
   bench_grpc_write_run "${name}-warmup" "${kind}" "${table}" "${TMP}/${name}-warmup.ids" \
     "${WARMUP}"
   CALIBRATE_BEFORE="$(calibrate)"

@@ -34,7 +34,8 @@
 #
 # Environment:
 #   BENCH_SECONDS         measured seconds per run (default 10)
-#   BENCH_WARMUP_SECONDS  unmeasured warm-up before each full-load gRPC run (default 3)
+#   BENCH_WARMUP_SECONDS  unmeasured warm-up before each full-load gRPC run (default 3); pgbench
+#                         warms up as long before them (30 s when the bench started the stack)
 #   BENCH_DB_CONNECTIONS  PostgreSQL connections: the service's pool and pgbench clients (8)
 #   BENCH_WORKERS         the service's worker threads (default: BENCH_DB_CONNECTIONS, as
 #                         the service's own defaults have as many workers as connections)
@@ -184,8 +185,7 @@ hc_step "summary"
   echo "  without the load tools (machine less client), per SignUp: ${G_SERVED} us via gRPC," \
     "${P_SERVED} us via pgbench: $(ratio "${P_SERVED}" "${G_SERVED}") (the ratio if the load tools" \
     "cost nothing)"
-  echo "  host speed: a fixed loop took ${CALIBRATE_BEFORE} ms before the gRPC run and" \
-    "${CALIBRATE_AFTER} ms after pgbench's (far apart: the host's speed moved between the two)"
+  host_speed_line
   echo "ListRoles / echo server:   $(ratio "${R_RPS}" "${X_RPS}")   (aim >= 0.7)"
 } | tee "${OUT}/summary.txt"
 hc_log "reports in ${OUT}"
