@@ -124,7 +124,8 @@ print(" ".join(f"{k}={v}" for k, v in sorted(d.items())) or "none")' "$1" "$2"
 }
 
 # h2load_run NAME URL_PATH PORT BODY TOKEN LIMIT: $OUT/NAME.h2load; prints "req_s succeeded
-# failed 2xx". LIMIT is "-D SECONDS" (the warm-up) or "-n CALLS" (the measured run: a fixed
+# failed 2xx bytes", bytes being the DATA frames' bytes a call received (the reply and its
+# gRPC frame). LIMIT is "-D SECONDS" (the warm-up) or "-n CALLS" (the measured run: a fixed
 # number of calls, so none is cut off in flight and counted as Canceled by the server).
 h2load_run() {
   local name="$1" path="$2" port="$3" body="$4" token="$5" limit="$6"
@@ -141,7 +142,9 @@ rps = float(re.search(r"finished in [0-9.]+m?s, ([0-9.]+) req/s", t).group(1))
 m = re.search(r"requests: \d+ total, \d+ started, (\d+) done, (\d+) succeeded, (\d+) failed, "
               r"(\d+) errored", t)
 status2xx = int(re.search(r"status codes: (\d+) 2xx", t).group(1))
-print(f"{rps:.0f} {m.group(2)} {int(m.group(3)) + int(m.group(4))} {status2xx}")
+data = int(re.search(r"\((\d+)\) data", t).group(1))
+per_call = data // int(m.group(2)) if int(m.group(2)) else 0
+print(f"{rps:.0f} {m.group(2)} {int(m.group(3)) + int(m.group(4))} {status2xx} {per_call}")
 EOF
 }
 
@@ -186,7 +189,7 @@ measure() {
   [[ "${method}" == Echo ]] && req_type="${svc%.*}.EchoRequest"
   grpc_body "${name}" "${proto}" "${req_type}" "${text}"
   hc_log "${label}: ${WARMUP}s warm-up, ${SECS}s measured (h2load ${H2_CONNS}x${H2_STREAMS})"
-  local wrps c0="" c1="" u0 k0 u1 k1 rps ok failed s2xx codes="-" us usr sys
+  local wrps c0="" c1="" u0 k0 u1 k1 rps ok failed s2xx bytes codes="-" us usr sys loop
   read -r wrps _ <<<"$(h2load_run "${name}-warmup" "/${svc}/${method}" "${port}" \
     "${TMP}/${name}.bin" "${token}" "-D ${WARMUP}")"
   # The warm-up's last calls were cut off when it stopped; wait until the server has counted
@@ -200,8 +203,11 @@ measure() {
       c0="$(handled_codes "${mport}" "${method}")"
     done
   fi
+  # The host's speed moves on this workplace's machines (bench/lib.sh's calibrate): the fixed
+  # loop's time on the server core beside each row says whether two rows met the same host.
+  loop="$(calibrate)"
   read -r u0 k0 <<<"$(user_sys_ms "${SERVER_PID}")"
-  read -r rps ok failed s2xx <<<"$(h2load_run "${name}" "/${svc}/${method}" "${port}" \
+  read -r rps ok failed s2xx bytes <<<"$(h2load_run "${name}" "/${svc}/${method}" "${port}" \
     "${TMP}/${name}.bin" "${token}" "-n $((wrps * SECS > 1000 ? wrps * SECS : 1000))")"
   read -r u1 k1 <<<"$(user_sys_ms "${SERVER_PID}")"
   if [[ -n "${mport}" ]]; then
@@ -221,8 +227,9 @@ print(" ".join(f"{1000 * ms / n:.1f}" if n else "-" for ms in (u + k, u, k)))' \
     lat="$(ghz_latency "${name}" "${port}" "${proto}" "${svc}/${method}" "${json}" "${token}" \
       "$(half "${rps}")")"
   fi
-  echo "${label}|${rps}|${ok}|${us}|${codes}|${state}|${lat}|$(half "${rps}")|${usr}|${sys}" \
-    >>"${RESULTS}"
+  local fields=("${label}" "${rps}" "${ok}" "${us}" "${codes}" "${state}" "${lat}"
+                "$(half "${rps}")" "${usr}" "${sys}" "${bytes}" "${loop}")
+  (IFS='|'; echo "${fields[*]}") >>"${RESULTS}"
 }
 
 # start_server NAME BINARY [VAR=VALUE...]: the service on SERVER_CPU against a fresh database;
@@ -426,15 +433,23 @@ rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
 echo = next((r for r in rows if r[0] == "Echo"), None)
 print("us/call: the server's CPU (utime + stime) per call; its 'vs echo' is echo's us/call")
 print("divided by this RPC's, so 1.00 is as cheap as echo for both ratios.")
+print("reply B: the DATA bytes a call received (reply and frame); loop ms: a fixed loop's time on")
+print("the server core just before the row's run (the host's speed; * more than 10 % off Echo's).")
 print(f'{"RPC":<12} {"req/s":>8} {"vs echo":>8} {"us/call":>8} {"vs echo":>8} {"user":>6} '
-      f'{"sys":>6}  {"codes (grpc_server_handled_total)":<34} {"state":<6}')
+      f'{"sys":>6} {"reply B":>7} {"loop ms":>8}  {"codes (grpc_server_handled_total)":<34} '
+      f'{"state":<6}')
 for r in rows:
     rps, us = float(r[1]), float(r[3]) if r[3] != "-" else float("nan")
     x = f"{rps / float(echo[1]):.2f}" if echo else "-"
     # CPU ratio as "echo's CPU per call / this one's": 1.0 is as cheap as echo, like req/s.
     y = f"{float(echo[3]) / us:.2f}" if echo and us == us and us > 0 else "-"
-    print(f"{r[0]:<12} {rps:>8.0f} {x:>8} {us:>8.1f} {y:>8} {r[8]:>6} {r[9]:>6}  {r[4]:<34} "
-          f"{r[5]:<6}")
+    off = echo and abs(float(r[11]) - float(echo[11])) > 0.1 * float(echo[11])
+    loop = r[11] + ("*" if off else " ")
+    print(f"{r[0]:<12} {rps:>8.0f} {x:>8} {us:>8.1f} {y:>8} {r[8]:>6} {r[9]:>6} {r[10]:>7} "
+          f"{loop:>8}  {r[4]:<34} {r[5]:<6}")
+loops = [float(r[11]) for r in rows]
+print(f"host speed: the loop took {min(loops):.0f}-{max(loops):.0f} ms over the rows; ratios of "
+      "rows marked * compare runs on a host of another speed")
 print()
 print(f'ghz at half of each RPC\'s h2load maximum: {"target/s":>8} {"got/s":>7} {"p50 ms":>7} '
       f'{"p99 ms":>7} {"p99.9 ms":>8} {"errors":>6}')
