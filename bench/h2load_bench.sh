@@ -434,7 +434,7 @@ echo = next((r for r in rows if r[0] == "Echo"), None)
 print("us/call: the server's CPU (utime + stime) per call; its 'vs echo' is echo's us/call")
 print("divided by this RPC's, so 1.00 is as cheap as echo for both ratios.")
 print("reply B: the DATA bytes a call received (reply and frame); loop ms: a fixed loop's time on")
-print("the server core just before the row's run (the host's speed; * more than 10 % off Echo's).")
+print("the server core just before the row's run (the host's speed; *: over 10 % from Echo's).")
 print(f'{"RPC":<12} {"req/s":>8} {"vs echo":>8} {"us/call":>8} {"vs echo":>8} {"user":>6} '
       f'{"sys":>6} {"reply B":>7} {"loop ms":>8}  {"codes (grpc_server_handled_total)":<34} '
       f'{"state":<6}')
@@ -443,7 +443,9 @@ for r in rows:
     x = f"{rps / float(echo[1]):.2f}" if echo else "-"
     # CPU ratio as "echo's CPU per call / this one's": 1.0 is as cheap as echo, like req/s.
     y = f"{float(echo[3]) / us:.2f}" if echo and us == us and us > 0 else "-"
-    off = echo and abs(float(r[11]) - float(echo[11])) > 0.1 * float(echo[11])
+    # bench/lib.sh's host_speed_line rule: the slower loop more than 10 % over the faster.
+    a, b = float(r[11]), float(echo[11]) if echo else float(r[11])
+    off = max(a, b) > 1.1 * min(a, b)
     loop = r[11] + ("*" if off else " ")
     print(f"{r[0]:<12} {rps:>8.0f} {x:>8} {us:>8.1f} {y:>8} {r[8]:>6} {r[9]:>6} {r[10]:>7} "
           f"{loop:>8}  {r[4]:<34} {r[5]:<6}")

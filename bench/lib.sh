@@ -198,7 +198,8 @@ EOF
 }
 
 # host_speed_line: the summary's line on CALIBRATE_BEFORE and CALIBRATE_AFTER, saying whether
-# they are within 10 % of each other (the two runs met the same host) or not.
+# the slower is within 10 % of the faster (the two runs met the same host) or not. The same
+# rule marks h2load_bench.sh's rows.
 host_speed_line() {
   local verdict="within 10 %: the two runs met the same host speed"
   local a="${CALIBRATE_BEFORE}" b="${CALIBRATE_AFTER}"
@@ -464,8 +465,8 @@ bench_grpc_write_run() {
 bench_write_vs_pgbench() {
   local name="$1" kind="$2" table="$3" script="$4" m0 m1 s0 s1
   # pgbench first, unmeasured, so that PostgreSQL, the outbox relay and Kafka are warm before
-  # the first measured run, not only before the second. A broker this bench has just started
-  # runs its JVM's first minute of load slower, and that would land on the gRPC run alone.
+  # the first measured run, not only before the second: cold caches (and a broker this bench
+  # has just started) would otherwise land on the gRPC run alone.
   pgbench_run "${name}-pgbench-warmup" "${script}" -T "$((STARTED_STACK ? 30 : WARMUP))"
   bench_grpc_write_run "${name}-warmup" "${kind}" "${table}" "${TMP}/${name}-warmup.ids" \
     "${WARMUP}"
