@@ -16,9 +16,11 @@
 # server has no metrics; its answers are checked once with grpcurl.
 #
 # Per RPC it prints req/s, the ratio to echo, the server's CPU per call (utime + stime from
-# /proc/<pid>/stat before and after, divided by the calls) and that against echo's. Then ghz,
-# at a fixed rate of half the RPC's measured maximum, gives p50/p99/p99.9 (ghz is only used
-# where it is not saturated; when it cannot reach the rate the row says so).
+# /proc/<pid>/stat before and after, divided by the calls) and that against echo's. Then
+# h2load again, at a fixed rate of half the RPC's measured maximum (`--rps` per connection),
+# gives p50/p99/p99.9 from its per-call log (`--log-file`). ghz did this before, but on one
+# core it tops out near 14,000 calls a second, under half of most maxima; when h2load cannot
+# keep the rate either, the row says so.
 #
 # Cached reads measured: membership GetMember; events GetEvent and ListEvents; volunteering
 # GetRole and ListRoles; notifications ListInbox (a member with 50 items, pages of 20). Each service gets a fresh database (dropped at the end) and its data is
@@ -31,8 +33,8 @@
 #   BENCH_CONNECTIONS     h2load connections (default 4)
 #   BENCH_STREAMS         concurrent streams per connection (default 16)
 #   BENCH_SERVER_CPU      core of the servers (default 1)
-#   BENCH_CLIENT_CPU      core of h2load and ghz (default 0)
-#   BENCH_LATENCY         1 = also the ghz latency runs at half load (default 1)
+#   BENCH_CLIENT_CPU      core of h2load (default 0)
+#   BENCH_LATENCY         1 = also the fixed-rate latency runs at half load (default 1)
 #   BENCH_PAGE_BYTES      the reply of the "Echo page" row (default 2506, ListInbox's page)
 #   BENCH_ONLY            space-separated subset of: echo membership events volunteering
 #                         notifications
@@ -64,7 +66,7 @@ for v in SECS WARMUP H2_CONNS H2_STREAMS SERVER_CPU CLIENT_CPU LATENCY PAGE_BYTE
 done
 CONCURRENCY=$((H2_CONNS * H2_STREAMS))
 hc_require_root
-hc_need h2load ghz grpcurl protoc psql taskset python3 curl
+hc_need h2load grpcurl protoc psql taskset python3 curl
 ECHO_BIN="${BUILD_DIR}/bench/echo_server"
 TOKEN_BIN="${BUILD_DIR}/libs/auth/hc-token"
 for b in "${ECHO_BIN}" "${TOKEN_BIN}"; do
@@ -148,24 +150,29 @@ print(f"{rps:.0f} {m.group(2)} {int(m.group(3)) + int(m.group(4))} {status2xx} {
 EOF
 }
 
-# ghz_latency NAME PORT PROTO CALL JSON TOKEN RATE: "rps p50 p99 p999 errors" at RATE calls/s.
-ghz_latency() {
-  local name="$1" port="$2" proto="$3" call="$4" data="$5" token="$6" rate="$7"
-  local args=(--insecure --cpus 1 --import-paths proto --proto "${proto}" --call "${call}"
-              -d "${data}" -c "${CONCURRENCY}" --connections "${H2_CONNS}" -z "${SECS}s"
-              --rps "${rate}" --duration-stop wait -t 10s --format json -o "${OUT}/${name}.ghz.json")
-  if [[ -n "${token}" ]]; then args+=(-m "{\"authorization\":\"Bearer ${token}\"}"); fi
-  taskset -c "${CLIENT_CPU}" ghz "${args[@]}" "${HOST}:${port}" 2>"${OUT}/${name}.ghz.err" || true
-  [[ -s "${OUT}/${name}.ghz.json" ]] || { hc_tail "${OUT}/${name}.ghz.err"; hc_die "ghz: no report"; }
-  python3 - "${OUT}/${name}.ghz.json" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))
-lat = sorted(d["latency"] for d in r.get("details") or [] if d.get("status") == "OK")
-pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] / 1e6 if lat else float("nan")
-errors = int(r.get("count") or 0) - int((r.get("statusCodeDistribution") or {}).get("OK", 0))
-print(f'{r.get("rps") or 0:.0f} {pct(0.5):.2f} {pct(0.99):.2f} {pct(0.999):.2f} {errors}')
-r.pop("details", None)
-json.dump(r, open(sys.argv[1], "w"))
+# h2load_latency NAME URL_PATH PORT BODY TOKEN RATE: "rps p50 p99 p999 errors" at about RATE
+# calls/s: h2load's connections each send RATE/connections a second (`--rps`), for SECS seconds
+# of calls, every call's time to its last byte logged (`--log-file`: start, status, µs).
+# errors: calls h2load saw fail or answered other than 200; the caller adds gRPC's codes.
+h2load_latency() {
+  local name="$1" path="$2" port="$3" body="$4" token="$5" rate="$6"
+  local per=$(((rate + H2_CONNS - 1) / H2_CONNS))
+  local headers=(-H "content-type: application/grpc" -H "te: trailers")
+  if [[ -n "${token}" ]]; then headers+=(-H "authorization: Bearer ${token}"); fi
+  taskset -c "${CLIENT_CPU}" h2load -n "$((per * H2_CONNS * SECS))" -c "${H2_CONNS}" \
+    -m "${H2_STREAMS}" -t 1 --rps "${per}" --log-file "${TMP}/${name}.calls" -d "${body}" \
+    "${headers[@]}" "http://${HOST}:${port}${path}" >"${OUT}/${name}.rate.h2load" 2>&1 \
+    || { hc_tail "${OUT}/${name}.rate.h2load"; hc_die "h2load failed (${name}, fixed rate)"; }
+  python3 - "${OUT}/${name}.rate.h2load" "${TMP}/${name}.calls" <<'EOF'
+import re, sys
+t = open(sys.argv[1]).read()
+rps = float(re.search(r"finished in [0-9.]+m?s, ([0-9.]+) req/s", t).group(1))
+m = re.search(r"requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded", t)
+lat = sorted(int(f[2]) for f in (l.split() for l in open(sys.argv[2]))
+             if len(f) >= 3 and f[1] == "200")
+pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] / 1e3 if lat else float("nan")
+errors = int(m.group(1)) - len(lat)
+print(f"{rps:.0f} {pct(0.5):.2f} {pct(0.99):.2f} {pct(0.999):.2f} {errors}")
 EOF
 }
 
@@ -180,7 +187,7 @@ RESULTS="${TMP}/results"
 : >"${RESULTS}"
 BROKEN=0
 # measure LABEL PORT METRICS_PORT PROTO SERVICE METHOD TEXT JSON TOKEN: one RPC (h2load full
-# load, then ghz at half of it) against SERVER_PID; appends a line to $RESULTS.
+# load, then h2load at a fixed half of it) against SERVER_PID; appends a line to $RESULTS.
 measure() {
   local label="$1" port="$2" mport="$3" proto="$4" svc="$5" method="$6" text="$7" json="$8"
   local token="$9" name req_type
@@ -224,8 +231,17 @@ print(" ".join(f"{1000 * ms / n:.1f}" if n else "-" for ms in (u + k, u, k)))' \
   [[ "${state}" == BROKEN ]] && BROKEN=1
   local lat="- - - - -"
   if ((LATENCY)); then
-    lat="$(ghz_latency "${name}" "${port}" "${proto}" "${svc}/${method}" "${json}" "${token}" \
-      "$(half "${rps}")")"
+    local lrps p50 p99 p999 lerr c2
+    read -r lrps p50 p99 p999 lerr <<<"$(h2load_latency "${name}" "/${svc}/${method}" \
+      "${port}" "${TMP}/${name}.bin" "${token}" "$(half "${rps}")")"
+    if [[ -n "${mport}" ]]; then
+      c2="$(handled_codes "${mport}" "${method}")"
+      lerr="$(python3 -c 'import sys
+print(int(sys.argv[1]) + sum(int(p.split("=")[1]) for p in sys.argv[2].split()
+                             if "=" in p and not p.startswith("OK=")))' \
+        "${lerr}" "$(codes_delta "${c1}" "${c2}")")"
+    fi
+    lat="${lrps} ${p50} ${p99} ${p999} ${lerr}"
   fi
   local fields=("${label}" "${rps}" "${ok}" "${us}" "${codes}" "${state}" "${lat}"
                 "$(half "${rps}")" "${usr}" "${sys}" "${bytes}" "${loop}")
@@ -424,7 +440,7 @@ hc_step "results (reports in ${OUT})"
 {
   echo "h2load bench, $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD)," \
     "$(nproc) cores, ${IDLE}% idle before (shared machine: compare ratios, not req/s)"
-  echo "servers on core ${SERVER_CPU}, h2load and ghz on core ${CLIENT_CPU}; PostgreSQL, Redis," \
+  echo "servers on core ${SERVER_CPU}, h2load on core ${CLIENT_CPU}; PostgreSQL, Redis," \
     "Kafka unpinned; h2load ${H2_CONNS} connections x ${H2_STREAMS} streams, ${SECS}s per RPC"
   echo
   python3 - "${RESULTS}" <<'EOF'
@@ -453,11 +469,12 @@ loops = [float(r[11]) for r in rows]
 print(f"host speed: the loop took {min(loops):.0f}-{max(loops):.0f} ms over the rows; ratios of "
       "rows marked * compare runs on a host of another speed")
 print()
-print(f'ghz at half of each RPC\'s h2load maximum: {"target/s":>8} {"got/s":>7} {"p50 ms":>7} '
+print(f'h2load at half of each RPC\'s maximum: {"target/s":>13} {"got/s":>7} {"p50 ms":>7} '
       f'{"p99 ms":>7} {"p99.9 ms":>8} {"errors":>6}')
 for r in rows:
     got, p50, p99, p999, err = r[6].split()
-    note = "" if got == "-" or float(got) >= 0.95 * float(r[7]) else "  (ghz could not keep the rate)"
+    kept = got == "-" or float(got) >= 0.95 * float(r[7])
+    note = "" if kept else "  (h2load could not keep the rate)"
     print(f'  {r[0]:<40} {r[7]:>8} {got:>7} {p50:>7} {p99:>7} {p999:>8} {err:>6}{note}')
 page = next((r for r in rows if r[0] == "Echo page"), None)
 lists = [r for r in rows if r[0].startswith("List")]
