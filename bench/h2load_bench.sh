@@ -20,7 +20,8 @@
 # h2load again, at a fixed rate of half the RPC's measured maximum (`--rps` per connection),
 # gives p50/p99/p99.9 from its per-call log (`--log-file`). ghz did this before, but on one
 # core it tops out near 14,000 calls a second, under half of most maxima; when h2load cannot
-# keep the rate either, the row says so.
+# keep the rate either, the row says so. Echo runs first and once more at the end ("Echo
+# again"): its second figure against its first says how far the machine drifted in between.
 #
 # Cached reads measured: membership GetMember; events GetEvent and ListEvents; volunteering
 # GetRole and ListRoles; notifications ListInbox (a member with 50 items, pages of 20). Each service gets a fresh database (dropped at the end) and its data is
@@ -64,7 +65,6 @@ OUT="${BENCH_OUT:-${HC_HOME}/bench/h2load-$(date -u +%Y%m%dT%H%M%SZ)}"
 for v in SECS WARMUP H2_CONNS H2_STREAMS SERVER_CPU CLIENT_CPU LATENCY PAGE_BYTES; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
 done
-CONCURRENCY=$((H2_CONNS * H2_STREAMS))
 hc_require_root
 hc_need h2load grpcurl protoc psql taskset python3 curl
 ECHO_BIN="${BUILD_DIR}/bench/echo_server"
@@ -186,11 +186,11 @@ user_sys_ms() {
 RESULTS="${TMP}/results"
 : >"${RESULTS}"
 BROKEN=0
-# measure LABEL PORT METRICS_PORT PROTO SERVICE METHOD TEXT JSON TOKEN: one RPC (h2load full
+# measure LABEL PORT METRICS_PORT PROTO SERVICE METHOD TEXT TOKEN: one RPC (h2load full
 # load, then h2load at a fixed half of it) against SERVER_PID; appends a line to $RESULTS.
 measure() {
-  local label="$1" port="$2" mport="$3" proto="$4" svc="$5" method="$6" text="$7" json="$8"
-  local token="$9" name req_type
+  local label="$1" port="$2" mport="$3" proto="$4" svc="$5" method="$6" text="$7" token="$8"
+  local name req_type
   name="$(tr 'A-Z ' 'a-z_' <<<"${label}")"
   req_type="${svc%.*}.${method}Request"
   [[ "${method}" == Echo ]] && req_type="${svc%.*}.EchoRequest"
@@ -284,7 +284,7 @@ call() {
 }
 
 # --- stack, keys, tokens -----------------------------------------------------------------------
-hc_steps 6
+hc_steps 8
 hc_step "test stack"
 bench_test_stack
 PG="${HC_PG_URL_BASE}"
@@ -298,30 +298,33 @@ STAFF_TOKEN="$("${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" -
 bench_idle_check
 
 # --- echo --------------------------------------------------------------------------------------
-if [[ " ${ONLY} " == *" echo "* ]]; then
-  hc_step "echo_server on core ${SERVER_CPU}"
+# start_echo LOG: echo_server on SERVER_CPU; sets SERVER_PID and PORT.
+start_echo() {
   SERVER_NAME=echo_server
-  taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/echo_server.log" 2>&1 &
+  taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/$1" 2>&1 &
   SERVER_PID=$!
-  PORT="$(wait_for_line "${OUT}/echo_server.log" 'listening on port ([0-9]+)' "${SERVER_PID}" 20)"
+  PORT="$(wait_for_line "${OUT}/$1" 'listening on port ([0-9]+)' "${SERVER_PID}" 20)"
   call "${PORT}" none proto/homecoming/testing/v1/echo.proto \
     homecoming.testing.v1.EchoService/Echo '{"message":"hello"}' >/dev/null \
     || hc_die "the echo server does not answer Echo"
+}
+if [[ " ${ONLY} " == *" echo "* ]]; then
+  hc_step "echo_server on core ${SERVER_CPU}"
+  start_echo echo_server.log
   # The ceiling gets the same authorization header as the services: h2load (nghttp2) never
   # adds `authorization` to the HPACK table, so the server Huffman-decodes the whole token on
   # every call (~17,000 instructions, callgrind), transport work echo must do too for the
   # ratios to compare the services' own work. The row without it is printed for reference.
   measure "Echo" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
-    homecoming.testing.v1.EchoService Echo 'message: "hello"' '{"message":"hello"}' \
-    "${MEMBER_TOKEN}"
+    homecoming.testing.v1.EchoService Echo 'message: "hello"' "${MEMBER_TOKEN}"
   measure "Echo no-auth" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
-    homecoming.testing.v1.EchoService Echo 'message: "hello"' '{"message":"hello"}' ""
+    homecoming.testing.v1.EchoService Echo 'message: "hello"' ""
   # A reply the size of a page (ListInbox's page of 20 here is 2,506 bytes): the transport's
   # share of a list read, which echo's 7-byte reply does not carry. For reference, beside the
   # ratios against echo that the aims are set in.
   measure "Echo page" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
     homecoming.testing.v1.EchoService Echo "message: \"hello\" reply_bytes: ${PAGE_BYTES}" \
-    "{\"message\":\"hello\",\"reply_bytes\":${PAGE_BYTES}}" "${MEMBER_TOKEN}"
+    "${MEMBER_TOKEN}"
   stop_server
 fi
 
@@ -340,7 +343,7 @@ print(m.get("memberId") or m["member_id"])' <<<"${seed}")"
   call "${PORT}" "${STAFF_TOKEN}" "${MPROTO}" "${MSVC}/GetMember" "{\"member_id\":\"${MID}\"}" \
     >/dev/null || hc_die "first GetMember failed"
   measure "GetMember" "${PORT}" "${METRICS_PORT}" "${MPROTO}" "${MSVC}" GetMember \
-    "member_id: \"${MID}\"" "{\"member_id\":\"${MID}\"}" "${STAFF_TOKEN}"
+    "member_id: \"${MID}\"" "${STAFF_TOKEN}"
   stop_server
 fi
 
@@ -365,9 +368,9 @@ SQL
   call "${PORT}" "${MEMBER_TOKEN}" "${EPROTO}" "${ESVC}/ListEvents" '{"page_size":20}' \
     >/dev/null || hc_die "first ListEvents failed"
   measure "GetEvent" "${PORT}" "${METRICS_PORT}" "${EPROTO}" "${ESVC}" GetEvent \
-    "event_id: \"${EID}\"" "{\"event_id\":\"${EID}\"}" "${MEMBER_TOKEN}"
+    "event_id: \"${EID}\"" "${MEMBER_TOKEN}"
   measure "ListEvents" "${PORT}" "${METRICS_PORT}" "${EPROTO}" "${ESVC}" ListEvents \
-    "page_size: 20" '{"page_size":20}' "${MEMBER_TOKEN}"
+    "page_size: 20" "${MEMBER_TOKEN}"
   stop_server
 fi
 
@@ -398,9 +401,9 @@ SQL
   call "${PORT}" "${MEMBER_TOKEN}" "${VPROTO}" "${VSVC}/ListRoles" '{"page_size":20}' \
     >/dev/null || hc_die "first ListRoles failed"
   measure "GetRole" "${PORT}" "${METRICS_PORT}" "${VPROTO}" "${VSVC}" GetRole \
-    "role_id: \"${ROLE}\"" "{\"role_id\":\"${ROLE}\"}" "${MEMBER_TOKEN}"
+    "role_id: \"${ROLE}\"" "${MEMBER_TOKEN}"
   measure "ListRoles" "${PORT}" "${METRICS_PORT}" "${VPROTO}" "${VSVC}" ListRoles \
-    "page_size: 20" '{"page_size":20}' "${MEMBER_TOKEN}"
+    "page_size: 20" "${MEMBER_TOKEN}"
   stop_server
 fi
 
@@ -431,7 +434,19 @@ SQL
   [[ "$(grep -c '"itemId"' <<<"${first}")" == 20 ]] \
     || hc_die "the seeded inbox does not list 20 items: ${first}"
   measure "ListInbox" "${PORT}" "${METRICS_PORT}" "${NPROTO}" "${NSVC}" ListInbox \
-    "page_size: 20" '{"page_size":20}' "${MEMBER_TOKEN}"
+    "page_size: 20" "${MEMBER_TOKEN}"
+  stop_server
+fi
+
+# --- echo again --------------------------------------------------------------------------------
+# Echo once more after the services, on the stack as they left it (their databases seeded, the
+# broker and PostgreSQL doing their background work): if it answers fewer calls than the first
+# Echo, the rows between met a slower machine, not only slower code.
+if [[ " ${ONLY} " == *" echo "* && "${ONLY}" != echo ]]; then
+  hc_step "echo_server again, after the services"
+  start_echo echo_server_again.log
+  measure "Echo again" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
+    homecoming.testing.v1.EchoService Echo 'message: "hello"' "${MEMBER_TOKEN}"
   stop_server
 fi
 

@@ -6,7 +6,7 @@
 #
 #   scripts/run.sh          start (or restart) everything
 #   scripts/run.sh stop     stop the services and the stack
-#   scripts/run.sh status   what runs, with each process's RSS and the whole stack's
+#   scripts/run.sh status   what runs, with each service's RSS and the whole stack's
 #
 # Environment: HC_HOME (default /var/tmp/homecoming).
 set -euo pipefail
@@ -34,7 +34,7 @@ case "${1:-start}" in
     exit 0
     ;;
   status)
-    # Each process's resident memory (VmRSS) beside it, and the whole local stack's at the end:
+    # Each service's resident memory (VmRSS) beside it, and the whole local stack's at the end:
     # the services' and the edge's RSS, the stack's servers' RSS, PostgreSQL's as Pss summed over
     # its processes (they share its buffers, which RSS would count once per process).
     rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
