@@ -127,8 +127,9 @@ print(" ".join(f"{k}={v}" for k, v in sorted(d.items())) or "none")' "$1" "$2"
 
 # h2load_run NAME URL_PATH PORT BODY TOKEN LIMIT: $OUT/NAME.h2load; prints "req_s succeeded
 # failed 2xx bytes", bytes being the DATA frames' bytes a call received (the reply and its
-# gRPC frame). LIMIT is "-D SECONDS" (the warm-up) or "-n CALLS" (the measured run: a fixed
-# number of calls, so none is cut off in flight and counted as Canceled by the server).
+# gRPC frame). LIMIT is "-D SECONDS" (the warm-up), "-n CALLS" (the measured run: a fixed
+# number of calls, so none is cut off in flight and counted as Canceled by the server), or
+# that with `--rps` and `--log-file` (h2load_latency).
 h2load_run() {
   local name="$1" path="$2" port="$3" body="$4" token="$5" limit="$6"
   local headers=(-H "content-type: application/grpc" -H "te: trailers")
@@ -151,28 +152,20 @@ EOF
 }
 
 # h2load_latency NAME URL_PATH PORT BODY TOKEN RATE: "rps p50 p99 p999 errors" at about RATE
-# calls/s: h2load's connections each send RATE/connections a second (`--rps`), for SECS seconds
-# of calls, every call's time to its last byte logged (`--log-file`: start, status, µs).
-# errors: calls h2load saw fail or answered other than 200; the caller adds gRPC's codes.
+# calls/s: h2load_run with each connection sending RATE/connections a second (`--rps`), for
+# SECS seconds of calls, every call's time to its last byte logged (`--log-file`: start,
+# status, µs). errors: calls h2load saw fail or answered other than 200; the caller adds gRPC's.
 h2load_latency() {
   local name="$1" path="$2" port="$3" body="$4" token="$5" rate="$6"
-  local per=$(((rate + H2_CONNS - 1) / H2_CONNS))
-  local headers=(-H "content-type: application/grpc" -H "te: trailers")
-  if [[ -n "${token}" ]]; then headers+=(-H "authorization: Bearer ${token}"); fi
-  taskset -c "${CLIENT_CPU}" h2load -n "$((per * H2_CONNS * SECS))" -c "${H2_CONNS}" \
-    -m "${H2_STREAMS}" -t 1 --rps "${per}" --log-file "${TMP}/${name}.calls" -d "${body}" \
-    "${headers[@]}" "http://${HOST}:${port}${path}" >"${OUT}/${name}.rate.h2load" 2>&1 \
-    || { hc_tail "${OUT}/${name}.rate.h2load"; hc_die "h2load failed (${name}, fixed rate)"; }
-  python3 - "${OUT}/${name}.rate.h2load" "${TMP}/${name}.calls" <<'EOF'
-import re, sys
-t = open(sys.argv[1]).read()
-rps = float(re.search(r"finished in [0-9.]+m?s, ([0-9.]+) req/s", t).group(1))
-m = re.search(r"requests: (\d+) total, \d+ started, \d+ done, (\d+) succeeded", t)
-lat = sorted(int(f[2]) for f in (l.split() for l in open(sys.argv[2]))
+  local per=$(((rate + H2_CONNS - 1) / H2_CONNS)) rps ok failed s2xx
+  read -r rps ok failed s2xx _ <<<"$(h2load_run "${name}-rate" "${path}" "${port}" "${body}" \
+    "${token}" "-n $((per * H2_CONNS * SECS)) --rps ${per} --log-file ${TMP}/${name}.calls")"
+  python3 - "${TMP}/${name}.calls" "${rps}" "$((failed + ok - s2xx))" <<'EOF'
+import sys
+lat = sorted(int(f[2]) for f in (l.split() for l in open(sys.argv[1]))
              if len(f) >= 3 and f[1] == "200")
 pct = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))] / 1e3 if lat else float("nan")
-errors = int(m.group(1)) - len(lat)
-print(f"{rps:.0f} {pct(0.5):.2f} {pct(0.99):.2f} {pct(0.999):.2f} {errors}")
+print(f"{sys.argv[2]} {pct(0.5):.2f} {pct(0.99):.2f} {pct(0.999):.2f} {sys.argv[3]}")
 EOF
 }
 

@@ -170,8 +170,7 @@ cmd_rss() {
   for ctr in $(podman ps --filter label=io.podman.compose.project=deploy --format '{{.Names}}'); do
     rss=0 pss=0
     for pid in $(podman top "${ctr}" hpid | tail -n +2); do
-      rss=$((rss + $(awk '/^VmRSS:/ { print $2 }' "/proc/${pid}/status" 2>/dev/null || echo 0)))
-      pss=$((pss + $(awk '/^Pss:/ { print $2 }' "/proc/${pid}/smaps_rollup" 2>/dev/null || echo 0)))
+      rss=$((rss + $(hc_rss_kib "${pid}"))) pss=$((pss + $(hc_pss_kib "${pid}")))
     done
     printf '  %-18s %9.1f %9.1f\n' "${ctr}" "$(mb "${rss}")" "$(mb "${pss}")"
     total_rss=$((total_rss + rss)) total_pss=$((total_pss + pss))

@@ -90,6 +90,12 @@ hc_pid_alive() {
   printf '%s\n' "${pid}"
 }
 
+# hc_rss_kib PID / hc_pss_kib PID: the process's resident memory in KiB, VmRSS (shared pages
+# counted in every process that maps them) or Pss (shared pages split between their users);
+# 0 once it has gone.
+hc_rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+hc_pss_kib() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
+
 # hc_pid_gone PID: true if PID no longer runs. A zombie counts as gone: daemons are
 # reparented to PID 1, which may reap them late (seconds, in some containers/VMs).
 hc_pid_gone() {

@@ -37,15 +37,13 @@ case "${1:-start}" in
     # Each service's resident memory (VmRSS) beside it, and the whole local stack's at the end:
     # the services' and the edge's RSS, the stack's servers' RSS, PostgreSQL's as Pss summed over
     # its processes (they share its buffers, which RSS would count once per process).
-    rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
-    pss_kib() { awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup" 2>/dev/null || echo 0; }
     total=0
     for name in "${SYS_SERVICES[@]}" edge; do
       if pid="$(hc_pid_alive "${SYS_STATE}/services/${name}.pid" "${name}")"; then
-        kib="$(rss_kib "${pid}")"
-        total=$((total + ${kib:-0}))
+        kib="$(hc_rss_kib "${pid}")"
+        total=$((total + kib))
         printf '%-13s running (pid %s) on %s, RSS %s MiB\n' "${name}" "${pid}" \
-          "$(sys_addr "${name}")" "$((${kib:-0} / 1024))"
+          "$(sys_addr "${name}")" "$((kib / 1024))"
       else
         printf '%-13s stopped\n' "${name}"
       fi
@@ -55,9 +53,9 @@ case "${1:-start}" in
     echo "${stack}"
     while read -r server pid; do
       if [[ "${server}" == postgres ]]; then
-        for p in "${pid}" $(pgrep -P "${pid}"); do total=$((total + $(pss_kib "${p}"))); done
+        for p in "${pid}" $(pgrep -P "${pid}"); do total=$((total + $(hc_pss_kib "${p}"))); done
       else
-        total=$((total + $(rss_kib "${pid}")))
+        total=$((total + $(hc_rss_kib "${pid}")))
       fi
     done < <(sed -n 's/^ *\([a-z-]*\) *running *pid \([0-9]*\).*/\1 \2/p' <<<"${stack}")
     echo "RSS of the whole local stack (services, edge and servers): $((total / 1024)) MiB"
