@@ -21,6 +21,7 @@ int RunMain(const char* name, int argc, char** argv) {
     config::PrintSettingsList(env, settings.status());
     return 0;
   }
+  grpc_server::SkipMutexDeadlockDetection();
   grpc_server::BlockTerminationSignals();
   config::Env env;
   auto settings = Settings::FromEnv(env);

@@ -45,6 +45,7 @@ int main(int argc, char** argv) {
                                   settings.ok() ? sign_in_settings.status() : settings.status());
     return 0;
   }
+  hc::grpc_server::SkipMutexDeadlockDetection();
   hc::grpc_server::BlockTerminationSignals();
   hc::config::Env env;
   // Read first: Settings::FromEnv checks every variable read so far, sign-in's included.
