@@ -3,7 +3,7 @@
 # HTTP/2 load generator) drives each cached read and the bare echo server, one after the other,
 # with the server alone on one core and h2load alone on the other.
 #
-#   bench/h2load_bench.sh                 # as root, after scripts/build.sh; about 3 minutes
+#   bench/h2load_bench.sh                 # as root, after scripts/build.sh; about 6 minutes
 #   BENCH_SECONDS=20 bench/h2load_bench.sh
 #
 # A gRPC call is an HTTP/2 POST to /<package>.<Service>/<Method> whose body is the request
@@ -16,20 +16,25 @@
 # server has no metrics; its answers are checked once with grpcurl.
 #
 # Per RPC it prints req/s, the ratio to echo, the server's CPU per call (utime + stime from
-# /proc/<pid>/stat before and after, divided by the calls) and that against echo's. Then
-# h2load again, at a fixed rate of half the RPC's measured maximum (`--rps` per connection),
-# gives p50/p99/p99.9 from its per-call log (`--log-file`). ghz did this before, but on one
-# core it tops out near 14,000 calls a second, under half of most maxima; when h2load cannot
-# keep the rate either, the row says so. Echo runs first and once more at the end ("Echo
-# again"): its second figure against its first says how far the machine drifted in between.
+# /proc/<pid>/stat before and after, divided by the calls) and that against echo's. The echo
+# server runs for the whole bench beside the service on the same core, and each RPC is measured
+# in BENCH_ROUNDS rounds of (Echo, the RPC) back to back, its ratios the medians of the rounds':
+# the host's speed on this workplace's machines moves by a quarter within minutes (a second Echo
+# run at the end measured 0.72-1.02 of the first), so an RPC is set against a ceiling taken
+# seconds before it, not one taken minutes before. Then h2load again, at a fixed rate of half
+# the RPC's measured maximum (`--rps` per connection), gives p50/p99/p99.9 from its per-call
+# log (`--log-file`); when h2load cannot keep the rate, the row says so. (ghz did this before,
+# but on one core it tops out near 14,000 calls a second, under half of most maxima.)
 #
 # Cached reads measured: membership GetMember; events GetEvent and ListEvents; volunteering
-# GetRole and ListRoles; notifications ListInbox (a member with 50 items, pages of 20). Each service gets a fresh database (dropped at the end) and its data is
-# read once before the warm-up so every measured call is a cache hit.
+# GetRole and ListRoles; notifications ListInbox (a member with 50 items, pages of 20). Each
+# service gets a fresh database (dropped at the end) and its data is read once before the
+# warm-up so every measured call is a cache hit.
 #
 # Environment:
-#   BENCH_SECONDS         about the measured seconds per h2load run (default 10): the run makes
-#                         the warm-up's rate times this many calls
+#   BENCH_SECONDS         about the measured seconds per RPC (default 10), split over its
+#                         rounds: a run makes the warm-up's rate times its seconds in calls
+#   BENCH_ROUNDS          rounds of (Echo, the RPC) per RPC (default 5)
 #   BENCH_WARMUP_SECONDS  h2load warm-up before each run (default 3)
 #   BENCH_CONNECTIONS     h2load connections (default 4)
 #   BENCH_STREAMS         concurrent streams per connection (default 16)
@@ -37,7 +42,8 @@
 #   BENCH_CLIENT_CPU      core of h2load (default 0)
 #   BENCH_LATENCY         1 = also the fixed-rate latency runs at half load (default 1)
 #   BENCH_PAGE_BYTES      the reply of the "Echo page" row (default 2506, ListInbox's page)
-#   BENCH_ONLY            space-separated subset of: echo membership events volunteering
+#   BENCH_ONLY            space-separated subset of: echo (the Echo no-auth and Echo page
+#                         rows; Echo itself always runs) membership events volunteering
 #                         notifications
 #   BENCH_BUILD_DIR       where the binaries are (default build/)
 #   BENCH_OUT             reports and logs (default $HC_HOME/bench/h2load-<time>)
@@ -58,13 +64,15 @@ H2_STREAMS="${BENCH_STREAMS:-16}"
 SERVER_CPU="${BENCH_SERVER_CPU:-1}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
 LATENCY="${BENCH_LATENCY:-1}"
+ROUNDS="${BENCH_ROUNDS:-5}"
 PAGE_BYTES="${BENCH_PAGE_BYTES:-2506}"
 ONLY="${BENCH_ONLY:-echo membership events volunteering notifications}"
 BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
 OUT="${BENCH_OUT:-${HC_HOME}/bench/h2load-$(date -u +%Y%m%dT%H%M%SZ)}"
-for v in SECS WARMUP H2_CONNS H2_STREAMS SERVER_CPU CLIENT_CPU LATENCY PAGE_BYTES; do
+for v in SECS WARMUP H2_CONNS H2_STREAMS SERVER_CPU CLIENT_CPU LATENCY PAGE_BYTES ROUNDS; do
   [[ "${!v}" =~ ^[0-9]+$ ]] || hc_die "${v}=${!v} must be a whole number"
 done
+((ROUNDS >= 1)) || hc_die "BENCH_ROUNDS=${ROUNDS} must be at least 1"
 hc_require_root
 hc_need h2load grpcurl protoc psql taskset python3 curl
 ECHO_BIN="${BUILD_DIR}/bench/echo_server"
@@ -76,7 +84,7 @@ HOST=127.0.0.1
 ISSUER="homecoming-bench"
 mkdir -p "${OUT}"
 TMP="$(mktemp -d /tmp/hc-h2load-bench.XXXXXX)"
-STARTED_STACK=0 PG="" SERVER_PID="" SERVER_NAME="" DATABASES=() BENCH_TOPICS=()
+STARTED_STACK=0 PG="" SERVER_PID="" SERVER_NAME="" DATABASES=() BENCH_TOPICS=() ECHO_PID=""
 DB_NAME=""
 
 cleanup() {
@@ -84,6 +92,7 @@ cleanup() {
   trap - EXIT INT TERM
   set +e
   if [[ -n "${SERVER_PID}" ]]; then hc_stop_pid "${SERVER_PID}" "${SERVER_NAME}" 30; fi
+  if [[ -n "${ECHO_PID}" ]]; then hc_stop_pid "${ECHO_PID}" echo_server 30; fi
   bench_release "${DATABASES[@]}"
   exit "${rc}"
 }
@@ -179,17 +188,34 @@ user_sys_ms() {
 RESULTS="${TMP}/results"
 : >"${RESULTS}"
 BROKEN=0
-# measure LABEL PORT METRICS_PORT PROTO SERVICE METHOD TEXT TOKEN: one RPC (h2load full
-# load, then h2load at a fixed half of it) against SERVER_PID; appends a line to $RESULTS.
+# timed_run NAME URL_PATH PORT BODY TOKEN CALLS PID: h2load_run of CALLS calls with PID's CPU
+# over it: "req_s succeeded failed 2xx bytes us_per_call user_us sys_us" (µs per OK call).
+timed_run() {
+  local u0 k0 u1 k1 rps ok failed s2xx bytes
+  read -r u0 k0 <<<"$(user_sys_ms "$7")"
+  read -r rps ok failed s2xx bytes <<<"$(h2load_run "$1" "$2" "$3" "$4" "$5" "-n $6")"
+  read -r u1 k1 <<<"$(user_sys_ms "$7")"
+  echo "${rps} ${ok} ${failed} ${s2xx} ${bytes} $(python3 -c 'import sys
+u, k, n = map(float, sys.argv[1:])
+print(" ".join(f"{1000 * ms / n:.1f}" if n else "nan" for ms in (u + k, u, k)))' \
+    "$((u1 - u0))" "$((k1 - k0))" "${ok}")"
+}
+
+# measure LABEL PORT METRICS_PORT PROTO SERVICE METHOD TEXT TOKEN PID: one RPC of the server PID
+# at full load, then h2load at a fixed half of it; appends a line to $RESULTS. An Echo row is
+# one run. Any other row is ROUNDS rounds of (Echo, this RPC), each half SECS/ROUNDS seconds of
+# calls back to back on the same core, and its ratios are the median of the rounds' ratios:
+# the host's speed moves by a quarter within a few minutes on this workplace's machines, so
+# each round sets the RPC against a ceiling measured a few seconds before, not minutes.
 measure() {
   local label="$1" port="$2" mport="$3" proto="$4" svc="$5" method="$6" text="$7" token="$8"
-  local name req_type
+  local pid="$9" name req_type
   name="$(tr 'A-Z ' 'a-z_' <<<"${label}")"
   req_type="${svc%.*}.${method}Request"
   [[ "${method}" == Echo ]] && req_type="${svc%.*}.EchoRequest"
   grpc_body "${name}" "${proto}" "${req_type}" "${text}"
   hc_log "${label}: ${WARMUP}s warm-up, ${SECS}s measured (h2load ${H2_CONNS}x${H2_STREAMS})"
-  local wrps c0="" c1="" u0 k0 u1 k1 rps ok failed s2xx bytes codes="-" us usr sys loop
+  local wrps c0="" c1="" codes="-" loop
   read -r wrps _ <<<"$(h2load_run "${name}-warmup" "/${svc}/${method}" "${port}" \
     "${TMP}/${name}.bin" "${token}" "-D ${WARMUP}")"
   # The warm-up's last calls were cut off when it stopped; wait until the server has counted
@@ -203,25 +229,56 @@ measure() {
       c0="$(handled_codes "${mport}" "${method}")"
     done
   fi
-  # The host's speed moves on this workplace's machines (bench/lib.sh's calibrate): the fixed
-  # loop's time on the server core beside each row says whether two rows met the same host.
+  # The fixed loop's time on the server core (bench/lib.sh's calibrate): the host's speed.
   loop="$(calibrate)"
-  read -r u0 k0 <<<"$(user_sys_ms "${SERVER_PID}")"
-  read -r rps ok failed s2xx bytes <<<"$(h2load_run "${name}" "/${svc}/${method}" "${port}" \
-    "${TMP}/${name}.bin" "${token}" "-n $((wrps * SECS > 1000 ? wrps * SECS : 1000))")"
-  read -r u1 k1 <<<"$(user_sys_ms "${SERVER_PID}")"
+  local rounds=1 round per_s echo_n=0
+  [[ "${label}" == Echo* ]] || rounds="${ROUNDS}"
+  per_s=$(((SECS + rounds - 1) / rounds))
+  if ((rounds > 1)); then echo_n=$((ECHO_RPS * per_s > 1000 ? ECHO_RPS * per_s : 1000)); fi
+  local n=$((wrps * per_s > 1000 ? wrps * per_s : 1000)) state=ok
+  : >"${TMP}/${name}.rounds"
+  for ((round = 1; round <= rounds; round++)); do
+    local e="- - - - - - - -" r rps ok failed s2xx
+    if ((rounds > 1)); then
+      e="$(timed_run "${name}-echo-${round}" /homecoming.testing.v1.EchoService/Echo \
+        "${ECHO_PORT}" "${TMP}/echo.bin" "${MEMBER_TOKEN}" "${echo_n}" "${ECHO_PID}")"
+      read -r _ ok failed s2xx _ <<<"${e}"
+      if ((failed > 0 || s2xx != ok)); then state=BROKEN; fi
+    fi
+    r="$(timed_run "${name}-${round}" "/${svc}/${method}" "${port}" "${TMP}/${name}.bin" \
+      "${token}" "${n}" "${pid}")"
+    read -r rps ok failed s2xx _ <<<"${r}"
+    if ((failed > 0 || s2xx != ok)); then state=BROKEN; fi
+    echo "${r} ${e}" >>"${TMP}/${name}.rounds"
+  done
   if [[ -n "${mport}" ]]; then
     # Every call has been answered when h2load returns; its count is in the metric by then.
     c1="$(handled_codes "${mport}" "${method}")"
     codes="$(codes_delta "${c0}" "${c1}")"
   fi
-  read -r us usr sys <<<"$(python3 -c 'import sys; u, k, n = map(float, sys.argv[1:])
-print(" ".join(f"{1000 * ms / n:.1f}" if n else "-" for ms in (u + k, u, k)))' \
-    "$((u1 - u0))" "$((k1 - k0))" "${ok}")"
-  local state=ok
-  if ((failed > 0 || s2xx != ok)); then state=BROKEN; fi
   if [[ "${codes}" != - && ! "${codes}" =~ ^OK=[0-9]+$ ]]; then state=BROKEN; fi
   [[ "${state}" == BROKEN ]] && BROKEN=1
+  # "rps ok us usr sys bytes echo_rps echo_us rps_ratio cpu_ratio ratio_min ratio_max": the
+  # medians over the rounds (the ratios' too), ok summed; echo and ratio fields "-" for one run.
+  local stats
+  stats="$(python3 - "${TMP}/${name}.rounds" <<'PY'
+import statistics as st, sys
+rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
+med = lambda i: st.median(float(r[i]) for r in rows)
+out = [f"{med(0):.0f}", str(sum(int(r[1]) for r in rows)), f"{med(5):.1f}", f"{med(6):.1f}",
+       f"{med(7):.1f}", rows[0][4]]
+if rows[0][8] != "-":
+    x = [float(r[0]) / float(r[8]) for r in rows]
+    y = [float(r[13]) / float(r[5]) for r in rows]
+    out += [f"{med(8):.0f}", f"{med(13):.1f}", f"{st.median(x):.2f}", f"{st.median(y):.2f}",
+            f"{min(x):.2f}", f"{max(x):.2f}"]
+else:
+    out += ["-"] * 6
+print(" ".join(out))
+PY
+)"
+  local rps
+  read -r rps _ <<<"${stats}"
   local lat="- - - - -"
   if ((LATENCY)); then
     local lrps p50 p99 p999 lerr c2
@@ -236,8 +293,7 @@ print(int(sys.argv[1]) + sum(int(p.split("=")[1]) for p in sys.argv[2].split()
     fi
     lat="${lrps} ${p50} ${p99} ${p999} ${lerr}"
   fi
-  local fields=("${label}" "${rps}" "${ok}" "${us}" "${codes}" "${state}" "${lat}"
-                "$(half "${rps}")" "${usr}" "${sys}" "${bytes}" "${loop}")
+  local fields=("${label}" "${stats}" "${codes}" "${state}" "${lat}" "$(half "${rps}")" "${loop}")
   (IFS='|'; echo "${fields[*]}") >>"${RESULTS}"
 }
 
@@ -277,7 +333,7 @@ call() {
 }
 
 # --- stack, keys, tokens -----------------------------------------------------------------------
-hc_steps 8
+hc_steps 7
 hc_step "test stack"
 bench_test_stack
 PG="${HC_PG_URL_BASE}"
@@ -291,34 +347,31 @@ STAFF_TOKEN="$("${TOKEN_BIN}" --key-file "${TMP}/jwt.key" --issuer "${ISSUER}" -
 bench_idle_check
 
 # --- echo --------------------------------------------------------------------------------------
-# start_echo LOG: echo_server on SERVER_CPU; sets SERVER_PID and PORT.
-start_echo() {
-  SERVER_NAME=echo_server
-  taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/$1" 2>&1 &
-  SERVER_PID=$!
-  PORT="$(wait_for_line "${OUT}/$1" 'listening on port ([0-9]+)' "${SERVER_PID}" 20)"
-  call "${PORT}" none proto/homecoming/testing/v1/echo.proto \
-    homecoming.testing.v1.EchoService/Echo '{"message":"hello"}' >/dev/null \
-    || hc_die "the echo server does not answer Echo"
-}
+# echo_server runs on SERVER_CPU for the whole bench (idle between its runs): each service row
+# alternates with it (measure's rounds).
+hc_step "echo_server on core ${SERVER_CPU}"
+taskset -c "${SERVER_CPU}" "${ECHO_BIN}" "${HOST}:0" >"${OUT}/echo_server.log" 2>&1 &
+ECHO_PID=$!
+ECHO_PORT="$(wait_for_line "${OUT}/echo_server.log" 'listening on port ([0-9]+)' "${ECHO_PID}" 20)"
+call "${ECHO_PORT}" none proto/homecoming/testing/v1/echo.proto \
+  homecoming.testing.v1.EchoService/Echo '{"message":"hello"}' >/dev/null \
+  || hc_die "the echo server does not answer Echo"
+# The ceiling gets the same authorization header as the services: h2load (nghttp2) never adds
+# `authorization` to the HPACK table, so the server Huffman-decodes the whole token on every
+# call (~17,000 instructions, callgrind), transport work echo must do too for the ratios to
+# compare the services' own work. The row without it is printed for reference.
+measure "Echo" "${ECHO_PORT}" "" proto/homecoming/testing/v1/echo.proto \
+  homecoming.testing.v1.EchoService Echo 'message: "hello"' "${MEMBER_TOKEN}" "${ECHO_PID}"
+read -r _ ECHO_RPS _ <<<"$(tr '|' ' ' <"${RESULTS}")"
 if [[ " ${ONLY} " == *" echo "* ]]; then
-  hc_step "echo_server on core ${SERVER_CPU}"
-  start_echo echo_server.log
-  # The ceiling gets the same authorization header as the services: h2load (nghttp2) never
-  # adds `authorization` to the HPACK table, so the server Huffman-decodes the whole token on
-  # every call (~17,000 instructions, callgrind), transport work echo must do too for the
-  # ratios to compare the services' own work. The row without it is printed for reference.
-  measure "Echo" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
-    homecoming.testing.v1.EchoService Echo 'message: "hello"' "${MEMBER_TOKEN}"
-  measure "Echo no-auth" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
-    homecoming.testing.v1.EchoService Echo 'message: "hello"' ""
+  measure "Echo no-auth" "${ECHO_PORT}" "" proto/homecoming/testing/v1/echo.proto \
+    homecoming.testing.v1.EchoService Echo 'message: "hello"' "" "${ECHO_PID}"
   # A reply the size of a page (ListInbox's page of 20 here is 2,506 bytes): the transport's
   # share of a list read, which echo's 7-byte reply does not carry. For reference, beside the
   # ratios against echo that the aims are set in.
-  measure "Echo page" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
+  measure "Echo page" "${ECHO_PORT}" "" proto/homecoming/testing/v1/echo.proto \
     homecoming.testing.v1.EchoService Echo "message: \"hello\" reply_bytes: ${PAGE_BYTES}" \
-    "${MEMBER_TOKEN}"
-  stop_server
+    "${MEMBER_TOKEN}" "${ECHO_PID}"
 fi
 
 # --- membership --------------------------------------------------------------------------------
@@ -336,7 +389,7 @@ print(m.get("memberId") or m["member_id"])' <<<"${seed}")"
   call "${PORT}" "${STAFF_TOKEN}" "${MPROTO}" "${MSVC}/GetMember" "{\"member_id\":\"${MID}\"}" \
     >/dev/null || hc_die "first GetMember failed"
   measure "GetMember" "${PORT}" "${METRICS_PORT}" "${MPROTO}" "${MSVC}" GetMember \
-    "member_id: \"${MID}\"" "${STAFF_TOKEN}"
+    "member_id: \"${MID}\"" "${STAFF_TOKEN}" "${SERVER_PID}"
   stop_server
 fi
 
@@ -361,9 +414,9 @@ SQL
   call "${PORT}" "${MEMBER_TOKEN}" "${EPROTO}" "${ESVC}/ListEvents" '{"page_size":20}' \
     >/dev/null || hc_die "first ListEvents failed"
   measure "GetEvent" "${PORT}" "${METRICS_PORT}" "${EPROTO}" "${ESVC}" GetEvent \
-    "event_id: \"${EID}\"" "${MEMBER_TOKEN}"
+    "event_id: \"${EID}\"" "${MEMBER_TOKEN}" "${SERVER_PID}"
   measure "ListEvents" "${PORT}" "${METRICS_PORT}" "${EPROTO}" "${ESVC}" ListEvents \
-    "page_size: 20" "${MEMBER_TOKEN}"
+    "page_size: 20" "${MEMBER_TOKEN}" "${SERVER_PID}"
   stop_server
 fi
 
@@ -394,9 +447,9 @@ SQL
   call "${PORT}" "${MEMBER_TOKEN}" "${VPROTO}" "${VSVC}/ListRoles" '{"page_size":20}' \
     >/dev/null || hc_die "first ListRoles failed"
   measure "GetRole" "${PORT}" "${METRICS_PORT}" "${VPROTO}" "${VSVC}" GetRole \
-    "role_id: \"${ROLE}\"" "${MEMBER_TOKEN}"
+    "role_id: \"${ROLE}\"" "${MEMBER_TOKEN}" "${SERVER_PID}"
   measure "ListRoles" "${PORT}" "${METRICS_PORT}" "${VPROTO}" "${VSVC}" ListRoles \
-    "page_size: 20" "${MEMBER_TOKEN}"
+    "page_size: 20" "${MEMBER_TOKEN}" "${SERVER_PID}"
   stop_server
 fi
 
@@ -427,19 +480,7 @@ SQL
   [[ "$(grep -c '"itemId"' <<<"${first}")" == 20 ]] \
     || hc_die "the seeded inbox does not list 20 items: ${first}"
   measure "ListInbox" "${PORT}" "${METRICS_PORT}" "${NPROTO}" "${NSVC}" ListInbox \
-    "page_size: 20" "${MEMBER_TOKEN}"
-  stop_server
-fi
-
-# --- echo again --------------------------------------------------------------------------------
-# Echo once more after the services, on the stack as they left it (their databases seeded, the
-# broker and PostgreSQL doing their background work): if it answers fewer calls than the first
-# Echo, the rows between met a slower machine, not only slower code.
-if [[ " ${ONLY} " == *" echo "* && "${ONLY}" != echo ]]; then
-  hc_step "echo_server again, after the services"
-  start_echo echo_server_again.log
-  measure "Echo again" "${PORT}" "" proto/homecoming/testing/v1/echo.proto \
-    homecoming.testing.v1.EchoService Echo 'message: "hello"' "${MEMBER_TOKEN}"
+    "page_size: 20" "${MEMBER_TOKEN}" "${SERVER_PID}"
   stop_server
 fi
 
@@ -451,48 +492,58 @@ hc_step "results (reports in ${OUT})"
   echo "servers on core ${SERVER_CPU}, h2load on core ${CLIENT_CPU}; PostgreSQL, Redis," \
     "Kafka unpinned; h2load ${H2_CONNS} connections x ${H2_STREAMS} streams, ${SECS}s per RPC"
   echo
-  python3 - "${RESULTS}" <<'EOF'
+  python3 - "${RESULTS}" "${ROUNDS}" <<'EOF'
 import sys
-rows = [l.rstrip("\n").split("|") for l in open(sys.argv[1]) if l.strip()]
-echo = next((r for r in rows if r[0] == "Echo"), None)
-print("us/call: the server's CPU (utime + stime) per call; its 'vs echo' is echo's us/call")
-print("divided by this RPC's, so 1.00 is as cheap as echo for both ratios.")
-print("reply B: the DATA bytes a call received (reply and frame); loop ms: a fixed loop's time on")
-print("the server core just before the row's run (the host's speed; *: over 10 % from Echo's).")
-print(f'{"RPC":<12} {"req/s":>8} {"vs echo":>8} {"us/call":>8} {"vs echo":>8} {"user":>6} '
-      f'{"sys":>6} {"reply B":>7} {"loop ms":>8}  {"codes (grpc_server_handled_total)":<34} '
-      f'{"state":<6}')
+rows = []
+for line in open(sys.argv[1]):
+    if not line.strip():
+        continue
+    label, stats, codes, state, lat, half, loop = line.rstrip("\n").split("|")
+    f = stats.split()
+    rows.append(dict(label=label, rps=float(f[0]), us=float(f[2]), usr=f[3], sys=f[4],
+                     bytes=f[5], echo_rps=f[6], x=f[8], y=f[9], lo=f[10], hi=f[11],
+                     codes=codes, state=state, lat=lat.split(), half=half, loop=loop))
+echo = next(r for r in rows if r["label"] == "Echo")
+print(f"Each RPC ran {sys.argv[2]} rounds of (Echo, the RPC), as many seconds each, back to back;")
+print("its 'vs echo' figures are the medians of the rounds' ratios, req/s and us/call the medians")
+print("of its runs, 'range' the lowest and highest round's req/s ratio, 'echo req/s' the median of")
+print("its Echo runs. Echo rows are one run each, set against the first. us/call: the server's CPU")
+print("(utime + stime) per call; its 'vs echo' is echo's us/call over this one's, so 1.00 is as")
+print("cheap as echo. reply B: the DATA bytes a call received (reply and frame); loop ms: a fixed")
+print("loop's time on the server core just before the row (the host's speed).")
+print(f'{"RPC":<12} {"req/s":>7} {"vs echo":>8} {"range":>9} {"us/call":>8} {"vs echo":>8} '
+      f'{"echo req/s":>10} {"user":>5} {"sys":>5} {"reply B":>7} {"loop ms":>7}  '
+      f'{"codes (grpc_server_handled_total)":<34} {"state":<6}')
 for r in rows:
-    rps, us = float(r[1]), float(r[3]) if r[3] != "-" else float("nan")
-    x = f"{rps / float(echo[1]):.2f}" if echo else "-"
-    # CPU ratio as "echo's CPU per call / this one's": 1.0 is as cheap as echo, like req/s.
-    y = f"{float(echo[3]) / us:.2f}" if echo and us == us and us > 0 else "-"
-    # bench/lib.sh's host_speed_line rule: the slower loop more than 10 % over the faster.
-    a, b = float(r[11]), float(echo[11]) if echo else float(r[11])
-    off = max(a, b) > 1.1 * min(a, b)
-    loop = r[11] + ("*" if off else " ")
-    print(f"{r[0]:<12} {rps:>8.0f} {x:>8} {us:>8.1f} {y:>8} {r[8]:>6} {r[9]:>6} {r[10]:>7} "
-          f"{loop:>8}  {r[4]:<34} {r[5]:<6}")
-loops = [float(r[11]) for r in rows]
-print(f"host speed: the loop took {min(loops):.0f}-{max(loops):.0f} ms over the rows; ratios of "
-      "rows marked * compare runs on a host of another speed")
+    if r["x"] == "-":
+        x, y = f"{r['rps'] / echo['rps']:.2f}", f"{echo['us'] / r['us']:.2f}"
+        rng, erps = "", ""
+    else:
+        x, y, rng, erps = r["x"], r["y"], f"{r['lo']}-{r['hi']}", r["echo_rps"]
+    print(f"{r['label']:<12} {r['rps']:>7.0f} {x:>8} {rng:>9} {r['us']:>8.1f} {y:>8} "
+          f"{erps:>10} {r['usr']:>5} {r['sys']:>5} {r['bytes']:>7} {r['loop']:>7}  "
+          f"{r['codes']:<34} {r['state']:<6}")
+erps = [float(r["echo_rps"]) for r in rows if r["echo_rps"] != "-"] + [echo["rps"]]
+loops = [float(r["loop"]) for r in rows]
+print(f"the host over the run: Echo's median req/s {min(erps):.0f}-{max(erps):.0f} from row to "
+      f"row, the loop {min(loops):.0f}-{max(loops):.0f} ms")
 print()
 print(f'h2load at half of each RPC\'s maximum: {"target/s":>13} {"got/s":>7} {"p50 ms":>7} '
       f'{"p99 ms":>7} {"p99.9 ms":>8} {"errors":>6}')
 for r in rows:
-    got, p50, p99, p999, err = r[6].split()
-    kept = got == "-" or float(got) >= 0.95 * float(r[7])
+    got, p50, p99, p999, err = r["lat"]
+    kept = got == "-" or float(got) >= 0.95 * float(r["half"])
     note = "" if kept else "  (h2load could not keep the rate)"
-    print(f'  {r[0]:<40} {r[7]:>8} {got:>7} {p50:>7} {p99:>7} {p999:>8} {err:>6}{note}')
-page = next((r for r in rows if r[0] == "Echo page"), None)
-lists = [r for r in rows if r[0].startswith("List")]
+    print(f'  {r["label"]:<40} {r["half"]:>8} {got:>7} {p50:>7} {p99:>7} {p999:>8} '
+          f'{err:>6}{note}')
+page = next((r for r in rows if r["label"] == "Echo page"), None)
+lists = [r for r in rows if r["label"].startswith("List")]
 if page and lists:
     print()
-    print("List reads against Echo page (an echo whose reply is a page long), req/s and CPU/call:")
+    print("List reads against Echo page (an echo whose reply is a page long, one run), req/s and")
+    print("CPU per call:")
     for r in lists:
-        us = float(r[3]) if r[3] != "-" else float("nan")
-        y = f"{float(page[3]) / us:.2f}" if us == us and us > 0 else "-"
-        print(f"  {r[0]:<12} {float(r[1]) / float(page[1]):.2f} {y:>6}")
+        print(f"  {r['label']:<12} {r['rps'] / page['rps']:.2f} {page['us'] / r['us']:>6.2f}")
 EOF
 } | tee "${OUT}/summary.txt"
 if ((BROKEN)); then hc_die "a run answered other than OK (see codes): its figures mean nothing"; fi
