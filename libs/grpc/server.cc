@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <thread>
 
 #include "grpc/health/v1/health.pb.h"
@@ -150,6 +151,30 @@ bool WellFormedWire(std::string_view bytes) {
     // Groups are not used by proto3; a top-level end-group tag is malformed.
     if (WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_END_GROUP) return false;
     if (!WireFormatLite::SkipField(&in, tag)) return false;
+  }
+}
+
+std::optional<std::string> WithoutFields(std::string_view bytes, std::span<const int> drop) {
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  std::string out;
+  out.reserve(bytes.size());
+  while (true) {
+    const int start = in.CurrentPosition();
+    const uint32_t tag = in.ReadTag();
+    if (tag == 0) {
+      if (in.CurrentPosition() != static_cast<int>(bytes.size())) return std::nullopt;
+      return out;
+    }
+    if (WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_END_GROUP) {
+      return std::nullopt;
+    }
+    if (!WireFormatLite::SkipField(&in, tag)) return std::nullopt;
+    const int number = WireFormatLite::GetTagFieldNumber(tag);
+    if (std::find(drop.begin(), drop.end(), number) == drop.end()) {
+      out.append(bytes.substr(start, in.CurrentPosition() - start));
+    }
   }
 }
 

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <exception>
 #include <memory>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -240,6 +242,11 @@ bool WellFormedWire(std::string_view bytes);
 // `message` (tag, length, bytes): how a raw fast step answers a Get*Response { thing = 1 }
 // from the thing's cached bytes without parsing them.
 std::string AsMessageField(int field, std::string_view message);
+
+// `bytes` (a serialized message) without its top-level fields whose numbers are in `drop`,
+// the others as they were, in order; nullopt when `bytes` is not well formed (WellFormedWire).
+// How a raw fast step answers a caller who may see only part of a cached message.
+std::optional<std::string> WithoutFields(std::string_view bytes, std::span<const int> drop);
 
 }  // namespace hc::grpc_server
 

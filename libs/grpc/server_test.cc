@@ -357,6 +357,30 @@ TEST(WellFormedWire, AcceptsWhatProtobufWritesAndRefusesTruncatedOrBrokenFraming
   EXPECT_FALSE(WellFormedWire("\x08\xff")) << "a varint cut short";
 }
 
+TEST(WithoutFields, DropsTheNamedTopLevelFieldsAndKeepsTheRestAsTheyWere) {
+  EchoRequest request;
+  request.set_message("keep me");
+  request.set_delay_ms(300);
+  request.set_reply_bytes(7);
+  const std::string bytes = request.SerializeAsString();
+  const int delay[] = {EchoRequest::kDelayMsFieldNumber};
+  std::optional<std::string> without = WithoutFields(bytes, delay);
+  ASSERT_TRUE(without.has_value());
+  EchoRequest parsed;
+  ASSERT_TRUE(parsed.ParseFromString(*without));
+  EXPECT_EQ(parsed.message(), "keep me");
+  EXPECT_EQ(parsed.delay_ms(), 0) << "dropped";
+  EXPECT_EQ(parsed.reply_bytes(), 7);
+  EXPECT_EQ(WithoutFields(bytes, {}), bytes) << "nothing to drop: the same bytes";
+  const int all[] = {1, 2, 3, 4};
+  EXPECT_EQ(WithoutFields(bytes, all), "");
+  // A field repeated on the wire is dropped every time it appears.
+  EXPECT_EQ(WithoutFields(bytes + bytes, delay), *without + *without);
+  EXPECT_EQ(WithoutFields(bytes.substr(0, bytes.size() - 1), delay), std::nullopt)
+      << "cut short";
+  EXPECT_EQ(WithoutFields("\x0c", delay), std::nullopt) << "a stray end-group tag";
+}
+
 TEST(AsMessageField, WritesTheTagTheLengthAndTheBytes) {
   EchoRequest inner;
   inner.set_message(std::string(297, 'x'));

@@ -87,7 +87,19 @@ TEST_F(MembershipTest, MembersSeeAndChangeOnlyThemselves) {
   // The member themself sees everything, also after the staff read cached the profile.
   ASSERT_TRUE(Get(Token(b.member_id(), {}), b.member_id(), &seen).ok());
   EXPECT_FALSE(seen.email().empty());
+  EXPECT_FALSE(seen.phone().empty());
   EXPECT_TRUE(seen.has_sobriety_date());
+  // Staff again, now a cache hit (answered from the cached bytes on gRPC's thread): the same
+  // profile less the same fields.
+  pb::Member again;
+  ASSERT_TRUE(Get(coordinator_, b.member_id(), &again).ok());
+  EXPECT_EQ(again.display_name(), "Ana M.");
+  EXPECT_EQ(again.member_id(), b.member_id());
+  EXPECT_TRUE(again.email().empty());
+  EXPECT_TRUE(again.phone().empty());
+  EXPECT_FALSE(again.has_sobriety_date());
+  EXPECT_EQ(again.interests_size(), seen.interests_size());
+  EXPECT_EQ(again.version(), seen.version());
 }
 
 TEST_F(MembershipTest, BadInputIsInvalidArgumentNamingTheField) {

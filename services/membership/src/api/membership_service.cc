@@ -138,7 +138,7 @@ MembershipService::MembershipService(hc::grpc_server::UnaryRunner& runner,
       clock_(std::move(clock)) {}
 
 HC_UNARY_RPC(MembershipService, RegisterMember, DoRegister(caller, rq, rs))
-HC_UNARY_RPC_FAST(MembershipService, GetMember, FastGet(caller, rq, rs), DoGet(caller, rq, rs))
+HC_UNARY_RPC_RAW(MembershipService, GetMember, FastGet(caller, rq, bytes), DoGet(caller, rq, rs))
 HC_UNARY_RPC(MembershipService, UpdateProfile, DoUpdate(caller, rq, rs))
 HC_UNARY_RPC(MembershipService, UpdatePrivacy, DoUpdatePrivacy(caller, rq, rs))
 HC_UNARY_RPC(MembershipService, UpdateConsent, DoUpdateConsent(caller, rq, rs))
@@ -183,29 +183,46 @@ absl::Status MembershipService::DoRegister(const hc::auth::Principal& caller,
 
 namespace {
 // Staff see who someone is, not how to reach them or since when they are sober: contact goes
-// through GetContact (audited), sobriety through CheckEligibility (yes/no).
+// through GetContact (audited), sobriety through CheckEligibility (yes/no). The member sees
+// every field of their own profile.
+constexpr int kPrivateFields[] = {pb::Member::kEmailFieldNumber, pb::Member::kPhoneFieldNumber,
+                                  pb::Member::kSobrietyDateFieldNumber};
+bool SeesPrivateFields(const hc::auth::Principal& caller, const std::string& member_id) {
+  return caller.subject == member_id;
+}
 void ShapeForCaller(const hc::auth::Principal& caller, const std::string& member_id,
                     pb::Member& member) {
-  if (caller.subject == member_id) return;
-  member.clear_sobriety_date();
-  member.clear_email();
-  member.clear_phone();
+  if (SeesPrivateFields(caller, member_id)) return;
+  const google::protobuf::Reflection* reflection = member.GetReflection();
+  for (const int number : kPrivateFields) {
+    reflection->ClearField(&member, member.GetDescriptor()->FindFieldByNumber(number));
+  }
 }
 }  // namespace
 
 bool MembershipService::FastGet(const hc::auth::Principal& caller, const pb::GetMemberRequest& req,
-                                pb::GetMemberResponse& resp) {
+                                std::string& bytes) {
   if (!CheckMemberId(req.member_id()).ok() ||
       !domain::AuthorizeRead(caller, req.member_id()).ok()) {
     return false;
   }
   const std::string key = CacheKey(req.member_id());
-  const bool hit = cache_.UseIfCached(key, [&](const std::string& sealed) {
-    auto bytes = keys_.Open(sealed, key);
-    return bytes.ok() && resp.mutable_member()->ParseFromString(*bytes);
+  // The profile opens (the seal authenticates it as the bytes DoGet sealed, which it parsed in
+  // full) and is answered without a parse: the member's own as it is, anyone else's less the
+  // private fields, dropped on the wire as ShapeForCaller clears them.
+  return cache_.UseIfCached(key, [&](const std::string& sealed) {
+    auto opened = keys_.Open(sealed, key);
+    if (!opened.ok()) return false;
+    std::optional<std::string> member;
+    if (SeesPrivateFields(caller, req.member_id())) {
+      if (hc::grpc_server::WellFormedWire(*opened)) member = *std::move(opened);
+    } else {
+      member = hc::grpc_server::WithoutFields(*opened, kPrivateFields);
+    }
+    if (!member) return false;
+    bytes = hc::grpc_server::AsMessageField(pb::GetMemberResponse::kMemberFieldNumber, *member);
+    return true;
   });
-  if (hit) ShapeForCaller(caller, req.member_id(), *resp.mutable_member());
-  return hit;
 }
 
 absl::Status MembershipService::DoGet(const hc::auth::Principal& caller,

@@ -13,7 +13,11 @@
 namespace membership::api {
 
 // The gRPC adapter: proto <-> domain, authorisation, validation, caching of GetMember.
-class MembershipService final : public alumni::membership::v1::MembershipService::CallbackService {
+// GetMember is registered raw: a cache hit is answered as the opened bytes, less what the caller
+// may not see (UnaryRunner::RunRaw).
+class MembershipService final
+    : public alumni::membership::v1::MembershipService::WithRawCallbackMethod_GetMember<
+          alumni::membership::v1::MembershipService::CallbackService> {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
 
@@ -26,8 +30,8 @@ class MembershipService final : public alumni::membership::v1::MembershipService
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::RegisterMemberRequest* req,
       alumni::membership::v1::RegisterMemberResponse* resp) override;
   grpc::ServerUnaryReactor* GetMember(grpc::CallbackServerContext* ctx,
-                                      const alumni::membership::v1::GetMemberRequest* req,
-                                      alumni::membership::v1::GetMemberResponse* resp) override;
+                                      const grpc::ByteBuffer* req,
+                                      grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* UpdateProfile(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::UpdateProfileRequest* req,
       alumni::membership::v1::UpdateProfileResponse* resp) override;
@@ -92,11 +96,11 @@ class MembershipService final : public alumni::membership::v1::MembershipService
   absl::Status DoRegister(const hc::auth::Principal& caller,
                           const alumni::membership::v1::RegisterMemberRequest& req,
                           alumni::membership::v1::RegisterMemberResponse& resp);
-  // On gRPC's thread (UnaryRunner::Run): answers a cache hit or says no (false); DoGet then
-  // runs on the pool as if nothing had been tried.
+  // On gRPC's thread (UnaryRunner::RunRaw): answers a cache hit with the GetMemberResponse's
+  // bytes in `bytes`, or says no (false); DoGet then runs on the pool as if nothing had been
+  // tried.
   bool FastGet(const hc::auth::Principal& caller,
-               const alumni::membership::v1::GetMemberRequest& req,
-               alumni::membership::v1::GetMemberResponse& resp);
+               const alumni::membership::v1::GetMemberRequest& req, std::string& bytes);
   absl::Status DoGet(const hc::auth::Principal& caller,
                      const alumni::membership::v1::GetMemberRequest& req,
                      alumni::membership::v1::GetMemberResponse& resp);
