@@ -34,7 +34,7 @@
 # Environment:
 #   BENCH_SECONDS         about the measured seconds per RPC (default 10), split over its
 #                         rounds: a run makes the warm-up's rate times its seconds in calls
-#   BENCH_ROUNDS          rounds of (Echo, the RPC) per RPC (default 5)
+#   BENCH_ROUNDS          rounds of (Echo, the RPC) per RPC (default 10)
 #   BENCH_WARMUP_SECONDS  h2load warm-up before each run (default 3)
 #   BENCH_CONNECTIONS     h2load connections (default 4)
 #   BENCH_STREAMS         concurrent streams per connection (default 16)
@@ -64,7 +64,7 @@ H2_STREAMS="${BENCH_STREAMS:-16}"
 SERVER_CPU="${BENCH_SERVER_CPU:-1}"
 CLIENT_CPU="${BENCH_CLIENT_CPU:-0}"
 LATENCY="${BENCH_LATENCY:-1}"
-ROUNDS="${BENCH_ROUNDS:-5}"
+ROUNDS="${BENCH_ROUNDS:-10}"
 PAGE_BYTES="${BENCH_PAGE_BYTES:-2506}"
 ONLY="${BENCH_ONLY:-echo membership events volunteering notifications}"
 BUILD_DIR="${BENCH_BUILD_DIR:-${HC_REPO_ROOT}/build}"
@@ -231,11 +231,12 @@ measure() {
   fi
   # The fixed loop's time on the server core (bench/lib.sh's calibrate): the host's speed.
   loop="$(calibrate)"
-  local rounds=1 round per_s echo_n=0
+  local rounds=1 round echo_n=0
   [[ "${label}" == Echo* ]] || rounds="${ROUNDS}"
-  per_s=$(((SECS + rounds - 1) / rounds))
-  if ((rounds > 1)); then echo_n=$((ECHO_RPS * per_s > 1000 ? ECHO_RPS * per_s : 1000)); fi
-  local n=$((wrps * per_s > 1000 ? wrps * per_s : 1000)) state=ok
+  # Calls per run: the rate (Echo's first run, this RPC's warm-up) times SECS / rounds seconds.
+  if ((rounds > 1)); then echo_n=$((ECHO_RPS * SECS / rounds)); fi
+  local n=$((wrps * SECS / rounds)) state=ok
+  ((echo_n = echo_n > 1000 ? echo_n : 1000, n = n > 1000 ? n : 1000))
   : >"${TMP}/${name}.rounds"
   for ((round = 1; round <= rounds; round++)); do
     local e="- - - - - - - -" r rps ok failed s2xx
