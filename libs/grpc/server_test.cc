@@ -376,8 +376,7 @@ TEST(WithoutFields, DropsTheNamedTopLevelFieldsAndKeepsTheRestAsTheyWere) {
   EXPECT_EQ(WithoutFields(bytes, all), "");
   // A field repeated on the wire is dropped every time it appears.
   EXPECT_EQ(WithoutFields(bytes + bytes, delay), *without + *without);
-  EXPECT_EQ(WithoutFields(bytes.substr(0, bytes.size() - 1), delay), std::nullopt)
-      << "cut short";
+  EXPECT_EQ(WithoutFields(bytes.substr(0, bytes.size() - 1), delay), std::nullopt) << "cut short";
   EXPECT_EQ(WithoutFields("\x0c", delay), std::nullopt) << "a stray end-group tag";
 }
 

@@ -29,8 +29,7 @@ class MembershipService final
   grpc::ServerUnaryReactor* RegisterMember(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::RegisterMemberRequest* req,
       alumni::membership::v1::RegisterMemberResponse* resp) override;
-  grpc::ServerUnaryReactor* GetMember(grpc::CallbackServerContext* ctx,
-                                      const grpc::ByteBuffer* req,
+  grpc::ServerUnaryReactor* GetMember(grpc::CallbackServerContext* ctx, const grpc::ByteBuffer* req,
                                       grpc::ByteBuffer* resp) override;
   grpc::ServerUnaryReactor* UpdateProfile(
       grpc::CallbackServerContext* ctx, const alumni::membership::v1::UpdateProfileRequest* req,
