@@ -134,6 +134,13 @@ d = {k: b[k] - a.get(k, 0) for k in b if b[k] - a.get(k, 0)}
 print(" ".join(f"{k}={v}" for k, v in sorted(d.items())) or "none")' "$1" "$2"
 }
 
+# not_ok CODES: the calls of a codes_delta answer with a code other than OK.
+not_ok() {
+  python3 -c 'import sys
+print(sum(int(p.split("=")[1]) for p in sys.argv[1].split() if "=" in p and p[:3] != "OK="))' \
+    "$1"
+}
+
 # h2load_run NAME URL_PATH PORT BODY TOKEN LIMIT: $OUT/NAME.h2load; prints "req_s succeeded
 # failed 2xx bytes", bytes being the DATA frames' bytes a call received (the reply and its
 # gRPC frame). LIMIT is "-D SECONDS" (the warm-up), "-n CALLS" (the measured run: a fixed
@@ -287,10 +294,7 @@ PY
       "${port}" "${TMP}/${name}.bin" "${token}" "$(half "${rps}")")"
     if [[ -n "${mport}" ]]; then
       c2="$(handled_codes "${mport}" "${method}")"
-      lerr="$(python3 -c 'import sys
-print(int(sys.argv[1]) + sum(int(p.split("=")[1]) for p in sys.argv[2].split()
-                             if "=" in p and not p.startswith("OK=")))' \
-        "${lerr}" "$(codes_delta "${c1}" "${c2}")")"
+      lerr=$((lerr + $(not_ok "$(codes_delta "${c1}" "${c2}")")))
     fi
     lat="${lrps} ${p50} ${p99} ${p999} ${lerr}"
   fi
